@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import type { User } from '../db/schema.js';
+import { ApiError, forbidden } from '../http/errors.js';
+import { userForSession, userForToken } from './service.js';
+
+export const SESSION_COOKIE = 'sid';
+
+/**
+ * Who is calling: the JSON API authenticates with `Authorization: Bearer <token>` only,
+ * pages with the session cookie only, so a cookie can never drive the API cross-site.
+ */
+export async function resolveUser(request: FastifyRequest): Promise<void> {
+  const { db, clock } = request.server;
+  if (request.url.startsWith('/api/')) {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) request.user = (await userForToken(db, header.slice(7).trim(), clock)) ?? null;
+    return;
+  }
+  const sid = request.cookies[SESSION_COOKIE];
+  if (sid) request.user = (await userForSession(db, sid, clock)) ?? null;
+}
+
+export function requireUser(request: FastifyRequest): User {
+  if (!request.user) throw new ApiError(401, 'unauthenticated', 'Log in (or send a valid API token) to do this.');
+  return request.user;
+}
+
+export function requireAdmin(request: FastifyRequest): User {
+  const user = requireUser(request);
+  if (!user.admin) throw forbidden('Only admins can do this.');
+  return user;
+}

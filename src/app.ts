@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import qs from 'qs';
+import { accountsPlugin } from './accounts/plugin.js';
+import { resolveUser } from './accounts/request-user.js';
+import { articlesPlugin } from './articles/plugin.js';
+import type { Clock } from './clock.js';
+import type { Database, Db } from './db/client.js';
+import type { User } from './db/schema.js';
+import { installErrorHandler, wantsJson } from './http/errors.js';
+import { renderErrorPage } from './web/pages/error.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+    clock: Clock;
+  }
+  interface FastifyRequest {
+    user: User | null;
+  }
+}
+
+export interface AppDeps {
+  database: Database;
+  clock: Clock;
+  sessionSecret: string;
+  logger?: FastifyServerOptions['logger'];
+  /** Rate limits are real in production and in their own tests; other tests lift them. */
+  rateLimits?: boolean;
+  secureCookies?: boolean;
+}
+
+const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 256 * 1024,
+    trustProxy: false,
+    // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
+    routerOptions: { querystringParser: (s: string) => qs.parse(s, { depth: 2, arrayLimit: 50 }) },
+  });
+  app.decorate('db', deps.database.db);
+  app.decorate('clock', deps.clock);
+  app.decorateRequest('user', null);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+  await app.register(fastifyCookie, { secret: deps.sessionSecret });
+  await app.register(fastifyCsrf, {
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies ?? false },
+    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
+  });
+  await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
+  await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
+
+  installErrorHandler(app, renderErrorPage);
+  app.addHook('onRequest', resolveUser);
+  // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
+  app.addHook('preHandler', (request, reply, done) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();
+    app.csrfProtection(request, reply, done);
+  });
+
+  app.get('/assets/app.css', (_request, reply) =>
+    reply.type('text/css').header('cache-control', 'public, max-age=3600').send(css),
+  );
+  app.get('/healthz', async (_request, reply) => {
+    try {
+      await deps.database.db.execute('select 1');
+      return { status: 'ok', database: { driver: deps.database.driver, status: 'ok' } };
+    } catch {
+      return reply.status(503).send({ status: 'error', database: { driver: deps.database.driver, status: 'unreachable' } });
+    }
+  });
+
+  await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
+  await app.register(articlesPlugin);
+  return app;
+}

@@ -1,0 +1,188 @@
+import type { ApiError } from '../http/errors.js';
+import { isPaid } from '../products/job-listing/paid-window.js';
+import { CsrfField, ErrorList, formatDate, type PageContext } from '../web/render.js';
+import { excerpt } from './markdown.js';
+import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
+
+function Tags({ tags }: { tags: string[] }) {
+  return (
+    <div class="tags">
+      {tags.map((t) => (
+        <span>#{t}</span>
+      ))}
+    </div>
+  );
+}
+
+/** "Paid until …" or "Not paid — Pay to list on /jobs", as the author sees it. */
+export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
+  const a = row.article;
+  if (!a.jobListing) return null;
+  if (isPaid(a.paidUntil, now)) return <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>;
+  return (
+    <span class="badge unpaid">
+      Not paid — <a href={`/charges/new?product=job_listing&article_id=${a.id}`}>Pay to list on /jobs</a>
+    </span>
+  );
+}
+
+function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
+  return (
+    <article class="card">
+      <h3>
+        <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
+      </h3>
+      <p class="muted">by {row.author.username}</p>
+      <p>{excerpt(row.article.bodyHtml)}</p>
+      <Tags tags={row.article.tags} />
+    </article>
+  );
+}
+
+export function HomePage({ articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+  return (
+    <>
+      <h1>Recent articles</h1>
+      {articles.length === 0 && <p class="muted">Nothing published yet.</p>}
+      {articles.map((row) => (
+        <ArticleSummary row={row} />
+      ))}
+    </>
+  );
+}
+
+export function JobsPage({ jobs, page, total }: { ctx: PageContext; jobs: ArticleWithAuthor[]; page: number; total: number }) {
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  return (
+    <>
+      <h1>Jobs</h1>
+      <p class="muted">
+        {total} live listing{total === 1 ? '' : 's'}. Listings stay here for a week after each payment.
+      </p>
+      {jobs.map((row) => (
+        <ArticleSummary row={row} />
+      ))}
+      <nav class="pager">
+        {page > 1 && <a href={`/jobs?page=${page - 1}`}>← Newer</a>}
+        <span>
+          Page {page} of {pages}
+        </span>
+        {page < pages && <a href={`/jobs?page=${page + 1}`}>Older →</a>}
+      </nav>
+    </>
+  );
+}
+
+export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAuthor }) {
+  const a = row.article;
+  const mine = ctx.user?.id === a.userId;
+  return (
+    <article class="card">
+      <h1>{a.title}</h1>
+      <p class="muted">
+        by {row.author.username}
+        {a.publishedAt && ` · ${formatDate(a.publishedAt)}`}
+        {!a.published && ' · draft'}
+      </p>
+      <Tags tags={a.tags} />
+      {mine && <PaidState row={row} now={ctx.now} />}
+      {/* body_html is produced by renderMarkdown, which sanitises it. */}
+      <div class="body" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
+      {mine && <a href={`/articles/${a.id}/edit`}>Edit</a>}
+    </article>
+  );
+}
+
+export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+  return (
+    <>
+      <h1>Your articles</h1>
+      <p>
+        <a href="/articles/new">Write a new article</a>
+      </p>
+      <table>
+        <thead>
+          <tr>
+            <th>Title</th>
+            <th>State</th>
+            <th>Listing</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {articles.map((row) => (
+            <tr>
+              <td>
+                <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
+              </td>
+              <td>{row.article.published ? 'published' : 'draft'}</td>
+              <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
+              <td>
+                <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
+                <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
+                  <CsrfField ctx={ctx} />
+                  <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
+                  <button type="submit" class="link">
+                    {row.article.published ? 'Unpublish' : 'Publish'}
+                  </button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+export function ArticleEditor({
+  ctx,
+  row,
+  error,
+  values,
+  saved,
+}: {
+  ctx: PageContext;
+  row?: ArticleWithAuthor;
+  error?: ApiError;
+  values?: unknown;
+  saved?: boolean;
+}) {
+  const a = row?.article;
+  const v = (values ?? {}) as Record<string, string | undefined>;
+  const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
+  return (
+    <div class="card">
+      <h1>{a ? 'Edit article' : 'Write an article'}</h1>
+      {saved && <p class="flash">Saved.</p>}
+      {error && <p class="flash-error">{error.message}</p>}
+      <ErrorList fields={error?.fields} />
+      {row && <PaidState row={row} now={ctx.now} />}
+      <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
+        <CsrfField ctx={ctx} />
+        <label>
+          Title <input type="text" name="title" value={v.title ?? a?.title ?? ''} required maxLength={200} />
+        </label>
+        <label>
+          Body (Markdown) <textarea name="body_markdown">{v.body_markdown ?? a?.bodyMarkdown ?? ''}</textarea>
+        </label>
+        <label>
+          Tags (comma separated) <input type="text" name="tags" value={v.tags ?? a?.tags.join(', ') ?? ''} />
+        </label>
+        {(canPostJobs || a?.jobListing) && (
+          <label>
+            <span>
+              <input type="checkbox" name="job_listing" checked={v.job_listing ? true : (a?.jobListing ?? false)} /> This is a job listing
+            </span>
+          </label>
+        )}
+        <label>
+          <span>
+            <input type="checkbox" name="published" checked={v.published ? true : (a?.published ?? false)} /> Published
+          </span>
+        </label>
+        <button type="submit">Save</button>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,147 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { requireUser } from '../accounts/request-user.js';
+import { ApiError, idParam, parseInput } from '../http/errors.js';
+import { pageContext, sendPage } from '../web/render.js';
+import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
+import {
+  articleInput,
+  articleJson,
+  articlePatch,
+  createArticle,
+  getArticle,
+  getEditableArticle,
+  jobJson,
+  listArticlesBy,
+  listJobs,
+  pageInput,
+  recentArticles,
+  updateArticle,
+} from './service.js';
+
+const checkbox = z.preprocess((v) => v === 'on' || v === '1' || v === 'true', z.boolean());
+/** The editor form's fields, mapped onto the JSON API's input. */
+const articleForm = z
+  .object({
+    title: z.string(),
+    body_markdown: z.string(),
+    tags: z.string().default(''),
+    job_listing: checkbox,
+    published: checkbox,
+  })
+  .transform((f) => parseInput(articleInput, f));
+const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
+const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
+
+export const articlesPlugin: FastifyPluginAsync = async (app) => {
+  const now = () => app.clock.now();
+
+  // ---- JSON API ----
+  app.post('/api/v1/articles', async (request, reply) => {
+    const user = requireUser(request);
+    const input = parseInput(articleInput, request.body);
+    return reply.status(201).send({ article: articleJson(await createArticle(app.db, user, input, now()), now()) });
+  });
+
+  app.get('/api/v1/articles/:id', async (request) => {
+    const { id } = parseInput(idParam, request.params);
+    return { article: articleJson(await getArticle(app.db, id, request.user ?? undefined), now()) };
+  });
+
+  app.patch('/api/v1/articles/:id', async (request) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const patch = parseInput(articlePatch, request.body);
+    return { article: articleJson(await updateArticle(app.db, user, id, patch, now()), now()) };
+  });
+
+  app.get('/api/v1/articles', async (request) => {
+    const { mine } = parseInput(listQuery, request.query);
+    const rows = mine === '1' ? await listArticlesBy(app.db, requireUser(request).id) : await recentArticles(app.db);
+    return { articles: rows.map((row) => articleJson(row, now())) };
+  });
+
+  app.get('/api/v1/jobs', async (request) => {
+    const { page } = parseInput(pageInput, request.query);
+    const at = now();
+    const { jobs, total } = await listJobs(app.db, at, page);
+    return { jobs: jobs.map((row) => jobJson(row, at)), page, total };
+  });
+
+  // ---- Pages ----
+  app.get('/', async (request, reply) => {
+    const ctx = pageContext(request, reply);
+    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={await recentArticles(app.db)} />);
+  });
+
+  app.get('/jobs', async (request, reply) => {
+    const { page } = parseInput(pageInput, request.query);
+    const ctx = pageContext(request, reply);
+    const { jobs, total } = await listJobs(app.db, ctx.now, page);
+    return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} />);
+  });
+
+  app.get('/dashboard', async (request, reply) => {
+    const user = requireUser(request);
+    const ctx = pageContext(request, reply);
+    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} />);
+  });
+
+  app.get('/articles/new', (request, reply) => {
+    requireUser(request);
+    const ctx = pageContext(request, reply);
+    return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} />);
+  });
+
+  app.post('/articles', async (request, reply) => {
+    const user = requireUser(request);
+    const ctx = pageContext(request, reply);
+    try {
+      const input = parseInput(articleForm, request.body);
+      const { article } = await createArticle(app.db, user, input, now());
+      return reply.redirect(`/articles/${article.id}/edit?saved=1`, 303);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} error={error} values={request.body} />, error.status);
+    }
+  });
+
+  app.get('/articles/:id', async (request, reply) => {
+    const { id } = parseInput(idParam, request.params);
+    const ctx = pageContext(request, reply);
+    const row = await getArticle(app.db, id, request.user ?? undefined);
+    return sendPage(reply, ctx, row.article.title, <ArticlePage ctx={ctx} row={row} />);
+  });
+
+  app.get('/articles/:id/edit', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const ctx = pageContext(request, reply);
+    const row = await getEditableArticle(app.db, id, user);
+    const saved = (request.query as { saved?: string }).saved === '1';
+    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} />);
+  });
+
+  app.post('/articles/:id', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const ctx = pageContext(request, reply);
+    try {
+      const input = parseInput(articleForm, request.body);
+      await updateArticle(app.db, user, id, input, now());
+      return reply.redirect(`/articles/${id}/edit?saved=1`, 303);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 404) throw error;
+      const row = await getEditableArticle(app.db, id, user);
+      return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} error={error} values={request.body} />, error.status);
+    }
+  });
+
+  app.post('/articles/:id/published', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const { published } = parseInput(publishedForm, request.body);
+    await updateArticle(app.db, user, id, { published }, now());
+    return reply.redirect('/dashboard', 303);
+  });
+};

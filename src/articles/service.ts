@@ -1,0 +1,189 @@
+import { and, count, desc, eq, gt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { type Article, articles, type User, users } from '../db/schema.js';
+import { forbidden, notFound } from '../http/errors.js';
+import { isPaid } from '../products/job-listing/paid-window.js';
+import { recomputePaidWindow } from '../products/job-listing/recompute.js';
+import { excerpt, renderMarkdown } from './markdown.js';
+
+export const PAGE_SIZE = 20;
+
+const tag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'Tags are 1–30 letters, digits or dashes.');
+
+const tagsInput = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(/[,\s]+/).filter(Boolean) : v),
+  z.array(tag).max(5, 'At most 5 tags.'),
+);
+
+export const articleInput = z.object({
+  title: z.string().trim().min(1, 'Required.').max(200, 'At most 200 characters.'),
+  body_markdown: z.string().max(100_000, 'At most 100,000 characters.'),
+  tags: tagsInput.optional(),
+  job_listing: z.boolean().optional(),
+  published: z.boolean().optional(),
+});
+export type ArticleInput = z.infer<typeof articleInput>;
+export const articlePatch = articleInput.partial();
+export type ArticlePatch = z.infer<typeof articlePatch>;
+
+export interface ArticleWithAuthor {
+  article: Article;
+  author: { id: number; username: string };
+}
+
+export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date) {
+  return {
+    id: a.id,
+    title: a.title,
+    body_markdown: a.bodyMarkdown,
+    body_html: a.bodyHtml,
+    tags: a.tags,
+    job_listing: a.jobListing,
+    published: a.published,
+    published_at: a.publishedAt,
+    paid: isPaid(a.paidUntil, now),
+    paid_until: a.paidUntil,
+    bumped_at: a.bumpedAt,
+    author,
+    url: `/articles/${a.id}`,
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+  };
+}
+
+export function jobJson({ article: a, author }: ArticleWithAuthor, now: Date) {
+  return {
+    id: a.id,
+    title: a.title,
+    tags: a.tags,
+    excerpt: excerpt(a.bodyHtml),
+    author,
+    url: `/articles/${a.id}`,
+    paid: isPaid(a.paidUntil, now),
+    paid_until: a.paidUntil,
+    bumped_at: a.bumpedAt,
+  };
+}
+
+const canPostJobs = (user: User) => user.admin || user.canPostJobs;
+const jobPermissionError = () =>
+  forbidden('Only members with permission to post jobs can create job listings. Ask an admin for access.');
+
+const withAuthor = { article: articles, author: { id: users.id, username: users.username } };
+
+export async function createArticle(db: Db, user: User, input: ArticleInput, now: Date): Promise<ArticleWithAuthor> {
+  if (input.job_listing && !canPostJobs(user)) throw jobPermissionError();
+  const [article] = await db
+    .insert(articles)
+    .values({
+      userId: user.id,
+      title: input.title,
+      bodyMarkdown: input.body_markdown,
+      bodyHtml: renderMarkdown(input.body_markdown),
+      tags: input.tags ?? [],
+      jobListing: input.job_listing ?? false,
+      published: input.published ?? false,
+      publishedAt: input.published ? now : null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return { article: article!, author: { id: user.id, username: user.username } };
+}
+
+/** An article the viewer may see: published ones, or their own, or any for an admin. */
+export async function getArticle(db: Db, id: number, viewer?: User): Promise<ArticleWithAuthor> {
+  const [row] = await db.select(withAuthor).from(articles).innerJoin(users, eq(users.id, articles.userId)).where(eq(articles.id, id));
+  if (!row || !(row.article.published || viewer?.admin || viewer?.id === row.article.userId)) {
+    throw notFound('No such article.');
+  }
+  return row;
+}
+
+/** An article the user may change (their own, or any for an admin); others' are 404 or 403. */
+export async function getEditableArticle(db: Db, id: number, user: User): Promise<ArticleWithAuthor> {
+  const row = await getArticle(db, id, user);
+  if (row.article.userId !== user.id && !user.admin) throw forbidden('You can only edit your own articles.');
+  return row;
+}
+
+export async function updateArticle(
+  db: Db,
+  user: User,
+  id: number,
+  patch: ArticlePatch,
+  now: Date,
+): Promise<ArticleWithAuthor> {
+  const { article, author } = await getEditableArticle(db, id, user);
+  if (patch.job_listing && !article.jobListing && !canPostJobs(user)) throw jobPermissionError();
+  return db.transaction(async (tx) => {
+    // The seed's rule: before an article is saved, its paid state is brought up to date from its charges.
+    await recomputePaidWindow(tx, id);
+    const publishing = patch.published === true && !article.published;
+    const [saved] = await tx
+      .update(articles)
+      .set({
+        ...(patch.title !== undefined && { title: patch.title }),
+        ...(patch.body_markdown !== undefined && {
+          bodyMarkdown: patch.body_markdown,
+          bodyHtml: renderMarkdown(patch.body_markdown),
+        }),
+        ...(patch.tags !== undefined && { tags: patch.tags }),
+        ...(patch.job_listing !== undefined && { jobListing: patch.job_listing }),
+        ...(patch.published !== undefined && { published: patch.published }),
+        ...(publishing && { publishedAt: now }),
+        updatedAt: now,
+      })
+      .where(eq(articles.id, id))
+      .returning();
+    return { article: saved!, author };
+  });
+}
+
+export async function listArticlesBy(db: Db, userId: number): Promise<ArticleWithAuthor[]> {
+  return db
+    .select(withAuthor)
+    .from(articles)
+    .innerJoin(users, eq(users.id, articles.userId))
+    .where(eq(articles.userId, userId))
+    .orderBy(desc(articles.id));
+}
+
+export async function recentArticles(db: Db, limit = 20): Promise<ArticleWithAuthor[]> {
+  return db
+    .select(withAuthor)
+    .from(articles)
+    .innerJoin(users, eq(users.id, articles.userId))
+    .where(eq(articles.published, true))
+    .orderBy(sql`${articles.publishedAt} desc nulls last`, desc(articles.id))
+    .limit(limit);
+}
+
+const liveJobs = (now: Date) =>
+  and(eq(articles.published, true), eq(articles.jobListing, true), gt(articles.paidUntil, now));
+
+/**
+ * Published job listings paid beyond `now`, most recently bumped first. The week's end is in
+ * the WHERE clause, so a listing leaves /jobs the moment it expires with no job to run.
+ */
+export async function listJobs(db: Db, now: Date, page: number): Promise<{ jobs: ArticleWithAuthor[]; total: number }> {
+  const [jobs, [totalRow]] = await Promise.all([
+    db
+      .select(withAuthor)
+      .from(articles)
+      .innerJoin(users, eq(users.id, articles.userId))
+      .where(liveJobs(now))
+      .orderBy(desc(articles.bumpedAt), desc(articles.id))
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE),
+    db.select({ total: count() }).from(articles).where(liveJobs(now)),
+  ]);
+  return { jobs, total: totalRow?.total ?? 0 };
+}
+
+export const pageInput = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });

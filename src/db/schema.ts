@@ -1,0 +1,154 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+};
+
+export const users = pgTable(
+  'users',
+  {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  username: text('username').notNull(),
+  email: text('email').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  admin: boolean('admin').notNull().default(false),
+  canPostJobs: boolean('can_post_jobs').notNull().default(false),
+  stripeCustomerKey: text('stripe_customer_key').unique(),
+  ...timestamps,
+  },
+  (t) => [uniqueIndex('users_username_lower_idx').on(sql`lower(${t.username})`)],
+);
+
+export const sessions = pgTable(
+  'sessions',
+  {
+    /** sha256 of the cookie value: a database leak does not leak live sessions. */
+    idHash: text('id_hash').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    ...timestamps,
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+export const articles = pgTable(
+  'articles',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    title: text('title').notNull(),
+    bodyMarkdown: text('body_markdown').notNull(),
+    bodyHtml: text('body_html').notNull(),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    jobListing: boolean('job_listing').notNull().default(false),
+    published: boolean('published').notNull().default(false),
+    publishedAt: timestamp('published_at', { withTimezone: true }),
+    /** Derived from the charges table (see docs/payments.md); null = never paid. */
+    paidUntil: timestamp('paid_until', { withTimezone: true }),
+    bumpedAt: timestamp('bumped_at', { withTimezone: true }),
+    ...timestamps,
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('articles_user_idx').on(t.userId, t.id),
+    index('articles_published_idx')
+      .on(t.publishedAt.desc(), t.id.desc())
+      .where(sql`${t.published}`),
+    // /jobs: live listings newest-bumped first, and their count.
+    index('articles_jobs_bumped_idx')
+      .on(t.bumpedAt.desc(), t.id.desc(), t.paidUntil)
+      .where(sql`${t.published} and ${t.jobListing}`),
+    index('articles_jobs_paid_until_idx')
+      .on(t.paidUntil)
+      .where(sql`${t.published} and ${t.jobListing}`),
+  ],
+);
+
+export const chargeStatuses = [
+  'pending',
+  'requires_action',
+  'processing',
+  'succeeded',
+  'failed',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+  'disputed',
+] as const;
+export type ChargeStatus = (typeof chargeStatuses)[number];
+
+export const charges = pgTable(
+  'charges',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    articleId: integer('article_id').references(() => articles.id),
+    product: text('product').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    status: text('status', { enum: chargeStatuses }).notNull().default('pending'),
+    /** The Stripe PaymentIntent id (pi_…). */
+    stripeChargeKey: text('stripe_charge_key').unique(),
+    /** The Stripe Charge id (ch_…) of the PaymentIntent's latest charge. */
+    stripeLatestCharge: text('stripe_latest_charge'),
+    amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
+    failureCode: text('failure_code'),
+    failureMessage: text('failure_message'),
+    cardBrand: text('card_brand'),
+    cardLast4: text('card_last4'),
+    idempotencyKey: text('idempotency_key').notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    ...timestamps,
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('charges_user_idempotency_key_idx').on(t.userId, t.idempotencyKey),
+    index('charges_article_idx').on(t.articleId),
+    index('charges_user_idx').on(t.userId, t.createdAt.desc()),
+    index('charges_created_idx').on(t.createdAt),
+    check('charges_amount_positive', sql`${t.amount} > 0`),
+    check(
+      'charges_amount_refunded_range',
+      sql`${t.amountRefunded} >= 0 and ${t.amountRefunded} <= ${t.amount}`,
+    ),
+    check(
+      'charges_status_known',
+      sql.raw(`status in (${chargeStatuses.map((s) => `'${s}'`).join(', ')})`),
+    ),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+export type Article = typeof articles.$inferSelect;
+export type Charge = typeof charges.$inferSelect;

@@ -1,0 +1,42 @@
+import pino from 'pino';
+import { ensureAdmin } from './accounts/bootstrap.js';
+import { buildApp } from './app.js';
+import { systemClock } from './clock.js';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { seedDemoData } from './demo.js';
+
+const config = loadConfig();
+const logger = pino({ level: config.logLevel });
+
+const database = await openDatabase(config.database);
+await database.migrate();
+
+const admin = await ensureAdmin(database.db, config.admin, config.demoData);
+if (admin?.generatedPassword) {
+  // Printed once, when the demo admin is created; it is never logged again.
+  console.log(`\n  Demo admin created: ${admin.email} / ${admin.generatedPassword}\n`);
+}
+if (config.demoData) await seedDemoData(database.db, systemClock, logger);
+
+const app = await buildApp({
+  database,
+  clock: systemClock,
+  sessionSecret: config.sessionSecret,
+  logger: { level: config.logLevel },
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'shutting down');
+  await app.close(); // stops accepting connections and drains in-flight requests
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+await app.listen({ port: config.port, host: config.host });
+logger.info(`DevBoard on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port} (database: ${database.driver})`);

@@ -1,0 +1,90 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ComponentChildren, VNode } from 'preact';
+import { renderToString } from 'preact-render-to-string';
+import type { User } from '../db/schema.js';
+
+/** What every page needs: who is looking, a CSRF token for its forms, and the app's "now". */
+export interface PageContext {
+  user: User | null;
+  csrf: string;
+  now: Date;
+  /** Extra script URLs this page loads (all same-origin or the configured Stripe.js). */
+  scripts?: string[];
+}
+
+export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
+  return { user: request.user, csrf: reply.generateCsrf(), now: request.server.clock.now() };
+}
+
+export function sendPage(reply: FastifyReply, ctx: PageContext, title: string, body: VNode, status = 200) {
+  const html = renderToString(
+    <Layout ctx={ctx} title={title}>
+      {body}
+    </Layout>,
+  );
+  return reply.status(status).type('text/html; charset=utf-8').send(`<!doctype html>${html}`);
+}
+
+export function CsrfField({ ctx }: { ctx: PageContext }) {
+  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
+}
+
+function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+  const user = ctx.user;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · DevBoard`}</title>
+        <link rel="stylesheet" href="/assets/app.css" />
+        {ctx.scripts?.map((src) => <script src={src} defer />)}
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/">
+            DevBoard
+          </a>
+          <nav>
+            <a href="/jobs">Jobs</a>
+            {user ? (
+              <>
+                <a href="/dashboard">Dashboard</a>
+                <a href="/articles/new">Write</a>
+                <a href="/settings">Settings</a>
+                {user.admin && <a href="/admin/users">Admin</a>}
+                <form method="post" action="/logout" class="inline">
+                  <CsrfField ctx={ctx} />
+                  <button type="submit" class="link">
+                    Log out {user.username}
+                  </button>
+                </form>
+              </>
+            ) : (
+              <>
+                <a href="/login">Log in</a>
+                <a href="/signup">Sign up</a>
+              </>
+            )}
+          </nav>
+        </header>
+        <main>{children}</main>
+      </body>
+    </html>
+  );
+}
+
+export function ErrorList({ fields }: { fields?: Record<string, string> }) {
+  if (!fields) return null;
+  return (
+    <ul class="errors">
+      {Object.entries(fields).map(([field, message]) => (
+        <li>
+          <strong>{field}</strong>: {message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export const formatDate = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
