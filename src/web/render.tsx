@@ -87,4 +87,4 @@ export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   );
 }
 
-export const formatDate = (d: Date) => d.toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+export const formatDate = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;

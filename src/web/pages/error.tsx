@@ -4,7 +4,7 @@ import { ErrorList, pageContext, sendPage } from '../render.js';
 
 export function renderErrorPage(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
   if (error.status === 401 && request.method === 'GET') {
-    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`);
+    return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 302);
   }
   const ctx = pageContext(request, reply);
   return sendPage(

@@ -1,0 +1,70 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { ManualClock } from '../../src/clock.js';
+import type { Database } from '../../src/db/client.js';
+import { freshDatabase } from './db.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+export const START = new Date('2026-03-02T10:00:00Z');
+
+export async function startTestApp(options: { rateLimits?: boolean } = {}): Promise<TestApp> {
+  const database = await freshDatabase();
+  const clock = new ManualClock(START);
+  const app = await buildApp({
+    database,
+    clock,
+    sessionSecret: 'test-session-secret-test-session-secret',
+    rateLimits: options.rateLimits ?? false,
+  });
+  await app.ready();
+  return {
+    app,
+    database,
+    clock,
+    close: async () => {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+let counter = 0;
+
+/** Signs a member up through the API and returns their id and a bearer token. */
+export async function member(app: FastifyInstance, name?: string) {
+  const username = name ?? `user${++counter}_${Math.random().toString(36).slice(2, 7)}`;
+  const email = `${username}@example.test`;
+  const password = 'correct horse battery';
+  const created = await app.inject({ method: 'POST', url: '/api/v1/users', payload: { username, email, password } });
+  if (created.statusCode !== 201) throw new Error(`signup failed: ${created.body}`);
+  const token = (await app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email, password } })).json().token as string;
+  const id = created.json().user.id as number;
+  return { id, username, email, password, token, auth: { authorization: `Bearer ${token}` } };
+}
+
+export type Member = Awaited<ReturnType<typeof member>>;
+
+/** Makes a user an admin directly in the database (the bootstrap path is tested on its own). */
+export async function admin(t: TestApp) {
+  const m = await member(t.app);
+  await t.database.db.execute(`update users set admin = true where id = ${m.id}`);
+  return m;
+}
+
+export async function grantJobs(t: TestApp, adminUser: Member, userId: number) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/admin/users/${userId}/permissions`,
+    headers: adminUser.auth,
+    payload: { can_post_jobs: true },
+  });
+  if (res.statusCode !== 200) throw new Error(`grant failed: ${res.body}`);
+}
+
+export const json = (res: LightMyRequestResponse) => res.json() as Record<string, any>;

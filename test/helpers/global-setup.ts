@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { dumpPglite, openDatabase } from '../../src/db/client.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgliteTemplate: string;
+    pgTemplateDb: string;
+  }
+}
+
+/**
+ * Migrates one template database per run; each test file then copies it instead of
+ * initialising and migrating its own (PGlite: a data-directory dump; PostgreSQL: CREATE DATABASE … TEMPLATE).
+ */
+export default async function setup(project: TestProject) {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `devboard_tmpl_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const database = await openDatabase({ databaseUrl: withDatabase(url, name), poolSize: 1 });
+    await database.migrate();
+    await database.close();
+    project.provide('pgTemplateDb', name);
+    project.provide('pgliteTemplate', '');
+    return async () => {
+      // Copies made from the template are dropped by their own files; drop what is left.
+      const { rows } = await admin.query<{ datname: string }>(
+        `select datname from pg_database where datname like $1 or datname = $2`,
+        [`${name}_%`, name],
+      );
+      for (const row of rows) await admin.query(`drop database if exists ${row.datname} with (force)`);
+      await admin.end();
+    };
+  }
+  const database = await openDatabase({ dataDir: 'memory://' });
+  await database.migrate();
+  const dump = await dumpPglite(database);
+  await database.close();
+  const file = path.join(tmpdir(), `devboard-template-${process.pid}.tar`);
+  writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide('pgliteTemplate', file);
+  project.provide('pgTemplateDb', '');
+  return () => rmSync(file, { force: true });
+}
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
