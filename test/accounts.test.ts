@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureAdmin } from '../src/accounts/bootstrap.js';
+import { queryRows } from '../src/db/client.js';
 import { admin, json, member, startTestApp, type TestApp } from './helpers/app.js';
 import { csrfFrom, FormClient } from './helpers/browser-form.js';
 
@@ -40,8 +41,7 @@ describe('sign-up, tokens and /me over the API', () => {
     expect(res.statusCode).toBe(400);
     expect(json(res).error.code).toBe('validation_failed');
     expect(Object.keys(json(res).error.fields).sort()).toEqual(['email', 'password', 'username']);
-    const count = await t.database.db.execute(`select count(*)::int as n from users where username = 'x'`);
-    expect((count.rows[0] as { n: number }).n).toBe(0);
+    expect(await queryRows(t.database.db, `select 1 from users where username = 'x'`)).toHaveLength(0);
   });
 
   it('rejects a wrong password, an unknown e-mail and a bad token with 401', async () => {
@@ -59,9 +59,9 @@ describe('sign-up, tokens and /me over the API', () => {
 
   it('stores tokens and sessions hashed, never in clear', async () => {
     const m = await member(t.app);
-    const rows = await t.database.db.execute(`select token_hash from api_tokens where user_id = ${m.id}`);
-    expect(rows.rows.length).toBe(1);
-    expect((rows.rows[0] as { token_hash: string }).token_hash).not.toContain(m.token);
+    const rows = await queryRows<{ token_hash: string }>(t.database.db, `select token_hash from api_tokens where user_id = ${m.id}`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.token_hash).not.toContain(m.token);
   });
 
   it('answers malformed JSON and oversized bodies with 4xx JSON', async () => {
@@ -189,8 +189,7 @@ describe('browser sessions', () => {
     expect(res.body).toContain('The form expired');
     const forged = await browser.submit('/signup', '/signup', { username: 'mallory', email: 'm@example.test', password: 'mallory pw', _csrf: 'forged' }, false);
     expect(forged.statusCode).toBe(403);
-    const count = await t.database.db.execute(`select count(*)::int as n from users where username = 'mallory'`);
-    expect((count.rows[0] as { n: number }).n).toBe(0);
+    expect(await queryRows(t.database.db, `select 1 from users where username = 'mallory'`)).toHaveLength(0);
   });
 
   it('does not accept a session cookie on the JSON API', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
 import { admin, grantJobs, json, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
@@ -15,8 +16,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const post = (m: Member, payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: m.auth, payload });
-const countArticles = async () =>
-  (await t.database.db.execute('select count(*)::int as n from articles')).rows[0] as { n: number };
+const countArticles = async () => (await queryRows<{ n: number }>(t.database.db, 'select count(*)::int as n from articles'))[0]!.n;
 
 describe('articles', () => {
   it('creates, reads, edits, publishes and unpublishes an article', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listJobs } from '../src/articles/service.js';
+import { queryRows } from '../src/db/client.js';
 import { START, startTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
@@ -30,7 +31,7 @@ it('serves /jobs from its indexes with 100,000 articles, not a table scan', asyn
   expect(jobs).toHaveLength(20);
 
   const explain = async (query: ReturnType<typeof sql>) =>
-    ((await db.execute(sql`explain ${query}`)).rows as Array<{ 'QUERY PLAN': string }>).map((r) => r['QUERY PLAN']).join('\n');
+    (await queryRows<{ 'QUERY PLAN': string }>(db, sql`explain ${query}`)).map((r) => r['QUERY PLAN']).join('\n');
   const page = await explain(sql`
     select a.id from articles a join users u on u.id = a.user_id
     where a.published and a.job_listing and a.paid_until > ${START}

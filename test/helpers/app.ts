@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Database } from '../../src/db/client.js';
+import { type Database, queryRows } from '../../src/db/client.js';
 import { freshDatabase } from './db.js';
 
 export interface TestApp {
@@ -53,7 +53,7 @@ export type Member = Awaited<ReturnType<typeof member>>;
 /** Makes a user an admin directly in the database (the bootstrap path is tested on its own). */
 export async function admin(t: TestApp) {
   const m = await member(t.app);
-  await t.database.db.execute(`update users set admin = true where id = ${m.id}`);
+  await queryRows(t.database.db, `update users set admin = true where id = ${m.id}`);
   return m;
 }
 
