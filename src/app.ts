@@ -13,12 +13,19 @@ import type { Clock } from './clock.js';
 import type { Database, Db } from './db/client.js';
 import type { User } from './db/schema.js';
 import { installErrorHandler, wantsJson } from './http/errors.js';
+import { Catalog } from './payments/catalog.js';
+import { Checkout } from './payments/checkout.js';
+import { paymentsPlugin } from './payments/plugin.js';
+import type { StripeGateway } from './payments/stripe.js';
+import { products } from './products/index.js';
+import { bundleClientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     clock: Clock;
+    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway };
   }
   interface FastifyRequest {
     user: User | null;
@@ -29,6 +36,7 @@ export interface AppDeps {
   database: Database;
   clock: Clock;
   sessionSecret: string;
+  stripe: StripeGateway;
   logger?: FastifyServerOptions['logger'];
   /** Rate limits are real in production and in their own tests; other tests lift them. */
   rateLimits?: boolean;
@@ -48,6 +56,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
+  const catalog = new Catalog(products);
+  const checkout = new Checkout({ db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe });
+  app.decorate('payments', { checkout, catalog, stripe: deps.stripe });
+  const scripts = await bundleClientScripts();
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
@@ -80,6 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/assets/app.css', (_request, reply) =>
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(css),
   );
+  app.get('/assets/:name', (request, reply) => {
+    const script = scripts.get(request.url.split('?')[0]!);
+    if (!script) return reply.callNotFound();
+    return reply.type('application/javascript; charset=utf-8').header('cache-control', 'no-cache').send(script);
+  });
   app.get('/healthz', async (_request, reply) => {
     try {
       await deps.database.db.execute('select 1');
@@ -91,5 +108,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(articlesPlugin);
+  await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   return app;
 }

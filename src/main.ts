@@ -5,6 +5,7 @@ import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
+import { connectStripe } from './payments/connect.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -19,10 +20,14 @@ if (admin?.generatedPassword) {
 }
 if (config.demoData) await seedDemoData(database.db, systemClock, logger);
 
+const stripe = await connectStripe(config.stripe);
+if (stripe.local) logger.info(`local Stripe (no STRIPE_SECRET_KEY set) on ${stripe.local.url}`);
+
 const app = await buildApp({
   database,
   clock: systemClock,
   sessionSecret: config.sessionSecret,
+  stripe: stripe.gateway,
   logger: { level: config.logLevel },
 });
 
@@ -32,6 +37,7 @@ async function shutdown(signal: string) {
   closing = true;
   logger.info({ signal }, 'shutting down');
   await app.close(); // stops accepting connections and drains in-flight requests
+  await stripe.local?.close();
   await database.close();
   process.exit(0);
 }

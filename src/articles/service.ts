@@ -187,3 +187,8 @@ export async function listJobs(db: Db, now: Date, page: number): Promise<{ jobs:
 }
 
 export const pageInput = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
+
+export async function articleTitle(db: Db, id: number): Promise<string | undefined> {
+  const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
+  return row?.title;
+}

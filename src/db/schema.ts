@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -125,6 +126,13 @@ export const charges = pgTable(
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
+    declineCode: text('decline_code'),
+    /** What the product needs beyond an article (e.g. a billboard's headline), validated by the product. */
+    productData: jsonb('product_data').$type<Record<string, unknown>>().notNull().default({}),
+    /** Lets the owner finish 3-D Secure in the browser; shown only to them. */
+    stripeClientSecret: text('stripe_client_secret'),
+    /** Hash of the request that created the row: the same idempotency key with other parameters is a 409. */
+    requestFingerprint: text('request_fingerprint').notNull().default(''),
     cardBrand: text('card_brand'),
     cardLast4: text('card_last4'),
     idempotencyKey: text('idempotency_key').notNull(),
@@ -149,6 +157,42 @@ export const charges = pgTable(
   ],
 );
 
+/**
+ * One row per charge whose product was fulfilled: the primary key makes fulfilment happen at most
+ * once whichever path (checkout, webhook, reconcile) settles the charge first.
+ */
+export const fulfilments = pgTable('fulfilments', {
+  chargeId: integer('charge_id')
+    .primaryKey()
+    .references(() => charges.id),
+  product: text('product').notNull(),
+  fulfilledAt: timestamp('fulfilled_at', { withTimezone: true }).notNull(),
+  /** Set when a full refund or a dispute reversed it; cleared if a dispute is won. */
+  reversedAt: timestamp('reversed_at', { withTimezone: true }),
+});
+
+export const billboards = pgTable(
+  'billboards',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    chargeId: integer('charge_id')
+      .notNull()
+      .unique()
+      .references(() => charges.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    headline: text('headline').notNull(),
+    linkUrl: text('link_url').notNull(),
+    imageUrl: text('image_url'),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [index('billboards_live_idx').on(t.endsAt).where(sql`${t.active}`)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Article = typeof articles.$inferSelect;
 export type Charge = typeof charges.$inferSelect;
+export type Billboard = typeof billboards.$inferSelect;

@@ -1,5 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
 import { buildApp } from '../../src/app.js';
+import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../../src/payments/connect.js';
+import { createStripeGateway } from '../../src/payments/stripe.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Database, queryRows } from '../../src/db/client.js';
 import { freshDatabase } from './db.js';
@@ -8,6 +11,7 @@ export interface TestApp {
   app: FastifyInstance;
   database: Database;
   clock: ManualClock;
+  stripe: LocalStripe;
   close(): Promise<void>;
 }
 
@@ -16,9 +20,11 @@ export const START = new Date('2026-03-02T10:00:00Z');
 export async function startTestApp(options: { rateLimits?: boolean } = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = new ManualClock(START);
+  const stripe = await startLocalStripe({ webhookRetryBaseMs: 50 });
   const app = await buildApp({
     database,
     clock,
+    stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: stripe.url, maxNetworkRetries: 2 }),
     sessionSecret: 'test-session-secret-test-session-secret',
     rateLimits: options.rateLimits ?? false,
   });
@@ -27,8 +33,10 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     app,
     database,
     clock,
+    stripe,
     close: async () => {
       await app.close();
+      await stripe.close();
       await database.close();
     },
   };

@@ -1,0 +1,43 @@
+import Stripe from 'stripe';
+import type { User } from '../db/schema.js';
+import { notFound } from '../http/errors.js';
+import type { StripeGateway } from './stripe.js';
+
+export interface SavedCard {
+  id: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+}
+
+/**
+ * Saved cards live at Stripe, not in our database (the design note's wish): they are listed from
+ * the buyer's Stripe customer, newest first, in one API call.
+ */
+export async function listCards(stripe: StripeGateway, user: User): Promise<SavedCard[]> {
+  if (!user.stripeCustomerKey) return [];
+  const list = await stripe.client.customers.listPaymentMethods(user.stripeCustomerKey, { type: 'card', limit: 100 });
+  return list.data.map((pm) => ({
+    id: pm.id,
+    brand: pm.card?.brand ?? 'card',
+    last4: pm.card?.last4 ?? '????',
+    exp_month: pm.card?.exp_month ?? 0,
+    exp_year: pm.card?.exp_year ?? 0,
+  }));
+}
+
+/** Detaches a saved card, after checking at Stripe that it is this buyer's; anyone else's is 404. */
+export async function removeCard(stripe: StripeGateway, user: User, paymentMethodId: string): Promise<Stripe.PaymentMethod> {
+  if (!user.stripeCustomerKey || !/^pm_[A-Za-z0-9_]+$/.test(paymentMethodId)) throw notFound('No such card.');
+  let pm: Stripe.PaymentMethod;
+  try {
+    pm = await stripe.client.paymentMethods.retrieve(paymentMethodId);
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) throw notFound('No such card.');
+    throw error;
+  }
+  const owner = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
+  if (owner !== user.stripeCustomerKey) throw notFound('No such card.');
+  return stripe.client.paymentMethods.detach(paymentMethodId);
+}

@@ -1,0 +1,70 @@
+import type { ZodType } from 'zod';
+import type { Db, Executor } from '../db/client.js';
+import type { Charge, User } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
+
+/**
+ * A product the payments core can sell. The core knows nothing else about it: a new product is
+ * a new module implementing this interface, added to the list in src/products/index.ts.
+ */
+export interface Product {
+  id: string;
+  name: string;
+  description: string;
+  /** Price in minor units of `currency`; never taken from the client. */
+  amount: number;
+  currency: string;
+  /** Whether a purchase names an article (`article_id`). */
+  needsArticle: boolean;
+  /** The product's own fields, beyond article_id (e.g. a billboard's headline). A strict schema. */
+  fields: ZodType<Record<string, unknown>>;
+  /** Names of what a purchase must send, for GET /api/v1/products. */
+  requires: string[];
+  /** Throws 403/404 when this user may not buy it (for this article). */
+  authorize(db: Db, user: User, articleId: number | undefined): Promise<void>;
+  /** Called exactly once when a charge for it succeeds, inside that transaction. */
+  fulfil(tx: Executor, charge: Charge, now: Date): Promise<void>;
+  /** Called once when its charge is fully refunded or disputed. */
+  reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
+  /** Called when a dispute is won: what reverse took away comes back. */
+  restore(tx: Executor, charge: Charge, now: Date): Promise<void>;
+  /** Lines for the receipt, e.g. "Live on /jobs until …". */
+  receiptLines(db: Db, charge: Charge, now: Date): Promise<string[]>;
+  /** Extra fields for the charge's JSON, e.g. the listing's resulting paid_until. */
+  chargeExtras?(db: Db, charge: Charge): Promise<Record<string, unknown>>;
+}
+
+export class Catalog {
+  private readonly products = new Map<string, Product>();
+
+  constructor(products: Product[]) {
+    for (const product of products) {
+      if (!Number.isInteger(product.amount) || product.amount <= 0) throw new Error(`bad price for ${product.id}`);
+      this.products.set(product.id, product);
+    }
+  }
+
+  list(): Product[] {
+    return [...this.products.values()];
+  }
+
+  /** The product, or a 400 naming the field. */
+  get(id: string): Product {
+    const product = this.products.get(id);
+    if (!product) throw new ApiError(400, 'unknown_product', `There is no product "${id}".`, { product: 'Unknown product.' });
+    return product;
+  }
+
+  find(id: string): Product | undefined {
+    return this.products.get(id);
+  }
+}
+
+export const productJson = (p: Product) => ({
+  id: p.id,
+  name: p.name,
+  amount: p.amount,
+  currency: p.currency,
+  description: p.description,
+  requires: p.requires,
+});

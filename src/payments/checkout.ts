@@ -1,0 +1,269 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, desc, eq } from 'drizzle-orm';
+import Stripe from 'stripe';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/client.js';
+import { type Charge, charges, type User } from '../db/schema.js';
+import { ApiError, notFound, parseInput } from '../http/errors.js';
+import type { Catalog } from './catalog.js';
+import { ensureCustomer } from './customers.js';
+import { settleFromIntent } from './settle.js';
+import type { StripeGateway } from './stripe.js';
+
+export interface PaymentsDeps {
+  db: Db;
+  clock: Clock;
+  catalog: Catalog;
+  stripe: StripeGateway;
+}
+
+/** A checkout's answer: the HTTP status and body the API (and the page's script) returns. */
+export interface CheckoutResult {
+  status: number;
+  body: Record<string, unknown>;
+  charge: Charge;
+}
+
+const baseKeys = ['product', 'article_id', 'payment_method', 'save_card'] as const;
+const chargeRequest = z.object({
+  product: z.string().min(1, 'Required.').max(60),
+  article_id: z.number().int().positive().max(2147483647).optional(),
+  payment_method: z
+    .string({ error: 'Required.' })
+    .max(255)
+    .regex(/^pm_[A-Za-z0-9_]+$/, 'A PaymentMethod id (pm_…).'),
+  save_card: z.boolean().optional(),
+});
+export const idempotencyKeySchema = z
+  .string()
+  .min(8, 'At least 8 characters.')
+  .max(255, 'At most 255 characters.')
+  .regex(/^[\x21-\x7e]+$/, 'Printable ASCII only.');
+
+export const UNREACHABLE_MESSAGE = 'We could not reach our payment provider; you have not been charged twice — try again.';
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export class Checkout {
+  /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
+  private inFlight = new Map<number, Promise<CheckoutResult>>();
+
+  constructor(private readonly deps: PaymentsDeps) {}
+
+  /**
+   * Creates and confirms a charge. The row is written first, keyed by the buyer's idempotency key,
+   * then Stripe is called with a key derived from the row: a double click, a retry, a refresh or
+   * two tabs make one row and one PaymentIntent, and every repeat gets the first one's answer.
+   */
+  async create(user: User, input: unknown, idempotencyKey: string | undefined): Promise<CheckoutResult> {
+    const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+    const base = parseInput(chargeRequest, Object.fromEntries(baseKeys.filter((k) => k in body).map((k) => [k, body[k]])));
+    const product = this.deps.catalog.get(base.product);
+    const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !(baseKeys as readonly string[]).includes(k)));
+    const fields = parseInput(product.fields, fieldsInput);
+    if (product.needsArticle && base.article_id === undefined) {
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Required.' });
+    }
+    if (!product.needsArticle && base.article_id !== undefined) {
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: `Not used by ${product.id}.` });
+    }
+    const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
+    await product.authorize(this.deps.db, user, base.article_id);
+
+    const fingerprint = createHash('sha256')
+      .update(canonical({ ...base, save_card: base.save_card ?? false, fields }))
+      .digest('hex');
+    const now = this.deps.clock.now();
+    const [inserted] = await this.deps.db
+      .insert(charges)
+      .values({
+        userId: user.id,
+        articleId: base.article_id ?? null,
+        product: product.id,
+        amount: product.amount,
+        currency: product.currency,
+        status: 'pending',
+        idempotencyKey: key,
+        requestFingerprint: fingerprint,
+        productData: fields,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted) return this.drive(user, inserted, base.payment_method, base.save_card ?? false);
+
+    const [existing] = await this.deps.db
+      .select()
+      .from(charges)
+      .where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key)));
+    if (!existing) throw new Error('idempotency conflict without a row');
+    if (existing.requestFingerprint !== fingerprint) {
+      throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase. Use a new key.');
+    }
+    const running = this.inFlight.get(existing.id);
+    if (running) return running;
+    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
+    // Stripe's idempotency key, derived from the row, makes that safe.
+    if (existing.status === 'pending') return this.drive(user, existing, base.payment_method, base.save_card ?? false);
+    return this.result(existing);
+  }
+
+  private drive(user: User, charge: Charge, paymentMethod: string, saveCard: boolean): Promise<CheckoutResult> {
+    const running = this.inFlight.get(charge.id);
+    if (running) return running;
+    const promise = this.callStripe(user, charge, paymentMethod, saveCard).finally(() => this.inFlight.delete(charge.id));
+    this.inFlight.set(charge.id, promise);
+    return promise;
+  }
+
+  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean): Promise<CheckoutResult> {
+    const { stripe } = this.deps;
+    const product = this.deps.catalog.get(charge.product);
+    try {
+      const customer = await ensureCustomer(this.deps.db, stripe.client, user);
+      const intent = await stripe.client.paymentIntents.create(
+        {
+          amount: charge.amount,
+          currency: charge.currency,
+          customer,
+          payment_method: paymentMethod,
+          confirm: true,
+          ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
+          description: product.name,
+          metadata: {
+            charge_id: String(charge.id),
+            user_id: String(charge.userId),
+            product: charge.product,
+            ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
+          },
+          expand: ['latest_charge', 'payment_method'],
+        },
+        { idempotencyKey: `charge-${charge.id}` },
+      );
+      return this.result(await settleFromIntent(this.deps, charge.id, intent));
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
+        return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent));
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
+        // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
+        const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
+        return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.json(failed) }, charge: failed };
+      }
+      if (
+        error instanceof Stripe.errors.StripeConnectionError ||
+        error instanceof Stripe.errors.StripeAPIError ||
+        error instanceof Stripe.errors.StripeRateLimitError ||
+        (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
+      ) {
+        // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
+        return {
+          status: 503,
+          body: { error: { code: 'payment_provider_unavailable', message: UNREACHABLE_MESSAGE }, charge: await this.json(charge) },
+          charge,
+        };
+      }
+      throw error;
+    }
+  }
+
+  private async markRejected(charge: Charge, code: string, message: string): Promise<Charge> {
+    const [failed] = await this.deps.db
+      .update(charges)
+      .set({ status: 'failed', failureCode: code, failureMessage: message, updatedAt: this.deps.clock.now() })
+      .where(and(eq(charges.id, charge.id), eq(charges.status, 'pending')))
+      .returning();
+    return failed ?? (await this.get(charge.id));
+  }
+
+  /** After 3-D Secure in the browser: re-read the PaymentIntent from Stripe, never the browser's word. */
+  async confirm(user: User, chargeId: number): Promise<CheckoutResult> {
+    const charge = await this.owned(user, chargeId);
+    if (!charge.stripeChargeKey) return this.result(charge);
+    const intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
+      expand: ['latest_charge', 'payment_method'],
+    });
+    return this.result(await settleFromIntent(this.deps, charge.id, intent));
+  }
+
+  async get(chargeId: number): Promise<Charge> {
+    const [charge] = await this.deps.db.select().from(charges).where(eq(charges.id, chargeId));
+    if (!charge) throw notFound('No such charge.');
+    return charge;
+  }
+
+  /** A charge its buyer (or an admin) may see; anyone else gets 404. */
+  async owned(user: User, chargeId: number): Promise<Charge> {
+    const charge = await this.get(chargeId);
+    if (charge.userId !== user.id && !user.admin) throw notFound('No such charge.');
+    return charge;
+  }
+
+  async listFor(user: User, limit = 100): Promise<Charge[]> {
+    return this.deps.db.select().from(charges).where(eq(charges.userId, user.id)).orderBy(desc(charges.id)).limit(limit);
+  }
+
+  /** The answer for a charge in its current state: the same for the first request and every repeat. */
+  async result(charge: Charge): Promise<CheckoutResult> {
+    const json = await this.json(charge);
+    switch (charge.status) {
+      case 'succeeded':
+      case 'partially_refunded':
+      case 'refunded':
+      case 'disputed':
+        return { status: 201, body: { charge: json }, charge };
+      case 'requires_action':
+        return { status: 202, body: { charge: { ...json, client_secret: charge.stripeClientSecret } }, charge };
+      case 'failed':
+        return {
+          status: charge.failureCode === 'payment_method_invalid' ? 404 : 402,
+          body: {
+            error: {
+              code: charge.failureCode === 'payment_method_invalid' ? 'payment_method_not_found' : (charge.failureCode ?? 'card_declined'),
+              ...(charge.declineCode ? { decline_code: charge.declineCode } : {}),
+              message: charge.failureMessage ?? 'The payment failed.',
+            },
+            charge: json,
+          },
+          charge,
+        };
+      case 'canceled':
+        return { status: 409, body: { error: { code: 'charge_canceled', message: 'This payment was canceled. Start a new one.' }, charge: json }, charge };
+      default:
+        return { status: 202, body: { charge: json }, charge };
+    }
+  }
+
+  async json(charge: Charge) {
+    const product = this.deps.catalog.find(charge.product);
+    const extras = product?.chargeExtras ? await product.chargeExtras(this.deps.db, charge) : {};
+    return {
+      id: charge.id,
+      status: charge.status,
+      product: charge.product,
+      article_id: charge.articleId,
+      amount: charge.amount,
+      currency: charge.currency,
+      stripe_charge_key: charge.stripeChargeKey,
+      card_brand: charge.cardBrand,
+      card_last4: charge.cardLast4,
+      failure_code: charge.failureCode,
+      failure_message: charge.failureMessage,
+      paid_at: charge.paidAt,
+      created_at: charge.createdAt,
+      amount_refunded: charge.amountRefunded,
+      ...extras,
+    };
+  }
+}

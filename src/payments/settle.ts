@@ -1,0 +1,98 @@
+import { and, eq, inArray, isNull, isNotNull } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import type { Clock } from '../clock.js';
+import type { Db, Executor } from '../db/client.js';
+import { type Charge, charges, fulfilments } from '../db/schema.js';
+import type { Catalog } from './catalog.js';
+import { intentPredecessors, statusFromIntent } from './state.js';
+
+export interface SettleDeps {
+  db: Db;
+  catalog: Catalog;
+  clock: Clock;
+}
+
+function cardOf(pi: Stripe.PaymentIntent): { brand: string | null; last4: string | null } {
+  const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+  const fromCharge = charge?.payment_method_details?.card;
+  if (fromCharge) return { brand: fromCharge.brand, last4: fromCharge.last4 };
+  const pm = typeof pi.payment_method === 'object' && pi.payment_method ? pi.payment_method : pi.last_payment_error?.payment_method;
+  return { brand: pm?.card?.brand ?? null, last4: pm?.card?.last4 ?? null };
+}
+
+const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === 'string' ? v : v.id);
+
+/**
+ * Moves a charge to where its PaymentIntent (as just read from Stripe) says it is, forward only,
+ * and fulfils the product in the same transaction when it succeeded. Checkout, webhooks and
+ * reconcile all come through here, so whichever gets there first does the work, once.
+ */
+export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent): Promise<Charge> {
+  const target = statusFromIntent(pi);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const card = cardOf(pi);
+    const failure = target === 'failed' ? pi.last_payment_error : null;
+    const [moved] = await tx
+      .update(charges)
+      .set({
+        status: target,
+        stripeChargeKey: pi.id,
+        stripeLatestCharge: idOf(pi.latest_charge),
+        stripeClientSecret: target === 'requires_action' ? pi.client_secret : null,
+        ...(card.brand ? { cardBrand: card.brand, cardLast4: card.last4 } : {}),
+        ...(failure ? { failureCode: failure.code ?? 'payment_failed', declineCode: failure.decline_code ?? null, failureMessage: failure.message ?? null } : {}),
+        ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null } : {}),
+        updatedAt: now,
+      })
+      .where(and(eq(charges.id, chargeId), inArray(charges.status, intentPredecessors(target))))
+      .returning();
+    if (!moved) {
+      // Already there or beyond: record what we learned about the Stripe objects, change nothing else.
+      const [current] = await tx
+        .update(charges)
+        .set({ stripeChargeKey: pi.id, stripeLatestCharge: idOf(pi.latest_charge) })
+        .where(and(eq(charges.id, chargeId), isNull(charges.stripeLatestCharge)))
+        .returning();
+      return current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]!;
+    }
+    if (target === 'succeeded') await fulfilOnce(tx, deps.catalog, moved, now);
+    return moved;
+  });
+}
+
+/** Fulfils a charge's product unless it already was: the fulfilments primary key decides. */
+export async function fulfilOnce(tx: Executor, catalog: Catalog, charge: Charge, now: Date): Promise<boolean> {
+  const [inserted] = await tx
+    .insert(fulfilments)
+    .values({ chargeId: charge.id, product: charge.product, fulfilledAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!inserted) return false;
+  await catalog.get(charge.product).fulfil(tx, charge, now);
+  return true;
+}
+
+/** Reverses a fulfilled charge's product once (full refund, dispute opened). */
+export async function reverseOnce(tx: Executor, catalog: Catalog, charge: Charge, now: Date): Promise<boolean> {
+  const [reversed] = await tx
+    .update(fulfilments)
+    .set({ reversedAt: now })
+    .where(and(eq(fulfilments.chargeId, charge.id), isNull(fulfilments.reversedAt)))
+    .returning();
+  if (!reversed) return false;
+  await catalog.get(charge.product).reverse(tx, charge, now);
+  return true;
+}
+
+/** Restores a reversed fulfilment once (dispute won). */
+export async function restoreOnce(tx: Executor, catalog: Catalog, charge: Charge, now: Date): Promise<boolean> {
+  const [restored] = await tx
+    .update(fulfilments)
+    .set({ reversedAt: null })
+    .where(and(eq(fulfilments.chargeId, charge.id), isNotNull(fulfilments.reversedAt)))
+    .returning();
+  if (!restored) return false;
+  await catalog.get(charge.product).restore(tx, charge, now);
+  return true;
+}

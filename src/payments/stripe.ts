@@ -1,0 +1,49 @@
+import Stripe from 'stripe';
+
+/** The one Stripe API version this code is written and tested against. */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+export interface StripeGateway {
+  client: Stripe;
+  publishableKey: string;
+  /** Stripe.js: Stripe's own, or the local Stripe's stand-in. */
+  jsUrl: string;
+  /** The origin pages must allow in their CSP for Stripe.js, its frames and its API calls. */
+  origins: string[];
+}
+
+export interface StripeSettings {
+  secretKey: string;
+  publishableKey: string;
+  /** e.g. http://127.0.0.1:12111 for a local Stripe; unset for Stripe itself. */
+  apiUrl?: string;
+  maxNetworkRetries?: number;
+  timeoutMs?: number;
+}
+
+export function createStripeGateway(settings: StripeSettings): StripeGateway {
+  const options: Stripe.StripeConfig = {
+    apiVersion: STRIPE_API_VERSION,
+    maxNetworkRetries: settings.maxNetworkRetries ?? 2,
+    timeout: settings.timeoutMs ?? 20_000,
+    telemetry: false,
+  };
+  if (settings.apiUrl) {
+    const url = new URL(settings.apiUrl);
+    options.host = url.hostname;
+    options.port = url.port || (url.protocol === 'https:' ? 443 : 80);
+    options.protocol = url.protocol === 'https:' ? 'https' : 'http';
+    return {
+      client: new Stripe(settings.secretKey, options),
+      publishableKey: settings.publishableKey,
+      jsUrl: `${url.origin}/js/v3.js`,
+      origins: [url.origin],
+    };
+  }
+  return {
+    client: new Stripe(settings.secretKey, options),
+    publishableKey: settings.publishableKey,
+    jsUrl: 'https://js.stripe.com/v3/',
+    origins: ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'],
+  };
+}

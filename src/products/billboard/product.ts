@@ -1,0 +1,75 @@
+import { and, desc, eq, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { type Billboard, billboards } from '../../db/schema.js';
+import type { Product } from '../../payments/catalog.js';
+import { WEEK_MS } from '../job-listing/paid-window.js';
+
+const webUrl = z
+  .string()
+  .trim()
+  .max(500)
+  .url('Must be a URL.')
+  .refine((u) => /^https?:\/\//i.test(u), 'Must start with http:// or https://.');
+
+/**
+ * A sidebar ad for one week: proof that the payments core sells things that are not articles.
+ * The buyer supplies a headline, a link and optionally an image URL.
+ */
+export const billboardProduct: Product = {
+  id: 'billboard',
+  name: 'Billboard — one week in the sidebar',
+  description: 'A sidebar ad with your headline, link and image on /jobs and the home page for one week.',
+  amount: 4900,
+  currency: 'usd',
+  needsArticle: false,
+  fields: z
+    .object({
+      headline: z.string().trim().min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),
+      link_url: webUrl,
+      image_url: webUrl.refine((u) => u.startsWith('https://'), 'Images must be https://.').optional(),
+    })
+    .strict(),
+  requires: ['headline', 'link_url'],
+
+  async authorize() {
+    // Any signed-in member may advertise.
+  },
+  async fulfil(tx, charge, now) {
+    const data = charge.productData as { headline: string; link_url: string; image_url?: string };
+    await tx
+      .insert(billboards)
+      .values({
+        chargeId: charge.id,
+        userId: charge.userId,
+        headline: data.headline,
+        linkUrl: data.link_url,
+        imageUrl: data.image_url ?? null,
+        startsAt: now,
+        endsAt: new Date(now.getTime() + WEEK_MS),
+      })
+      .onConflictDoNothing();
+  },
+  async reverse(tx, charge) {
+    await tx.update(billboards).set({ active: false }).where(eq(billboards.chargeId, charge.id));
+  },
+  async restore(tx, charge) {
+    await tx.update(billboards).set({ active: true }).where(eq(billboards.chargeId, charge.id));
+  },
+  async receiptLines(db, charge, now) {
+    const [board] = await db.select().from(billboards).where(eq(billboards.chargeId, charge.id));
+    if (!board) return [];
+    const live = board.active && board.endsAt > now;
+    return [`Billboard: ${board.headline}`, live ? `In the sidebar until ${board.endsAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Not showing now.'];
+  },
+};
+
+/** Billboards showing now, newest first. */
+export async function liveBillboards(db: Db, now: Date, limit = 3): Promise<Billboard[]> {
+  return db
+    .select()
+    .from(billboards)
+    .where(and(eq(billboards.active, true), gt(billboards.endsAt, now)))
+    .orderBy(desc(billboards.startsAt))
+    .limit(limit);
+}

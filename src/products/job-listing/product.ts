@@ -1,0 +1,66 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { articles } from '../../db/schema.js';
+import { forbidden, notFound, ApiError } from '../../http/errors.js';
+import type { Product } from '../../payments/catalog.js';
+import { isPaid } from './paid-window.js';
+import { JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+
+const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+
+/** One week on /jobs for a job listing; paying again extends it and bumps it to the top. */
+export const jobListingProduct: Product = {
+  id: JOB_LISTING_PRODUCT,
+  name: 'Job listing — one week on /jobs',
+  description: 'Your job listing appears on /jobs for one week. Paying again adds a week and bumps it to the top.',
+  amount: 2500,
+  currency: 'usd',
+  needsArticle: true,
+  fields: z.object({}).strict(),
+  requires: ['article_id'],
+
+  async authorize(db, user, articleId) {
+    const [article] = await db.select().from(articles).where(eq(articles.id, articleId!));
+    if (!article || (!article.published && article.userId !== user.id && !user.admin)) throw notFound('No such article.');
+    if (article.userId !== user.id) throw forbidden('You can only pay for your own job listings.');
+    if (!user.canPostJobs && !user.admin) {
+      throw forbidden('Only members with permission to post jobs can pay for job listings. Ask an admin for access.');
+    }
+    if (!article.jobListing) {
+      throw new ApiError(422, 'not_a_job_listing', 'This article is not a job listing. Mark it as one before paying.', {
+        article_id: 'Not a job listing.',
+      });
+    }
+  },
+
+  // Paying makes the listing live: it is published if it was a draft, and its window recomputed.
+  async fulfil(tx, charge, now) {
+    await tx
+      .update(articles)
+      .set({ published: true, publishedAt: sql`coalesce(${articles.publishedAt}, ${now.toISOString()}::timestamptz)` })
+      .where(and(eq(articles.id, charge.articleId!), eq(articles.published, false)));
+    await recomputePaidWindow(tx, charge.articleId!);
+  },
+  async reverse(tx, charge) {
+    await recomputePaidWindow(tx, charge.articleId!);
+  },
+  async restore(tx, charge) {
+    await recomputePaidWindow(tx, charge.articleId!);
+  },
+
+  async receiptLines(db, charge, now) {
+    const [article] = await db
+      .select({ title: articles.title, paidUntil: articles.paidUntil })
+      .from(articles)
+      .where(eq(articles.id, charge.articleId!));
+    if (!article) return [];
+    const lines = [`Listing: ${article.title}`];
+    lines.push(isPaid(article.paidUntil, now) ? `Live on /jobs until ${formatUtc(article.paidUntil!)}` : 'Not live on /jobs now.');
+    return lines;
+  },
+
+  async chargeExtras(db, charge) {
+    const [article] = await db.select({ paidUntil: articles.paidUntil }).from(articles).where(eq(articles.id, charge.articleId!));
+    return { paid_until: article?.paidUntil ?? null };
+  },
+};

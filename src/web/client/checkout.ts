@@ -1,0 +1,126 @@
+/**
+ * The checkout form's script. Card details go from Stripe.js straight to Stripe (or the local
+ * Stripe); our server only ever sees the resulting pm_… id. After 3-D Secure, the server is asked
+ * to re-read the PaymentIntent: the browser's word is never the verdict.
+ */
+
+interface StripeResult {
+  error?: { message?: string };
+  paymentMethod?: { id: string };
+  paymentIntent?: { status: string };
+}
+interface CardElement {
+  mount(target: string | Element): void;
+}
+interface StripeJs {
+  elements(): { create(type: 'card'): CardElement };
+  createPaymentMethod(options: { type: 'card'; card: CardElement }): Promise<StripeResult>;
+  handleNextAction(options: { clientSecret: string }): Promise<StripeResult>;
+}
+declare global {
+  interface Window {
+    Stripe?: (key: string) => StripeJs;
+  }
+}
+
+interface ChargeResponse {
+  charge?: { id: number; status: string; client_secret?: string };
+  error?: { code: string; message: string };
+}
+
+const csrfOf = (form: HTMLFormElement) => (form.querySelector('input[name="_csrf"]') as HTMLInputElement).value;
+
+async function post(url: string, csrf: string, body: unknown, idempotencyKey?: string): Promise<{ status: number; json: ChargeResponse }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-csrf-token': csrf };
+  if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
+  const json = (await res.json().catch(() => ({}))) as ChargeResponse;
+  return { status: res.status, json };
+}
+
+/** 3-D Secure in Stripe.js, then the server's verdict from Stripe. */
+async function authenticate(stripe: StripeJs, chargeId: number, clientSecret: string, csrf: string): Promise<{ status: number; json: ChargeResponse }> {
+  await stripe.handleNextAction({ clientSecret });
+  return post(`/charges/${chargeId}/confirm`, csrf, {});
+}
+
+function showError(form: HTMLFormElement, message: string) {
+  const el = form.querySelector('#checkout-error');
+  if (el) el.textContent = message;
+}
+
+function setupCheckout(form: HTMLFormElement) {
+  const stripe = window.Stripe!(form.dataset.publishableKey!);
+  const card = stripe.elements().create('card');
+  card.mount(form.querySelector('#card-element')!);
+  const button = form.querySelector('#pay') as HTMLButtonElement;
+  const keyInput = form.querySelector('input[name="idempotency_key"]') as HTMLInputElement;
+  const csrf = csrfOf(form);
+  let busy = false;
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    showError(form, '');
+    try {
+      const choice = (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
+      let paymentMethod = choice;
+      if (choice === 'new') {
+        const created = await stripe.createPaymentMethod({ type: 'card', card });
+        if (created.error || !created.paymentMethod) {
+          showError(form, created.error?.message ?? 'Check your card details.');
+          return;
+        }
+        paymentMethod = created.paymentMethod.id;
+      }
+      const body: Record<string, unknown> = {
+        product: form.dataset.product,
+        payment_method: paymentMethod,
+        save_card: (form.querySelector('input[name="save_card"]') as HTMLInputElement).checked,
+      };
+      const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
+      if (article) body.article_id = Number(article.value);
+      for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {
+        if (input.value !== '') body[input.name] = input.value;
+      }
+      let result = await post('/charges', csrf, body, keyInput.value);
+      if (result.status === 202 && result.json.charge?.client_secret) {
+        result = await authenticate(stripe, result.json.charge.id, result.json.charge.client_secret, csrf);
+      }
+      if (result.status === 201 && result.json.charge) {
+        window.location.assign(`/charges/${result.json.charge.id}`);
+        return;
+      }
+      showError(form, result.json.error?.message ?? 'The payment did not go through.');
+      // A declined or failed attempt is over: the next click is a new attempt with a new key.
+      // An unreachable provider keeps the key, so retrying cannot charge twice.
+      if (result.status !== 503) keyInput.value = crypto.randomUUID();
+    } catch {
+      showError(form, 'We could not reach our payment provider; you have not been charged twice — try again.');
+    } finally {
+      busy = false;
+      button.disabled = false;
+    }
+  });
+}
+
+function setupAuthenticate(form: HTMLFormElement) {
+  const stripe = window.Stripe!(form.dataset.publishableKey!);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const result = await authenticate(stripe, Number(form.dataset.chargeId), form.dataset.clientSecret!, csrfOf(form));
+    if (result.status === 201) window.location.reload();
+    else showError(form, result.json.error?.message ?? 'Authentication failed.');
+  });
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  const checkout = document.querySelector<HTMLFormElement>('form#checkout');
+  if (checkout) setupCheckout(checkout);
+  const auth = document.querySelector<HTMLFormElement>('form#authenticate');
+  if (auth) setupAuthenticate(auth);
+});
+
+export {};
