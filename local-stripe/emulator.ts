@@ -446,7 +446,7 @@ export class Emulator {
     }
   }
 
-  updatePaymentIntent(id: string, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+  updatePaymentIntent(id: string, params: Record<string, unknown>): Stripe.PaymentIntent {
     const pi = this.get(this.paymentIntents, 'payment_intent', id, 'intent');
     if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') {
       throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`, { payment_intent: pi });

@@ -210,7 +210,10 @@ export class LocalStripe {
       return;
     }
     if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {
-      return this.page(method, url, raw, res);
+      const page = this.page(method, url, raw);
+      res.writeHead(page.status, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page.body);
+      return;
     }
     if (!url.pathname.startsWith('/v1/')) {
       send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
@@ -446,7 +449,7 @@ export class LocalStripe {
       r('GET', '/v1/payment_intents/:id', { publishable: true, spec: { client_secret: 'string', expand: 'array' }, handler: (c) => piFor(c) }),
       r('POST', '/v1/payment_intents/:id', {
         spec: { amount: 'integer', currency: 'string', customer: 'string', description: 'string', metadata, payment_method: 'string', receipt_email: 'string', setup_future_usage: { enum: ['off_session', 'on_session', ''] }, expand: 'array' },
-        handler: (c) => e.updatePaymentIntent(c.path.id!, c.params, c.request),
+        handler: (c) => e.updatePaymentIntent(c.path.id!, c.params),
       }),
       r('POST', '/v1/payment_intents/:id/confirm', { publishable: true, spec: confirmSpec, handler: (c) => e.confirm(piFor(c), c.params, c.request) }),
       r('POST', '/v1/payment_intents/:id/cancel', {
@@ -595,11 +598,8 @@ export class LocalStripe {
 
   // ---- browser pages: 3-D Secure authentication and receipts ----
 
-  private page(method: string, url: URL, raw: string, res: ServerResponse): void {
-    const html = (status: number, body: string) => {
-      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(body);
-    };
+  private page(method: string, url: URL, raw: string): { status: number; body: string } {
+    const html = (status: number, body: string) => ({ status, body });
     const auth = /^\/authenticate\/([^/]+)$/.exec(url.pathname);
     if (auth) {
       const pi = this.emulator.paymentIntents.get(auth[1]!);

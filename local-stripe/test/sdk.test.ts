@@ -243,7 +243,7 @@ describe('3-D Secure', () => {
     const pi = await pay('pm_card_authenticationRequired');
     expect(pi.status).toBe('requires_action');
     expect(pi.next_action?.type).toBe('use_stripe_sdk');
-    const authUrl = (pi.next_action?.use_stripe_sdk as { stripe_js: string }).stripe_js;
+    const authUrl = (pi.next_action!.use_stripe_sdk as { stripe_js: string }).stripe_js;
     const page = await fetch(authUrl);
     expect(await page.text()).toContain('Complete');
     const form = new URLSearchParams({ client_secret: pi.client_secret!, outcome: 'complete' });

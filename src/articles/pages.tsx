@@ -1,3 +1,5 @@
+import type { JSX } from 'preact';
+import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { CsrfField, ErrorList, formatDate, type PageContext } from '../web/render.js';
@@ -39,9 +41,26 @@ function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   );
 }
 
-export function HomePage({ articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+/** Paid sidebar ads (the billboard product), shown beside /jobs and the home page. */
+function Sidebar({ billboards }: { billboards: Billboard[] }) {
+  if (billboards.length === 0) return null;
+  return (
+    <aside class="sidebar" aria-label="Sponsored">
+      {billboards.map((b) => (
+        <a class="billboard card" href={b.linkUrl} rel="sponsored noopener" target="_blank">
+          {b.imageUrl && <img src={b.imageUrl} alt="" />}
+          <strong>{b.headline}</strong>
+          <span class="muted">Sponsored</span>
+        </a>
+      ))}
+    </aside>
+  );
+}
+
+export function HomePage({ articles, billboards }: { ctx: PageContext; articles: ArticleWithAuthor[]; billboards: Billboard[] }) {
   return (
     <>
+      <Sidebar billboards={billboards} />
       <h1>Recent articles</h1>
       {articles.length === 0 && <p class="muted">Nothing published yet.</p>}
       {articles.map((row) => (
@@ -51,11 +70,20 @@ export function HomePage({ articles }: { ctx: PageContext; articles: ArticleWith
   );
 }
 
-export function JobsPage({ jobs, page, total }: { ctx: PageContext; jobs: ArticleWithAuthor[]; page: number; total: number }) {
+export function JobsPage({
+  jobs,
+  page,
+  total,
+  billboards,
+}: { ctx: PageContext; jobs: ArticleWithAuthor[]; page: number; total: number; billboards: Billboard[] }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   return (
     <>
+      <Sidebar billboards={billboards} />
       <h1>Jobs</h1>
+      <p>
+        <a href="/charges/new?product=billboard">Advertise here</a>
+      </p>
       <p class="muted">
         {total} live listing{total === 1 ? '' : 's'}. Listings stay here for a week after each payment.
       </p>
@@ -141,12 +169,14 @@ export function ArticleEditor({
   error,
   values,
   saved,
+  payment,
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
   error?: ApiError;
   values?: unknown;
   saved?: boolean;
+  payment?: JSX.Element;
 }) {
   const a = row?.article;
   const v = (values ?? {}) as Record<string, string | undefined>;
@@ -183,6 +213,7 @@ export function ArticleEditor({
         </label>
         <button type="submit">Save</button>
       </form>
+      {payment}
     </div>
   );
 }

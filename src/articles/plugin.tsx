@@ -1,7 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import type { JSX } from 'preact';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
+import { listCards } from '../payments/cards.js';
+import { CheckoutForm } from '../payments/pages.js';
+import { allowStripe } from '../payments/plugin.js';
+import { liveBillboards } from '../products/billboard/product.js';
+import { isPaid } from '../products/job-listing/paid-window.js';
+import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
 import { pageContext, sendPage } from '../web/render.js';
 import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
@@ -71,14 +79,15 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={await recentArticles(app.db)} />);
+    const [articles, boards] = await Promise.all([recentArticles(app.db), liveBillboards(app.db, ctx.now)]);
+    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} />);
   });
 
   app.get('/jobs', async (request, reply) => {
     const { page } = parseInput(pageInput, request.query);
     const ctx = pageContext(request, reply);
-    const { jobs, total } = await listJobs(app.db, ctx.now, page);
-    return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} />);
+    const [{ jobs, total }, boards] = await Promise.all([listJobs(app.db, ctx.now, page), liveBillboards(app.db, ctx.now)]);
+    return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} billboards={boards} />);
   });
 
   app.get('/dashboard', async (request, reply) => {
@@ -116,10 +125,29 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
   app.get('/articles/:id/edit', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const ctx = pageContext(request, reply);
     const row = await getEditableArticle(app.db, id, user);
     const saved = (request.query as { saved?: string }).saved === '1';
-    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} />);
+    const { stripe, catalog } = app.payments;
+    // A saved job listing that is not paid offers "Publish and pay" inline: the same checkout form.
+    const offerPayment = row.article.jobListing && row.article.userId === user.id && !isPaid(row.article.paidUntil, now());
+    const ctx = { ...pageContext(request, reply), scripts: offerPayment ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
+    let payment: JSX.Element | undefined;
+    if (offerPayment) {
+      allowStripe(reply, stripe.origins);
+      payment = (
+        <CheckoutForm
+          ctx={ctx}
+          product={catalog.get(JOB_LISTING_PRODUCT)}
+          articleId={id}
+          articleTitle={row.article.title}
+          cards={await listCards(stripe, user)}
+          idempotencyKey={randomUUID()}
+          publishableKey={stripe.publishableKey}
+          submitLabel={row.article.published ? undefined : 'Publish and pay'}
+        />
+      );
+    }
+    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} />);
   });
 
   app.post('/articles/:id', async (request, reply) => {

@@ -23,6 +23,7 @@ const checkoutForm = z
     payment_method: z.string(),
     save_card: z.preprocess((v) => v === 'on', z.boolean()),
     idempotency_key: z.string(),
+    _csrf: z.string().optional(),
   })
   .catchall(z.string());
 
@@ -113,7 +114,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
     // Without JavaScript: a saved card, then a redirect to the receipt (or the error on the form).
     const form = parseInput(checkoutForm, request.body);
-    const { idempotency_key, save_card, ...rest } = form;
+    const { idempotency_key, save_card, _csrf, ...rest } = form;
     const result = await checkout.create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
     if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}`, 303);
     throw new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);

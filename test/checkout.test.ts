@@ -1,0 +1,382 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { WEEK_MS } from '../src/products/job-listing/paid-window.js';
+import { admin, grantJobs, json, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
+import { FormClient } from './helpers/browser-form.js';
+
+let t: TestApp;
+let boss: Member;
+let poster: Member;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  boss = await admin(t);
+  poster = await member(t.app);
+  await grantJobs(t, boss, poster.id);
+});
+afterAll(() => t.close());
+beforeEach(() => {
+  t.stripe.clearFaults();
+  t.stripe.requestCounts.clear();
+});
+
+let keySeq = 0;
+const newKey = () => `test-key-${++keySeq}-${Math.random().toString(36).slice(2)}`;
+
+async function listing(owner: Member = poster, published = true) {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: owner.auth,
+    payload: { title: `Job ${++keySeq}`, body_markdown: 'We are hiring.', job_listing: true, published },
+  });
+  return json(res).article as { id: number };
+}
+
+function pay(who: Member, payload: Record<string, unknown>, key: string | null = newKey()) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/v1/charges',
+    headers: { ...who.auth, ...(key ? { 'idempotency-key': key } : {}) },
+    payload,
+  });
+}
+
+const jobIds = async () => json(await t.app.inject({ method: 'GET', url: '/api/v1/jobs' })).jobs.map((j: { id: number }) => j.id);
+const count = async (sql: string) => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from ${sql}`))[0]!.n;
+
+describe('catalog', () => {
+  it('lists products with server-side prices', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/products' });
+    expect(json(res).products).toEqual([
+      expect.objectContaining({ id: 'job_listing', amount: 2500, currency: 'usd', requires: ['article_id'] }),
+      expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
+    ]);
+  });
+});
+
+describe('paying for a job listing', () => {
+  it('succeeds with a new card, maps the customer, fulfils once and lists the job for a week', async () => {
+    t.clock.set(START);
+    const a = await listing();
+    expect(await jobIds()).not.toContain(a.id);
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(res.statusCode).toBe(201);
+    const charge = json(res).charge;
+    expect(charge).toMatchObject({
+      status: 'succeeded',
+      product: 'job_listing',
+      article_id: a.id,
+      amount: 2500,
+      currency: 'usd',
+      card_brand: 'visa',
+      card_last4: '4242',
+      failure_code: null,
+      amount_refunded: 0,
+      paid_at: START.toISOString(),
+      paid_until: new Date(START.getTime() + WEEK_MS).toISOString(),
+    });
+    expect(charge.stripe_charge_key).toMatch(/^pi_/);
+    expect(await jobIds()).toContain(a.id);
+    const [row] = await queryRows<{ stripe_customer_key: string }>(t.database.db, `select stripe_customer_key from users where id = ${poster.id}`);
+    expect(row!.stripe_customer_key).toMatch(/^cus_/);
+    expect(await count(`fulfilments where charge_id = ${charge.id}`)).toBe(1);
+    const [stored] = await queryRows<{ stripe_latest_charge: string }>(t.database.db, `select stripe_latest_charge from charges where id = ${charge.id}`);
+    expect(stored!.stripe_latest_charge).toMatch(/^ch_/);
+    // The PaymentIntent carries our row's id, so reconcile can find the row from Stripe's side.
+    const pi = t.stripe.emulator.paymentIntents.get(charge.stripe_charge_key)!;
+    expect(pi.metadata).toMatchObject({ charge_id: String(charge.id), product: 'job_listing', article_id: String(a.id) });
+  });
+
+  it('replays the first answer for the same key without calling Stripe again', async () => {
+    const a = await listing();
+    const key = newKey();
+    const first = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
+    const calls = t.stripe.requestCount();
+    const second = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
+    expect(second.statusCode).toBe(first.statusCode);
+    expect(second.json()).toEqual(first.json());
+    expect(t.stripe.requestCount()).toBe(calls);
+    const conflict = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_mastercard' }, key);
+    expect(conflict.statusCode).toBe(409);
+  });
+
+  it('makes one PaymentIntent and one row from 20 concurrent requests with one key', async () => {
+    const a = await listing();
+    const key = newKey();
+    const before = t.stripe.emulator.paymentIntents.size;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key)),
+    );
+    expect(new Set(results.map((r) => r.statusCode))).toEqual(new Set([201]));
+    expect(new Set(results.map((r) => json(r).charge.id)).size).toBe(1);
+    expect(t.stripe.emulator.paymentIntents.size).toBe(before + 1);
+    expect(await count(`charges where article_id = ${a.id}`)).toBe(1);
+    expect(await count(`fulfilments f join charges c on c.id = f.charge_id where c.article_id = ${a.id}`)).toBe(1);
+  });
+
+  it('saves the card, pays again with it in one Stripe call, and bumps the listing a week further', async () => {
+    t.clock.set(new Date(START.getTime() + 5 * WEEK_MS));
+    const buyer = await member(t.app);
+    await grantJobs(t, boss, buyer.id);
+    const a = await listing(buyer);
+    const other = await listing(buyer);
+    const first = await pay(buyer, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_mastercard', save_card: true });
+    expect(first.statusCode).toBe(201);
+    const cards = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: buyer.auth })).payment_methods;
+    expect(cards).toEqual([{ id: expect.stringMatching(/^pm_/), brand: 'mastercard', last4: '4444', exp_month: 12, exp_year: expect.any(Number) }]);
+
+    t.clock.advance(24 * 3600e3);
+    await pay(buyer, { product: 'job_listing', article_id: other.id, payment_method: cards[0].id });
+    expect((await jobIds()).indexOf(other.id)).toBeLessThan((await jobIds()).indexOf(a.id));
+
+    t.clock.advance(24 * 3600e3);
+    t.stripe.requestCounts.clear();
+    const again = await pay(buyer, { product: 'job_listing', article_id: a.id, payment_method: cards[0].id });
+    expect(again.statusCode).toBe(201);
+    expect(t.stripe.requestCount()).toBe(1);
+    expect(t.stripe.requestCount('POST /v1/payment_intents')).toBe(1);
+    expect(json(again).charge.paid_until).toBe(new Date(START.getTime() + 7 * WEEK_MS).toISOString());
+    const ids = await jobIds();
+    expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(other.id));
+  });
+
+  it('makes an expired listing live for a week from the new payment', async () => {
+    t.clock.set(new Date(START.getTime() + 10 * WEEK_MS));
+    const a = await listing();
+    await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    t.clock.advance(2 * WEEK_MS);
+    expect(await jobIds()).not.toContain(a.id);
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(json(res).charge.paid_until).toBe(new Date(t.clock.now().getTime() + WEEK_MS).toISOString());
+    expect(await jobIds()).toContain(a.id);
+  });
+
+  it('publishes a draft listing when it is paid (Publish and pay)', async () => {
+    const draft = await listing(poster, false);
+    await pay(poster, { product: 'job_listing', article_id: draft.id, payment_method: 'pm_card_visa' });
+    const article = json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${draft.id}` })).article;
+    expect(article.published).toBe(true);
+    expect(await jobIds()).toContain(draft.id);
+  });
+});
+
+describe('failures', () => {
+  it('records a decline with Stripe message and fulfils nothing', async () => {
+    const a = await listing();
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa_chargeDeclinedInsufficientFunds' });
+    expect(res.statusCode).toBe(402);
+    expect(json(res).error).toEqual({ code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' });
+    expect(json(res).charge).toMatchObject({ status: 'failed', failure_code: 'card_declined', failure_message: 'Your card has insufficient funds.', paid_at: null });
+    expect(await jobIds()).not.toContain(a.id);
+    expect(await count(`fulfilments f join charges c on c.id = f.charge_id where c.article_id = ${a.id}`)).toBe(0);
+    // A new attempt (new key) with another card works.
+    const retry = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(retry.statusCode).toBe(201);
+  });
+
+  it.each([
+    ['pm_card_chargeDeclinedExpiredCard', 'expired_card'],
+    ['pm_card_chargeDeclinedIncorrectCvc', 'incorrect_cvc'],
+    ['pm_card_chargeDeclinedProcessingError', 'processing_error'],
+    ['pm_card_radarBlock', 'card_declined'],
+  ])('fails %s with %s', async (pm, code) => {
+    const a = await listing();
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: pm });
+    expect(res.statusCode).toBe(402);
+    expect(json(res).error.code).toBe(code);
+  });
+
+  it('says the provider is unreachable, keeps the row pending, and settles it on retry with the same key', async () => {
+    const a = await listing();
+    const key = newKey();
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_intents', count: 10 });
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
+    expect(res.statusCode).toBe(503);
+    expect(json(res).error.message).toBe('We could not reach our payment provider; you have not been charged twice — try again.');
+    expect(json(res).charge.status).toBe('pending');
+    t.stripe.clearFaults();
+    const retry = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
+    expect(retry.statusCode).toBe(201);
+    expect(json(retry).charge.id).toBe(json(res).charge.id);
+    expect(await count(`charges where article_id = ${a.id}`)).toBe(1);
+  });
+
+  it('survives a response lost after Stripe charged: one PaymentIntent, settled', async () => {
+    const a = await listing();
+    const before = t.stripe.emulator.paymentIntents.size;
+    t.stripe.injectFault({ kind: 'reset', when: 'after', path: '/v1/payment_intents' });
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(res.statusCode).toBe(201);
+    expect(t.stripe.emulator.paymentIntents.size).toBe(before + 1);
+  });
+});
+
+describe('3-D Secure', () => {
+  it('asks for authentication, then settles from Stripe after it completes', async () => {
+    const a = await listing();
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' });
+    expect(res.statusCode).toBe(202);
+    const charge = json(res).charge;
+    expect(charge.status).toBe('requires_action');
+    expect(charge.client_secret).toMatch(/^pi_.+_secret_/);
+    // Confirming before authentication changes nothing.
+    const early = await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: poster.auth });
+    expect(early.statusCode).toBe(202);
+    t.stripe.emulator.authenticate(charge.stripe_charge_key, 'complete', { id: 'req_test', idempotencyKey: null });
+    const done = await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: poster.auth });
+    expect(done.statusCode).toBe(201);
+    expect(json(done).charge).toMatchObject({ status: 'succeeded', card_last4: '3184' });
+    expect(await jobIds()).toContain(a.id);
+  });
+
+  it('fails when authentication fails', async () => {
+    const a = await listing();
+    const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;
+    t.stripe.emulator.authenticate(charge.stripe_charge_key, 'fail', { id: 'req_test', idempotencyKey: null });
+    const done = await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: poster.auth });
+    expect(done.statusCode).toBe(402);
+    expect(json(done).error.code).toBe('payment_intent_authentication_failure');
+    expect(await jobIds()).not.toContain(a.id);
+  });
+});
+
+describe('authorization and validation', () => {
+  it('refuses what the buyer may not buy, and writes nothing', async () => {
+    const before = await count('charges');
+    const stranger = await member(t.app);
+    const mine = await listing();
+    const plain = json(
+      await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: poster.auth, payload: { title: 'Plain', body_markdown: 'x', published: true } }),
+    ).article;
+    const draft = await listing(poster, false);
+    const cases: Array<[Member | null, Record<string, unknown>, number]> = [
+      [stranger, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa' }, 403],
+      [poster, { product: 'job_listing', article_id: 999999, payment_method: 'pm_card_visa' }, 404],
+      [stranger, { product: 'job_listing', article_id: draft.id, payment_method: 'pm_card_visa' }, 404],
+      [poster, { product: 'job_listing', article_id: plain.id, payment_method: 'pm_card_visa' }, 422],
+      [poster, { product: 'gold_badge', payment_method: 'pm_card_visa' }, 400],
+      [poster, { product: 'job_listing', payment_method: 'pm_card_visa' }, 400],
+      [poster, { product: 'job_listing', article_id: mine.id, payment_method: '4242424242424242' }, 400],
+      [poster, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa', amount: 1 }, 400],
+      [poster, { product: 'job_listing', article_id: 'abc', payment_method: 'pm_card_visa' }, 400],
+      [poster, { product: 'billboard', payment_method: 'pm_card_visa', headline: 'x', link_url: 'javascript:alert(1)' }, 400],
+      [null, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa' }, 401],
+    ];
+    for (const [who, payload, status] of cases) {
+      const res = who ? await pay(who, payload) : await t.app.inject({ method: 'POST', url: '/api/v1/charges', payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(status);
+      expect(json(res).error.code).toEqual(expect.any(String));
+    }
+    const badKey = await pay(poster, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa' }, 'short');
+    expect(badKey.statusCode).toBe(400);
+    expect(await count('charges')).toBe(before);
+  });
+
+  it('refuses a job listing to a member without can_post_jobs', async () => {
+    const a = await listing();
+    await t.app.inject({ method: 'POST', url: `/api/v1/admin/users/${poster.id}/permissions`, headers: boss.auth, payload: { can_post_jobs: false } });
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(res.statusCode).toBe(403);
+    await grantJobs(t, boss, poster.id);
+  });
+
+  it("never lets a buyer see, use or remove someone else's charge or card", async () => {
+    const alice = await member(t.app);
+    const mallory = await member(t.app);
+    const res = await pay(alice, { product: 'billboard', payment_method: 'pm_card_visa', save_card: true, headline: 'Alice ads', link_url: 'https://alice.example' });
+    expect(res.statusCode).toBe(201);
+    const charge = json(res).charge;
+    const card = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: alice.auth })).payment_methods[0];
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/charges/${charge.id}`, headers: mallory.auth })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/charges/${charge.id}`, headers: boss.auth })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: mallory.auth })).statusCode).toBe(404);
+    expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: mallory.auth })).payment_methods).toEqual([]);
+    // Mallory becomes a Stripe customer, then tries Alice's saved card.
+    await pay(mallory, { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Mallory', link_url: 'https://m.example' });
+    const stolen = await pay(mallory, { product: 'billboard', payment_method: card.id, headline: 'Mallory', link_url: 'https://m.example' });
+    expect(stolen.statusCode).toBe(404);
+    expect(json(stolen).error.code).toBe('payment_method_not_found');
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/payment_methods/${card.id}`, headers: mallory.auth })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'DELETE', url: `/api/v1/payment_methods/${card.id}`, headers: alice.auth })).statusCode).toBe(204);
+    expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: alice.auth })).payment_methods).toEqual([]);
+    const mine = json(await t.app.inject({ method: 'GET', url: '/api/v1/charges', headers: alice.auth })).charges;
+    expect(mine.map((c: { id: number }) => c.id)).toEqual([charge.id]);
+  });
+
+  it('creates one Stripe customer when two first payments race', async () => {
+    const racer = await member(t.app);
+    const [a, b] = await Promise.all([
+      pay(racer, { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Race one', link_url: 'https://r.example' }),
+      pay(racer, { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Race two', link_url: 'https://r.example' }),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    const customers = [...t.stripe.emulator.customers.values()].filter((c) => c.email === racer.email);
+    expect(customers).toHaveLength(1);
+    const [row] = await queryRows<{ stripe_customer_key: string }>(t.database.db, `select stripe_customer_key from users where id = ${racer.id}`);
+    expect(row!.stripe_customer_key).toBe(customers[0]!.id);
+  });
+});
+
+describe('billboard, the second product', () => {
+  it('sells a week of sidebar ad through the same flow', async () => {
+    t.clock.set(new Date(START.getTime() + 40 * WEEK_MS));
+    const advertiser = await member(t.app);
+    const res = await pay(advertiser, {
+      product: 'billboard',
+      payment_method: 'pm_card_amex',
+      headline: 'Ship faster with Acme CI',
+      link_url: 'https://acme.example/ci',
+      image_url: 'https://acme.example/ci.png',
+    });
+    expect(res.statusCode).toBe(201);
+    expect(json(res).charge).toMatchObject({ product: 'billboard', amount: 4900, article_id: null, card_brand: 'amex' });
+    const jobs = await t.app.inject({ method: 'GET', url: '/jobs' });
+    expect(jobs.body).toContain('Ship faster with Acme CI');
+    expect((await t.app.inject({ method: 'GET', url: '/' })).body).toContain('Ship faster with Acme CI');
+    t.clock.advance(WEEK_MS);
+    expect((await t.app.inject({ method: 'GET', url: '/jobs' })).body).not.toContain('Ship faster with Acme CI');
+  });
+});
+
+describe('pages', () => {
+  it('renders the checkout page with saved cards and a CSP that allows only the Stripe origin', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    const a = await listing();
+    const page = await browser.get(`/charges/new?product=job_listing&article_id=${a.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('$25.00');
+    expect(page.body).toMatch(/name="idempotency_key" value="[0-9a-f-]{36}"/);
+    expect(page.body).toContain(`${t.stripe.url}/js/v3.js`);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain(`script-src 'self' ${t.stripe.url}`);
+    expect(csp).not.toMatch(/\*|unsafe-eval/);
+    expect((await browser.get('/charges/new?product=nope')).statusCode).toBe(400);
+    const script = await browser.get('/assets/checkout.js');
+    expect(script.statusCode).toBe(200);
+    expect(script.body).toContain('handleNextAction');
+  });
+
+  it('pays with a saved card without JavaScript, then shows the receipt and billing', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    await pay(poster, { product: 'billboard', payment_method: 'pm_card_visa', save_card: true, headline: 'Saved card ad', link_url: 'https://p.example' });
+    const a = await listing();
+    const card = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: poster.auth })).payment_methods[0];
+    const res = await browser.submit(`/charges/new?product=job_listing&article_id=${a.id}`, '/charges', {
+      product: 'job_listing',
+      article_id: String(a.id),
+      payment_method: card.id,
+      idempotency_key: newKey(),
+    });
+    expect(res.statusCode).toBe(303);
+    const receipt = await browser.get(res.headers.location as string);
+    expect(receipt.body).toContain('Live on /jobs until');
+    expect(receipt.body).toContain('ending 4242');
+    const billing = await browser.get('/settings/billing');
+    expect(billing.body).toContain(`ending ${card.last4}`);
+    const editor = await browser.get(`/articles/${(await listing(poster, false)).id}/edit`);
+    expect(editor.body).toContain('Publish and pay');
+  });
+});
