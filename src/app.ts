@@ -17,6 +17,9 @@ import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
+import { WebhookWorker } from './payments/webhooks/inbox.js';
+import { webhooksPlugin } from './payments/webhooks/plugin.js';
+import { financePlugin } from './finance/plugin.js';
 import { products } from './products/index.js';
 import { bundleClientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
@@ -25,7 +28,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     clock: Clock;
-    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway };
+    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker };
   }
   interface FastifyRequest {
     user: User | null;
@@ -37,6 +40,10 @@ export interface AppDeps {
   clock: Clock;
   sessionSecret: string;
   stripe: StripeGateway;
+  /** Webhook signing secrets; a local Stripe's is appended once its endpoint is registered. */
+  webhookSecrets: string[];
+  /** Poll the inbox for due retries this often (production); tests drain it explicitly. */
+  webhookPollMs?: number;
   logger?: FastifyServerOptions['logger'];
   /** Rate limits are real in production and in their own tests; other tests lift them. */
   rateLimits?: boolean;
@@ -57,8 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
   const catalog = new Catalog(products);
-  const checkout = new Checkout({ db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe });
-  app.decorate('payments', { checkout, catalog, stripe: deps.stripe });
+  const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe };
+  const checkout = new Checkout(paymentsDeps);
+  const worker = new WebhookWorker(paymentsDeps, app.log);
+  app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker });
+  if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
+  app.addHook('onClose', () => worker.stop());
   const scripts = await bundleClientScripts();
 
   await app.register(fastifyHelmet, {
@@ -109,5 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(articlesPlugin);
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
+  await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
+  await app.register(financePlugin);
   return app;
 }

@@ -18,6 +18,7 @@ const envSchema = z.object({
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
 });
 
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   sessionSecret: string;
   demoData: boolean;
   logLevel: string;
+  /** How often the server reconciles with Stripe; 0 turns it off. */
+  reconcileIntervalMinutes: number;
   stripe: {
     secretKey?: string;
     publishableKey?: string;
@@ -56,6 +59,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR),
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
+    reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       publishableKey: e.STRIPE_PUBLISHABLE_KEY,

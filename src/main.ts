@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { ensureAdmin } from './accounts/bootstrap.js';
 import { buildApp } from './app.js';
@@ -6,6 +7,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
 import { connectStripe } from './payments/connect.js';
+import { reconcile } from './payments/reconcile.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -23,11 +25,14 @@ if (config.demoData) await seedDemoData(database.db, systemClock, logger);
 const stripe = await connectStripe(config.stripe);
 if (stripe.local) logger.info(`local Stripe (no STRIPE_SECRET_KEY set) on ${stripe.local.url}`);
 
+const webhookSecrets = [...config.stripe.webhookSecrets];
 const app = await buildApp({
   database,
   clock: systemClock,
   sessionSecret: config.sessionSecret,
   stripe: stripe.gateway,
+  webhookSecrets,
+  webhookPollMs: 2_000,
   logger: { level: config.logLevel },
 });
 
@@ -45,4 +50,24 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+
+if (stripe.local) {
+  // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
+  const endpoint = await stripe.gateway.client.webhookEndpoints.create({
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`,
+    enabled_events: ['*'],
+  });
+  webhookSecrets.push(endpoint.secret!);
+}
+if (config.reconcileIntervalMinutes > 0) {
+  const deps = { db: database.db, clock: systemClock, catalog: app.payments.catalog, stripe: stripe.gateway };
+  const timer = setInterval(() => {
+    const since = new Date(Date.now() - 3 * 24 * 3600_000);
+    reconcile(deps, { since, trigger: 'schedule' }).then(
+      (report) => logger.info({ repaired: report.repaired, findings: report.findings.length }, 'scheduled reconcile'),
+      (err) => logger.warn({ err }, 'scheduled reconcile failed'),
+    );
+  }, config.reconcileIntervalMinutes * 60_000);
+  timer.unref();
+}
 logger.info(`DevBoard on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port} (database: ${database.driver})`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { WEEK_MS } from '../src/products/job-listing/paid-window.js';
-import { admin, grantJobs, json, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, grantJobs, json, type Member, member, START, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
 let t: TestApp;
@@ -91,6 +91,8 @@ describe('paying for a job listing', () => {
   it('replays the first answer for the same key without calling Stripe again', async () => {
     const a = await listing();
     const key = newKey();
+    // Webhooks are held so that only the checkout path's own Stripe calls are counted.
+    t.stripe.setDeliveryFaults({ hold: true });
     const first = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
     const calls = t.stripe.requestCount();
     const second = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' }, key);
@@ -99,6 +101,8 @@ describe('paying for a job listing', () => {
     expect(t.stripe.requestCount()).toBe(calls);
     const conflict = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_mastercard' }, key);
     expect(conflict.statusCode).toBe(409);
+    t.stripe.setDeliveryFaults({});
+    t.stripe.webhooks.release();
   });
 
   it('makes one PaymentIntent and one row from 20 concurrent requests with one key', async () => {
@@ -131,11 +135,15 @@ describe('paying for a job listing', () => {
     expect((await jobIds()).indexOf(other.id)).toBeLessThan((await jobIds()).indexOf(a.id));
 
     t.clock.advance(24 * 3600e3);
+    await settleWebhooks(t);
+    t.stripe.setDeliveryFaults({ hold: true });
     t.stripe.requestCounts.clear();
     const again = await pay(buyer, { product: 'job_listing', article_id: a.id, payment_method: cards[0].id });
     expect(again.statusCode).toBe(201);
     expect(t.stripe.requestCount()).toBe(1);
     expect(t.stripe.requestCount('POST /v1/payment_intents')).toBe(1);
+    t.stripe.setDeliveryFaults({});
+    t.stripe.webhooks.release();
     expect(json(again).charge.paid_until).toBe(new Date(START.getTime() + 7 * WEEK_MS).toISOString());
     const ids = await jobIds();
     expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(other.id));

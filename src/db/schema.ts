@@ -133,6 +133,9 @@ export const charges = pgTable(
     stripeClientSecret: text('stripe_client_secret'),
     /** Hash of the request that created the row: the same idempotency key with other parameters is a 409. */
     requestFingerprint: text('request_fingerprint').notNull().default(''),
+    /** Stripe's fee and the balance transaction it came from (fetched with the charge, or by reconcile). */
+    stripeFee: bigint('stripe_fee', { mode: 'number' }),
+    stripeBalanceTransaction: text('stripe_balance_transaction'),
     cardBrand: text('card_brand'),
     cardLast4: text('card_last4'),
     idempotencyKey: text('idempotency_key').notNull(),
@@ -192,7 +195,99 @@ export const billboards = pgTable(
   (t) => [index('billboards_live_idx').on(t.endsAt).where(sql`${t.active}`)],
 );
 
+/**
+ * The durable webhook inbox: every verified event is stored before we answer 200, keyed by Stripe's
+ * event id so a duplicate delivery is a no-op, and processed from here with retries.
+ */
+export const stripeEvents = pgTable(
+  'stripe_events',
+  {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    /** When the event may next be claimed: a lease while a worker has it, a backoff after a failure. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    lastError: text('last_error'),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    /** handled, or ignored for event types we do not act on. */
+    outcome: text('outcome'),
+  },
+  (t) => [index('stripe_events_due_idx').on(t.nextAttemptAt).where(sql`${t.processedAt} is null`)],
+);
+
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    chargeId: integer('charge_id')
+      .notNull()
+      .references(() => charges.id),
+    stripeRefundId: text('stripe_refund_id').unique(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason'),
+    status: text('status').notNull(),
+    /** Who asked: a user for refunds from our console or API; null for one made at Stripe. */
+    requestedBy: integer('requested_by').references(() => users.id),
+    idempotencyKey: text('idempotency_key').unique(),
+    ...timestamps,
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('refunds_charge_idx').on(t.chargeId), check('refunds_amount_positive', sql`${t.amount} > 0`)],
+);
+
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    chargeId: integer('charge_id')
+      .notNull()
+      .references(() => charges.id),
+    stripeDisputeId: text('stripe_dispute_id').notNull().unique(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason').notNull(),
+    status: text('status').notNull(),
+    evidenceDueBy: timestamp('evidence_due_by', { withTimezone: true }),
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    ...timestamps,
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('disputes_charge_idx').on(t.chargeId)],
+);
+
+/** Append-only: a trigger in the migration refuses UPDATE and DELETE. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    /** user:<id>, stripe, reconcile or system. */
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_log_at_idx').on(t.at.desc()), index('audit_log_subject_idx').on(t.subjectType, t.subjectId)],
+);
+
+export const reconcileRuns = pgTable('reconcile_runs', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+  since: timestamp('since', { withTimezone: true }).notNull(),
+  trigger: text('trigger').notNull(),
+  report: jsonb('report').$type<Record<string, unknown>>(),
+});
+
 export type User = typeof users.$inferSelect;
 export type Article = typeof articles.$inferSelect;
 export type Charge = typeof charges.$inferSelect;
 export type Billboard = typeof billboards.$inferSelect;
+export type StripeEventRow = typeof stripeEvents.$inferSelect;
+export type Refund = typeof refunds.$inferSelect;
+export type Dispute = typeof disputes.$inferSelect;

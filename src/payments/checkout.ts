@@ -147,14 +147,14 @@ export class Checkout {
             product: charge.product,
             ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
           },
-          expand: ['latest_charge', 'payment_method'],
+          expand: ['latest_charge.balance_transaction', 'payment_method'],
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
-      return this.result(await settleFromIntent(this.deps, charge.id, intent));
+      return this.result(await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`));
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-        return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent));
+        return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`));
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
@@ -192,9 +192,9 @@ export class Checkout {
     const charge = await this.owned(user, chargeId);
     if (!charge.stripeChargeKey) return this.result(charge);
     const intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
-      expand: ['latest_charge', 'payment_method'],
+      expand: ['latest_charge.balance_transaction', 'payment_method'],
     });
-    return this.result(await settleFromIntent(this.deps, charge.id, intent));
+    return this.result(await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`));
   }
 
   async get(chargeId: number): Promise<Charge> {

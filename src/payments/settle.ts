@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
 import { type Charge, charges, fulfilments } from '../db/schema.js';
+import { audit } from '../finance/audit.js';
 import type { Catalog } from './catalog.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
 
@@ -20,14 +21,21 @@ function cardOf(pi: Stripe.PaymentIntent): { brand: string | null; last4: string
   return { brand: pm?.card?.brand ?? null, last4: pm?.card?.last4 ?? null };
 }
 
-const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === 'string' ? v : v.id);
+export const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === 'string' ? v : v.id);
+
+/** Stripe's fee, when the balance transaction came expanded with the charge. */
+function feeOf(pi: Stripe.PaymentIntent): { stripeFee: number; stripeBalanceTransaction: string } | Record<string, never> {
+  const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+  const txn = charge && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
+  return txn ? { stripeFee: txn.fee, stripeBalanceTransaction: txn.id } : {};
+}
 
 /**
  * Moves a charge to where its PaymentIntent (as just read from Stripe) says it is, forward only,
  * and fulfils the product in the same transaction when it succeeded. Checkout, webhooks and
  * reconcile all come through here, so whichever gets there first does the work, once.
  */
-export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent): Promise<Charge> {
+export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system'): Promise<Charge> {
   const target = statusFromIntent(pi);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -42,7 +50,7 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
         stripeClientSecret: target === 'requires_action' ? pi.client_secret : null,
         ...(card.brand ? { cardBrand: card.brand, cardLast4: card.last4 } : {}),
         ...(failure ? { failureCode: failure.code ?? 'payment_failed', declineCode: failure.decline_code ?? null, failureMessage: failure.message ?? null } : {}),
-        ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null } : {}),
+        ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null, ...feeOf(pi) } : {}),
         updatedAt: now,
       })
       .where(and(eq(charges.id, chargeId), inArray(charges.status, intentPredecessors(target))))
@@ -56,6 +64,7 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
         .returning();
       return current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]!;
     }
+    await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: chargeId, after: { status: target, payment_intent: pi.id, amount: moved.amount, currency: moved.currency } }, now);
     if (target === 'succeeded') await fulfilOnce(tx, deps.catalog, moved, now);
     return moved;
   });

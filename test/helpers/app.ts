@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
 import { buildApp } from '../../src/app.js';
@@ -17,6 +18,12 @@ export interface TestApp {
 
 export const START = new Date('2026-03-02T10:00:00Z');
 
+export const TEST_WEBHOOK_SECRET = 'whsec_test_devboard_suite';
+
+/**
+ * The real app on a fresh database, listening on a random port, with its own local Stripe that
+ * delivers signed webhooks to it (as `npm start` wires them).
+ */
 export async function startTestApp(options: { rateLimits?: boolean } = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = new ManualClock(START);
@@ -26,9 +33,11 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     clock,
     stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: stripe.url, maxNetworkRetries: 2 }),
     sessionSecret: 'test-session-secret-test-session-secret',
+    webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
   });
-  await app.ready();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  stripe.addWebhookEndpoint(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`, TEST_WEBHOOK_SECRET);
   return {
     app,
     database,
@@ -73,6 +82,14 @@ export async function grantJobs(t: TestApp, adminUser: Member, userId: number) {
     payload: { can_post_jobs: true },
   });
   if (res.statusCode !== 200) throw new Error(`grant failed: ${res.body}`);
+}
+
+/** Waits until the local Stripe has delivered everything and the app has processed its inbox. */
+export async function settleWebhooks(t: TestApp): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await t.stripe.webhooks.idle();
+    await t.app.payments.worker.kick();
+  }
 }
 
 export const json = (res: LightMyRequestResponse) => res.json() as Record<string, any>;

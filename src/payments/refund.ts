@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import Stripe from 'stripe';
+import { z } from 'zod';
+import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
+import { audit, userActor } from '../finance/audit.js';
+import { ApiError, notFound, parseInput } from '../http/errors.js';
+import { idempotencyKeySchema } from './checkout.js';
+import { type SyncDeps, syncChargeRefunds } from './sync.js';
+
+export const refundInput = z
+  .object({
+    amount: z.number().int().positive().max(99_999_999).optional(),
+    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+  })
+  .strict();
+export type RefundInput = z.infer<typeof refundInput>;
+
+export const refundJson = (r: Refund) => ({
+  id: r.id,
+  charge_id: r.chargeId,
+  stripe_refund_id: r.stripeRefundId,
+  amount: r.amount,
+  currency: r.currency,
+  reason: r.reason,
+  status: r.status,
+  requested_by: r.requestedBy,
+  created_at: r.createdAt,
+});
+
+/**
+ * Refunds a charge from our side (console or API). The refund row is written first under the
+ * caller's idempotency key, Stripe is called with a key derived from the row, and the charge is then
+ * brought up to date by the same function the charge.refunded webhook uses, so a console refund
+ * reverses the purchase exactly as a Dashboard refund does. A double click refunds once.
+ */
+export async function refundCharge(
+  deps: SyncDeps,
+  actor: User,
+  chargeId: number,
+  body: unknown,
+  idempotencyKey: string | undefined,
+): Promise<{ status: number; refund: Refund; charge: Charge }> {
+  const input = parseInput(refundInput, body);
+  const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
+  const [charge] = await deps.db.select().from(charges).where(eq(charges.id, chargeId));
+  if (!charge) throw notFound('No such charge.');
+  const scopedKey = `${actor.id}:${key}`;
+  const [existing] = await deps.db.select().from(refunds).where(eq(refunds.idempotencyKey, scopedKey));
+  if (existing) {
+    if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) {
+      throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different refund.');
+    }
+    if (existing.stripeRefundId || existing.status === 'failed') return { status: 200, refund: existing, charge };
+    return drive(deps, actor, charge, existing);
+  }
+  if (!charge.stripeChargeKey || (charge.status !== 'succeeded' && charge.status !== 'partially_refunded')) {
+    throw new ApiError(409, 'not_refundable', `A ${charge.status} charge cannot be refunded.`);
+  }
+  const remaining = charge.amount - charge.amountRefunded;
+  const amount = input.amount ?? remaining;
+  if (amount > remaining) {
+    throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { amount: `At most ${remaining} (what is left to refund).` });
+  }
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .insert(refunds)
+    .values({
+      chargeId,
+      amount,
+      currency: charge.currency,
+      reason: input.reason ?? null,
+      status: 'requested',
+      requestedBy: actor.id,
+      idempotencyKey: scopedKey,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) return refundCharge(deps, actor, chargeId, body, idempotencyKey);
+  await audit(deps.db, { actor: userActor(actor.id), action: 'refund.requested', subjectType: 'charge', subjectId: chargeId, after: { refund_id: row.id, amount, reason: input.reason ?? null } }, now);
+  return drive(deps, actor, charge, row);
+}
+
+async function drive(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: number; refund: Refund; charge: Charge }> {
+  let stripeRefund: Stripe.Refund;
+  try {
+    stripeRefund = await deps.stripe.client.refunds.create(
+      {
+        payment_intent: charge.stripeChargeKey!,
+        amount: row.amount,
+        ...(row.reason ? { reason: row.reason as Stripe.RefundCreateParams.Reason } : {}),
+        metadata: { refund_id: String(row.id), charge_id: String(charge.id) },
+      },
+      { idempotencyKey: `refund-${row.id}` },
+    );
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      const [failed] = await deps.db.update(refunds).set({ status: 'failed', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id)).returning();
+      throw new ApiError(409, error.code ?? 'refund_refused', `Stripe refused the refund: ${error.message}`, undefined, { refund: refundJson(failed!) });
+    }
+    throw error;
+  }
+  await deps.db.update(refunds).set({ stripeRefundId: stripeRefund.id, status: stripeRefund.status ?? 'pending', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id));
+  const synced = await syncChargeRefunds(deps, stripeRefund.charge as string, userActor(actor.id));
+  const [refund] = await deps.db.select().from(refunds).where(eq(refunds.id, row.id));
+  return { status: 201, refund: refund!, charge: synced.charge ?? charge };
+}

@@ -1,0 +1,217 @@
+import { and, eq, or, sql } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
+import { audit } from '../finance/audit.js';
+import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
+import { canTransition, statusFromRefunds } from './state.js';
+import type { StripeGateway } from './stripe.js';
+
+/**
+ * Bringing our rows in line with Stripe's objects, as just re-read from Stripe. Webhook handlers,
+ * reconcile and our own refund button all come through these functions, so each effect is applied
+ * by whichever path arrives first, and only once.
+ */
+export interface SyncDeps extends SettleDeps {
+  stripe: StripeGateway;
+}
+
+export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];
+
+/** Our charge for a PaymentIntent: by its id, or by the charge_id we put in its metadata. */
+export async function chargeForIntent(deps: SyncDeps, pi: Pick<Stripe.PaymentIntent, 'id' | 'metadata'>): Promise<Charge | undefined> {
+  const byKey = await deps.db.select().from(charges).where(eq(charges.stripeChargeKey, pi.id));
+  if (byKey[0]) return byKey[0];
+  const rowId = Number(pi.metadata?.charge_id);
+  if (!Number.isInteger(rowId) || rowId <= 0) return undefined;
+  const [row] = await deps.db.select().from(charges).where(eq(charges.id, rowId));
+  // The metadata must agree with the row, or this is not our PaymentIntent for it.
+  return row && row.userId === Number(pi.metadata.user_id) && row.product === pi.metadata.product && (!row.stripeChargeKey || row.stripeChargeKey === pi.id)
+    ? row
+    : undefined;
+}
+
+/**
+ * A PaymentIntent that carries our metadata but has no row (we always write the row first, so this
+ * means a row lost with a restored database, or a payment made outside checkout): the row is
+ * created from the metadata so that the money is accounted for.
+ */
+async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<Charge | undefined> {
+  const userId = Number(pi.metadata?.user_id);
+  const product = pi.metadata?.product;
+  if (!Number.isInteger(userId) || userId <= 0 || !product || !deps.catalog.find(product)) return undefined;
+  const articleId = pi.metadata.article_id ? Number(pi.metadata.article_id) : null;
+  const now = deps.clock.now();
+  const [row] = await deps.db
+    .insert(charges)
+    .values({
+      userId,
+      articleId,
+      product,
+      amount: pi.amount,
+      currency: pi.currency,
+      status: 'pending',
+      idempotencyKey: `stripe:${pi.id}`,
+      stripeChargeKey: pi.id,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (row) {
+    await audit(deps.db, { actor: 'reconcile', action: 'charge.adopted', subjectType: 'charge', subjectId: row.id, after: { payment_intent: pi.id } }, now);
+  }
+  return row ?? (await chargeForIntent(deps, pi));
+}
+
+export interface IntentSync {
+  charge?: Charge;
+  adopted: boolean;
+  changed: boolean;
+}
+
+/** Moves our charge to where the PaymentIntent is (forward only), creating the row if it is missing. */
+export async function syncPaymentIntent(deps: SyncDeps, pi: Stripe.PaymentIntent, actor: string): Promise<IntentSync> {
+  let charge = await chargeForIntent(deps, pi);
+  let adopted = false;
+  if (!charge) {
+    charge = await adoptIntent(deps, pi);
+    adopted = charge !== undefined;
+    if (!charge) return { adopted: false, changed: false };
+  }
+  const before = charge.status;
+  const after = await settleFromIntent(deps, charge.id, pi, actor);
+  return { charge: after, adopted, changed: adopted || after.status !== before };
+}
+
+export async function retrieveIntent(deps: SyncDeps, id: string): Promise<Stripe.PaymentIntent> {
+  return deps.stripe.client.paymentIntents.retrieve(id, { expand: INTENT_EXPAND });
+}
+
+/** Our charge for a Stripe Charge (ch_…), through its PaymentIntent. */
+async function chargeForStripeCharge(deps: SyncDeps, stripeCharge: Stripe.Charge): Promise<Charge | undefined> {
+  const pi = idOf(stripeCharge.payment_intent);
+  const [row] = await deps.db
+    .select()
+    .from(charges)
+    .where(or(eq(charges.stripeLatestCharge, stripeCharge.id), pi ? eq(charges.stripeChargeKey, pi) : undefined));
+  if (row) return row;
+  if (!pi) return undefined;
+  return (await syncPaymentIntent(deps, await retrieveIntent(deps, pi), 'reconcile')).charge;
+}
+
+/**
+ * Records every refund of a Stripe Charge and moves our charge forward: a partial refund keeps the
+ * purchase (partially_refunded), a full one reverses it once.
+ */
+export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, actor: string): Promise<{ charge?: Charge; newRefunds: number }> {
+  const stripeCharge = await deps.stripe.client.charges.retrieve(stripeChargeId);
+  const charge = await chargeForStripeCharge(deps, stripeCharge);
+  if (!charge) return { newRefunds: 0 };
+  const list: Stripe.Refund[] = [];
+  for await (const refund of deps.stripe.client.refunds.list({ charge: stripeChargeId, limit: 100 })) list.push(refund);
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [current] = await tx.select().from(charges).where(eq(charges.id, charge.id)).for('update');
+    let newRefunds = 0;
+    for (const r of list) {
+      const ourId = Number(r.metadata?.refund_id);
+      const claimed =
+        Number.isInteger(ourId) && ourId > 0
+          ? await tx
+              .update(refunds)
+              .set({ stripeRefundId: r.id, status: r.status ?? 'pending', updatedAt: now })
+              .where(and(eq(refunds.id, ourId), eq(refunds.chargeId, charge.id)))
+              .returning()
+          : [];
+      if (claimed.length > 0) continue;
+      const [inserted] = await tx
+        .insert(refunds)
+        .values({
+          chargeId: charge.id,
+          stripeRefundId: r.id,
+          amount: r.amount,
+          currency: r.currency,
+          reason: r.reason,
+          status: r.status ?? 'pending',
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoUpdate({ target: refunds.stripeRefundId, set: { status: r.status ?? 'pending', updatedAt: now } })
+        // xmax = 0 only on a freshly inserted row: tells a new refund from an update of a known one.
+        .returning({ inserted: sql<boolean>`(xmax = 0)` });
+      if (inserted?.inserted) {
+        newRefunds++;
+        await audit(tx, { actor, action: 'refund.recorded', subjectType: 'charge', subjectId: charge.id, after: { refund: r.id, amount: r.amount, status: r.status } }, now);
+      }
+    }
+    const before = current!.status;
+    let target: ChargeStatus = before;
+    if (before === 'succeeded' || before === 'partially_refunded') {
+      const candidate = statusFromRefunds(current!.amount, stripeCharge.amount_refunded);
+      if (canTransition(before, candidate)) target = candidate;
+    }
+    const [updated] = await tx
+      .update(charges)
+      .set({ amountRefunded: Math.min(stripeCharge.amount_refunded, current!.amount), status: target, updatedAt: now })
+      .where(eq(charges.id, charge.id))
+      .returning();
+    if (target !== before) {
+      await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: charge.id, before: { status: before }, after: { status: target, amount_refunded: stripeCharge.amount_refunded } }, now);
+      if (target === 'refunded') await reverseOnce(tx, deps.catalog, updated!, now);
+    }
+    return { charge: updated!, newRefunds };
+  });
+}
+
+const OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'prevented']);
+
+/**
+ * A dispute, as Stripe has it now: open or lost → the charge is disputed and its purchase reversed;
+ * won → the charge is restored and so is the purchase. Whichever event arrives first, the state
+ * converges on Stripe's.
+ */
+export async function syncDispute(deps: SyncDeps, disputeId: string, actor: string): Promise<{ charge?: Charge }> {
+  const dispute = await deps.stripe.client.disputes.retrieve(disputeId);
+  const stripeCharge = await deps.stripe.client.charges.retrieve(idOf(dispute.charge)!);
+  const charge = await chargeForStripeCharge(deps, stripeCharge);
+  if (!charge) return {};
+  const now = deps.clock.now();
+  const closed = dispute.status === 'won' || dispute.status === 'lost' || dispute.status === 'warning_closed';
+  return deps.db.transaction(async (tx) => {
+    const [current] = await tx.select().from(charges).where(eq(charges.id, charge.id)).for('update');
+    const values = {
+      chargeId: charge.id,
+      stripeDisputeId: dispute.id,
+      amount: dispute.amount,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      status: dispute.status,
+      evidenceDueBy: dispute.evidence_details?.due_by ? new Date(dispute.evidence_details.due_by * 1000) : null,
+      closedAt: closed ? now : null,
+      updatedAt: now,
+    };
+    const [existing] = await tx.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id));
+    if (!existing) {
+      await tx.insert(disputes).values({ ...values, createdAt: now });
+      await audit(tx, { actor, action: 'dispute.opened', subjectType: 'charge', subjectId: charge.id, after: { dispute: dispute.id, reason: dispute.reason, amount: dispute.amount } }, now);
+    } else if (existing.status !== dispute.status) {
+      await tx.update(disputes).set({ status: values.status, closedAt: existing.closedAt ?? values.closedAt, updatedAt: now }).where(eq(disputes.id, existing.id));
+      if (closed) {
+        await audit(tx, { actor, action: 'dispute.closed', subjectType: 'charge', subjectId: charge.id, before: { status: existing.status }, after: { dispute: dispute.id, status: dispute.status } }, now);
+      }
+    }
+    const before = current!.status;
+    let target: ChargeStatus = before;
+    if (OPEN_DISPUTE.has(dispute.status) || dispute.status === 'lost') {
+      if (canTransition(before, 'disputed')) target = 'disputed';
+    } else if (before === 'disputed') {
+      target = current!.amountRefunded > 0 ? 'partially_refunded' : 'succeeded';
+    }
+    if (target === before) return { charge: current };
+    const [updated] = await tx.update(charges).set({ status: target, updatedAt: now }).where(eq(charges.id, charge.id)).returning();
+    await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: charge.id, before: { status: before }, after: { status: target, dispute: dispute.id } }, now);
+    if (target === 'disputed') await reverseOnce(tx, deps.catalog, updated!, now);
+    else await restoreOnce(tx, deps.catalog, updated!, now);
+    return { charge: updated };
+  });
+}

@@ -1,0 +1,152 @@
+import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import type { Db } from '../../db/client.js';
+import { type StripeEventRow, stripeEvents } from '../../db/schema.js';
+import type { SyncDeps } from '../sync.js';
+import { handlers } from './handlers/index.js';
+
+export const MAX_ATTEMPTS = 8;
+const LEASE_MS = 60_000;
+
+/** Backoff after the n-th failed attempt: 2 s, 4 s, 8 s … capped at 10 minutes. */
+export const backoffMs = (attempts: number) => Math.min(2_000 * 2 ** (attempts - 1), 600_000);
+
+/** Stores a verified event; a second delivery of the same event id changes nothing. */
+export async function storeEvent(db: Db, event: Stripe.Event, now: Date): Promise<{ duplicate: boolean }> {
+  const [row] = await db
+    .insert(stripeEvents)
+    .values({
+      id: event.id,
+      type: event.type,
+      payload: event as unknown as Record<string, unknown>,
+      receivedAt: now,
+      nextAttemptAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  return { duplicate: !row };
+}
+
+export interface WorkerLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * Processes the inbox. Each claim takes due events with FOR UPDATE SKIP LOCKED and leases them
+ * (next_attempt_at moves a minute ahead), so several processes on one PostgreSQL never take the
+ * same event at once, and an event whose worker died is taken again after the lease. Effects are
+ * exactly-once regardless, because every handler goes through guarded transitions.
+ */
+export class WebhookWorker {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly logger?: WorkerLogger,
+  ) {}
+
+  /** Processes what is due now; concurrent kicks coalesce into one loop. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          while ((await this.processBatch(10)) > 0) {
+            // keep going while there is work
+          }
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Resolves when the current processing loop (if any) has finished. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Polls for retries that have come due (production); tests kick explicitly. */
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => void this.kick().catch((err) => this.logger?.warn({ err }, 'webhook worker failed')), intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.idle();
+  }
+
+  async claim(limit: number): Promise<StripeEventRow[]> {
+    const now = this.deps.clock.now();
+    const lease = new Date(now.getTime() + LEASE_MS);
+    const due = this.deps.db
+      .select({ id: stripeEvents.id })
+      .from(stripeEvents)
+      .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.nextAttemptAt} <= ${now.toISOString()}::timestamptz`, sql`${stripeEvents.attempts} < ${MAX_ATTEMPTS}`))
+      .orderBy(stripeEvents.receivedAt, stripeEvents.id)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return this.deps.db
+      .update(stripeEvents)
+      .set({ attempts: sql`${stripeEvents.attempts} + 1`, nextAttemptAt: lease })
+      .where(inArray(stripeEvents.id, due))
+      .returning();
+  }
+
+  private async processBatch(limit: number): Promise<number> {
+    const claimed = await this.claim(limit);
+    for (const row of claimed) await this.process(row);
+    return claimed.length;
+  }
+
+  async process(row: StripeEventRow): Promise<void> {
+    const handler = handlers[row.type];
+    try {
+      if (handler) await handler(this.deps, row.payload as unknown as Stripe.Event);
+      await this.deps.db
+        .update(stripeEvents)
+        .set({ processedAt: this.deps.clock.now(), outcome: handler ? 'handled' : 'ignored', lastError: null })
+        .where(eq(stripeEvents.id, row.id));
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.logger?.warn({ event: row.id, type: row.type, attempts: row.attempts, error: message }, 'webhook event failed');
+      await this.deps.db
+        .update(stripeEvents)
+        .set({ lastError: message.slice(0, 2000), nextAttemptAt: new Date(this.deps.clock.now().getTime() + backoffMs(row.attempts)) })
+        .where(eq(stripeEvents.id, row.id));
+    }
+  }
+}
+
+/** Makes stored events due again: all failed ones, or the given ids (replay). */
+export async function requeueEvents(db: Db, now: Date, selection: { failed: true } | { ids: string[] }): Promise<number> {
+  const where =
+    'ids' in selection
+      ? inArray(stripeEvents.id, selection.ids)
+      : and(isNull(stripeEvents.processedAt), gte(stripeEvents.attempts, 1), sql`${stripeEvents.lastError} is not null`);
+  const rows = await db
+    .update(stripeEvents)
+    .set({ attempts: 0, nextAttemptAt: now, processedAt: null })
+    .where(where)
+    .returning({ id: stripeEvents.id });
+  return rows.length;
+}
+
+/** Events that failed at least once and are not processed, newest first. */
+export async function failedEvents(db: Db, limit = 100): Promise<StripeEventRow[]> {
+  return db
+    .select()
+    .from(stripeEvents)
+    .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.lastError} is not null`))
+    .orderBy(desc(stripeEvents.receivedAt))
+    .limit(limit);
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type Stripe from 'stripe';
+import { ApiError } from '../../http/errors.js';
+import type { StripeGateway } from '../stripe.js';
+import { storeEvent, type WebhookWorker } from './inbox.js';
+
+export interface WebhooksOptions {
+  stripe: StripeGateway;
+  /** Every secret in STRIPE_WEBHOOK_SECRET (rotation), plus one registered with a local Stripe. */
+  secrets: string[];
+  worker: WebhookWorker;
+}
+
+const TOLERANCE_SECONDS = 300;
+
+/**
+ * POST /webhooks/stripe: verify the signature over the raw body, store the event in the inbox,
+ * answer 200, and let the worker process it. Nothing is stored for a bad signature.
+ */
+export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, options) => {
+  // The signature covers the exact bytes Stripe sent, so this route keeps the body as a string.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post('/webhooks/stripe', async (request, reply) => {
+    const signature = request.headers['stripe-signature'];
+    const raw = typeof request.body === 'string' ? request.body : undefined;
+    if (typeof signature !== 'string' || raw === undefined) {
+      throw new ApiError(400, 'signature_missing', 'Missing Stripe-Signature header or JSON body.');
+    }
+    let event: Stripe.Event | undefined;
+    for (const secret of options.secrets) {
+      try {
+        event = options.stripe.client.webhooks.constructEvent(raw, signature, secret, TOLERANCE_SECONDS);
+        break;
+      } catch {
+        // try the next secret (rotation)
+      }
+    }
+    if (!event) throw new ApiError(400, 'signature_invalid', 'The Stripe-Signature does not verify, or its timestamp is too old.');
+    if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string') {
+      throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
+    }
+    const { duplicate } = await storeEvent(app.db, event, app.clock.now());
+    void options.worker.kick().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
+    return reply.status(200).send({ received: true, duplicate });
+  });
+};
