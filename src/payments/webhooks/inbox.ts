@@ -1,5 +1,5 @@
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import type { Db } from '../../db/client.js';
 import { type StripeEventRow, stripeEvents } from '../../db/schema.js';
 import type { SyncDeps } from '../sync.js';
@@ -117,7 +117,8 @@ export class WebhookWorker {
         .set({ processedAt: this.deps.clock.now(), outcome: handler ? 'handled' : 'ignored', lastError: null })
         .where(eq(stripeEvents.id, row.id));
     } catch (error) {
-      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const name = error instanceof Stripe.errors.StripeError ? error.type : error instanceof Error ? error.name : 'Error';
+      const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
       this.logger?.warn({ event: row.id, type: row.type, attempts: row.attempts, error: message }, 'webhook event failed');
       await this.deps.db
         .update(stripeEvents)
