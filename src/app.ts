@@ -20,6 +20,7 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
+import { type MailSettings, ReceiptMailer } from './finance/receipts.js';
 import { products } from './products/index.js';
 import { bundleClientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
@@ -28,7 +29,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     clock: Clock;
-    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker };
+    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
   }
   interface FastifyRequest {
     user: User | null;
@@ -42,6 +43,8 @@ export interface AppDeps {
   stripe: StripeGateway;
   /** Webhook signing secrets; a local Stripe's is appended once its endpoint is registered. */
   webhookSecrets: string[];
+  /** Receipt e-mails: .eml files in a folder, or SMTP; none when unset. */
+  mail?: MailSettings;
   /** Poll the inbox for due retries this often (production); tests drain it explicitly. */
   webhookPollMs?: number;
   logger?: FastifyServerOptions['logger'];
@@ -64,10 +67,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
   const catalog = new Catalog(products);
-  const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe };
+  const mailer = deps.mail ? new ReceiptMailer(deps.database.db, catalog, deps.mail) : undefined;
+  const afterSettle = mailer
+    ? () => void mailer.sendDue(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'))
+    : undefined;
+  const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout(paymentsDeps);
   const worker = new WebhookWorker(paymentsDeps, app.log);
-  app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker });
+  app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', () => worker.stop());
   const scripts = await bundleClientScripts();

@@ -18,6 +18,7 @@ const envSchema = z.object({
   STRIPE_PUBLISHABLE_KEY: z.string().optional(),
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  SMTP_URL: z.string().url().optional(),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
 });
 
@@ -32,6 +33,8 @@ export interface Config {
   logLevel: string;
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
+  /** Receipts go out through SMTP when set, else as .eml files under DATA_DIR/mail. */
+  smtpUrl?: string;
   stripe: {
     secretKey?: string;
     publishableKey?: string;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+    smtpUrl: e.SMTP_URL,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       publishableKey: e.STRIPE_PUBLISHABLE_KEY,

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import pino from 'pino';
 import { ensureAdmin } from './accounts/bootstrap.js';
 import { buildApp } from './app.js';
@@ -33,6 +34,7 @@ const app = await buildApp({
   stripe: stripe.gateway,
   webhookSecrets,
   webhookPollMs: 2_000,
+  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl },
   logger: { level: config.logLevel },
 });
 

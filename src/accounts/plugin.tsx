@@ -63,10 +63,10 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   app.get('/api/v1/me', async (request) => ({ user: publicUser(requireUser(request)) }));
 
   app.post('/api/v1/admin/users/:id/permissions', async (request) => {
-    requireAdmin(request);
+    const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
     const input = parseInput(permissionInput, request.body);
-    return { user: publicUser(await setCanPostJobs(app.db, id, input.can_post_jobs)) };
+    return { user: publicUser(await setCanPostJobs(app.db, admin, id, input.can_post_jobs, app.clock.now())) };
   });
 
   // ---- Pages ----
@@ -135,10 +135,10 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   });
 
   app.post('/admin/users/:id/permissions', async (request, reply) => {
-    requireAdmin(request);
+    const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
     const { can_post_jobs } = parseInput(permissionForm, request.body);
-    await setCanPostJobs(app.db, id, can_post_jobs);
+    await setCanPostJobs(app.db, admin, id, can_post_jobs, app.clock.now());
     return reply.redirect('/admin/users', 303);
   });
 };

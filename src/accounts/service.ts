@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
 import { apiTokens, sessions, type User, users } from '../db/schema.js';
+import { audit, userActor } from '../finance/audit.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { hashSecret, newSecret } from './tokens.js';
@@ -121,10 +122,16 @@ export async function userForToken(db: Db, secret: string, clock: Clock): Promis
   return row.user;
 }
 
-export async function setCanPostJobs(db: Db, userId: number, canPostJobs: boolean): Promise<User> {
-  const [user] = await db.update(users).set({ canPostJobs }).where(eq(users.id, userId)).returning();
-  if (!user) throw notFound('No such user.');
-  return user;
+export async function setCanPostJobs(db: Db, actor: User, userId: number, canPostJobs: boolean, now: Date): Promise<User> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ canPostJobs: users.canPostJobs }).from(users).where(eq(users.id, userId)).for('update');
+    if (!before) throw notFound('No such user.');
+    const [user] = await tx.update(users).set({ canPostJobs }).where(eq(users.id, userId)).returning();
+    if (before.canPostJobs !== canPostJobs) {
+      await audit(tx, { actor: userActor(actor.id), action: canPostJobs ? 'permission.granted' : 'permission.revoked', subjectType: 'user', subjectId: userId, before: { can_post_jobs: before.canPostJobs }, after: { can_post_jobs: canPostJobs } }, now);
+    }
+    return user!;
+  });
 }
 
 export async function listUsers(db: Db): Promise<User[]> {

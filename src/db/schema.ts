@@ -136,6 +136,8 @@ export const charges = pgTable(
     /** Stripe's fee and the balance transaction it came from (fetched with the charge, or by reconcile). */
     stripeFee: bigint('stripe_fee', { mode: 'number' }),
     stripeBalanceTransaction: text('stripe_balance_transaction'),
+    /** Set when the e-mailed receipt was handed to the mail transport (at most once). */
+    receiptSentAt: timestamp('receipt_sent_at', { withTimezone: true }),
     cardBrand: text('card_brand'),
     cardLast4: text('card_last4'),
     idempotencyKey: text('idempotency_key').notNull(),
@@ -148,6 +150,8 @@ export const charges = pgTable(
     index('charges_article_idx').on(t.articleId),
     index('charges_user_idx').on(t.userId, t.createdAt.desc()),
     index('charges_created_idx').on(t.createdAt),
+    index('charges_paid_idx').on(t.paidAt),
+    index('charges_receipt_due_idx').on(t.id).where(sql`${t.receiptSentAt} is null and ${t.status} = 'succeeded'`),
     check('charges_amount_positive', sql`${t.amount} > 0`),
     check(
       'charges_amount_refunded_range',

@@ -1,14 +1,29 @@
-import { desc, inArray } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
-import { disputes, reconcileRuns, type StripeEventRow } from '../db/schema.js';
+import { auditLog, charges, disputes, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
 import { idParam, notFound, parseInput } from '../http/errors.js';
 import { formatMoney } from '../payments/pages.js';
 import { reconcile } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
 import { CsrfField, formatDate, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { buyersChart, revenueChart } from './charts.js';
+import { csvLines, jsonLines, refundCsvLines } from './export.js';
+import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
+import { AuditTable, ChargeDetailPage, LedgerPage } from './pages.js';
+
+const auditQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  action: z.string().max(60).optional(),
+  subject_type: z.string().max(30).optional(),
+  subject_id: z.string().max(60).optional(),
+});
+const exportQuery = ledgerFilters.pick({ from: true, to: true, status: true, product: true, user_id: true, article_id: true });
+const AUDIT_PAGE = 100;
 
 const OPEN_STATUSES = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 const eventParam = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
@@ -38,7 +53,74 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     requireAdmin(request);
   });
 
+  const chargeDetail = async (id: number) => {
+    const [charge] = await app.db.select().from(charges).where(eq(charges.id, id));
+    if (!charge) throw notFound('No such charge.');
+    const [buyer] = await app.db.select({ id: users.id, username: users.username, email: users.email }).from(users).where(eq(users.id, charge.userId));
+    const [refundRows, disputeRows, audit] = await Promise.all([
+      app.db.select().from(refunds).where(eq(refunds.chargeId, id)).orderBy(refunds.id),
+      app.db.select().from(disputes).where(eq(disputes.chargeId, id)).orderBy(disputes.id),
+      app.db.select().from(auditLog).where(and(eq(auditLog.subjectType, 'charge'), eq(auditLog.subjectId, String(id)))).orderBy(auditLog.id),
+    ]);
+    return { charge, buyer: buyer!, refunds: refundRows, disputes: disputeRows, audit };
+  };
+  const auditPage = async (q: z.infer<typeof auditQuery>) => {
+    const where = and(
+      q.action ? eq(auditLog.action, q.action) : undefined,
+      q.subject_type ? eq(auditLog.subjectType, q.subject_type) : undefined,
+      q.subject_id ? eq(auditLog.subjectId, q.subject_id) : undefined,
+    );
+    const [entries, [total]] = await Promise.all([
+      app.db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(AUDIT_PAGE).offset((q.page - 1) * AUDIT_PAGE),
+      app.db.select({ n: count() }).from(auditLog).where(where),
+    ]);
+    return { entries, total: total?.n ?? 0 };
+  };
+  /** Streams an export: rows are read a batch at a time and written as they come. */
+  const stream = (reply: import('fastify').FastifyReply, type: string, filename: string, lines: AsyncIterable<string>) =>
+    reply
+      .type(type)
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .header('cache-control', 'no-store')
+      .send(Readable.from(lines));
+  const exportName = (f: { from?: string; to?: string }, base: string, ext: string) => `${base}${f.from ? `-from-${f.from.slice(0, 10)}` : ''}${f.to ? `-to-${f.to.slice(0, 10)}` : ''}.${ext}`;
+
   // ---- JSON API ----
+  app.get('/api/v1/admin/charges', async (request) => {
+    const f = parseInput(ledgerFilters, request.query);
+    const [{ rows, total }, totals] = await Promise.all([ledgerPage(app.db, f), ledgerTotals(app.db, f)]);
+    return { charges: rows, page: f.page, total, totals };
+  });
+
+  app.get('/api/v1/admin/charges/:id', async (request) => {
+    const { id } = parseInput(idParam, request.params);
+    const d = await chargeDetail(id);
+    return { charge: await app.payments.checkout.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
+  });
+
+  app.get('/api/v1/admin/finance/summary', async (request) => ({ summary: await summary(app.db, parseInput(summaryQuery, request.query)) }));
+
+  app.get('/api/v1/admin/audit', async (request) => {
+    const q = parseInput(auditQuery, request.query);
+    const { entries, total } = await auditPage(q);
+    return { entries, page: q.page, total };
+  });
+
+  for (const prefix of ['/admin/finance', '/api/v1/admin/finance']) {
+    app.get(`${prefix}/charges.csv`, async (request, reply) => {
+      const f = parseInput(exportQuery, request.query);
+      return stream(reply, 'text/csv; charset=utf-8', exportName(f, 'charges', 'csv'), csvLines(ledgerRows(app.db, f)));
+    });
+    app.get(`${prefix}/charges.jsonl`, async (request, reply) => {
+      const f = parseInput(exportQuery, request.query);
+      return stream(reply, 'application/x-ndjson; charset=utf-8', exportName(f, 'charges', 'jsonl'), jsonLines(ledgerRows(app.db, f)));
+    });
+    app.get(`${prefix}/refunds.csv`, async (request, reply) => {
+      const f = parseInput(exportQuery.pick({ from: true, to: true }), request.query);
+      return stream(reply, 'text/csv; charset=utf-8', exportName(f, 'refunds', 'csv'), refundCsvLines(refundRows(app.db, f)));
+    });
+  }
+
   app.post('/api/v1/admin/charges/:id/refunds', async (request, reply) => {
     const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
@@ -67,6 +149,49 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/admin/reconcile/latest', async () => ({ run: (await latestRun()) ?? null }));
 
   // ---- Pages ----
+  app.get('/admin/finance', async (request, reply) => {
+    const f = parseInput(ledgerFilters, request.query);
+    const ctx = pageContext(request, reply);
+    const [{ rows, total }, totals, data] = await Promise.all([
+      ledgerPage(app.db, f),
+      ledgerTotals(app.db, f),
+      chartData(app.db, { from: f.from, to: f.to, group: 'day' }),
+    ]);
+    const currencies = [...new Set(data.revenue.map((r) => r.currency))];
+    const charts = await Promise.all([...currencies.map((c) => revenueChart(data, c)), buyersChart(data)]);
+    allowInlineStyles(reply);
+    return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} />);
+  });
+
+  app.get('/admin/finance/charges/:id', async (request, reply) => {
+    const { id } = parseInput(idParam, request.params);
+    const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
+    const d = await chargeDetail(id);
+    return sendPage(reply, ctx, `Charge #${id}`, <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} />);
+  });
+
+  app.get('/admin/audit', async (request, reply) => {
+    const q = parseInput(auditQuery, request.query);
+    const ctx = pageContext(request, reply);
+    const { entries, total } = await auditPage(q);
+    return sendPage(
+      reply,
+      ctx,
+      'Audit log',
+      <>
+        <h1>Audit log</h1>
+        <p class="muted">
+          Every money- or permission-touching action, append-only. {total} entries; page {q.page}.
+        </p>
+        <AuditTable entries={entries} />
+        <nav class="pager">
+          {q.page > 1 && <a href={`/admin/audit?page=${q.page - 1}`}>← Newer</a>}
+          {q.page * AUDIT_PAGE < total && <a href={`/admin/audit?page=${q.page + 1}`}>Older →</a>}
+        </nav>
+      </>,
+    );
+  });
+
   app.get('/admin/webhooks', async (request, reply) => {
     const ctx = pageContext(request, reply);
     return sendPage(reply, ctx, 'Failed webhooks', <FailedEventsPage ctx={ctx} events={await failedEvents(app.db)} />);
@@ -102,6 +227,14 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return reply.redirect(`/admin/finance/charges/${id}`, 303);
   });
 };
+
+/** Vega's SVG carries style attributes; styles (never scripts) may be inline on the ledger page. */
+function allowInlineStyles(reply: import('fastify').FastifyReply) {
+  reply.header(
+    'content-security-policy',
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+  );
+}
 
 const eventJson = (e: StripeEventRow) => ({
   id: e.id,

@@ -1,5 +1,7 @@
 import Stripe from 'stripe';
+import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
+import { audit, userActor } from '../finance/audit.js';
 import { notFound } from '../http/errors.js';
 import type { StripeGateway } from './stripe.js';
 
@@ -28,7 +30,13 @@ export async function listCards(stripe: StripeGateway, user: User): Promise<Save
 }
 
 /** Detaches a saved card, after checking at Stripe that it is this buyer's; anyone else's is 404. */
-export async function removeCard(stripe: StripeGateway, user: User, paymentMethodId: string): Promise<Stripe.PaymentMethod> {
+export async function removeCard(
+  db: Db,
+  now: Date,
+  stripe: StripeGateway,
+  user: User,
+  paymentMethodId: string,
+): Promise<Stripe.PaymentMethod> {
   if (!user.stripeCustomerKey || !/^pm_[A-Za-z0-9_]+$/.test(paymentMethodId)) throw notFound('No such card.');
   let pm: Stripe.PaymentMethod;
   try {
@@ -39,5 +47,7 @@ export async function removeCard(stripe: StripeGateway, user: User, paymentMetho
   }
   const owner = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
   if (owner !== user.stripeCustomerKey) throw notFound('No such card.');
-  return stripe.client.paymentMethods.detach(paymentMethodId);
+  const detached = await stripe.client.paymentMethods.detach(paymentMethodId);
+  await audit(db, { actor: userActor(user.id), action: 'card.removed', subjectType: 'user', subjectId: user.id, before: { payment_method: pm.id, brand: pm.card?.brand, last4: pm.card?.last4 } }, now);
+  return detached;
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, type User } from '../db/schema.js';
+import { audit, userActor } from '../finance/audit.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
 import { ensureCustomer } from './customers.js';
@@ -16,6 +17,8 @@ export interface PaymentsDeps {
   clock: Clock;
   catalog: Catalog;
   stripe: StripeGateway;
+  /** Called after a charge may have succeeded (e-mails due receipts). */
+  afterSettle?: () => void;
 }
 
 /** A checkout's answer: the HTTP status and body the API (and the page's script) returns. */
@@ -101,7 +104,10 @@ export class Checkout {
       })
       .onConflictDoNothing()
       .returning();
-    if (inserted) return this.drive(user, inserted, base.payment_method, base.save_card ?? false);
+    if (inserted) {
+      await audit(this.deps.db, { actor: userActor(user.id), action: 'charge.created', subjectType: 'charge', subjectId: inserted.id, after: { product: product.id, amount: product.amount, currency: product.currency, article_id: inserted.articleId } }, now);
+      return this.drive(user, inserted, base.payment_method, base.save_card ?? false);
+    }
 
     const [existing] = await this.deps.db
       .select()
@@ -151,7 +157,9 @@ export class Checkout {
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
-      return this.result(await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`));
+      const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
+      if (settled.status === 'succeeded') this.deps.afterSettle?.();
+      return this.result(settled);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
         return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`));

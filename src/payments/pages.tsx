@@ -183,7 +183,7 @@ export function ReceiptPage({
         </form>
       )}
       <p class="no-print">
-        <a href="/settings/billing">All your payments</a>
+        <a href={`/charges/${charge.id}/receipt.pdf`}>Download PDF</a> · <a href="/settings/billing">All your payments</a>
       </p>
     </div>
   );

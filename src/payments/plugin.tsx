@@ -8,6 +8,7 @@ import { pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
+import { receiptPdf } from '../finance/receipts.js';
 import { BillingPage, CheckoutPage, ReceiptPage } from './pages.js';
 
 const checkoutQuery = z.object({
@@ -77,7 +78,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.delete('/api/v1/payment_methods/:id', perUser, async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(pmParam, request.params);
-    await removeCard(stripe, user, id);
+    await removeCard(app.db, app.clock.now(), stripe, user, id);
     return reply.status(204).send();
   });
 
@@ -137,6 +138,16 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return sendPage(reply, ctx, 'Receipt', <ReceiptPage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} />);
   });
 
+  app.get('/charges/:id/receipt.pdf', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const charge = await checkout.owned(user, id);
+    const product = catalog.find(charge.product);
+    const lines = product ? await product.receiptLines(app.db, charge, app.clock.now()) : [];
+    const pdf = await receiptPdf(charge, product?.name ?? charge.product, lines);
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="receipt-${charge.id}.pdf"`).send(pdf);
+  });
+
   app.get('/settings/billing', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
@@ -147,7 +158,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(pmParam, request.params);
-    await removeCard(stripe, user, id);
+    await removeCard(app.db, app.clock.now(), stripe, user, id);
     return reply.redirect('/settings/billing', 303);
   });
 };

@@ -13,6 +13,7 @@ import type { StripeGateway } from './stripe.js';
  */
 export interface SyncDeps extends SettleDeps {
   stripe: StripeGateway;
+  afterSettle?: () => void;
 }
 
 export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];

@@ -3,9 +3,9 @@ import { build } from 'esbuild';
 
 /** The browser scripts, bundled once at start-up (a few milliseconds) and served from memory. */
 export async function bundleClientScripts(): Promise<Map<string, string>> {
-  const entry = fileURLToPath(new URL('./client/checkout.ts', import.meta.url));
+  const entry = (name: string) => fileURLToPath(new URL(`./client/${name}.ts`, import.meta.url));
   const result = await build({
-    entryPoints: { checkout: entry },
+    entryPoints: { checkout: entry('checkout'), confirm: entry('confirm') },
     bundle: true,
     write: false,
     format: 'iife',

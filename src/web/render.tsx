@@ -52,7 +52,7 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
                 <a href="/dashboard">Dashboard</a>
                 <a href="/articles/new">Write</a>
                 <a href="/settings">Settings</a>
-                {user.admin && <a href="/admin/users">Admin</a>}
+                {user.admin && <a href="/admin/finance">Admin</a>}
                 <form method="post" action="/logout" class="inline">
                   <CsrfField ctx={ctx} />
                   <button type="submit" class="link">

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
 import { buildApp } from '../../src/app.js';
@@ -13,6 +16,8 @@ export interface TestApp {
   database: Database;
   clock: ManualClock;
   stripe: LocalStripe;
+  /** Where receipt e-mails are written as .eml files. */
+  mailDir: string;
   close(): Promise<void>;
 }
 
@@ -28,6 +33,7 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
   const database = await freshDatabase();
   const clock = new ManualClock(START);
   const stripe = await startLocalStripe({ webhookRetryBaseMs: 50 });
+  const mailDir = mkdtempSync(path.join(tmpdir(), 'devboard-mail-'));
   const app = await buildApp({
     database,
     clock,
@@ -35,6 +41,7 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     sessionSecret: 'test-session-secret-test-session-secret',
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
+    mail: { dir: mailDir },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   stripe.addWebhookEndpoint(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`, TEST_WEBHOOK_SECRET);
@@ -43,10 +50,13 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     database,
     clock,
     stripe,
+    mailDir,
     close: async () => {
       await app.close();
+      await app.payments.mailer?.sendDue(clock.now());
       await stripe.close();
       await database.close();
+      rmSync(mailDir, { recursive: true, force: true });
     },
   };
 }

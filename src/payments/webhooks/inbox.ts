@@ -105,6 +105,7 @@ export class WebhookWorker {
   private async processBatch(limit: number): Promise<number> {
     const claimed = await this.claim(limit);
     for (const row of claimed) await this.process(row);
+    if (claimed.length > 0) this.deps.afterSettle?.();
     return claimed.length;
   }
 

@@ -1,0 +1,260 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { type Db, queryRows } from '../db/client.js';
+import { chargeStatuses } from '../db/schema.js';
+
+export const LEDGER_PAGE_SIZE = 50;
+
+/** A date (YYYY-MM-DD, the whole day) or an instant; `to` is inclusive of its day. */
+const dateParam = z
+  .string()
+  .max(40)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'Not a date.');
+
+export const ledgerFilters = z.object({
+  from: dateParam.optional(),
+  to: dateParam.optional(),
+  status: z.enum(chargeStatuses).optional(),
+  product: z.string().max(60).optional(),
+  user_id: z.coerce.number().int().positive().max(2147483647).optional(),
+  article_id: z.coerce.number().int().positive().max(2147483647).optional(),
+  sort: z.enum(['created_at', 'amount', 'status', 'id']).default('created_at'),
+  dir: z.enum(['asc', 'desc']).default('desc'),
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+});
+export type LedgerFilters = z.infer<typeof ledgerFilters>;
+
+const endOfDay = (s: string) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(Date.parse(s) + 86_400_000) : new Date(s));
+
+/** The WHERE clause for a filtered set of charges (alias c). */
+export function whereCharges(f: Partial<LedgerFilters>): SQL {
+  const parts: SQL[] = [sql`true`];
+  if (f.from) parts.push(sql`c.created_at >= ${new Date(f.from).toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`c.created_at < ${endOfDay(f.to).toISOString()}::timestamptz`);
+  if (f.status) parts.push(sql`c.status = ${f.status}`);
+  if (f.product) parts.push(sql`c.product = ${f.product}`);
+  if (f.user_id) parts.push(sql`c.user_id = ${f.user_id}`);
+  if (f.article_id) parts.push(sql`c.article_id = ${f.article_id}`);
+  return sql.join(parts, sql` and `);
+}
+
+/** int8 and numeric arrive as strings (pg) or bigints (PGlite); money stays an exact integer. */
+export const toInt = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+export interface Totals {
+  currency: string;
+  count: number;
+  gross: number;
+  refunded: number;
+  disputed: number;
+  fees: number;
+  net: number;
+}
+
+/**
+ * Gross is what buyers paid (charges where money was taken), refunded what went back, disputed what
+ * is held or lost in open and lost disputes, fees Stripe's; net = gross − refunded − disputed − fees.
+ * Sums are computed in SQL, in integer minor units, per currency.
+ */
+const totalsColumns = sql`
+  count(*) as count,
+  coalesce(sum(c.amount) filter (where c.status in ('succeeded', 'partially_refunded', 'refunded', 'disputed')), 0)::bigint as gross,
+  coalesce(sum(c.amount_refunded), 0)::bigint as refunded,
+  coalesce(sum(c.amount - c.amount_refunded) filter (where c.status = 'disputed'), 0)::bigint as disputed,
+  coalesce(sum(c.stripe_fee), 0)::bigint as fees`;
+
+function totalsRow(r: Record<string, unknown>): Totals {
+  const gross = toInt(r.gross);
+  const refunded = toInt(r.refunded);
+  const disputed = toInt(r.disputed);
+  const fees = toInt(r.fees);
+  return { currency: String(r.currency), count: toInt(r.count), gross, refunded, disputed, fees, net: gross - refunded - disputed - fees };
+}
+
+export async function ledgerTotals(db: Db, f: Partial<LedgerFilters>): Promise<Totals[]> {
+  const rows = await queryRows<Record<string, unknown>>(
+    db,
+    sql`select c.currency, ${totalsColumns} from charges c where ${whereCharges(f)} group by c.currency order by c.currency`,
+  );
+  return rows.map(totalsRow);
+}
+
+export interface LedgerRow {
+  id: number;
+  created_at: string;
+  paid_at: string | null;
+  status: string;
+  product: string;
+  amount: number;
+  amount_refunded: number;
+  stripe_fee: number | null;
+  currency: string;
+  user_id: number;
+  buyer: string;
+  buyer_email: string;
+  article_id: number | null;
+  article_title: string | null;
+  stripe_charge_key: string | null;
+  stripe_latest_charge: string | null;
+}
+
+const orderBy: Record<LedgerFilters['sort'], SQL> = {
+  created_at: sql`c.created_at`,
+  amount: sql`c.amount`,
+  status: sql`c.status`,
+  id: sql`c.id`,
+};
+
+const rowColumns = sql`c.id, c.created_at, c.paid_at, c.status, c.product, c.amount, c.amount_refunded, c.stripe_fee, c.currency,
+  c.user_id, u.username as buyer, u.email as buyer_email, c.article_id, a.title as article_title,
+  c.stripe_charge_key, c.stripe_latest_charge`;
+
+const normalise = (r: Record<string, unknown>): LedgerRow =>
+  ({
+    ...r,
+    id: toInt(r.id),
+    amount: toInt(r.amount),
+    amount_refunded: toInt(r.amount_refunded),
+    stripe_fee: r.stripe_fee === null ? null : toInt(r.stripe_fee),
+    user_id: toInt(r.user_id),
+    article_id: r.article_id === null ? null : toInt(r.article_id),
+    created_at: new Date(r.created_at as string).toISOString(),
+    paid_at: r.paid_at ? new Date(r.paid_at as string).toISOString() : null,
+  }) as LedgerRow;
+
+export async function ledgerPage(db: Db, f: LedgerFilters): Promise<{ rows: LedgerRow[]; total: number }> {
+  const dir = f.dir === 'asc' ? sql`asc` : sql`desc`;
+  const where = whereCharges(f);
+  const [rows, count] = await Promise.all([
+    queryRows<Record<string, unknown>>(
+      db,
+      sql`select ${rowColumns} from charges c join users u on u.id = c.user_id left join articles a on a.id = c.article_id
+          where ${where} order by ${orderBy[f.sort]} ${dir}, c.id ${dir} limit ${LEDGER_PAGE_SIZE} offset ${(f.page - 1) * LEDGER_PAGE_SIZE}`,
+    ),
+    queryRows<{ n: unknown }>(db, sql`select count(*) as n from charges c where ${where}`),
+  ]);
+  return { rows: rows.map(normalise), total: toInt(count[0]?.n) };
+}
+
+/** Every charge of a filtered set in id order, a batch at a time: constant memory for any size. */
+export async function* ledgerRows(db: Db, f: Partial<LedgerFilters>, batch = 1000): AsyncGenerator<LedgerRow> {
+  let after = 0;
+  const where = whereCharges(f);
+  for (;;) {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select ${rowColumns} from charges c join users u on u.id = c.user_id left join articles a on a.id = c.article_id
+          where ${where} and c.id > ${after} order by c.id limit ${batch}`,
+    );
+    for (const r of rows) yield normalise(r);
+    if (rows.length < batch) return;
+    after = toInt(rows.at(-1)!.id);
+  }
+}
+
+export const summaryQuery = z.object({
+  from: dateParam.optional(),
+  to: dateParam.optional(),
+  group: z.enum(['day', 'week', 'month', 'product']).default('day'),
+});
+export type SummaryQuery = z.infer<typeof summaryQuery>;
+
+export interface SummaryRow extends Totals {
+  period?: string;
+  product?: string;
+}
+
+/** Totals per day, week or month (of the payment, in UTC) or per product. */
+export async function summary(db: Db, q: SummaryQuery): Promise<SummaryRow[]> {
+  const where = whereCharges({ from: q.from, to: q.to });
+  if (q.group === 'product') {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select c.product, c.currency, ${totalsColumns} from charges c where ${where} group by c.product, c.currency order by c.product, c.currency`,
+    );
+    return rows.map((r) => ({ product: String(r.product), ...totalsRow(r) }));
+  }
+  const unit = sql.raw(`'${q.group}'`);
+  const rows = await queryRows<Record<string, unknown>>(
+    db,
+    sql`select to_char(date_trunc(${unit}, coalesce(c.paid_at, c.created_at) at time zone 'UTC'), 'YYYY-MM-DD') as period, c.currency, ${totalsColumns}
+        from charges c where ${where} group by 1, c.currency order by 1, c.currency`,
+  );
+  return rows.map((r) => ({ period: String(r.period), ...totalsRow(r) }));
+}
+
+/** For the charts: gross per period and product, refunds per period, new and returning buyers per period. */
+export async function chartData(db: Db, q: SummaryQuery) {
+  const group = q.group === 'product' ? 'day' : q.group;
+  const unit = sql.raw(`'${group}'`);
+  const where = whereCharges({ from: q.from, to: q.to });
+  const period = sql`to_char(date_trunc(${unit}, c.paid_at at time zone 'UTC'), 'YYYY-MM-DD')`;
+  const [revenue, buyers] = await Promise.all([
+    queryRows<Record<string, unknown>>(
+      db,
+      sql`select ${period} as period, c.product, c.currency, sum(c.amount)::bigint as gross, sum(c.amount_refunded)::bigint as refunded
+          from charges c where ${where} and c.paid_at is not null group by 1, 2, 3 order by 1, 2`,
+    ),
+    queryRows<Record<string, unknown>>(
+      db,
+      sql`with paid as (
+            select c.user_id, c.paid_at, min(c.paid_at) over (partition by c.user_id) as first_paid
+            from charges c where c.paid_at is not null)
+          select to_char(date_trunc(${unit}, p.paid_at at time zone 'UTC'), 'YYYY-MM-DD') as period,
+            count(distinct p.user_id) filter (where date_trunc(${unit}, p.first_paid at time zone 'UTC') = date_trunc(${unit}, p.paid_at at time zone 'UTC')) as new_buyers,
+            count(distinct p.user_id) filter (where date_trunc(${unit}, p.first_paid at time zone 'UTC') < date_trunc(${unit}, p.paid_at at time zone 'UTC')) as returning_buyers
+          from paid p join charges c on c.user_id = p.user_id and c.paid_at = p.paid_at
+          where ${where} group by 1 order by 1`,
+    ),
+  ]);
+  return {
+    group,
+    revenue: revenue.map((r) => ({ period: String(r.period), product: String(r.product), currency: String(r.currency), gross: toInt(r.gross), refunded: toInt(r.refunded) })),
+    buyers: buyers.map((r) => ({ period: String(r.period), new_buyers: toInt(r.new_buyers), returning_buyers: toInt(r.returning_buyers) })),
+  };
+}
+
+export interface RefundRow {
+  id: number;
+  created_at: string;
+  stripe_refund_id: string | null;
+  charge_id: number;
+  stripe_charge_key: string | null;
+  buyer_email: string;
+  product: string;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: string;
+  requested_by: number | null;
+}
+
+/** Every refund created in a period, a batch at a time. */
+export async function* refundRows(db: Db, f: { from?: string; to?: string }, batch = 1000): AsyncGenerator<RefundRow> {
+  let after = 0;
+  const parts: SQL[] = [sql`true`];
+  if (f.from) parts.push(sql`r.created_at >= ${new Date(f.from).toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`r.created_at < ${endOfDay(f.to).toISOString()}::timestamptz`);
+  const where = sql.join(parts, sql` and `);
+  for (;;) {
+    const rows = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select r.id, r.created_at, r.stripe_refund_id, r.charge_id, c.stripe_charge_key, u.email as buyer_email, c.product,
+            r.amount, r.currency, r.reason, r.status, r.requested_by
+          from refunds r join charges c on c.id = r.charge_id join users u on u.id = c.user_id
+          where ${where} and r.id > ${after} order by r.id limit ${batch}`,
+    );
+    for (const r of rows) {
+      yield {
+        ...(r as unknown as RefundRow),
+        id: toInt(r.id),
+        charge_id: toInt(r.charge_id),
+        amount: toInt(r.amount),
+        requested_by: r.requested_by === null ? null : toInt(r.requested_by),
+        created_at: new Date(r.created_at as string).toISOString(),
+      };
+    }
+    if (rows.length < batch) return;
+    after = toInt(rows.at(-1)!.id);
+  }
+}

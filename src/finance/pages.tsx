@@ -1,0 +1,362 @@
+import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
+import { chargeStatuses } from '../db/schema.js';
+import { formatMoney } from '../payments/pages.js';
+import { CsrfField, formatDate, type PageContext } from '../web/render.js';
+import { decimal } from './export.js';
+import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
+
+export const stripeDashboardUrl = (id: string) =>
+  id.startsWith('pi_') ? `https://dashboard.stripe.com/test/payments/${id}` : `https://dashboard.stripe.com/test/search?query=${id}`;
+
+function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): string {
+  const merged = { ...f, ...override };
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(merged)) if (v !== undefined && v !== '') params.set(k, String(v));
+  return params.toString();
+}
+
+export function TotalsTable({ totals }: { totals: Totals[] }) {
+  return (
+    <table class="totals">
+      <thead>
+        <tr>
+          <th>Currency</th>
+          <th>Charges</th>
+          <th>Gross</th>
+          <th>Refunded</th>
+          <th>Disputed</th>
+          <th>Stripe fees</th>
+          <th>Net</th>
+        </tr>
+      </thead>
+      <tbody>
+        {totals.length === 0 && (
+          <tr>
+            <td colSpan={7} class="muted">
+              No charges match.
+            </td>
+          </tr>
+        )}
+        {totals.map((t) => (
+          <tr data-currency={t.currency}>
+            <td>{t.currency.toUpperCase()}</td>
+            <td>{t.count}</td>
+            <td data-total="gross">{decimal(t.gross)}</td>
+            <td data-total="refunded">{decimal(t.refunded)}</td>
+            <td data-total="disputed">{decimal(t.disputed)}</td>
+            <td data-total="fees">{decimal(t.fees)}</td>
+            <td data-total="net">
+              <strong>{decimal(t.net)}</strong>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function LedgerPage({
+  filters,
+  rows,
+  total,
+  totals,
+  charts,
+}: {
+  ctx: PageContext;
+  filters: LedgerFilters;
+  rows: LedgerRow[];
+  total: number;
+  totals: Totals[];
+  charts: string[];
+}) {
+  const pages = Math.max(1, Math.ceil(total / LEDGER_PAGE_SIZE));
+  const sortLink = (field: LedgerFilters['sort'], label: string) => (
+    <a href={`/admin/finance?${query(filters, { sort: field, dir: filters.sort === field && filters.dir === 'desc' ? 'asc' : 'desc', page: 1 })}`}>
+      {label}
+      {filters.sort === field ? (filters.dir === 'desc' ? ' ↓' : ' ↑') : ''}
+    </a>
+  );
+  return (
+    <>
+      <h1>Finance</h1>
+      <nav class="admin-nav">
+        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
+        <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
+      </nav>
+      <form method="get" action="/admin/finance" class="filters">
+        <label>
+          From <input type="date" name="from" value={filters.from ?? ''} />
+        </label>
+        <label>
+          To <input type="date" name="to" value={filters.to ?? ''} />
+        </label>
+        <label>
+          Status{' '}
+          <select name="status">
+            <option value="">any</option>
+            {chargeStatuses.map((s) => (
+              <option value={s} selected={filters.status === s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Product <input type="text" name="product" value={filters.product ?? ''} size={12} />
+        </label>
+        <label>
+          Buyer id <input type="text" name="user_id" value={filters.user_id ? String(filters.user_id) : ''} size={6} />
+        </label>
+        <label>
+          Article id <input type="text" name="article_id" value={filters.article_id ? String(filters.article_id) : ''} size={6} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <h2>Totals</h2>
+      <TotalsTable totals={totals} />
+      <p>
+        Export: <a href={`/admin/finance/charges.csv?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.csv</a> ·{' '}
+        <a href={`/admin/finance/charges.jsonl?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.jsonl</a> ·{' '}
+        <a href={`/admin/finance/refunds.csv?${query({ from: filters.from, to: filters.to }, {})}`}>refunds.csv</a>
+      </p>
+      <section class="charts">
+        {charts.map((svg) => (
+          // Server-rendered by Vega from our own aggregates.
+          <figure class="chart" dangerouslySetInnerHTML={{ __html: svg }} />
+        ))}
+      </section>
+      <h2>Charges ({total})</h2>
+      <table class="ledger">
+        <thead>
+          <tr>
+            <th>{sortLink('id', '#')}</th>
+            <th>{sortLink('created_at', 'Date')}</th>
+            <th>Buyer</th>
+            <th>Product</th>
+            <th>{sortLink('amount', 'Amount')}</th>
+            <th>Refunded</th>
+            <th>Fee</th>
+            <th>{sortLink('status', 'Status')}</th>
+            <th>Stripe</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr data-charge={String(r.id)}>
+              <td>
+                <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
+              </td>
+              <td>{formatDate(new Date(r.created_at))}</td>
+              <td>
+                <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
+              </td>
+              <td>
+                {r.product}
+                {r.article_id && (
+                  <>
+                    {' · '}
+                    <a href={`/articles/${r.article_id}`}>{r.article_title}</a>
+                  </>
+                )}
+              </td>
+              <td>{formatMoney(r.amount, r.currency)}</td>
+              <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
+              <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
+              <td>{r.status}</td>
+              <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <nav class="pager">
+        {filters.page > 1 && <a href={`/admin/finance?${query(filters, { page: filters.page - 1 })}`}>← Previous</a>}
+        <span>
+          Page {filters.page} of {pages}
+        </span>
+        {filters.page < pages && <a href={`/admin/finance?${query(filters, { page: filters.page + 1 })}`}>Next →</a>}
+      </nav>
+    </>
+  );
+}
+
+type AuditEntry = typeof auditLog.$inferSelect;
+
+export function AuditTable({ entries }: { entries: AuditEntry[] }) {
+  return (
+    <table class="audit">
+      <thead>
+        <tr>
+          <th>When</th>
+          <th>Actor</th>
+          <th>Action</th>
+          <th>Subject</th>
+          <th>Before</th>
+          <th>After</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map((e) => (
+          <tr>
+            <td>{formatDate(e.at)}</td>
+            <td>{e.actor}</td>
+            <td>{e.action}</td>
+            <td>
+              {e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
+            </td>
+            <td>
+              <code>{e.before ? JSON.stringify(e.before) : ''}</code>
+            </td>
+            <td>
+              <code>{e.after ? JSON.stringify(e.after) : ''}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function ChargeDetailPage({
+  ctx,
+  charge,
+  buyer,
+  refunds,
+  disputes,
+  audit,
+  refundKey,
+}: {
+  ctx: PageContext;
+  charge: Charge;
+  buyer: { id: number; username: string; email: string };
+  refunds: Refund[];
+  disputes: Dispute[];
+  audit: AuditEntry[];
+  refundKey: string;
+}) {
+  const remaining = charge.amount - charge.amountRefunded;
+  const refundable = (charge.status === 'succeeded' || charge.status === 'partially_refunded') && remaining > 0;
+  return (
+    <>
+      <h1>Charge #{charge.id}</h1>
+      <div class="card">
+        <table>
+          <tbody>
+            <tr>
+              <th>Status</th>
+              <td data-status={charge.status}>{charge.status}</td>
+            </tr>
+            <tr>
+              <th>Product</th>
+              <td>
+                {charge.product}
+                {charge.articleId && (
+                  <>
+                    {' · '}
+                    <a href={`/articles/${charge.articleId}`}>article #{charge.articleId}</a>
+                  </>
+                )}
+              </td>
+            </tr>
+            <tr>
+              <th>Buyer</th>
+              <td>
+                <a href={`/admin/finance?user_id=${buyer.id}`}>
+                  {buyer.username} ({buyer.email})
+                </a>
+              </td>
+            </tr>
+            <tr>
+              <th>Amount</th>
+              <td>{formatMoney(charge.amount, charge.currency)}</td>
+            </tr>
+            <tr>
+              <th>Refunded</th>
+              <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+            </tr>
+            <tr>
+              <th>Stripe fee</th>
+              <td>{charge.stripeFee !== null ? formatMoney(charge.stripeFee, charge.currency) : '—'}</td>
+            </tr>
+            <tr>
+              <th>Paid at</th>
+              <td>{charge.paidAt ? formatDate(charge.paidAt) : '—'}</td>
+            </tr>
+            <tr>
+              <th>Stripe</th>
+              <td>
+                {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      {refundable && (
+        <form
+          method="post"
+          action={`/admin/charges/${charge.id}/refunds`}
+          class="card stack"
+          data-confirm={`Refund {amount} ${charge.currency.toUpperCase()} of charge #${charge.id} to ${buyer.email}?`}
+          data-full={decimal(remaining)}
+        >
+          <h2>Refund</h2>
+          <CsrfField ctx={ctx} />
+          <input type="hidden" name="idempotency_key" value={refundKey} />
+          <label>
+            Amount ({charge.currency.toUpperCase()}, empty = all {decimal(remaining)})
+            <input type="text" name="amount" inputMode="decimal" placeholder={decimal(remaining)} />
+          </label>
+          <label>
+            Reason
+            <select name="reason">
+              <option value="requested_by_customer">Requested by customer</option>
+              <option value="duplicate">Duplicate</option>
+              <option value="fraudulent">Fraudulent</option>
+            </select>
+          </label>
+          <button type="submit" id="refund">
+            Refund
+          </button>
+        </form>
+      )}
+      <dialog id="confirm-dialog">
+        <p data-message />
+        <button type="button" data-ok id="confirm-ok">
+          Yes, refund
+        </button>{' '}
+        <button type="button" data-cancel>
+          Cancel
+        </button>
+      </dialog>
+      <h2>Refunds</h2>
+      <table>
+        <tbody>
+          {refunds.map((r) => (
+            <tr>
+              <td>{formatDate(r.createdAt)}</td>
+              <td>{formatMoney(r.amount, r.currency)}</td>
+              <td>{r.reason}</td>
+              <td>{r.status}</td>
+              <td>{r.stripeRefundId}</td>
+              <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>Disputes</h2>
+      <table>
+        <tbody>
+          {disputes.map((d) => (
+            <tr>
+              <td>{d.stripeDisputeId}</td>
+              <td>{d.reason}</td>
+              <td>{d.status}</td>
+              <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h2>History</h2>
+      <AuditTable entries={audit} />
+    </>
+  );
+}

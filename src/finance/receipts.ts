@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { and, eq, isNull } from 'drizzle-orm';
+import nodemailer, { type Transporter } from 'nodemailer';
+import PDFDocument from 'pdfkit';
+import type { Db } from '../db/client.js';
+import { type Charge, charges, users } from '../db/schema.js';
+import type { Catalog } from '../payments/catalog.js';
+import { formatMoney } from '../payments/pages.js';
+
+const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+
+/** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed). */
+export function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Receipt #${charge.id}`, Author: 'DevBoard' } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.fontSize(22).text('DevBoard — Receipt', { underline: false });
+    doc.moveDown();
+    doc.fontSize(12);
+    const rows: Array<[string, string]> = [
+      ['Receipt', `#${charge.id}`],
+      ['What', productName],
+      ['Amount', formatMoney(charge.amount, charge.currency)],
+      ...(charge.amountRefunded > 0 ? ([['Refunded', formatMoney(charge.amountRefunded, charge.currency)]] as Array<[string, string]>) : []),
+      ['Status', charge.status],
+      ['Date', formatUtc(charge.paidAt ?? charge.createdAt)],
+      ...(charge.cardLast4 ? ([['Card', `${charge.cardBrand} ending ${charge.cardLast4}`]] as Array<[string, string]>) : []),
+      ['Stripe reference', charge.stripeChargeKey ?? '—'],
+    ];
+    for (const [label, value] of rows) doc.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
+    doc.moveDown();
+    for (const line of lines) doc.text(line);
+    doc.end();
+  });
+}
+
+export interface MailSettings {
+  /** Where .eml files are written when no SMTP server is configured. */
+  dir?: string;
+  smtpUrl?: string;
+  from?: string;
+}
+
+/**
+ * E-mails receipts for succeeded charges, each at most once: a charge is claimed by setting
+ * receipt_sent_at before the mail is handed over (a crash after the claim loses a receipt e-mail,
+ * never sends two; the receipt page and PDF remain).
+ */
+export class ReceiptMailer {
+  private transport: Transporter;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly catalog: Catalog,
+    private readonly settings: MailSettings,
+  ) {
+    this.transport = settings.smtpUrl
+      ? nodemailer.createTransport(settings.smtpUrl)
+      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  }
+
+  /** Sends every receipt that is due; concurrent calls share one run. */
+  sendDue(now: Date): Promise<void> {
+    this.running ??= this.run(now).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async run(now: Date): Promise<void> {
+    for (;;) {
+      const [due] = await this.db
+        .select({ id: charges.id })
+        .from(charges)
+        .where(and(eq(charges.status, 'succeeded'), isNull(charges.receiptSentAt)))
+        .limit(1);
+      if (!due) return;
+      const [claimed] = await this.db
+        .update(charges)
+        .set({ receiptSentAt: now })
+        .where(and(eq(charges.id, due.id), isNull(charges.receiptSentAt)))
+        .returning();
+      if (claimed) await this.send(claimed);
+    }
+  }
+
+  private async send(charge: Charge): Promise<void> {
+    const [buyer] = await this.db.select().from(users).where(eq(users.id, charge.userId));
+    const product = this.catalog.find(charge.product);
+    const lines = product ? await product.receiptLines(this.db, charge, charge.paidAt ?? new Date()) : [];
+    const name = product?.name ?? charge.product;
+    const pdf = await receiptPdf(charge, name, lines);
+    const info = await this.transport.sendMail({
+      from: this.settings.from ?? 'DevBoard <receipts@devboard.local>',
+      to: buyer!.email,
+      subject: `Your receipt #${charge.id}: ${name}`,
+      text: [`Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`, `What: ${name}`, ...lines, `Reference: ${charge.stripeChargeKey}`].join('\n'),
+      attachments: [{ filename: `receipt-${charge.id}.pdf`, content: pdf, contentType: 'application/pdf' }],
+    });
+    if (!this.settings.smtpUrl && this.settings.dir) {
+      mkdirSync(this.settings.dir, { recursive: true });
+      writeFileSync(path.join(this.settings.dir, `receipt-${charge.id}.eml`), (info as unknown as { message: Buffer }).message);
+    }
+  }
+}
