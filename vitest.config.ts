@@ -6,6 +6,8 @@ export default defineConfig({
     exclude: ['test/e2e/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     pool: 'forks',
+    // Lets the export test force garbage collection before it samples the heap.
+    execArgv: ['--expose-gc'],
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,

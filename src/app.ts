@@ -29,6 +29,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
     clock: Clock;
+    /** Every route, for the authorization-matrix test and docs. */
+    routeTable: Array<{ method: string; url: string }>;
     payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
   }
   interface FastifyRequest {
@@ -66,6 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
+  const routeTable: Array<{ method: string; url: string }> = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+  });
   const catalog = new Catalog(products);
   const mailer = deps.mail ? new ReceiptMailer(deps.database.db, catalog, deps.mail) : undefined;
   const afterSettle = mailer

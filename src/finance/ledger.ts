@@ -137,7 +137,7 @@ export async function ledgerPage(db: Db, f: LedgerFilters): Promise<{ rows: Ledg
 }
 
 /** Every charge of a filtered set in id order, a batch at a time: constant memory for any size. */
-export async function* ledgerRows(db: Db, f: Partial<LedgerFilters>, batch = 1000): AsyncGenerator<LedgerRow> {
+export async function* ledgerRows(db: Db, f: Partial<LedgerFilters>, batch = 5000): AsyncGenerator<LedgerRow> {
   let after = 0;
   const where = whereCharges(f);
   for (;;) {

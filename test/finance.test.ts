@@ -1,0 +1,259 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { CHARGE_COLUMNS, csvCell, decimal } from '../src/finance/export.js';
+import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { FormClient } from './helpers/browser-form.js';
+
+let t: TestApp;
+let boss: Member;
+let buyer: Member;
+let other: Member;
+
+/** Fixture charges in January 2025 with hand-computed totals (below). */
+async function insertFixtures() {
+  const rows: Array<[number, string, string, number, number, number | null]> = [
+    // user, currency, status, amount, refunded, fee
+    [buyer.id, 'usd', 'succeeded', 2500, 0, 103],
+    [buyer.id, 'usd', 'partially_refunded', 2500, 1000, 103],
+    [other.id, 'usd', 'refunded', 4900, 4900, 172],
+    [other.id, 'usd', 'disputed', 2500, 0, 103],
+    [buyer.id, 'usd', 'failed', 2500, 0, null],
+    [buyer.id, 'usd', 'pending', 2500, 0, null],
+    [other.id, 'eur', 'succeeded', 1999, 0, 88],
+  ];
+  let day = 1;
+  for (const [userId, currency, status, amount, refunded, fee] of rows) {
+    const at = `2025-01-${String(day++).padStart(2, '0')}T12:00:00Z`;
+    const paid = ['succeeded', 'partially_refunded', 'refunded', 'disputed'].includes(status) ? at : null;
+    await t.database.db.execute(sql`
+      insert into charges (user_id, product, amount, currency, status, amount_refunded, stripe_fee, idempotency_key, paid_at, created_at, updated_at)
+      values (${userId}, ${currency === 'usd' ? 'job_listing' : 'billboard'}, ${amount}, ${currency}, ${status}, ${refunded}, ${fee},
+              ${`fixture-${day}`}, ${paid}::timestamptz, ${at}::timestamptz, ${at}::timestamptz)`);
+  }
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  boss = await admin(t);
+  buyer = await member(t.app);
+  other = await member(t.app);
+  await grantJobs(t, boss, buyer.id);
+  await insertFixtures();
+});
+afterAll(() => t.close());
+
+const get = (url: string, who: Member = boss) => t.app.inject({ method: 'GET', url, headers: who.auth });
+
+describe('totals', () => {
+  it('are exact to the cent per currency, with partial refunds, disputes and fees', async () => {
+    const res = json(await get('/api/v1/admin/charges?from=2025-01-01&to=2025-01-31'));
+    expect(res.total).toBe(7);
+    expect(res.totals).toEqual([
+      { currency: 'eur', count: 1, gross: 1999, refunded: 0, disputed: 0, fees: 88, net: 1911 },
+      // gross 2500+2500+4900+2500; refunded 1000+4900; disputed 2500; fees 103+103+172+103
+      { currency: 'usd', count: 6, gross: 12400, refunded: 5900, disputed: 2500, fees: 481, net: 3519 },
+    ]);
+    const filtered = json(await get(`/api/v1/admin/charges?from=2025-01-01&to=2025-01-31&user_id=${buyer.id}&status=partially_refunded`));
+    expect(filtered.totals).toEqual([{ currency: 'usd', count: 1, gross: 2500, refunded: 1000, disputed: 0, fees: 103, net: 1397 }]);
+  });
+
+  it('summarises by product and by day', async () => {
+    const byProduct = json(await get('/api/v1/admin/finance/summary?from=2025-01-01&to=2025-01-31&group=product')).summary;
+    expect(byProduct).toEqual([
+      { product: 'billboard', currency: 'eur', count: 1, gross: 1999, refunded: 0, disputed: 0, fees: 88, net: 1911 },
+      { product: 'job_listing', currency: 'usd', count: 6, gross: 12400, refunded: 5900, disputed: 2500, fees: 481, net: 3519 },
+    ]);
+    const byDay = json(await get('/api/v1/admin/finance/summary?from=2025-01-01&to=2025-01-31&group=day')).summary;
+    expect(byDay).toHaveLength(7);
+    expect(byDay[1]).toEqual({ period: '2025-01-02', currency: 'usd', count: 1, gross: 2500, refunded: 1000, disputed: 0, fees: 103, net: 1397 });
+    const byMonth = json(await get('/api/v1/admin/finance/summary?from=2025-01-01&to=2025-01-31&group=month')).summary;
+    expect(byMonth.map((r: { period: string; currency: string; net: number }) => [r.period, r.currency, r.net])).toEqual([
+      ['2025-01-01', 'eur', 1911],
+      ['2025-01-01', 'usd', 3519],
+    ]);
+    expect((await get('/api/v1/admin/finance/summary?group=year')).statusCode).toBe(400);
+  });
+
+  it('stores the Stripe fee from the balance transaction when a real payment settles', async () => {
+    const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: 'Fee job', body_markdown: 'x', job_listing: true, published: true } })).article;
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } });
+    const [row] = await queryRows<{ stripe_fee: string | number }>(t.database.db, `select stripe_fee from charges where id = ${json(res).charge.id}`);
+    expect(Number(row!.stripe_fee)).toBe(103); // round(2500 × 2.9%) + 30
+  });
+});
+
+describe('exports', () => {
+  it('escapes CSV cells and defuses spreadsheet formulas', () => {
+    expect(csvCell('plain')).toBe('plain');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
+    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvCell(null)).toBe('');
+    expect(csvCell(42)).toBe('42');
+    expect(decimal(2500)).toBe('25.00');
+    expect(decimal(5)).toBe('0.05');
+    expect(decimal(-1397)).toBe('-13.97');
+  });
+
+  it("streams charges as CSV with an accountant's columns", async () => {
+    const article = json(
+      await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: '=Evil "quoted", title', body_markdown: 'x', job_listing: true, published: true } }),
+    ).article;
+    await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } });
+    const res = await get(`/api/v1/admin/finance/charges.csv?article_id=${article.id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="charges.*\.csv"/);
+    const lines = res.body.trim().split('\r\n');
+    expect(lines[0]).toBe(CHARGE_COLUMNS.join(','));
+    expect(lines[0]).toBe('date,charge_id,stripe_payment_intent,stripe_charge,buyer_id,buyer,buyer_email,product,article_id,article,gross,fee,refunded,net,currency,status');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(`"'=Evil ""quoted"", title"`);
+    expect(lines[1]).toMatch(/,25\.00,1\.03,0\.00,23\.97,USD,succeeded$/);
+    const jsonl = await get(`/api/v1/admin/finance/charges.jsonl?article_id=${article.id}`);
+    const record = JSON.parse(jsonl.body.trim());
+    expect(record).toMatchObject({ gross: '25.00', fee: '1.03', net: '23.97', currency: 'USD', article: '=Evil "quoted", title' });
+    const fixtures = await get('/api/v1/admin/finance/charges.csv?from=2025-01-01&to=2025-01-31');
+    expect(fixtures.body.trim().split('\r\n')).toHaveLength(8);
+    const refunds = await get('/api/v1/admin/finance/refunds.csv');
+    expect(refunds.body.split('\r\n')[0]).toBe('date,refund_id,stripe_refund,charge_id,stripe_payment_intent,buyer_email,product,amount,currency,reason,status,requested_by');
+  });
+
+  it('keeps memory flat while streaming 200,000 rows', async () => {
+    await t.database.db.execute(sql`
+      insert into charges (user_id, product, amount, currency, status, stripe_fee, idempotency_key, paid_at, created_at, updated_at, receipt_sent_at)
+      select ${other.id}, 'job_listing', 2500, 'usd', 'succeeded', 103, 'bulk-' || g, '2024-06-01T00:00:00Z', '2024-06-01T00:00:00Z', now(), now()
+      from generate_series(1, 200000) g`);
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const baseline = process.memoryUsage().heapUsed;
+    const port = (t.app.server.address() as AddressInfo).port;
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/admin/finance/charges.csv?from=2024-06-01&to=2024-06-01`, { headers: boss.auth });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let bytes = 0;
+    let newlines = 0;
+    let peak = 0;
+    let chunks = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      newlines += decoder.decode(value, { stream: true }).split('\n').length - 1;
+      if (++chunks % 50 === 0) {
+        gc?.();
+        peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+      }
+    }
+    expect(newlines).toBe(200_001);
+    expect(bytes).toBeGreaterThan(20_000_000);
+    // The whole export is ~30 MB of text (~60 MB as JS strings); streaming holds a batch at a time.
+    expect(peak).toBeLessThan(20 * 1024 * 1024);
+  }, 120_000);
+});
+
+describe('refunds from the console', () => {
+  it('refunds once on a double submission of the confirmed form', async () => {
+    const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: 'Refund me', body_markdown: 'x', job_listing: true, published: true } })).article;
+    const charge = json(await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } })).charge;
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    const page = await browser.get(`/admin/finance/charges/${charge.id}`);
+    expect(page.body).toContain('data-confirm="Refund {amount} USD of charge');
+    const key = page.body.match(/name="idempotency_key" value="([^"]+)"/)![1]!;
+    const form = { idempotency_key: key, amount: '10.00', reason: 'requested_by_customer' };
+    const [a, b] = await Promise.all([
+      browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, form),
+      browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, form),
+    ]);
+    expect([a.statusCode, b.statusCode]).toEqual([303, 303]);
+    await settleWebhooks(t);
+    const detail = json(await get(`/api/v1/admin/charges/${charge.id}`));
+    expect(detail.refunds).toHaveLength(1);
+    expect(detail.refunds[0]).toMatchObject({ amount: 1000, reason: 'requested_by_customer', requested_by: boss.id });
+    expect(detail.charge).toMatchObject({ status: 'partially_refunded', amount_refunded: 1000 });
+    expect(t.stripe.emulator.refunds.size).toBe(1);
+    expect(detail.audit.map((e: { action: string }) => e.action)).toEqual(
+      expect.arrayContaining(['charge.created', 'charge.succeeded', 'refund.requested', 'charge.partially_refunded']),
+    );
+  });
+});
+
+describe('audit log, receipts, pages', () => {
+  it('is append-only', async () => {
+    const refused = async (query: ReturnType<typeof sql>) => {
+      const error = await t.database.db.execute(query).then(
+        () => null,
+        (e: Error & { cause?: Error }) => e,
+      );
+      return String(error?.cause?.message ?? error?.message);
+    };
+    expect(await refused(sql`update audit_log set action = 'tampered'`)).toMatch(/append-only/);
+    expect(await refused(sql`delete from audit_log`)).toMatch(/append-only/);
+    const entries = json(await get('/api/v1/admin/audit?action=permission.granted')).entries;
+    expect(entries[0]).toMatchObject({ actor: `user:${boss.id}`, subjectType: 'user', subjectId: String(buyer.id), before: { can_post_jobs: false }, after: { can_post_jobs: true } });
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    expect((await browser.get('/admin/audit')).body).toContain('permission.granted');
+  });
+
+  it('offers a PDF receipt to the buyer only, and e-mails one .eml per succeeded charge', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: other.auth, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Receipt test', link_url: 'https://r.example' } });
+    const id = json(res).charge.id;
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: other.email, password: other.password });
+    const pdf = await browser.get(`/charges/${id}/receipt.pdf`);
+    expect(pdf.statusCode).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+    const stranger = new FormClient(t.app);
+    await stranger.submit('/login', '/login', { email: buyer.email, password: buyer.password });
+    expect((await stranger.get(`/charges/${id}/receipt.pdf`)).statusCode).toBe(404);
+    await t.app.payments.mailer!.sendDue(t.clock.now());
+    const files = readdirSync(t.mailDir);
+    expect(files).toContain(`receipt-${id}.eml`);
+    const eml = readFileSync(path.join(t.mailDir, `receipt-${id}.eml`), 'utf8');
+    expect(eml).toContain(`To: ${other.email}`);
+    expect(eml).toMatch(/^Subject: /m);
+    expect(eml).toContain(`filename=receipt-${id}.pdf`);
+    expect(eml).toContain('application/pdf');
+    expect(new Set(files).size).toBe(files.length);
+  });
+
+  it('renders the ledger with totals and server-side SVG charts', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    const page = await browser.get('/admin/finance?from=2025-01-01&to=2025-01-31&sort=amount&dir=asc');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('data-total="net"><strong>35.19</strong>');
+    expect(page.body).toMatch(/<svg[^>]*class="marks"/);
+    expect(page.body).toContain('Revenue per day');
+    expect(page.body).toContain('Buyers per day');
+    expect((await browser.get('/admin/finance?status=bogus')).statusCode).toBe(400);
+  });
+
+  it('refuses every admin route to members (403) and to anonymous callers (401 or the login page)', async () => {
+    const adminRoutes = t.app.routeTable.filter((r) => r.url.startsWith('/admin') || r.url.startsWith('/api/v1/admin'));
+    expect(adminRoutes.length).toBeGreaterThan(20);
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: buyer.email, password: buyer.password });
+    for (const route of adminRoutes) {
+      const url = route.url.replace(':id', route.url.includes('webhooks') ? 'evt_x' : '1');
+      const api = url.startsWith('/api/');
+      const asMember = api
+        ? await t.app.inject({ method: route.method as 'GET', url, headers: buyer.auth, payload: route.method === 'GET' ? undefined : {} })
+        : route.method === 'GET'
+          ? await browser.get(url)
+          : await browser.submit('/dashboard', url, {});
+      expect(asMember.statusCode, `${route.method} ${url}`).toBe(403);
+      const anonymous = await t.app.inject({ method: route.method as 'GET', url, payload: route.method === 'GET' ? undefined : {} });
+      expect([401, 302, 403], `${route.method} ${url}`).toContain(anonymous.statusCode);
+      if (anonymous.statusCode === 302) expect(anonymous.headers.location).toMatch(/^\/login/);
+    }
+  });
+});
