@@ -62,6 +62,52 @@ export class Emulator {
     };
   }
 
+  /** Everything but listeners, as JSON: the local Stripe's state can outlive its process. */
+  snapshot(): string {
+    const maps = {
+      customers: this.customers,
+      paymentMethods: this.paymentMethods,
+      paymentIntents: this.paymentIntents,
+      charges: this.charges,
+      refunds: this.refunds,
+      disputes: this.disputes,
+      balanceTransactions: this.balanceTransactions,
+      events: this.events,
+      cardState: this.cardState,
+      sequence: this.sequence,
+    };
+    return JSON.stringify({
+      version: 1,
+      counter: this.counter,
+      offsetSeconds: this.offsetSeconds,
+      maps: Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, [...(m as Map<string, unknown>)]])),
+    });
+  }
+
+  restore(json: string): void {
+    const data = JSON.parse(json) as { version: number; counter: number; offsetSeconds: number; maps: Record<string, Array<[string, unknown]>> };
+    if (data.version !== 1) return;
+    this.reset();
+    this.counter = data.counter;
+    this.offsetSeconds = data.offsetSeconds;
+    const targets: Record<string, Map<string, unknown>> = {
+      customers: this.customers,
+      paymentMethods: this.paymentMethods,
+      paymentIntents: this.paymentIntents,
+      charges: this.charges,
+      refunds: this.refunds,
+      disputes: this.disputes,
+      balanceTransactions: this.balanceTransactions,
+      events: this.events,
+      cardState: this.cardState,
+      sequence: this.sequence,
+    };
+    for (const [name, entries] of Object.entries(data.maps)) {
+      const target = targets[name];
+      if (target) for (const [k, v] of entries) target.set(k, v);
+    }
+  }
+
   reset(): void {
     for (const map of [
       this.customers,

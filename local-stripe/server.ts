@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import qs from 'qs';
 import type Stripe from 'stripe';
 import { authenticationPage, receiptPage, stripeJsStandIn } from './browser.js';
@@ -25,6 +27,8 @@ export interface RequestFault {
 }
 
 export interface LocalStripeOptions extends EmulatorOptions {
+  /** Keep the state in this JSON file across restarts (the app's embedded default uses DATA_DIR). */
+  stateFile?: string;
   port?: number;
   host?: string;
   webhookRetryBaseMs?: number;
@@ -111,7 +115,11 @@ export class LocalStripe {
       maxAttempts: options.webhookMaxAttempts,
       seed: options.seed,
     });
-    this.emulator.onEvent((event) => this.webhooks.dispatch(event));
+    this.emulator.onEvent((event) => {
+      this.webhooks.dispatch(event);
+      this.scheduleSave();
+    });
+    if (options.stateFile && existsSync(options.stateFile)) this.emulator.restore(readFileSync(options.stateFile, 'utf8'));
     this.routes = this.buildRoutes();
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
@@ -137,7 +145,26 @@ export class LocalStripe {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  private saveTimer: NodeJS.Timeout | null = null;
+
+  /** Writes the state file soon after a change (coalesced), atomically. */
+  private scheduleSave(): void {
+    if (!this.options.stateFile || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.saveNow(), 100);
+  }
+
+  private saveNow(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    const file = this.options.stateFile;
+    if (!file) return;
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(`${file}.tmp`, this.emulator.snapshot());
+    renameSync(`${file}.tmp`, file);
+  }
+
   async close(): Promise<void> {
+    this.saveNow();
     this.webhooks.reset();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -281,6 +308,9 @@ export class LocalStripe {
         const promise = Promise.resolve().then(execute);
         this.idempotency.set(scoped, { fingerprint, created: this.emulator.now(), result: promise });
         result = await promise;
+        // As at Stripe, a request rejected by validation (4xx other than a card error) saves no result:
+        // the same key may be used again once the request is corrected.
+        if (result.status >= 400 && result.status < 500 && result.status !== 402) this.idempotency.delete(scoped);
       }
       res.setHeader('idempotency-key', idempotencyKey);
       if (replayed) res.setHeader('idempotent-replayed', 'true');

@@ -3,11 +3,15 @@ import { createUser, findUserByEmail } from './accounts/service.js';
 import { createArticle } from './articles/service.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
+import type { Checkout } from './payments/checkout.js';
 
 export const DEMO_POSTER = { username: 'acme_jobs', email: 'jobs@acme.example', password: 'demo-password' };
 
-/** A demo community on first start: a job poster with permission and a few articles. */
-export async function seedDemoData(db: Db, clock: Clock, logger: Logger): Promise<void> {
+/**
+ * A demo community on first start: a job poster with permission, a few articles, two job listings
+ * paid through the real checkout (against the local Stripe) and a billboard.
+ */
+export async function seedDemoData(db: Db, clock: Clock, checkout: Checkout, logger: Logger): Promise<void> {
   if (await findUserByEmail(db, DEMO_POSTER.email)) return;
   const poster = await createUser(db, DEMO_POSTER, { canPostJobs: true });
   const now = clock.now();
@@ -22,7 +26,7 @@ export async function seedDemoData(db: Db, clock: Clock, logger: Logger): Promis
     },
     now,
   );
-  await createArticle(
+  const first = await createArticle(
     db,
     poster,
     {
@@ -34,7 +38,7 @@ export async function seedDemoData(db: Db, clock: Clock, logger: Logger): Promis
     },
     now,
   );
-  await createArticle(
+  const second = await createArticle(
     db,
     poster,
     {
@@ -46,5 +50,21 @@ export async function seedDemoData(db: Db, clock: Clock, logger: Logger): Promis
     },
     now,
   );
+  await createArticle(
+    db,
+    poster,
+    {
+      title: 'Draft: Staff Engineer, Payments',
+      body_markdown: 'Not paid yet: open it in the editor to see "Publish and pay".',
+      tags: ['hiring'],
+      job_listing: true,
+    },
+    now,
+  );
+  for (const [i, { article }] of [first, second].entries()) {
+    const paid = await checkout.create(poster, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: i === 0 }, `demo-listing-${article.id}`);
+    if (paid.status !== 201) logger.warn({ status: paid.status }, 'demo listing payment did not succeed');
+  }
+  await checkout.create(poster, { product: 'billboard', payment_method: 'pm_card_mastercard', headline: 'Acme is hiring: see our jobs', link_url: 'https://acme.example/jobs' }, 'demo-billboard-1');
   logger.info(`demo data created (job poster ${DEMO_POSTER.email} / ${DEMO_POSTER.password})`);
 }

@@ -21,9 +21,8 @@ if (admin?.generatedPassword) {
   // Printed once, when the demo admin is created; it is never logged again.
   console.log(`\n  Demo admin created: ${admin.email} / ${admin.generatedPassword}\n`);
 }
-if (config.demoData) await seedDemoData(database.db, systemClock, logger);
 
-const stripe = await connectStripe(config.stripe);
+const stripe = await connectStripe(config.stripe, config.dataDir);
 if (stripe.local) logger.info(`local Stripe (no STRIPE_SECRET_KEY set) on ${stripe.local.url}`);
 
 const webhookSecrets = [...config.stripe.webhookSecrets];
@@ -37,6 +36,8 @@ const app = await buildApp({
   mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl },
   logger: { level: config.logLevel },
 });
+
+if (config.demoData) await seedDemoData(database.db, systemClock, app.payments.checkout, logger);
 
 let closing = false;
 async function shutdown(signal: string) {

@@ -388,3 +388,17 @@ describe('pages', () => {
     expect(editor.body).toContain('Publish and pay');
   });
 });
+
+describe('a customer deleted at Stripe', () => {
+  it('is replaced by a new one on the next payment', async () => {
+    const a = await listing();
+    await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    const [before] = await queryRows<{ key: string }>(t.database.db, `select stripe_customer_key as key from users where id = ${poster.id}`);
+    t.stripe.emulator.deleteCustomer(before!.key, { id: 'req_t', idempotencyKey: null });
+    const res = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    expect(res.statusCode).toBe(201);
+    const [after] = await queryRows<{ key: string }>(t.database.db, `select stripe_customer_key as key from users where id = ${poster.id}`);
+    expect(after!.key).toMatch(/^cus_/);
+    expect(after!.key).not.toBe(before!.key);
+  });
+});

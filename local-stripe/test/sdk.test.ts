@@ -381,6 +381,28 @@ describe('idempotency', () => {
     expect(error.statusCode).toBe(400);
   });
 
+  it('saves no result for a request rejected by validation, so the corrected request may reuse the key', async () => {
+    const missing = await apiError(stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: 'cus_gone' }, { idempotencyKey: 'fix-me' }));
+    expect(missing.statusCode).toBe(404);
+    const fixed = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' }, { idempotencyKey: 'fix-me' });
+    expect(fixed.status).toBe('requires_payment_method');
+  });
+
+  it('keeps its state in a file across restarts when asked to', async () => {
+    const file = `${process.env.TMPDIR ?? '/tmp'}/local-stripe-${process.pid}.json`;
+    const first = await startLocalStripe({ stateFile: file });
+    const client = new Stripe('sk_test_state', { host: '127.0.0.1', port: first.port, protocol: 'http' });
+    const customer = await client.customers.create({ email: 'kept@example.test' });
+    await client.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+    await first.close();
+    const second = await startLocalStripe({ stateFile: file });
+    const again = new Stripe('sk_test_state', { host: '127.0.0.1', port: second.port, protocol: 'http' });
+    expect(((await again.customers.retrieve(customer.id)) as Stripe.Customer).email).toBe('kept@example.test');
+    expect((await again.customers.listPaymentMethods(customer.id)).data).toHaveLength(1);
+    await second.close();
+    (await import('node:fs')).rmSync(file, { force: true });
+  });
+
   it('forgets keys after 24 hours of emulated time', async () => {
     const first = await stripe.customers.create({ email: 'a@example.test' }, { idempotencyKey: 'old' });
     local.emulator.advanceClock(86_401);

@@ -50,7 +50,8 @@ export function toApiError(error: FastifyError | ApiError | Error): ApiError | u
   if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET')
     return new ApiError(403, 'csrf_invalid', 'The form expired or was not sent from this site. Reload the page and try again.');
   if (fe.statusCode === 429) return new ApiError(429, 'rate_limited', 'Too many requests. Slow down and try again shortly.');
-  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+  // Only Fastify's own errors say something about the request; anyone else's 4xx (a Stripe error, say) is ours: a 500.
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_'))
     return new ApiError(fe.statusCode, fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'unsupported_media_type' : 'bad_request', fe.message);
   return undefined;
 }

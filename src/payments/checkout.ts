@@ -8,7 +8,7 @@ import { type Charge, charges, type User } from '../db/schema.js';
 import { audit, userActor } from '../finance/audit.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
-import { ensureCustomer } from './customers.js';
+import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import type { StripeGateway } from './stripe.js';
 
@@ -133,11 +133,11 @@ export class Checkout {
     return promise;
   }
 
-  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean): Promise<CheckoutResult> {
+  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, replacing?: string): Promise<CheckoutResult> {
     const { stripe } = this.deps;
     const product = this.deps.catalog.get(charge.product);
     try {
-      const customer = await ensureCustomer(this.deps.db, stripe.client, user);
+      const customer = await ensureCustomer(this.deps.db, stripe.client, user, replacing);
       const intent = await stripe.client.paymentIntents.create(
         {
           amount: charge.amount,
@@ -163,6 +163,11 @@ export class Checkout {
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
         return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`));
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
+        // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
+        const old = await forgetCustomer(this.deps.db, user);
+        return this.callStripe(user, charge, paymentMethod, saveCard, old ?? 'none');
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.

@@ -1,0 +1,62 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ADMIN, launchBrowser, logIn, type RunningServer, screenshot, startServer } from './harness.js';
+
+let server: RunningServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function api(method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return (await res.json()) as Record<string, any>;
+}
+
+it('an admin opens the ledger, refunds a charge in a confirmation dialog, and the listing leaves /jobs', async () => {
+  // A paid listing, bought through the API.
+  const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).token;
+  const user = (await api('POST', '/api/v1/users', undefined, { username: 'hiring_co', email: 'hiring@e2e.test', password: 'hiring password' })).user;
+  const token = (await api('POST', '/api/v1/tokens', undefined, { email: 'hiring@e2e.test', password: 'hiring password' })).token;
+  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+  const article = (await api('POST', '/api/v1/articles', token, { title: 'Refundable listing', body_markdown: 'x', job_listing: true, published: true })).article;
+  const charge = (await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' })).charge;
+  await api('POST', '/api/v1/charges', token, { product: 'billboard', payment_method: 'pm_card_amex', headline: 'Ads that pay', link_url: 'https://ads.example' });
+  expect((await api('GET', '/api/v1/jobs')).jobs.map((j: { title: string }) => j.title)).toContain('Refundable listing');
+
+  await logIn(page, server.url, ADMIN.email, ADMIN.password);
+  await page.goto(`${server.url}/admin/finance`);
+  await expect(page.locator('[data-total="gross"]').first().textContent()).resolves.toBe('74.00');
+  await page.locator('figure.chart svg').first().waitFor();
+  await screenshot(page, 'ledger');
+  await page.locator('figure.chart').first().screenshot({ path: 'test-results/chart.png' });
+
+  await page.click(`tr[data-charge="${charge.id}"] a[href="/admin/finance/charges/${charge.id}"]`);
+  await page.selectOption('select[name=reason]', 'requested_by_customer');
+  await page.click('#refund');
+  const dialog = page.locator('dialog#confirm-dialog');
+  await expect(dialog.locator('[data-message]').textContent()).resolves.toBe(`Refund 25.00 USD of charge #${charge.id} to hiring@e2e.test?`);
+  await Promise.all([page.waitForURL(`${server.url}/admin/finance/charges/${charge.id}`), page.click('#confirm-ok')]);
+  let status = '';
+  for (let i = 0; i < 50 && status !== 'refunded'; i++) {
+    await page.reload();
+    status = (await page.locator('[data-status]').getAttribute('data-status')) ?? '';
+  }
+  expect(status).toBe('refunded');
+  await page.goto(`${server.url}/jobs`);
+  await expect(page.locator('main').textContent()).resolves.not.toContain('Refundable listing');
+  await page.goto(`${server.url}/admin/finance`);
+  await expect(page.locator('[data-total="refunded"]').first().textContent()).resolves.toBe('25.00');
+});
