@@ -19,6 +19,8 @@ const envSchema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   SMTP_URL: z.string().url().optional(),
+  /** 0 turns rate limits off: only for load tests from one address (bench, soak). */
+  RATE_LIMITS: z.enum(['0', '1']).default('1'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
 });
 
@@ -33,6 +35,7 @@ export interface Config {
   logLevel: string;
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
+  rateLimits: boolean;
   /** Receipts go out through SMTP when set, else as .eml files under DATA_DIR/mail. */
   smtpUrl?: string;
   stripe: {
@@ -63,6 +66,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+    rateLimits: e.RATE_LIMITS === '1',
     smtpUrl: e.SMTP_URL,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,

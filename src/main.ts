@@ -33,6 +33,7 @@ const app = await buildApp({
   stripe: stripe.gateway,
   webhookSecrets,
   webhookPollMs: 2_000,
+  rateLimits: config.rateLimits,
   mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl },
   logger: { level: config.logLevel },
 });

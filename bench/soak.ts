@@ -1,0 +1,264 @@
+/**
+ * `npm run soak -- --buyers 200 --seconds 120 --faults 0.2`
+ *
+ * Simulated buyers sign up, get permission, post listings and pay (new cards, saved cards, declines,
+ * 3-D Secure completed or failed, double submissions) against the app running as a child process,
+ * while the local Stripe fails requests (500, 429, responses lost after the change) and misdelivers
+ * webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and restarted
+ * once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type Stripe from 'stripe';
+import { startLocalStripe } from '../local-stripe/index.js';
+import { openDatabase, queryRows } from '../src/db/client.js';
+import type { ChargeStatus } from '../src/db/schema.js';
+import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
+import { arg, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+
+const BUYERS = arg('buyers', 200);
+const SECONDS = arg('seconds', 120);
+const FAULTS = arg('faults', 0.2);
+const SECRET = 'whsec_soak_secret';
+const ADMIN = { email: 'soak-admin@soak.test', password: 'soak admin password' };
+
+const stripe = await startLocalStripe({ webhookRetryBaseMs: 250, webhookMaxAttempts: 12, seed: 7 });
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET);
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-soak-'));
+let databaseUrl = '';
+if (process.env.DATABASE_URL) {
+  const name = `devboard_soak_${process.pid}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${name}`;
+  databaseUrl = url.toString();
+}
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  DATABASE_URL: databaseUrl,
+  DEMO_DATA: '0',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  STRIPE_SECRET_KEY: 'sk_test_soak',
+  STRIPE_PUBLISHABLE_KEY: 'pk_test_soak',
+  STRIPE_API_URL: stripe.url,
+  STRIPE_WEBHOOK_SECRET: SECRET,
+  RECONCILE_INTERVAL_MINUTES: '0',
+  RATE_LIMITS: '0',
+  LOG_LEVEL: 'fatal',
+};
+
+let app = spawnApp(env);
+await waitHealthy(base, app);
+
+// ---- HTTP with bookkeeping ----
+let appDown = false;
+const serverErrors: string[] = [];
+let networkErrorsWhileUp = 0;
+let requests = 0;
+
+interface Reply {
+  status: number;
+  body: Record<string, any>;
+}
+
+async function call(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply | null> {
+  requests++;
+  const downAtStart = appDown;
+  try {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+      signal: AbortSignal.timeout(60_000),
+    });
+    const reply = { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+    if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
+    return reply;
+  } catch {
+    if (!downAtStart && !appDown) networkErrorsWhileUp++;
+    return null;
+  }
+}
+
+/** Retries while the app is down or unreachable, the way a person would reload. */
+async function persist(method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<Reply> {
+  for (let attempt = 0; ; attempt++) {
+    const reply = await call(method, url, token, body, headers);
+    if (reply && reply.status < 500) return reply;
+    if (attempt > 200) throw new Error(`gave up on ${method} ${url}`);
+    await sleep(appDown ? 300 : 150);
+  }
+}
+
+const adminToken = (await persist('POST', '/api/v1/tokens', undefined, ADMIN)).body.token as string;
+
+// ---- buyers ----
+const stats = { checkouts: 0, succeeded: 0, declined: 0, threeDs: 0, doubleSubmits: 0, doubleMismatch: 0, savedCardPayments: 0 };
+const deadline = Date.now() + SECONDS * 1000;
+let seq = 0;
+
+async function checkout(token: string, body: Record<string, unknown>, key = randomUUID()): Promise<Reply> {
+  stats.checkouts++;
+  // A 503 (provider unreachable) or a dead app: the buyer tries again with the same key.
+  return persist('POST', '/api/v1/charges', token, body, { 'idempotency-key': key });
+}
+
+async function buyer(i: number) {
+  const username = `soak${i}_${Date.now().toString(36)}`;
+  const password = 'soak buyer password';
+  const user = (await persist('POST', '/api/v1/users', undefined, { username, email: `${username}@soak.test`, password })).body.user;
+  const token = (await persist('POST', '/api/v1/tokens', undefined, { email: `${username}@soak.test`, password })).body.token as string;
+  await persist('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+  let savedCard: string | undefined;
+  while (Date.now() < deadline) {
+    const article = (await persist('POST', '/api/v1/articles', token, { title: `Soak job ${++seq}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
+    const purchase = { product: 'job_listing', article_id: article.id };
+    const dice = Math.random();
+    if (dice < 0.3 && savedCard) {
+      stats.savedCardPayments++;
+      const r = await checkout(token, { ...purchase, payment_method: savedCard });
+      if (r.status === 201) stats.succeeded++;
+      if (r.status === 404) savedCard = undefined;
+    } else if (dice < 0.45) {
+      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_chargeDeclined' });
+      if (r.status === 402) stats.declined++;
+    } else if (dice < 0.6) {
+      stats.threeDs++;
+      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_authenticationRequired' });
+      if (r.status === 202) {
+        // The buyer's browser completes (or fails) authentication at Stripe, then asks us to confirm.
+        try {
+          stripe.emulator.authenticate(r.body.charge.stripe_charge_key, Math.random() < 0.8 ? 'complete' : 'fail', { id: 'req_soak', idempotencyKey: null });
+        } catch {
+          // already settled
+        }
+        if (Math.random() < 0.7) await persist('POST', `/api/v1/charges/${r.body.charge.id}/confirm`, token);
+        // else the tab was closed: the webhook or reconcile must settle it
+      }
+    } else if (dice < 0.75) {
+      stats.doubleSubmits++;
+      const key = randomUUID();
+      const [a, b] = await Promise.all([
+        checkout(token, { ...purchase, payment_method: 'pm_card_visa' }, key),
+        checkout(token, { ...purchase, payment_method: 'pm_card_visa' }, key),
+      ]);
+      if (a.body.charge?.id !== b.body.charge?.id) stats.doubleMismatch++;
+    } else {
+      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_visa', save_card: !savedCard });
+      if (r.status === 201) stats.succeeded++;
+      if (!savedCard && r.status === 201) {
+        const cards = (await persist('GET', '/api/v1/payment_methods', token)).body.payment_methods as Array<{ id: string }> | undefined;
+        savedCard = cards?.[0]?.id;
+      }
+    }
+  }
+}
+
+// Faults on: requests to Stripe fail before or after the change, webhooks are dropped, doubled, delayed.
+const share = FAULTS / 4;
+stripe.injectFault({ kind: '500', when: 'before', rate: share, path: '/v1/' });
+stripe.injectFault({ kind: '429', when: 'before', rate: share, path: '/v1/' });
+stripe.injectFault({ kind: 'reset', when: 'after', rate: share, path: '/v1/payment_intents' });
+stripe.injectFault({ kind: '500', when: 'after', rate: share, path: '/v1/' });
+stripe.setDeliveryFaults({ dropRate: FAULTS / 2, duplicateRate: FAULTS, delayRate: FAULTS });
+
+const started = Date.now();
+console.log(`soak: ${BUYERS} buyers for ${SECONDS}s with faults at ${FAULTS} (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+const crash = (async () => {
+  await sleep((SECONDS * 1000) / 2);
+  appDown = true;
+  await stopApp(app, 'SIGKILL');
+  console.log(`soak: app SIGKILLed at ${((Date.now() - started) / 1000).toFixed(1)}s; restarting`);
+  app = spawnApp(env);
+  await waitHealthy(base, app);
+  appDown = false;
+  console.log(`soak: app back at ${((Date.now() - started) / 1000).toFixed(1)}s`);
+})();
+const results = await Promise.allSettled(Array.from({ length: BUYERS }, (_, i) => buyer(i)));
+await crash;
+const buyerFailures = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+
+// Faults off; let deliveries and retries finish; one reconcile.
+stripe.clearFaults();
+stripe.setDeliveryFaults({});
+await stripe.webhooks.idle();
+await sleep(3000);
+const reconcileReply = await persist('POST', '/api/v1/admin/reconcile', adminToken, { since: new Date(started - 3600_000).toISOString() });
+const report = reconcileReply.body.report as { findings: Array<{ kind: string }>; repaired: number };
+console.log(`soak: ${requests} requests; ${stats.checkouts} checkouts; reconcile repaired ${report?.repaired} (${[...new Set(report?.findings.map((f) => f.kind))].join(', ') || 'nothing'})`);
+await stripe.webhooks.idle();
+await stopApp(app);
+
+// ---- invariants ----
+const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
+type Row = { id: number; status: ChargeStatus; amount: number; stripe_charge_key: string | null; user_id: number; idempotency_key: string; article_id: number | null; paid_at: Date | null };
+const charges = (await queryRows<Row>(database.db, 'select id, status, amount::int, stripe_charge_key, user_id, idempotency_key, article_id, paid_at from charges')).map((r) => ({
+  ...r,
+  id: Number(r.id),
+  paid_at: r.paid_at ? new Date(r.paid_at) : null,
+}));
+const fulfilments = new Map((await queryRows<{ charge_id: number; n: number }>(database.db, 'select charge_id, count(*)::int as n from fulfilments group by charge_id')).map((r) => [Number(r.charge_id), r.n]));
+const articles = await queryRows<{ id: number; paid_until: Date | null; bumped_at: Date | null }>(database.db, "select id, paid_until, bumped_at from articles where job_listing");
+await database.close();
+
+const intents = [...stripe.emulator.paymentIntents.values()];
+const succeededAtStripe = intents.filter((p) => p.status === 'succeeded');
+const byKey = new Map(charges.filter((c) => c.stripe_charge_key).map((c) => [c.stripe_charge_key!, c]));
+const taken = new Set<ChargeStatus>(['succeeded', 'partially_refunded', 'refunded', 'disputed']);
+
+const checks: Array<[string, boolean, string]> = [];
+const check = (name: string, ok: boolean, detail = '') => checks.push([name, ok, detail]);
+
+const missing = succeededAtStripe.filter((p) => {
+  const row = byKey.get(p.id);
+  return !row || !taken.has(row.status) || fulfilments.get(row.id) !== 1;
+});
+check('every succeeded PaymentIntent has exactly one settled charge row and one fulfilment', missing.length === 0, `${succeededAtStripe.length} succeeded at Stripe; ${missing.length} without${missing.length ? `: ${missing.slice(0, 3).map((p) => p.id).join(', ')}` : ''}`);
+const rowsPerIntent = new Map<string, number>();
+for (const c of charges) if (c.stripe_charge_key) rowsPerIntent.set(c.stripe_charge_key, (rowsPerIntent.get(c.stripe_charge_key) ?? 0) + 1);
+check('no PaymentIntent has two rows', [...rowsPerIntent.values()].every((n) => n === 1), `${rowsPerIntent.size} PaymentIntents with rows`);
+const phantom = charges.filter((c) => taken.has(c.status) && stripe.emulator.paymentIntents.get(c.stripe_charge_key ?? '')?.status !== 'succeeded');
+check('no charge row is succeeded without a succeeded PaymentIntent', phantom.length === 0, `${charges.filter((c) => taken.has(c.status)).length} settled rows; ${phantom.length} without`);
+const extraFulfilments = [...fulfilments.entries()].filter(([id, n]) => n !== 1 || !taken.has(charges.find((c) => c.id === id)?.status ?? 'failed'));
+check('nothing is fulfilled without a payment, nothing twice', extraFulfilments.length === 0, `${fulfilments.size} fulfilments`);
+const perAttempt = new Map<string, number>();
+for (const p of succeededAtStripe) perAttempt.set(p.metadata.charge_id ?? p.id, (perAttempt.get(p.metadata.charge_id ?? p.id) ?? 0) + 1);
+check('no buyer was charged twice for one attempt', [...perAttempt.values()].every((n) => n === 1) && stats.doubleMismatch === 0, `${stats.doubleSubmits} double submissions, ${stats.doubleMismatch} answered with different charges`);
+const ours = charges.filter((c) => taken.has(c.status)).reduce((s, c) => s + c.amount, 0);
+const theirs = succeededAtStripe.reduce((s, p) => s + p.amount, 0);
+check('sum of our succeeded amounts equals Stripe’s, to the cent', ours === theirs, `ours ${ours}, Stripe ${theirs} (minor units)`);
+const drift = articles.filter((a) => {
+  const window = computePaidWindow(charges.filter((c) => c.article_id === Number(a.id)).map((c) => ({ status: c.status, paidAt: c.paid_at })));
+  return (window.paidUntil?.getTime() ?? null) !== (a.paid_until ? new Date(a.paid_until).getTime() : null);
+});
+check("every listing's paid_until equals the value recomputed from its charges", drift.length === 0, `${articles.length} listings, ${drift.length} differ`);
+check('no request answered 5xx except while the app was down', serverErrors.length === 0, `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up`);
+check('every simulated buyer finished', buyerFailures.length === 0, buyerFailures.slice(0, 2).join(' | '));
+
+for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
+console.log(`soak stats: ${JSON.stringify(stats)}`);
+await stripe.close();
+rmSync(dataDir, { recursive: true, force: true });
+if (databaseUrl) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists devboard_soak_${process.pid} with (force)`);
+  await admin.end();
+}
+const failed = checks.filter(([, ok]) => !ok).length;
+console.log(`${checks.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
