@@ -15,6 +15,7 @@ import pg from 'pg';
 import type Stripe from 'stripe';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase, queryRows } from '../src/db/client.js';
+import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
 import { arg, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
@@ -28,7 +29,7 @@ const ADMIN = { email: 'soak-admin@soak.test', password: 'soak admin password' }
 const stripe = await startLocalStripe({ webhookRetryBaseMs: 250, webhookMaxAttempts: 12, seed: 7 });
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET);
+stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-soak-'));
 let databaseUrl = '';

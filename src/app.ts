@@ -10,7 +10,7 @@ import { accountsPlugin } from './accounts/plugin.js';
 import { resolveUser } from './accounts/request-user.js';
 import { articlesPlugin } from './articles/plugin.js';
 import type { Clock } from './clock.js';
-import type { Database, Db } from './db/client.js';
+import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
 import { installErrorHandler, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
@@ -124,8 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/healthz', async (_request, reply) => {
     try {
-      await deps.database.db.execute('select 1');
-      return { status: 'ok', database: { driver: deps.database.driver, status: 'ok' } };
+      const [row] = await queryRows<{ n: number }>(deps.database.db, 'select count(*)::int as n from stripe_events where processed_at is null');
+      return { status: 'ok', database: { driver: deps.database.driver, status: 'ok' }, webhook_inbox: { unprocessed: row?.n ?? 0 } };
     } catch {
       return reply.status(503).send({ status: 'error', database: { driver: deps.database.driver, status: 'unreachable' } });
     }

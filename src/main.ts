@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
+import type Stripe from 'stripe';
 import { ensureAdmin } from './accounts/bootstrap.js';
 import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
@@ -9,6 +10,7 @@ import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
+import { handlers } from './payments/webhooks/handlers/index.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -34,7 +36,7 @@ const app = await buildApp({
   webhookSecrets,
   webhookPollMs: 2_000,
   rateLimits: config.rateLimits,
-  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl },
+  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}` },
   logger: { level: config.logLevel },
 });
 
@@ -59,7 +61,7 @@ if (stripe.local) {
   // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
   const endpoint = await stripe.gateway.client.webhookEndpoints.create({
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`,
-    enabled_events: ['*'],
+    enabled_events: Object.keys(handlers) as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
   });
   webhookSecrets.push(endpoint.secret!);
 }

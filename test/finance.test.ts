@@ -220,8 +220,7 @@ describe('audit log, receipts, pages', () => {
     const eml = readFileSync(path.join(t.mailDir, `receipt-${id}.eml`), 'utf8');
     expect(eml).toContain(`To: ${other.email}`);
     expect(eml).toMatch(/^Subject: /m);
-    expect(eml).toContain(`filename=receipt-${id}.pdf`);
-    expect(eml).toContain('application/pdf');
+    expect(eml).toContain(`/charges/${id}`);
     expect(new Set(files).size).toBe(files.length);
   });
 

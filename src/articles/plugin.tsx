@@ -11,6 +11,7 @@ import { liveBillboards } from '../products/billboard/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
 import { pageContext, sendPage } from '../web/render.js';
+import { JobsCache } from './jobs-cache.js';
 import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
   articleInput,
@@ -43,6 +44,8 @@ const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
 export const articlesPlugin: FastifyPluginAsync = async (app) => {
   const now = () => app.clock.now();
+  const jobsCache = new JobsCache();
+  const jobsPage = (at: Date, page: number) => jobsCache.page(page, at, () => listJobs(app.db, at, page));
 
   // ---- JSON API ----
   app.post('/api/v1/articles', async (request, reply) => {
@@ -72,7 +75,7 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/jobs', async (request) => {
     const { page } = parseInput(pageInput, request.query);
     const at = now();
-    const { jobs, total } = await listJobs(app.db, at, page);
+    const { jobs, total } = await jobsPage(at, page);
     return { jobs: jobs.map((row) => jobJson(row, at)), page, total };
   });
 
@@ -86,7 +89,7 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
   app.get('/jobs', async (request, reply) => {
     const { page } = parseInput(pageInput, request.query);
     const ctx = pageContext(request, reply);
-    const [{ jobs, total }, boards] = await Promise.all([listJobs(app.db, ctx.now, page), liveBillboards(app.db, ctx.now)]);
+    const [{ jobs, total }, boards] = await Promise.all([jobsPage(ctx.now, page), liveBillboards(app.db, ctx.now)]);
     return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} billboards={boards} />);
   });
 

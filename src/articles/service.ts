@@ -1,10 +1,11 @@
-import { and, count, desc, eq, gt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, min, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { type Article, articles, type User, users } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { recomputePaidWindow } from '../products/job-listing/recompute.js';
+import { type JobsPage, jobsChanged } from './jobs-cache.js';
 import { excerpt, renderMarkdown } from './markdown.js';
 
 export const PAGE_SIZE = 20;
@@ -93,6 +94,7 @@ export async function createArticle(db: Db, user: User, input: ArticleInput, now
       updatedAt: now,
     })
     .returning();
+  jobsChanged();
   return { article: article!, author: { id: user.id, username: user.username } };
 }
 
@@ -141,6 +143,7 @@ export async function updateArticle(
       })
       .where(eq(articles.id, id))
       .returning();
+    jobsChanged();
     return { article: saved!, author };
   });
 }
@@ -171,7 +174,7 @@ const liveJobs = (now: Date) =>
  * Published job listings paid beyond `now`, most recently bumped first. The week's end is in
  * the WHERE clause, so a listing leaves /jobs the moment it expires with no job to run.
  */
-export async function listJobs(db: Db, now: Date, page: number): Promise<{ jobs: ArticleWithAuthor[]; total: number }> {
+export async function listJobs(db: Db, now: Date, page: number): Promise<JobsPage> {
   const [jobs, [totalRow]] = await Promise.all([
     db
       .select(withAuthor)
@@ -181,9 +184,9 @@ export async function listJobs(db: Db, now: Date, page: number): Promise<{ jobs:
       .orderBy(desc(articles.bumpedAt), desc(articles.id))
       .limit(PAGE_SIZE)
       .offset((page - 1) * PAGE_SIZE),
-    db.select({ total: count() }).from(articles).where(liveJobs(now)),
+    db.select({ total: count(), earliest: min(articles.paidUntil) }).from(articles).where(liveJobs(now)),
   ]);
-  return { jobs, total: totalRow?.total ?? 0 };
+  return { jobs, total: totalRow?.total ?? 0, earliestExpiry: totalRow?.earliest ?? null };
 }
 
 export const pageInput = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });

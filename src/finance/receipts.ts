@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
@@ -43,6 +43,8 @@ export interface MailSettings {
   dir?: string;
   smtpUrl?: string;
   from?: string;
+  /** The app's public URL, for the receipt link. */
+  baseUrl?: string;
 }
 
 /**
@@ -74,18 +76,20 @@ export class ReceiptMailer {
 
   private async run(now: Date): Promise<void> {
     for (;;) {
-      const [due] = await this.db
+      // Claim a batch in one statement; SKIP LOCKED lets several processes share the work.
+      const due = this.db
         .select({ id: charges.id })
         .from(charges)
         .where(and(eq(charges.status, 'succeeded'), isNull(charges.receiptSentAt)))
-        .limit(1);
-      if (!due) return;
-      const [claimed] = await this.db
+        .limit(50)
+        .for('update', { skipLocked: true });
+      const claimed = await this.db
         .update(charges)
         .set({ receiptSentAt: now })
-        .where(and(eq(charges.id, due.id), isNull(charges.receiptSentAt)))
+        .where(and(inArray(charges.id, due), isNull(charges.receiptSentAt)))
         .returning();
-      if (claimed) await this.send(claimed);
+      if (claimed.length === 0) return;
+      for (const charge of claimed) await this.send(charge);
     }
   }
 
@@ -94,13 +98,19 @@ export class ReceiptMailer {
     const product = this.catalog.find(charge.product);
     const lines = product ? await product.receiptLines(this.db, charge, charge.paidAt ?? new Date()) : [];
     const name = product?.name ?? charge.product;
-    const pdf = await receiptPdf(charge, name, lines);
+    // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
+    const receiptUrl = `${this.settings.baseUrl ?? ''}/charges/${charge.id}`;
     const info = await this.transport.sendMail({
       from: this.settings.from ?? 'DevBoard <receipts@devboard.local>',
       to: buyer!.email,
       subject: `Your receipt #${charge.id}: ${name}`,
-      text: [`Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`, `What: ${name}`, ...lines, `Reference: ${charge.stripeChargeKey}`].join('\n'),
-      attachments: [{ filename: `receipt-${charge.id}.pdf`, content: pdf, contentType: 'application/pdf' }],
+      text: [
+        `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
+        `What: ${name}`,
+        ...lines,
+        `Reference: ${charge.stripeChargeKey}`,
+        `Receipt (printable, with a PDF download): ${receiptUrl}`,
+      ].join('\n'),
     });
     if (!this.settings.smtpUrl && this.settings.dir) {
       mkdirSync(this.settings.dir, { recursive: true });

@@ -1,0 +1,303 @@
+/**
+ * `npm run bench [-- --quick] [-- --articles 100000 --charges 1000000]`: seeds a dataset, starts the
+ * app (embedded PGlite, or PostgreSQL with DATABASE_URL) and, in the same run, a bare Fastify
+ * baseline, then drives both with autocannon. Writes bench/results/latest.json and the table in
+ * docs/benchmarks.md. A benchmark, never part of `npm test`.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import Stripe from 'stripe';
+import { startLocalStripe } from '../local-stripe/index.js';
+import { openDatabase } from '../src/db/client.js';
+import { handlers } from '../src/payments/webhooks/handlers/index.js';
+import { arg, flag, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+
+const QUICK = flag('quick');
+const ARTICLES = arg('articles', QUICK ? 10_000 : 100_000);
+const CHARGES = arg('charges', QUICK ? 100_000 : 1_000_000);
+const SMALL = 1_000;
+const CONNECTIONS = 50;
+const WARMUP = QUICK ? 1 : 3;
+const DURATION = QUICK ? 3 : 10;
+const SECRET = 'whsec_bench_secret';
+const ADMIN = { email: 'bench-admin@bench.test', password: 'bench admin password' };
+const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+// ---- dataset ----
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devboard-bench-'));
+let databaseUrl = '';
+const benchDb = `devboard_bench_${process.pid}`;
+if (process.env.DATABASE_URL) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${benchDb}`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${benchDb}`;
+  databaseUrl = url.toString();
+}
+const dbOptions = databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') };
+
+/**
+ * Articles: one in ten a job listing, 200 of them live (paid until next week); the rest expired long
+ * ago. Charges: one paid job-listing charge per listing, the rest spread over buyers and two years.
+ */
+async function seed(fromArticle: number, toArticle: number, charges: number) {
+  const database = await openDatabase(dbOptions);
+  await database.migrate();
+  const db = database.db;
+  const t0 = Date.now();
+  if (fromArticle === 1) {
+    await db.execute(sql`insert into users (username, email, password_hash, can_post_jobs)
+      select 'seed' || g, 'seed' || g || '@bench.test', 'x', true from generate_series(1, 1000) g`);
+  }
+  await db.execute(sql`
+    insert into articles (user_id, title, body_markdown, body_html, tags, job_listing, published, published_at, paid_until, bumped_at, created_at, updated_at)
+    select 1 + g % 1000, 'Article ' || g, 'Body ' || g, '<p>Body ' || g || ' with a few words of text for the excerpt.</p>', '{bench}',
+      g % 10 = 0, true, now() - interval '30 days',
+      case when g % 10 <> 0 then null
+           when g % 500 = 0 then now() + interval '6 days' + (g || ' seconds')::interval
+           else now() - interval '30 days' - (g || ' seconds')::interval end,
+      case when g % 10 <> 0 then null
+           when g % 500 = 0 then now() - interval '1 day' + (g || ' seconds')::interval
+           else now() - interval '37 days' - (g || ' seconds')::interval end,
+      now() - interval '30 days', now()
+    from generate_series(${fromArticle}::int, ${toArticle}::int) g`);
+  await db.execute(sql`
+    insert into charges (user_id, article_id, product, amount, currency, status, stripe_charge_key, idempotency_key, paid_at, created_at, updated_at, stripe_fee, receipt_sent_at)
+    select 1 + g % 1000, case when g % 3 = 0 then null else ${fromArticle}::int + (g * 7) % ${toArticle - fromArticle + 1}::int end,
+      case when g % 3 = 0 then 'billboard' else 'job_listing' end, 2500, 'usd',
+      case when g % 20 = 0 then 'failed' else 'succeeded' end, 'pi_seed_' || ${fromArticle}::int || '_' || g, 'seed-' || ${fromArticle}::int || '-' || g,
+      now() - ((g % 730) || ' days')::interval, now() - ((g % 730) || ' days')::interval, now(), 103, now()
+    from generate_series(1, ${charges}::int) g`);
+  // Settle the tables now, so autovacuum does not compete with the measured window.
+  await db.execute(sql`vacuum analyze`);
+  await database.close();
+  return (Date.now() - t0) / 1000;
+}
+
+// ---- processes ----
+const stripe = await startLocalStripe({ webhookRetryBaseMs: 500 });
+const appPort = await freePort();
+const base = `http://127.0.0.1:${appPort}`;
+// Subscribed to the event types the app handles, as `npm start` registers itself.
+stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PORT: String(appPort),
+  HOST: '127.0.0.1',
+  DATA_DIR: dataDir,
+  DATABASE_URL: databaseUrl,
+  DEMO_DATA: '0',
+  ADMIN_EMAIL: ADMIN.email,
+  ADMIN_PASSWORD: ADMIN.password,
+  STRIPE_SECRET_KEY: 'sk_test_bench',
+  STRIPE_PUBLISHABLE_KEY: 'pk_test_bench',
+  STRIPE_API_URL: stripe.url,
+  STRIPE_WEBHOOK_SECRET: SECRET,
+  RECONCILE_INTERVAL_MINUTES: '0',
+  RATE_LIMITS: '0',
+  LOG_LEVEL: 'warn',
+};
+
+/** CPU seconds (user + system) a process has used, from /proc: the app's own, not the emulator's. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(url: string, options: Partial<autocannon.Options> = {}, duration = DURATION): Promise<Load> {
+  const run = (seconds: number) =>
+    new Promise<autocannon.Result>((resolve, reject) =>
+      autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options }, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  await run(WARMUP);
+  const r = await run(duration);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+}
+
+function startBaseline(port: number, bytes: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline.ts', String(port), String(bytes)], { stdio: 'ignore' });
+  return (async () => {
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return child;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw new Error('baseline did not start');
+  })();
+}
+
+async function api(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+}
+
+// ---- run ----
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  driver,
+  quick: QUICK,
+  connections: CONNECTIONS,
+  window_seconds: DURATION,
+};
+console.log(`bench: ${driver}, ${QUICK ? 'quick' : 'full'}; seeding ${SMALL} articles…`);
+results.seed_small_seconds = await seed(1, SMALL, SMALL * 10);
+let app = spawnApp(env);
+await waitHealthy(base, app);
+
+const jobsBody = await (await fetch(`${base}/api/v1/jobs`)).text();
+const baselinePort = await freePort();
+const baseline = await startBaseline(baselinePort, Buffer.byteLength(jobsBody));
+console.log('bench: baseline…');
+const baselineLoad = await load(`http://127.0.0.1:${baselinePort}/`);
+const jobsSmall = await load(`${base}/api/v1/jobs`);
+const jobsHtmlSmall = await load(`${base}/jobs`);
+await stopApp(app);
+
+console.log(`bench: seeding up to ${ARTICLES} articles and ${CHARGES} charges…`);
+results.seed_large_seconds = await seed(SMALL + 1, ARTICLES, CHARGES - SMALL * 10);
+app = spawnApp(env);
+await waitHealthy(base, app);
+const jobsLarge = await load(`${base}/api/v1/jobs`);
+const jobsHtmlLarge = await load(`${base}/jobs`);
+const baselineAgain = await load(`http://127.0.0.1:${baselinePort}/`);
+const baselineRps = (baselineLoad.rps + baselineAgain.rps) / 2;
+
+// ---- checkouts: returning buyers paying with a saved card ----
+console.log('bench: checkouts…');
+const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).body.token;
+interface Buyer {
+  token: string;
+  card: string;
+  article: number;
+}
+const buyers: Buyer[] = [];
+for (let i = 0; i < CONNECTIONS; i++) {
+  const email = `buyer${i}@bench.test`;
+  const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).body.user;
+  const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).body.token;
+  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+  const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
+  if (i === 0) stripe.requestCounts.clear();
+  const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
+  if (first.status !== 201) throw new Error(`first payment failed: ${JSON.stringify(first.body)}`);
+  if (i === 0) results.stripe_calls_first_time_buyer = stripe.requestCount() - stripe.requestCount('GET /v1/payment_intents/:id');
+  if (i === 0) stripe.requestCounts.clear();
+  const cards = (await api('GET', '/api/v1/payment_methods', token)).body.payment_methods;
+  if (i === 0) results.stripe_calls_list_saved_cards = stripe.requestCount();
+  buyers.push({ token, card: cards[0].id, article: article.id });
+}
+await stripe.webhooks.idle();
+let next = 0;
+stripe.requestCounts.clear();
+const appCpuBefore = cpuSeconds(app.pid!);
+const checkoutLoad = await load(`${base}/api/v1/charges`, {
+  method: 'POST',
+  setupClient: (client) => {
+    const buyer = buyers[next++ % buyers.length]!;
+    client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${buyer.token}` });
+    client.setBody(JSON.stringify({ product: 'job_listing', article_id: buyer.article, payment_method: buyer.card }));
+  },
+  requests: [
+    {
+      setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }),
+    },
+  ],
+});
+const appCpu = cpuSeconds(app.pid!) - appCpuBefore;
+const piCreates = stripe.requestCount('POST /v1/payment_intents');
+const checkoutStripeCalls = [...stripe.requestCounts.entries()].filter(([route]) => !route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0);
+results.checkouts = {
+  ...checkoutLoad,
+  // Warm-up and window both hit Stripe; the window's successful charges are the 2xx among its requests.
+  succeeded: checkoutLoad.requests - checkoutLoad.non2xx,
+  stripe_calls_per_checkout: piCreates ? checkoutStripeCalls / piCreates : null,
+  webhook_rereads: [...stripe.requestCounts.entries()].filter(([route]) => route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0),
+  app_cpu_ms_per_checkout: (appCpu * 1000) / Math.max(1, checkoutLoad.requests - checkoutLoad.non2xx),
+};
+await stripe.webhooks.idle();
+
+// ---- webhooks: signed events, distinct ids with 20% duplicates ----
+console.log('bench: webhooks…');
+const webhookSigner = new Stripe('sk_test_signer_only');
+let sent = 0;
+const seen = new Set<string>();
+const accepted = await load(`${base}/webhooks/stripe`, {
+  method: 'POST',
+  requests: [
+    {
+      setupRequest: (request) => {
+        sent++;
+        const id = sent % 5 === 0 && sent > 5 ? `evt_bench_${sent - 1}` : `evt_bench_${sent}`;
+        seen.add(id);
+        const payload = JSON.stringify({ id, object: 'event', type: 'customer.updated', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { id: `cus_${createHash('md5').update(id).digest('hex').slice(0, 14)}`, object: 'customer' } }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null } });
+        return { ...request, headers: { ...request.headers, 'content-type': 'application/json', 'stripe-signature': webhookSigner.webhooks.generateTestHeaderString({ payload, secret: SECRET }) }, body: payload };
+      },
+    },
+  ],
+});
+const drainStart = Date.now();
+let unprocessed = Number.POSITIVE_INFINITY;
+while (unprocessed > 0 && Date.now() - drainStart < 300_000) {
+  unprocessed = (await (await fetch(`${base}/healthz`)).json()).webhook_inbox.unprocessed;
+  if (unprocessed > 0) await sleep(200);
+}
+const drainSeconds = (Date.now() - drainStart) / 1000;
+results.webhooks = {
+  ...accepted,
+  distinct_events: seen.size,
+  processed_per_second: seen.size / (DURATION + WARMUP + drainSeconds),
+  drain_seconds_after_load: drainSeconds,
+};
+
+await stopApp(app);
+baseline.kill('SIGTERM');
+await stripe.close();
+rmSync(dataDir, { recursive: true, force: true });
+if (databaseUrl) {
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${benchDb} with (force)`);
+  await admin.end();
+}
+
+const ratio = (rps: number) => Number((rps / baselineRps).toFixed(3));
+results.baseline = { ...baselineLoad, rps: baselineRps, body_bytes: Buffer.byteLength(jobsBody) };
+results.routes = {
+  'GET /api/v1/jobs (1k articles)': { ...jobsSmall, ratio: ratio(jobsSmall.rps) },
+  'GET /api/v1/jobs (large)': { ...jobsLarge, ratio: ratio(jobsLarge.rps) },
+  'GET /jobs (1k articles)': { ...jobsHtmlSmall, ratio: ratio(jobsHtmlSmall.rps) },
+  'GET /jobs (large)': { ...jobsHtmlLarge, ratio: ratio(jobsHtmlLarge.rps) },
+};
+results.growth = {
+  articles: [SMALL, ARTICLES],
+  charges: [SMALL * 10, CHARGES],
+  api_jobs_rps_small_over_large: Number((jobsSmall.rps / jobsLarge.rps).toFixed(3)),
+  html_jobs_rps_small_over_large: Number((jobsHtmlSmall.rps / jobsHtmlLarge.rps).toFixed(3)),
+};
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(`bench/results/${QUICK ? 'quick' : 'latest'}${driver === 'postgres' ? '-postgres' : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
