@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import type Stripe from 'stripe';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';

@@ -11,7 +11,8 @@ import { liveBillboards } from '../products/billboard/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
 import { pageContext, sendPage } from '../web/render.js';
-import { JobsCache } from './jobs-cache.js';
+import { ExpiringCache } from '../cache.js';
+import type { Billboard } from '../db/schema.js';
 import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
   articleInput,
@@ -20,6 +21,7 @@ import {
   createArticle,
   getArticle,
   getEditableArticle,
+  type JobsListing,
   jobJson,
   listArticlesBy,
   listJobs,
@@ -44,8 +46,18 @@ const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
 export const articlesPlugin: FastifyPluginAsync = async (app) => {
   const now = () => app.clock.now();
-  const jobsCache = new JobsCache();
-  const jobsPage = (at: Date, page: number) => jobsCache.page(page, at, () => listJobs(app.db, at, page));
+  const jobsCache = new ExpiringCache<JobsListing>();
+  const jobsPage = (at: Date, page: number) =>
+    jobsCache.get(page, at, async () => {
+      const value = await listJobs(app.db, at, page);
+      return { value, expiresAt: value.earliestExpiry };
+    });
+  const boardsCache = new ExpiringCache<Billboard[]>();
+  const sidebar = (at: Date) =>
+    boardsCache.get('sidebar', at, async () => {
+      const value = await liveBillboards(app.db, at);
+      return { value, expiresAt: value.reduce<Date | null>((m, b) => (m === null || b.endsAt < m ? b.endsAt : m), null) };
+    });
 
   // ---- JSON API ----
   app.post('/api/v1/articles', async (request, reply) => {
@@ -82,14 +94,14 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    const [articles, boards] = await Promise.all([recentArticles(app.db), liveBillboards(app.db, ctx.now)]);
+    const [articles, boards] = await Promise.all([recentArticles(app.db), sidebar(ctx.now)]);
     return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} />);
   });
 
   app.get('/jobs', async (request, reply) => {
     const { page } = parseInput(pageInput, request.query);
     const ctx = pageContext(request, reply);
-    const [{ jobs, total }, boards] = await Promise.all([jobsPage(ctx.now, page), liveBillboards(app.db, ctx.now)]);
+    const [{ jobs, total }, boards] = await Promise.all([jobsPage(ctx.now, page), sidebar(ctx.now)]);
     return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} billboards={boards} />);
   });
 

@@ -5,7 +5,7 @@ import { type Article, articles, type User, users } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { recomputePaidWindow } from '../products/job-listing/recompute.js';
-import { type JobsPage, jobsChanged } from './jobs-cache.js';
+import { listingsChanged } from '../cache.js';
 import { excerpt, renderMarkdown } from './markdown.js';
 
 export const PAGE_SIZE = 20;
@@ -94,7 +94,7 @@ export async function createArticle(db: Db, user: User, input: ArticleInput, now
       updatedAt: now,
     })
     .returning();
-  jobsChanged();
+  listingsChanged();
   return { article: article!, author: { id: user.id, username: user.username } };
 }
 
@@ -143,7 +143,7 @@ export async function updateArticle(
       })
       .where(eq(articles.id, id))
       .returning();
-    jobsChanged();
+    listingsChanged();
     return { article: saved!, author };
   });
 }
@@ -174,7 +174,14 @@ const liveJobs = (now: Date) =>
  * Published job listings paid beyond `now`, most recently bumped first. The week's end is in
  * the WHERE clause, so a listing leaves /jobs the moment it expires with no job to run.
  */
-export async function listJobs(db: Db, now: Date, page: number): Promise<JobsPage> {
+export interface JobsListing {
+  jobs: ArticleWithAuthor[];
+  total: number;
+  /** The earliest paid_until among all live listings: the page is stale from then on. */
+  earliestExpiry: Date | null;
+}
+
+export async function listJobs(db: Db, now: Date, page: number): Promise<JobsListing> {
   const [jobs, [totalRow]] = await Promise.all([
     db
       .select(withAuthor)

@@ -12,8 +12,17 @@ export interface PageContext {
   scripts?: string[];
 }
 
+/** The CSRF token is made on first use: a page without forms (most anonymous reads) skips the work and the cookie. */
 export function pageContext(request: FastifyRequest, reply: FastifyReply): PageContext {
-  return { user: request.user, csrf: reply.generateCsrf(), now: request.server.clock.now() };
+  let csrf: string | undefined;
+  return {
+    user: request.user,
+    now: request.server.clock.now(),
+    get csrf() {
+      csrf ??= reply.generateCsrf();
+      return csrf;
+    },
+  };
 }
 
 export function sendPage(reply: FastifyReply, ctx: PageContext, title: string, body: VNode, status = 200) {

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
+import { listingsChanged } from '../../cache.js';
 import type { Db } from '../../db/client.js';
 import { type Billboard, billboards } from '../../db/schema.js';
 import type { Product } from '../../payments/catalog.js';
@@ -36,6 +37,7 @@ export const billboardProduct: Product = {
     // Any signed-in member may advertise.
   },
   async fulfil(tx, charge, now) {
+    listingsChanged();
     const data = charge.productData as { headline: string; link_url: string; image_url?: string };
     await tx
       .insert(billboards)
@@ -51,9 +53,11 @@ export const billboardProduct: Product = {
       .onConflictDoNothing();
   },
   async reverse(tx, charge) {
+    listingsChanged();
     await tx.update(billboards).set({ active: false }).where(eq(billboards.chargeId, charge.id));
   },
   async restore(tx, charge) {
+    listingsChanged();
     await tx.update(billboards).set({ active: true }).where(eq(billboards.chargeId, charge.id));
   },
   async receiptLines(db, charge, now) {

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { articles, charges } from '../../db/schema.js';
-import { jobsChanged } from '../../articles/jobs-cache.js';
+import { listingsChanged } from '../../cache.js';
 import { computePaidWindow, type PaidWindow } from './paid-window.js';
 
 export const JOB_LISTING_PRODUCT = 'job_listing';
@@ -19,6 +19,6 @@ export async function recomputePaidWindow(tx: Executor, articleId: number): Prom
     .where(and(eq(charges.articleId, articleId), eq(charges.product, JOB_LISTING_PRODUCT)));
   const window = computePaidWindow(rows);
   await tx.update(articles).set(window).where(eq(articles.id, articleId));
-  jobsChanged();
+  listingsChanged();
   return window;
 }

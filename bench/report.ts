@@ -1,0 +1,36 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Rewrites the results table in docs/benchmarks.md from the JSON files in bench/results. */
+export function writeReport(): void {
+  const files = ['latest', 'latest-postgres', 'quick', 'quick-postgres'].map((n) => `bench/results/${n}.json`).filter(existsSync);
+  const runs = files.map((f) => ({ file: f, r: JSON.parse(readFileSync(f, 'utf8')) as Record<string, any> }));
+  const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits));
+  const lines: string[] = [];
+  for (const { file, r } of runs) {
+    lines.push(`### ${r.driver === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded)'}, ${r.quick ? 'quick' : 'full'} run — \`${file}\``);
+    lines.push('');
+    lines.push(`${r.date} · ${r.machine} · ${r.connections} connections, ${r.window_seconds} s measured after a warm-up · dataset ${r.growth.articles[1]} articles / ${r.growth.charges[1]} charges`);
+    lines.push('');
+    lines.push('| route | req/s | ratio to baseline | p50 ms | p99 ms |');
+    lines.push('|---|---:|---:|---:|---:|');
+    lines.push(`| baseline: bare Fastify, ${r.baseline.body_bytes} B JSON from memory | ${fmt(r.baseline.rps)} | 1 | ${r.baseline.p50} | ${r.baseline.p99} |`);
+    for (const [route, v] of Object.entries(r.routes as Record<string, any>)) {
+      lines.push(`| ${route} | ${fmt(v.rps)} | ${fmt(v.ratio, 3)} | ${v.p50} | ${v.p99} |`);
+    }
+    const c = r.checkouts;
+    lines.push(`| POST /api/v1/charges (returning buyer, saved card) | ${fmt(c.rps)} | ${fmt(c.rps / r.baseline.rps, 4)} | ${c.p50} | ${c.p99} |`);
+    const w = r.webhooks;
+    lines.push(`| POST /webhooks/stripe (signed, 20% duplicates) | ${fmt(w.rps)} accepted, ${fmt(w.processed_per_second)} processed | ${fmt(w.rps / r.baseline.rps, 3)} | ${w.p50} | ${w.p99} |`);
+    lines.push('');
+    lines.push(`- Growth, /jobs req/s at ${r.growth.articles[0]} articles ÷ at ${r.growth.articles[1]}: API ${fmt(r.growth.api_jobs_rps_small_over_large, 2)}, HTML ${fmt(r.growth.html_jobs_rps_small_over_large, 2)} (1.00 = flat).`);
+    lines.push(`- Stripe calls: returning buyer with a saved card ${fmt(c.stripe_calls_per_checkout, 2)} per checkout; first-time buyer ${r.stripe_calls_first_time_buyer}; listing saved cards ${r.stripe_calls_list_saved_cards}.`);
+    lines.push(`- App CPU per checkout: ${fmt(c.app_cpu_ms_per_checkout, 1)} ms (user + system of the app process only, from /proc, over the measured window); non-2xx during the checkout load: ${c.non2xx}.`);
+    lines.push('');
+  }
+  const doc = readFileSync('docs/benchmarks.md', 'utf8');
+  const start = '<!-- results:start -->';
+  const end = '<!-- results:end -->';
+  const before = doc.slice(0, doc.indexOf(start) + start.length);
+  const after = doc.slice(doc.indexOf(end));
+  writeFileSync('docs/benchmarks.md', `${before}\n${lines.join('\n')}\n${after}`);
+}
