@@ -13,6 +13,8 @@ export function listingsChanged(): void {
 
 export class ExpiringCache<T> {
   private entries = new Map<string | number, { value: T; generation: number; validUntil: number }>();
+  /** Loads in progress: concurrent misses for one key share one query instead of stampeding. */
+  private loading = new Map<string | number, { generation: number; promise: Promise<T> }>();
 
   constructor(private readonly ttlMs = 1000) {}
 
@@ -20,10 +22,19 @@ export class ExpiringCache<T> {
     const at = now.getTime();
     const hit = this.entries.get(key);
     if (hit && hit.generation === generation && at < hit.validUntil) return hit.value;
+    const inFlight = this.loading.get(key);
+    if (inFlight && inFlight.generation === generation) return inFlight.promise;
     const startedAt = generation;
-    const { value, expiresAt } = await load();
-    this.entries.set(key, { value, generation: startedAt, validUntil: Math.min(at + this.ttlMs, expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) });
-    if (this.entries.size > 1000) this.entries.clear();
-    return value;
+    const promise = load().then(({ value, expiresAt }) => {
+      if (this.entries.size > 1000) this.entries.clear();
+      this.entries.set(key, { value, generation: startedAt, validUntil: Math.min(at + this.ttlMs, expiresAt?.getTime() ?? Number.POSITIVE_INFINITY) });
+      return value;
+    });
+    this.loading.set(key, { generation: startedAt, promise });
+    try {
+      return await promise;
+    } finally {
+      if (this.loading.get(key)?.promise === promise) this.loading.delete(key);
+    }
   }
 }

@@ -192,6 +192,9 @@ function SettingsPage({ ctx, newToken }: { ctx: PageContext; newToken?: string }
   return (
     <>
       <h1>Settings</h1>
+      <p>
+        <a href="/settings/billing">Billing: your payments, receipts and saved cards</a>
+      </p>
       <div class="card">
         <h2>API tokens</h2>
         <p class="muted">Use a token as <code>Authorization: Bearer …</code> with the JSON API under /api/v1.</p>

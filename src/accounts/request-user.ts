@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../db/schema.js';
 import { ApiError, forbidden } from '../http/errors.js';
 import { userForSession, userForToken } from './service.js';
@@ -9,15 +9,25 @@ export const SESSION_COOKIE = 'sid';
  * Who is calling: the JSON API authenticates with `Authorization: Bearer <token>` only,
  * pages with the session cookie only, so a cookie can never drive the API cross-site.
  */
-export async function resolveUser(request: FastifyRequest): Promise<void> {
+export function resolveUser(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   const { db, clock } = request.server;
+  let lookup: Promise<User | undefined> | undefined;
   if (request.url.startsWith('/api/')) {
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) request.user = (await userForToken(db, header.slice(7).trim(), clock)) ?? null;
+    if (header?.startsWith('Bearer ')) lookup = userForToken(db, header.slice(7).trim(), clock);
+  } else {
+    const sid = request.cookies[SESSION_COOKIE];
+    if (sid) lookup = userForSession(db, sid, clock);
+  }
+  // Anonymous requests (most reads) finish synchronously: no promise, no database.
+  if (!lookup) {
+    done();
     return;
   }
-  const sid = request.cookies[SESSION_COOKIE];
-  if (sid) request.user = (await userForSession(db, sid, clock)) ?? null;
+  lookup.then((user) => {
+    request.user = user ?? null;
+    done();
+  }, done);
 }
 
 export function requireUser(request: FastifyRequest): User {

@@ -46,11 +46,13 @@ const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
 export const articlesPlugin: FastifyPluginAsync = async (app) => {
   const now = () => app.clock.now();
-  const jobsCache = new ExpiringCache<JobsListing>();
+  // Each cached page also keeps its API body serialised: every listed job stays paid until the entry expires.
+  const jobsCache = new ExpiringCache<JobsListing & { body: string }>();
   const jobsPage = (at: Date, page: number) =>
     jobsCache.get(page, at, async () => {
-      const value = await listJobs(app.db, at, page);
-      return { value, expiresAt: value.earliestExpiry };
+      const listing = await listJobs(app.db, at, page);
+      const body = JSON.stringify({ jobs: listing.jobs.map((row) => jobJson(row, at)), page, total: listing.total });
+      return { value: { ...listing, body }, expiresAt: listing.earliestExpiry };
     });
   const boardsCache = new ExpiringCache<Billboard[]>();
   const sidebar = (at: Date) =>
@@ -84,11 +86,10 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     return { articles: rows.map((row) => articleJson(row, now())) };
   });
 
-  app.get('/api/v1/jobs', async (request) => {
+  app.get('/api/v1/jobs', async (request, reply) => {
     const { page } = parseInput(pageInput, request.query);
-    const at = now();
-    const { jobs, total } = await jobsPage(at, page);
-    return { jobs: jobs.map((row) => jobJson(row, at)), page, total };
+    const { body } = await jobsPage(now(), page);
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   // ---- Pages ----
