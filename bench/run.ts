@@ -46,8 +46,8 @@ if (process.env.DATABASE_URL) {
 const dbOptions = databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') };
 
 /**
- * Articles: one in ten a job listing, 200 of them live (paid until next week); the rest expired long
- * ago. Charges: one paid job-listing charge per listing, the rest spread over buyers and two years.
+ * Articles: one in ten a job listing, one in fifty live (paid until next week), so every /jobs page
+ * is full at either size; the rest expired long ago. Charges: one paid job-listing charge per listing, the rest spread over buyers and two years.
  */
 async function seed(fromArticle: number, toArticle: number, charges: number) {
   const database = await openDatabase(dbOptions);
@@ -63,10 +63,10 @@ async function seed(fromArticle: number, toArticle: number, charges: number) {
     select 1 + g % 1000, 'Article ' || g, 'Body ' || g, '<p>Body ' || g || ' with a few words of text for the excerpt.</p>', '{bench}',
       g % 10 = 0, true, now() - interval '30 days',
       case when g % 10 <> 0 then null
-           when g % 500 = 0 then now() + interval '6 days' + (g || ' seconds')::interval
+           when g % 50 = 0 then now() + interval '6 days' + (g || ' seconds')::interval
            else now() - interval '30 days' - (g || ' seconds')::interval end,
       case when g % 10 <> 0 then null
-           when g % 500 = 0 then now() - interval '1 day' + (g || ' seconds')::interval
+           when g % 50 = 0 then now() - interval '1 day' + (g || ' seconds')::interval
            else now() - interval '37 days' - (g || ' seconds')::interval end,
       now() - interval '30 days', now()
     from generate_series(${fromArticle}::int, ${toArticle}::int) g`);
