@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import pg from 'pg';
 
 /** Helpers shared by the benchmark and the soak: free ports, the app as a child process, timing. */
 export function freePort(): Promise<number> {
@@ -47,4 +48,20 @@ export function arg(name: string, fallback: number): number {
 
 export function flag(name: string): boolean {
   return process.argv.includes(`--${name}`);
+}
+
+/** A fresh PostgreSQL database next to DATABASE_URL's, for one run; `drop()` removes it. */
+export async function scratchDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const server = process.env.DATABASE_URL!;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: server });
+    await client.connect();
+    await client.query(statement);
+    await client.end();
+  };
+  await run(`drop database if exists ${name} with (force)`);
+  await run(`create database ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }

@@ -11,12 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import Stripe from 'stripe';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
-import { arg, flag, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
 
 const QUICK = flag('quick');
@@ -32,17 +31,8 @@ const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 // ---- dataset ----
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devboard-bench-'));
-let databaseUrl = '';
-const benchDb = `devboard_bench_${process.pid}`;
-if (process.env.DATABASE_URL) {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${benchDb}`);
-  await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${benchDb}`;
-  databaseUrl = url.toString();
-}
+const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_bench_${process.pid}`) : undefined;
+const databaseUrl = scratch?.url ?? '';
 const dbOptions = databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') };
 
 /**
@@ -286,12 +276,7 @@ await stopApp(app);
 baseline.kill('SIGTERM');
 await stripe.close();
 rmSync(dataDir, { recursive: true, force: true });
-if (databaseUrl) {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${benchDb} with (force)`);
-  await admin.end();
-}
+await scratch?.drop();
 
 const ratio = (rps: number) => Number((rps / baselineRps).toFixed(3));
 results.baseline = { ...baselineLoad, rps: baselineRps, body_bytes: Buffer.byteLength(jobsBody) };

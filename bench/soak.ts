@@ -11,13 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
-import { arg, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { arg, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 
 const BUYERS = arg('buyers', 200);
 const SECONDS = arg('seconds', 120);
@@ -31,18 +30,8 @@ const base = `http://127.0.0.1:${port}`;
 stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-soak-'));
-let databaseUrl = '';
-if (process.env.DATABASE_URL) {
-  const name = `devboard_soak_${process.pid}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-}
+const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_soak_${process.pid}`) : undefined;
+const databaseUrl = scratch?.url ?? '';
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   PORT: String(port),
@@ -253,12 +242,7 @@ for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${
 console.log(`soak stats: ${JSON.stringify(stats)}`);
 await stripe.close();
 rmSync(dataDir, { recursive: true, force: true });
-if (databaseUrl) {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists devboard_soak_${process.pid} with (force)`);
-  await admin.end();
-}
+await scratch?.drop();
 const failed = checks.filter(([, ok]) => !ok).length;
 console.log(`${checks.length - failed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

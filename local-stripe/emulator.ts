@@ -62,9 +62,9 @@ export class Emulator {
     };
   }
 
-  /** Everything but listeners, as JSON: the local Stripe's state can outlive its process. */
-  snapshot(): string {
-    const maps = {
+  /** The stores that make up the state (everything but listeners). */
+  private stores(): Record<string, Map<string, unknown>> {
+    return {
       customers: this.customers,
       paymentMethods: this.paymentMethods,
       paymentIntents: this.paymentIntents,
@@ -76,11 +76,15 @@ export class Emulator {
       cardState: this.cardState,
       sequence: this.sequence,
     };
+  }
+
+  /** The state as JSON: the local Stripe can outlive its process. */
+  snapshot(): string {
     return JSON.stringify({
       version: 1,
       counter: this.counter,
       offsetSeconds: this.offsetSeconds,
-      maps: Object.fromEntries(Object.entries(maps).map(([k, m]) => [k, [...(m as Map<string, unknown>)]])),
+      maps: Object.fromEntries(Object.entries(this.stores()).map(([k, m]) => [k, [...m]])),
     });
   }
 
@@ -90,18 +94,7 @@ export class Emulator {
     this.reset();
     this.counter = data.counter;
     this.offsetSeconds = data.offsetSeconds;
-    const targets: Record<string, Map<string, unknown>> = {
-      customers: this.customers,
-      paymentMethods: this.paymentMethods,
-      paymentIntents: this.paymentIntents,
-      charges: this.charges,
-      refunds: this.refunds,
-      disputes: this.disputes,
-      balanceTransactions: this.balanceTransactions,
-      events: this.events,
-      cardState: this.cardState,
-      sequence: this.sequence,
-    };
+    const targets = this.stores();
     for (const [name, entries] of Object.entries(data.maps)) {
       const target = targets[name];
       if (target) for (const [k, v] of entries) target.set(k, v);
@@ -109,20 +102,7 @@ export class Emulator {
   }
 
   reset(): void {
-    for (const map of [
-      this.customers,
-      this.paymentMethods,
-      this.paymentIntents,
-      this.charges,
-      this.refunds,
-      this.disputes,
-      this.balanceTransactions,
-      this.events,
-      this.cardState,
-      this.sequence,
-    ]) {
-      map.clear();
-    }
+    for (const store of Object.values(this.stores())) store.clear();
     this.counter = 0;
     this.offsetSeconds = 0;
   }

@@ -1,11 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { freePort } from '../bench/lib.js';
 import { type LocalStripe, startLocalStripe } from '../local-stripe/index.js';
 import { withDatabase } from './helpers/global-setup.js';
 
@@ -15,16 +15,6 @@ let local: LocalStripe;
 let env: NodeJS.ProcessEnv;
 let base = '';
 let cleanup: () => Promise<void>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startApp(): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });

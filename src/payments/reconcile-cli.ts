@@ -5,12 +5,7 @@
  * a time, so with it, stop the server first (or use the console's "Run now").
  */
 import { parseArgs } from 'node:util';
-import { systemClock } from '../clock.js';
-import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
-import { products } from '../products/index.js';
-import { Catalog } from './catalog.js';
-import { createStripeGateway } from './stripe.js';
+import { cliDeps } from './cli.js';
 import { reconcile } from './reconcile.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string' } } });
@@ -19,18 +14,11 @@ if (Number.isNaN(since.getTime())) {
   console.error(`--since: not a date: ${values.since}`);
   process.exit(2);
 }
-const config = loadConfig();
-if (!config.stripe.secretKey) {
-  console.error('Set STRIPE_SECRET_KEY (and STRIPE_API_URL for a local Stripe) to reconcile.');
-  process.exit(2);
-}
-const database = await openDatabase(config.database);
-await database.migrate();
-const stripe = createStripeGateway({ secretKey: config.stripe.secretKey, publishableKey: config.stripe.publishableKey ?? '', apiUrl: config.stripe.apiUrl });
+const { deps, database } = await cliDeps('reconcile');
 
 const width = 30;
 const report = await reconcile(
-  { db: database.db, clock: systemClock, catalog: new Catalog(products), stripe },
+  deps,
   {
     since,
     trigger: 'cli',
