@@ -68,9 +68,23 @@ export class WebhookWorker {
     return this.running;
   }
 
-  /** Resolves when the current processing loop (if any) has finished. */
+  private scheduled: Promise<void> | null = null;
+
+  /**
+   * Processes soon rather than now: a burst of deliveries is stored first and then processed in a
+   * few batches, instead of every request starting a claim of its own.
+   */
+  schedule(delayMs = 20): Promise<void> {
+    this.scheduled ??= new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+      this.scheduled = null;
+      return this.kick();
+    });
+    return this.scheduled;
+  }
+
+  /** Resolves when no processing is scheduled or running. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.scheduled || this.running) await (this.scheduled ?? this.running);
   }
 
   /** Polls for retries that have come due (production); tests kick explicitly. */

@@ -41,7 +41,7 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
       throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
     }
     const { duplicate } = await storeEvent(app.db, event, app.clock.now());
-    void options.worker.kick().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
+    void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
     return reply.status(200).send({ received: true, duplicate });
   });
 };
