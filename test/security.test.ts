@@ -347,3 +347,29 @@ describe('fuzzing', () => {
     expect(String(page.headers['set-cookie'] ?? '')).not.toContain('sid=');
   });
 });
+
+describe('NUL characters', () => {
+  it('are refused with 400 wherever text is accepted (PostgreSQL text cannot hold them)', async () => {
+    const admin = people.admin!;
+    const cases = [
+      t.app.inject({ method: 'GET', url: '/api/v1/admin/charges?product=%00', headers: admin.auth }),
+      t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: people.member!.auth, payload: { title: 'a\u0000b', body_markdown: 'x' } }),
+      t.app.inject({ method: 'POST', url: '/api/v1/users', payload: { username: 'nul', email: 'nul@example.test', password: 'pass\u0000word' } }),
+      t.app.inject({ method: 'GET', url: '/api/v1/jobs?page=1%00' }),
+    ];
+    for (const res of await Promise.all(cases)) {
+      expect(res.statusCode).toBe(400);
+      expect(json(res).error.code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('login redirects', () => {
+  it('go only to a path on this site', async () => {
+    for (const next of ['//evil.example', 'https://evil.example', '/ok\u0000', '/\\evil', '/a\tb']) {
+      const page = await browsers.anon!.get(`/login?next=${encodeURIComponent(next)}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('name="next" value="/dashboard"');
+    }
+  });
+});

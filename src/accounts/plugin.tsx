@@ -26,7 +26,7 @@ const permissionInput = z.object({ can_post_jobs: z.boolean() });
 const permissionForm = z.object({ can_post_jobs: z.enum(['0', '1']).transform((v) => v === '1') });
 const safeNext = z
   .string()
-  .regex(/^\/(?!\/)[^\s]*$/)
+  .regex(/^\/(?!\/)[^\s\x00-\x1f\x7f\\]*$/)
   .catch('/dashboard');
 
 export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, options) => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { auditLog, charges, disputes, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
@@ -77,7 +77,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return { entries, total: total?.n ?? 0 };
   };
   /** Streams an export: rows are read a batch at a time and written as they come. */
-  const stream = (reply: import('fastify').FastifyReply, type: string, filename: string, lines: AsyncIterable<string>) =>
+  const stream = (reply: FastifyReply, type: string, filename: string, lines: AsyncIterable<string>) =>
     reply
       .type(type)
       .header('content-disposition', `attachment; filename="${filename}"`)
@@ -229,7 +229,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 };
 
 /** Vega's SVG carries style attributes; styles (never scripts) may be inline on the ledger page. */
-function allowInlineStyles(reply: import('fastify').FastifyReply) {
+function allowInlineStyles(reply: FastifyReply) {
   reply.header(
     'content-security-policy',
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'",

@@ -17,8 +17,21 @@ export class ApiError extends Error {
 export const notFound = (what = 'Not found') => new ApiError(404, 'not_found', what);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 
+/** The path of the first string holding a NUL character, which PostgreSQL text cannot store. */
+function nulPath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '_' : undefined;
+  if (depth > 8 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = nulPath(item, path ? `${path}.${key}` : key, depth + 1) ?? (key.includes('\u0000') ? key : undefined);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Parses input with a zod schema; a failure is a 400 naming each bad field. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
+  const nul = nulPath(input, '');
+  if (nul) throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [nul]: 'Contains a NUL character.' });
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const fields: Record<string, string> = {};

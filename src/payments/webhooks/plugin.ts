@@ -37,7 +37,8 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
       }
     }
     if (!event) throw new ApiError(400, 'signature_invalid', 'The Stripe-Signature does not verify, or its timestamp is too old.');
-    if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string') {
+    // PostgreSQL's jsonb cannot hold \u0000; no Stripe event carries one.
+    if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string' || raw.includes('\\u0000')) {
       throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
     }
     const { duplicate } = await storeEvent(app.db, event, app.clock.now());
