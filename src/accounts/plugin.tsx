@@ -26,7 +26,8 @@ const permissionInput = z.object({ can_post_jobs: z.boolean() });
 const permissionForm = z.object({ can_post_jobs: z.enum(['0', '1']).transform((v) => v === '1') });
 const safeNext = z
   .string()
-  .regex(/^\/(?!\/)[^\s\x00-\x1f\x7f\\]*$/)
+  // A path on this site only: no scheme, no //host, no backslash, no space or control character.
+  .refine((s) => /^\/(?!\/)/.test(s) && ![...s].some((c) => c <= ' ' || c === '\x7f' || c === '\\'))
   .catch('/dashboard');
 
 export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, options) => {
