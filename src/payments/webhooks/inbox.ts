@@ -11,20 +11,49 @@ const LEASE_MS = 60_000;
 /** Backoff after the n-th failed attempt: 2 s, 4 s, 8 s … capped at 10 minutes. */
 export const backoffMs = (attempts: number) => Math.min(2_000 * 2 ** (attempts - 1), 600_000);
 
-/** Stores a verified event; a second delivery of the same event id changes nothing. */
-export async function storeEvent(db: Db, event: Stripe.Event, now: Date): Promise<{ duplicate: boolean }> {
-  const [row] = await db
-    .insert(stripeEvents)
-    .values({
-      id: event.id,
-      type: event.type,
-      payload: event as unknown as Record<string, unknown>,
-      receivedAt: now,
-      nextAttemptAt: now,
-    })
-    .onConflictDoNothing()
-    .returning({ id: stripeEvents.id });
-  return { duplicate: !row };
+/**
+ * Stores verified events; a second delivery of an event id changes nothing. Deliveries that arrive
+ * together are written in one INSERT (one commit instead of one each), and each request is answered
+ * only once its event is stored.
+ */
+export class EventStore {
+  private pending: Array<{ event: Stripe.Event; resolve: (r: { duplicate: boolean }) => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
+
+  constructor(private readonly db: Db) {}
+
+  store(event: Stripe.Event, now: Date): Promise<{ duplicate: boolean }> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ event, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush(now));
+      }
+    });
+  }
+
+  private async flush(now: Date): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 500);
+      const unique = [...new Map(batch.map((p) => [p.event.id, p.event])).values()];
+      try {
+        const inserted = await this.db
+          .insert(stripeEvents)
+          .values(unique.map((event) => ({ id: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, receivedAt: now, nextAttemptAt: now })))
+          .onConflictDoNothing()
+          .returning({ id: stripeEvents.id });
+        // Within a batch only the first delivery of an id counts as new.
+        const fresh = new Set(inserted.map((r) => r.id));
+        for (const p of batch) {
+          const isNew = fresh.delete(p.event.id);
+          p.resolve({ duplicate: !isNew });
+        }
+      } catch (error) {
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.flushing = false;
+  }
 }
 
 export interface WorkerLogger {

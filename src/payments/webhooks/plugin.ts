@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type Stripe from 'stripe';
 import { ApiError } from '../../http/errors.js';
 import type { StripeGateway } from '../stripe.js';
-import { storeEvent, type WebhookWorker } from './inbox.js';
+import { EventStore, type WebhookWorker } from './inbox.js';
 
 export interface WebhooksOptions {
   stripe: StripeGateway;
@@ -19,6 +19,7 @@ const TOLERANCE_SECONDS = 300;
  */
 export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, options) => {
   // The signature covers the exact bytes Stripe sent, so this route keeps the body as a string.
+  const inbox = new EventStore(app.db);
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   app.post('/webhooks/stripe', async (request, reply) => {
@@ -41,7 +42,7 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
     if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string' || raw.includes('\\u0000')) {
       throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
     }
-    const { duplicate } = await storeEvent(app.db, event, app.clock.now());
+    const { duplicate } = await inbox.store(event, app.clock.now());
     void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
     return reply.status(200).send({ received: true, duplicate });
   });
