@@ -15,7 +15,11 @@ import { handlers } from './payments/webhooks/handlers/index.js';
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
 
-const database = await openDatabase(config.database);
+const database = await openDatabase({
+  ...config.database,
+  // The message only: pg attaches the client (and its connection settings) to the error.
+  onConnectionError: (error) => logger.warn({ message: error.message }, 'idle PostgreSQL connection lost; the pool replaces it'),
+});
 await database.migrate();
 
 const admin = await ensureAdmin(database.db, config.admin, config.demoData);

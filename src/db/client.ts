@@ -35,6 +35,8 @@ export interface DatabaseOptions {
   /** A PGlite data directory dump to start from (tests copy a migrated template). */
   loadDataDir?: Blob;
   poolSize?: number;
+  /** Told when an idle pooled connection breaks (server restart, network); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -43,12 +45,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
     });
+    // Without a listener an idle connection's error would be thrown and end the process.
+    pool.on('error', options.onConnectionError ?? ((error) => process.emitWarning(`idle PostgreSQL connection lost: ${error.message}`)));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
       driver: 'postgres',
       migrate: () => migratePg(db as never, { migrationsFolder }),
-      close: () => pool.end(),
+      close: () => endPool(pool),
     };
   }
   const dataDir = options.dataDir ?? 'memory://';
@@ -61,6 +65,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     migrate: () => migratePglite(db as never, { migrationsFolder }),
     close: () => client.close(),
   };
+}
+
+/**
+ * `pool.end()` resolves once its clients are asked to close, not once they have: wait for every
+ * client's removal so that nothing is still connected when the caller goes on (e.g. drops the database).
+ */
+function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  if (open === 0) return pool.end();
+  const closed = new Promise<void>((resolve) => {
+    pool.on('remove', () => {
+      if (--open === 0) resolve();
+    });
+  });
+  return pool.end().then(() => closed);
 }
 
 /** Dumps a PGlite database (used to copy a migrated template into each test file). */
