@@ -1,9 +1,8 @@
-import { and, eq, inArray, isNull, isNotNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
-import { type Charge, charges, fulfilments } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { auditLog, type Charge, charges, fulfilments } from '../db/schema.js';
 import type { Catalog } from './catalog.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
 
@@ -41,21 +40,38 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
   return deps.db.transaction(async (tx) => {
     const card = cardOf(pi);
     const failure = target === 'failed' ? pi.last_payment_error : null;
-    const [moved] = await tx
-      .update(charges)
-      .set({
-        status: target,
-        stripeChargeKey: pi.id,
-        stripeLatestCharge: idOf(pi.latest_charge),
-        stripeClientSecret: target === 'requires_action' ? pi.client_secret : null,
-        ...(card.brand ? { cardBrand: card.brand, cardLast4: card.last4 } : {}),
-        ...(failure ? { failureCode: failure.code ?? 'payment_failed', declineCode: failure.decline_code ?? null, failureMessage: failure.message ?? null } : {}),
-        ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null, ...feeOf(pi) } : {}),
-        updatedAt: now,
-      })
-      .where(and(eq(charges.id, chargeId), inArray(charges.status, intentPredecessors(target))))
-      .returning();
-    if (!moved) {
+    // One statement moves the charge, appends its audit entry and, on success, claims the
+    // fulfilment (the fulfilments primary key decides): all or nothing, in one round trip.
+    const moved = tx.$with('moved').as(
+      tx
+        .update(charges)
+        .set({
+          status: target,
+          stripeChargeKey: pi.id,
+          stripeLatestCharge: idOf(pi.latest_charge),
+          stripeClientSecret: target === 'requires_action' ? pi.client_secret : null,
+          ...(card.brand ? { cardBrand: card.brand, cardLast4: card.last4 } : {}),
+          ...(failure ? { failureCode: failure.code ?? 'payment_failed', declineCode: failure.decline_code ?? null, failureMessage: failure.message ?? null } : {}),
+          ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null, ...feeOf(pi) } : {}),
+          updatedAt: now,
+        })
+        .where(and(eq(charges.id, chargeId), inArray(charges.status, intentPredecessors(target))))
+        .returning(),
+    );
+    const audited = tx.$with('audited', { id: sql<number>`id` }).as(sql`
+      insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
+      select ${now.toISOString()}::timestamptz, ${actor}, ${`charge.${target}`}, 'charge', id::text,
+        jsonb_build_object('status', status, 'payment_intent', ${pi.id}::text, 'amount', amount, 'currency', currency)
+      from moved returning id`);
+    const claimed = tx.$with('claimed', { chargeId: sql<number>`charge_id` }).as(sql`
+      insert into ${fulfilments} (charge_id, product, fulfilled_at)
+      select id, product, ${now.toISOString()}::timestamptz from moved where status = 'succeeded'
+      on conflict do nothing returning charge_id`);
+    const [row] = await tx
+      .with(moved, audited, claimed)
+      .select({ charge: moved._.selectedFields, fulfil: sql<boolean>`exists (select 1 from ${claimed})`.mapWith(Boolean) })
+      .from(moved);
+    if (!row) {
       // Already there or beyond: record what we learned about the Stripe objects, change nothing else.
       const [current] = await tx
         .update(charges)
@@ -64,22 +80,10 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
         .returning();
       return current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]!;
     }
-    await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: chargeId, after: { status: target, payment_intent: pi.id, amount: moved.amount, currency: moved.currency } }, now);
-    if (target === 'succeeded') await fulfilOnce(tx, deps.catalog, moved, now);
-    return moved;
+    const charge = row.charge as Charge;
+    if (row.fulfil) await deps.catalog.get(charge.product).fulfil(tx, charge, now);
+    return charge;
   });
-}
-
-/** Fulfils a charge's product unless it already was: the fulfilments primary key decides. */
-export async function fulfilOnce(tx: Executor, catalog: Catalog, charge: Charge, now: Date): Promise<boolean> {
-  const [inserted] = await tx
-    .insert(fulfilments)
-    .values({ chargeId: charge.id, product: charge.product, fulfilledAt: now })
-    .onConflictDoNothing()
-    .returning();
-  if (!inserted) return false;
-  await catalog.get(charge.product).fulfil(tx, charge, now);
-  return true;
 }
 
 /** Reverses a fulfilled charge's product once (full refund, dispute opened). */

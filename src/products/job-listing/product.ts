@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { articles } from '../../db/schema.js';
 import { forbidden, notFound, ApiError } from '../../http/errors.js';
@@ -35,11 +35,7 @@ export const jobListingProduct: Product = {
 
   // Paying makes the listing live: it is published if it was a draft, and its window recomputed.
   async fulfil(tx, charge, now) {
-    await tx
-      .update(articles)
-      .set({ published: true, publishedAt: sql`coalesce(${articles.publishedAt}, ${now.toISOString()}::timestamptz)` })
-      .where(and(eq(articles.id, charge.articleId!), eq(articles.published, false)));
-    await recomputePaidWindow(tx, charge.articleId!);
+    await recomputePaidWindow(tx, charge.articleId!, { publishAt: now });
   },
   async reverse(tx, charge) {
     await recomputePaidWindow(tx, charge.articleId!);
