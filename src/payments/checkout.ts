@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
-import { type Charge, charges, type User } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { auditLog, type Charge, charges, type User } from '../db/schema.js';
+import { userActor } from '../finance/audit.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog } from './catalog.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
@@ -87,27 +87,34 @@ export class Checkout {
       .update(canonical({ ...base, save_card: base.save_card ?? false, fields }))
       .digest('hex');
     const now = this.deps.clock.now();
-    const [inserted] = await this.deps.db
-      .insert(charges)
-      .values({
-        userId: user.id,
-        articleId: base.article_id ?? null,
-        product: product.id,
-        amount: product.amount,
-        currency: product.currency,
-        status: 'pending',
-        idempotencyKey: key,
-        requestFingerprint: fingerprint,
-        productData: fields,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (inserted) {
-      await audit(this.deps.db, { actor: userActor(user.id), action: 'charge.created', subjectType: 'charge', subjectId: inserted.id, after: { product: product.id, amount: product.amount, currency: product.currency, article_id: inserted.articleId } }, now);
-      return this.drive(user, inserted, base.payment_method, base.save_card ?? false);
-    }
+    // The row and its audit entry in one statement: a repeat of the key inserts neither.
+    const db = this.deps.db;
+    const created = db.$with('created').as(
+      db
+        .insert(charges)
+        .values({
+          userId: user.id,
+          articleId: base.article_id ?? null,
+          product: product.id,
+          amount: product.amount,
+          currency: product.currency,
+          status: 'pending',
+          idempotencyKey: key,
+          requestFingerprint: fingerprint,
+          productData: fields,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning(),
+    );
+    const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
+      insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
+      select ${now.toISOString()}::timestamptz, ${userActor(user.id)}, 'charge.created', 'charge', id::text,
+        jsonb_build_object('product', product, 'amount', amount, 'currency', currency, 'article_id', article_id)
+      from created returning id`);
+    const [row] = await db.with(created, audited).select({ charge: created._.selectedFields }).from(created);
+    if (row) return this.drive(user, row.charge as Charge, base.payment_method, base.save_card ?? false);
 
     const [existing] = await this.deps.db
       .select()
