@@ -83,7 +83,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const worker = new WebhookWorker(paymentsDeps, app.log);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
-  app.addHook('onClose', () => worker.stop());
+  app.addHook('onClose', async () => {
+    await worker.stop();
+    await mailer?.idle(); // a run in progress still needs the database
+  });
   const scripts = await bundleClientScripts();
 
   await app.register(fastifyHelmet, {

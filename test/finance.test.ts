@@ -5,6 +5,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { CHARGE_COLUMNS, csvCell, decimal } from '../src/finance/export.js';
+import { ReceiptMailer } from '../src/finance/receipts.js';
+import { Catalog } from '../src/payments/catalog.js';
+import { billboardProduct } from '../src/products/billboard/product.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
@@ -222,6 +225,26 @@ describe('audit log, receipts, pages', () => {
     expect(eml).toMatch(/^Subject: /m);
     expect(eml).toContain(`/charges/${id}`);
     expect(new Set(files).size).toBe(files.length);
+  });
+
+  it('puts receipts back in the queue when composing them fails, and sends each once afterwards', async () => {
+    await t.app.payments.mailer!.sendDue(t.clock.now());
+    const ids: number[] = [];
+    for (const headline of ['Receipt retry 1', 'Receipt retry 2']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: other.auth, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline, link_url: 'https://r.example' } });
+      ids.push(json(res).charge.id);
+    }
+    await t.app.payments.mailer!.idle();
+    await queryRows(t.database.db, `update charges set receipt_sent_at = null where id in (${ids.join(',')})`);
+    let calls = 0;
+    const flaky = { ...billboardProduct, receiptLines: async () => (++calls === 1 ? Promise.reject(new Error('database went away')) : []) };
+    const mailer = new ReceiptMailer(t.database.db, new Catalog([flaky]), { dir: t.mailDir });
+    await expect(mailer.sendDue(t.clock.now())).rejects.toThrow('database went away');
+    const pending = async () => (await queryRows<{ id: number }>(t.database.db, `select id from charges where id in (${ids.join(',')}) and receipt_sent_at is null order by id`)).map((r) => r.id);
+    expect(await pending()).toEqual(ids);
+    await mailer.sendDue(t.clock.now());
+    expect(await pending()).toEqual([]);
+    expect(calls).toBe(3);
   });
 
   it('renders the ledger with totals and server-side SVG charts', async () => {

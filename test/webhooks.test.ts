@@ -346,6 +346,12 @@ describe('failed events and replay', () => {
     await t.app.payments.worker.idle();
     expect(await chargeRow(charge.id)).toMatchObject({ status: 'succeeded' });
     expect(await fulfilments(charge.id)).toBe(1);
+    const [after] = await queryRows<{ outcome: string; last_error: string | null; processed_at: Date | null }>(
+      t.database.db,
+      `select outcome, last_error, processed_at from stripe_events where id = '${event.id}'`,
+    );
+    expect(after).toMatchObject({ outcome: 'handled', last_error: null });
+    expect(after!.processed_at).not.toBeNull();
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/admin/webhooks/evt_nope/retry', headers: boss.auth })).statusCode).toBe(404);
   });
 });

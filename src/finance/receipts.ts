@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import nodemailer, { type Transporter } from 'nodemailer';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
@@ -50,7 +50,7 @@ export interface MailSettings {
 /**
  * E-mails receipts for succeeded charges, each at most once: a charge is claimed by setting
  * receipt_sent_at before the mail is handed over (a crash after the claim loses a receipt e-mail,
- * never sends two; the receipt page and PDF remain).
+ * never sends two; the receipt page and PDF remain). A failure before the hand-over releases the claim.
  */
 export class ReceiptMailer {
   private transport: Transporter;
@@ -74,6 +74,11 @@ export class ReceiptMailer {
     return this.running;
   }
 
+  /** Resolves when no run is in progress (the app waits for it before closing the database). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
   private async run(now: Date): Promise<void> {
     for (;;) {
       // Claim a batch in one statement; SKIP LOCKED lets several processes share the work.
@@ -89,20 +94,40 @@ export class ReceiptMailer {
         .where(and(inArray(charges.id, due), isNull(charges.receiptSentAt)))
         .returning();
       if (claimed.length === 0) return;
-      for (const charge of claimed) await this.send(charge);
+      let next = 0;
+      let delivering = false;
+      try {
+        const buyers = await this.db
+          .select({ id: users.id, email: users.email })
+          .from(users)
+          .where(inArray(users.id, [...new Set(claimed.map((c) => c.userId))]));
+        const emails = new Map(buyers.map((b) => [b.id, b.email]));
+        for (; next < claimed.length; next++) {
+          const charge = claimed[next]!;
+          const message = await this.compose(charge, emails.get(charge.userId)!);
+          delivering = true;
+          await this.deliver(charge, message);
+          delivering = false;
+        }
+      } catch (error) {
+        // What was not handed to the transport goes back to the queue, so a passing failure loses
+        // no receipt; the one the transport failed on stays claimed (it may have gone out).
+        const unsent = claimed.slice(delivering ? next + 1 : next).map((c) => c.id);
+        if (unsent.length > 0) await this.db.update(charges).set({ receiptSentAt: null }).where(inArray(charges.id, unsent)).catch(() => undefined);
+        throw error;
+      }
     }
   }
 
-  private async send(charge: Charge): Promise<void> {
-    const [buyer] = await this.db.select().from(users).where(eq(users.id, charge.userId));
+  private async compose(charge: Charge, to: string): Promise<SendMailOptions> {
     const product = this.catalog.find(charge.product);
     const lines = product ? await product.receiptLines(this.db, charge, charge.paidAt ?? new Date()) : [];
     const name = product?.name ?? charge.product;
     // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
     const receiptUrl = `${this.settings.baseUrl ?? ''}/charges/${charge.id}`;
-    const info = await this.transport.sendMail({
+    return {
       from: this.settings.from ?? 'DevBoard <receipts@devboard.local>',
-      to: buyer!.email,
+      to,
       subject: `Your receipt #${charge.id}: ${name}`,
       text: [
         `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
@@ -111,7 +136,11 @@ export class ReceiptMailer {
         `Reference: ${charge.stripeChargeKey}`,
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
-    });
+    };
+  }
+
+  private async deliver(charge: Charge, message: SendMailOptions): Promise<void> {
+    const info = await this.transport.sendMail(message);
     if (!this.settings.smtpUrl && this.settings.dir) {
       mkdirSync(this.settings.dir, { recursive: true });
       writeFileSync(path.join(this.settings.dir, `receipt-${charge.id}.eml`), (info as unknown as { message: Buffer }).message);

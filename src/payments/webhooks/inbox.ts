@@ -6,6 +6,7 @@ import type { SyncDeps } from '../sync.js';
 import { handlers } from './handlers/index.js';
 
 export const MAX_ATTEMPTS = 8;
+const handledTypes = Object.keys(handlers);
 const LEASE_MS = 60_000;
 
 /** Backoff after the n-th failed attempt: 2 s, 4 s, 8 s … capped at 10 minutes. */
@@ -147,27 +148,25 @@ export class WebhookWorker {
 
   private async processBatch(limit: number): Promise<number> {
     const claimed = await this.claim(limit);
-    // Types we do not act on are closed in one statement; the others one by one, each in its handler.
-    const ignored = claimed.filter((row) => !handlers[row.type]).map((row) => row.id);
-    if (ignored.length > 0) {
+    // Handled events are closed together in one statement at the end of the batch (a crash before
+    // it only means they are handled again after the lease, which every handler tolerates).
+    const done = claimed.filter((row) => !handlers[row.type]).map((row) => row.id);
+    for (const row of claimed) if (handlers[row.type] && (await this.handle(row))) done.push(row.id);
+    if (done.length > 0) {
       await this.deps.db
         .update(stripeEvents)
-        .set({ processedAt: this.deps.clock.now(), outcome: 'ignored', lastError: null })
-        .where(inArray(stripeEvents.id, ignored));
+        .set({ processedAt: this.deps.clock.now(), outcome: sql`case when ${inArray(stripeEvents.type, handledTypes)} then 'handled' else 'ignored' end`, lastError: null })
+        .where(inArray(stripeEvents.id, done));
     }
-    for (const row of claimed) if (handlers[row.type]) await this.process(row);
     if (claimed.length > 0) this.deps.afterSettle?.();
     return claimed.length;
   }
 
-  async process(row: StripeEventRow): Promise<void> {
-    const handler = handlers[row.type];
+  /** Runs the event's handler; on failure records the error and schedules a retry with backoff. */
+  private async handle(row: StripeEventRow): Promise<boolean> {
     try {
-      if (handler) await handler(this.deps, row.payload as unknown as Stripe.Event);
-      await this.deps.db
-        .update(stripeEvents)
-        .set({ processedAt: this.deps.clock.now(), outcome: handler ? 'handled' : 'ignored', lastError: null })
-        .where(eq(stripeEvents.id, row.id));
+      await handlers[row.type]!(this.deps, row.payload as unknown as Stripe.Event);
+      return true;
     } catch (error) {
       const name = error instanceof Stripe.errors.StripeError ? error.type : error instanceof Error ? error.name : 'Error';
       const message = `${name}: ${error instanceof Error ? error.message : String(error)}`;
@@ -176,6 +175,7 @@ export class WebhookWorker {
         .update(stripeEvents)
         .set({ lastError: message.slice(0, 2000), nextAttemptAt: new Date(this.deps.clock.now().getTime() + backoffMs(row.attempts)) })
         .where(eq(stripeEvents.id, row.id));
+      return false;
     }
   }
 }
