@@ -2,6 +2,7 @@ import { and, eq, gt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { apiTokens, sessions, type User, users } from '../db/schema.js';
 import { audit, userActor } from '../finance/audit.js';
 import { ApiError, notFound } from '../http/errors.js';
@@ -107,12 +108,17 @@ export async function createApiToken(db: Db, userId: number): Promise<string> {
   return secret;
 }
 
-export async function userForToken(db: Db, secret: string, clock: Clock): Promise<User | undefined> {
-  const [row] = await db
+const tokenOwner = prepared((db) =>
+  db
     .select({ user: users, tokenId: apiTokens.id, lastUsedAt: apiTokens.lastUsedAt })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, hashSecret(secret)));
+    .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+    .prepare('token_owner'),
+);
+
+export async function userForToken(db: Db, secret: string, clock: Clock): Promise<User | undefined> {
+  const [row] = await tokenOwner(db).execute({ hash: hashSecret(secret) });
   if (!row) return undefined;
   // Touch last_used_at at most hourly: a write on every API call would cost more than it tells.
   const now = clock.now();

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
+import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../finance/audit.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
@@ -57,6 +58,37 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+const p = sql.placeholder;
+
+/** The row and its audit entry in one statement: a repeat of the idempotency key inserts neither. */
+const insertCharge = prepared((db) => {
+  const created = db.$with('created').as(
+    db
+      .insert(charges)
+      .values({
+        userId: p('userId'),
+        articleId: p('articleId'),
+        product: p('product'),
+        amount: p('amount'),
+        currency: p('currency'),
+        status: 'pending',
+        idempotencyKey: p('key'),
+        requestFingerprint: p('fingerprint'),
+        productData: p('fields'),
+        createdAt: p('now'),
+        updatedAt: p('now'),
+      })
+      .onConflictDoNothing()
+      .returning(),
+  );
+  const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
+    insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
+    select created_at, ${p('actor')}, 'charge.created', 'charge', id::text,
+      jsonb_build_object('product', product, 'amount', amount, 'currency', currency, 'article_id', article_id)
+    from created returning id`);
+  return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare('insert_charge');
+});
+
 export class Checkout {
   /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
   private inFlight = new Map<number, Promise<CheckoutResult>>();
@@ -87,33 +119,18 @@ export class Checkout {
       .update(canonical({ ...base, save_card: base.save_card ?? false, fields }))
       .digest('hex');
     const now = this.deps.clock.now();
-    // The row and its audit entry in one statement: a repeat of the key inserts neither.
-    const db = this.deps.db;
-    const created = db.$with('created').as(
-      db
-        .insert(charges)
-        .values({
-          userId: user.id,
-          articleId: base.article_id ?? null,
-          product: product.id,
-          amount: product.amount,
-          currency: product.currency,
-          status: 'pending',
-          idempotencyKey: key,
-          requestFingerprint: fingerprint,
-          productData: fields,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoNothing()
-        .returning(),
-    );
-    const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
-      insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
-      select ${now.toISOString()}::timestamptz, ${userActor(user.id)}, 'charge.created', 'charge', id::text,
-        jsonb_build_object('product', product, 'amount', amount, 'currency', currency, 'article_id', article_id)
-      from created returning id`);
-    const [row] = await db.with(created, audited).select({ charge: created._.selectedFields }).from(created);
+    const [row] = await insertCharge(this.deps.db).execute({
+      userId: user.id,
+      articleId: base.article_id ?? null,
+      product: product.id,
+      amount: product.amount,
+      currency: product.currency,
+      key,
+      fingerprint,
+      fields,
+      now,
+      actor: userActor(user.id),
+    });
     if (row) return this.drive(user, row.charge as Charge, base.payment_method, base.save_card ?? false);
 
     const [existing] = await this.deps.db

@@ -1,5 +1,6 @@
 import { and, eq, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
+import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
 import { audit } from '../finance/audit.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
@@ -18,10 +19,12 @@ export interface SyncDeps extends SettleDeps {
 
 export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];
 
+const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.stripeChargeKey, sql.placeholder('intent'))).prepare('charge_by_intent'));
+
 /** Our charge for a PaymentIntent: by its id, or by the charge_id we put in its metadata. */
 export async function chargeForIntent(deps: SyncDeps, pi: Pick<Stripe.PaymentIntent, 'id' | 'metadata'>): Promise<Charge | undefined> {
-  const byKey = await deps.db.select().from(charges).where(eq(charges.stripeChargeKey, pi.id));
-  if (byKey[0]) return byKey[0];
+  const [byKey] = await chargeByIntent(deps.db).execute({ intent: pi.id });
+  if (byKey) return byKey;
   const rowId = Number(pi.metadata?.charge_id);
   if (!Number.isInteger(rowId) || rowId <= 0) return undefined;
   const [row] = await deps.db.select().from(charges).where(eq(charges.id, rowId));

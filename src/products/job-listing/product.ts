@@ -1,10 +1,24 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { prepared } from '../../db/prepared.js';
 import { articles } from '../../db/schema.js';
 import { forbidden, notFound, ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { isPaid } from './paid-window.js';
 import { JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+
+const byId = eq(articles.id, sql.placeholder('id'));
+const articleForCheckout = prepared((db) =>
+  db
+    .select({ userId: articles.userId, published: articles.published, jobListing: articles.jobListing })
+    .from(articles)
+    .where(byId)
+    .prepare('job_listing_article_for_checkout'),
+);
+const listingForReceipt = prepared((db) =>
+  db.select({ title: articles.title, paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_for_receipt'),
+);
+const listingWindow = prepared((db) => db.select({ paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_window'));
 
 const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
@@ -20,7 +34,7 @@ export const jobListingProduct: Product = {
   requires: ['article_id'],
 
   async authorize(db, user, articleId) {
-    const [article] = await db.select().from(articles).where(eq(articles.id, articleId!));
+    const [article] = await articleForCheckout(db).execute({ id: articleId! });
     if (!article || (!article.published && article.userId !== user.id && !user.admin)) throw notFound('No such article.');
     if (article.userId !== user.id) throw forbidden('You can only pay for your own job listings.');
     if (!user.canPostJobs && !user.admin) {
@@ -45,10 +59,7 @@ export const jobListingProduct: Product = {
   },
 
   async receiptLines(db, charge, now) {
-    const [article] = await db
-      .select({ title: articles.title, paidUntil: articles.paidUntil })
-      .from(articles)
-      .where(eq(articles.id, charge.articleId!));
+    const [article] = await listingForReceipt(db).execute({ id: charge.articleId! });
     if (!article) return [];
     const lines = [`Listing: ${article.title}`];
     lines.push(isPaid(article.paidUntil, now) ? `Live on /jobs until ${formatUtc(article.paidUntil!)}` : 'Not live on /jobs now.');
@@ -56,7 +67,7 @@ export const jobListingProduct: Product = {
   },
 
   async chargeExtras(db, charge) {
-    const [article] = await db.select({ paidUntil: articles.paidUntil }).from(articles).where(eq(articles.id, charge.articleId!));
+    const [article] = await listingWindow(db).execute({ id: charge.articleId! });
     return { paid_until: article?.paidUntil ?? null };
   },
 };
