@@ -3,6 +3,8 @@ import type { Db, Executor } from '../db/client.js';
 import type { Charge, User } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 
+export type ChargeExtras = Record<string, unknown>;
+
 /**
  * A product the payments core can sell. The core knows nothing else about it: a new product is
  * a new module implementing this interface, added to the list in src/products/index.ts.
@@ -22,8 +24,11 @@ export interface Product {
   requires: string[];
   /** Throws 403/404 when this user may not buy it (for this article). */
   authorize(db: Db, user: User, articleId: number | undefined): Promise<void>;
-  /** Called exactly once when a charge for it succeeds, inside that transaction. */
-  fulfil(tx: Executor, charge: Charge, now: Date): Promise<void>;
+  /**
+   * Called exactly once when a charge for it succeeds, inside that transaction. May return the
+   * charge's extras (see chargeExtras) as the fulfilment left them, which saves the buyer's answer a read.
+   */
+  fulfil(tx: Executor, charge: Charge, now: Date): Promise<ChargeExtras | void>;
   /** Called once when its charge is fully refunded or disputed. */
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /** Called when a dispute is won: what reverse took away comes back. */
@@ -31,7 +36,7 @@ export interface Product {
   /** Lines for the receipt, e.g. "Live on /jobs until …". */
   receiptLines(db: Db, charge: Charge, now: Date): Promise<string[]>;
   /** Extra fields for the charge's JSON, e.g. the listing's resulting paid_until. */
-  chargeExtras?(db: Db, charge: Charge): Promise<Record<string, unknown>>;
+  chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
 }
 
 export class Catalog {

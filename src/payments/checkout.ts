@@ -8,7 +8,7 @@ import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../finance/audit.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, ChargeExtras } from './catalog.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import type { StripeGateway } from './stripe.js';
@@ -182,11 +182,11 @@ export class Checkout {
         { idempotencyKey: `charge-${charge.id}` },
       );
       const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
-      if (settled.status === 'succeeded') this.deps.afterSettle?.();
-      return this.result(settled);
+      if (settled.charge.status === 'succeeded') this.deps.afterSettle?.();
+      return this.result(settled.charge, settled.extras);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-        return this.result(await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`));
+        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`)).charge);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
@@ -231,7 +231,8 @@ export class Checkout {
     const intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
       expand: ['latest_charge.balance_transaction', 'payment_method'],
     });
-    return this.result(await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`));
+    const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
+    return this.result(settled.charge, settled.extras);
   }
 
   async get(chargeId: number): Promise<Charge> {
@@ -252,8 +253,8 @@ export class Checkout {
   }
 
   /** The answer for a charge in its current state: the same for the first request and every repeat. */
-  async result(charge: Charge): Promise<CheckoutResult> {
-    const json = await this.json(charge);
+  async result(charge: Charge, extras?: ChargeExtras): Promise<CheckoutResult> {
+    const json = await this.json(charge, extras);
     switch (charge.status) {
       case 'succeeded':
       case 'partially_refunded':
@@ -282,9 +283,9 @@ export class Checkout {
     }
   }
 
-  async json(charge: Charge) {
+  async json(charge: Charge, known?: ChargeExtras) {
     const product = this.deps.catalog.find(charge.product);
-    const extras = product?.chargeExtras ? await product.chargeExtras(this.deps.db, charge) : {};
+    const extras = known ?? (product?.chargeExtras ? await product.chargeExtras(this.deps.db, charge) : {});
     return {
       id: charge.id,
       status: charge.status,

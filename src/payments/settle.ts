@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
 import { auditLog, type Charge, charges, fulfilments } from '../db/schema.js';
-import type { Catalog } from './catalog.js';
+import type { Catalog, ChargeExtras } from './catalog.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
 
 export interface SettleDeps {
@@ -29,12 +29,18 @@ function feeOf(pi: Stripe.PaymentIntent): { stripeFee: number; stripeBalanceTran
   return txn ? { stripeFee: txn.fee, stripeBalanceTransaction: txn.id } : {};
 }
 
+/** The charge after settling, with its extras when this settlement fulfilled it. */
+export interface Settled {
+  charge: Charge;
+  extras?: ChargeExtras;
+}
+
 /**
  * Moves a charge to where its PaymentIntent (as just read from Stripe) says it is, forward only,
  * and fulfils the product in the same transaction when it succeeded. Checkout, webhooks and
  * reconcile all come through here, so whichever gets there first does the work, once.
  */
-export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system'): Promise<Charge> {
+export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system'): Promise<Settled> {
   const target = statusFromIntent(pi);
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
@@ -78,11 +84,11 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
         .set({ stripeChargeKey: pi.id, stripeLatestCharge: idOf(pi.latest_charge) })
         .where(and(eq(charges.id, chargeId), isNull(charges.stripeLatestCharge)))
         .returning();
-      return current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]!;
+      return { charge: current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]! };
     }
     const charge = row.charge as Charge;
-    if (row.fulfil) await deps.catalog.get(charge.product).fulfil(tx, charge, now);
-    return charge;
+    const extras = row.fulfil ? await deps.catalog.get(charge.product).fulfil(tx, charge, now) : undefined;
+    return { charge, extras: extras ?? undefined };
   });
 }
 

@@ -83,7 +83,7 @@ export async function syncPaymentIntent(deps: SyncDeps, pi: Stripe.PaymentIntent
     if (!charge) return { adopted: false, changed: false };
   }
   const before = charge.status;
-  const after = await settleFromIntent(deps, charge.id, pi, actor);
+  const { charge: after } = await settleFromIntent(deps, charge.id, pi, actor);
   return { charge: after, adopted, changed: adopted || after.status !== before };
 }
 

@@ -49,7 +49,8 @@ export const jobListingProduct: Product = {
 
   // Paying makes the listing live: it is published if it was a draft, and its window recomputed.
   async fulfil(tx, charge, now) {
-    await recomputePaidWindow(tx, charge.articleId!, { publishAt: now });
+    const window = await recomputePaidWindow(tx, charge.articleId!, { publishAt: now });
+    return { paid_until: window.paidUntil };
   },
   async reverse(tx, charge) {
     await recomputePaidWindow(tx, charge.articleId!);
