@@ -28,7 +28,7 @@ export interface Product {
    * Called exactly once when a charge for it succeeds, inside that transaction. May return the
    * charge's extras (see chargeExtras) as the fulfilment left them, which saves the buyer's answer a read.
    */
-  fulfil(tx: Executor, charge: Charge, now: Date): Promise<ChargeExtras | void>;
+  fulfil(tx: Executor, charge: Charge, now: Date): Promise<ChargeExtras | undefined>;
   /** Called once when its charge is fully refunded or disputed. */
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /** Called when a dispute is won: what reverse took away comes back. */

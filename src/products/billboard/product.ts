@@ -51,6 +51,7 @@ export const billboardProduct: Product = {
         endsAt: new Date(now.getTime() + WEEK_MS),
       })
       .onConflictDoNothing();
+    return {}; // a billboard adds nothing to its charge's JSON
   },
   async reverse(tx, charge) {
     listingsChanged();
