@@ -24,7 +24,11 @@ export function writeReport(): void {
     lines.push('');
     lines.push(`- Growth, /jobs req/s at ${r.growth.articles[0]} articles ÷ at ${r.growth.articles[1]}: API ${fmt(r.growth.api_jobs_rps_small_over_large, 2)}, HTML ${fmt(r.growth.html_jobs_rps_small_over_large, 2)} (1.00 = flat).`);
     lines.push(`- Stripe calls: returning buyer with a saved card ${fmt(c.stripe_calls_per_checkout, 2)} per checkout; first-time buyer ${r.stripe_calls_first_time_buyer}; listing saved cards ${r.stripe_calls_list_saved_cards}.`);
-    lines.push(`- App CPU per checkout: ${fmt(c.app_cpu_ms_per_checkout, 1)} ms (user + system of the app process only, from /proc, over the measured window); non-2xx during the checkout load: ${c.non2xx}.`);
+    const others = [
+      c.postgres_cpu_ms_per_checkout === undefined ? null : `PostgreSQL ${fmt(c.postgres_cpu_ms_per_checkout, 1)} ms`,
+      c.stripe_and_load_cpu_ms_per_checkout === undefined ? null : `local Stripe + autocannon ${fmt(c.stripe_and_load_cpu_ms_per_checkout, 1)} ms`,
+    ].filter(Boolean);
+    lines.push(`- App CPU per checkout: ${fmt(c.app_cpu_ms_per_checkout, 1)} ms (user + system of the app process only, from /proc, over the measured window)${others.length ? `; beside it, ${others.join(', ')}` : ''}; non-2xx during the checkout load: ${c.non2xx}.`);
     lines.push('');
   }
   const doc = readFileSync('docs/benchmarks.md', 'utf8');

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -98,9 +98,26 @@ const env: NodeJS.ProcessEnv = {
 };
 
 /** CPU seconds (user + system) a process has used, from /proc: the app's own, not the emulator's. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+function cpuSeconds(pid: number | string): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // the process ended between listing and reading
+  }
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine (a local server only). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) total += cpuSeconds(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
 }
 
 interface Load {
@@ -110,16 +127,24 @@ interface Load {
   requests: number;
   non2xx: number;
   errors: number;
+  cpuSeconds?: Record<string, number>;
 }
 
-async function load(url: string, options: Partial<autocannon.Options> = {}, duration = DURATION): Promise<Load> {
+/**
+ * Warm-up, then the measured window. With `cpu`, also the CPU seconds each named process group
+ * used during the window alone (read before and after it).
+ */
+async function load(url: string, options: Partial<autocannon.Options> = {}, cpu?: () => Record<string, number>): Promise<Load> {
   const run = (seconds: number) =>
     new Promise<autocannon.Result>((resolve, reject) =>
       autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options }, (err, result) => (err ? reject(err) : resolve(result))),
     );
   await run(WARMUP);
-  const r = await run(duration);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
+  const before = cpu?.();
+  const r = await run(DURATION);
+  const after = cpu?.();
+  const cpuSeconds = before && after ? Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!])) : undefined;
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, cpuSeconds };
 }
 
 function startBaseline(port: number, bytes: number): Promise<ChildProcess> {
@@ -212,7 +237,6 @@ for (let i = 0; i < CONNECTIONS; i++) {
 await stripe.webhooks.idle();
 let next = 0;
 stripe.requestCounts.clear();
-const appCpuBefore = cpuSeconds(app.pid!);
 const checkoutLoad = await load(`${base}/api/v1/charges`, {
   method: 'POST',
   setupClient: (client) => {
@@ -225,17 +249,25 @@ const checkoutLoad = await load(`${base}/api/v1/charges`, {
       setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }),
     },
   ],
+}, () => {
+  const own = process.cpuUsage();
+  return { app: cpuSeconds(app.pid!), postgres: driver === 'postgres' ? postgresCpuSeconds() : 0, bench: (own.user + own.system) / 1e6 };
 });
-const appCpu = cpuSeconds(app.pid!) - appCpuBefore;
+const { cpuSeconds: checkoutCpu, ...checkoutFigures } = checkoutLoad;
+const succeeded = checkoutLoad.requests - checkoutLoad.non2xx;
+const msPerCheckout = (seconds = 0) => (seconds * 1000) / Math.max(1, succeeded);
 const piCreates = stripe.requestCount('POST /v1/payment_intents');
 const checkoutStripeCalls = [...stripe.requestCounts.entries()].filter(([route]) => !route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0);
 results.checkouts = {
-  ...checkoutLoad,
+  ...checkoutFigures,
   // Warm-up and window both hit Stripe; the window's successful charges are the 2xx among its requests.
-  succeeded: checkoutLoad.requests - checkoutLoad.non2xx,
+  succeeded,
   stripe_calls_per_checkout: piCreates ? checkoutStripeCalls / piCreates : null,
   webhook_rereads: [...stripe.requestCounts.entries()].filter(([route]) => route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0),
-  app_cpu_ms_per_checkout: (appCpu * 1000) / Math.max(1, checkoutLoad.requests - checkoutLoad.non2xx),
+  // All three over the measured window only. The bench process holds the local Stripe and autocannon.
+  app_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.app),
+  ...(driver === 'postgres' ? { postgres_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.postgres) } : {}),
+  stripe_and_load_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.bench),
 };
 await stripe.webhooks.idle();
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { WEEK_MS } from '../src/products/job-listing/paid-window.js';
@@ -382,6 +384,11 @@ describe('pages', () => {
     const receipt = await browser.get(res.headers.location as string);
     expect(receipt.body).toContain('Live on /jobs until');
     expect(receipt.body).toContain('ending 4242');
+    await t.app.payments.mailer!.sendDue(t.clock.now());
+    const chargeId = (res.headers.location as string).split('/').pop();
+    const eml = readFileSync(path.join(t.mailDir, `receipt-${chargeId}.eml`), 'utf8');
+    expect(eml).toContain(`Listing: ${a.title}`);
+    expect(eml).toContain('Live on /jobs until');
     const billing = await browser.get('/settings/billing');
     expect(billing.body).toContain(`ending ${card.last4}`);
     const editor = await browser.get(`/articles/${(await listing(poster, false)).id}/edit`);

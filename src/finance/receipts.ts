@@ -102,9 +102,10 @@ export class ReceiptMailer {
           .from(users)
           .where(inArray(users.id, [...new Set(claimed.map((c) => c.userId))]));
         const emails = new Map(buyers.map((b) => [b.id, b.email]));
+        const lines = await this.receiptLines(claimed, now);
         for (; next < claimed.length; next++) {
           const charge = claimed[next]!;
-          const message = await this.compose(charge, emails.get(charge.userId)!);
+          const message = this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? []);
           delivering = true;
           await this.deliver(charge, message);
           delivering = false;
@@ -119,10 +120,20 @@ export class ReceiptMailer {
     }
   }
 
-  private async compose(charge: Charge, to: string): Promise<SendMailOptions> {
-    const product = this.catalog.find(charge.product);
-    const lines = product ? await product.receiptLines(this.db, charge, charge.paidAt ?? new Date()) : [];
-    const name = product?.name ?? charge.product;
+  /** Each product's lines for its charges in the batch, one read per product. */
+  private async receiptLines(batch: Charge[], now: Date): Promise<Map<number, string[]>> {
+    const lines = new Map<number, string[]>();
+    for (const product of this.catalog.list()) {
+      const mine = batch.filter((c) => c.product === product.id);
+      if (mine.length === 0) continue;
+      const each = await product.receiptLines(this.db, mine, now);
+      mine.forEach((charge, i) => lines.set(charge.id, each[i] ?? []));
+    }
+    return lines;
+  }
+
+  private compose(charge: Charge, to: string, lines: string[]): SendMailOptions {
+    const name = this.catalog.find(charge.product)?.name ?? charge.product;
     // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
     const receiptUrl = `${this.settings.baseUrl ?? ''}/charges/${charge.id}`;
     return {

@@ -33,8 +33,8 @@ export interface Product {
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /** Called when a dispute is won: what reverse took away comes back. */
   restore(tx: Executor, charge: Charge, now: Date): Promise<void>;
-  /** Lines for the receipt, e.g. "Live on /jobs until …". */
-  receiptLines(db: Db, charge: Charge, now: Date): Promise<string[]>;
+  /** Lines for each charge's receipt, in the same order, e.g. "Live on /jobs until …" (one read for a batch). */
+  receiptLines(db: Db, charges: Charge[], now: Date): Promise<string[][]>;
   /** Extra fields for the charge's JSON, e.g. the listing's resulting paid_until. */
   chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
 }

@@ -133,7 +133,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const charge = await checkout.owned(user, id);
     const product = catalog.find(charge.product);
     const ctx = { ...pageContext(request, reply), scripts: charge.status === 'requires_action' ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
-    const lines = product ? await product.receiptLines(app.db, charge, ctx.now) : [];
+    const [lines = []] = product ? await product.receiptLines(app.db, [charge], ctx.now) : [];
     allowStripe(reply, stripe.origins);
     return sendPage(reply, ctx, 'Receipt', <ReceiptPage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} />);
   });
@@ -143,7 +143,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { id } = parseInput(idParam, request.params);
     const charge = await checkout.owned(user, id);
     const product = catalog.find(charge.product);
-    const lines = product ? await product.receiptLines(app.db, charge, app.clock.now()) : [];
+    const [lines = []] = product ? await product.receiptLines(app.db, [charge], app.clock.now()) : [];
     const pdf = await receiptPdf(charge, product?.name ?? charge.product, lines);
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="receipt-${charge.id}.pdf"`).send(pdf);
   });

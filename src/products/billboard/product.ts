@@ -1,4 +1,4 @@
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { listingsChanged } from '../../cache.js';
 import type { Db } from '../../db/client.js';
@@ -61,11 +61,14 @@ export const billboardProduct: Product = {
     listingsChanged();
     await tx.update(billboards).set({ active: true }).where(eq(billboards.chargeId, charge.id));
   },
-  async receiptLines(db, charge, now) {
-    const [board] = await db.select().from(billboards).where(eq(billboards.chargeId, charge.id));
-    if (!board) return [];
-    const live = board.active && board.endsAt > now;
-    return [`Billboard: ${board.headline}`, live ? `In the sidebar until ${board.endsAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Not showing now.'];
+  async receiptLines(db, charges, now) {
+    const boards = new Map((await db.select().from(billboards).where(inArray(billboards.chargeId, charges.map((c) => c.id)))).map((b) => [b.chargeId, b]));
+    return charges.map((charge) => {
+      const board = boards.get(charge.id);
+      if (!board) return [];
+      const live = board.active && board.endsAt > now;
+      return [`Billboard: ${board.headline}`, live ? `In the sidebar until ${board.endsAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Not showing now.'];
+    });
   },
 };
 

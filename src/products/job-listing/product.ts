@@ -15,8 +15,12 @@ const articleForCheckout = prepared((db) =>
     .where(byId)
     .prepare('job_listing_article_for_checkout'),
 );
-const listingForReceipt = prepared((db) =>
-  db.select({ title: articles.title, paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_for_receipt'),
+const listingsForReceipts = prepared((db) =>
+  db
+    .select({ id: articles.id, title: articles.title, paidUntil: articles.paidUntil })
+    .from(articles)
+    .where(sql`${articles.id} = any(${sql.placeholder('ids')}::int[])`)
+    .prepare('job_listings_for_receipts'),
 );
 const listingWindow = prepared((db) => db.select({ paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_window'));
 
@@ -59,12 +63,13 @@ export const jobListingProduct: Product = {
     await recomputePaidWindow(tx, charge.articleId!);
   },
 
-  async receiptLines(db, charge, now) {
-    const [article] = await listingForReceipt(db).execute({ id: charge.articleId! });
-    if (!article) return [];
-    const lines = [`Listing: ${article.title}`];
-    lines.push(isPaid(article.paidUntil, now) ? `Live on /jobs until ${formatUtc(article.paidUntil!)}` : 'Not live on /jobs now.');
-    return lines;
+  async receiptLines(db, charges, now) {
+    const listings = new Map((await listingsForReceipts(db).execute({ ids: charges.map((c) => c.articleId!) })).map((a) => [a.id, a]));
+    return charges.map((charge) => {
+      const article = listings.get(charge.articleId!);
+      if (!article) return [];
+      return [`Listing: ${article.title}`, isPaid(article.paidUntil, now) ? `Live on /jobs until ${formatUtc(article.paidUntil!)}` : 'Not live on /jobs now.'];
+    });
   },
 
   async chargeExtras(db, charge) {
