@@ -32,7 +32,7 @@ async function listing(owner: Member = poster, published = true) {
     headers: owner.auth,
     payload: { title: `Job ${++keySeq}`, body_markdown: 'We are hiring.', job_listing: true, published },
   });
-  return json(res).article as { id: number };
+  return json(res).article as { id: number; title: string };
 }
 
 function pay(who: Member, payload: Record<string, unknown>, key: string | null = newKey()) {

@@ -127,7 +127,7 @@ export class ReceiptMailer {
       const mine = batch.filter((c) => c.product === product.id);
       if (mine.length === 0) continue;
       const each = await product.receiptLines(this.db, mine, now);
-      mine.forEach((charge, i) => lines.set(charge.id, each[i] ?? []));
+      for (const [i, charge] of mine.entries()) lines.set(charge.id, each[i] ?? []);
     }
     return lines;
   }
