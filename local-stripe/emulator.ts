@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { randomToken } from './random.js';
 import type Stripe from 'stripe';
 import { brandOf, type CardBehaviour, cardByMagicId, cardByNumber, luhnValid } from './cards.js';
 import { invalidRequest, resourceMissing, StripeApiError, unexpectedState } from './errors.js';
@@ -124,7 +125,7 @@ export class Emulator {
     this.counter++;
     const tail = this.options.deterministic
       ? createHash('sha256').update(`${this.idSeed}:${prefix}:${this.counter}`).digest('base64url').replace(/[-_]/g, 'x').slice(0, 24)
-      : randomBytes(18).toString('base64url').replace(/[-_]/g, 'x').slice(0, 24);
+      : randomToken(24);
     const id = `${prefix}_${tail}`;
     this.sequence.set(id, this.counter);
     return id;
@@ -423,7 +424,7 @@ export class Emulator {
       canceled_at: null,
       cancellation_reason: null,
       capture_method: 'automatic',
-      client_secret: `${id}_secret_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`,
+      client_secret: `${id}_secret_${randomToken(16)}`,
       confirmation_method: 'automatic',
       created: this.now(),
       currency,

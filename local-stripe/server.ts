@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomToken } from './random.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -137,8 +138,12 @@ export class LocalStripe {
     return this;
   }
 
+  private boundPort = 0;
+
   get port(): number {
-    return (this.server.address() as AddressInfo | null)?.port ?? 0;
+    // Cached once bound: every charge's receipt_url asks for it.
+    this.boundPort ||= (this.server.address() as AddressInfo | null)?.port ?? 0;
+    return this.boundPort;
   }
 
   get url(): string {
@@ -250,7 +255,7 @@ export class LocalStripe {
   }
 
   private async api(req: IncomingMessage, res: ServerResponse, method: string, url: URL, raw: string): Promise<void> {
-    const requestId = `req_${randomBytes(8).toString('hex')}`;
+    const requestId = `req_${randomToken(16)}`;
     res.setHeader('request-id', requestId);
     res.setHeader('stripe-version', '2026-10-28.endive');
     const match = this.match(method, url.pathname);
@@ -574,7 +579,7 @@ export class LocalStripe {
   private async control(method: string, url: URL, raw: string, res: ServerResponse): Promise<void> {
     const body = raw ? safeJson(raw) : {};
     const path = url.pathname.slice('/_local'.length);
-    const info: RequestInfo = { id: `req_${randomBytes(8).toString('hex')}`, idempotencyKey: null };
+    const info: RequestInfo = { id: `req_${randomToken(16)}`, idempotencyKey: null };
     try {
       if (method === 'POST' && path === '/reset') {
         this.reset();
@@ -639,7 +644,7 @@ export class LocalStripe {
       if (method === 'POST') {
         const outcome = qs.parse(raw).outcome === 'fail' ? 'fail' : 'complete';
         if (pi.status === 'requires_action') {
-          this.emulator.authenticate(pi.id, outcome, { id: `req_${randomBytes(8).toString('hex')}`, idempotencyKey: null });
+          this.emulator.authenticate(pi.id, outcome, { id: `req_${randomToken(16)}`, idempotencyKey: null });
         }
         return html(200, authenticationPage(pi, { done: outcome, returnUrl }));
       }
