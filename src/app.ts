@@ -76,7 +76,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const catalog = new Catalog(products);
   const mailer = deps.mail ? new ReceiptMailer(deps.database.db, catalog, deps.mail) : undefined;
   const afterSettle = mailer
-    ? () => void mailer.sendDue(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'))
+    ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout(paymentsDeps);
@@ -85,7 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
     await worker.stop();
-    await mailer?.idle(); // a run in progress still needs the database
+    // Receipts waiting to go out are sent, and a run in progress finishes, while the database is open.
+    await mailer?.flush(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'));
   });
   const scripts = await bundleClientScripts();
 

@@ -236,7 +236,7 @@ describe('audit log, receipts, pages', () => {
     }
     // Quiet the app's own mailer (webhooks kick it too) before the claims are reset for ours.
     await settleWebhooks(t);
-    await t.app.payments.mailer!.idle();
+    await t.app.payments.mailer!.flush(t.clock.now());
     await queryRows(t.database.db, `update charges set receipt_sent_at = null where id in (${ids.join(',')})`);
     let calls = 0;
     const flaky: Product = {
