@@ -219,6 +219,12 @@ describe('headers', () => {
     const scriptSources = checkoutCsp.match(/script-src ([^;]+)/)![1]!.trim().split(/\s+/);
     expect(scriptSources).toEqual(["'self'", t.stripe.url]);
     expect(checkoutCsp).not.toContain('unsafe-eval');
+    // The same headers on JSON, on errors and on what no route matches.
+    for (const url of ['/api/v1/jobs', '/api/v1/charges/999999', '/no-such-page']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: people.member!.auth });
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(String(res.headers['content-security-policy']), url).toContain("frame-ancestors 'none'");
+    }
   });
 });
 
