@@ -17,6 +17,11 @@ export interface EmulatorOptions {
   startTime?: number;
   /** Base URL the server is reachable at, for receipt and authentication links. */
   baseUrl?: () => string;
+  /**
+   * How many events are kept, newest first (Stripe keeps 30 days of them). Bounded so a long soak
+   * or a dev server running for weeks does not grow its memory and state file without end.
+   */
+  maxEvents?: number;
 }
 
 export interface RequestInfo {
@@ -159,6 +164,12 @@ export class Emulator {
       type,
     } as unknown as Stripe.Event;
     this.events.set(event.id, event);
+    // A Map iterates in insertion order: the first key is the oldest event.
+    if (this.events.size > (this.options.maxEvents ?? 10_000)) {
+      const oldest = this.events.keys().next().value!;
+      this.events.delete(oldest);
+      this.sequence.delete(oldest);
+    }
     for (const listener of this.listeners) listener(event);
     return event;
   }

@@ -72,7 +72,7 @@ export class WebhookDispatcher {
   private random: () => number;
   // Kept-alive connections, as Stripe reuses them: a new connection per event costs more than the event.
   private agents = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
-  /** Every attempt, for tests and the CLI's log. */
+  /** The latest attempts (up to 1,000), for tests and the CLI's log. */
   readonly log: Array<{ eventId: string; type: string; url: string; status: number | 'error'; attempt: number }> = [];
 
   constructor(
@@ -157,6 +157,7 @@ export class WebhookDispatcher {
       status = 'error';
     }
     this.log.push({ eventId: event.id, type: event.type, url: endpoint.url, status, attempt: delivery.attempt });
+    if (this.log.length > 1_000) this.log.splice(0, this.log.length - 1_000);
     const ok = typeof status === 'number' && status >= 200 && status < 300;
     const maxAttempts = this.options.maxAttempts ?? 6;
     if (!ok && delivery.attempt < maxAttempts) {

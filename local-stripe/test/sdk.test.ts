@@ -500,6 +500,25 @@ describe('events and webhooks', () => {
     expect(filtered.data.map((e) => e.type)).toEqual(['charge.succeeded']);
   });
 
+  it('keeps only the newest events when bounded', async () => {
+    const small = await startLocalStripe({ deterministic: true, maxEvents: 3 });
+    try {
+      const client = new Stripe('sk_test_local_suite', { host: '127.0.0.1', port: small.port, protocol: 'http' });
+      const customers = [await client.customers.create({ description: 'c0' })];
+      const oldest = (await client.events.list()).data[0]!.id;
+      for (let i = 1; i < 5; i++) customers.push(await client.customers.create({ description: `c${i}` }));
+      const events = await client.events.list({ limit: 100 });
+      expect(events.data.map((e) => (e.data.object as Stripe.Customer).id)).toEqual(customers.slice(2).map((c) => c.id).reverse());
+      const gone = await client.events.retrieve(oldest).then(
+        () => null,
+        (e: Stripe.errors.StripeError) => e,
+      );
+      expect(gone?.code).toBe('resource_missing');
+    } finally {
+      await small.close();
+    }
+  });
+
   it('delivers signed events that constructEvent verifies, and retries failures', async () => {
     const endpoint = await stripe.webhookEndpoints.create({ url: receiverUrl, enabled_events: ['payment_intent.succeeded', 'charge.refunded'] });
     expect(endpoint.secret).toMatch(/^whsec_/);
