@@ -162,6 +162,20 @@ describe('paying for a job listing', () => {
     expect(await jobIds()).toContain(a.id);
   });
 
+  it('recomputes the window from every charge when a payment settles after a later one', async () => {
+    const t0 = new Date(START.getTime() + 20 * WEEK_MS);
+    const a = await listing();
+    t.clock.set(new Date(t0.getTime() + 24 * 3600e3));
+    await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    // A payment stamped a day earlier settles second (as when two settle concurrently).
+    t.clock.set(t0);
+    const late = await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    // Extending from the stored window would give t0 + 1 day + 2 weeks; the charges give t0 + 2 weeks.
+    expect(json(late).charge.paid_until).toBe(new Date(t0.getTime() + 2 * WEEK_MS).toISOString());
+    const [row] = await queryRows<{ bumped_at: Date | string }>(t.database.db, `select bumped_at from articles where id = ${a.id}`);
+    expect(new Date(row!.bumped_at).toISOString()).toBe(new Date(t0.getTime() + 24 * 3600e3).toISOString());
+  });
+
   it('publishes a draft listing when it is paid (Publish and pay)', async () => {
     const draft = await listing(poster, false);
     await pay(poster, { product: 'job_listing', article_id: draft.id, payment_method: 'pm_card_visa' });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chargeStatuses } from '../src/db/schema.js';
-import { computePaidWindow, isPaid, WEEK_MS } from '../src/products/job-listing/paid-window.js';
+import { computePaidWindow, extendPaidWindow, isPaid, WEEK_MS } from '../src/products/job-listing/paid-window.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const charge = fc.record({
@@ -81,6 +81,27 @@ describe('computePaidWindow', () => {
       fc.property(fc.array(paying, { minLength: 1, maxLength: 12 }), (charges) => {
         const latest = Math.max(...charges.map((c) => c.paidAt.getTime()));
         expect(computePaidWindow(charges).bumpedAt!.getTime()).toBe(latest);
+      }),
+    );
+  });
+});
+
+describe('extendPaidWindow', () => {
+  it('equals the window recomputed from every charge when the new payment is the latest', () => {
+    fc.assert(
+      fc.property(fc.array(charge, { maxLength: 12 }), fc.integer({ min: 0, max: 61 * WEEK_MS }), (charges, offset) => {
+        const stored = computePaidWindow(charges);
+        const paidAt = new Date(Math.max(T0 + offset, stored.bumpedAt?.getTime() ?? 0));
+        expect(extendPaidWindow(stored, paidAt)).toEqual(computePaidWindow([...charges, { status: 'succeeded', paidAt }]));
+      }),
+    );
+  });
+
+  it('declines (null) when a paying charge is later than the new one, so the caller recomputes', () => {
+    fc.assert(
+      fc.property(fc.array(paying, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: WEEK_MS }), (charges, before) => {
+        const stored = computePaidWindow(charges);
+        expect(extendPaidWindow(stored, new Date(stored.bumpedAt!.getTime() - before))).toBeNull();
       }),
     );
   });

@@ -5,7 +5,7 @@ import { articles } from '../../db/schema.js';
 import { forbidden, notFound, ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { isPaid } from './paid-window.js';
-import { JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+import { applyPayment, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
 
 const byId = eq(articles.id, sql.placeholder('id'));
 const articleForCheckout = prepared((db) =>
@@ -51,9 +51,9 @@ export const jobListingProduct: Product = {
     }
   },
 
-  // Paying makes the listing live: it is published if it was a draft, and its window recomputed.
+  // Paying makes the listing live: it is published if it was a draft, and its window extended.
   async fulfil(tx, charge, now) {
-    const window = await recomputePaidWindow(tx, charge.articleId!, { publishAt: now });
+    const window = await applyPayment(tx, charge.articleId!, charge.paidAt ?? now);
     return { paid_until: window.paidUntil };
   },
   async reverse(tx, charge) {

@@ -1,30 +1,61 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { prepared } from '../../db/prepared.js';
 import { articles, charges } from '../../db/schema.js';
 import { listingsChanged } from '../../cache.js';
-import { computePaidWindow, type PaidWindow } from './paid-window.js';
+import { computePaidWindow, extendPaidWindow, type PaidWindow } from './paid-window.js';
 
 export const JOB_LISTING_PRODUCT = 'job_listing';
 
-/**
- * Recomputes an article's paid window from its job-listing charges and stores it.
- * Call inside the transaction that changed a charge or saves the article; the row lock
- * serialises concurrent recomputations of one article, and the charges are read in a statement
- * after it, so they include what a transaction that held the lock before us committed.
- * With `publishAt`, a draft is published in the same write (paying makes a listing live).
- */
-export async function recomputePaidWindow(tx: Executor, articleId: number, options: { publishAt?: Date } = {}): Promise<PaidWindow> {
-  const [locked] = await tx.select({ published: articles.published }).from(articles).where(eq(articles.id, articleId)).for('update');
-  const rows = await tx
+const p = sql.placeholder;
+const byId = eq(articles.id, p('id'));
+const at = (name: string) => sql`${p(name)}::timestamptz`;
+// The row lock serialises every change to one listing's window; the charges are read in a statement
+// after it, so they include what a transaction that held the lock before us committed.
+const lockListing = prepared((db) =>
+  db.select({ paidUntil: articles.paidUntil, bumpedAt: articles.bumpedAt }).from(articles).where(byId).for('update').prepare('job_listing_lock'),
+);
+const listingCharges = prepared((db) =>
+  db
     .select({ status: charges.status, paidAt: charges.paidAt })
     .from(charges)
-    .where(and(eq(charges.articleId, articleId), eq(charges.product, JOB_LISTING_PRODUCT)));
-  const window = computePaidWindow(rows);
-  const publish = options.publishAt && locked && !locked.published ? { published: true, publishedAt: sql`coalesce(${articles.publishedAt}, ${options.publishAt.toISOString()}::timestamptz)` } : {};
-  await tx
+    .where(and(eq(charges.articleId, p('id')), eq(charges.product, JOB_LISTING_PRODUCT)))
+    .prepare('job_listing_charges'),
+);
+const storeWindow = prepared((db) =>
+  db.update(articles).set({ paidUntil: at('paidUntil'), bumpedAt: at('bumpedAt') }).where(byId).prepare('job_listing_store_window'),
+);
+// Paying makes a listing live: a draft is published in the same write.
+const storeWindowPublished = prepared((db) =>
+  db
     .update(articles)
-    .set({ ...window, ...publish })
-    .where(eq(articles.id, articleId));
+    .set({ paidUntil: at('paidUntil'), bumpedAt: at('bumpedAt'), published: true, publishedAt: sql`coalesce(${articles.publishedAt}, ${at('publishAt')})` })
+    .where(byId)
+    .prepare('job_listing_store_window_published'),
+);
+
+/**
+ * Recomputes an article's paid window from all its job-listing charges and stores it. Call inside
+ * the transaction that changed a charge (refund, dispute) or saved the article.
+ */
+export async function recomputePaidWindow(tx: Executor, articleId: number): Promise<PaidWindow> {
+  await lockListing(tx).execute({ id: articleId });
+  const window = computePaidWindow(await listingCharges(tx).execute({ id: articleId }));
+  await storeWindow(tx).execute({ id: articleId, ...window });
+  listingsChanged();
+  return window;
+}
+
+/**
+ * Applies one more paying charge (paid at `paidAt`) to its listing and publishes it, inside the
+ * settling transaction. The stored window always equals the one computed from the charges, so
+ * the usual case, the latest payment, extends it without reading the listing's charges; a payment
+ * that lands after a later one recomputes.
+ */
+export async function applyPayment(tx: Executor, articleId: number, paidAt: Date): Promise<PaidWindow> {
+  const [locked] = await lockListing(tx).execute({ id: articleId });
+  const window = (locked && extendPaidWindow(locked, paidAt)) ?? computePaidWindow(await listingCharges(tx).execute({ id: articleId }));
+  await storeWindowPublished(tx).execute({ id: articleId, ...window, publishAt: paidAt });
   listingsChanged();
   return window;
 }
