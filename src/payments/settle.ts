@@ -2,7 +2,8 @@ import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
-import { auditLog, type Charge, charges, fulfilments } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import { auditLog, type Charge, type ChargeStatus, charges, fulfilments } from '../db/schema.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
 
@@ -23,16 +24,77 @@ function cardOf(pi: Stripe.PaymentIntent): { brand: string | null; last4: string
 export const idOf = (v: string | { id: string } | null | undefined) => (v == null ? null : typeof v === 'string' ? v : v.id);
 
 /** Stripe's fee, when the balance transaction came expanded with the charge. */
-function feeOf(pi: Stripe.PaymentIntent): { stripeFee: number; stripeBalanceTransaction: string } | Record<string, never> {
+function feeOf(pi: Stripe.PaymentIntent): { stripeFee: number; stripeBalanceTransaction: string } | null {
   const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
   const txn = charge && typeof charge.balance_transaction === 'object' ? charge.balance_transaction : null;
-  return txn ? { stripeFee: txn.fee, stripeBalanceTransaction: txn.id } : {};
+  return txn ? { stripeFee: txn.fee, stripeBalanceTransaction: txn.id } : null;
 }
 
 /** The charge after settling, with its extras when this settlement fulfilled it. */
 export interface Settled {
   charge: Charge;
   extras?: ChargeExtras;
+}
+
+const p = sql.placeholder;
+const text = (name: string) => sql`${p(name)}::text`;
+const at = (name: string) => sql`${p(name)}::timestamptz`;
+
+/** What varies in a settle statement's text (its values are parameters): one prepared statement each. */
+interface SettleShape {
+  target: ChargeStatus;
+  card: boolean;
+  failure: boolean;
+  fee: boolean;
+}
+
+/**
+ * One statement moves the charge (forward only: the guard lists the states it may come from),
+ * appends its audit entry and, on success, claims the fulfilment (the fulfilments primary key
+ * decides): all or nothing, in one round trip.
+ */
+function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) {
+  const moved = db.$with('moved').as(
+    db
+      .update(charges)
+      .set({
+        status: target,
+        stripeChargeKey: text('intent'),
+        stripeLatestCharge: text('latestCharge'),
+        stripeClientSecret: target === 'requires_action' ? text('clientSecret') : null,
+        ...(card ? { cardBrand: text('cardBrand'), cardLast4: text('cardLast4') } : {}),
+        ...(failure ? { failureCode: text('failureCode'), declineCode: text('declineCode'), failureMessage: text('failureMessage') } : {}),
+        ...(target === 'succeeded' ? { paidAt: at('now'), failureCode: null, declineCode: null, failureMessage: null } : {}),
+        ...(fee ? { stripeFee: sql`${p('fee')}::bigint`, stripeBalanceTransaction: text('balanceTransaction') } : {}),
+        updatedAt: at('now'),
+      })
+      .where(and(eq(charges.id, p('chargeId')), inArray(charges.status, intentPredecessors(target))))
+      .returning(),
+  );
+  const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
+    insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
+    select ${at('now')}, ${text('actor')}, ${`charge.${target}`}, 'charge', id::text,
+      jsonb_build_object('status', status, 'payment_intent', ${text('intent')}, 'amount', amount, 'currency', currency)
+    from moved returning id`);
+  const claimed = db.$with('claimed', { chargeId: sql<number>`charge_id` }).as(sql`
+    insert into ${fulfilments} (charge_id, product, fulfilled_at)
+    select id, product, ${at('now')} from moved where status = 'succeeded'
+    on conflict do nothing returning charge_id`);
+  return db
+    .with(moved, audited, claimed)
+    .select({ charge: moved._.selectedFields, fulfil: sql<boolean>`exists (select 1 from ${claimed})`.mapWith(Boolean) })
+    .from(moved)
+    .prepare(`settle_${target}${card ? '_card' : ''}${failure ? '_failure' : ''}${fee ? '_fee' : ''}`);
+}
+const settleStatements = new Map<string, ReturnType<typeof prepared<ReturnType<typeof buildSettle>>>>();
+function settleStatement(shape: SettleShape) {
+  const key = JSON.stringify(shape);
+  let statement = settleStatements.get(key);
+  if (!statement) {
+    statement = prepared((db) => buildSettle(db, shape));
+    settleStatements.set(key, statement);
+  }
+  return statement;
 }
 
 /**
@@ -43,40 +105,26 @@ export interface Settled {
 export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system'): Promise<Settled> {
   const target = statusFromIntent(pi);
   const now = deps.clock.now();
+  const card = cardOf(pi);
+  const failure = target === 'failed' ? pi.last_payment_error : null;
+  const fee = target === 'succeeded' ? feeOf(pi) : null;
+  const shape = { target, card: Boolean(card.brand), failure: Boolean(failure), fee: Boolean(fee) };
   return deps.db.transaction(async (tx) => {
-    const card = cardOf(pi);
-    const failure = target === 'failed' ? pi.last_payment_error : null;
-    // One statement moves the charge, appends its audit entry and, on success, claims the
-    // fulfilment (the fulfilments primary key decides): all or nothing, in one round trip.
-    const moved = tx.$with('moved').as(
-      tx
-        .update(charges)
-        .set({
-          status: target,
-          stripeChargeKey: pi.id,
-          stripeLatestCharge: idOf(pi.latest_charge),
-          stripeClientSecret: target === 'requires_action' ? pi.client_secret : null,
-          ...(card.brand ? { cardBrand: card.brand, cardLast4: card.last4 } : {}),
-          ...(failure ? { failureCode: failure.code ?? 'payment_failed', declineCode: failure.decline_code ?? null, failureMessage: failure.message ?? null } : {}),
-          ...(target === 'succeeded' ? { paidAt: now, failureCode: null, declineCode: null, failureMessage: null, ...feeOf(pi) } : {}),
-          updatedAt: now,
-        })
-        .where(and(eq(charges.id, chargeId), inArray(charges.status, intentPredecessors(target))))
-        .returning(),
-    );
-    const audited = tx.$with('audited', { id: sql<number>`id` }).as(sql`
-      insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
-      select ${now.toISOString()}::timestamptz, ${actor}, ${`charge.${target}`}, 'charge', id::text,
-        jsonb_build_object('status', status, 'payment_intent', ${pi.id}::text, 'amount', amount, 'currency', currency)
-      from moved returning id`);
-    const claimed = tx.$with('claimed', { chargeId: sql<number>`charge_id` }).as(sql`
-      insert into ${fulfilments} (charge_id, product, fulfilled_at)
-      select id, product, ${now.toISOString()}::timestamptz from moved where status = 'succeeded'
-      on conflict do nothing returning charge_id`);
-    const [row] = await tx
-      .with(moved, audited, claimed)
-      .select({ charge: moved._.selectedFields, fulfil: sql<boolean>`exists (select 1 from ${claimed})`.mapWith(Boolean) })
-      .from(moved);
+    const [row] = await settleStatement(shape)(tx).execute({
+      chargeId,
+      intent: pi.id,
+      latestCharge: idOf(pi.latest_charge),
+      clientSecret: pi.client_secret,
+      cardBrand: card.brand,
+      cardLast4: card.last4,
+      failureCode: failure?.code ?? 'payment_failed',
+      declineCode: failure?.decline_code ?? null,
+      failureMessage: failure?.message ?? null,
+      fee: fee?.stripeFee,
+      balanceTransaction: fee?.stripeBalanceTransaction,
+      now,
+      actor,
+    });
     if (!row) {
       // Already there or beyond: record what we learned about the Stripe objects, change nothing else.
       const [current] = await tx
