@@ -243,14 +243,16 @@ describe('audit log, receipts, pages', () => {
       ...billboardProduct,
       receiptLines: async (_db, batch) => (++calls === 1 ? Promise.reject(new Error('database went away')) : batch.map(() => ['Billboard: retried'])),
     };
-    const mailer = new ReceiptMailer(t.database.db, new Catalog([flaky]), { dir: t.mailDir });
+    // A directory that does not exist yet: the first receipt makes it.
+    const dir = path.join(t.mailDir, 'retry', 'nested');
+    const mailer = new ReceiptMailer(t.database.db, new Catalog([flaky]), { dir });
     await expect(mailer.sendDue(t.clock.now())).rejects.toThrow('database went away');
     const pending = async () => (await queryRows<{ id: number }>(t.database.db, `select id from charges where id in (${ids.join(',')}) and receipt_sent_at is null order by id`)).map((r) => r.id);
     expect(await pending()).toEqual(ids);
     await mailer.sendDue(t.clock.now());
     expect(await pending()).toEqual([]);
     expect(calls).toBe(2); // one read for the whole batch
-    for (const id of ids) expect(readFileSync(path.join(t.mailDir, `receipt-${id}.eml`), 'utf8')).toContain('Billboard: retried');
+    for (const id of ids) expect(readFileSync(path.join(dir, `receipt-${id}.eml`), 'utf8')).toContain('Billboard: retried');
   });
 
   it('renders the ledger with totals and server-side SVG charts', async () => {

@@ -184,8 +184,14 @@ export class ReceiptMailer {
     const info = await this.transport.sendMail(message);
     if (!this.settings.smtpUrl && this.settings.dir) {
       // Asynchronous: creating a file in a directory of thousands blocked the event loop for about 0.3 ms.
-      await mkdir(this.settings.dir, { recursive: true });
-      await writeFile(path.join(this.settings.dir, `receipt-${charge.id}.eml`), (info as unknown as { message: Buffer }).message);
+      const file = path.join(this.settings.dir, `receipt-${charge.id}.eml`);
+      const eml = (info as unknown as { message: Buffer }).message;
+      // The directory is made when it is missing, not checked before every receipt.
+      await writeFile(file, eml).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(this.settings.dir!, { recursive: true });
+        await writeFile(file, eml);
+      });
     }
   }
 }
