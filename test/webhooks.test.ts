@@ -105,6 +105,22 @@ describe('POST /webhooks/stripe', () => {
     expect(row!.processed_at).not.toBeNull();
   });
 
+  it('stores deliveries that arrive together as received, and refuses only the one jsonb cannot hold', async () => {
+    const before = await countEvents();
+    // Key order and spacing as sent: the stored payload is the body itself, parsed once by the database.
+    const bodies = [1, 2, 3].map((i) => `{"type": "invoice.paid", "id": "evt_test_batch_${i}", "object": "event", "data": {"object": {"id": "in_${i}"}}}`);
+    // A lone surrogate escape: JSON.parse accepts it, PostgreSQL's jsonb does not.
+    const bad = '{"id": "evt_test_batch_bad", "object": "event", "type": "invoice.paid", "data": {"object": {"id": "in_\\ud800"}}}';
+    const send = (payload: string) => t.app.inject({ method: 'POST', url: '/webhooks/stripe', headers: signed(payload), payload });
+    const responses = await Promise.all([send(bodies[0]!), send(bad), send(bodies[1]!), send(bodies[2]!), send(bodies[1]!)]);
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 400, 200, 200, 200]);
+    expect(json(responses[1]!).error.code).toBe('event_invalid');
+    expect(responses.filter((r) => r.statusCode === 200).map((r) => json(r).duplicate)).toEqual([false, false, false, true]);
+    expect(await countEvents()).toBe(before + 3);
+    const [row] = await queryRows<{ payload: { id: string; data: { object: { id: string } } } }>(t.database.db, `select payload from stripe_events where id = 'evt_test_batch_2'`);
+    expect(row!.payload).toEqual({ type: 'invoice.paid', id: 'evt_test_batch_2', object: 'event', data: { object: { id: 'in_2' } } });
+  });
+
   it('accepts any secret in the rotation list', async () => {
     const rotated = await startTestApp();
     try {

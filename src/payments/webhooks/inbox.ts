@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Db } from '../../db/client.js';
+import { prepared } from '../../db/prepared.js';
 import { charges, type StripeEventRow, stripeEvents } from '../../db/schema.js';
 import type { SyncDeps } from '../sync.js';
 import { handlers } from './handlers/index.js';
@@ -14,19 +15,37 @@ const LEASE_MS = 60_000;
 export const backoffMs = (attempts: number) => Math.min(2_000 * 2 ** (attempts - 1), 600_000);
 
 /**
+ * Inserts a batch of events from their bodies as received (a JSON array of them): PostgreSQL parses
+ * each body once into jsonb, and the app neither re-serialises the events nor builds the statement
+ * again. A repeated id inserts nothing; the ids inserted come back.
+ */
+const insertEvents = prepared((db) =>
+  db
+    .insert(stripeEvents)
+    .select(
+      sql`select e->>'id', e->>'type', e, ${sql.placeholder('now')}::timestamptz, 0, ${sql.placeholder('now')}::timestamptz, null, null, null
+        from jsonb_array_elements(${sql.placeholder('events')}::jsonb) e`,
+    )
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id })
+    .prepare('insert_stripe_events'),
+);
+
+/**
  * Stores verified events; a second delivery of an event id changes nothing. Deliveries that arrive
  * together are written in one INSERT (one commit instead of one each), and each request is answered
  * only once its event is stored.
  */
 export class EventStore {
-  private pending: Array<{ event: Stripe.Event; resolve: (r: { duplicate: boolean }) => void; reject: (e: unknown) => void }> = [];
+  private pending: Array<{ id: string; body: string; resolve: (r: { duplicate: boolean }) => void; reject: (e: unknown) => void }> = [];
   private flushing = false;
 
   constructor(private readonly db: Db) {}
 
-  store(event: Stripe.Event, now: Date): Promise<{ duplicate: boolean }> {
+  /** `body` is the event exactly as received (its signature verified), `id` its event id. */
+  store(id: string, body: string, now: Date): Promise<{ duplicate: boolean }> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ event, resolve, reject });
+      this.pending.push({ id, body, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush(now));
@@ -37,24 +56,24 @@ export class EventStore {
   private async flush(now: Date): Promise<void> {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 500);
-      const unique = [...new Map(batch.map((p) => [p.event.id, p.event])).values()];
       try {
-        const inserted = await this.db
-          .insert(stripeEvents)
-          .values(unique.map((event) => ({ id: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, receivedAt: now, nextAttemptAt: now })))
-          .onConflictDoNothing()
-          .returning({ id: stripeEvents.id });
-        // Within a batch only the first delivery of an id counts as new.
-        const fresh = new Set(inserted.map((r) => r.id));
-        for (const p of batch) {
-          const isNew = fresh.delete(p.event.id);
-          p.resolve({ duplicate: !isNew });
-        }
-      } catch (error) {
-        for (const p of batch) p.reject(error);
+        await this.insert(batch, now);
+      } catch {
+        // One body PostgreSQL refuses (jsonb is stricter than JSON.parse about \u escapes) must not
+        // fail the deliveries it arrived with: each is stored on its own, and only it fails.
+        for (const p of batch) await this.insert([p], now).catch(p.reject);
       }
     }
     this.flushing = false;
+  }
+
+  private async insert(batch: EventStore['pending'], now: Date): Promise<void> {
+    const bodies = new Map<string, string>();
+    for (const p of batch) if (!bodies.has(p.id)) bodies.set(p.id, p.body);
+    const inserted = await insertEvents(this.db).execute({ events: `[${[...bodies.values()].join(',')}]`, now });
+    // Within a batch only the first delivery of an id counts as new.
+    const fresh = new Set(inserted.map((r) => r.id));
+    for (const p of batch) p.resolve({ duplicate: !fresh.delete(p.id) });
   }
 }
 

@@ -42,7 +42,12 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
     if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string' || raw.includes('\\u0000')) {
       throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
     }
-    const { duplicate } = await inbox.store(event, app.clock.now());
+    const { duplicate } = await inbox.store(event.id, raw, app.clock.now()).catch((error: { cause?: { code?: string } }) => {
+      // A \u escape that JSON.parse accepts and jsonb does not (a lone surrogate): not a Stripe event.
+      // Drizzle wraps the driver's error; its SQLSTATE is on the cause.
+      if (['22P02', '22P05'].includes(error.cause?.code ?? '')) throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
+      throw error;
+    });
     void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
     return reply.status(200).send({ received: true, duplicate });
   });
