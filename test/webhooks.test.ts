@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
@@ -285,6 +286,24 @@ describe('exactly once, whatever the deliveries do', () => {
     expect(await jobIds()).toContain(a.id);
     const again = await reconcile(deps, { since });
     expect(again.findings).toEqual([]);
+  });
+
+  it('leases at most the batch size per claim, oldest first, and never one event to two claims', async () => {
+    await t.database.db.execute(
+      sql.raw(`insert into stripe_events (id, type, payload, received_at, next_attempt_at)
+        select 'evt_claim_' || g, 'invoice.paid', '{}'::jsonb, timestamptz '2000-01-01' + g * interval '1 second', timestamptz '2000-01-01'
+        from generate_series(1, 12) g`),
+    );
+    const worker = t.app.payments.worker;
+    const [first, second] = await Promise.all([worker.claim(3), worker.claim(3)]);
+    const ids = [...first!, ...second!].map((e) => e.id);
+    expect(first).toHaveLength(3);
+    expect(second).toHaveLength(3);
+    expect(new Set(ids).size).toBe(6);
+    expect(ids.sort()).toEqual(['evt_claim_1', 'evt_claim_2', 'evt_claim_3', 'evt_claim_4', 'evt_claim_5', 'evt_claim_6']);
+    const leased = await queryRows<{ id: string }>(t.database.db, `select id from stripe_events where id like 'evt_claim_%' and attempts = 1 order by id`);
+    expect(leased.map((r) => r.id).sort()).toEqual(ids);
+    await t.database.db.execute(sql.raw(`delete from stripe_events where id like 'evt_claim_%'`));
   });
 
   it('processes 50 concurrent deliveries of one event to two app instances once', async () => {

@@ -82,6 +82,8 @@ const p = sql.placeholder;
 /**
  * Takes up to `limit` due events and leases them: FOR UPDATE SKIP LOCKED, so processes sharing one
  * PostgreSQL never take the same event, and one whose worker died is due again when the lease ends.
+ * The due ids are an ARRAY(subquery): an init plan, run once whatever plan the statement gets. With
+ * `id IN (subquery)` a plan that rescans the subquery would lock a fresh batch on each rescan.
  */
 const claimEvents = prepared((db) => {
   const due = db
@@ -94,7 +96,7 @@ const claimEvents = prepared((db) => {
   return db
     .update(stripeEvents)
     .set({ attempts: sql`${stripeEvents.attempts} + 1`, nextAttemptAt: sql`${p('lease')}::timestamptz` })
-    .where(inArray(stripeEvents.id, due))
+    .where(sql`${stripeEvents.id} = any(array(${due}))`)
     .returning()
     .prepare('claim_stripe_events');
 });
