@@ -288,10 +288,10 @@ describe('exactly once, whatever the deliveries do', () => {
     expect(again.findings).toEqual([]);
   });
 
-  it('leases at most the batch size per claim, oldest first, and never one event to two claims', async () => {
+  it('leases at most the batch size per claim, earliest due first, and never one event to two claims', async () => {
     await t.database.db.execute(
       sql.raw(`insert into stripe_events (id, type, payload, received_at, next_attempt_at)
-        select 'evt_claim_' || g, 'invoice.paid', '{}'::jsonb, timestamptz '2000-01-01' + g * interval '1 second', timestamptz '2000-01-01'
+        select 'evt_claim_' || g, 'invoice.paid', '{}'::jsonb, timestamptz '2000-01-01', timestamptz '2000-01-01' + g * interval '1 second'
         from generate_series(1, 12) g`),
     );
     const worker = t.app.payments.worker;

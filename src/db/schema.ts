@@ -218,7 +218,8 @@ export const stripeEvents = pgTable(
     /** handled, or ignored for event types we do not act on. */
     outcome: text('outcome'),
   },
-  (t) => [index('stripe_events_due_idx').on(t.nextAttemptAt).where(sql`${t.processedAt} is null`)],
+  // In the order the worker claims: its claim reads the first due rows, however long the backlog.
+  (t) => [index('stripe_events_due_idx').on(t.nextAttemptAt, t.id).where(sql`${t.processedAt} is null`)],
 );
 
 export const refunds = pgTable(
