@@ -77,54 +77,6 @@ export class EventStore {
   }
 }
 
-const p = sql.placeholder;
-
-/**
- * Takes up to `limit` due events, earliest due first, and leases them: FOR UPDATE SKIP LOCKED, so
- * processes sharing one PostgreSQL never take the same event, and one whose worker died is due again
- * when the lease ends. The order is the due index's (next_attempt_at, id), so a claim reads only the
- * rows it takes: ordering by arrival sorted the whole backlog on every claim, and a burst that
- * outran the worker slowed every claim after it.
- * The due ids are an ARRAY(subquery): an init plan, run once whatever plan the statement gets. With
- * `id IN (subquery)` a plan that rescans the subquery would lock a fresh batch on each rescan.
- */
-const claimEvents = prepared((db) => {
-  const due = db
-    .select({ id: stripeEvents.id })
-    .from(stripeEvents)
-    .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.nextAttemptAt} <= ${p('now')}::timestamptz`, sql`${stripeEvents.attempts} < ${MAX_ATTEMPTS}`))
-    .orderBy(stripeEvents.nextAttemptAt, stripeEvents.id)
-    .limit(p('limit'))
-    .for('update', { skipLocked: true });
-  return db
-    .update(stripeEvents)
-    .set({ attempts: sql`${stripeEvents.attempts} + 1`, nextAttemptAt: sql`${p('lease')}::timestamptz` })
-    .where(sql`${stripeEvents.id} = any(array(${due}))`)
-    .returning()
-    .prepare('claim_stripe_events');
-});
-
-/** Marks events processed: handled for the types we act on, ignored for the rest. */
-const closeEvents = prepared((db) =>
-  db
-    .update(stripeEvents)
-    .set({
-      processedAt: sql`${p('now')}::timestamptz`,
-      outcome: sql`case when ${inArray(stripeEvents.type, handledTypes)} then 'handled' else 'ignored' end`,
-      lastError: null,
-    })
-    .where(sql`${stripeEvents.id} = any(${p('ids')}::text[])`)
-    .prepare('close_stripe_events'),
-);
-
-const chargesForIntents = prepared((db) =>
-  db
-    .select()
-    .from(charges)
-    .where(sql`${charges.stripeChargeKey} = any(${p('intents')}::text[])`)
-    .prepare('charges_for_intents'),
-);
-
 export interface WorkerLogger {
   warn(obj: object, msg: string): void;
 }
@@ -197,9 +149,29 @@ export class WebhookWorker {
     await this.idle();
   }
 
+  /**
+   * Takes up to `limit` due events, earliest due first, and leases them: FOR UPDATE SKIP LOCKED, so
+   * processes sharing one PostgreSQL never take the same event, and one whose worker died is due
+   * again when the lease ends. The order is the due index's (next_attempt_at, id), so a claim reads
+   * only the rows it takes. The due ids are an ARRAY(subquery), an init plan run once. The claim,
+   * like the close, is planned on each call, not prepared: the inbox can grow from a few rows to tens
+   * of thousands within seconds, and a plan cached while it was small does not follow.
+   */
   async claim(limit: number): Promise<StripeEventRow[]> {
     const now = this.deps.clock.now();
-    return claimEvents(this.deps.db).execute({ now, lease: new Date(now.getTime() + LEASE_MS), limit });
+    const lease = new Date(now.getTime() + LEASE_MS);
+    const due = this.deps.db
+      .select({ id: stripeEvents.id })
+      .from(stripeEvents)
+      .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.nextAttemptAt} <= ${now.toISOString()}::timestamptz`, sql`${stripeEvents.attempts} < ${MAX_ATTEMPTS}`))
+      .orderBy(stripeEvents.nextAttemptAt, stripeEvents.id)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return this.deps.db
+      .update(stripeEvents)
+      .set({ attempts: sql`${stripeEvents.attempts} + 1`, nextAttemptAt: lease })
+      .where(sql`${stripeEvents.id} = any(array(${due}))`)
+      .returning();
   }
 
   private async processBatch(limit: number): Promise<number> {
@@ -210,7 +182,10 @@ export class WebhookWorker {
     const batch = await this.batchContext(claimed);
     for (const row of claimed) if (handlers[row.type] && (await this.handle(row, batch))) done.push(row.id);
     if (done.length > 0) {
-      await closeEvents(this.deps.db).execute({ now: this.deps.clock.now(), ids: done });
+      await this.deps.db
+        .update(stripeEvents)
+        .set({ processedAt: this.deps.clock.now(), outcome: sql`case when ${inArray(stripeEvents.type, handledTypes)} then 'handled' else 'ignored' end`, lastError: null })
+        .where(inArray(stripeEvents.id, done));
     }
     if (claimed.length > 0) this.deps.afterSettle?.();
     return claimed.length;
@@ -223,7 +198,7 @@ export class WebhookWorker {
       const object = (row.payload as unknown as Stripe.Event).data?.object as { object?: string; id?: string } | undefined;
       if (handlers[row.type] && object?.object === 'payment_intent' && object.id) intents.add(object.id);
     }
-    const rows = intents.size > 0 ? await chargesForIntents(this.deps.db).execute({ intents: [...intents] }) : [];
+    const rows = intents.size > 0 ? await this.deps.db.select().from(charges).where(inArray(charges.stripeChargeKey, [...intents])) : [];
     return { chargesByIntent: new Map(rows.map((c) => [c.stripeChargeKey!, c])) };
   }
 
