@@ -254,6 +254,22 @@ describe('3-D Secure', () => {
     expect(await jobIds()).toContain(a.id);
   });
 
+  it('answers 503 with the charge unchanged when Stripe cannot be reached after authentication', async () => {
+    const a = await listing();
+    const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;
+    t.stripe.emulator.authenticate(charge.stripe_charge_key, 'complete', { id: 'req_test', idempotencyKey: null });
+    // More failures than the SDK's retries: the re-read cannot happen now.
+    t.stripe.injectFault({ kind: '500', when: 'before', path: `/v1/payment_intents/${charge.stripe_charge_key}`, count: 10 });
+    const down = await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: poster.auth });
+    expect(down.statusCode).toBe(503);
+    expect(json(down).error.code).toBe('payment_provider_unavailable');
+    expect(json(down).charge).toMatchObject({ id: charge.id, status: 'requires_action' });
+    t.stripe.clearFaults();
+    const done = await t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: poster.auth });
+    expect(done.statusCode).toBe(201);
+    expect(json(done).charge.status).toBe('succeeded');
+  });
+
   it('fails when authentication fails', async () => {
     const a = await listing();
     const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;

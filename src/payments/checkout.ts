@@ -60,6 +60,13 @@ function canonical(value: unknown): string {
 
 const p = sql.placeholder;
 
+/** Stripe unreachable, overloaded or failing on its side: nothing about the payment is known. */
+const providerUnavailable = (error: unknown) =>
+  error instanceof Stripe.errors.StripeConnectionError ||
+  error instanceof Stripe.errors.StripeAPIError ||
+  error instanceof Stripe.errors.StripeRateLimitError ||
+  (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500);
+
 /** The row and its audit entry in one statement: a repeat of the idempotency key inserts neither. */
 const insertCharge = prepared((db) => {
   const created = db.$with('created').as(
@@ -198,19 +205,8 @@ export class Checkout {
         const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
         return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.json(failed) }, charge: failed };
       }
-      if (
-        error instanceof Stripe.errors.StripeConnectionError ||
-        error instanceof Stripe.errors.StripeAPIError ||
-        error instanceof Stripe.errors.StripeRateLimitError ||
-        (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500)
-      ) {
-        // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
-        return {
-          status: 503,
-          body: { error: { code: 'payment_provider_unavailable', message: UNREACHABLE_MESSAGE }, charge: await this.json(charge) },
-          charge,
-        };
-      }
+      // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
+      if (providerUnavailable(error)) return this.unavailable(charge);
       throw error;
     }
   }
@@ -228,11 +224,27 @@ export class Checkout {
   async confirm(user: User, chargeId: number): Promise<CheckoutResult> {
     const charge = await this.owned(user, chargeId);
     if (!charge.stripeChargeKey) return this.result(charge);
-    const intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
-      expand: ['latest_charge.balance_transaction', 'payment_method'],
-    });
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
+        expand: ['latest_charge.balance_transaction', 'payment_method'],
+      });
+    } catch (error) {
+      // Nothing changes without Stripe's word: the buyer confirms again, or the webhook or reconcile settles it.
+      if (providerUnavailable(error)) return this.unavailable(charge);
+      throw error;
+    }
     const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
     return this.result(settled.charge, settled.extras);
+  }
+
+  /** Stripe could not be reached (after the SDK's retries): a 503 with the charge as it stands. */
+  private async unavailable(charge: Charge): Promise<CheckoutResult> {
+    return {
+      status: 503,
+      body: { error: { code: 'payment_provider_unavailable', message: UNREACHABLE_MESSAGE }, charge: await this.json(charge) },
+      charge,
+    };
   }
 
   async get(chargeId: number): Promise<Charge> {
