@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { User } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
-import { CsrfField, ErrorList, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { CsrfField, ErrorList, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
 import {
   authenticate,
@@ -217,37 +217,39 @@ function UsersPage({ ctx, users }: { ctx: PageContext; users: User[] }) {
   return (
     <>
       <h1>Users</h1>
-      <table>
-        <thead>
-          <tr>
-            <th>Id</th>
-            <th>Username</th>
-            <th>E-mail</th>
-            <th>Role</th>
-            <th>Can post jobs</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
+      <ScrollX label="Members">
+        <table>
+          <thead>
             <tr>
-              <td>{u.id}</td>
-              <td>{u.username}</td>
-              <td>{u.email}</td>
-              <td>{u.admin ? 'admin' : 'member'}</td>
-              <td>
-                <form method="post" action={`/admin/users/${u.id}/permissions`} class="inline">
-                  <CsrfField ctx={ctx} />
-                  <input type="hidden" name="can_post_jobs" value={u.canPostJobs ? '0' : '1'} />
-                  {u.canPostJobs ? 'yes ' : 'no '}
-                  <button type="submit" class="link">
-                    {u.canPostJobs ? 'Revoke' : 'Grant'}
-                  </button>
-                </form>
-              </td>
+              <th>Id</th>
+              <th>Username</th>
+              <th>E-mail</th>
+              <th>Role</th>
+              <th>Can post jobs</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr>
+                <td>{u.id}</td>
+                <td>{u.username}</td>
+                <td>{u.email}</td>
+                <td>{u.admin ? 'admin' : 'member'}</td>
+                <td>
+                  <form method="post" action={`/admin/users/${u.id}/permissions`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <input type="hidden" name="can_post_jobs" value={u.canPostJobs ? '0' : '1'} />
+                    {u.canPostJobs ? 'yes ' : 'no '}
+                    <button type="submit" class="link">
+                      {u.canPostJobs ? 'Revoke' : 'Grant'}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }

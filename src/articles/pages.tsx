@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
-import { CsrfField, ErrorList, formatDate, type PageContext } from '../web/render.js';
+import { CsrfField, ErrorList, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 
@@ -128,37 +128,39 @@ export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: A
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>Title</th>
-            <th>State</th>
-            <th>Listing</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {articles.map((row) => (
+      <ScrollX label="Your articles">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
-              </td>
-              <td>{row.article.published ? 'published' : 'draft'}</td>
-              <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
-              <td>
-                <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
-                <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
-                  <CsrfField ctx={ctx} />
-                  <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
-                  <button type="submit" class="link">
-                    {row.article.published ? 'Unpublish' : 'Publish'}
-                  </button>
-                </form>
-              </td>
+              <th>Title</th>
+              <th>State</th>
+              <th>Listing</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {articles.map((row) => (
+              <tr>
+                <td>
+                  <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
+                </td>
+                <td>{row.article.published ? 'published' : 'draft'}</td>
+                <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
+                <td>
+                  <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
+                  <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
+                    <button type="submit" class="link">
+                      {row.article.published ? 'Unpublish' : 'Publish'}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }

@@ -10,7 +10,7 @@ import { formatMoney } from '../payments/pages.js';
 import { reconcile } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, formatDate, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
@@ -250,33 +250,35 @@ function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEve
     <>
       <h1>Failed webhook events</h1>
       {events.length === 0 && <p class="muted">No failed events.</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Event</th>
-            <th>Type</th>
-            <th>Attempts</th>
-            <th>Error</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
+      <ScrollX label="Failed webhook events">
+        <table>
+          <thead>
             <tr>
-              <td>{e.id}</td>
-              <td>{e.type}</td>
-              <td>{e.attempts}</td>
-              <td>{e.lastError}</td>
-              <td>
-                <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
-                  <CsrfField ctx={ctx} />
-                  <button type="submit">Retry</button>
-                </form>
-              </td>
+              <th>Event</th>
+              <th>Type</th>
+              <th>Attempts</th>
+              <th>Error</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr>
+                <td>{e.id}</td>
+                <td>{e.type}</td>
+                <td>{e.attempts}</td>
+                <td>{e.lastError}</td>
+                <td>
+                  <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <button type="submit">Retry</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }
@@ -287,32 +289,34 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
       <h1>Open disputes</h1>
       <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
       {rows.length === 0 && <p class="muted">No open disputes.</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Evidence due</th>
-            <th>Charge</th>
-            <th>Amount</th>
-            <th>Reason</th>
-            <th>Status</th>
-            <th>Stripe</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((d) => (
+      <ScrollX label="Disputes">
+        <table>
+          <thead>
             <tr>
-              <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
-              <td>
-                <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
-              </td>
-              <td>{formatMoney(d.amount, d.currency)}</td>
-              <td>{d.reason}</td>
-              <td>{d.status}</td>
-              <td>{d.stripeDisputeId}</td>
+              <th>Evidence due</th>
+              <th>Charge</th>
+              <th>Amount</th>
+              <th>Reason</th>
+              <th>Status</th>
+              <th>Stripe</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr>
+                <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
+                <td>
+                  <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
+                </td>
+                <td>{formatMoney(d.amount, d.currency)}</td>
+                <td>{d.reason}</td>
+                <td>{d.status}</td>
+                <td>{d.stripeDisputeId}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }

@@ -1,5 +1,5 @@
 import type { Charge } from '../db/schema.js';
-import { CsrfField, formatDate, type PageContext } from '../web/render.js';
+import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { Product } from './catalog.js';
 
@@ -130,47 +130,49 @@ export function ReceiptPage({
   return (
     <div class="card receipt">
       <h1>Receipt</h1>
-      <table>
-        <tbody>
-          <tr>
-            <th>What</th>
-            <td>{product?.name ?? charge.product}</td>
-          </tr>
-          <tr>
-            <th>Amount</th>
-            <td data-amount>{formatMoney(charge.amount, charge.currency)}</td>
-          </tr>
-          {charge.amountRefunded > 0 && (
+      <ScrollX label="Receipt">
+        <table>
+          <tbody>
             <tr>
-              <th>Refunded</th>
-              <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+              <th>What</th>
+              <td>{product?.name ?? charge.product}</td>
             </tr>
-          )}
-          <tr>
-            <th>Status</th>
-            <td data-status={charge.status}>{statusText[charge.status]}</td>
-          </tr>
-          <tr>
-            <th>Date</th>
-            <td>{formatDate(charge.paidAt ?? charge.createdAt)}</td>
-          </tr>
-          {charge.cardLast4 && (
             <tr>
-              <th>Card</th>
+              <th>Amount</th>
+              <td data-amount>{formatMoney(charge.amount, charge.currency)}</td>
+            </tr>
+            {charge.amountRefunded > 0 && (
+              <tr>
+                <th>Refunded</th>
+                <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+              </tr>
+            )}
+            <tr>
+              <th>Status</th>
+              <td data-status={charge.status}>{statusText[charge.status]}</td>
+            </tr>
+            <tr>
+              <th>Date</th>
+              <td>{formatDate(charge.paidAt ?? charge.createdAt)}</td>
+            </tr>
+            {charge.cardLast4 && (
+              <tr>
+                <th>Card</th>
+                <td>
+                  {charge.cardBrand} ending {charge.cardLast4}
+                </td>
+              </tr>
+            )}
+            <tr>
+              <th>Reference</th>
               <td>
-                {charge.cardBrand} ending {charge.cardLast4}
+                #{charge.id}
+                {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
               </td>
             </tr>
-          )}
-          <tr>
-            <th>Reference</th>
-            <td>
-              #{charge.id}
-              {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
-            </td>
-          </tr>
-        </tbody>
-      </table>
+          </tbody>
+        </table>
+      </ScrollX>
       {lines.map((line) => (
         <p class="receipt-line">{line}</p>
       ))}
@@ -212,30 +214,32 @@ export function BillingPage({ ctx, charges, cards }: { ctx: PageContext; charges
       </div>
       <div class="card">
         <h2>Payments</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Date</th>
-              <th>Product</th>
-              <th>Amount</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {charges.map((c) => (
+        <ScrollX label="Your charges">
+          <table>
+            <thead>
               <tr>
-                <td>{formatDate(c.createdAt)}</td>
-                <td>{c.product}</td>
-                <td>{formatMoney(c.amount, c.currency)}</td>
-                <td>{c.status}</td>
-                <td>
-                  <a href={`/charges/${c.id}`}>Receipt</a>
-                </td>
+                <th>Date</th>
+                <th>Product</th>
+                <th>Amount</th>
+                <th>Status</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {charges.map((c) => (
+                <tr>
+                  <td>{formatDate(c.createdAt)}</td>
+                  <td>{c.product}</td>
+                  <td>{formatMoney(c.amount, c.currency)}</td>
+                  <td>{c.status}</td>
+                  <td>
+                    <a href={`/charges/${c.id}`}>Receipt</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
       </div>
     </>
   );

@@ -83,6 +83,15 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
   );
 }
 
+/** A wide table scrolls inside this box, never the page; keyboards can focus it to scroll. */
+export function ScrollX({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll-x" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </div>
+  );
+}
+
 export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   if (!fields) return null;
   return (
