@@ -467,6 +467,10 @@ describe('honest pages', () => {
     expect(receipt.body).toContain('<h1>Receipt</h1>');
     expect(receipt.body).toContain('data-status="succeeded">Paid<');
     expect(receipt.body).toContain('Pay again');
+    // Extending is offered where the poster looks: the dashboard, the editor and the listing itself.
+    for (const url of ['/dashboard', `/articles/${a.id}/edit`, `/articles/${a.id}`]) {
+      expect((await browser.get(url)).body).toContain(`href="/charges/new?product=job_listing&amp;article_id=${a.id}" data-extend`);
+    }
     const billing = await browser.get('/settings/billing');
     expect(billing.body).toContain('<td>Job listing — one week on /jobs</td>');
     expect(billing.body).not.toContain('<td>job_listing</td>');

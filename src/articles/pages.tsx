@@ -20,7 +20,17 @@ function Tags({ tags }: { tags: string[] }) {
 export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
   const a = row.article;
   if (!a.jobListing) return null;
-  if (isPaid(a.paidUntil, now)) return <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>;
+  if (isPaid(a.paidUntil, now)) {
+    // Paying again adds a week after the current one and bumps the listing to the top.
+    return (
+      <span class="paid-state">
+        <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>{' '}
+        <a href={`/charges/new?product=job_listing&article_id=${a.id}`} data-extend>
+          Extend a week
+        </a>
+      </span>
+    );
+  }
   return (
     <span class="badge unpaid">
       Not paid — <a href={`/charges/new?product=job_listing&article_id=${a.id}`}>Pay to list on /jobs</a>
