@@ -43,7 +43,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
       path: '/',
       httpOnly: true,
       sameSite: 'lax',
-      secure: request.protocol === 'https',
+      secure: 'auto',
       maxAge: SESSION_TTL_MS / 1000,
     });
   }
