@@ -4,10 +4,11 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { resolveUser } from './accounts/request-user.js';
+import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
@@ -37,6 +38,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: User | null;
+    /** The session or API token the user authenticated with (kept when they change their password). */
+    credential: CurrentCredential | null;
   }
 }
 
@@ -60,11 +63,18 @@ export interface AppDeps {
   hstsMaxAge?: number;
 }
 
+/** What the log keeps of a request: no secret that travels in its URL (a password-reset link). */
+const requestForLog = (request: FastifyRequest) => ({
+  method: request.method,
+  url: request.url.replace(/^\/password-reset\/[^/?#]+/, '/password-reset/[redacted]'),
+  remoteAddress: request.ip,
+});
+
 const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ? { ...(deps.logger === true ? {} : deps.logger), serializers: { req: requestForLog } } : false,
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
     // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
@@ -73,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
+  app.decorateRequest('credential', null);
   const routeTable: Array<{ method: string; url: string }> = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
@@ -155,7 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
+  await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
   await app.register(articlesPlugin);
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
