@@ -82,7 +82,7 @@ export function LedgerPage({
     <>
       <h1>Finance</h1>
       <nav class="admin-nav">
-        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
+        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
         <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
       </nav>
       <form method="get" action="/admin/finance" class="filters">

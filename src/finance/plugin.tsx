@@ -4,9 +4,10 @@ import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
-import { auditLog, charges, disputes, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
+import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
 import { idParam, notFound, parseInput } from '../http/errors.js';
 import { formatMoney } from '../payments/pages.js';
+import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { reconcile } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
@@ -141,6 +142,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/api/v1/admin/disputes', async () => ({ disputes: await openDisputes() }));
 
+  app.get('/api/v1/admin/payment-mismatches', async () => ({ mismatches: (await listMismatches(app.db)).map(mismatchJson) }));
+
   app.post('/api/v1/admin/reconcile', async (request) => {
     const { since } = parseInput(reconcileInput, request.body ?? {});
     return { report: await runReconcile(since, 'api') };
@@ -207,6 +210,11 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   app.get('/admin/disputes', async (request, reply) => {
     const ctx = pageContext(request, reply);
     return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} />);
+  });
+
+  app.get('/admin/payment-mismatches', async (request, reply) => {
+    const ctx = pageContext(request, reply);
+    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} />);
   });
 
   app.get('/admin/reconcile', async (request, reply) => {
@@ -317,6 +325,45 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
           </tbody>
         </table>
       </ScrollX>
+    </>
+  );
+}
+
+function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
+  return (
+    <>
+      <h1>Payment mismatches</h1>
+      <p class="muted">
+        PaymentIntents that name one of our charges or products but are not the one we created, or not for the price we sold. Nothing was
+        fulfilled for them; refund them at Stripe if the money should go back.
+      </p>
+      {rows.length === 0 && <p class="muted">No mismatches.</p>}
+      <table>
+        <thead>
+          <tr>
+            <th>Detected</th>
+            <th>PaymentIntent</th>
+            <th>Status</th>
+            <th>Charge</th>
+            <th>Reason</th>
+            <th>Paid</th>
+            <th>Expected</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((m) => (
+            <tr>
+              <td>{formatDate(m.detectedAt)}</td>
+              <td>{m.stripePaymentIntent}</td>
+              <td>{m.intentStatus}</td>
+              <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
+              <td>{m.reason.replaceAll('_', ' ')}</td>
+              <td>{formatMoney(m.amount, m.currency)}</td>
+              <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

@@ -105,4 +105,10 @@ export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   );
 }
 
+/** A field's error, shown beside the field. */
+export function FieldError({ error, field }: { error?: { fields?: Record<string, string> }; field: string }) {
+  const message = error?.fields?.[field];
+  return message ? <span class="field-error">{message}</span> : null;
+}
+
 export const formatDate = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
