@@ -65,6 +65,8 @@ function urlsFor(pattern: string): string[] {
   if (pattern === '/charges/:id/return') return []; // a redirect to /charges/:id, visited above
   if (/^\/(admin\/finance\/)?charges\/:id$/.test(pattern)) return [pattern.replace(':id', ids.charge!)];
   if (/^\/articles\/:id(\/edit)?$/.test(pattern)) return [pattern.replace(':id', ids.article!)];
+  // An unknown or used reset link: the page that says so.
+  if (pattern === '/password-reset/:token') return ['/password-reset/not-a-real-token'];
   if (!pattern.includes(':')) return [pattern];
   throw new Error(`no fixture for ${pattern}: add one to test/e2e/pages.e2e.ts`);
 }
