@@ -477,6 +477,23 @@ describe('honest pages', () => {
     expect(billing.body).toContain('data-status="failed">Failed<');
   });
 
+  it("answers the checkout form's script with each field's error as JSON, not an HTML page", async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    const form = await browser.get('/charges/new?product=billboard');
+    expect(form.body).toContain('aria-describedby="error-link_url"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/charges',
+      headers: { cookie: browser.cookieHeader, 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf, 'idempotency-key': newKey() },
+      payload: { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Bad link', link_url: 'javascript:alert(1)' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(json(res).error.fields).toHaveProperty('link_url');
+  });
+
   it('shows the catalog on /charges/new without a product', async () => {
     const browser = new FormClient(t.app);
     await browser.submit('/login', '/login', { email: poster.email, password: poster.password });

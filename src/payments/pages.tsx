@@ -56,7 +56,16 @@ export function CheckoutForm(props: CheckoutFormProps) {
         .map((f) => (
           <label>
             {fieldLabels[f]!.label}
-            <input type="text" inputMode={fieldLabels[f]!.inputMode} name={f} data-product-field required={fieldLabels[f]!.required} value={props.values?.[f] ?? ''} />
+            <input
+              type="text"
+              inputMode={fieldLabels[f]!.inputMode}
+              name={f}
+              data-product-field
+              required={fieldLabels[f]!.required}
+              value={props.values?.[f] ?? ''}
+              aria-describedby={`error-${f}`}
+            />
+            <span class="field-error" id={`error-${f}`} role="alert" />
           </label>
         ))}
       <fieldset class="cards">
