@@ -86,9 +86,10 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
 /** A wide table scrolls inside this box, never the page; keyboards can focus it to scroll. */
 export function ScrollX({ label, children }: { label: string; children: ComponentChildren }) {
   return (
-    <div class="scroll-x" tabIndex={0} role="region" aria-label={label}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for keyboards to scroll it (WCAG 2.1.1, axe scrollable-region-focusable).
+    <section class="scroll-x" tabIndex={0} aria-label={label}>
       {children}
-    </div>
+    </section>
   );
 }
 
