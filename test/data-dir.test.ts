@@ -27,7 +27,7 @@ it('keeps DATA_DIR and everything in it private to the user: the embedded databa
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     DATABASE_URL: '',
-    DEMO_DATA: '1',
+    DEMO_DATA: '0',
     RECONCILE_INTERVAL_MINUTES: '0',
     LOG_LEVEL: 'error',
   };
@@ -42,7 +42,23 @@ it('keeps DATA_DIR and everything in it private to the user: the embedded databa
       if (!up) await new Promise((r) => setTimeout(r, 100));
     }
     expect(up).toBe(true);
-    // The demo's paid listings send receipts: wait for the mail directory to fill.
+    // A member asks for a password reset: the e-mail is written under DATA_DIR/mail.
+    const base = `http://127.0.0.1:${port}`;
+    const signup = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'private', email: 'private@example.test', password: 'long enough' }),
+    });
+    expect(signup.status).toBe(201);
+    const form = await fetch(`${base}/password-reset`);
+    const csrf = (await form.text()).match(/name="_csrf" value="([^"]+)"/)![1]!;
+    const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const asked = await fetch(`${base}/password-reset`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'private@example.test', _csrf: csrf }).toString(),
+    });
+    expect(asked.status).toBe(200);
     const mailDir = path.join(dataDir, 'mail');
     for (let i = 0; i < 100 && !(existsSync(mailDir) && readdirSync(mailDir).length > 0); i++) await new Promise((r) => setTimeout(r, 100));
   } finally {
