@@ -86,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { dataDir: path.join(e.DATA_DIR, 'pglite') }
       : { databaseUrl: e.DATABASE_URL },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
-    sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR),
+    sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR, 'session-secret'),
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
@@ -106,13 +106,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** With no SESSION_SECRET, one is generated once and kept in DATA_DIR so restarts keep cookies valid. */
-function persistentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'session-secret');
+/**
+ * A secret generated once and kept in DATA_DIR (readable by this user only), so restarts keep it:
+ * the session secret, the embedded local Stripe's keys.
+ */
+export function persistentSecret(dataDir: string, name: string, make: () => string = () => randomBytes(32).toString('hex')): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const secret = randomBytes(32).toString('hex');
+  mkdirSync(dataDir, { recursive: true });
+  const secret = make();
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }
-

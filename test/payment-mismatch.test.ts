@@ -1,7 +1,6 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { LOCAL_SECRET_KEY } from '../src/payments/connect.js';
 import { reconcile } from '../src/payments/reconcile.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -21,7 +20,7 @@ beforeAll(async () => {
   boss = await admin(t);
   poster = await member(t.app);
   await grantJobs(t, boss, poster.id);
-  sdk = new Stripe(LOCAL_SECRET_KEY, { host: '127.0.0.1', port: t.stripe.port, protocol: 'http' });
+  sdk = new Stripe(t.stripe.secretKey, { host: '127.0.0.1', port: t.stripe.port, protocol: 'http' });
 });
 afterAll(() => t.close());
 beforeEach(() => t.stripe.clearFaults());
