@@ -55,7 +55,8 @@ export class LocalStripe {
       this.scheduleSave();
     });
     if (options.stateFile && existsSync(options.stateFile)) this.emulator.restore(readFileSync(options.stateFile, 'utf8'));
-    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults, this.keys);
+    const expandable = new Map(resources.flatMap((r) => (r.expandable ? [[r.expandable.object, r.expandable.fields] as const] : [])));
+    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults, this.keys, expandable);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         if (!res.headersSent) send(res, 500, { error: { type: 'api_error', message: String(error) } });
@@ -159,8 +160,10 @@ export class LocalStripe {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    const raw = await readBody(req);
     if (method === 'OPTIONS') return this.api.preflight(req, res, url);
+    // The API reads its own body: an idempotency key is in flight from the request's first byte.
+    if (url.pathname.startsWith('/v1/')) return this.api.handle(req, res, method, url);
+    const raw = await readBody(req);
     if (url.pathname.startsWith('/_local/')) {
       // The control API can reset, fake disputes and move the clock: it takes the secret key.
       let result: { status: number; body: unknown };
@@ -185,11 +188,7 @@ export class LocalStripe {
       res.end(result.html);
       return;
     }
-    if (!url.pathname.startsWith('/v1/')) {
-      send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
-      return;
-    }
-    await this.api.handle(req, res, method, url, raw);
+    send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
   }
 }
 
