@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { stripeJsStandIn } from './browser.js';
 import { Emulator } from './emulator.js';
 import { StripeApiError } from './errors.js';
 import { Api } from './http/api.js';
@@ -13,6 +12,7 @@ import { servePage } from './http/pages.js';
 import { Router } from './http/router.js';
 import { readBody, send } from './http/transport.js';
 import { resources } from './resources/index.js';
+import { stripeJs } from './stripe-js/bundle.js';
 import { createWebhookEndpoint } from './resources/webhook_endpoints.js';
 import type { StoreOptions } from './store.js';
 import { type DeliveryFaults, type Endpoint, newWebhookSecret, WebhookDispatcher } from './webhooks.js';
@@ -66,6 +66,7 @@ export class LocalStripe {
   }
 
   async listen(): Promise<this> {
+    await stripeJs();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
@@ -179,7 +180,7 @@ export class LocalStripe {
     }
     if (url.pathname === '/js/v3.js') {
       res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(stripeJsStandIn);
+      res.end(await stripeJs());
       return;
     }
     if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {
