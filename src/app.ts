@@ -43,6 +43,8 @@ export interface AppDeps {
   clock: Clock;
   sessionSecret: string;
   stripe: StripeGateway;
+  /** The app's origin as buyers reach it: Stripe sends them back to `${publicUrl}/charges/:id/return`. */
+  publicUrl: string;
   /** Webhook signing secrets; a local Stripe's is appended once its endpoint is registered. */
   webhookSecrets: string[];
   /** Receipt e-mails: .eml files in a folder, or SMTP; none when unset. */
@@ -79,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
-  const checkout = new Checkout(paymentsDeps);
+  const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const worker = new WebhookWorker(paymentsDeps, app.log);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);

@@ -7,6 +7,8 @@ import type { DatabaseOptions } from './db/client.js';
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
+  /** The origin buyers reach the app at: Stripe returns them here after a redirect, e-mails link here. */
+  PUBLIC_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('./.data'),
   DATABASE_URL: z.string().optional(),
   ADMIN_EMAIL: z.string().email().optional(),
@@ -27,6 +29,8 @@ const envSchema = z.object({
 export interface Config {
   port: number;
   host: string;
+  /** The app's origin as buyers reach it, without a trailing slash (return_url, links in e-mails). */
+  publicUrl: string;
   dataDir: string;
   database: DatabaseOptions;
   admin?: { email: string; password: string };
@@ -57,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: e.DATA_DIR,
     database: embedded
       ? { dataDir: path.join(e.DATA_DIR, 'pglite') }

@@ -10,6 +10,7 @@ import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
+import { STRIPE_API_VERSION } from './payments/stripe.js';
 import { handlers } from './payments/webhooks/handlers/index.js';
 
 const config = loadConfig();
@@ -40,7 +41,8 @@ const app = await buildApp({
   webhookSecrets,
   webhookPollMs: 2_000,
   rateLimits: config.rateLimits,
-  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}` },
+  publicUrl: config.publicUrl,
+  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
   logger: { level: config.logLevel },
 });
 
@@ -63,8 +65,10 @@ await app.listen({ port: config.port, host: config.host });
 
 if (stripe.local) {
   // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
+  // Pinned to the SDK's API version, so event payloads have the shape this code is typed against.
   const endpoint = await stripe.gateway.client.webhookEndpoints.create({
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`,
+    api_version: STRIPE_API_VERSION,
     enabled_events: Object.keys(handlers) as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
   });
   webhookSecrets.push(endpoint.secret!);
@@ -80,4 +84,4 @@ if (config.reconcileIntervalMinutes > 0) {
   }, config.reconcileIntervalMinutes * 60_000);
   timer.unref();
 }
-logger.info(`DevBoard on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port} (database: ${database.driver})`);
+logger.info(`DevBoard on ${config.publicUrl} (database: ${database.driver})`);

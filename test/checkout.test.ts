@@ -270,6 +270,26 @@ describe('3-D Secure', () => {
     expect(json(done).charge.status).toBe('succeeded');
   });
 
+  it('creates the PaymentIntent as Stripe requires since 2023-08-16, and the return page re-reads it from Stripe', async () => {
+    const a = await listing();
+    const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    t.stripe.emulator.authenticate(charge.stripe_charge_key, 'complete', { id: 'req_test', idempotencyKey: null });
+    // The query string Stripe appends is not evidence: the verdict comes from re-reading the intent.
+    const back = await browser.get(`/charges/${charge.id}/return?payment_intent=${charge.stripe_charge_key}&redirect_status=failed`);
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe(`/charges/${charge.id}`);
+    const row = json(await t.app.inject({ method: 'GET', url: `/api/v1/charges/${charge.id}`, headers: poster.auth })).charge;
+    expect(row.status).toBe('succeeded');
+    expect(await jobIds()).toContain(a.id);
+    // Someone else's return link reveals nothing and settles nothing.
+    const stranger = await member(t.app);
+    const other = new FormClient(t.app);
+    await other.submit('/login', '/login', { email: stranger.email, password: stranger.password });
+    expect((await other.get(`/charges/${charge.id}/return`)).statusCode).toBe(404);
+  });
+
   it('fails when authentication fails', async () => {
     const a = await listing();
     const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;

@@ -14,6 +14,7 @@ import {
   member,
   settleWebhooks,
   startTestApp,
+  TEST_PUBLIC_URL,
   TEST_WEBHOOK_SECRET,
   type TestApp,
 } from './helpers/app.js';
@@ -130,6 +131,7 @@ describe('POST /webhooks/stripe', () => {
         database: rotated.database,
         clock: rotated.clock,
         sessionSecret: 'x'.repeat(40),
+        publicUrl: TEST_PUBLIC_URL,
         stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: rotated.stripe.url }),
         webhookSecrets: ['whsec_old_one', 'whsec_new_one'],
         rateLimits: false,
@@ -326,6 +328,7 @@ describe('exactly once, whatever the deliveries do', () => {
       database: second,
       clock: t.clock,
       sessionSecret: 'y'.repeat(40),
+      publicUrl: TEST_PUBLIC_URL,
       stripe: t.app.payments.stripe,
       webhookSecrets: [TEST_WEBHOOK_SECRET],
       rateLimits: false,

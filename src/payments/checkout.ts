@@ -96,11 +96,24 @@ const insertCharge = prepared((db) => {
   return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare('insert_charge');
 });
 
+export interface CheckoutDeps extends PaymentsDeps {
+  /** The app's origin as buyers reach it: payment methods that redirect send the buyer back here. */
+  publicUrl: string;
+}
+
+/** Stripe's answer when another request with the same idempotency key is still in flight. */
+const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode === 409;
+
 export class Checkout {
   /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
   private inFlight = new Map<number, Promise<CheckoutResult>>();
 
-  constructor(private readonly deps: PaymentsDeps) {}
+  constructor(private readonly deps: CheckoutDeps) {}
+
+  /** Where Stripe returns a buyer after a redirect (3-D Secure or a redirecting payment method). */
+  returnUrl(chargeId: number): string {
+    return `${this.deps.publicUrl}/charges/${chargeId}/return`;
+  }
 
   /**
    * Creates and confirms a charge. The row is written first, keyed by the buyer's idempotency key,
@@ -176,6 +189,12 @@ export class Checkout {
           customer,
           payment_method: paymentMethod,
           confirm: true,
+          // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
+          // payment methods, as Stripe defaults since 2023-08-16, with a return_url for any method that
+          // redirects, and next actions (3-D Secure) handed to Stripe.js's handleNextAction.
+          automatic_payment_methods: { enabled: true },
+          return_url: this.returnUrl(charge.id),
+          use_stripe_sdk: true,
           ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
           description: product.name,
           metadata: {
@@ -207,6 +226,9 @@ export class Checkout {
       }
       // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
       if (providerUnavailable(error)) return this.unavailable(charge);
+      // Another process is calling Stripe with this charge's key right now (the SDK already retried
+      // the 409 with backoff): that call settles the row; answer with the row as it stands.
+      if (keyInFlight(error)) return this.result(await this.get(charge.id));
       throw error;
     }
   }

@@ -127,6 +127,15 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return send(reply, await checkout.confirm(user, id));
   });
 
+  // Stripe sends the buyer back here after a redirect: the verdict is re-read from Stripe, never
+  // taken from the query string Stripe appends.
+  app.get('/charges/:id/return', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const result = await checkout.confirm(user, id);
+    return reply.redirect(`/charges/${result.charge.id}`, 303);
+  });
+
   app.get('/charges/:id', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);

@@ -23,6 +23,9 @@ export interface TestApp {
 
 export const START = new Date('2026-03-02T10:00:00Z');
 
+/** Where Stripe would send buyers back; tests follow return links by path on the listening app. */
+export const TEST_PUBLIC_URL = 'http://devboard.test';
+
 export const TEST_WEBHOOK_SECRET = 'whsec_test_devboard_suite';
 
 /**
@@ -39,6 +42,7 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     clock,
     stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: stripe.url, maxNetworkRetries: 2 }),
     sessionSecret: 'test-session-secret-test-session-secret',
+    publicUrl: TEST_PUBLIC_URL,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
     mail: { dir: mailDir },

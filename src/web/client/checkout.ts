@@ -89,7 +89,8 @@ function setupCheckout(form: HTMLFormElement) {
       if (result.status === 202 && result.json.charge?.client_secret) {
         result = await authenticate(stripe, result.json.charge.id, result.json.charge.client_secret, csrf);
       }
-      if (result.status === 201 && result.json.charge) {
+      // Paid, or still being processed elsewhere (the charge page shows where it stands).
+      if ((result.status === 201 || result.status === 202) && result.json.charge) {
         window.location.assign(`/charges/${result.json.charge.id}`);
         return;
       }
