@@ -1,8 +1,3 @@
-import type Stripe from 'stripe';
-
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
 /**
  * A stand-in for Stripe.js v3, served by the local Stripe because the real one only loads from
  * Stripe's servers. It implements the subset the app uses: Stripe(pk), elements().create('card')
@@ -209,43 +204,3 @@ export const stripeJsStandIn = String.raw`(function () {
   window.Stripe = StripeStandIn;
 })();
 `;
-
-export function authenticationPage(pi: Stripe.PaymentIntent, state: { done?: 'complete' | 'fail'; returnUrl?: string }): string {
-  const amount = `${(pi.amount / 100).toFixed(2)} ${pi.currency.toUpperCase()}`;
-  const secret = escapeHtml(pi.client_secret ?? '');
-  const returnUrl = state.returnUrl ? escapeHtml(state.returnUrl) : '';
-  if (state.done) {
-    // Tell the opening page (Stripe.js stand-in) the outcome, or follow the redirect flow's return_url.
-    const redirect = state.returnUrl ? `${state.returnUrl}${state.returnUrl.includes('?') ? '&' : '?'}payment_intent=${pi.id}` : '';
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Authentication ${state.done === 'complete' ? 'completed' : 'failed'}</title></head>
-<body style="font-family:system-ui;padding:1.5em"><p id="result">Authentication ${state.done === 'complete' ? 'completed' : 'failed'}.</p>
-<script>
-(function(){var msg={type:'local-stripe-3ds',outcome:${JSON.stringify(state.done)}};
-if (window.parent && window.parent !== window) { window.parent.postMessage(msg, '*'); }
-else if (${JSON.stringify(redirect)}) { location.href = ${JSON.stringify(redirect)}; }})();
-</script></body></html>`;
-  }
-  return `<!doctype html><html><head><meta charset="utf-8"><title>3D Secure authentication</title></head>
-<body style="font-family:system-ui;padding:1.5em">
-<h2 style="margin-top:0">3D Secure 2 test page</h2>
-<p>Local Stripe test authentication for a payment of <strong>${escapeHtml(amount)}</strong>.</p>
-<form method="post" action="/authenticate/${escapeHtml(pi.id)}" style="display:flex;gap:1em">
-<input type="hidden" name="client_secret" value="${secret}">
-${returnUrl ? `<input type="hidden" name="return_url" value="${returnUrl}">` : ''}
-<button type="submit" name="outcome" value="complete" id="complete-auth" style="padding:.5em 1em">Complete</button>
-<button type="submit" name="outcome" value="fail" id="fail-auth" style="padding:.5em 1em">Fail</button>
-</form></body></html>`;
-}
-
-export function receiptPage(charge: Stripe.Charge): string {
-  const card = charge.payment_method_details?.card;
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Receipt ${escapeHtml(charge.id)}</title></head>
-<body style="font-family:system-ui;padding:1.5em;max-width:32em">
-<h1>Receipt</h1>
-<p>Amount: <strong>${(charge.amount / 100).toFixed(2)} ${escapeHtml(charge.currency.toUpperCase())}</strong></p>
-<p>Status: ${escapeHtml(charge.status)}${charge.amount_refunded ? ` (refunded ${(charge.amount_refunded / 100).toFixed(2)})` : ''}</p>
-<p>Card: ${escapeHtml(card?.brand ?? '')} ending ${escapeHtml(card?.last4 ?? '')}</p>
-<p>Date: ${new Date(charge.created * 1000).toISOString()}</p>
-<p>Reference: ${escapeHtml(charge.id)}</p>
-</body></html>`;
-}

@@ -30,3 +30,14 @@ export const invalidApiKey = (key: string | undefined) =>
 
 export const unexpectedState = (message: string, extra: Record<string, unknown> = {}) =>
   invalidRequest(message, { code: 'payment_intent_unexpected_state', ...extra });
+
+export function cardError(code: string, declineCode: string | undefined, message: string, extra: Record<string, unknown> = {}): StripeApiError {
+  return new StripeApiError(402, {
+    type: 'card_error',
+    code,
+    ...(declineCode ? { decline_code: declineCode } : {}),
+    doc_url: `https://stripe.com/docs/error-codes/${code.replace(/_/g, '-')}`,
+    message,
+    ...extra,
+  });
+}

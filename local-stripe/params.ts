@@ -69,3 +69,15 @@ export const listSpec: Spec = {
   created: { gt: 'integer', gte: 'integer', lt: 'integer', lte: 'integer' },
   expand: 'array',
 };
+
+/** `metadata[key]=value`; an empty value removes the key on update, as at Stripe. */
+export const metadata = 'hash' as const;
+
+export function mergeMetadata(current: Record<string, string>, update: Record<string, string>): Record<string, string> {
+  const merged = { ...current };
+  for (const [k, v] of Object.entries(update)) {
+    if (v === '') delete merged[k];
+    else merged[k] = v;
+  }
+  return merged;
+}

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cardFee } from '../emulator.js';
+import { cardFee } from '../index.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
 
 let local: LocalStripe;

@@ -1,0 +1,61 @@
+import type { ServerResponse } from 'node:http';
+import { send } from './transport.js';
+
+export interface RequestFault {
+  kind: '500' | '429' | 'reset' | 'timeout';
+  /** `before`: nothing happens at Stripe; `after`: the change is applied and the response is lost. */
+  when: 'before' | 'after';
+  /** How many matching requests fail (default 1); ignored when `rate` is set. */
+  count?: number;
+  /** Fail this fraction of matching requests, indefinitely (soak tests). */
+  rate?: number;
+  /** Substring of the path to match, e.g. `/v1/payment_intents`. */
+  path?: string;
+  method?: string;
+  /** How long a `timeout` hangs before the socket is closed. */
+  timeoutMs?: number;
+}
+
+/** Injected request failures: what a network or Stripe outage looks like to the SDK. */
+export class Faults {
+  list: RequestFault[] = [];
+  private random = Math.random;
+
+  inject(fault: RequestFault): void {
+    this.list.push({ count: 1, ...fault });
+  }
+
+  clear(): void {
+    this.list = [];
+  }
+
+  /** The fault this request meets, if any (a counted fault is used up). */
+  take(method: string, pathname: string): RequestFault | undefined {
+    const index = this.list.findIndex((f) => (!f.method || f.method === method) && (!f.path || pathname.includes(f.path)));
+    if (index < 0) return undefined;
+    const fault = this.list[index]!;
+    if (fault.rate !== undefined) return this.random() < fault.rate ? fault : undefined;
+    fault.count = (fault.count ?? 1) - 1;
+    if (fault.count <= 0) this.list.splice(index, 1);
+    return fault;
+  }
+}
+
+export function failWith(res: ServerResponse, fault: RequestFault): void {
+  if (fault.kind === 'reset') {
+    res.socket?.destroy();
+    return;
+  }
+  if (fault.kind === 'timeout') {
+    setTimeout(() => res.socket?.destroy(), fault.timeoutMs ?? 5_000);
+    return;
+  }
+  if (fault.kind === '429') {
+    res.setHeader('stripe-should-retry', 'true');
+    send(res, 429, {
+      error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.' },
+    });
+    return;
+  }
+  send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred. Please try again.' } });
+}

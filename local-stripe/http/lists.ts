@@ -1,0 +1,60 @@
+import type Stripe from 'stripe';
+import { invalidRequest, resourceMissing } from '../errors.js';
+import type { Store } from '../store.js';
+
+/** A page of a list endpoint, newest first, with Stripe's `limit`, cursors and `created` filters. */
+export function list<T extends { id: string; created: number }>(
+  store: Store,
+  items: Iterable<T>,
+  params: Record<string, unknown>,
+  url: string,
+  filter: (item: T) => boolean = () => true,
+): Stripe.ApiList<T> {
+  const created = (params.created ?? {}) as Record<string, number>;
+  let all = [...items]
+    .filter(filter)
+    .filter(
+      (i) =>
+        (created.gt === undefined || i.created > created.gt) &&
+        (created.gte === undefined || i.created >= created.gte) &&
+        (created.lt === undefined || i.created < created.lt) &&
+        (created.lte === undefined || i.created <= created.lte),
+    )
+    .sort((a, b) => b.created - a.created || store.order(b.id) - store.order(a.id));
+  const limit = (params.limit as number | undefined) ?? 10;
+  if (limit < 1 || limit > 100) throw invalidRequest('Invalid limit: must be between 1 and 100', { param: 'limit' });
+  if (params.starting_after) {
+    const i = all.findIndex((x) => x.id === params.starting_after);
+    if (i < 0) throw resourceMissing('object', params.starting_after as string, 'starting_after');
+    all = all.slice(i + 1);
+  } else if (params.ending_before) {
+    const i = all.findIndex((x) => x.id === params.ending_before);
+    if (i < 0) throw resourceMissing('object', params.ending_before as string, 'ending_before');
+    all = all.slice(Math.max(0, i - limit), i);
+  }
+  return { object: 'list', data: all.slice(0, limit), has_more: all.length > limit, url };
+}
+
+/** Replaces ids by objects along each `expand[]` path, as Stripe does. */
+export function expand(store: Store, body: unknown, paths: string[]): unknown {
+  if (paths.length === 0) return body;
+  const copy = structuredClone(body) as Record<string, unknown>;
+  const walk = (node: unknown, segments: string[]): unknown => {
+    if (!node || typeof node !== 'object' || segments.length === 0) return node;
+    const [head, ...rest] = segments as [string, ...string[]];
+    const obj = node as Record<string, unknown>;
+    if (head === 'data' && Array.isArray(obj.data)) {
+      obj.data = obj.data.map((item) => walk(item, rest));
+      return obj;
+    }
+    let value = obj[head];
+    if (typeof value === 'string') {
+      const found = store.byId(value);
+      if (found) value = structuredClone(found);
+    }
+    obj[head] = rest.length ? walk(value, rest) : value;
+    return obj;
+  };
+  for (const path of paths) walk(copy, path.split('.'));
+  return copy;
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import type Stripe from 'stripe';
+import { invalidRequest } from '../errors.js';
+import { list } from '../http/lists.js';
+import { type Resource, route } from '../http/router.js';
+import { listSpec, mergeMetadata, metadata, type Spec } from '../params.js';
+import type { RequestInfo, Store } from '../store.js';
+import { attach, paymentMethods } from './payment_methods.js';
+
+export const customers = (store: Store) => store.collection<Stripe.Customer>('customers');
+
+const customerSpec: Spec = {
+  email: 'string',
+  name: 'string',
+  description: 'string',
+  phone: 'string',
+  metadata,
+  payment_method: 'string',
+  invoice_settings: { default_payment_method: 'string' },
+  expand: 'array',
+};
+
+export function createCustomer(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.Customer {
+  const customer: Stripe.Customer = {
+    id: store.newId('cus'),
+    object: 'customer',
+    address: null,
+    balance: 0,
+    created: store.now(),
+    currency: null,
+    default_source: null,
+    delinquent: false,
+    description: (params.description as string) ?? null,
+    discount: null,
+    email: (params.email as string) ?? null,
+    invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
+    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    livemode: false,
+    metadata: (params.metadata as Record<string, string>) ?? {},
+    name: (params.name as string) ?? null,
+    next_invoice_sequence: 1,
+    phone: null,
+    preferred_locales: [],
+    shipping: null,
+    tax_exempt: 'none',
+    test_clock: null,
+  };
+  if (params.payment_method) {
+    attach(store, params.payment_method as string, customer.id, request, false);
+  }
+  const defaultPm = (params.invoice_settings as { default_payment_method?: string } | undefined)?.default_payment_method;
+  customers(store).set(customer.id, customer);
+  if (defaultPm) setDefaultPaymentMethod(store, customer, defaultPm);
+  store.emit('customer.created', customer, request);
+  return customer;
+}
+
+function setDefaultPaymentMethod(store: Store, customer: Stripe.Customer, pmId: string) {
+  if (pmId === '') {
+    customer.invoice_settings.default_payment_method = null;
+    return;
+  }
+  const pm = paymentMethods(store).get(pmId);
+  if (!pm || pm.customer !== customer.id) {
+    throw invalidRequest(
+      `The customer does not have a payment method with the ID ${pmId}. The payment method must be attached to the customer.`,
+      { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
+    );
+  }
+  customer.invoice_settings.default_payment_method = pmId;
+}
+
+export function updateCustomer(store: Store, id: string, params: Record<string, unknown>, request: RequestInfo): Stripe.Customer {
+  const customer = store.get(customers(store), 'customer', id);
+  const previous: Record<string, unknown> = {};
+  for (const key of ['email', 'name', 'description'] as const) {
+    if (params[key] !== undefined) {
+      previous[key] = customer[key];
+      customer[key] = (params[key] as string) || null;
+    }
+  }
+  if (params.metadata) {
+    previous.metadata = { ...customer.metadata };
+    customer.metadata = mergeMetadata(customer.metadata, params.metadata as Record<string, string>);
+  }
+  const settings = params.invoice_settings as { default_payment_method?: string } | undefined;
+  if (settings?.default_payment_method !== undefined) {
+    previous.invoice_settings = { ...customer.invoice_settings };
+    setDefaultPaymentMethod(store, customer, settings.default_payment_method);
+  }
+  store.emit('customer.updated', customer, request, previous);
+  return customer;
+}
+
+export function deleteCustomer(store: Store, id: string, request: RequestInfo): Stripe.DeletedCustomer {
+  const customer = store.get(customers(store), 'customer', id);
+  for (const pm of paymentMethods(store).values()) if (pm.customer === id) pm.customer = null;
+  customers(store).delete(id);
+  store.emit('customer.deleted', customer, request);
+  return { id, object: 'customer', deleted: true };
+}
+
+export const customerResource: Resource = {
+  routes: [
+    route('POST', '/v1/customers', { spec: customerSpec, handler: (c) => createCustomer(c.store, c.params, c.request) }),
+    route('GET', '/v1/customers', {
+      spec: { ...listSpec, email: 'string' },
+      handler: (c) => list(c.store, customers(c.store).values(), c.params, '/v1/customers', (x) => !c.params.email || x.email === c.params.email),
+    }),
+    route('GET', '/v1/customers/:id', { handler: (c) => c.store.get(customers(c.store), 'customer', c.path.id!) }),
+    route('POST', '/v1/customers/:id', { spec: customerSpec, handler: (c) => updateCustomer(c.store, c.path.id!, c.params, c.request) }),
+    route('DELETE', '/v1/customers/:id', { handler: (c) => deleteCustomer(c.store, c.path.id!, c.request) }),
+    route('GET', '/v1/customers/:id/payment_methods', {
+      spec: { ...listSpec, type: 'string', allow_redisplay: 'string' },
+      handler: (c) => {
+        c.store.get(customers(c.store), 'customer', c.path.id!, 'customer');
+        return list(
+          c.store,
+          paymentMethods(c.store).values(),
+          c.params,
+          `/v1/customers/${c.path.id}/payment_methods`,
+          (pm) => pm.customer === c.path.id && (!c.params.type || pm.type === c.params.type),
+        );
+      },
+    }),
+  ],
+};

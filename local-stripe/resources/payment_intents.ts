@@ -1,0 +1,325 @@
+import type Stripe from 'stripe';
+import { cardError, invalidRequest, resourceMissing, unexpectedState } from '../errors.js';
+import { list } from '../http/lists.js';
+import { type Ctx, type Resource, route } from '../http/router.js';
+import { listSpec, mergeMetadata, metadata, type Spec } from '../params.js';
+import { randomToken } from '../random.js';
+import type { RequestInfo, Store } from '../store.js';
+import { type ChargeFailure, newCharge } from './charges.js';
+import { customers } from './customers.js';
+import { openDispute } from './disputes.js';
+import { attach, behaviourOf, paymentMethods, resolvePaymentMethod } from './payment_methods.js';
+
+export const paymentIntents = (store: Store) => store.collection<Stripe.PaymentIntent>('paymentIntents');
+
+const setupFutureUsage = { enum: ['off_session', 'on_session', ''] } as const;
+
+const createSpec: Spec = {
+  amount: 'integer',
+  currency: 'string',
+  customer: 'string',
+  payment_method: 'string',
+  payment_method_types: 'array',
+  automatic_payment_methods: { enabled: 'boolean', allow_redirects: { enum: ['always', 'never'] } },
+  confirm: 'boolean',
+  capture_method: { enum: ['automatic', 'automatic_async'] },
+  setup_future_usage: setupFutureUsage,
+  off_session: 'string',
+  metadata,
+  description: 'string',
+  receipt_email: 'string',
+  statement_descriptor: 'string',
+  statement_descriptor_suffix: 'string',
+  return_url: 'string',
+  use_stripe_sdk: 'boolean',
+  error_on_requires_action: 'boolean',
+  expand: 'array',
+};
+
+const updateSpec: Spec = {
+  amount: 'integer',
+  currency: 'string',
+  customer: 'string',
+  description: 'string',
+  metadata,
+  payment_method: 'string',
+  receipt_email: 'string',
+  setup_future_usage: setupFutureUsage,
+  expand: 'array',
+};
+
+const confirmSpec: Spec = {
+  payment_method: 'string',
+  return_url: 'string',
+  setup_future_usage: setupFutureUsage,
+  off_session: 'string',
+  receipt_email: 'string',
+  use_stripe_sdk: 'boolean',
+  error_on_requires_action: 'boolean',
+  client_secret: 'string',
+  expand: 'array',
+};
+
+export function createPaymentIntent(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+  const amount = params.amount as number;
+  const currency = (params.currency as string).toLowerCase();
+  if (amount < 50) {
+    throw invalidRequest(`Amount must be at least 50 cents`, { code: 'amount_too_small', param: 'amount' });
+  }
+  if (amount > 99_999_999) {
+    throw invalidRequest('Amount must be no more than $999,999.99', { code: 'amount_too_large', param: 'amount' });
+  }
+  const customer = params.customer as string | undefined;
+  if (customer) store.get(customers(store), 'customer', customer, 'customer');
+  const pm = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
+  if (pm) checkPaymentMethodOwner(pm, customer ?? null);
+  const id = store.newId('pi');
+  const pi: Stripe.PaymentIntent = {
+    id,
+    object: 'payment_intent',
+    allowed_payment_method_types: null,
+    amount,
+    amount_capturable: 0,
+    amount_details: { tip: {} },
+    amount_received: 0,
+    application: null,
+    application_fee_amount: null,
+    automatic_payment_methods: null,
+    canceled_at: null,
+    cancellation_reason: null,
+    capture_method: 'automatic',
+    client_secret: `${id}_secret_${randomToken(16)}`,
+    confirmation_method: 'automatic',
+    created: store.now(),
+    currency,
+    customer: customer ?? null,
+    customer_account: null,
+    description: (params.description as string) ?? null,
+    excluded_payment_method_types: null,
+    last_payment_error: null,
+    latest_charge: null,
+    livemode: false,
+    managed_payments: null,
+    metadata: (params.metadata as Record<string, string>) ?? {},
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: pm?.id ?? null,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: (params.payment_method_types as string[]) ?? ['card'],
+    payment_record: null,
+    processing: null,
+    receipt_email: (params.receipt_email as string) ?? null,
+    review: null,
+    setup_future_usage: (params.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage) ?? null,
+    shipping: null,
+    source: null,
+    statement_descriptor: (params.statement_descriptor as string) ?? null,
+    statement_descriptor_suffix: (params.statement_descriptor_suffix as string) ?? null,
+    status: pm ? 'requires_confirmation' : 'requires_payment_method',
+    transfer_data: null,
+    transfer_group: null,
+  };
+  paymentIntents(store).set(id, pi);
+  store.emit('payment_intent.created', pi, request);
+  if (params.confirm === true) {
+    return confirmPaymentIntent(store, pi, { off_session: params.off_session, return_url: params.return_url }, request);
+  }
+  return pi;
+}
+
+function checkPaymentMethodOwner(pm: Stripe.PaymentMethod, customer: string | null) {
+  if (pm.customer && pm.customer !== customer) {
+    throw invalidRequest(`The provided PaymentMethod belongs to a Customer that is different from the one on this PaymentIntent.`, {
+      param: 'payment_method',
+    });
+  }
+}
+
+export function updatePaymentIntent(store: Store, id: string, params: Record<string, unknown>): Stripe.PaymentIntent {
+  const pi = store.get(paymentIntents(store), 'payment_intent', id, 'intent');
+  if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') {
+    throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`, { payment_intent: pi });
+  }
+  if (params.amount !== undefined) pi.amount = params.amount as number;
+  if (params.currency !== undefined) pi.currency = (params.currency as string).toLowerCase();
+  if (params.description !== undefined) pi.description = (params.description as string) || null;
+  if (params.receipt_email !== undefined) pi.receipt_email = (params.receipt_email as string) || null;
+  if (params.metadata !== undefined) pi.metadata = mergeMetadata(pi.metadata, params.metadata as Record<string, string>);
+  if (params.setup_future_usage !== undefined) pi.setup_future_usage = (params.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage) || null;
+  if (params.customer !== undefined) {
+    store.get(customers(store), 'customer', params.customer as string, 'customer');
+    pi.customer = params.customer as string;
+  }
+  if (params.payment_method !== undefined) {
+    const pm = resolvePaymentMethod(store, params.payment_method as string);
+    checkPaymentMethodOwner(pm, pi.customer as string | null);
+    pi.payment_method = pm.id;
+    pi.status = 'requires_confirmation';
+  }
+  return pi;
+}
+
+export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+  if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(pi.status)) {
+    throw unexpectedState(
+      `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: requires_confirmation, requires_payment_method, requires_action.`,
+      { payment_intent: pi },
+    );
+  }
+  if (params.payment_method) {
+    const pm = resolvePaymentMethod(store, params.payment_method as string);
+    checkPaymentMethodOwner(pm, pi.customer as string | null);
+    pi.payment_method = pm.id;
+  }
+  if (params.setup_future_usage !== undefined) {
+    pi.setup_future_usage = (params.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage) || null;
+  }
+  if (params.receipt_email !== undefined) pi.receipt_email = params.receipt_email as string;
+  if (!pi.payment_method) {
+    throw unexpectedState(
+      "You cannot confirm this PaymentIntent because it's missing a payment method. To confirm the PaymentIntent with a card, please provide a payment_method.",
+      { payment_intent: pi },
+    );
+  }
+  const pmId = pi.payment_method as string;
+  const pm = store.get(paymentMethods(store), 'PaymentMethod', pmId, 'payment_method');
+  const behaviour = behaviourOf(store, pmId);
+  const offSession = params.off_session === true || params.off_session === 'true' || params.off_session === 'one_off' || params.off_session === 'recurring';
+  pi.last_payment_error = null;
+
+  if (behaviour.kind === 'require3ds') {
+    const setUp = !behaviour.always && pm.customer !== null && pm.customer === pi.customer;
+    if (!setUp) {
+      if (offSession) {
+        return decline(
+          store,
+          pi,
+          pm,
+          { code: 'authentication_required', declineCode: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' },
+          request,
+        );
+      }
+      const authUrl = `${store.baseUrl()}/authenticate/${pi.id}?client_secret=${encodeURIComponent(pi.client_secret!)}`;
+      const returnUrl = params.return_url as string | undefined;
+      pi.status = 'requires_action';
+      pi.next_action = returnUrl
+        ? { type: 'redirect_to_url', redirect_to_url: { url: `${authUrl}&return_url=${encodeURIComponent(returnUrl)}`, return_url: returnUrl } }
+        : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: authUrl, source: pm.id } };
+      store.emit('payment_intent.requires_action', pi, request);
+      return pi;
+    }
+  }
+  if (behaviour.kind === 'decline') {
+    return decline(store, pi, pm, behaviour, request);
+  }
+  return succeed(store, pi, pm, request);
+}
+
+/** Completes or fails a pending 3-D Secure authentication (the authentication page's buttons). */
+export function authenticate(store: Store, piId: string, outcome: 'complete' | 'fail', request: RequestInfo): Stripe.PaymentIntent {
+  const pi = store.get(paymentIntents(store), 'payment_intent', piId, 'intent');
+  if (pi.status !== 'requires_action') {
+    throw unexpectedState(`This PaymentIntent is not awaiting authentication (status ${pi.status}).`);
+  }
+  const pm = store.get(paymentMethods(store), 'PaymentMethod', pi.payment_method as string);
+  pi.next_action = null;
+  if (outcome === 'complete') return succeed(store, pi, pm, request);
+  pi.status = 'requires_payment_method';
+  pi.last_payment_error = {
+    type: 'invalid_request_error',
+    code: 'payment_intent_authentication_failure',
+    doc_url: 'https://stripe.com/docs/error-codes/payment-intent-authentication-failure',
+    message: 'We are unable to authenticate your payment method. Please choose a different payment method and try again.',
+    payment_method: pm,
+  };
+  pi.payment_method = null;
+  store.emit('payment_intent.payment_failed', pi, request);
+  return pi;
+}
+
+/** Records the failed charge and answers the decline as a 402 card error, as Stripe does. */
+function decline(store: Store, pi: Stripe.PaymentIntent, pm: Stripe.PaymentMethod, failure: ChargeFailure, request: RequestInfo): never {
+  const charge = newCharge(store, pi, pm, 'failed', failure);
+  pi.latest_charge = charge.id;
+  pi.status = 'requires_payment_method';
+  pi.next_action = null;
+  pi.last_payment_error = {
+    type: 'card_error',
+    charge: charge.id,
+    code: failure.code,
+    decline_code: failure.declineCode,
+    doc_url: `https://stripe.com/docs/error-codes/${failure.code.replace(/_/g, '-')}`,
+    message: failure.message,
+    payment_method: pm,
+  };
+  pi.payment_method = null;
+  store.emit('charge.failed', charge, request);
+  store.emit('payment_intent.payment_failed', pi, request);
+  throw cardError(failure.code, failure.declineCode, failure.message, {
+    charge: charge.id,
+    payment_intent: structuredClone(pi),
+    payment_method: pm,
+  });
+}
+
+function succeed(store: Store, pi: Stripe.PaymentIntent, pm: Stripe.PaymentMethod, request: RequestInfo): Stripe.PaymentIntent {
+  const charge = newCharge(store, pi, pm, 'succeeded');
+  pi.status = 'succeeded';
+  pi.amount_received = pi.amount;
+  pi.latest_charge = charge.id;
+  pi.next_action = null;
+  if (pi.setup_future_usage && pi.customer && pm.customer !== pi.customer) {
+    attach(store, pm.id, pi.customer as string, request, false);
+  }
+  store.emit('charge.succeeded', charge, request);
+  store.emit('payment_intent.succeeded', pi, request);
+  if (behaviourOf(store, pm.id).kind === 'dispute') openDispute(store, charge.id, {}, request);
+  return pi;
+}
+
+export function cancelPaymentIntent(store: Store, id: string, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+  const pi = store.get(paymentIntents(store), 'payment_intent', id, 'intent');
+  if (pi.status === 'succeeded' || pi.status === 'canceled') {
+    throw unexpectedState(
+      `You cannot cancel this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.`,
+      { payment_intent: pi },
+    );
+  }
+  pi.status = 'canceled';
+  pi.canceled_at = store.now();
+  pi.next_action = null;
+  pi.cancellation_reason = (params.cancellation_reason as Stripe.PaymentIntent.CancellationReason) ?? null;
+  store.emit('payment_intent.canceled', pi, request);
+  return pi;
+}
+
+/** The PaymentIntent in the URL; Stripe.js (publishable key) must also present its client secret. */
+function intentFor(c: Ctx): Stripe.PaymentIntent {
+  const pi = c.store.get(paymentIntents(c.store), 'payment_intent', c.path.id!, 'intent');
+  if (c.publishable && c.params.client_secret !== pi.client_secret) {
+    throw resourceMissing('payment_intent', c.path.id!, 'intent');
+  }
+  return pi;
+}
+
+export const paymentIntentResource: Resource = {
+  routes: [
+    route('POST', '/v1/payment_intents', { spec: createSpec, required: ['amount', 'currency'], handler: (c) => createPaymentIntent(c.store, c.params, c.request) }),
+    route('GET', '/v1/payment_intents', {
+      spec: { ...listSpec, customer: 'string' },
+      handler: (c) => list(c.store, paymentIntents(c.store).values(), c.params, '/v1/payment_intents', (pi) => !c.params.customer || pi.customer === c.params.customer),
+    }),
+    route('GET', '/v1/payment_intents/:id', { publishable: true, spec: { client_secret: 'string', expand: 'array' }, handler: intentFor }),
+    route('POST', '/v1/payment_intents/:id', { spec: updateSpec, handler: (c) => updatePaymentIntent(c.store, c.path.id!, c.params) }),
+    route('POST', '/v1/payment_intents/:id/confirm', {
+      publishable: true,
+      spec: confirmSpec,
+      handler: (c) => confirmPaymentIntent(c.store, intentFor(c), c.params, c.request),
+    }),
+    route('POST', '/v1/payment_intents/:id/cancel', {
+      spec: { cancellation_reason: { enum: ['duplicate', 'fraudulent', 'requested_by_customer', 'abandoned'] }, expand: 'array' },
+      handler: (c) => cancelPaymentIntent(c.store, c.path.id!, c.params, c.request),
+    }),
+  ],
+};

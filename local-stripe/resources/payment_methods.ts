@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type Stripe from 'stripe';
+import { brandOf, type CardBehaviour, cardByMagicId, cardByNumber, luhnValid } from '../cards.js';
+import { cardError, invalidRequest, resourceMissing } from '../errors.js';
+import { type Resource, route } from '../http/router.js';
+import { metadata } from '../params.js';
+import type { RequestInfo, Store } from '../store.js';
+import { customers } from './customers.js';
+
+export const paymentMethods = (store: Store) => store.collection<Stripe.PaymentMethod>('paymentMethods');
+
+/** Internal facts about a PaymentMethod that Stripe keeps to itself. */
+interface CardState {
+  behaviour: CardBehaviour;
+}
+const cardState = (store: Store) => store.internal<CardState>('cardState');
+
+/** What the test card behind a PaymentMethod does when charged. */
+export function behaviourOf(store: Store, pmId: string): CardBehaviour {
+  return cardState(store).get(pmId)?.behaviour ?? { kind: 'succeed' };
+}
+
+export function createPaymentMethod(store: Store, params: Record<string, unknown>): Stripe.PaymentMethod {
+  if (params.type !== 'card') throw invalidRequest('Only card PaymentMethods are supported here.', { param: 'type' });
+  const card = params.card as Record<string, string> | undefined;
+  if (!card) throw invalidRequest('Missing required param: card.', { code: 'parameter_missing', param: 'card' });
+  if (card.token) {
+    const known = cardByMagicId.get(card.token.replace(/^tok_/, 'pm_card_'));
+    if (!known) throw resourceMissing('token', card.token, 'card[token]');
+    return newCardPaymentMethod(store, known.number, 12, nextYear(store.now()), known.behaviour, params);
+  }
+  const number = (card.number ?? '').replace(/\s+/g, '');
+  if (!number) throw invalidRequest('Missing required param: card[number].', { code: 'parameter_missing', param: 'card[number]' });
+  if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) {
+    throw cardError('incorrect_number', undefined, 'Your card number is incorrect.', { param: 'card[number]' });
+  }
+  const expMonth = Number(card.exp_month);
+  const expYear = normaliseYear(Number(card.exp_year));
+  if (!Number.isInteger(expMonth) || expMonth < 1 || expMonth > 12) {
+    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: 'card[exp_month]' });
+  }
+  const nowDate = new Date(store.now() * 1000);
+  if (!Number.isInteger(expYear) || expYear < nowDate.getUTCFullYear() || expYear > nowDate.getUTCFullYear() + 50) {
+    throw cardError('invalid_expiry_year', undefined, "Your card's expiration year is invalid.", { param: 'card[exp_year]' });
+  }
+  if (expYear === nowDate.getUTCFullYear() && expMonth < nowDate.getUTCMonth() + 1) {
+    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: 'card[exp_month]' });
+  }
+  if (card.cvc !== undefined && !/^\d{3,4}$/.test(card.cvc)) {
+    throw cardError('invalid_cvc', undefined, "Your card's security code is invalid.", { param: 'card[cvc]' });
+  }
+  const behaviour = cardByNumber.get(number)?.behaviour ?? { kind: 'succeed' };
+  return newCardPaymentMethod(store, number, expMonth, expYear, behaviour, params);
+}
+
+function newCardPaymentMethod(
+  store: Store,
+  number: string,
+  expMonth: number,
+  expYear: number,
+  behaviour: CardBehaviour,
+  params: Record<string, unknown>,
+): Stripe.PaymentMethod {
+  const brand = brandOf(number);
+  const billing = (params.billing_details ?? {}) as Record<string, string>;
+  const pm: Stripe.PaymentMethod = {
+    id: store.newId('pm'),
+    object: 'payment_method',
+    allow_redisplay: 'unspecified',
+    billing_details: {
+      address: null,
+      email: billing.email ?? null,
+      name: billing.name ?? null,
+      phone: billing.phone ?? null,
+      tax_id: null,
+    },
+    card: {
+      brand,
+      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'unchecked' },
+      country: 'US',
+      display_brand: brand,
+      exp_month: expMonth,
+      exp_year: expYear,
+      fingerprint: createHash('sha256').update(`fp:${number}`).digest('base64url').slice(0, 16),
+      funding: 'credit',
+      generated_from: null,
+      last4: number.slice(-4),
+      networks: { available: [brand], preferred: null },
+      regulated_status: 'unregulated',
+      three_d_secure_usage: { supported: true },
+      wallet: null,
+    },
+    created: store.now(),
+    customer: null,
+    customer_account: null,
+    livemode: false,
+    metadata: (params.metadata as Record<string, string>) ?? {},
+    type: 'card',
+  };
+  paymentMethods(store).set(pm.id, pm);
+  cardState(store).set(pm.id, { behaviour });
+  return pm;
+}
+
+/** A PaymentMethod by id; a magic test id (pm_card_visa, …) makes a fresh one, as Stripe does. */
+export function resolvePaymentMethod(store: Store, id: string, param = 'payment_method'): Stripe.PaymentMethod {
+  const magic = cardByMagicId.get(id);
+  if (magic) return newCardPaymentMethod(store, magic.number, 12, nextYear(store.now()), magic.behaviour, {});
+  return store.get(paymentMethods(store), 'PaymentMethod', id, param);
+}
+
+export function attach(store: Store, pmId: string, customerId: string, request: RequestInfo, checkCustomer = true): Stripe.PaymentMethod {
+  if (checkCustomer) store.get(customers(store), 'customer', customerId, 'customer');
+  const pm = resolvePaymentMethod(store, pmId, 'payment_method');
+  if (pm.customer === customerId) return pm;
+  if (pm.customer) {
+    throw invalidRequest('The payment method you provided has already been attached to a customer.', {
+      code: 'payment_method_unexpected_state',
+    });
+  }
+  const behaviour = behaviourOf(store, pm.id);
+  if (behaviour.kind === 'decline' && !behaviour.attachable) {
+    throw cardError(behaviour.code, behaviour.declineCode, behaviour.message, { payment_method: pm });
+  }
+  pm.customer = customerId;
+  store.emit('payment_method.attached', pm, request);
+  return pm;
+}
+
+export function detach(store: Store, pmId: string, request: RequestInfo): Stripe.PaymentMethod {
+  const pm = store.get(paymentMethods(store), 'PaymentMethod', pmId);
+  if (!pm.customer) {
+    throw invalidRequest(`The payment method ${pmId} is not attached to a customer`, { code: 'payment_method_unexpected_state' });
+  }
+  const customer = customers(store).get(pm.customer as string);
+  if (customer?.invoice_settings.default_payment_method === pmId) customer.invoice_settings.default_payment_method = null;
+  const previous = { customer: pm.customer };
+  pm.customer = null;
+  store.emit('payment_method.detached', pm, request, previous);
+  return pm;
+}
+
+const nextYear = (now: number) => new Date(now * 1000).getUTCFullYear() + 1;
+const normaliseYear = (y: number) => (y < 100 ? 2000 + y : y);
+
+export const paymentMethodResource: Resource = {
+  routes: [
+    route('POST', '/v1/payment_methods', {
+      publishable: true,
+      spec: {
+        type: 'string',
+        card: { number: 'string', exp_month: 'string', exp_year: 'string', cvc: 'string', token: 'string' },
+        billing_details: { name: 'string', email: 'string', phone: 'string', address: 'hash' },
+        metadata,
+        expand: 'array',
+      },
+      required: ['type'],
+      handler: (c) => createPaymentMethod(c.store, c.params),
+    }),
+    route('GET', '/v1/payment_methods/:id', { handler: (c) => c.store.get(paymentMethods(c.store), 'PaymentMethod', c.path.id!) }),
+    route('POST', '/v1/payment_methods/:id/attach', {
+      spec: { customer: 'string', expand: 'array' },
+      required: ['customer'],
+      handler: (c) => attach(c.store, c.path.id!, c.params.customer as string, c.request),
+    }),
+    route('POST', '/v1/payment_methods/:id/detach', { handler: (c) => detach(c.store, c.path.id!, c.request) }),
+  ],
+};
