@@ -84,7 +84,7 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
 
     // Webhook endpoints
     const endpoint = await stripe.webhookEndpoints.create({ url: receiverUrl, enabled_events: ['*'], description: 'conformance' });
-    const spare = await stripe.webhookEndpoints.create({ url: `${receiverUrl}/spare`, enabled_events: ['charge.succeeded'] });
+    const spare = await stripe.webhookEndpoints.create({ url: `${receiverUrl}/spare`, enabled_events: ['charge.succeeded'], api_version: '2025-10-29.clover' });
     await stripe.webhookEndpoints.list();
     await stripe.webhookEndpoints.retrieve(endpoint.id);
     await stripe.webhookEndpoints.update(spare.id, { disabled: true });
@@ -98,6 +98,7 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     await stripe.customers.list({ limit: 1 });
     const doomed = await stripe.customers.create({ email: 'doomed@example.test' });
     await stripe.customers.del(doomed.id);
+    await stripe.customers.retrieve(doomed.id);
 
     // Payment methods: magic ids and card numbers from the browser's key
     const fromNumber = await browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: nextYear, cvc: '123' } });
@@ -139,6 +140,10 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     await pay('pm_card_visa', { customer: saver.id, setup_future_usage: 'off_session' });
     const saved = await stripe.customers.listPaymentMethods(saver.id);
     await pay(saved.data[0]!.id, { customer: saver.id, off_session: true });
+
+    // Payment method choices: the default (automatic, so a return_url), an allowed list
+    await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, return_url: 'https://app.example.test/return' });
+    await stripe.paymentIntents.create({ amount: 2500, currency: 'eur', payment_method: 'pm_card_visa', confirm: true, allowed_payment_method_types: ['card'] });
 
     // Step by step, update, cancel
     const stepwise = await stripe.paymentIntents.create({ amount: 1500, currency: 'usd', automatic_payment_methods: cardOnly, metadata: { order: '9' } });
@@ -202,6 +207,13 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
       settle(stripe.customers.list({ limit: 1000 })),
       settle(client('sk_live_nope_nope').customers.list()),
       settle(browser.customers.list()),
+      settle(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true })),
+      settle(stripe.paymentIntents.create({ amount: 2500, currency: 'xyz', automatic_payment_methods: cardOnly })),
+      settle(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method_types: ['card'] } as unknown as Stripe.PaymentIntentCreateParams)),
+      settle(stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: nextYear, cvc: '123' } })),
+      settle(stripe.customers.create({ metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v'])) })),
+      settle(stripe.refunds.create({ charge: 'ch_missing' })),
+      settle(stripe.webhookEndpoints.create({ url: receiverUrl, enabled_events: ['*'], api_version: 'someday' as Stripe.WebhookEndpointCreateParams.ApiVersion })),
     ];
     await Promise.all(errors);
     const key = 'conformance-idempotency';
