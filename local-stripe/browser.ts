@@ -22,13 +22,15 @@ export const stripeJsStandIn = String.raw`(function () {
     return out.join('&');
   }
 
+  // The key goes as a form parameter, as Stripe.js sends it: a simple request needs no CORS preflight.
   function request(key, method, path, params) {
     var url = API + path;
-    var init = { method: method, headers: { Authorization: 'Bearer ' + key } };
-    if (method === 'GET') url += '?' + encode(params || {});
+    var init = { method: method };
+    var form = encode(Object.assign({ key: key }, params || {}));
+    if (method === 'GET') url += '?' + form;
     else {
-      init.headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      init.body = encode(params || {});
+      init.headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      init.body = form;
     }
     return fetch(url, init).then(function (res) {
       return res.json().then(function (body) {

@@ -4,7 +4,7 @@ import { invalidRequest, missingParam, unknownParam } from './errors.js';
  * A small parameter schema, enough to validate what the SDK sends as Stripe does:
  * unknown parameters, missing ones and wrong types each get Stripe's error code and `param`.
  */
-export type ParamType = 'string' | 'integer' | 'boolean' | 'hash' | 'array' | { enum: readonly string[] } | Spec;
+export type ParamType = 'string' | 'url' | 'integer' | 'boolean' | 'hash' | 'array' | { enum: readonly string[] } | Spec;
 export interface Spec {
   [name: string]: ParamType;
 }
@@ -30,6 +30,11 @@ export function validate(input: unknown, spec: Spec, required: string[] = [], pr
 function coerce(raw: unknown, type: ParamType, name: string): unknown {
   if (type === 'string') {
     if (typeof raw !== 'string') throw invalidRequest(`Invalid string: ${JSON.stringify(raw)}`, { code: 'parameter_invalid_string', param: name });
+    return raw;
+  }
+  if (type === 'url') {
+    // Stripe answers "Not a valid URL" (error code url_invalid) for a URL it cannot follow.
+    if (typeof raw !== 'string' || !safeUrl(raw)) throw invalidRequest('Not a valid URL', { code: 'url_invalid', param: name });
     return raw;
   }
   if (type === 'integer') {
@@ -80,4 +85,14 @@ export function mergeMetadata(current: Record<string, string>, update: Record<st
     else merged[k] = v;
   }
   return merged;
+}
+
+/** A URL a browser may be sent to: absolute http(s) only (no `javascript:`, `data:`, …). */
+export function safeUrl(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
 }

@@ -4,10 +4,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { stripeJsStandIn } from './browser.js';
 import { Emulator } from './emulator.js';
+import { StripeApiError } from './errors.js';
 import { Api } from './http/api.js';
+import { checkKeys, type Keys, keyKind, presentedKey, publishableRefused, randomKeys } from './http/auth.js';
 import { control } from './http/control.js';
 import { Faults, type RequestFault } from './http/faults.js';
-import { page } from './http/pages.js';
+import { servePage } from './http/pages.js';
 import { Router } from './http/router.js';
 import { readBody, send } from './http/transport.js';
 import { resources } from './resources/index.js';
@@ -24,6 +26,9 @@ export interface LocalStripeOptions extends StoreOptions {
   host?: string;
   webhookRetryBaseMs?: number;
   webhookMaxAttempts?: number;
+  /** The keys it accepts (`sk_test_…`, `pk_test_…`); random ones when absent, see `secretKey`. */
+  secretKey?: string;
+  publishableKey?: string;
 }
 
 /** A running local Stripe: the HTTP server, its state, and handles for tests. */
@@ -32,9 +37,13 @@ export class LocalStripe {
   readonly webhooks: WebhookDispatcher;
   readonly faults = new Faults();
   private readonly api: Api;
+  private readonly keys: Keys;
   private server: Server;
 
   constructor(private readonly options: LocalStripeOptions = {}) {
+    const generated = randomKeys();
+    this.keys = { secretKey: options.secretKey ?? generated.secretKey, publishableKey: options.publishableKey ?? generated.publishableKey };
+    checkKeys(this.keys);
     this.emulator = new Emulator({ ...options, baseUrl: () => this.url });
     this.webhooks = new WebhookDispatcher({
       retryBaseMs: options.webhookRetryBaseMs,
@@ -46,7 +55,7 @@ export class LocalStripe {
       this.scheduleSave();
     });
     if (options.stateFile && existsSync(options.stateFile)) this.emulator.restore(readFileSync(options.stateFile, 'utf8'));
-    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults);
+    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults, this.keys);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         if (!res.headersSent) send(res, 500, { error: { type: 'api_error', message: String(error) } });
@@ -73,6 +82,16 @@ export class LocalStripe {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The secret key it accepts, for the app's (or a test's) Stripe client. */
+  get secretKey(): string {
+    return this.keys.secretKey;
+  }
+
+  /** The publishable key it accepts, for Stripe.js. */
+  get publishableKey(): string {
+    return this.keys.publishableKey;
   }
 
   /** Requests per route (`POST /v1/payment_intents`), for round-trip counts. */
@@ -141,18 +160,17 @@ export class LocalStripe {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
     const raw = await readBody(req);
-    res.setHeader('access-control-allow-origin', '*');
-    if (method === 'OPTIONS') {
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST, DELETE',
-        'access-control-allow-headers': 'authorization, content-type, idempotency-key, stripe-version',
-        'access-control-max-age': '600',
-      });
-      res.end();
-      return;
-    }
+    if (method === 'OPTIONS') return this.api.preflight(req, res, url);
     if (url.pathname.startsWith('/_local/')) {
-      const result = control(this, method, url, raw);
+      // The control API can reset, fake disputes and move the clock: it takes the secret key.
+      let result: { status: number; body: unknown };
+      try {
+        if (keyKind(this.keys, presentedKey(req)) !== 'secret') throw publishableRefused();
+        result = control(this, method, url, raw);
+      } catch (error) {
+        if (!(error instanceof StripeApiError)) throw error;
+        result = { status: error.status, body: { error: error.body } };
+      }
       send(res, result.status, result.body);
       return;
     }
@@ -162,8 +180,8 @@ export class LocalStripe {
       return;
     }
     if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {
-      const result = page(this.emulator, method, url, raw);
-      res.writeHead(result.status, { 'content-type': 'text/html; charset=utf-8' });
+      const result = servePage(this.emulator, method, url, raw);
+      res.writeHead(result.status, result.headers);
       res.end(result.html);
       return;
     }

@@ -3,7 +3,6 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
-import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../src/payments/connect.js';
 import { reconcile } from '../src/payments/reconcile.js';
 import { createStripeGateway } from '../src/payments/stripe.js';
 import {
@@ -29,7 +28,7 @@ beforeAll(async () => {
   boss = await admin(t);
   poster = await member(t.app);
   await grantJobs(t, boss, poster.id);
-  sdk = new Stripe(LOCAL_SECRET_KEY, { host: '127.0.0.1', port: t.stripe.port, protocol: 'http' });
+  sdk = new Stripe(t.stripe.secretKey, { host: '127.0.0.1', port: t.stripe.port, protocol: 'http' });
 });
 afterAll(() => t.close());
 beforeEach(async () => {
@@ -132,7 +131,7 @@ describe('POST /webhooks/stripe', () => {
         clock: rotated.clock,
         sessionSecret: 'x'.repeat(40),
         publicUrl: TEST_PUBLIC_URL,
-        stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: rotated.stripe.url }),
+        stripe: createStripeGateway({ secretKey: rotated.stripe.secretKey, publishableKey: rotated.stripe.publishableKey, apiUrl: rotated.stripe.url }),
         webhookSecrets: ['whsec_old_one', 'whsec_new_one'],
         rateLimits: false,
       });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidApiKey, StripeApiError } from '../errors.js';
+import { invalidApiKey, invalidRequest, StripeApiError } from '../errors.js';
+import { type Keys, type KeyKind, keyKind, presentedKey, publishableRefused } from './auth.js';
 import { validate } from '../params.js';
 import { randomToken } from '../random.js';
 import { API_VERSION, type RequestInfo, type Store } from '../store.js';
@@ -33,6 +34,7 @@ export class Api {
     private readonly store: Store,
     private readonly webhooks: WebhookDispatcher,
     private readonly faults: Faults,
+    private readonly keys: Keys,
   ) {}
 
   reset(): void {
@@ -40,45 +42,62 @@ export class Api {
     this.requestCounts.clear();
   }
 
+  /** CORS preflight: answered for the routes Stripe.js calls, and no others. */
+  preflight(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const match = this.router.match(header(req, 'access-control-request-method') ?? '', url.pathname);
+    if (match?.route.publishable) {
+      res.setHeader('access-control-allow-origin', '*');
+      res.setHeader('access-control-allow-methods', 'GET, POST');
+      res.setHeader('access-control-allow-headers', 'content-type');
+      res.setHeader('access-control-max-age', '600');
+    }
+    res.writeHead(204);
+    res.end();
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse, method: string, url: URL, raw: string): Promise<void> {
     const requestId = `req_${randomToken(16)}`;
     res.setHeader('request-id', requestId);
     res.setHeader('stripe-version', API_VERSION);
     const match = this.router.match(method, url.pathname);
+    // Stripe.js calls these routes from the app's pages, on another origin; no other route is open to browsers.
+    if (match?.route.publishable) res.setHeader('access-control-allow-origin', '*');
     const routeName = `${method} ${match ? match.route.path : '?'}`;
     this.requestCounts.set(routeName, (this.requestCounts.get(routeName) ?? 0) + 1);
 
-    const key = bearer(req.headers.authorization);
-    const publishable = key?.startsWith('pk_test_') ?? false;
-    if (!key || !(key.startsWith('sk_test_') || publishable) || key.length < 12) {
-      send(res, 401, { error: invalidApiKey(key).body });
-      return;
+    let input: Record<string, unknown>;
+    try {
+      const parsed = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw);
+      input = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return sendError(res, requestId, invalidRequest('Invalid request body.'));
     }
+    // Stripe.js presents its publishable key as the `key` parameter; only that key may come that way.
+    const formKey = typeof input.key === 'string' ? input.key : undefined;
+    delete input.key;
+    const headerKey = presentedKey(req);
+    let kind: KeyKind;
+    try {
+      kind = keyKind(this.keys, headerKey ?? formKey);
+      if (!headerKey && kind !== 'publishable') throw invalidApiKey(formKey);
+    } catch (error) {
+      return sendError(res, requestId, error as StripeApiError);
+    }
+    const publishable = kind === 'publishable';
     if (!match) {
-      send(res, 404, {
-        error: {
-          type: 'invalid_request_error',
-          message: `Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`,
-        },
-      });
-      return;
+      return sendError(
+        res,
+        requestId,
+        invalidRequest(`Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`, {}, 404),
+      );
     }
-    if (publishable && !match.route.publishable) {
-      send(res, 401, { error: { type: 'invalid_request_error', message: 'This API call cannot be made with a publishable API key. Please use a secret API key.' } });
-      return;
-    }
+    if (publishable && !match.route.publishable) return sendError(res, requestId, publishableRefused());
 
     const fault = this.faults.take(method, url.pathname);
     if (fault?.when === 'before') return failWith(res, fault);
 
     const idempotencyKey = method === 'POST' ? (header(req, 'idempotency-key') ?? null) : null;
-    let input: unknown;
-    try {
-      input = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw);
-    } catch {
-      send(res, 400, { error: { type: 'invalid_request_error', message: 'Invalid request body.' } });
-      return;
-    }
+    const key = headerKey ?? formKey!;
     const execute = () => this.execute(match.route, match.groups, input, { id: requestId, idempotencyKey }, publishable);
 
     let result: Outcome;
@@ -89,13 +108,14 @@ export class Api {
       const existing = this.idempotency.get(scoped);
       if (existing && existing.created + 86400 > this.store.now()) {
         if (existing.fingerprint !== fingerprint) {
-          send(res, 400, {
-            error: {
+          return sendError(
+            res,
+            requestId,
+            new StripeApiError(400, {
               type: 'idempotency_error',
               message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
-            },
-          });
-          return;
+            }),
+          );
         }
         // Concurrent requests with one key wait for the first and replay its response.
         result = await existing.result;
@@ -123,18 +143,21 @@ export class Api {
       const body = route.handler({ params, path: groups, request, publishable, store: this.store, webhooks: this.webhooks });
       return { status: 200, body: expand(this.store, body, (params.expand as string[] | undefined) ?? []) };
     } catch (error) {
-      if (error instanceof StripeApiError) {
-        return { status: error.status, body: { error: { ...error.body, request_log_url: `https://dashboard.stripe.com/test/logs/${request.id}` } } };
-      }
+      if (error instanceof StripeApiError) return errorOutcome(request.id, error);
       throw error;
     }
   }
 }
 
-function bearer(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  return m?.[1];
+/** Every error names its request's log page, as Stripe's do. */
+const errorOutcome = (requestId: string, error: StripeApiError): Outcome => ({
+  status: error.status,
+  body: { error: { ...error.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } },
+});
+
+function sendError(res: ServerResponse, requestId: string, error: StripeApiError): void {
+  const outcome = errorOutcome(requestId, error);
+  send(res, outcome.status, outcome.body);
 }
 
 /** The parameters in a stable order, so one request's fingerprint does not depend on key order. */

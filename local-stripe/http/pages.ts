@@ -3,59 +3,93 @@ import type Stripe from 'stripe';
 import { randomToken } from '../random.js';
 import { charges } from '../resources/charges.js';
 import { authenticate, paymentIntents } from '../resources/payment_intents.js';
+import { safeUrl } from '../params.js';
 import type { Store } from '../store.js';
 
-const html = (status: number, body: string) => ({ status, html: body });
+export interface Page {
+  status: number;
+  html: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * These pages open beside a logged-in app on the same host, so they echo nothing unescaped, run only
+ * their own script (a CSP nonce) and follow no URL but http(s).
+ */
+const page = (status: number, html: string, nonce = ''): Page => ({
+  status,
+  html,
+  headers: {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src ${nonce ? `'nonce-${nonce}'` : "'none'"}; form-action 'self'; base-uri 'none'`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  },
+});
+
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The pages a browser opens at Stripe: 3-D Secure authentication and receipts. */
-export function page(store: Store, method: string, url: URL, raw: string): { status: number; html: string } {
+export function servePage(store: Store, method: string, url: URL, raw: string): Page {
   const auth = /^\/authenticate\/([^/]+)$/.exec(url.pathname);
   if (auth) {
     const pi = paymentIntents(store).get(auth[1]!);
     const form = method === 'POST' ? qs.parse(raw) : undefined;
-    const secret = form ? (form.client_secret as string) : url.searchParams.get('client_secret');
-    if (!pi || secret !== pi.client_secret) return html(404, '<h1>Unknown payment</h1>');
-    const returnUrl = form ? (form.return_url as string | undefined) : (url.searchParams.get('return_url') ?? undefined);
+    const secret = form ? form.client_secret : url.searchParams.get('client_secret');
+    if (!pi || typeof secret !== 'string' || secret !== pi.client_secret) return page(404, '<h1>Unknown payment</h1>');
+    const rawReturnUrl = form ? form.return_url : url.searchParams.get('return_url');
+    let returnUrl: string | undefined;
+    if (rawReturnUrl !== undefined && rawReturnUrl !== null) {
+      returnUrl = (typeof rawReturnUrl === 'string' && safeUrl(rawReturnUrl)) || undefined;
+      if (!returnUrl) return page(400, '<h1>return_url must be an absolute http or https URL</h1>');
+    }
     if (form) {
       const outcome = form.outcome === 'fail' ? 'fail' : 'complete';
       if (pi.status === 'requires_action') authenticate(store, pi.id, outcome, { id: `req_${randomToken(16)}`, idempotencyKey: null });
-      return html(200, authenticationPage(pi, { done: outcome, returnUrl }));
+      const nonce = randomToken(24);
+      return page(200, authenticatedPage(pi, outcome, returnUrl, nonce), nonce);
     }
-    return html(200, authenticationPage(pi, { returnUrl }));
+    return page(200, authenticationPage(pi, returnUrl));
   }
   const receipt = /^\/receipts\/([^/]+)$/.exec(url.pathname);
   const charge = receipt ? charges(store).get(receipt[1]!) : undefined;
-  if (!charge) return html(404, '<h1>No such receipt</h1>');
-  return html(200, receiptPage(charge));
+  if (!charge) return page(404, '<h1>No such receipt</h1>');
+  return page(200, receiptPage(charge));
 }
 
-function authenticationPage(pi: Stripe.PaymentIntent, state: { done?: 'complete' | 'fail'; returnUrl?: string }): string {
+function authenticationPage(pi: Stripe.PaymentIntent, returnUrl: string | undefined): string {
   const amount = `${(pi.amount / 100).toFixed(2)} ${pi.currency.toUpperCase()}`;
-  const secret = escapeHtml(pi.client_secret ?? '');
-  const returnUrl = state.returnUrl ? escapeHtml(state.returnUrl) : '';
-  if (state.done) {
-    // Tell the opening page (Stripe.js stand-in) the outcome, or follow the redirect flow's return_url.
-    const redirect = state.returnUrl ? `${state.returnUrl}${state.returnUrl.includes('?') ? '&' : '?'}payment_intent=${pi.id}` : '';
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Authentication ${state.done === 'complete' ? 'completed' : 'failed'}</title></head>
-<body style="font-family:system-ui;padding:1.5em"><p id="result">Authentication ${state.done === 'complete' ? 'completed' : 'failed'}.</p>
-<script>
-(function(){var msg={type:'local-stripe-3ds',outcome:${JSON.stringify(state.done)}};
-if (window.parent && window.parent !== window) { window.parent.postMessage(msg, '*'); }
-else if (${JSON.stringify(redirect)}) { location.href = ${JSON.stringify(redirect)}; }})();
-</script></body></html>`;
-  }
   return `<!doctype html><html><head><meta charset="utf-8"><title>3D Secure authentication</title></head>
 <body style="font-family:system-ui;padding:1.5em">
 <h2 style="margin-top:0">3D Secure 2 test page</h2>
 <p>Local Stripe test authentication for a payment of <strong>${escapeHtml(amount)}</strong>.</p>
-<form method="post" action="/authenticate/${escapeHtml(pi.id)}" style="display:flex;gap:1em">
-<input type="hidden" name="client_secret" value="${secret}">
-${returnUrl ? `<input type="hidden" name="return_url" value="${returnUrl}">` : ''}
+<form method="post" action="/authenticate/${encodeURIComponent(pi.id)}" style="display:flex;gap:1em">
+<input type="hidden" name="client_secret" value="${escapeHtml(pi.client_secret ?? '')}">
+${returnUrl ? `<input type="hidden" name="return_url" value="${escapeHtml(returnUrl)}">` : ''}
 <button type="submit" name="outcome" value="complete" id="complete-auth" style="padding:.5em 1em">Complete</button>
 <button type="submit" name="outcome" value="fail" id="fail-auth" style="padding:.5em 1em">Fail</button>
 </form></body></html>`;
+}
+
+/** Tells the opening page (the Stripe.js stand-in) the outcome, or follows the redirect flow's return_url. */
+function authenticatedPage(pi: Stripe.PaymentIntent, outcome: 'complete' | 'fail', returnUrl: string | undefined, nonce: string): string {
+  let redirect = '';
+  if (returnUrl) {
+    const target = new URL(returnUrl);
+    target.searchParams.set('payment_intent', pi.id);
+    redirect = target.href;
+  }
+  const word = outcome === 'complete' ? 'completed' : 'failed';
+  // The data rides in attributes (escaped), never inside the script.
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Authentication ${word}</title></head>
+<body style="font-family:system-ui;padding:1.5em" data-outcome="${outcome}" data-redirect="${escapeHtml(redirect)}"><p id="result">Authentication ${word}.</p>
+<script nonce="${nonce}">
+(function(){var d=document.body.dataset;var msg={type:'local-stripe-3ds',outcome:d.outcome};
+if (window.parent && window.parent !== window) { window.parent.postMessage(msg, '*'); }
+else if (d.redirect) { location.href = d.redirect; }})();
+</script></body></html>`;
 }
 
 function receiptPage(charge: Stripe.Charge): string {

@@ -34,7 +34,7 @@ const createSpec: Spec = {
   receipt_email: 'string',
   statement_descriptor: 'string',
   statement_descriptor_suffix: 'string',
-  return_url: 'string',
+  return_url: 'url',
   use_stripe_sdk: 'boolean',
   error_on_requires_action: 'boolean',
   expand: 'array',
@@ -56,7 +56,7 @@ const updateSpec: Spec = {
 const confirmSpec: Spec = {
   payment_method: 'string',
   payment_method_types: 'array',
-  return_url: 'string',
+  return_url: 'url',
   setup_future_usage: setupFutureUsage,
   off_session: 'string',
   receipt_email: 'string',

@@ -54,7 +54,7 @@ function endpointJson(e: Endpoint): Stripe.WebhookEndpoint {
 export const webhookEndpointResource: Resource = {
   routes: [
     route('POST', '/v1/webhook_endpoints', {
-      spec: { url: 'string', enabled_events: 'array', description: 'string', metadata, api_version: 'string', expand: 'array' },
+      spec: { url: 'url', enabled_events: 'array', description: 'string', metadata, api_version: 'string', expand: 'array' },
       required: ['url', 'enabled_events'],
       handler: (c) => {
         const apiVersion = (c.params.api_version as string | undefined) ?? null;
@@ -72,7 +72,7 @@ export const webhookEndpointResource: Resource = {
     }),
     route('GET', '/v1/webhook_endpoints/:id', { handler: (c) => endpointJson(endpointFor(c.webhooks, c.path.id!)) }),
     route('POST', '/v1/webhook_endpoints/:id', {
-      spec: { url: 'string', enabled_events: 'array', disabled: 'boolean', description: 'string', metadata, expand: 'array' },
+      spec: { url: 'url', enabled_events: 'array', disabled: 'boolean', description: 'string', metadata, expand: 'array' },
       handler: (c) => {
         const endpoint = endpointFor(c.webhooks, c.path.id!);
         if (c.params.url) endpoint.url = c.params.url as string;

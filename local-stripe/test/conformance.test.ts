@@ -53,6 +53,8 @@ const settle = <T>(promise: Promise<T>) =>
   );
 
 const nextYear = new Date().getUTCFullYear() + 1;
+/** The control API takes the secret key, like the API. */
+const control = () => ({ authorization: `Bearer ${local.secretKey}` });
 
 beforeAll(async () => {
   local = await startLocalStripe({ webhookRetryBaseMs: 20, webhookMaxAttempts: 2 });
@@ -79,8 +81,8 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
   });
 
   it('answers a realistic sequence with bodies that match the spec, errors and events included', async () => {
-    const stripe = client('sk_test_conformance');
-    const browser = client('pk_test_conformance');
+    const stripe = client(local.secretKey);
+    const browser = client(local.publishableKey);
 
     // Webhook endpoints
     const endpoint = await stripe.webhookEndpoints.create({ url: receiverUrl, enabled_events: ['*'], description: 'conformance' });
@@ -127,7 +129,7 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     for (const outcome of ['complete', 'fail'] as const) {
       const pi = (await pay('pm_card_authenticationRequired')).value!;
       expect(pi.status).toBe('requires_action');
-      await fetch(`${local.url}/_local/payment_intents/${pi.id}/authenticate`, { method: 'POST', body: JSON.stringify({ outcome }) });
+      await fetch(`${local.url}/_local/payment_intents/${pi.id}/authenticate`, { method: 'POST', headers: control(), body: JSON.stringify({ outcome }) });
       await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
       await browser.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! });
     }
@@ -176,8 +178,8 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     await stripe.disputes.retrieve(disputes.data[0]!.id);
     await stripe.disputes.close(disputes.data[0]!.id);
     const won = (await pay('pm_card_visa')).value!;
-    const opened = (await (await fetch(`${local.url}/_local/charges/${won.latest_charge}/dispute`, { method: 'POST', body: '{}' })).json()) as Stripe.Dispute;
-    await fetch(`${local.url}/_local/disputes/${opened.id}/close`, { method: 'POST', body: JSON.stringify({ outcome: 'won' }) });
+    const opened = (await (await fetch(`${local.url}/_local/charges/${won.latest_charge}/dispute`, { method: 'POST', headers: control(), body: '{}' })).json()) as Stripe.Dispute;
+    await fetch(`${local.url}/_local/disputes/${opened.id}/close`, { method: 'POST', headers: control(), body: JSON.stringify({ outcome: 'won' }) });
     await stripe.disputes.retrieve(opened.id);
     await settle(stripe.refunds.create({ payment_intent: disputedPi.id }));
 

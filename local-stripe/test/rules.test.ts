@@ -16,8 +16,8 @@ let browser: Stripe;
 beforeAll(async () => {
   local = await startLocalStripe({ deterministic: true, webhookRetryBaseMs: 20, webhookMaxAttempts: 2 });
   const options = { host: '127.0.0.1', port: local.port, protocol: 'http' as const, maxNetworkRetries: 0 };
-  stripe = new Stripe('sk_test_local_rules', options);
-  browser = new Stripe('pk_test_local_rules', options);
+  stripe = new Stripe(local.secretKey, options);
+  browser = new Stripe(local.publishableKey, options);
 });
 afterAll(() => local.close());
 beforeEach(() => local.reset());
@@ -169,7 +169,7 @@ describe('raw card numbers', () => {
   it('are accepted with a secret key when the account allows raw card data', async () => {
     const permissive = await startLocalStripe({ allowRawCardData: true });
     try {
-      const sdk = new Stripe('sk_test_local_rules', { host: '127.0.0.1', port: permissive.port, protocol: 'http' });
+      const sdk = new Stripe(permissive.secretKey, { host: '127.0.0.1', port: permissive.port, protocol: 'http' });
       const pm = await sdk.paymentMethods.create({ type: 'card', card: { number: '5555555555554444', exp_month: 12, exp_year: new Date().getUTCFullYear() + 1, cvc: '123' } });
       expect(pm.card?.brand).toBe('mastercard');
     } finally {
@@ -214,7 +214,7 @@ describe('3-D Secure on the charge', () => {
   it('records the authentication and its result on the charge', async () => {
     const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_authenticationRequired', confirm: true, automatic_payment_methods: cardOnly });
     expect(pi.status).toBe('requires_action');
-    await fetch(`${local.url}/_local/payment_intents/${pi.id}/authenticate`, { method: 'POST', body: JSON.stringify({ outcome: 'complete' }) });
+    await fetch(`${local.url}/_local/payment_intents/${pi.id}/authenticate`, { method: 'POST', headers: { authorization: `Bearer ${local.secretKey}` }, body: JSON.stringify({ outcome: 'complete' }) });
     const paid = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
     const charge = paid.latest_charge as Stripe.Charge;
     expect(charge.payment_method_details?.card?.three_d_secure).toMatchObject({ result: 'authenticated', authentication_flow: 'challenge', version: '2.2.0' });

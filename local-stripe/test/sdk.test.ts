@@ -12,10 +12,12 @@ let browser: Stripe;
 
 beforeAll(async () => {
   local = await startLocalStripe({ deterministic: true, webhookRetryBaseMs: 20, webhookMaxAttempts: 3 });
-  stripe = new Stripe('sk_test_local_suite', { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 2 });
-  browser = new Stripe('pk_test_local_suite', { host: '127.0.0.1', port: local.port, protocol: 'http' });
+  stripe = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 2 });
+  browser = new Stripe(local.publishableKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
 });
 afterAll(() => local.close());
+/** The control API takes the secret key, like the API. */
+const control = () => ({ authorization: `Bearer ${local.secretKey}` });
 beforeEach(() => local.reset());
 
 async function cardError(promise: Promise<unknown>): Promise<Stripe.errors.StripeCardError> {
@@ -54,7 +56,7 @@ describe('authentication', () => {
   });
 
   it('lets a publishable key create payment methods but not read customers', async () => {
-    const pk = new Stripe('pk_test_local_suite', { host: '127.0.0.1', port: local.port, protocol: 'http' });
+    const pk = new Stripe(local.publishableKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
     const pm = await pk.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 12, exp_year: 2030, cvc: '123' } });
     expect(pm.card?.last4).toBe('4242');
     const error = await apiError(pk.customers.list());
@@ -237,7 +239,7 @@ describe('payment intents: test cards', () => {
     expect(noCustomer).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'customer' });
     const malformed = await fetch(`${local.url}/v1/payment_intents`, {
       method: 'POST',
-      headers: { authorization: 'Bearer sk_test_local_suite', 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { authorization: `Bearer ${local.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: '%%%&&&[[[=',
     });
     expect(malformed.status).toBeLessThan(500);
@@ -281,7 +283,7 @@ describe('3-D Secure', () => {
     const customer = await stripe.customers.create({});
     const first = await pay('pm_card_authenticationRequiredOnSetup', { customer: customer.id, setup_future_usage: 'off_session' });
     expect(first.status).toBe('requires_action');
-    await fetch(`${local.url}/_local/payment_intents/${first.id}/authenticate`, { method: 'POST', body: JSON.stringify({ outcome: 'complete' }) });
+    await fetch(`${local.url}/_local/payment_intents/${first.id}/authenticate`, { method: 'POST', headers: control(), body: JSON.stringify({ outcome: 'complete' }) });
     const saved = (await stripe.customers.listPaymentMethods(customer.id)).data[0]!;
     const second = await pay(saved.id, { customer: customer.id });
     expect(second.status).toBe('succeeded');
@@ -323,7 +325,7 @@ describe('refunds', () => {
     const failing = await pay('pm_card_refundFail');
     const r2 = await stripe.refunds.create({ payment_intent: failing.id });
     expect(r2.status).toBe('succeeded');
-    await fetch(`${local.url}/_local/clock/advance`, { method: 'POST', body: JSON.stringify({ seconds: 3600 }) });
+    await fetch(`${local.url}/_local/clock/advance`, { method: 'POST', headers: control(), body: JSON.stringify({ seconds: 3600 }) });
     expect((await stripe.refunds.retrieve(r1.id)).status).toBe('succeeded');
     expect((await stripe.refunds.retrieve(r2.id)).status).toBe('failed');
     expect((await stripe.charges.retrieve(failing.latest_charge as string)).amount_refunded).toBe(0);
@@ -343,13 +345,13 @@ describe('disputes', () => {
     expect((await stripe.charges.retrieve(pi.latest_charge as string)).disputed).toBe(true);
     const refund = await apiError(stripe.refunds.create({ payment_intent: pi.id }));
     expect(refund.code).toBe('charge_disputed');
-    const res = await fetch(`${local.url}/_local/disputes/${dispute.id}/close`, { method: 'POST', body: JSON.stringify({ outcome: 'won' }) });
+    const res = await fetch(`${local.url}/_local/disputes/${dispute.id}/close`, { method: 'POST', headers: control(), body: JSON.stringify({ outcome: 'won' }) });
     expect((await res.json()).status).toBe('won');
     const closed = await stripe.events.list({ type: 'charge.dispute.closed' });
     expect(closed.data).toHaveLength(1);
 
     const other = await pay('pm_card_visa');
-    const opened = await fetch(`${local.url}/_local/charges/${other.latest_charge}/dispute`, { method: 'POST', body: '{}' });
+    const opened = await fetch(`${local.url}/_local/charges/${other.latest_charge}/dispute`, { method: 'POST', headers: control(), body: '{}' });
     const dp = (await opened.json()) as Stripe.Dispute;
     const lost = await stripe.disputes.close(dp.id);
     expect(lost.status).toBe('lost');
@@ -397,12 +399,12 @@ describe('idempotency', () => {
   it('keeps its state in a file across restarts when asked to', async () => {
     const file = `${process.env.TMPDIR ?? '/tmp'}/local-stripe-${process.pid}.json`;
     const first = await startLocalStripe({ stateFile: file });
-    const client = new Stripe('sk_test_state', { host: '127.0.0.1', port: first.port, protocol: 'http' });
+    const client = new Stripe(first.secretKey, { host: '127.0.0.1', port: first.port, protocol: 'http' });
     const customer = await client.customers.create({ email: 'kept@example.test' });
     await client.paymentMethods.attach('pm_card_visa', { customer: customer.id });
     await first.close();
-    const second = await startLocalStripe({ stateFile: file });
-    const again = new Stripe('sk_test_state', { host: '127.0.0.1', port: second.port, protocol: 'http' });
+    const second = await startLocalStripe({ stateFile: file, secretKey: first.secretKey, publishableKey: first.publishableKey });
+    const again = new Stripe(second.secretKey, { host: '127.0.0.1', port: second.port, protocol: 'http' });
     expect(((await again.customers.retrieve(customer.id)) as Stripe.Customer).email).toBe('kept@example.test');
     expect((await again.customers.listPaymentMethods(customer.id)).data).toHaveLength(1);
     await second.close();
@@ -448,7 +450,7 @@ describe('fault injection', () => {
 
   it('a timeout surfaces as a connection error to a client with a short timeout', async () => {
     local.injectFault({ kind: 'timeout', when: 'before', timeoutMs: 2000 });
-    const impatient = new Stripe('sk_test_local_suite', { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0, timeout: 200 });
+    const impatient = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0, timeout: 200 });
     const error = await apiError(impatient.customers.create({}));
     expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
   });
@@ -509,7 +511,7 @@ describe('events and webhooks', () => {
   it('keeps only the newest events when bounded', async () => {
     const small = await startLocalStripe({ deterministic: true, maxEvents: 3 });
     try {
-      const client = new Stripe('sk_test_local_suite', { host: '127.0.0.1', port: small.port, protocol: 'http' });
+      const client = new Stripe(small.secretKey, { host: '127.0.0.1', port: small.port, protocol: 'http' });
       const customers = [await client.customers.create({ description: 'c0' })];
       const oldest = (await client.events.list()).data[0]!.id;
       for (let i = 1; i < 5; i++) customers.push(await client.customers.create({ description: `c${i}` }));

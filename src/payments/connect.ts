@@ -18,7 +18,11 @@ export async function connectStripe(settings: Config['stripe'], dataDir: string)
     };
   }
   // Its state lives beside the embedded database, so customers and saved cards survive a restart.
-  const local = await startLocalStripe({ stateFile: path.join(dataDir, 'local-stripe.json') });
+  const local = await startLocalStripe({
+    stateFile: path.join(dataDir, 'local-stripe.json'),
+    secretKey: LOCAL_SECRET_KEY,
+    publishableKey: LOCAL_PUBLISHABLE_KEY,
+  });
   return {
     gateway: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: local.url }),
     local,

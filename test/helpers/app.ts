@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
 import { buildApp } from '../../src/app.js';
-import { LOCAL_PUBLISHABLE_KEY, LOCAL_SECRET_KEY } from '../../src/payments/connect.js';
 import { createStripeGateway } from '../../src/payments/stripe.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Database, queryRows } from '../../src/db/client.js';
@@ -40,7 +39,7 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
   const app = await buildApp({
     database,
     clock,
-    stripe: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: stripe.url, maxNetworkRetries: 2 }),
+    stripe: createStripeGateway({ secretKey: stripe.secretKey, publishableKey: stripe.publishableKey, apiUrl: stripe.url, maxNetworkRetries: 2 }),
     sessionSecret: 'test-session-secret-test-session-secret',
     publicUrl: TEST_PUBLIC_URL,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
