@@ -112,8 +112,9 @@ export class LocalStripe {
     this.saveTimer = null;
     const file = this.options.stateFile;
     if (!file) return;
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, this.emulator.snapshot());
+    // Its customers and cards are private to the user running it.
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(`${file}.tmp`, this.emulator.snapshot(), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   }
 

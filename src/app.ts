@@ -4,12 +4,14 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { resolveUser } from './accounts/request-user.js';
+import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import type { Clock } from './clock.js';
+import type { TrustProxy } from './config.js';
 import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
 import { installErrorHandler, wantsJson } from './http/errors.js';
@@ -20,7 +22,8 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
-import { type MailSettings, ReceiptMailer } from './finance/receipts.js';
+import { ReceiptMailer } from './finance/receipts.js';
+import { Mailer, type MailSettings } from './mail/mailer.js';
 import { products } from './products/index.js';
 import { bundleClientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
@@ -35,6 +38,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     user: User | null;
+    /** The session or API token the user authenticated with (kept when they change their password). */
+    credential: CurrentCredential | null;
   }
 }
 
@@ -54,29 +59,41 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Rate limits are real in production and in their own tests; other tests lift them. */
   rateLimits?: boolean;
-  secureCookies?: boolean;
+  /** Behind a proxy: whose X-Forwarded-* headers to believe (client address, HTTPS). Default: none. */
+  trustProxy?: TrustProxy;
+  /** Strict-Transport-Security max-age for HTTPS responses; 0 sends none. */
+  hstsMaxAge?: number;
 }
+
+/** What the log keeps of a request: no secret that travels in its URL (a password-reset link). */
+const requestForLog = (request: FastifyRequest) => ({
+  method: request.method,
+  url: request.url.replace(/^\/password-reset\/[^/?#]+/, '/password-reset/[redacted]'),
+  remoteAddress: request.ip,
+});
 
 const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger: deps.logger ? { ...(deps.logger === true ? {} : deps.logger), serializers: { req: requestForLog } } : false,
     bodyLimit: 256 * 1024,
-    trustProxy: false,
+    trustProxy: deps.trustProxy ?? false,
     // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
     routerOptions: { querystringParser: (s: string) => qs.parse(s, { depth: 2, arrayLimit: 50 }) },
   });
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
   app.decorateRequest('user', null);
+  app.decorateRequest('credential', null);
   const routeTable: Array<{ method: string; url: string }> = [];
   app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
   const catalog = new Catalog(products);
-  const mailer = deps.mail ? new ReceiptMailer(deps.database.db, catalog, deps.mail) : undefined;
+  const mail = deps.mail ? new Mailer(deps.mail) : undefined;
+  const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail) : undefined;
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
@@ -94,7 +111,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Security headers on every response. Helmet is configured once here: @fastify/helmet rebuilt it
   // (parsing the CSP directives) on every request, about 12% of the CPU of a cached /api/v1/jobs.
+  // HSTS only on HTTPS responses (browsers ignore it over HTTP), so it is set below, not by helmet.
   const securityHeaders = helmet({
+    strictTransportSecurity: false,
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -107,9 +126,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
+  const hstsMaxAge = deps.hstsMaxAge ?? 15552000;
+  if (hstsMaxAge > 0) {
+    const hsts = `max-age=${hstsMaxAge}; includeSubDomains`;
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.protocol === 'https') reply.header('strict-transport-security', hsts);
+      done();
+    });
+  }
   await app.register(fastifyCookie, { secret: deps.sessionSecret });
   await app.register(fastifyCsrf, {
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies ?? false },
+    // Secure whenever the request came over HTTPS (directly, or through a trusted proxy).
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },
     getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
   });
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
@@ -140,7 +168,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
+  await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
   await app.register(articlesPlugin);
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });

@@ -24,7 +24,24 @@ const envSchema = z.object({
   /** 0 turns rate limits off: only for load tests from one address (bench, soak). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v, ctx): TrustProxy => {
+      if (v === 'false' || v === '') return false;
+      if (v === 'true') return true;
+      const list = v.split(',').map((s) => s.trim());
+      if (list.every((s) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s))) return list;
+      ctx.addIssue({ code: 'custom', message: 'true, false, or comma-separated proxy addresses/CIDRs' });
+      return z.NEVER;
+    }),
+  /** Strict-Transport-Security max-age in seconds, sent on HTTPS responses; 0 sends none. */
+  HSTS_MAX_AGE: z.coerce.number().int().min(0).default(15552000),
 });
+
+/** Fastify's trustProxy: which proxies' X-Forwarded-For/-Proto/-Host headers are believed. */
+export type TrustProxy = boolean | string[];
 
 export interface Config {
   port: number;
@@ -40,6 +57,8 @@ export interface Config {
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
   rateLimits: boolean;
+  trustProxy: TrustProxy;
+  hstsMaxAge: number;
   /** Receipts go out through SMTP when set, else as .eml files under DATA_DIR/mail. */
   smtpUrl?: string;
   stripe: {
@@ -67,11 +86,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { dataDir: path.join(e.DATA_DIR, 'pglite') }
       : { databaseUrl: e.DATABASE_URL },
     admin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
-    sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR),
+    sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR, 'session-secret'),
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
     rateLimits: e.RATE_LIMITS === '1',
+    trustProxy: e.TRUST_PROXY,
+    hstsMaxAge: e.HSTS_MAX_AGE,
     smtpUrl: e.SMTP_URL,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
@@ -85,12 +106,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** With no SESSION_SECRET, one is generated once and kept in DATA_DIR so restarts keep cookies valid. */
-function persistentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'session-secret');
+/**
+ * A secret generated once and kept in DATA_DIR (readable by this user only), so restarts keep it:
+ * the session secret, the embedded local Stripe's keys.
+ */
+export function persistentSecret(dataDir: string, name: string, make: () => string = () => randomBytes(32).toString('hex')): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
+  const secret = make();
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
 }

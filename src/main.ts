@@ -8,12 +8,17 @@ import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
+import { makePrivate } from './private-files.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
 import { STRIPE_API_VERSION } from './payments/stripe.js';
 import { handlers } from './payments/webhooks/handlers/index.js';
 
+// Whatever this process creates (the embedded database's files, the local Stripe's state, mail,
+// secrets) is readable by its user only; PGlite creates its own files, so a umask is what reaches them.
+process.umask(0o077);
 const config = loadConfig();
+makePrivate(config.dataDir);
 const logger = pino({ level: config.logLevel });
 
 const database = await openDatabase({
@@ -42,6 +47,8 @@ const app = await buildApp({
   webhookPollMs: 2_000,
   rateLimits: config.rateLimits,
   publicUrl: config.publicUrl,
+  trustProxy: config.trustProxy,
+  hstsMaxAge: config.hstsMaxAge,
   mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
   logger: { level: config.logLevel },
 });

@@ -446,6 +446,66 @@ describe('pages', () => {
   });
 });
 
+describe('honest pages', () => {
+  it('shows a declined payment as what it is: no receipt, no PDF, nothing bought, and a way to try again', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    const a = await listing();
+    const declined = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_chargeDeclined' })).charge;
+    const page = await browser.get(`/charges/${declined.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('<h1>Receipt</h1>');
+    expect(page.body).not.toContain('receipt.pdf');
+    expect(page.body).not.toContain('Live on /jobs until');
+    expect(page.body).toContain('data-status="failed">Failed<');
+    expect(page.body).toContain('Your card was declined.');
+    expect(page.body).toContain(`href="/charges/new?product=job_listing&amp;article_id=${a.id}" data-pay-again`);
+    expect((await browser.get(`/charges/${declined.id}/receipt.pdf`)).statusCode).toBe(404);
+
+    const paid = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' })).charge;
+    const receipt = await browser.get(`/charges/${paid.id}`);
+    expect(receipt.body).toContain('<h1>Receipt</h1>');
+    expect(receipt.body).toContain('data-status="succeeded">Paid<');
+    expect(receipt.body).toContain('Pay again');
+    // Extending is offered where the poster looks: the dashboard, the editor and the listing itself.
+    for (const url of ['/dashboard', `/articles/${a.id}/edit`, `/articles/${a.id}`]) {
+      expect((await browser.get(url)).body).toContain(`href="/charges/new?product=job_listing&amp;article_id=${a.id}" data-extend`);
+    }
+    const billing = await browser.get('/settings/billing');
+    expect(billing.body).toContain('<td>Job listing — one week on /jobs</td>');
+    expect(billing.body).not.toContain('<td>job_listing</td>');
+    expect(billing.body).toContain('data-status="failed">Failed<');
+  });
+
+  it("answers the checkout form's script with each field's error as JSON, not an HTML page", async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    const form = await browser.get('/charges/new?product=billboard');
+    expect(form.body).toContain('aria-describedby="error-link_url"');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)![1]!;
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/charges',
+      headers: { cookie: browser.cookieHeader, 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf, 'idempotency-key': newKey() },
+      payload: { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Bad link', link_url: 'javascript:alert(1)' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(json(res).error.fields).toHaveProperty('link_url');
+  });
+
+  it('shows the catalog on /charges/new without a product', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    const page = await browser.get('/charges/new');
+    expect(page.statusCode).toBe(200);
+    for (const product of json(await t.app.inject({ method: 'GET', url: '/api/v1/products' })).products) {
+      expect(page.body).toContain(`data-product="${product.id}"`);
+    }
+    expect(page.body).toContain('href="/charges/new?product=billboard"');
+  });
+});
+
 describe('a customer deleted at Stripe', () => {
   it('is replaced by a new one on the next payment', async () => {
     const a = await listing();

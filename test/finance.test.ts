@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { CHARGE_COLUMNS, csvCell, decimal } from '../src/finance/export.js';
 import { ReceiptMailer } from '../src/finance/receipts.js';
+import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
@@ -245,7 +246,7 @@ describe('audit log, receipts, pages', () => {
     };
     // A directory that does not exist yet: the first receipt makes it.
     const dir = path.join(t.mailDir, 'retry', 'nested');
-    const mailer = new ReceiptMailer(t.database.db, new Catalog([flaky]), { dir });
+    const mailer = new ReceiptMailer(t.database.db, new Catalog([flaky]), new Mailer({ dir }));
     await expect(mailer.sendDue(t.clock.now())).rejects.toThrow('database went away');
     const pending = async () => (await queryRows<{ id: number }>(t.database.db, `select id from charges where id in (${ids.join(',')}) and receipt_sent_at is null order by id`)).map((r) => r.id);
     expect(await pending()).toEqual(ids);

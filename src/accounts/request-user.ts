@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../db/schema.js';
 import { ApiError, forbidden } from '../http/errors.js';
-import { userForSession, userForToken } from './service.js';
+import { hashSecret } from './tokens.js';
+import { type CurrentCredential, userForSession, userForToken } from './service.js';
 
 export const SESSION_COOKIE = 'sid';
 
@@ -11,21 +12,24 @@ export const SESSION_COOKIE = 'sid';
  */
 export function resolveUser(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   const { db, clock } = request.server;
-  let lookup: Promise<User | undefined> | undefined;
+  let lookup: Promise<{ user: User; credential: CurrentCredential } | undefined> | undefined;
   if (request.url.startsWith('/api/')) {
     const header = request.headers.authorization;
-    if (header?.startsWith('Bearer ')) lookup = userForToken(db, header.slice(7).trim(), clock);
+    if (header?.startsWith('Bearer ')) {
+      lookup = userForToken(db, header.slice(7).trim(), clock).then((found) => found && { user: found.user, credential: { tokenId: found.tokenId } });
+    }
   } else {
     const sid = request.cookies[SESSION_COOKIE];
-    if (sid) lookup = userForSession(db, sid, clock);
+    if (sid) lookup = userForSession(db, sid, clock).then((user) => user && { user, credential: { sessionHash: hashSecret(sid) } });
   }
   // Anonymous requests (most reads) finish synchronously: no promise, no database.
   if (!lookup) {
     done();
     return;
   }
-  lookup.then((user) => {
-    request.user = user ?? null;
+  lookup.then((found) => {
+    request.user = found?.user ?? null;
+    request.credential = found?.credential ?? null;
     done();
   }, done);
 }

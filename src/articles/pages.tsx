@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
-import { CsrfField, ErrorList, formatDate, type PageContext } from '../web/render.js';
+import { CsrfField, ErrorList, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 
@@ -20,7 +20,17 @@ function Tags({ tags }: { tags: string[] }) {
 export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
   const a = row.article;
   if (!a.jobListing) return null;
-  if (isPaid(a.paidUntil, now)) return <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>;
+  if (isPaid(a.paidUntil, now)) {
+    // Paying again adds a week after the current one and bumps the listing to the top.
+    return (
+      <span class="paid-state">
+        <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>{' '}
+        <a href={`/charges/new?product=job_listing&article_id=${a.id}`} data-extend>
+          Extend a week
+        </a>
+      </span>
+    );
+  }
   return (
     <span class="badge unpaid">
       Not paid — <a href={`/charges/new?product=job_listing&article_id=${a.id}`}>Pay to list on /jobs</a>
@@ -128,37 +138,39 @@ export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: A
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
-      <table>
-        <thead>
-          <tr>
-            <th>Title</th>
-            <th>State</th>
-            <th>Listing</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {articles.map((row) => (
+      <ScrollX label="Your articles">
+        <table>
+          <thead>
             <tr>
-              <td>
-                <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
-              </td>
-              <td>{row.article.published ? 'published' : 'draft'}</td>
-              <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
-              <td>
-                <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
-                <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
-                  <CsrfField ctx={ctx} />
-                  <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
-                  <button type="submit" class="link">
-                    {row.article.published ? 'Unpublish' : 'Publish'}
-                  </button>
-                </form>
-              </td>
+              <th>Title</th>
+              <th>State</th>
+              <th>Listing</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {articles.map((row) => (
+              <tr>
+                <td>
+                  <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
+                </td>
+                <td>{row.article.published ? 'published' : 'draft'}</td>
+                <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
+                <td>
+                  <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
+                  <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
+                    <button type="submit" class="link">
+                      {row.article.published ? 'Unpublish' : 'Publish'}
+                    </button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }

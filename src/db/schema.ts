@@ -26,6 +26,9 @@ export const users = pgTable(
   admin: boolean('admin').notNull().default(false),
   canPostJobs: boolean('can_post_jobs').notNull().default(false),
   stripeCustomerKey: text('stripe_customer_key').unique(),
+  /** Login attempts counted against the account since failedLoginsSince (the per-account throttle). */
+  failedLogins: integer('failed_logins').notNull().default(0),
+  failedLoginsSince: timestamp('failed_logins_since', { withTimezone: true }),
   ...timestamps,
   },
   (t) => [uniqueIndex('users_username_lower_idx').on(sql`lower(${t.username})`)],
@@ -53,10 +56,30 @@ export const apiTokens = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     tokenHash: text('token_hash').notNull().unique(),
+    name: text('name').notNull().default('API token'),
+    /** Null: valid until revoked. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    /** Updated at most once a minute, so a busy token does not write on every request. */
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     ...timestamps,
   },
   (t) => [index('api_tokens_user_idx').on(t.userId)],
+);
+
+/** Password-reset links: only the hash of the secret is kept; each is used at most once, before it expires. */
+export const passwordResets = pgTable(
+  'password_resets',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull().unique(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
 export const articles = pgTable(
@@ -121,6 +144,11 @@ export const charges = pgTable(
     status: text('status', { enum: chargeStatuses }).notNull().default('pending'),
     /** The Stripe PaymentIntent id (pi_…). */
     stripeChargeKey: text('stripe_charge_key').unique(),
+    /**
+     * A random value put in the metadata of the PaymentIntent we create for this row: until the
+     * intent's id is stored, it tells our intent from another that merely names this charge.
+     */
+    intentNonce: text('intent_nonce'),
     /** The Stripe Charge id (ch_…) of the PaymentIntent's latest charge. */
     stripeLatestCharge: text('stripe_latest_charge'),
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),
@@ -280,6 +308,31 @@ export const auditLog = pgTable(
   (t) => [index('audit_log_at_idx').on(t.at.desc()), index('audit_log_subject_idx').on(t.subjectType, t.subjectId)],
 );
 
+/**
+ * A PaymentIntent that names one of our charges (or products) but is not the one we created for it,
+ * or not for the amount and currency we sold: recorded once per intent, never fulfilled.
+ */
+export const paymentMismatches = pgTable(
+  'payment_mismatches',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    stripePaymentIntent: text('stripe_payment_intent').notNull().unique(),
+    /** The charge its metadata names, when we have that row. */
+    chargeId: integer('charge_id').references(() => charges.id),
+    /** not_our_intent, amount or currency. */
+    reason: text('reason').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    expectedAmount: bigint('expected_amount', { mode: 'number' }),
+    expectedCurrency: text('expected_currency'),
+    intentStatus: text('intent_status').notNull(),
+    metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default({}),
+    detectedAt: timestamp('detected_at', { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('payment_mismatches_detected_idx').on(t.detectedAt.desc())],
+);
+
 export const reconcileRuns = pgTable('reconcile_runs', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
@@ -296,3 +349,5 @@ export type Billboard = typeof billboards.$inferSelect;
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
 export type Dispute = typeof disputes.$inferSelect;
+export type PaymentMismatch = typeof paymentMismatches.$inferSelect;
+export type ApiToken = typeof apiTokens.$inferSelect;

@@ -1,7 +1,7 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
 import { formatMoney } from '../payments/pages.js';
-import { CsrfField, formatDate, type PageContext } from '../web/render.js';
+import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 
@@ -17,41 +17,43 @@ function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): str
 
 export function TotalsTable({ totals }: { totals: Totals[] }) {
   return (
-    <table class="totals">
-      <thead>
-        <tr>
-          <th>Currency</th>
-          <th>Charges</th>
-          <th>Gross</th>
-          <th>Refunded</th>
-          <th>Disputed</th>
-          <th>Stripe fees</th>
-          <th>Net</th>
-        </tr>
-      </thead>
-      <tbody>
-        {totals.length === 0 && (
+    <ScrollX label="Totals">
+      <table class="totals">
+        <thead>
           <tr>
-            <td colSpan={7} class="muted">
-              No charges match.
-            </td>
+            <th>Currency</th>
+            <th>Charges</th>
+            <th>Gross</th>
+            <th>Refunded</th>
+            <th>Disputed</th>
+            <th>Stripe fees</th>
+            <th>Net</th>
           </tr>
-        )}
-        {totals.map((t) => (
-          <tr data-currency={t.currency}>
-            <td>{t.currency.toUpperCase()}</td>
-            <td>{t.count}</td>
-            <td data-total="gross">{decimal(t.gross)}</td>
-            <td data-total="refunded">{decimal(t.refunded)}</td>
-            <td data-total="disputed">{decimal(t.disputed)}</td>
-            <td data-total="fees">{decimal(t.fees)}</td>
-            <td data-total="net">
-              <strong>{decimal(t.net)}</strong>
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {totals.length === 0 && (
+            <tr>
+              <td colSpan={7} class="muted">
+                No charges match.
+              </td>
+            </tr>
+          )}
+          {totals.map((t) => (
+            <tr data-currency={t.currency}>
+              <td>{t.currency.toUpperCase()}</td>
+              <td>{t.count}</td>
+              <td data-total="gross">{decimal(t.gross)}</td>
+              <td data-total="refunded">{decimal(t.refunded)}</td>
+              <td data-total="disputed">{decimal(t.disputed)}</td>
+              <td data-total="fees">{decimal(t.fees)}</td>
+              <td data-total="net">
+                <strong>{decimal(t.net)}</strong>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 
@@ -80,7 +82,7 @@ export function LedgerPage({
     <>
       <h1>Finance</h1>
       <nav class="admin-nav">
-        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
+        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
         <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
       </nav>
       <form method="get" action="/admin/finance" class="filters">
@@ -126,48 +128,50 @@ export function LedgerPage({
         ))}
       </section>
       <h2>Charges ({total})</h2>
-      <table class="ledger">
-        <thead>
-          <tr>
-            <th>{sortLink('id', '#')}</th>
-            <th>{sortLink('created_at', 'Date')}</th>
-            <th>Buyer</th>
-            <th>Product</th>
-            <th>{sortLink('amount', 'Amount')}</th>
-            <th>Refunded</th>
-            <th>Fee</th>
-            <th>{sortLink('status', 'Status')}</th>
-            <th>Stripe</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr data-charge={String(r.id)}>
-              <td>
-                <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
-              </td>
-              <td>{formatDate(new Date(r.created_at))}</td>
-              <td>
-                <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
-              </td>
-              <td>
-                {r.product}
-                {r.article_id && (
-                  <>
-                    {' · '}
-                    <a href={`/articles/${r.article_id}`}>{r.article_title}</a>
-                  </>
-                )}
-              </td>
-              <td>{formatMoney(r.amount, r.currency)}</td>
-              <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
-              <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
-              <td>{r.status}</td>
-              <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+      <ScrollX label="Ledger">
+        <table class="ledger">
+          <thead>
+            <tr>
+              <th>{sortLink('id', '#')}</th>
+              <th>{sortLink('created_at', 'Date')}</th>
+              <th>Buyer</th>
+              <th>Product</th>
+              <th>{sortLink('amount', 'Amount')}</th>
+              <th>Refunded</th>
+              <th>Fee</th>
+              <th>{sortLink('status', 'Status')}</th>
+              <th>Stripe</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr data-charge={String(r.id)}>
+                <td>
+                  <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
+                </td>
+                <td>{formatDate(new Date(r.created_at))}</td>
+                <td>
+                  <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
+                </td>
+                <td>
+                  {r.product}
+                  {r.article_id && (
+                    <>
+                      {' · '}
+                      <a href={`/articles/${r.article_id}`}>{r.article_title}</a>
+                    </>
+                  )}
+                </td>
+                <td>{formatMoney(r.amount, r.currency)}</td>
+                <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
+                <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
+                <td>{r.status}</td>
+                <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
       <nav class="pager">
         {filters.page > 1 && <a href={`/admin/finance?${query(filters, { page: filters.page - 1 })}`}>← Previous</a>}
         <span>
@@ -183,36 +187,38 @@ type AuditEntry = typeof auditLog.$inferSelect;
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   return (
-    <table class="audit">
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Actor</th>
-          <th>Action</th>
-          <th>Subject</th>
-          <th>Before</th>
-          <th>After</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map((e) => (
+    <ScrollX label="Audit log">
+      <table class="audit">
+        <thead>
           <tr>
-            <td>{formatDate(e.at)}</td>
-            <td>{e.actor}</td>
-            <td>{e.action}</td>
-            <td>
-              {e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
-            </td>
-            <td>
-              <code>{e.before ? JSON.stringify(e.before) : ''}</code>
-            </td>
-            <td>
-              <code>{e.after ? JSON.stringify(e.after) : ''}</code>
-            </td>
+            <th>When</th>
+            <th>Actor</th>
+            <th>Action</th>
+            <th>Subject</th>
+            <th>Before</th>
+            <th>After</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr>
+              <td>{formatDate(e.at)}</td>
+              <td>{e.actor}</td>
+              <td>{e.action}</td>
+              <td>
+                {e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
+              </td>
+              <td>
+                <code>{e.before ? JSON.stringify(e.before) : ''}</code>
+              </td>
+              <td>
+                <code>{e.after ? JSON.stringify(e.after) : ''}</code>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
   );
 }
 
@@ -239,56 +245,58 @@ export function ChargeDetailPage({
     <>
       <h1>Charge #{charge.id}</h1>
       <div class="card">
-        <table>
-          <tbody>
-            <tr>
-              <th>Status</th>
-              <td data-status={charge.status}>{charge.status}</td>
-            </tr>
-            <tr>
-              <th>Product</th>
-              <td>
-                {charge.product}
-                {charge.articleId && (
-                  <>
-                    {' · '}
-                    <a href={`/articles/${charge.articleId}`}>article #{charge.articleId}</a>
-                  </>
-                )}
-              </td>
-            </tr>
-            <tr>
-              <th>Buyer</th>
-              <td>
-                <a href={`/admin/finance?user_id=${buyer.id}`}>
-                  {buyer.username} ({buyer.email})
-                </a>
-              </td>
-            </tr>
-            <tr>
-              <th>Amount</th>
-              <td>{formatMoney(charge.amount, charge.currency)}</td>
-            </tr>
-            <tr>
-              <th>Refunded</th>
-              <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
-            </tr>
-            <tr>
-              <th>Stripe fee</th>
-              <td>{charge.stripeFee !== null ? formatMoney(charge.stripeFee, charge.currency) : '—'}</td>
-            </tr>
-            <tr>
-              <th>Paid at</th>
-              <td>{charge.paidAt ? formatDate(charge.paidAt) : '—'}</td>
-            </tr>
-            <tr>
-              <th>Stripe</th>
-              <td>
-                {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
-              </td>
-            </tr>
-          </tbody>
-        </table>
+        <ScrollX label="Charge details">
+          <table>
+            <tbody>
+              <tr>
+                <th>Status</th>
+                <td data-status={charge.status}>{charge.status}</td>
+              </tr>
+              <tr>
+                <th>Product</th>
+                <td>
+                  {charge.product}
+                  {charge.articleId && (
+                    <>
+                      {' · '}
+                      <a href={`/articles/${charge.articleId}`}>article #{charge.articleId}</a>
+                    </>
+                  )}
+                </td>
+              </tr>
+              <tr>
+                <th>Buyer</th>
+                <td>
+                  <a href={`/admin/finance?user_id=${buyer.id}`}>
+                    {buyer.username} ({buyer.email})
+                  </a>
+                </td>
+              </tr>
+              <tr>
+                <th>Amount</th>
+                <td>{formatMoney(charge.amount, charge.currency)}</td>
+              </tr>
+              <tr>
+                <th>Refunded</th>
+                <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+              </tr>
+              <tr>
+                <th>Stripe fee</th>
+                <td>{charge.stripeFee !== null ? formatMoney(charge.stripeFee, charge.currency) : '—'}</td>
+              </tr>
+              <tr>
+                <th>Paid at</th>
+                <td>{charge.paidAt ? formatDate(charge.paidAt) : '—'}</td>
+              </tr>
+              <tr>
+                <th>Stripe</th>
+                <td>
+                  {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
+                </td>
+              </tr>
+            </tbody>
+          </table>
+        </ScrollX>
       </div>
       {refundable && (
         <form
@@ -328,33 +336,37 @@ export function ChargeDetailPage({
         </button>
       </dialog>
       <h2>Refunds</h2>
-      <table>
-        <tbody>
-          {refunds.map((r) => (
-            <tr>
-              <td>{formatDate(r.createdAt)}</td>
-              <td>{formatMoney(r.amount, r.currency)}</td>
-              <td>{r.reason}</td>
-              <td>{r.status}</td>
-              <td>{r.stripeRefundId}</td>
-              <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ScrollX label="Refunds">
+        <table>
+          <tbody>
+            {refunds.map((r) => (
+              <tr>
+                <td>{formatDate(r.createdAt)}</td>
+                <td>{formatMoney(r.amount, r.currency)}</td>
+                <td>{r.reason}</td>
+                <td>{r.status}</td>
+                <td>{r.stripeRefundId}</td>
+                <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
       <h2>Disputes</h2>
-      <table>
-        <tbody>
-          {disputes.map((d) => (
-            <tr>
-              <td>{d.stripeDisputeId}</td>
-              <td>{d.reason}</td>
-              <td>{d.status}</td>
-              <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ScrollX label="Disputes">
+        <table>
+          <tbody>
+            {disputes.map((d) => (
+              <tr>
+                <td>{d.stripeDisputeId}</td>
+                <td>{d.reason}</td>
+                <td>{d.status}</td>
+                <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
       <h2>History</h2>
       <AuditTable entries={audit} />
     </>

@@ -4,13 +4,14 @@ import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
-import { auditLog, charges, disputes, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
+import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
 import { idParam, notFound, parseInput } from '../http/errors.js';
 import { formatMoney } from '../payments/pages.js';
+import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { reconcile } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, formatDate, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
@@ -141,6 +142,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/api/v1/admin/disputes', async () => ({ disputes: await openDisputes() }));
 
+  app.get('/api/v1/admin/payment-mismatches', async () => ({ mismatches: (await listMismatches(app.db)).map(mismatchJson) }));
+
   app.post('/api/v1/admin/reconcile', async (request) => {
     const { since } = parseInput(reconcileInput, request.body ?? {});
     return { report: await runReconcile(since, 'api') };
@@ -209,6 +212,11 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} />);
   });
 
+  app.get('/admin/payment-mismatches', async (request, reply) => {
+    const ctx = pageContext(request, reply);
+    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} />);
+  });
+
   app.get('/admin/reconcile', async (request, reply) => {
     const ctx = pageContext(request, reply);
     return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} run={await latestRun()} />);
@@ -250,33 +258,35 @@ function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEve
     <>
       <h1>Failed webhook events</h1>
       {events.length === 0 && <p class="muted">No failed events.</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Event</th>
-            <th>Type</th>
-            <th>Attempts</th>
-            <th>Error</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
+      <ScrollX label="Failed webhook events">
+        <table>
+          <thead>
             <tr>
-              <td>{e.id}</td>
-              <td>{e.type}</td>
-              <td>{e.attempts}</td>
-              <td>{e.lastError}</td>
-              <td>
-                <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
-                  <CsrfField ctx={ctx} />
-                  <button type="submit">Retry</button>
-                </form>
-              </td>
+              <th>Event</th>
+              <th>Type</th>
+              <th>Attempts</th>
+              <th>Error</th>
+              <th />
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr>
+                <td>{e.id}</td>
+                <td>{e.type}</td>
+                <td>{e.attempts}</td>
+                <td>{e.lastError}</td>
+                <td>
+                  <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <button type="submit">Retry</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }
@@ -287,28 +297,69 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
       <h1>Open disputes</h1>
       <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
       {rows.length === 0 && <p class="muted">No open disputes.</p>}
+      <ScrollX label="Disputes">
+        <table>
+          <thead>
+            <tr>
+              <th>Evidence due</th>
+              <th>Charge</th>
+              <th>Amount</th>
+              <th>Reason</th>
+              <th>Status</th>
+              <th>Stripe</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr>
+                <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
+                <td>
+                  <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
+                </td>
+                <td>{formatMoney(d.amount, d.currency)}</td>
+                <td>{d.reason}</td>
+                <td>{d.status}</td>
+                <td>{d.stripeDisputeId}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
+  return (
+    <>
+      <h1>Payment mismatches</h1>
+      <p class="muted">
+        PaymentIntents that name one of our charges or products but are not the one we created, or not for the price we sold. Nothing was
+        fulfilled for them; refund them at Stripe if the money should go back.
+      </p>
+      {rows.length === 0 && <p class="muted">No mismatches.</p>}
       <table>
         <thead>
           <tr>
-            <th>Evidence due</th>
-            <th>Charge</th>
-            <th>Amount</th>
-            <th>Reason</th>
+            <th>Detected</th>
+            <th>PaymentIntent</th>
             <th>Status</th>
-            <th>Stripe</th>
+            <th>Charge</th>
+            <th>Reason</th>
+            <th>Paid</th>
+            <th>Expected</th>
           </tr>
         </thead>
         <tbody>
-          {rows.map((d) => (
+          {rows.map((m) => (
             <tr>
-              <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
-              <td>
-                <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
-              </td>
-              <td>{formatMoney(d.amount, d.currency)}</td>
-              <td>{d.reason}</td>
-              <td>{d.status}</td>
-              <td>{d.stripeDisputeId}</td>
+              <td>{formatDate(m.detectedAt)}</td>
+              <td>{m.stripePaymentIntent}</td>
+              <td>{m.intentStatus}</td>
+              <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
+              <td>{m.reason.replaceAll('_', ' ')}</td>
+              <td>{formatMoney(m.amount, m.currency)}</td>
+              <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
             </tr>
           ))}
         </tbody>

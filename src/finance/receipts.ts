@@ -1,10 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import type { SendMailOptions } from 'nodemailer';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { Catalog } from '../payments/catalog.js';
 import { formatMoney } from '../payments/pages.js';
 
@@ -38,33 +37,19 @@ export function receiptPdf(charge: Charge, productName: string, lines: string[])
   });
 }
 
-export interface MailSettings {
-  /** Where .eml files are written when no SMTP server is configured. */
-  dir?: string;
-  smtpUrl?: string;
-  from?: string;
-  /** The app's public URL, for the receipt link. */
-  baseUrl?: string;
-}
-
 /**
  * E-mails receipts for succeeded charges, each at most once: a charge is claimed by setting
  * receipt_sent_at before the mail is handed over (a crash after the claim loses a receipt e-mail,
  * never sends two; the receipt page and PDF remain). A failure before the hand-over releases the claim.
  */
 export class ReceiptMailer {
-  private transport: Transporter;
   private running: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly catalog: Catalog,
-    private readonly settings: MailSettings,
-  ) {
-    this.transport = settings.smtpUrl
-      ? nodemailer.createTransport(settings.smtpUrl)
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-  }
+    private readonly mailer: Mailer,
+  ) {}
 
   /**
    * Sends every receipt that is due. A call during a run makes that run look once more when it is
@@ -137,7 +122,7 @@ export class ReceiptMailer {
           const charge = claimed[next]!;
           const message = this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? []);
           delivering = true;
-          await this.deliver(charge, message);
+          await this.mailer.send(message, `receipt-${charge.id}`);
           delivering = false;
         }
       } catch (error) {
@@ -165,9 +150,9 @@ export class ReceiptMailer {
   private compose(charge: Charge, to: string, lines: string[]): SendMailOptions {
     const name = this.catalog.find(charge.product)?.name ?? charge.product;
     // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
-    const receiptUrl = `${this.settings.baseUrl ?? ''}/charges/${charge.id}`;
+    const receiptUrl = `${this.mailer.settings.baseUrl ?? ''}/charges/${charge.id}`;
     return {
-      from: this.settings.from ?? 'DevBoard <receipts@devboard.local>',
+      from: this.mailer.settings.from ?? 'DevBoard <receipts@devboard.local>',
       to,
       subject: `Your receipt #${charge.id}: ${name}`,
       text: [
@@ -178,20 +163,5 @@ export class ReceiptMailer {
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
     };
-  }
-
-  private async deliver(charge: Charge, message: SendMailOptions): Promise<void> {
-    const info = await this.transport.sendMail(message);
-    if (!this.settings.smtpUrl && this.settings.dir) {
-      // Asynchronous: creating a file in a directory of thousands blocked the event loop for about 0.3 ms.
-      const file = path.join(this.settings.dir, `receipt-${charge.id}.eml`);
-      const eml = (info as unknown as { message: Buffer }).message;
-      // The directory is made when it is missing, not checked before every receipt.
-      await writeFile(file, eml).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await mkdir(this.settings.dir!, { recursive: true });
-        await writeFile(file, eml);
-      });
-    }
   }
 }

@@ -80,15 +80,24 @@ export function installErrorHandler(app: FastifyInstance, renderHtml: HtmlErrorR
     }
     const shown = apiError ?? new ApiError(500, 'internal_error', 'Something went wrong on our side.');
     reply.status(shown.status);
-    if (wantsJson(request)) return reply.send(errorBody(shown));
+    if (answersJson(request)) return reply.send(errorBody(shown));
     return renderHtml(request, reply, shown);
   });
   app.setNotFoundHandler((request, reply) => {
     const error = notFound('Page not found.');
     reply.status(404);
-    if (wantsJson(request)) return reply.send(errorBody(error));
+    if (answersJson(request)) return reply.send(errorBody(error));
     return renderHtml(request, reply, error);
   });
+}
+
+/**
+ * Errors are JSON for the API, and for a page's own script that asks for JSON (the checkout form's
+ * fetch), so it can put each field's error beside its field. Asking for JSON changes only the
+ * format of the answer, never whether CSRF applies.
+ */
+function answersJson(request: FastifyRequest): boolean {
+  return wantsJson(request) || (request.headers.accept?.startsWith('application/json') ?? false);
 }
 
 export function wantsJson(request: FastifyRequest): boolean {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
@@ -82,6 +82,7 @@ const insertCharge = prepared((db) => {
         idempotencyKey: p('key'),
         requestFingerprint: p('fingerprint'),
         productData: p('fields'),
+        intentNonce: p('nonce'),
         createdAt: p('now'),
         updatedAt: p('now'),
       })
@@ -148,6 +149,7 @@ export class Checkout {
       key,
       fingerprint,
       fields,
+      nonce: randomBytes(16).toString('hex'),
       now,
       actor: userActor(user.id),
     });
@@ -202,17 +204,18 @@ export class Checkout {
             user_id: String(charge.userId),
             product: charge.product,
             ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
+            ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
           },
           expand: ['latest_charge.balance_transaction', 'payment_method'],
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
-      const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
+      const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`, true);
       if (settled.charge.status === 'succeeded') this.deps.afterSettle?.();
       return this.result(settled.charge, settled.extras);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`)).charge);
+        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`, true)).charge);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.

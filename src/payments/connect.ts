@@ -1,10 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
-import type { Config } from '../config.js';
+import { type Config, persistentSecret } from '../config.js';
 import { createStripeGateway, type StripeGateway } from './stripe.js';
 
-export const LOCAL_SECRET_KEY = 'sk_test_local_devboard';
-export const LOCAL_PUBLISHABLE_KEY = 'pk_test_local_devboard';
+/**
+ * The embedded local Stripe's keys, generated once into DATA_DIR: its API answers only these, so a
+ * page or process on this host that does not hold them cannot use it.
+ */
+export function localStripeKeys(dataDir: string): { secretKey: string; publishableKey: string } {
+  const key = (prefix: string) => () => `${prefix}${randomBytes(24).toString('base64url')}`;
+  return {
+    secretKey: persistentSecret(dataDir, 'local-stripe-secret-key', key('sk_test_')),
+    publishableKey: persistentSecret(dataDir, 'local-stripe-publishable-key', key('pk_test_')),
+  };
+}
 
 /**
  * Stripe as configured: with STRIPE_SECRET_KEY, Stripe itself (or whatever STRIPE_API_URL points
@@ -18,13 +28,10 @@ export async function connectStripe(settings: Config['stripe'], dataDir: string)
     };
   }
   // Its state lives beside the embedded database, so customers and saved cards survive a restart.
-  const local = await startLocalStripe({
-    stateFile: path.join(dataDir, 'local-stripe.json'),
-    secretKey: LOCAL_SECRET_KEY,
-    publishableKey: LOCAL_PUBLISHABLE_KEY,
-  });
+  const keys = localStripeKeys(dataDir);
+  const local = await startLocalStripe({ stateFile: path.join(dataDir, 'local-stripe.json'), ...keys });
   return {
-    gateway: createStripeGateway({ secretKey: LOCAL_SECRET_KEY, publishableKey: LOCAL_PUBLISHABLE_KEY, apiUrl: local.url }),
+    gateway: createStripeGateway({ ...keys, apiUrl: local.url }),
     local,
   };
 }

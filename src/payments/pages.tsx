@@ -1,7 +1,8 @@
-import type { Charge } from '../db/schema.js';
-import { CsrfField, formatDate, type PageContext } from '../web/render.js';
+import type { Charge, ChargeStatus } from '../db/schema.js';
+import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { Product } from './catalog.js';
+import { SETTLED_STATUSES } from './state.js';
 
 export const formatMoney = (amount: number, currency: string) =>
   `${currency === 'usd' ? '$' : ''}${(amount / 100).toFixed(2)}${currency === 'usd' ? '' : ` ${currency.toUpperCase()}`}`;
@@ -55,7 +56,16 @@ export function CheckoutForm(props: CheckoutFormProps) {
         .map((f) => (
           <label>
             {fieldLabels[f]!.label}
-            <input type="text" inputMode={fieldLabels[f]!.inputMode} name={f} data-product-field required={fieldLabels[f]!.required} value={props.values?.[f] ?? ''} />
+            <input
+              type="text"
+              inputMode={fieldLabels[f]!.inputMode}
+              name={f}
+              data-product-field
+              required={fieldLabels[f]!.required}
+              value={props.values?.[f] ?? ''}
+              aria-describedby={`error-${f}`}
+            />
+            <span class="field-error" id={`error-${f}`} role="alert" />
           </label>
         ))}
       <fieldset class="cards">
@@ -93,6 +103,33 @@ export function CheckoutForm(props: CheckoutFormProps) {
   );
 }
 
+/** `/charges/new` without a product: what can be bought, each with its price and where to start. */
+export function CatalogPage({ products }: { products: Product[] }) {
+  return (
+    <>
+      <h1>Buy</h1>
+      {products.map((product) => (
+        <div class="card" data-product={product.id}>
+          <h2>{product.name}</h2>
+          <p>{product.description}</p>
+          <p>
+            Price: <strong>{formatMoney(product.amount, product.currency)}</strong>
+          </p>
+          {product.needsArticle ? (
+            <p class="muted">
+              Bought for one of your articles: choose it on <a href="/dashboard">your dashboard</a>.
+            </p>
+          ) : (
+            <p>
+              <a href={`/charges/new?product=${encodeURIComponent(product.id)}`}>Buy {product.name}</a>
+            </p>
+          )}
+        </div>
+      ))}
+    </>
+  );
+}
+
 export function CheckoutPage(props: CheckoutFormProps) {
   return (
     <>
@@ -102,19 +139,36 @@ export function CheckoutPage(props: CheckoutFormProps) {
   );
 }
 
-const statusText: Record<string, string> = {
-  pending: 'Pending: we are waiting for the payment provider.',
-  requires_action: 'Waiting for your bank to authenticate the payment.',
-  processing: 'Processing.',
-  succeeded: 'Paid.',
-  failed: 'Failed.',
-  canceled: 'Canceled.',
-  refunded: 'Refunded.',
-  partially_refunded: 'Partially refunded.',
-  disputed: 'Disputed.',
+/** Each status in words, for buyers: what happened and, where it matters, what to do next. */
+export const statusWords: Record<ChargeStatus, string> = {
+  pending: 'Pending',
+  requires_action: 'Waiting for authentication',
+  processing: 'Processing',
+  succeeded: 'Paid',
+  failed: 'Failed',
+  canceled: 'Canceled',
+  refunded: 'Refunded',
+  partially_refunded: 'Partially refunded',
+  disputed: 'Disputed',
 };
 
-export function ReceiptPage({
+const nextStep: Partial<Record<ChargeStatus, string>> = {
+  pending: 'We are waiting for the payment provider. This page shows the outcome once it is known; you will not be charged twice.',
+  requires_action: 'Your bank asks you to confirm this payment.',
+  processing: 'Your bank is processing the payment. This page shows the outcome once it is known.',
+  failed: 'No money was taken. Try again with another card.',
+  canceled: 'This payment was canceled and no money was taken. You can start a new one.',
+};
+
+/** Where to buy the same thing again: a new attempt, with a new idempotency key. */
+export const payAgainUrl = (charge: Pick<Charge, 'product' | 'articleId'>) =>
+  `/charges/new?product=${encodeURIComponent(charge.product)}${charge.articleId ? `&article_id=${charge.articleId}` : ''}`;
+
+/**
+ * A charge as its buyer sees it: a receipt only when money was taken; otherwise its status and what
+ * to do next, with no PDF and nothing that reads as bought.
+ */
+export function ChargePage({
   ctx,
   charge,
   product,
@@ -127,54 +181,57 @@ export function ReceiptPage({
   lines: string[];
   publishableKey: string;
 }) {
+  const paid = SETTLED_STATUSES.includes(charge.status);
+  const name = product?.name ?? charge.product;
   return (
     <div class="card receipt">
-      <h1>Receipt</h1>
-      <table>
-        <tbody>
-          <tr>
-            <th>What</th>
-            <td>{product?.name ?? charge.product}</td>
-          </tr>
-          <tr>
-            <th>Amount</th>
-            <td data-amount>{formatMoney(charge.amount, charge.currency)}</td>
-          </tr>
-          {charge.amountRefunded > 0 && (
+      <h1>{paid ? 'Receipt' : `Payment for ${name}`}</h1>
+      {!paid && nextStep[charge.status] && <p class={charge.status === 'failed' ? 'flash-error' : 'notice'}>{nextStep[charge.status]}</p>}
+      {charge.status === 'failed' && charge.failureMessage && <p class="flash-error">{charge.failureMessage}</p>}
+      <ScrollX label={paid ? 'Receipt' : 'Payment'}>
+        <table>
+          <tbody>
             <tr>
-              <th>Refunded</th>
-              <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+              <th>What</th>
+              <td>{name}</td>
             </tr>
-          )}
-          <tr>
-            <th>Status</th>
-            <td data-status={charge.status}>{statusText[charge.status]}</td>
-          </tr>
-          <tr>
-            <th>Date</th>
-            <td>{formatDate(charge.paidAt ?? charge.createdAt)}</td>
-          </tr>
-          {charge.cardLast4 && (
             <tr>
-              <th>Card</th>
+              <th>Amount</th>
+              <td data-amount>{formatMoney(charge.amount, charge.currency)}</td>
+            </tr>
+            {charge.amountRefunded > 0 && (
+              <tr>
+                <th>Refunded</th>
+                <td>{formatMoney(charge.amountRefunded, charge.currency)}</td>
+              </tr>
+            )}
+            <tr>
+              <th>Status</th>
+              <td data-status={charge.status}>{statusWords[charge.status]}</td>
+            </tr>
+            <tr>
+              <th>{paid ? 'Paid' : 'Started'}</th>
+              <td>{formatDate(charge.paidAt ?? charge.createdAt)}</td>
+            </tr>
+            {charge.cardLast4 && (
+              <tr>
+                <th>Card</th>
+                <td>
+                  {charge.cardBrand} ending {charge.cardLast4}
+                </td>
+              </tr>
+            )}
+            <tr>
+              <th>Reference</th>
               <td>
-                {charge.cardBrand} ending {charge.cardLast4}
+                #{charge.id}
+                {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
               </td>
             </tr>
-          )}
-          <tr>
-            <th>Reference</th>
-            <td>
-              #{charge.id}
-              {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
-            </td>
-          </tr>
-        </tbody>
-      </table>
-      {lines.map((line) => (
-        <p class="receipt-line">{line}</p>
-      ))}
-      {charge.status === 'failed' && <p class="flash-error">{charge.failureMessage}</p>}
+          </tbody>
+        </table>
+      </ScrollX>
+      {paid && lines.map((line) => <p class="receipt-line">{line}</p>)}
       {charge.status === 'requires_action' && (
         <form id="authenticate" class="no-print" data-publishable-key={publishableKey} data-charge-id={String(charge.id)} data-client-secret={charge.stripeClientSecret ?? ''}>
           <CsrfField ctx={ctx} />
@@ -183,13 +240,26 @@ export function ReceiptPage({
         </form>
       )}
       <p class="no-print">
-        <a href={`/charges/${charge.id}/receipt.pdf`}>Download PDF</a> · <a href="/settings/billing">All your payments</a>
+        {paid && (
+          <>
+            <a href={`/charges/${charge.id}/receipt.pdf`}>Download PDF</a> ·{' '}
+          </>
+        )}
+        {(paid || charge.status === 'failed' || charge.status === 'canceled') && (
+          <>
+            <a href={payAgainUrl(charge)} data-pay-again>
+              {paid ? 'Pay again' : 'Try again'}
+            </a>{' '}
+            ·{' '}
+          </>
+        )}
+        <a href="/settings/billing">All your payments</a>
       </p>
     </div>
   );
 }
 
-export function BillingPage({ ctx, charges, cards }: { ctx: PageContext; charges: Charge[]; cards: SavedCard[] }) {
+export function BillingPage({ ctx, charges, cards, productNames }: { ctx: PageContext; charges: Charge[]; cards: SavedCard[]; productNames: Map<string, string> }) {
   return (
     <>
       <h1>Billing</h1>
@@ -212,30 +282,32 @@ export function BillingPage({ ctx, charges, cards }: { ctx: PageContext; charges
       </div>
       <div class="card">
         <h2>Payments</h2>
-        <table>
-          <thead>
-            <tr>
-              <th>Date</th>
-              <th>Product</th>
-              <th>Amount</th>
-              <th>Status</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {charges.map((c) => (
+        <ScrollX label="Your charges">
+          <table>
+            <thead>
               <tr>
-                <td>{formatDate(c.createdAt)}</td>
-                <td>{c.product}</td>
-                <td>{formatMoney(c.amount, c.currency)}</td>
-                <td>{c.status}</td>
-                <td>
-                  <a href={`/charges/${c.id}`}>Receipt</a>
-                </td>
+                <th>Date</th>
+                <th>Product</th>
+                <th>Amount</th>
+                <th>Status</th>
+                <th />
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {charges.map((c) => (
+                <tr>
+                  <td>{formatDate(c.createdAt)}</td>
+                  <td>{productNames.get(c.product) ?? c.product}</td>
+                  <td>{formatMoney(c.amount, c.currency)}</td>
+                  <td data-status={c.status}>{statusWords[c.status]}</td>
+                  <td>
+                    <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
       </div>
     </>
   );

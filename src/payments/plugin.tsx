@@ -3,16 +3,17 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { articleTitle } from '../articles/service.js';
-import { ApiError, idParam, parseInput } from '../http/errors.js';
+import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import { pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
 import { receiptPdf } from '../finance/receipts.js';
-import { BillingPage, CheckoutPage, ReceiptPage } from './pages.js';
+import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
+import { SETTLED_STATUSES } from './state.js';
 
 const checkoutQuery = z.object({
-  product: z.string().min(1).max(60),
+  product: z.string().min(1).max(60).optional(),
   article_id: z.coerce.number().int().positive().max(2147483647).optional(),
 });
 const pmParam = z.object({ id: z.string().max(255) });
@@ -86,6 +87,9 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/new', async (request, reply) => {
     const user = requireUser(request);
     const query = parseInput(checkoutQuery, request.query);
+    if (query.product === undefined) {
+      return sendPage(reply, pageContext(request, reply), 'Buy', <CatalogPage products={catalog.list()} />);
+    }
     const product = catalog.get(query.product);
     if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
     await product.authorize(app.db, user, query.article_id);
@@ -144,13 +148,16 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const ctx = { ...pageContext(request, reply), scripts: charge.status === 'requires_action' ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
     const [lines = []] = product ? await product.receiptLines(app.db, [charge], ctx.now) : [];
     allowStripe(reply, stripe.origins);
-    return sendPage(reply, ctx, 'Receipt', <ReceiptPage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} />);
+    const title = SETTLED_STATUSES.includes(charge.status) ? 'Receipt' : 'Payment';
+    return sendPage(reply, ctx, title, <ChargePage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} />);
   });
 
   app.get('/charges/:id/receipt.pdf', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const charge = await checkout.owned(user, id);
+    // A receipt is proof of money taken: none for a failed, canceled or pending payment.
+    if (!SETTLED_STATUSES.includes(charge.status)) throw notFound('This payment has no receipt: no money was taken.');
     const product = catalog.find(charge.product);
     const [lines = []] = product ? await product.receiptLines(app.db, [charge], app.clock.now()) : [];
     const pdf = await receiptPdf(charge, product?.name ?? charge.product, lines);
@@ -161,7 +168,8 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
     const [rows, cards] = await Promise.all([checkout.listFor(user), listCards(stripe, user)]);
-    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} />);
+    const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
+    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} />);
   });
 
   app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {

@@ -15,7 +15,8 @@ export interface Finding {
     | 'dispute_mismatch'
     | 'fee_missing'
     | 'stale_pending'
-    | 'unknown_payment_intent';
+    | 'unknown_payment_intent'
+    | 'payment_mismatch';
   stripe_id?: string;
   charge_id?: number;
   detail: string;
@@ -53,6 +54,14 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
   const seenIntents = new Set<string>();
   let progress = 0;
   const tick = (phase: string) => options.onProgress?.(++progress, phase);
+  const mismatched = (pi: Stripe.PaymentIntent, result: { charge?: { id: number }; mismatch?: string }) =>
+    findings.push({
+      kind: 'payment_mismatch',
+      stripe_id: pi.id,
+      ...(result.charge ? { charge_id: result.charge.id } : Number(pi.metadata?.charge_id) > 0 ? { charge_id: Number(pi.metadata.charge_id) } : {}),
+      detail: `${pi.status} PaymentIntent for ${pi.amount} ${pi.currency} is not ours for this sale (${result.mismatch}); nothing fulfilled`,
+      action: 'reported',
+    });
   const repaired = async (finding: Omit<Finding, 'action'>) => {
     findings.push({ ...finding, action: 'repaired' });
     await audit(db, { actor: 'reconcile', action: `reconcile.${finding.kind}`, subjectType: 'charge', subjectId: finding.charge_id ?? finding.stripe_id ?? '?', after: { detail: finding.detail, stripe_id: finding.stripe_id } }, clock.now());
@@ -65,15 +74,19 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     const row = await chargeForIntent(deps, pi);
     if (!row) {
       if (pi.status !== 'succeeded') continue; // nothing was paid; nothing to account for
-      const result = await syncPaymentIntent(deps, await retrieveIntent(deps, pi.id), 'reconcile');
-      if (result.charge) await repaired({ kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
+      const fresh = await retrieveIntent(deps, pi.id);
+      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
+      if (result.mismatch) mismatched(fresh, result);
+      else if (result.charge) await repaired({ kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
       else findings.push({ kind: 'unknown_payment_intent', stripe_id: pi.id, detail: 'succeeded PaymentIntent without our metadata', action: 'reported' });
       continue;
     }
     const target = statusFromIntent(pi);
     if (!SETTLED_STATUSES.includes(row.status) && row.status !== target) {
-      const result = await syncPaymentIntent(deps, await retrieveIntent(deps, pi.id), 'reconcile');
-      if (result.changed) {
+      const fresh = await retrieveIntent(deps, pi.id);
+      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
+      if (result.mismatch) mismatched(fresh, result);
+      else if (result.changed) {
         await repaired({ kind: 'status_mismatch', stripe_id: pi.id, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Stripe: ${pi.status})` });
       }
     }
@@ -128,8 +141,10 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     scanned.pending_rows++;
     tick('pending charges');
     if (row.stripeChargeKey && !seenIntents.has(row.stripeChargeKey)) {
-      const result = await syncPaymentIntent(deps, await retrieveIntent(deps, row.stripeChargeKey), 'reconcile');
-      if (result.changed) await repaired({ kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
+      const fresh = await retrieveIntent(deps, row.stripeChargeKey);
+      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
+      if (result.mismatch) mismatched(fresh, result);
+      else if (result.changed) await repaired({ kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
     } else if (!row.stripeChargeKey && row.status === 'pending' && row.createdAt >= options.since) {
       // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
       const [closed] = await db

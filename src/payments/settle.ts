@@ -5,6 +5,7 @@ import type { Db, Executor } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, type ChargeStatus, charges, fulfilments } from '../db/schema.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
+import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
 
 export interface SettleDeps {
@@ -34,6 +35,8 @@ function feeOf(pi: Stripe.PaymentIntent): { stripeFee: number; stripeBalanceTran
 export interface Settled {
   charge: Charge;
   extras?: ChargeExtras;
+  /** Set when the intent was not ours for this row, or not for its price: nothing changed. */
+  mismatch?: MismatchReason;
 }
 
 const p = sql.placeholder;
@@ -51,7 +54,9 @@ interface SettleShape {
 /**
  * One statement moves the charge (forward only: the guard lists the states it may come from),
  * appends its audit entry and, on success, claims the fulfilment (the fulfilments primary key
- * decides): all or nothing, in one round trip.
+ * decides): all or nothing, in one round trip. The guard also holds the intent to the row: its id
+ * is the one stored (or, none stored yet, it carries the row's nonce) and its amount and currency
+ * are the row's, so no other PaymentIntent can move the row, whatever its metadata says.
  */
 function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) {
   const moved = db.$with('moved').as(
@@ -68,7 +73,15 @@ function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) 
         ...(fee ? { stripeFee: sql`${p('fee')}::bigint`, stripeBalanceTransaction: text('balanceTransaction') } : {}),
         updatedAt: at('now'),
       })
-      .where(and(eq(charges.id, p('chargeId')), inArray(charges.status, intentPredecessors(target))))
+      .where(
+        and(
+          eq(charges.id, p('chargeId')),
+          inArray(charges.status, intentPredecessors(target)),
+          sql`${charges.amount} = ${p('amount')}::bigint`,
+          sql`${charges.currency} = ${text('currency')}`,
+          sql`(${charges.stripeChargeKey} = ${text('intent')} or (${charges.stripeChargeKey} is null and (${charges.intentNonce} = ${text('nonce')} or ${p('fromCreate')}::boolean)))`,
+        ),
+      )
       .returning(),
   );
   const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
@@ -100,9 +113,11 @@ function settleStatement(shape: SettleShape) {
 /**
  * Moves a charge to where its PaymentIntent (as just read from Stripe) says it is, forward only,
  * and fulfils the product in the same transaction when it succeeded. Checkout, webhooks and
- * reconcile all come through here, so whichever gets there first does the work, once.
+ * reconcile all come through here, so whichever gets there first does the work, once. An intent
+ * that is not this row's, or not for its price, changes nothing and is recorded as a mismatch.
+ * `fromCreate`: the intent is Stripe's answer to our own create call for this row (keyed by it).
  */
-export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system'): Promise<Settled> {
+export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system', fromCreate = false): Promise<Settled> {
   const target = statusFromIntent(pi);
   const now = deps.clock.now();
   const card = cardOf(pi);
@@ -124,15 +139,26 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
       balanceTransaction: fee?.stripeBalanceTransaction,
       now,
       actor,
+      amount: pi.amount,
+      currency: pi.currency,
+      nonce: pi.metadata?.charge_nonce ?? null,
+      fromCreate,
     });
     if (!row) {
+      const [current] = await tx.select().from(charges).where(eq(charges.id, chargeId)).for('update');
+      const mismatch = intentMismatch(current!, pi, fromCreate);
+      if (mismatch) {
+        await recordMismatch(tx, pi, mismatch, { chargeId, amount: current!.amount, currency: current!.currency }, now);
+        return { charge: current!, mismatch };
+      }
       // Already there or beyond: record what we learned about the Stripe objects, change nothing else.
-      const [current] = await tx
+      if (current!.stripeLatestCharge) return { charge: current! };
+      const [updated] = await tx
         .update(charges)
         .set({ stripeChargeKey: pi.id, stripeLatestCharge: idOf(pi.latest_charge) })
         .where(and(eq(charges.id, chargeId), isNull(charges.stripeLatestCharge)))
         .returning();
-      return { charge: current ?? (await tx.select().from(charges).where(eq(charges.id, chargeId)))[0]! };
+      return { charge: updated ?? current! };
     }
     const charge = row.charge as Charge;
     const extras = row.fulfil ? await deps.catalog.get(charge.product).fulfil(tx, charge, now) : undefined;

@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
 import { audit } from '../finance/audit.js';
+import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
 import { canTransition, statusFromRefunds } from './state.js';
 import type { StripeGateway } from './stripe.js';
@@ -21,36 +22,61 @@ export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_meth
 
 const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.stripeChargeKey, sql.placeholder('intent'))).prepare('charge_by_intent'));
 
-/** Our charge for a PaymentIntent: by its id, or by the charge_id we put in its metadata. */
+/**
+ * Our charge for a PaymentIntent: by its id, or, while the row has none stored yet, by the
+ * charge_id in its metadata when the rest of the metadata (and the row's nonce) agree with the row.
+ */
 export async function chargeForIntent(deps: SyncDeps, pi: Pick<Stripe.PaymentIntent, 'id' | 'metadata'>): Promise<Charge | undefined> {
   const [byKey] = await chargeByIntent(deps.db).execute({ intent: pi.id });
   if (byKey) return byKey;
-  const rowId = Number(pi.metadata?.charge_id);
-  if (!Number.isInteger(rowId) || rowId <= 0) return undefined;
-  const [row] = await deps.db.select().from(charges).where(eq(charges.id, rowId));
-  // The metadata must agree with the row, or this is not our PaymentIntent for it.
-  return row && row.userId === Number(pi.metadata.user_id) && row.product === pi.metadata.product && (!row.stripeChargeKey || row.stripeChargeKey === pi.id)
+  const row = await namedCharge(deps, pi);
+  return row &&
+    row.userId === Number(pi.metadata.user_id) &&
+    row.product === pi.metadata.product &&
+    !row.stripeChargeKey &&
+    row.intentNonce !== null &&
+    row.intentNonce === pi.metadata.charge_nonce
     ? row
     : undefined;
+}
+
+/** The row the intent's metadata names, whether or not the intent is its. */
+async function namedCharge(deps: SyncDeps, pi: Pick<Stripe.PaymentIntent, 'metadata'>): Promise<Charge | undefined> {
+  const rowId = Number(pi.metadata?.charge_id);
+  if (!Number.isInteger(rowId) || rowId <= 0 || rowId > 2147483647) return undefined;
+  const [row] = await deps.db.select().from(charges).where(eq(charges.id, rowId));
+  return row;
 }
 
 /**
  * A PaymentIntent that carries our metadata but has no row (we always write the row first, so this
  * means a row lost with a restored database, or a payment made outside checkout): the row is
- * created from the metadata so that the money is accounted for.
+ * created from the metadata so that the money is accounted for, provided the intent is for the
+ * product's price. An intent naming a row we have, which is not that row's, is a mismatch.
  */
-async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<Charge | undefined> {
-  const userId = Number(pi.metadata?.user_id);
-  const product = pi.metadata?.product;
-  if (!Number.isInteger(userId) || userId <= 0 || !product || !deps.catalog.find(product)) return undefined;
-  const articleId = pi.metadata.article_id ? Number(pi.metadata.article_id) : null;
+async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<{ charge?: Charge; mismatch?: MismatchReason }> {
   const now = deps.clock.now();
+  const named = await namedCharge(deps, pi);
+  if (named) {
+    const reason = intentMismatch(named, pi) ?? 'not_our_intent';
+    await recordMismatch(deps.db, pi, reason, { chargeId: named.id, amount: named.amount, currency: named.currency }, now);
+    return { mismatch: reason };
+  }
+  const userId = Number(pi.metadata?.user_id);
+  const product = pi.metadata?.product ? deps.catalog.find(pi.metadata.product) : undefined;
+  if (!Number.isInteger(userId) || userId <= 0 || userId > 2147483647 || !product) return {};
+  if (pi.amount !== product.amount || pi.currency !== product.currency) {
+    const reason = pi.amount !== product.amount ? 'amount' : 'currency';
+    await recordMismatch(deps.db, pi, reason, { amount: product.amount, currency: product.currency }, now);
+    return { mismatch: reason };
+  }
+  const articleId = pi.metadata.article_id ? Number(pi.metadata.article_id) : null;
   const [row] = await deps.db
     .insert(charges)
     .values({
       userId,
       articleId,
-      product,
+      product: product.id,
       amount: pi.amount,
       currency: pi.currency,
       status: 'pending',
@@ -64,13 +90,15 @@ async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<Ch
   if (row) {
     await audit(deps.db, { actor: 'reconcile', action: 'charge.adopted', subjectType: 'charge', subjectId: row.id, after: { payment_intent: pi.id } }, now);
   }
-  return row ?? (await chargeForIntent(deps, pi));
+  return { charge: row ?? (await chargeForIntent(deps, pi)) };
 }
 
 export interface IntentSync {
   charge?: Charge;
   adopted: boolean;
   changed: boolean;
+  /** The intent was not ours, or not for the price: recorded, nothing fulfilled. */
+  mismatch?: MismatchReason;
 }
 
 /** Moves our charge to where the PaymentIntent is (forward only), creating the row if it is missing. */
@@ -78,13 +106,14 @@ export async function syncPaymentIntent(deps: SyncDeps, pi: Stripe.PaymentIntent
   let charge = await chargeForIntent(deps, pi);
   let adopted = false;
   if (!charge) {
-    charge = await adoptIntent(deps, pi);
-    adopted = charge !== undefined;
-    if (!charge) return { adopted: false, changed: false };
+    const adoption = await adoptIntent(deps, pi);
+    if (!adoption.charge) return { adopted: false, changed: false, mismatch: adoption.mismatch };
+    charge = adoption.charge;
+    adopted = true;
   }
   const before = charge.status;
-  const { charge: after } = await settleFromIntent(deps, charge.id, pi, actor);
-  return { charge: after, adopted, changed: adopted || after.status !== before };
+  const { charge: after, mismatch } = await settleFromIntent(deps, charge.id, pi, actor);
+  return { charge: after, adopted, changed: adopted || after.status !== before, mismatch };
 }
 
 export async function retrieveIntent(deps: SyncDeps, id: string): Promise<Stripe.PaymentIntent> {

@@ -83,6 +83,16 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
   );
 }
 
+/** A wide table scrolls inside this box, never the page; keyboards can focus it to scroll. */
+export function ScrollX({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus for keyboards to scroll it (WCAG 2.1.1, axe scrollable-region-focusable).
+    <section class="scroll-x" tabIndex={0} aria-label={label}>
+      {children}
+    </section>
+  );
+}
+
 export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   if (!fields) return null;
   return (
@@ -94,6 +104,12 @@ export function ErrorList({ fields }: { fields?: Record<string, string> }) {
       ))}
     </ul>
   );
+}
+
+/** A field's error, shown beside the field. */
+export function FieldError({ error, field }: { error?: { fields?: Record<string, string> }; field: string }) {
+  const message = error?.fields?.[field];
+  return message ? <span class="field-error">{message}</span> : null;
 }
 
 export const formatDate = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;

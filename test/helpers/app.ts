@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
 import { createStripeGateway } from '../../src/payments/stripe.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Database, queryRows } from '../../src/db/client.js';
@@ -31,7 +31,7 @@ export const TEST_WEBHOOK_SECRET = 'whsec_test_devboard_suite';
  * The real app on a fresh database, listening on a random port, with its own local Stripe that
  * delivers signed webhooks to it (as `npm start` wires them).
  */
-export async function startTestApp(options: { rateLimits?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustProxy' | 'hstsMaxAge'> = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = new ManualClock(START);
   const stripe = await startLocalStripe({ webhookRetryBaseMs: 50 });
@@ -44,6 +44,8 @@ export async function startTestApp(options: { rateLimits?: boolean } = {}): Prom
     publicUrl: TEST_PUBLIC_URL,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
+    trustProxy: options.trustProxy,
+    hstsMaxAge: options.hstsMaxAge,
     mail: { dir: mailDir },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

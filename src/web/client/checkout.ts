@@ -25,13 +25,13 @@ declare global {
 
 interface ChargeResponse {
   charge?: { id: number; status: string; client_secret?: string };
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; fields?: Record<string, string> };
 }
 
 const csrfOf = (form: HTMLFormElement) => (form.querySelector('input[name="_csrf"]') as HTMLInputElement).value;
 
 async function post(url: string, csrf: string, body: unknown, idempotencyKey?: string): Promise<{ status: number; json: ChargeResponse }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-csrf-token': csrf };
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf };
   if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), credentials: 'same-origin' });
   const json = (await res.json().catch(() => ({}))) as ChargeResponse;
@@ -49,6 +49,17 @@ function showError(form: HTMLFormElement, message: string) {
   if (el) el.textContent = message;
 }
 
+/** Each field's error beside its field (cleared when the form is sent again). */
+function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> = {}) {
+  for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {
+    const message = fields[input.name];
+    const slot = form.querySelector<HTMLElement>(`#error-${input.name}`);
+    if (slot) slot.textContent = message ?? '';
+    if (message) input.setAttribute('aria-invalid', 'true');
+    else input.removeAttribute('aria-invalid');
+  }
+}
+
 function setupCheckout(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
   const card = stripe.elements().create('card');
@@ -64,6 +75,7 @@ function setupCheckout(form: HTMLFormElement) {
     busy = true;
     button.disabled = true;
     showError(form, '');
+    showFieldErrors(form);
     try {
       const choice = (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
       let paymentMethod = choice;
@@ -95,6 +107,7 @@ function setupCheckout(form: HTMLFormElement) {
         return;
       }
       showError(form, result.json.error?.message ?? 'The payment did not go through.');
+      showFieldErrors(form, result.json.error?.fields);
       // A declined or failed attempt is over: the next click is a new attempt with a new key.
       // An unreachable provider keeps the key, so retrying cannot charge twice.
       if (result.status !== 503) keyInput.value = crypto.randomUUID();
