@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type Stripe from 'stripe';
-import { resourceMissing } from './errors.js';
+import { invalidRequest, resourceMissing } from './errors.js';
 import { randomToken } from './random.js';
 
 /** The version every object and event is rendered in. */
@@ -19,6 +19,11 @@ export interface StoreOptions {
    * or a dev server running for weeks does not grow its memory and state file without end.
    */
   maxEvents?: number;
+  /**
+   * The account may send raw card numbers with its secret key (Stripe enables this on request only,
+   * support.stripe.com/questions/enabling-access-to-raw-card-data-apis); off by default, as in test mode.
+   */
+  allowRawCardData?: boolean;
 }
 
 /** The API request that caused a change, recorded on its events as Stripe does. */
@@ -174,6 +179,17 @@ export class Store {
     const found = map.get(id);
     if (!found) throw resourceMissing(kind, id, param);
     return found;
+  }
+
+  /** An object named in the request body: an unknown id is a 400 naming the parameter (404 is for the URL's object). */
+  referenced<T>(map: Map<string, T>, kind: string, id: string, param: string): T {
+    const found = map.get(id);
+    if (!found) throw invalidRequest(`No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+    return found;
+  }
+
+  get allowsRawCardData(): boolean {
+    return this.options.allowRawCardData ?? false;
   }
 
   /** Any API object by id, for `expand[]`. */

@@ -12,6 +12,8 @@ export interface Endpoint {
   description: string | null;
   metadata: Record<string, string>;
   status: 'enabled' | 'disabled';
+  /** The API version its events are rendered in; null: the account's default. */
+  apiVersion: string | null;
 }
 
 /**
@@ -145,7 +147,8 @@ export class WebhookDispatcher {
 
   private async send(delivery: Delivery): Promise<void> {
     const { endpoint, event } = delivery;
-    const payload = JSON.stringify({ ...event, pending_webhooks: 1 }, null, 2);
+    // An endpoint created with an api_version gets its events in that version (the objects here have one shape).
+    const payload = JSON.stringify({ ...event, api_version: endpoint.apiVersion ?? event.api_version, pending_webhooks: 1 }, null, 2);
     let status: number | 'error' = 'error';
     try {
       status = await post(this.agents, endpoint.url, payload, {

@@ -301,6 +301,10 @@ describe('3-D Secure', () => {
   it('creates the PaymentIntent as Stripe requires since 2023-08-16, and the return page re-reads it from Stripe', async () => {
     const a = await listing();
     const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;
+    // Automatic payment methods confirmed on-session need a return_url (Stripe's changelog, 2023-08-16).
+    const intent = t.stripe.emulator.paymentIntents.get(charge.stripe_charge_key)!;
+    expect(intent.automatic_payment_methods).toMatchObject({ enabled: true });
+    expect(intent.next_action?.type).toBe('use_stripe_sdk');
     const browser = new FormClient(t.app);
     await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
     t.stripe.emulator.authenticate(charge.stripe_charge_key, 'complete', { id: 'req_test', idempotencyKey: null });

@@ -53,7 +53,15 @@ async function pendingCharge(articleId: number) {
 
 async function foreignIntent(amount: number, metadata: Record<string, string>) {
   const customer = await sdk.customers.create({});
-  return sdk.paymentIntents.create({ amount, currency: 'usd', customer: customer.id, payment_method: 'pm_card_visa', confirm: true, metadata });
+  return sdk.paymentIntents.create({
+    amount,
+    currency: 'usd',
+    customer: customer.id,
+    payment_method: 'pm_card_visa',
+    confirm: true,
+    automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    metadata,
+  });
 }
 
 const row = async (id: number) =>

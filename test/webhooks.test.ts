@@ -392,6 +392,7 @@ describe('reconcile', () => {
       customer: customer.id,
       payment_method: 'pm_card_visa',
       confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
       metadata: { user_id: String(poster.id), product: 'job_listing', article_id: String(a.id) },
     });
     const b = await listing();

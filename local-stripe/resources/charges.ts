@@ -21,6 +21,7 @@ export function newCharge(
   pm: Stripe.PaymentMethod,
   status: 'succeeded' | 'failed',
   failure?: ChargeFailure,
+  threeDSecure: Stripe.Charge.PaymentMethodDetails.Card.ThreeDSecure | null = null,
 ): Stripe.Charge {
   const id = store.newId('ch');
   const card = pm.card!;
@@ -96,7 +97,7 @@ export function newCharge(
         network: card.brand,
         network_transaction_id: null,
         regulated_status: 'unregulated',
-        three_d_secure: null,
+        three_d_secure: threeDSecure,
         transaction_link_id: null,
         wallet: null,
       },

@@ -3,11 +3,14 @@ import type Stripe from 'stripe';
 import { invalidRequest } from '../errors.js';
 import { list } from '../http/lists.js';
 import { type Resource, route } from '../http/router.js';
-import { listSpec, mergeMetadata, metadata, type Spec } from '../params.js';
+import { newMetadata, updatedMetadata } from '../limits.js';
+import { listSpec, metadata, type Spec } from '../params.js';
 import type { RequestInfo, Store } from '../store.js';
-import { attach, paymentMethods } from './payment_methods.js';
+import { attach, paymentMethods, resolvePaymentMethod } from './payment_methods.js';
 
 export const customers = (store: Store) => store.collection<Stripe.Customer>('customers');
+/** What retrieving a deleted customer answers, as Stripe keeps it. */
+const deletedCustomers = (store: Store) => store.collection<Stripe.DeletedCustomer>('deletedCustomers');
 
 const customerSpec: Spec = {
   email: 'string',
@@ -21,8 +24,14 @@ const customerSpec: Spec = {
 };
 
 export function createCustomer(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.Customer {
+  // Everything is checked before anything is written: a refused request leaves nothing behind.
+  const metadata = newMetadata(params.metadata);
+  const paymentMethod = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
+  const id = store.newId('cus');
+  const defaultPm = (params.invoice_settings as { default_payment_method?: string } | undefined)?.default_payment_method;
+  const defaultPaymentMethod = defaultPm === undefined ? null : checkDefaultPaymentMethod(store, id, defaultPm, paymentMethod?.id);
   const customer: Stripe.Customer = {
-    id: store.newId('cus'),
+    id,
     object: 'customer',
     address: null,
     balance: 0,
@@ -34,9 +43,9 @@ export function createCustomer(store: Store, params: Record<string, unknown>, re
     discount: null,
     email: (params.email as string) ?? null,
     invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    invoice_settings: { custom_fields: null, default_payment_method: defaultPaymentMethod, footer: null, rendering_options: null },
     livemode: false,
-    metadata: (params.metadata as Record<string, string>) ?? {},
+    metadata,
     name: (params.name as string) ?? null,
     next_invoice_sequence: 1,
     phone: null,
@@ -45,33 +54,30 @@ export function createCustomer(store: Store, params: Record<string, unknown>, re
     tax_exempt: 'none',
     test_clock: null,
   };
-  if (params.payment_method) {
-    attach(store, params.payment_method as string, customer.id, request, false);
-  }
-  const defaultPm = (params.invoice_settings as { default_payment_method?: string } | undefined)?.default_payment_method;
+  if (paymentMethod) attach(store, paymentMethod, customer.id, request);
   customers(store).set(customer.id, customer);
-  if (defaultPm) setDefaultPaymentMethod(store, customer, defaultPm);
   store.emit('customer.created', customer, request);
   return customer;
 }
 
-function setDefaultPaymentMethod(store: Store, customer: Stripe.Customer, pmId: string) {
-  if (pmId === '') {
-    customer.invoice_settings.default_payment_method = null;
-    return;
-  }
+/** A default payment method must be attached to the customer (or be attached by this request); '' clears it. */
+function checkDefaultPaymentMethod(store: Store, customerId: string, pmId: string, attaching?: string): string | null {
+  if (pmId === '') return null;
   const pm = paymentMethods(store).get(pmId);
-  if (!pm || pm.customer !== customer.id) {
+  if (pmId !== attaching && (!pm || pm.customer !== customerId)) {
     throw invalidRequest(
       `The customer does not have a payment method with the ID ${pmId}. The payment method must be attached to the customer.`,
       { code: 'resource_missing', param: 'invoice_settings[default_payment_method]' },
     );
   }
-  customer.invoice_settings.default_payment_method = pmId;
+  return pmId;
 }
 
 export function updateCustomer(store: Store, id: string, params: Record<string, unknown>, request: RequestInfo): Stripe.Customer {
   const customer = store.get(customers(store), 'customer', id);
+  const metadata = params.metadata ? updatedMetadata(customer.metadata, params.metadata as Record<string, string>) : undefined;
+  const settings = params.invoice_settings as { default_payment_method?: string } | undefined;
+  const defaultPm = settings?.default_payment_method === undefined ? undefined : checkDefaultPaymentMethod(store, id, settings.default_payment_method);
   const previous: Record<string, unknown> = {};
   for (const key of ['email', 'name', 'description'] as const) {
     if (params[key] !== undefined) {
@@ -79,14 +85,13 @@ export function updateCustomer(store: Store, id: string, params: Record<string, 
       customer[key] = (params[key] as string) || null;
     }
   }
-  if (params.metadata) {
-    previous.metadata = { ...customer.metadata };
-    customer.metadata = mergeMetadata(customer.metadata, params.metadata as Record<string, string>);
+  if (metadata) {
+    previous.metadata = customer.metadata;
+    customer.metadata = metadata;
   }
-  const settings = params.invoice_settings as { default_payment_method?: string } | undefined;
-  if (settings?.default_payment_method !== undefined) {
+  if (defaultPm !== undefined) {
     previous.invoice_settings = { ...customer.invoice_settings };
-    setDefaultPaymentMethod(store, customer, settings.default_payment_method);
+    customer.invoice_settings.default_payment_method = defaultPm;
   }
   store.emit('customer.updated', customer, request, previous);
   return customer;
@@ -96,8 +101,10 @@ export function deleteCustomer(store: Store, id: string, request: RequestInfo): 
   const customer = store.get(customers(store), 'customer', id);
   for (const pm of paymentMethods(store).values()) if (pm.customer === id) pm.customer = null;
   customers(store).delete(id);
+  const deleted: Stripe.DeletedCustomer = { id, object: 'customer', deleted: true };
+  deletedCustomers(store).set(id, deleted);
   store.emit('customer.deleted', customer, request);
-  return { id, object: 'customer', deleted: true };
+  return deleted;
 }
 
 export const customerResource: Resource = {
@@ -108,7 +115,9 @@ export const customerResource: Resource = {
       spec: { ...listSpec, email: 'string' },
       handler: (c) => list(c.store, customers(c.store).values(), c.params, '/v1/customers', (x) => !c.params.email || x.email === c.params.email),
     }),
-    route('GET', '/v1/customers/:id', { handler: (c) => c.store.get(customers(c.store), 'customer', c.path.id!) }),
+    route('GET', '/v1/customers/:id', {
+      handler: (c) => deletedCustomers(c.store).get(c.path.id!) ?? c.store.get(customers(c.store), 'customer', c.path.id!),
+    }),
     route('POST', '/v1/customers/:id', { spec: customerSpec, handler: (c) => updateCustomer(c.store, c.path.id!, c.params, c.request) }),
     route('DELETE', '/v1/customers/:id', { handler: (c) => deleteCustomer(c.store, c.path.id!, c.request) }),
     route('GET', '/v1/customers/:id/payment_methods', {

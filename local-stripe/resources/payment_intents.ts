@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type Stripe from 'stripe';
 import { cardError, invalidRequest, resourceMissing, unexpectedState } from '../errors.js';
 import { list } from '../http/lists.js';
 import { type Ctx, type Resource, route } from '../http/router.js';
-import { listSpec, mergeMetadata, metadata, type Spec } from '../params.js';
+import { checkCurrency, checkMinimumAmount, newMetadata, updatedMetadata } from '../limits.js';
+import { listSpec, metadata, type Spec } from '../params.js';
 import { randomToken } from '../random.js';
 import type { RequestInfo, Store } from '../store.js';
 import { type ChargeFailure, newCharge } from './charges.js';
@@ -19,7 +21,9 @@ const createSpec: Spec = {
   currency: 'string',
   customer: 'string',
   payment_method: 'string',
+  // Refused with Stripe's own code (see refuseRemovedParameters), so it must get past the unknown-parameter check.
   payment_method_types: 'array',
+  allowed_payment_method_types: 'array',
   automatic_payment_methods: { enabled: 'boolean', allow_redirects: { enum: ['always', 'never'] } },
   confirm: 'boolean',
   capture_method: { enum: ['automatic', 'automatic_async'] },
@@ -45,11 +49,13 @@ const updateSpec: Spec = {
   payment_method: 'string',
   receipt_email: 'string',
   setup_future_usage: setupFutureUsage,
+  payment_method_types: 'array',
   expand: 'array',
 };
 
 const confirmSpec: Spec = {
   payment_method: 'string',
+  payment_method_types: 'array',
   return_url: 'url',
   setup_future_usage: setupFutureUsage,
   off_session: 'string',
@@ -60,31 +66,80 @@ const confirmSpec: Spec = {
   expand: 'array',
 };
 
-export function createPaymentIntent(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
-  const amount = params.amount as number;
-  const currency = (params.currency as string).toLowerCase();
-  if (amount < 50) {
-    throw invalidRequest(`Amount must be at least 50 cents`, { code: 'amount_too_small', param: 'amount' });
+/** What Stripe answers an on-session confirmation without a return_url under automatic payment methods. */
+const RETURN_URL_REQUIRED =
+  'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.';
+
+/** Since API version 2026-09-30.endive, `payment_method_types` is read-only (changelog "Removes the payment method types parameter"). */
+function refuseRemovedParameters(params: Record<string, unknown>): void {
+  if (params.payment_method_types !== undefined) {
+    throw invalidRequest(
+      'The `payment_method_types` parameter is no longer supported on this API version. Use `allowed_payment_method_types`, `excluded_payment_method_types` or dynamic payment methods instead.',
+      { code: 'payment_method_types_no_longer_supported', param: 'payment_method_types' },
+    );
   }
+}
+
+type PaymentMethodChoice = Pick<Stripe.PaymentIntent, 'allowed_payment_method_types' | 'automatic_payment_methods' | 'payment_method_types'>;
+
+/**
+ * Which payment methods the intent accepts: the listed `allowed_payment_method_types` (cards are the
+ * only ones here), or else automatic payment methods, on by default since API version 2023-08-16.
+ */
+function paymentMethodChoice(params: Record<string, unknown>): PaymentMethodChoice {
+  const allowed = params.allowed_payment_method_types as Stripe.PaymentIntent.AllowedPaymentMethodType[] | undefined;
+  const automatic = params.automatic_payment_methods as Stripe.PaymentIntent.AutomaticPaymentMethods | undefined;
+  if (allowed && automatic) {
+    throw invalidRequest('You may only specify one of these parameters: allowed_payment_method_types, automatic_payment_methods.', {
+      code: 'parameters_exclusive',
+      param: 'automatic_payment_methods',
+    });
+  }
+  if (allowed) return { allowed_payment_method_types: allowed, automatic_payment_methods: null, payment_method_types: allowed.filter((t) => t === 'card') };
+  return {
+    allowed_payment_method_types: null,
+    automatic_payment_methods: { enabled: automatic?.enabled ?? true, ...(automatic?.allow_redirects ? { allow_redirects: automatic.allow_redirects } : {}) },
+    payment_method_types: ['card'],
+  };
+}
+
+const isOffSession = (params: Record<string, unknown>) => ['true', 'one_off', 'recurring', true].includes(params.off_session as string | boolean);
+
+/** Automatic payment methods may redirect the buyer, so an on-session confirmation must say where to return. */
+function requireReturnUrl(choice: PaymentMethodChoice, params: Record<string, unknown>): void {
+  const automatic = choice.automatic_payment_methods;
+  if (automatic?.enabled && automatic.allow_redirects !== 'never' && !isOffSession(params) && !params.return_url) {
+    throw invalidRequest(RETURN_URL_REQUIRED);
+  }
+}
+
+export function createPaymentIntent(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+  refuseRemovedParameters(params);
+  const amount = params.amount as number;
+  const currency = checkCurrency(params.currency as string);
+  checkMinimumAmount(amount, currency);
   if (amount > 99_999_999) {
     throw invalidRequest('Amount must be no more than $999,999.99', { code: 'amount_too_large', param: 'amount' });
   }
+  const metadata = newMetadata(params.metadata);
+  const choice = paymentMethodChoice(params);
+  if (params.confirm === true) requireReturnUrl(choice, params);
   const customer = params.customer as string | undefined;
-  if (customer) store.get(customers(store), 'customer', customer, 'customer');
+  if (customer) store.referenced(customers(store), 'customer', customer, 'customer');
   const pm = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
   if (pm) checkPaymentMethodOwner(pm, customer ?? null);
   const id = store.newId('pi');
   const pi: Stripe.PaymentIntent = {
     id,
     object: 'payment_intent',
-    allowed_payment_method_types: null,
+    allowed_payment_method_types: choice.allowed_payment_method_types,
     amount,
     amount_capturable: 0,
     amount_details: { tip: {} },
     amount_received: 0,
     application: null,
     application_fee_amount: null,
-    automatic_payment_methods: null,
+    automatic_payment_methods: choice.automatic_payment_methods,
     canceled_at: null,
     cancellation_reason: null,
     capture_method: 'automatic',
@@ -100,13 +155,13 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
     latest_charge: null,
     livemode: false,
     managed_payments: null,
-    metadata: (params.metadata as Record<string, string>) ?? {},
+    metadata,
     next_action: null,
     on_behalf_of: null,
     payment_method: pm?.id ?? null,
     payment_method_configuration_details: null,
     payment_method_options: { card: { installments: null, mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
-    payment_method_types: (params.payment_method_types as string[]) ?? ['card'],
+    payment_method_types: choice.payment_method_types,
     payment_record: null,
     processing: null,
     receipt_email: (params.receipt_email as string) ?? null,
@@ -123,7 +178,7 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
   paymentIntents(store).set(id, pi);
   store.emit('payment_intent.created', pi, request);
   if (params.confirm === true) {
-    return confirmPaymentIntent(store, pi, { off_session: params.off_session, return_url: params.return_url }, request);
+    return confirmPaymentIntent(store, pi, { off_session: params.off_session, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk }, request);
   }
   return pi;
 }
@@ -141,19 +196,23 @@ export function updatePaymentIntent(store: Store, id: string, params: Record<str
   if (pi.status === 'succeeded' || pi.status === 'canceled' || pi.status === 'processing') {
     throw unexpectedState(`You cannot update this PaymentIntent because it has a status of ${pi.status}.`, { payment_intent: pi });
   }
-  if (params.amount !== undefined) pi.amount = params.amount as number;
-  if (params.currency !== undefined) pi.currency = (params.currency as string).toLowerCase();
+  // Everything is checked before anything is written: a refused update changes nothing.
+  refuseRemovedParameters(params);
+  const amount = (params.amount as number | undefined) ?? pi.amount;
+  const currency = params.currency === undefined ? pi.currency : checkCurrency(params.currency as string);
+  checkMinimumAmount(amount, currency);
+  const metadata = params.metadata === undefined ? pi.metadata : updatedMetadata(pi.metadata, params.metadata as Record<string, string>);
+  const customer = params.customer === undefined ? (pi.customer as string | null) : store.referenced(customers(store), 'customer', params.customer as string, 'customer').id;
+  const pm = params.payment_method === undefined ? undefined : resolvePaymentMethod(store, params.payment_method as string);
+  if (pm) checkPaymentMethodOwner(pm, customer);
+  pi.amount = amount;
+  pi.currency = currency;
+  pi.metadata = metadata;
+  pi.customer = customer;
   if (params.description !== undefined) pi.description = (params.description as string) || null;
   if (params.receipt_email !== undefined) pi.receipt_email = (params.receipt_email as string) || null;
-  if (params.metadata !== undefined) pi.metadata = mergeMetadata(pi.metadata, params.metadata as Record<string, string>);
   if (params.setup_future_usage !== undefined) pi.setup_future_usage = (params.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage) || null;
-  if (params.customer !== undefined) {
-    store.get(customers(store), 'customer', params.customer as string, 'customer');
-    pi.customer = params.customer as string;
-  }
-  if (params.payment_method !== undefined) {
-    const pm = resolvePaymentMethod(store, params.payment_method as string);
-    checkPaymentMethodOwner(pm, pi.customer as string | null);
+  if (pm) {
     pi.payment_method = pm.id;
     pi.status = 'requires_confirmation';
   }
@@ -167,6 +226,8 @@ export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, par
       { payment_intent: pi },
     );
   }
+  refuseRemovedParameters(params);
+  requireReturnUrl(pi, params);
   if (params.payment_method) {
     const pm = resolvePaymentMethod(store, params.payment_method as string);
     checkPaymentMethodOwner(pm, pi.customer as string | null);
@@ -185,7 +246,7 @@ export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, par
   const pmId = pi.payment_method as string;
   const pm = store.get(paymentMethods(store), 'PaymentMethod', pmId, 'payment_method');
   const behaviour = behaviourOf(store, pmId);
-  const offSession = params.off_session === true || params.off_session === 'true' || params.off_session === 'one_off' || params.off_session === 'recurring';
+  const offSession = isOffSession(params);
   pi.last_payment_error = null;
 
   if (behaviour.kind === 'require3ds') {
@@ -203,7 +264,8 @@ export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, par
       const authUrl = `${store.baseUrl()}/authenticate/${pi.id}?client_secret=${encodeURIComponent(pi.client_secret!)}`;
       const returnUrl = params.return_url as string | undefined;
       pi.status = 'requires_action';
-      pi.next_action = returnUrl
+      // Stripe.js handles the action in the page when asked to (use_stripe_sdk); otherwise the buyer is redirected.
+      pi.next_action = returnUrl && params.use_stripe_sdk !== true
         ? { type: 'redirect_to_url', redirect_to_url: { url: `${authUrl}&return_url=${encodeURIComponent(returnUrl)}`, return_url: returnUrl } }
         : { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect', stripe_js: authUrl, source: pm.id } };
       store.emit('payment_intent.requires_action', pi, request);
@@ -224,7 +286,7 @@ export function authenticate(store: Store, piId: string, outcome: 'complete' | '
   }
   const pm = store.get(paymentMethods(store), 'PaymentMethod', pi.payment_method as string);
   pi.next_action = null;
-  if (outcome === 'complete') return succeed(store, pi, pm, request);
+  if (outcome === 'complete') return succeed(store, pi, pm, request, challengeCompleted());
   pi.status = 'requires_payment_method';
   pi.last_payment_error = {
     type: 'invalid_request_error',
@@ -263,14 +325,31 @@ function decline(store: Store, pi: Stripe.PaymentIntent, pm: Stripe.PaymentMetho
   });
 }
 
-function succeed(store: Store, pi: Stripe.PaymentIntent, pm: Stripe.PaymentMethod, request: RequestInfo): Stripe.PaymentIntent {
-  const charge = newCharge(store, pi, pm, 'succeeded');
+/** What the charge records of a 3-D Secure challenge the cardholder completed. */
+const challengeCompleted = (): Stripe.Charge.PaymentMethodDetails.Card.ThreeDSecure => ({
+  authentication_flow: 'challenge',
+  electronic_commerce_indicator: '05',
+  exemption_indicator: null,
+  result: 'authenticated',
+  result_reason: null,
+  transaction_id: randomUUID(),
+  version: '2.2.0',
+});
+
+function succeed(
+  store: Store,
+  pi: Stripe.PaymentIntent,
+  pm: Stripe.PaymentMethod,
+  request: RequestInfo,
+  threeDSecure: Stripe.Charge.PaymentMethodDetails.Card.ThreeDSecure | null = null,
+): Stripe.PaymentIntent {
+  const charge = newCharge(store, pi, pm, 'succeeded', undefined, threeDSecure);
   pi.status = 'succeeded';
   pi.amount_received = pi.amount;
   pi.latest_charge = charge.id;
   pi.next_action = null;
   if (pi.setup_future_usage && pi.customer && pm.customer !== pi.customer) {
-    attach(store, pm.id, pi.customer as string, request, false);
+    attach(store, pm, pi.customer as string, request);
   }
   store.emit('charge.succeeded', charge, request);
   store.emit('payment_intent.succeeded', pi, request);

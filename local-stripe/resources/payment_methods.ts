@@ -3,6 +3,7 @@ import type Stripe from 'stripe';
 import { brandOf, type CardBehaviour, cardByMagicId, cardByNumber, luhnValid } from '../cards.js';
 import { cardError, invalidRequest, resourceMissing } from '../errors.js';
 import { type Resource, route } from '../http/router.js';
+import { newMetadata } from '../limits.js';
 import { metadata } from '../params.js';
 import type { RequestInfo, Store } from '../store.js';
 import { customers } from './customers.js';
@@ -20,10 +21,17 @@ export function behaviourOf(store: Store, pmId: string): CardBehaviour {
   return cardState(store).get(pmId)?.behaviour ?? { kind: 'succeed' };
 }
 
-export function createPaymentMethod(store: Store, params: Record<string, unknown>): Stripe.PaymentMethod {
+/** Stripe's answer to a card number sent with a secret key by an account without raw card data access. */
+const RAW_CARD_DATA_REFUSED =
+  'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable raw card data APIs in test mode, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.';
+
+/** `publishable`: made by Stripe.js, where card numbers belong. */
+export function createPaymentMethod(store: Store, params: Record<string, unknown>, publishable: boolean): Stripe.PaymentMethod {
   if (params.type !== 'card') throw invalidRequest('Only card PaymentMethods are supported here.', { param: 'type' });
   const card = params.card as Record<string, string> | undefined;
   if (!card) throw invalidRequest('Missing required param: card.', { code: 'parameter_missing', param: 'card' });
+  if (card.number !== undefined && !publishable && !store.allowsRawCardData) throw invalidRequest(RAW_CARD_DATA_REFUSED);
+  newMetadata(params.metadata);
   if (card.token) {
     const known = cardByMagicId.get(card.token.replace(/^tok_/, 'pm_card_'));
     if (!known) throw resourceMissing('token', card.token, 'card[token]');
@@ -102,16 +110,22 @@ function newCardPaymentMethod(
   return pm;
 }
 
-/** A PaymentMethod by id; a magic test id (pm_card_visa, …) makes a fresh one, as Stripe does. */
+/** A PaymentMethod named in the request body; a magic test id (pm_card_visa, …) makes a fresh one, as Stripe does. */
 export function resolvePaymentMethod(store: Store, id: string, param = 'payment_method'): Stripe.PaymentMethod {
-  const magic = cardByMagicId.get(id);
-  if (magic) return newCardPaymentMethod(store, magic.number, 12, nextYear(store.now()), magic.behaviour, {});
-  return store.get(paymentMethods(store), 'PaymentMethod', id, param);
+  return magicPaymentMethod(store, id) ?? store.referenced(paymentMethods(store), 'PaymentMethod', id, param);
 }
 
-export function attach(store: Store, pmId: string, customerId: string, request: RequestInfo, checkCustomer = true): Stripe.PaymentMethod {
-  if (checkCustomer) store.get(customers(store), 'customer', customerId, 'customer');
-  const pm = resolvePaymentMethod(store, pmId, 'payment_method');
+/** The PaymentMethod named in the URL (404 when unknown); a magic test id makes a fresh one. */
+function paymentMethodInUrl(store: Store, id: string): Stripe.PaymentMethod {
+  return magicPaymentMethod(store, id) ?? store.get(paymentMethods(store), 'PaymentMethod', id);
+}
+
+function magicPaymentMethod(store: Store, id: string): Stripe.PaymentMethod | undefined {
+  const magic = cardByMagicId.get(id);
+  return magic && newCardPaymentMethod(store, magic.number, 12, nextYear(store.now()), magic.behaviour, {});
+}
+
+export function attach(store: Store, pm: Stripe.PaymentMethod, customerId: string, request: RequestInfo): Stripe.PaymentMethod {
   if (pm.customer === customerId) return pm;
   if (pm.customer) {
     throw invalidRequest('The payment method you provided has already been attached to a customer.', {
@@ -156,13 +170,16 @@ export const paymentMethodResource: Resource = {
         expand: 'array',
       },
       required: ['type'],
-      handler: (c) => createPaymentMethod(c.store, c.params),
+      handler: (c) => createPaymentMethod(c.store, c.params, c.publishable),
     }),
     route('GET', '/v1/payment_methods/:id', { handler: (c) => c.store.get(paymentMethods(c.store), 'PaymentMethod', c.path.id!) }),
     route('POST', '/v1/payment_methods/:id/attach', {
       spec: { customer: 'string', expand: 'array' },
       required: ['customer'],
-      handler: (c) => attach(c.store, c.path.id!, c.params.customer as string, c.request),
+      handler: (c) => {
+        const customer = c.store.referenced(customers(c.store), 'customer', c.params.customer as string, 'customer');
+        return attach(c.store, paymentMethodInUrl(c.store, c.path.id!), customer.id, c.request);
+      },
     }),
     route('POST', '/v1/payment_methods/:id/detach', { handler: (c) => detach(c.store, c.path.id!, c.request) }),
   ],

@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import { invalidRequest } from '../errors.js';
 import { list } from '../http/lists.js';
 import { type Resource, route } from '../http/router.js';
+import { newMetadata } from '../limits.js';
 import { listSpec, metadata } from '../params.js';
 import type { RequestInfo, Store } from '../store.js';
 import { newBalanceTransaction } from './balance_transactions.js';
@@ -13,11 +14,12 @@ import { behaviourOf } from './payment_methods.js';
 export const refunds = (store: Store) => store.collection<Stripe.Refund>('refunds');
 
 export function createRefund(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.Refund {
+  const metadata = newMetadata(params.metadata);
   let charge: Stripe.Charge;
   if (params.charge) {
-    charge = store.get(charges(store), 'charge', params.charge as string, 'charge');
+    charge = store.referenced(charges(store), 'charge', params.charge as string, 'charge');
   } else if (params.payment_intent) {
-    const pi = store.get(paymentIntents(store), 'payment_intent', params.payment_intent as string, 'payment_intent');
+    const pi = store.referenced(paymentIntents(store), 'payment_intent', params.payment_intent as string, 'payment_intent');
     if (pi.status !== 'succeeded' || !pi.latest_charge) {
       throw invalidRequest(`This PaymentIntent (${pi.id}) does not have a successful charge to refund.`, {
         code: 'charge_not_refundable',
@@ -63,7 +65,7 @@ export function createRefund(store: Store, params: Record<string, unknown>, requ
     customer: charge.customer as string | null,
     customer_account: null,
     destination_details: { type: 'card', card: { reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' } },
-    metadata: (params.metadata as Record<string, string>) ?? {},
+    metadata,
     payment_intent: charge.payment_intent as string,
     payment_method: charge.payment_method,
     reason: (params.reason as Stripe.Refund.Reason) ?? null,

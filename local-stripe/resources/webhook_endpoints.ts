@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { resourceMissing } from '../errors.js';
+import { invalidRequest, resourceMissing } from '../errors.js';
 import { list } from '../http/lists.js';
 import { type Resource, route } from '../http/router.js';
 import { listSpec, metadata } from '../params.js';
@@ -20,10 +20,14 @@ export function createWebhookEndpoint(store: Store, webhooks: WebhookDispatcher,
     description: null,
     metadata: {},
     status: 'enabled',
+    apiVersion: null,
   };
   webhooks.endpoints.set(endpoint.id, endpoint);
   return endpoint;
 }
+
+/** Stripe's API versions: a release date, named since 2024 (`2026-10-28.endive`). */
+const API_VERSION_FORMAT = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
 
 function endpointFor(webhooks: WebhookDispatcher, id: string): Endpoint {
   const endpoint = webhooks.endpoints.get(id);
@@ -35,7 +39,7 @@ function endpointJson(e: Endpoint): Stripe.WebhookEndpoint {
   return {
     id: e.id,
     object: 'webhook_endpoint',
-    api_version: null,
+    api_version: e.apiVersion,
     application: null,
     created: e.created,
     description: e.description,
@@ -53,8 +57,11 @@ export const webhookEndpointResource: Resource = {
       spec: { url: 'url', enabled_events: 'array', description: 'string', metadata, api_version: 'string', expand: 'array' },
       required: ['url', 'enabled_events'],
       handler: (c) => {
+        const apiVersion = (c.params.api_version as string | undefined) ?? null;
+        if (apiVersion !== null && !API_VERSION_FORMAT.test(apiVersion)) throw invalidRequest(`Invalid api_version: ${apiVersion}`, { param: 'api_version' });
         const endpoint = createWebhookEndpoint(c.store, c.webhooks, c.params.url as string, undefined, c.params.enabled_events as string[]);
         endpoint.description = (c.params.description as string) ?? null;
+        endpoint.apiVersion = apiVersion;
         // The signing secret is shown only in the creation's response, as at Stripe.
         return { ...endpointJson(endpoint), secret: endpoint.secret };
       },

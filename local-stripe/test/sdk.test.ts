@@ -7,10 +7,13 @@ import { type LocalStripe, startLocalStripe } from '../server.js';
 
 let local: LocalStripe;
 let stripe: Stripe;
+/** Stripe.js's key: card numbers go to Stripe from the browser, never with the secret key. */
+let browser: Stripe;
 
 beforeAll(async () => {
   local = await startLocalStripe({ deterministic: true, webhookRetryBaseMs: 20, webhookMaxAttempts: 3 });
   stripe = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 2 });
+  browser = new Stripe(local.publishableKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
 });
 afterAll(() => local.close());
 /** The control API takes the secret key, like the API. */
@@ -35,8 +38,10 @@ async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.Stripe
   return error as Stripe.errors.StripeError;
 }
 
+/** A card form's payment: automatic payment methods without redirects, so no return_url is needed. */
+const cardOnly = { enabled: true, allow_redirects: 'never' } as const;
 const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
-  stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method, confirm: true, ...extra });
+  stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method, confirm: true, automatic_payment_methods: cardOnly, ...extra });
 
 describe('authentication', () => {
   it('rejects a missing or non-test key with 401 as Stripe words it', async () => {
@@ -72,13 +77,14 @@ describe('customers', () => {
     expect(listed.data.map((c) => c.id)).toEqual([customer.id]);
     const deleted = await stripe.customers.del(customer.id);
     expect(deleted).toEqual({ id: customer.id, object: 'customer', deleted: true });
-    const missing = await apiError(stripe.customers.retrieve(customer.id));
+    expect(await stripe.customers.retrieve(customer.id)).toEqual({ id: customer.id, object: 'customer', deleted: true });
+    const missing = await apiError(stripe.customers.update(customer.id, { name: 'x' }));
     expect(missing).toMatchObject({ statusCode: 404, code: 'resource_missing', message: `No such customer: '${customer.id}'` });
   });
 
   it('refuses a default payment method the customer does not have', async () => {
     const customer = await stripe.customers.create({});
-    const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2031, cvc: '123' } });
+    const pm = await browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2031, cvc: '123' } });
     const error = await apiError(stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } }));
     expect(error.statusCode).toBe(400);
     expect(error.param).toBe('invoice_settings[default_payment_method]');
@@ -87,8 +93,8 @@ describe('customers', () => {
 
 describe('payment methods', () => {
   it('creates a card from test numbers with brand, last4, expiry and a stable fingerprint', async () => {
-    const a = await stripe.paymentMethods.create({ type: 'card', card: { number: '5555555555554444', exp_month: 4, exp_year: 2030, cvc: '123' } });
-    const b = await stripe.paymentMethods.create({ type: 'card', card: { number: '5555 5555 5555 4444', exp_month: 5, exp_year: 31, cvc: '999' } });
+    const a = await browser.paymentMethods.create({ type: 'card', card: { number: '5555555555554444', exp_month: 4, exp_year: 2030, cvc: '123' } });
+    const b = await browser.paymentMethods.create({ type: 'card', card: { number: '5555 5555 5555 4444', exp_month: 5, exp_year: 31, cvc: '999' } });
     expect(a.card).toMatchObject({ brand: 'mastercard', last4: '4444', exp_month: 4, exp_year: 2030 });
     expect(b.card?.exp_year).toBe(2031);
     expect(a.card?.fingerprint).toBe(b.card?.fingerprint);
@@ -97,11 +103,11 @@ describe('payment methods', () => {
   });
 
   it('answers incorrect_number, bad expiry and bad cvc as card errors', async () => {
-    const wrong = await cardError(stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424241', exp_month: 1, exp_year: 2031, cvc: '123' } }));
+    const wrong = await cardError(browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424241', exp_month: 1, exp_year: 2031, cvc: '123' } }));
     expect(wrong).toMatchObject({ code: 'incorrect_number', message: 'Your card number is incorrect.', statusCode: 402 });
-    const expired = await cardError(stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2001, cvc: '123' } }));
+    const expired = await cardError(browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2001, cvc: '123' } }));
     expect(expired.code).toBe('invalid_expiry_year');
-    const cvc = await cardError(stripe.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2031, cvc: '1' } }));
+    const cvc = await cardError(browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 1, exp_year: 2031, cvc: '1' } }));
     expect(cvc.code).toBe('invalid_cvc');
   });
 
@@ -179,13 +185,13 @@ describe('payment intents: test cards', () => {
   });
 
   it('declines a card number typed with a declining test number', async () => {
-    const pm = await stripe.paymentMethods.create({ type: 'card', card: { number: '4000000000009995', exp_month: 1, exp_year: 2031, cvc: '123' } });
+    const pm = await browser.paymentMethods.create({ type: 'card', card: { number: '4000000000009995', exp_month: 1, exp_year: 2031, cvc: '123' } });
     const error = await cardError(pay(pm.id));
     expect(error.decline_code).toBe('insufficient_funds');
   });
 
   it('walks the status machine: requires_payment_method → requires_confirmation → succeeded', async () => {
-    const created = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', metadata: { charge_id: '9' }, description: 'Job listing' });
+    const created = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', metadata: { charge_id: '9' }, description: 'Job listing', automatic_payment_methods: cardOnly });
     expect(created).toMatchObject({ status: 'requires_payment_method', client_secret: expect.stringMatching(new RegExp(`^${created.id}_secret_`)) });
     const updated = await stripe.paymentIntents.update(created.id, { payment_method: 'pm_card_visa', amount: 1200 });
     expect(updated).toMatchObject({ status: 'requires_confirmation', amount: 1200 });
@@ -230,7 +236,7 @@ describe('payment intents: test cards', () => {
     const nested = await apiError(stripe.customers.create({ invoice_settings: { colour: 'x' } } as Stripe.CustomerCreateParams));
     expect(nested).toMatchObject({ code: 'parameter_unknown', param: 'invoice_settings[colour]' });
     const noCustomer = await apiError(stripe.paymentIntents.create({ amount: 100, currency: 'usd', customer: 'cus_missing' }));
-    expect(noCustomer).toMatchObject({ statusCode: 404, code: 'resource_missing', param: 'customer' });
+    expect(noCustomer).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'customer' });
     const malformed = await fetch(`${local.url}/v1/payment_intents`, {
       method: 'POST',
       headers: { authorization: `Bearer ${local.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
@@ -355,7 +361,7 @@ describe('disputes', () => {
 
 describe('idempotency', () => {
   it('replays the first response for the same key and parameters, including errors', async () => {
-    const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true };
+    const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: cardOnly };
     const a = await stripe.paymentIntents.create(params, { idempotencyKey: 'key-1' });
     const b = await stripe.paymentIntents.create(params, { idempotencyKey: 'key-1' });
     expect(b.id).toBe(a.id);
@@ -369,7 +375,7 @@ describe('idempotency', () => {
   });
 
   it('answers 20 concurrent requests with one key with one object', async () => {
-    const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true };
+    const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: cardOnly };
     const results = await Promise.all(Array.from({ length: 20 }, () => stripe.paymentIntents.create(params, { idempotencyKey: 'concurrent' })));
     expect(new Set(results.map((r) => r.id)).size).toBe(1);
     expect(local.emulator.paymentIntents.size).toBe(1);
@@ -385,7 +391,7 @@ describe('idempotency', () => {
 
   it('saves no result for a request rejected by validation, so the corrected request may reuse the key', async () => {
     const missing = await apiError(stripe.paymentIntents.create({ amount: 1000, currency: 'usd', customer: 'cus_gone' }, { idempotencyKey: 'fix-me' }));
-    expect(missing.statusCode).toBe(404);
+    expect(missing.statusCode).toBe(400);
     const fixed = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' }, { idempotencyKey: 'fix-me' });
     expect(fixed.status).toBe('requires_payment_method');
   });

@@ -32,7 +32,8 @@ async function awaitingAuthentication(returnUrl?: string) {
     currency: 'usd',
     payment_method: 'pm_card_authenticationRequired',
     confirm: true,
-    ...(returnUrl ? { return_url: returnUrl } : {}),
+    // Without a return_url, a card form that never redirects (automatic payment methods require one otherwise).
+    ...(returnUrl ? { return_url: returnUrl } : { automatic_payment_methods: { enabled: true, allow_redirects: 'never' } }),
   });
   expect(pi.status).toBe('requires_action');
   const page = pi.next_action?.redirect_to_url?.url ?? pi.next_action?.use_stripe_sdk?.stripe_js;
@@ -184,7 +185,13 @@ describe('pages', () => {
 describe('browsers', () => {
   it('sets no cookie, on any route', async () => {
     const { pi, page } = await awaitingAuthentication();
-    const paid = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+    const paid = await stripe.paymentIntents.create({
+      amount: 2000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    });
     const charge = await stripe.charges.retrieve(paid.latest_charge as string);
     const responses = await Promise.all([
       fetch(`${local.url}/v1/customers`, { headers: { authorization: `Bearer ${local.secretKey}` } }),
