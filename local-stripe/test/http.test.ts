@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../index.js';
+import { cardOnly } from './card-only.js';
 
 /** Rules of Stripe's HTTP layer, each as docs/local-stripe.md cites it. */
 let local: LocalStripe;
@@ -25,7 +26,7 @@ async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.Stripe
 }
 
 describe('idempotency', () => {
-  const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true };
+  const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', automatic_payment_methods: cardOnly, confirm: true };
 
   it('answers a second request while the first with its key is in flight with 409, then replays it', async () => {
     local.injectFault({ kind: 'slow', when: 'before', delayMs: 300, path: '/v1/payment_intents' });
@@ -93,7 +94,7 @@ describe('expand', () => {
     const customer = await stripe.customers.create({});
     const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
     await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
-    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: customer.id, payment_method: pm.id, confirm: true });
+    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: customer.id, payment_method: pm.id, automatic_payment_methods: cardOnly, confirm: true });
 
     const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge.balance_transaction', 'customer'] });
     expect((expanded.latest_charge as Stripe.Charge).object).toBe('charge');
