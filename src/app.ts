@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
+import { CsrfTokens } from './accounts/csrf.js';
 import { resolveUser } from './accounts/request-user.js';
 import { articlesPlugin } from './articles/plugin.js';
+import { MarkdownRenderer } from './articles/renderer.js';
 import type { Clock } from './clock.js';
 import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
@@ -32,6 +33,8 @@ declare module 'fastify' {
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
     payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    markdown: MarkdownRenderer;
+    csrf: CsrfTokens;
   }
   interface FastifyRequest {
     user: User | null;
@@ -52,7 +55,6 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** Rate limits are real in production and in their own tests; other tests lift them. */
   rateLimits?: boolean;
-  secureCookies?: boolean;
 }
 
 const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
@@ -67,6 +69,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
+  const markdown = new MarkdownRenderer();
+  app.decorate('markdown', markdown);
+  app.addHook('onClose', () => markdown.close());
   app.decorateRequest('user', null);
   const routeTable: Array<{ method: string; url: string }> = [];
   app.decorate('routeTable', routeTable);
@@ -106,19 +111,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
   await app.register(fastifyCookie, { secret: deps.sessionSecret });
-  await app.register(fastifyCsrf, {
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: deps.secureCookies ?? false },
-    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
-  });
+  const csrf = new CsrfTokens(deps.sessionSecret);
+  app.decorate('csrf', csrf);
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
-  app.addHook('preHandler', (request, reply, done) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();
-    app.csrfProtection(request, reply, done);
+    try {
+      csrf.verify(request);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   app.get('/assets/app.css', (_request, reply) =>
@@ -139,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });
-  await app.register(articlesPlugin);
+  await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(financePlugin);

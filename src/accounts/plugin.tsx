@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { User } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { CsrfField, ErrorList, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { CsrfTokens } from './csrf.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
 import {
   authenticate,
@@ -39,6 +40,8 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const old = request.cookies[SESSION_COOKIE];
     if (old) await deleteSession(app.db, old);
     const sid = await createSession(app.db, user.id, app.clock);
+    // Forms are now bound to the new session id; tokens from before the login stop working.
+    CsrfTokens.endPreSession(reply);
     reply.setCookie(SESSION_COOKIE, sid, {
       path: '/',
       httpOnly: true,
@@ -112,6 +115,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const sid = request.cookies[SESSION_COOKIE];
     if (sid) await deleteSession(app.db, sid);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    CsrfTokens.endPreSession(reply);
     return reply.redirect('/', 303);
   });
 

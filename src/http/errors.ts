@@ -55,13 +55,11 @@ export function errorBody(error: ApiError) {
   };
 }
 
-/** Maps Fastify's own errors (body too large, bad JSON, rate limit, CSRF) to ApiErrors. */
+/** Maps Fastify's own errors (body too large, bad JSON, rate limit) to ApiErrors. */
 export function toApiError(error: FastifyError | ApiError | Error): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const fe = error as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'payload_too_large', 'Request body is too large.');
-  if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET')
-    return new ApiError(403, 'csrf_invalid', 'The form expired or was not sent from this site. Reload the page and try again.');
   if (fe.statusCode === 429) return new ApiError(429, 'rate_limited', 'Too many requests. Slow down and try again shortly.');
   // Only Fastify's own errors say something about the request; anyone else's 4xx (a Stripe error, say) is ours: a 500.
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_'))
