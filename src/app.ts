@@ -13,7 +13,7 @@ import { MarkdownRenderer } from './articles/renderer.js';
 import type { Clock } from './clock.js';
 import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
-import { installErrorHandler, wantsJson } from './http/errors.js';
+import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsPlugin } from './payments/plugin.js';
@@ -64,6 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ?? false,
     bodyLimit: 256 * 1024,
     trustProxy: false,
+    // Fastify's own refusals (an undecodable URL, a malformed request) answer in our error shape.
+    frameworkErrors: frameworkErrorSender(renderErrorPage),
+    clientErrorHandler: sendClientError,
     // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
     routerOptions: { querystringParser: (s: string) => qs.parse(s, { depth: 2, arrayLimit: 50 }) },
   });
@@ -118,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);
+  app.addHook('preValidation', refuseUnstorableText);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
   app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();

@@ -5,7 +5,7 @@ import { MarkdownRenderer } from '../src/articles/renderer.js';
 import { queryRows } from '../src/db/client.js';
 import { ApiError } from '../src/http/errors.js';
 import { json, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
-import { FormClient } from './helpers/browser-form.js';
+import { csrfFrom, FormClient } from './helpers/browser-form.js';
 
 let t: TestApp;
 let writer: Member;
@@ -129,4 +129,70 @@ describe('article rendering', () => {
       { numRuns: 40 },
     );
   }, 120_000);
+});
+
+describe('CSRF tokens', () => {
+  const post = (cookie: string, url: string, fields: Record<string, string>) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams(fields).toString(),
+    });
+  const signedIn = async (who: Member) => {
+    const browser = new FormClient(t.app);
+    const res = await browser.submit('/login', '/login', { email: who.email, password: who.password });
+    expect(res.statusCode).toBe(303);
+    return browser;
+  };
+  /** The victim's session cookie with every other cookie (and the token) of the attacker's browser. */
+  const planted = (victim: FormClient, attacker: FormClient) =>
+    [`sid=${victim.cookie('sid')}`, ...attacker.cookieHeader.split('; ').filter((c) => c && !c.startsWith('sid='))].join('; ');
+  const refusedAsForged = (res: { statusCode: number; body: string }) => {
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('The form expired or was not sent from this site');
+  };
+
+  it('refuses a token from another session, signed in or not, even with its cookies planted', async () => {
+    const victim = await signedIn(writer);
+    const before = (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from api_tokens where user_id = ${writer.id}`))[0]!.n;
+    const otherMember = await signedIn(await member(t.app));
+    const stranger = new FormClient(t.app);
+    for (const attacker of [otherMember, stranger]) {
+      const token = csrfFrom((await attacker.get(attacker === stranger ? '/login' : '/settings')).body);
+      refusedAsForged(await post(planted(victim, attacker), '/settings/tokens', { _csrf: token }));
+      const json = await t.app.inject({
+        method: 'POST',
+        url: '/articles',
+        headers: { cookie: planted(victim, attacker), 'x-csrf-token': token, 'content-type': 'application/json' },
+        payload: { title: 'Forged', body_markdown: 'x' },
+      });
+      expect(json.statusCode).toBe(403);
+    }
+    const after = (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from api_tokens where user_id = ${writer.id}`))[0]!.n;
+    expect(after).toBe(before);
+    // The victim's own token still works.
+    expect((await victim.submit('/settings', '/settings/tokens', {})).statusCode).toBe(201);
+  });
+
+  it('rotates at login and at logout: a token from before no longer works', async () => {
+    const browser = new FormClient(t.app);
+    const beforeLogin = csrfFrom((await browser.get('/login')).body);
+    expect(browser.cookie('psid')).toBeTruthy();
+    const login = await post(browser.cookieHeader, '/login', { _csrf: beforeLogin, email: writer.email, password: writer.password });
+    expect(login.statusCode).toBe(303);
+    const cleared = (login.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'psid');
+    expect(cleared?.value).toBe('');
+    const sid = (login.cookies as Array<{ name: string; value: string }>).find((c) => c.name === 'sid')!.value;
+    // The browser now holds the new session; its pre-session is gone (as a browser would drop it).
+    const session = `sid=${sid}`;
+    refusedAsForged(await post(`${session}; psid=${browser.cookie('psid')}`, '/settings/tokens', { _csrf: beforeLogin }));
+    const signedInToken = csrfFrom((await t.app.inject({ method: 'GET', url: '/settings', headers: { cookie: session } })).body);
+    expect(signedInToken).not.toBe(beforeLogin);
+    expect((await post(session, '/settings/tokens', { _csrf: signedInToken })).statusCode).toBe(201);
+    expect((await post(session, '/logout', { _csrf: signedInToken })).statusCode).toBe(303);
+    // Logged in again: the token of the ended session is refused.
+    const again = await signedIn(writer);
+    refusedAsForged(await post(again.cookieHeader, '/settings/tokens', { _csrf: signedInToken }));
+  });
 });
