@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { CsrfTokens } from './accounts/csrf.js';
-import { resolveUser } from './accounts/request-user.js';
+import { noStoreWhenSignedIn, resolveUser } from './accounts/request-user.js';
 import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
 import type { Clock } from './clock.js';
@@ -121,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);
+  app.addHook('onSend', noStoreWhenSignedIn);
   app.addHook('preValidation', refuseUnstorableText);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
   app.addHook('preHandler', (request, _reply, done) => {

@@ -25,6 +25,8 @@ export class CsrfTokens {
 
   /** The token for this request's forms; a signed-out visitor without a pre-session gets one. */
   token(request: FastifyRequest, reply: FastifyReply): string {
+    // A page carrying a token is for this browser only.
+    reply.header('cache-control', 'no-store');
     let binding = this.binding(request);
     if (!binding) {
       const id = randomBytes(32).toString('base64url');

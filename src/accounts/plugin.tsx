@@ -34,6 +34,9 @@ const safeNext = z
 export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, options) => {
   const limited = (max: number) =>
     options.rateLimits ? { config: { rateLimit: { max, timeWindow: '1 minute' } } } : {};
+  // Sign-up must say when an e-mail is taken (docs/decisions.md, "Security decisions"); few tries a
+  // minute per address keep that from becoming a fast way to test lists of addresses.
+  const signupLimit = limited(5);
 
   async function startSession(request: FastifyRequest, reply: FastifyReply, user: User) {
     // A fresh session id at every login (no fixation); the old one, if any, is dropped.
@@ -52,7 +55,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   }
 
   // ---- JSON API ----
-  app.post('/api/v1/users', limited(20), async (request, reply) => {
+  app.post('/api/v1/users', signupLimit, async (request, reply) => {
     const input = parseInput(signupInput, request.body);
     const user = await createUser(app.db, input);
     return reply.status(201).send({ user: publicUser(user) });
@@ -79,7 +82,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     return sendPage(reply, ctx, 'Sign up', <SignupForm ctx={ctx} />);
   });
 
-  app.post('/signup', limited(20), async (request, reply) => {
+  app.post('/signup', signupLimit, async (request, reply) => {
     const ctx = pageContext(request, reply);
     try {
       const user = await createUser(app.db, parseInput(signupInput, request.body));

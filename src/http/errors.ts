@@ -21,6 +21,7 @@ export const forbidden = (message: string) => new ApiError(403, 'forbidden', mes
 
 // A NUL, or a lone UTF-16 surrogate (half of a pair, from a JSON `\ud800` escape): text that
 // PostgreSQL refuses (NUL) or that has no UTF-8 form at all.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL character is what this looks for.
 const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const unstorableAll = new RegExp(unstorable.source, 'g');
 
@@ -41,7 +42,10 @@ function unstorablePath(value: unknown, path: string, depth = 0): string | undef
  */
 export function refuseUnstorableText(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
   const field = unstorablePath(request.params, '') ?? unstorablePath(request.query, '') ?? unstorablePath(request.body, '');
-  if (!field) return done();
+  if (!field) {
+    done();
+    return;
+  }
   // The field's name is shown back, so a bad key's characters are replaced.
   done(new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [field.replace(unstorableAll, '?')]: 'Contains a NUL character or an unpaired surrogate.' }));
 }
