@@ -69,13 +69,25 @@ describe('article rendering', () => {
   });
 
   it('stops a render that outlives its deadline, refuses the body, and renders the next one', async () => {
-    const renderer = new MarkdownRenderer({ deadlineMs: 20 });
+    // 100 KB of `![` costs a few hundred milliseconds; the worker is warmed up before its first body.
+    const renderer = new MarkdownRenderer({ deadlineMs: 100 });
     try {
-      const slow = await renderer.render('*a'.repeat(50_000)).catch((error: unknown) => error);
+      const slow = await renderer.render('!['.repeat(50_000)).catch((error: unknown) => error);
       expect(slow).toBeInstanceOf(ApiError);
       expect((slow as ApiError).status).toBe(400);
       expect((slow as ApiError).fields?.body_markdown).toMatch(/Too complex to render in time/);
       expect(await renderer.render('*fine*')).toBe('<p><em>fine</em></p>\n');
+    } finally {
+      await renderer.close();
+    }
+  });
+
+  it('refuses renders beyond its queue with a 503 rather than queueing without end', async () => {
+    const renderer = new MarkdownRenderer({ maxQueue: 1 });
+    try {
+      const [first, second] = await Promise.allSettled([renderer.render('one'), renderer.render('two')]);
+      expect(first).toEqual({ status: 'fulfilled', value: '<p>one</p>\n' });
+      expect(second.status === 'rejected' && (second.reason as ApiError).status).toBe(503);
     } finally {
       await renderer.close();
     }

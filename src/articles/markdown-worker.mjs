@@ -5,6 +5,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { MarkdownRefused, renderMarkdown } = await import('./markdown.ts');
+// One render before saying ready, so the first body's deadline is not spent warming the parser up.
+renderMarkdown('# Warm\n\n*up* **up** [up](https://example.com)\n\n- a\n\n> b\n\n| c |\n|---|\n| d |\n\n<b>e</b> `f`');
 
 parentPort.on('message', (markdown) => {
   try {
