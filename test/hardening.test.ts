@@ -69,10 +69,10 @@ describe('article rendering', () => {
   });
 
   it('stops a render that outlives its deadline, refuses the body, and renders the next one', async () => {
-    // 100 KB of `![` costs a few hundred milliseconds; the worker is warmed up before its first body.
-    const renderer = new MarkdownRenderer({ deadlineMs: 100 });
+    // 4 MB of `![` (forty times the article limit) costs seconds; a short body, a millisecond.
+    const renderer = new MarkdownRenderer({ deadlineMs: 1_000 });
     try {
-      const slow = await renderer.render('!['.repeat(50_000)).catch((error: unknown) => error);
+      const slow = await renderer.render('!['.repeat(2_000_000)).catch((error: unknown) => error);
       expect(slow).toBeInstanceOf(ApiError);
       expect((slow as ApiError).status).toBe(400);
       expect((slow as ApiError).fields?.body_markdown).toMatch(/Too complex to render in time/);
