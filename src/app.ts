@@ -1,20 +1,21 @@
 import { readFileSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
-import { resolveUser } from './accounts/request-user.js';
+import { CsrfTokens } from './accounts/csrf.js';
+import { noStoreWhenSignedIn, resolveUser } from './accounts/request-user.js';
 import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
+import { MarkdownRenderer } from './articles/renderer.js';
 import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
 import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
-import { installErrorHandler, wantsJson } from './http/errors.js';
+import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsPlugin } from './payments/plugin.js';
@@ -35,6 +36,8 @@ declare module 'fastify' {
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
     payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    markdown: MarkdownRenderer;
+    csrf: CsrfTokens;
   }
   interface FastifyRequest {
     user: User | null;
@@ -80,11 +83,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger ? { ...(deps.logger === true ? {} : deps.logger), serializers: { req: requestForLog } } : false,
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
+    // Fastify's own refusals (an undecodable URL, a malformed request) answer in our error shape.
+    frameworkErrors: frameworkErrorSender(renderErrorPage),
+    clientErrorHandler: sendClientError,
     // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
     routerOptions: { querystringParser: (s: string) => qs.parse(s, { depth: 2, arrayLimit: 50 }) },
   });
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
+  const markdown = new MarkdownRenderer();
+  app.decorate('markdown', markdown);
+  app.addHook('onClose', () => markdown.close());
   app.decorateRequest('user', null);
   app.decorateRequest('credential', null);
   const routeTable: Array<{ method: string; url: string }> = [];
@@ -136,20 +145,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     });
   }
   await app.register(fastifyCookie, { secret: deps.sessionSecret });
-  await app.register(fastifyCsrf, {
-    // Secure whenever the request came over HTTPS (directly, or through a trusted proxy).
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },
-    getToken: (request) => (request.body as { _csrf?: string } | undefined)?._csrf ?? (request.headers['x-csrf-token'] as string | undefined),
-  });
+  const csrf = new CsrfTokens(deps.sessionSecret);
+  app.decorate('csrf', csrf);
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);
+  app.addHook('onSend', noStoreWhenSignedIn);
+  app.addHook('preValidation', refuseUnstorableText);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
-  app.addHook('preHandler', (request, reply, done) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();
-    app.csrfProtection(request, reply, done);
+    try {
+      csrf.verify(request);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done();
   });
 
   app.get('/assets/app.css', (_request, reply) =>
@@ -173,7 +186,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
-  await app.register(articlesPlugin);
+  await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(financePlugin);

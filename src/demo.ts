@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createUser, findUserByEmail } from './accounts/service.js';
-import { createArticle } from './articles/service.js';
+import { createArticle, type RenderMarkdown } from './articles/service.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import type { Checkout } from './payments/checkout.js';
@@ -11,12 +11,13 @@ export const DEMO_POSTER = { username: 'acme_jobs', email: 'jobs@acme.example', 
  * A demo community on first start: a job poster with permission, a few articles, two job listings
  * paid through the real checkout (against the local Stripe) and a billboard.
  */
-export async function seedDemoData(db: Db, clock: Clock, checkout: Checkout, logger: Logger): Promise<void> {
+export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock, checkout: Checkout, logger: Logger): Promise<void> {
   if (await findUserByEmail(db, DEMO_POSTER.email)) return;
   const poster = await createUser(db, DEMO_POSTER, { canPostJobs: true });
   const now = clock.now();
   await createArticle(
     db,
+    render,
     poster,
     {
       title: 'Why we moved our payments to PaymentIntents',
@@ -28,6 +29,7 @@ export async function seedDemoData(db: Db, clock: Clock, checkout: Checkout, log
   );
   const first = await createArticle(
     db,
+    render,
     poster,
     {
       title: 'Senior TypeScript Engineer (remote)',
@@ -40,6 +42,7 @@ export async function seedDemoData(db: Db, clock: Clock, checkout: Checkout, log
   );
   const second = await createArticle(
     db,
+    render,
     poster,
     {
       title: 'Platform Engineer, Berlin',
@@ -52,6 +55,7 @@ export async function seedDemoData(db: Db, clock: Clock, checkout: Checkout, log
   );
   await createArticle(
     db,
+    render,
     poster,
     {
       title: 'Draft: Staff Engineer, Payments',

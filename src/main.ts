@@ -53,7 +53,7 @@ const app = await buildApp({
   logger: { level: config.logLevel },
 });
 
-if (config.demoData) await seedDemoData(database.db, systemClock, app.payments.checkout, logger);
+if (config.demoData) await seedDemoData(database.db, (markdown) => app.markdown.render(markdown), systemClock, app.payments.checkout, logger);
 
 let closing = false;
 async function shutdown(signal: string) {

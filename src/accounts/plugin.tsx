@@ -5,6 +5,7 @@ import type { ApiToken } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { CsrfField, ErrorList, FieldError, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
+import { CsrfTokens } from './csrf.js';
 import { PasswordResets, resetInput, resetRequestInput, resetTokenParam } from './password-reset.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
 import {
@@ -61,6 +62,9 @@ const safeNext = z
 export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, options) => {
   const limited = (max: number) =>
     options.rateLimits ? { config: { rateLimit: { max, timeWindow: '1 minute' } } } : {};
+  // Sign-up must say when an e-mail is taken (docs/decisions.md, "Security decisions"); few tries a
+  // minute per address keep that from becoming a fast way to test lists of addresses.
+  const signupLimit = limited(5);
 
   const resets = new PasswordResets(app.db, app.clock, options.mailer, app.log);
   app.addHook('onClose', () => resets.idle());
@@ -70,6 +74,8 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const old = request.cookies[SESSION_COOKIE];
     if (old) await deleteSession(app.db, old);
     const sid = await createSession(app.db, user.id, app.clock);
+    // Forms are now bound to the new session id; tokens from before the login stop working.
+    CsrfTokens.endPreSession(reply);
     reply.setCookie(SESSION_COOKIE, sid, {
       path: '/',
       httpOnly: true,
@@ -80,7 +86,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   }
 
   // ---- JSON API ----
-  app.post('/api/v1/users', limited(20), async (request, reply) => {
+  app.post('/api/v1/users', signupLimit, async (request, reply) => {
     const input = parseInput(signupInput, request.body);
     const user = await createUser(app.db, input);
     return reply.status(201).send({ user: publicUser(user) });
@@ -128,7 +134,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     return sendPage(reply, ctx, 'Sign up', <SignupForm ctx={ctx} />);
   });
 
-  app.post('/signup', limited(20), async (request, reply) => {
+  app.post('/signup', signupLimit, async (request, reply) => {
     const ctx = pageContext(request, reply);
     try {
       const user = await createUser(app.db, parseInput(signupInput, request.body));
@@ -210,6 +216,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const sid = request.cookies[SESSION_COOKIE];
     if (sid) await deleteSession(app.db, sid);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    CsrfTokens.endPreSession(reply);
     return reply.redirect('/', 303);
   });
 

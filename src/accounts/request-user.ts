@@ -34,6 +34,15 @@ export function resolveUser(request: FastifyRequest, _reply: FastifyReply, done:
   }, done);
 }
 
+/**
+ * Whatever a session or a token unlocks is for one person: no browser or shared cache may keep it
+ * (an onSend hook; a route that chose its own Cache-Control, like the stylesheet, keeps it).
+ */
+export function noStoreWhenSignedIn(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void): void {
+  if (request.user && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  done(null, payload);
+}
+
 export function requireUser(request: FastifyRequest): User {
   if (!request.user) throw new ApiError(401, 'unauthenticated', 'Log in (or send a valid API token) to do this.');
   return request.user;

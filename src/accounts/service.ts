@@ -64,11 +64,12 @@ export async function createUser(
     .onConflictDoNothing()
     .returning();
   if (user) return user;
-  const [taken] = await db
-    .select({ email: users.email })
+  // Usernames are public; whether an e-mail is registered is said only when it alone is in the way.
+  const [usernameTaken] = await db
+    .select({ id: users.id })
     .from(users)
-    .where(sql`${users.email} = ${input.email} or lower(${users.username}) = lower(${input.username})`);
-  const field = taken?.email === input.email ? 'email' : 'username';
+    .where(sql`lower(${users.username}) = lower(${input.username})`);
+  const field = usernameTaken ? 'username' : 'email';
   throw new ApiError(409, 'already_exists', `That ${field} is already taken.`, { [field]: 'Already taken.' });
 }
 

@@ -4,6 +4,7 @@ import type { JSX } from 'preact';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
+import { perMemberLimit } from '../http/rate-limits.js';
 import { listCards } from '../payments/cards.js';
 import { CheckoutForm } from '../payments/pages.js';
 import { allowStripe } from '../payments/plugin.js';
@@ -44,8 +45,11 @@ const articleForm = z
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
-export const articlesPlugin: FastifyPluginAsync = async (app) => {
+export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
   const now = () => app.clock.now();
+  const render = (markdown: string) => app.markdown.render(markdown);
+  // Each write renders Markdown on the shared worker: a member gets a few a minute, not the worker.
+  const writes = perMemberLimit(options.rateLimits, 20);
   // Each cached page also keeps its API body serialised: every listed job stays paid until the entry expires.
   const jobsCache = new ExpiringCache<JobsListing & { body: string }>();
   const jobsPage = (at: Date, page: number) =>
@@ -62,10 +66,10 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     });
 
   // ---- JSON API ----
-  app.post('/api/v1/articles', async (request, reply) => {
+  app.post('/api/v1/articles', writes, async (request, reply) => {
     const user = requireUser(request);
     const input = parseInput(articleInput, request.body);
-    return reply.status(201).send({ article: articleJson(await createArticle(app.db, user, input, now()), now()) });
+    return reply.status(201).send({ article: articleJson(await createArticle(app.db, render, user, input, now()), now()) });
   });
 
   app.get('/api/v1/articles/:id', async (request) => {
@@ -73,11 +77,11 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     return { article: articleJson(await getArticle(app.db, id, request.user ?? undefined), now()) };
   });
 
-  app.patch('/api/v1/articles/:id', async (request) => {
+  app.patch('/api/v1/articles/:id', writes, async (request) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const patch = parseInput(articlePatch, request.body);
-    return { article: articleJson(await updateArticle(app.db, user, id, patch, now()), now()) };
+    return { article: articleJson(await updateArticle(app.db, render, user, id, patch, now()), now()) };
   });
 
   app.get('/api/v1/articles', async (request) => {
@@ -118,12 +122,12 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} />);
   });
 
-  app.post('/articles', async (request, reply) => {
+  app.post('/articles', writes, async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
     try {
       const input = parseInput(articleForm, request.body);
-      const { article } = await createArticle(app.db, user, input, now());
+      const { article } = await createArticle(app.db, render, user, input, now());
       return reply.redirect(`/articles/${article.id}/edit?saved=1`, 303);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
@@ -166,13 +170,13 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} />);
   });
 
-  app.post('/articles/:id', async (request, reply) => {
+  app.post('/articles/:id', writes, async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const ctx = pageContext(request, reply);
     try {
       const input = parseInput(articleForm, request.body);
-      await updateArticle(app.db, user, id, input, now());
+      await updateArticle(app.db, render, user, id, input, now());
       return reply.redirect(`/articles/${id}/edit?saved=1`, 303);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 404) throw error;
@@ -181,11 +185,11 @@ export const articlesPlugin: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.post('/articles/:id/published', async (request, reply) => {
+  app.post('/articles/:id/published', writes, async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const { published } = parseInput(publishedForm, request.body);
-    await updateArticle(app.db, user, id, { published }, now());
+    await updateArticle(app.db, render, user, id, { published }, now());
     return reply.redirect('/dashboard', 303);
   });
 };

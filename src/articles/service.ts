@@ -6,7 +6,10 @@ import { forbidden, notFound } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { recomputePaidWindow } from '../products/job-listing/recompute.js';
 import { listingsChanged } from '../cache.js';
-import { excerpt, renderMarkdown } from './markdown.js';
+import { excerpt } from './markdown.js';
+
+/** Markdown to sanitised HTML (MarkdownRenderer.render in the app). */
+export type RenderMarkdown = (markdown: string) => Promise<string>;
 
 export const PAGE_SIZE = 20;
 
@@ -77,15 +80,16 @@ const jobPermissionError = () =>
 
 const withAuthor = { article: articles, author: { id: users.id, username: users.username } };
 
-export async function createArticle(db: Db, user: User, input: ArticleInput, now: Date): Promise<ArticleWithAuthor> {
+export async function createArticle(db: Db, render: RenderMarkdown, user: User, input: ArticleInput, now: Date): Promise<ArticleWithAuthor> {
   if (input.job_listing && !canPostJobs(user)) throw jobPermissionError();
+  const bodyHtml = await render(input.body_markdown);
   const [article] = await db
     .insert(articles)
     .values({
       userId: user.id,
       title: input.title,
       bodyMarkdown: input.body_markdown,
-      bodyHtml: renderMarkdown(input.body_markdown),
+      bodyHtml,
       tags: input.tags ?? [],
       jobListing: input.job_listing ?? false,
       published: input.published ?? false,
@@ -116,6 +120,7 @@ export async function getEditableArticle(db: Db, id: number, user: User): Promis
 
 export async function updateArticle(
   db: Db,
+  render: RenderMarkdown,
   user: User,
   id: number,
   patch: ArticlePatch,
@@ -123,6 +128,8 @@ export async function updateArticle(
 ): Promise<ArticleWithAuthor> {
   const { article, author } = await getEditableArticle(db, id, user);
   if (patch.job_listing && !article.jobListing && !canPostJobs(user)) throw jobPermissionError();
+  // Rendered before the transaction opens: a slow body holds no row lock.
+  const bodyHtml = patch.body_markdown === undefined ? undefined : await render(patch.body_markdown);
   return db.transaction(async (tx) => {
     // The seed's rule: before an article is saved, its paid state is brought up to date from its charges.
     await recomputePaidWindow(tx, id);
@@ -131,10 +138,7 @@ export async function updateArticle(
       .update(articles)
       .set({
         ...(patch.title !== undefined && { title: patch.title }),
-        ...(patch.body_markdown !== undefined && {
-          bodyMarkdown: patch.body_markdown,
-          bodyHtml: renderMarkdown(patch.body_markdown),
-        }),
+        ...(patch.body_markdown !== undefined && { bodyMarkdown: patch.body_markdown, bodyHtml }),
         ...(patch.tags !== undefined && { tags: patch.tags }),
         ...(patch.job_listing !== undefined && { jobListing: patch.job_listing }),
         ...(patch.published !== undefined && { published: patch.published }),

@@ -9,12 +9,13 @@ export function decimal(minor: number): string {
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break, quotes doubled. Text
- * that a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) gets a leading '.
+ * that a spreadsheet would run as a formula (=, +, -, @, tab, CR at the start) gets a leading ',
+ * except a plain number (`-1.03`, a refund or a net below zero), which must stay a number.
  */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text) && !/^-\d+(\.\d+)?$/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -5,11 +5,21 @@ import { chargeStatuses } from '../db/schema.js';
 
 export const LEDGER_PAGE_SIZE = 50;
 
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(3000, 0, 1);
+/** Whether `t` (ms) is a date filters and exports can mean: from 1970 to 2999 (PostgreSQL and ISO strings end far earlier than JS dates). */
+export const plausibleTime = (t: number) => t >= EARLIEST && t < LATEST;
+const OUT_OF_RANGE = 'A date from 1970-01-01 to 2999-12-31.';
+
 /** A date (YYYY-MM-DD, the whole day) or an instant; `to` is inclusive of its day. */
 const dateParam = z
   .string()
   .max(40)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'Not a date.');
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'Not a date.')
+  .refine((s) => plausibleTime(Date.parse(s)), OUT_OF_RANGE);
+
+/** An instant in the same range, for JSON inputs (`since`). */
+export const plausibleDate = z.coerce.date().refine((d) => plausibleTime(d.getTime()), OUT_OF_RANGE);
 
 export const ledgerFilters = z.object({
   from: dateParam.optional(),

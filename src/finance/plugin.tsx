@@ -14,7 +14,7 @@ import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
 import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
-import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
+import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
 import { AuditTable, ChargeDetailPage, LedgerPage } from './pages.js';
 
 const auditQuery = z.object({
@@ -28,13 +28,20 @@ const AUDIT_PAGE = 100;
 
 const OPEN_STATUSES = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 const eventParam = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
-const reconcileInput = z.object({ since: z.coerce.date().optional() }).strict();
+const reconcileInput = z.object({ since: plausibleDate.optional() }).strict();
+/** "12.5" → 1250, without floating point. */
+const minorUnits = (decimal: string) => {
+  const [whole, fraction = ''] = decimal.split('.');
+  return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
+};
 const refundForm = z.object({
+  // Plain decimal notation only: Number() would also read `0x10`, `1e3` or ` 5 `.
   amount: z
     .string()
+    .regex(/^(\d{1,6}(\.\d{1,2})?)?$/, 'An amount like 12.50.')
     .optional()
-    .transform((v) => (v ? Math.round(Number(v) * 100) : undefined))
-    .pipe(z.number().int().positive().optional()),
+    .transform((v) => (v ? minorUnits(v) : undefined))
+    .pipe(z.number().int().positive('More than zero.').optional()),
   reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
   idempotency_key: z.string(),
   _csrf: z.string().optional(),

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ZodType, z } from 'zod';
 
@@ -17,21 +19,39 @@ export class ApiError extends Error {
 export const notFound = (what = 'Not found') => new ApiError(404, 'not_found', what);
 export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
 
-/** The path of the first string holding a NUL character, which PostgreSQL text cannot store. */
-function nulPath(value: unknown, path: string, depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '_' : undefined;
+// A NUL, or a lone UTF-16 surrogate (half of a pair, from a JSON `\ud800` escape): text that
+// PostgreSQL refuses (NUL) or that has no UTF-8 form at all.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL character is what this looks for.
+const unstorable = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const unstorableAll = new RegExp(unstorable.source, 'g');
+
+/** The path of the first string (value or key) the database cannot store as text. */
+function unstorablePath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return unstorable.test(value) ? path || '_' : undefined;
   if (depth > 8 || value === null || typeof value !== 'object') return undefined;
   for (const [key, item] of Object.entries(value)) {
-    const found = nulPath(item, path ? `${path}.${key}` : key, depth + 1) ?? (key.includes('\u0000') ? key : undefined);
+    const found = unstorablePath(item, path ? `${path}.${key}` : key, depth + 1) ?? (unstorable.test(key) ? key : undefined);
     if (found) return found;
   }
   return undefined;
 }
 
+/**
+ * Refuses, for every route, a body, query or path parameter holding text the database cannot
+ * store, with the same 400 as any invalid field (a preValidation hook: it runs before any handler).
+ */
+export function refuseUnstorableText(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const field = unstorablePath(request.params, '') ?? unstorablePath(request.query, '') ?? unstorablePath(request.body, '');
+  if (!field) {
+    done();
+    return;
+  }
+  // The field's name is shown back, so a bad key's characters are replaced.
+  done(new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [field.replace(unstorableAll, '?')]: 'Contains a NUL character or an unpaired surrogate.' }));
+}
+
 /** Parses input with a zod schema; a failure is a 400 naming each bad field. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
-  const nul = nulPath(input, '');
-  if (nul) throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [nul]: 'Contains a NUL character.' });
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
@@ -55,13 +75,11 @@ export function errorBody(error: ApiError) {
   };
 }
 
-/** Maps Fastify's own errors (body too large, bad JSON, rate limit, CSRF) to ApiErrors. */
+/** Maps Fastify's own errors (body too large, bad JSON, rate limit) to ApiErrors. */
 export function toApiError(error: FastifyError | ApiError | Error): ApiError | undefined {
   if (error instanceof ApiError) return error;
   const fe = error as FastifyError;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ApiError(413, 'payload_too_large', 'Request body is too large.');
-  if (fe.code === 'FST_CSRF_INVALID_TOKEN' || fe.code === 'FST_CSRF_MISSING_SECRET')
-    return new ApiError(403, 'csrf_invalid', 'The form expired or was not sent from this site. Reload the page and try again.');
   if (fe.statusCode === 429) return new ApiError(429, 'rate_limited', 'Too many requests. Slow down and try again shortly.');
   // Only Fastify's own errors say something about the request; anyone else's 4xx (a Stripe error, say) is ours: a 500.
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 && typeof fe.code === 'string' && fe.code.startsWith('FST_'))
@@ -78,17 +96,46 @@ export function installErrorHandler(app: FastifyInstance, renderHtml: HtmlErrorR
     if (!apiError) {
       request.log.error({ err: error }, 'unhandled error');
     }
-    const shown = apiError ?? new ApiError(500, 'internal_error', 'Something went wrong on our side.');
-    reply.status(shown.status);
-    if (answersJson(request)) return reply.send(errorBody(shown));
-    return renderHtml(request, reply, shown);
+    return sendError(request, reply, apiError ?? new ApiError(500, 'internal_error', 'Something went wrong on our side.'), renderHtml);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const error = notFound('Page not found.');
-    reply.status(404);
-    if (answersJson(request)) return reply.send(errorBody(error));
-    return renderHtml(request, reply, error);
-  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, notFound('Page not found.'), renderHtml));
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError, renderHtml: HtmlErrorRenderer) {
+  reply.status(error.status);
+  if (answersJson(request)) return reply.send(errorBody(error));
+  return renderHtml(request, reply, error);
+}
+
+/**
+ * Fastify's `frameworkErrors` (a URL the router cannot decode, `/articles/%E0%A4%A`), which bypass
+ * the error handler: answered in our shape all the same (JSON, or the HTML error page).
+ */
+export const frameworkErrorSender =
+  (renderHtml: HtmlErrorRenderer) =>
+  (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    sendError(request, reply, toApiError(error) ?? new ApiError(400, 'bad_request', 'The request is malformed.'), renderHtml);
+  };
+
+/**
+ * Node's `clientError`: a request that never became a request (a control character in a header, a
+ * bad Content-Length, headers too large). There is no route, so the JSON error is written by hand.
+ */
+export function sendClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers_too_large', 'The request headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'The request took too long to arrive.']
+        : [400, 'bad_request', 'The request is malformed (its request line or a header).'];
+  const body = JSON.stringify(errorBody(new ApiError(status, code, message)));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { articleTitle } from '../articles/service.js';
+import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import { pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
@@ -40,9 +41,7 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
 
 export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
   const { checkout, catalog, stripe } = app.payments;
-  const perUser = options.rateLimits
-    ? { config: { rateLimit: { max: 30, timeWindow: '1 minute', keyGenerator: (r: { user: { id: number } | null; ip: string }) => (r.user ? `user:${r.user.id}` : r.ip) } } }
-    : {};
+  const perUser = perMemberLimit(options.rateLimits, 30);
   const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
   const headerKey = (value: unknown) => (typeof value === 'string' ? value : undefined);
 

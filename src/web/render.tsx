@@ -19,7 +19,7 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
     user: request.user,
     now: request.server.clock.now(),
     get csrf() {
-      csrf ??= reply.generateCsrf();
+      csrf ??= request.server.csrf.token(request, reply);
       return csrf;
     },
   };

@@ -37,7 +37,12 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
         // try the next secret (rotation)
       }
     }
-    if (!event) throw new ApiError(400, 'signature_invalid', 'The Stripe-Signature does not verify, or its timestamp is too old.');
+    // The SDK refuses a timestamp too old, not one too far ahead (a signature made for later replay);
+    // both are measured, like the SDK's, against this machine's time.
+    const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    if (!event || !(signedAt <= Date.now() / 1000 + TOLERANCE_SECONDS)) {
+      throw new ApiError(400, 'signature_invalid', 'The Stripe-Signature does not verify, or its timestamp is too old or in the future.');
+    }
     // PostgreSQL's jsonb cannot hold \u0000; no Stripe event carries one.
     if (typeof event.id !== 'string' || !event.id.startsWith('evt_') || typeof event.type !== 'string' || raw.includes('\\u0000')) {
       throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
