@@ -47,7 +47,7 @@ const app = await buildApp({
   rateLimits: config.rateLimits,
   trustProxy: config.trustProxy,
   hstsMaxAge: config.hstsMaxAge,
-  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}` },
+  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
   logger: { level: config.logLevel },
 });
 
