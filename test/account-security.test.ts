@@ -172,6 +172,17 @@ describe('password change', () => {
     expect((await me(m.auth)).statusCode).toBe(200);
   });
 
+  it('counts wrong current passwords like failed logins, so a stolen session cannot guess it', async () => {
+    const m = await member(t.app);
+    const change = (current: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/me/password', headers: m.auth, payload: { current_password: current, new_password: 'guessed password' } });
+    for (let i = 0; i < LOGIN_FAILURES_MAX; i++) expect((await change(`guess ${i}`)).statusCode).toBe(400);
+    expect((await change(m.password)).statusCode).toBe(429);
+    expect((await newToken(m)).statusCode).toBe(429);
+    t.clock.advance(LOGIN_WINDOW_MS);
+    expect((await change(m.password)).statusCode).toBe(200);
+  });
+
   it('works on the settings page: errors beside the fields, this session kept, the others ended', async () => {
     const m = await member(t.app);
     const here = await browserFor(m);

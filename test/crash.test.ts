@@ -21,7 +21,7 @@ function startApp(): ChildProcess {
 }
 
 async function waitUp(child: ChildProcess) {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1500; i++) {
     if (child.exitCode !== null) throw new Error('app exited');
     try {
       if ((await fetch(`${base}/healthz`)).ok) return;

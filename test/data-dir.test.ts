@@ -37,7 +37,7 @@ it('keeps DATA_DIR and everything in it private to the user: the embedded databa
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     let up = false;
-    for (let i = 0; i < 600 && !up && child.exitCode === null; i++) {
+    for (let i = 0; i < 2400 && !up && child.exitCode === null; i++) {
       up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
       if (!up) await new Promise((r) => setTimeout(r, 100));
     }
@@ -72,4 +72,4 @@ it('keeps DATA_DIR and everything in it private to the user: the embedded databa
   expect(names.filter((n) => n.startsWith('pglite/')).length).toBeGreaterThan(10);
   const open = entries.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600)).map((e) => `${e.path} ${e.mode.toString(8)}`);
   expect(open).toEqual([]);
-}, 240_000);
+}, 360_000);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { member, startTestApp, type TestApp } from './helpers/app.js';
 
 /** Behind a TLS-terminating proxy: what the app believes of X-Forwarded-* depends on TRUST_PROXY. */
@@ -69,5 +70,17 @@ describe('TRUST_PROXY', () => {
     // Not trusted: the header is ignored, so a forged one does not buy a fresh budget.
     expect((await attempts(direct, '203.0.113.7')).at(-1)).toBe(429);
     expect((await attempts(direct, '203.0.113.9'))[0]).toBe(429);
+  });
+});
+
+describe('configuration', () => {
+  const base = { SESSION_SECRET: 's'.repeat(32) };
+  it('reads TRUST_PROXY as off, on, or a list of proxy addresses, and refuses anything else', () => {
+    expect(loadConfig(base).trustProxy).toBe(false);
+    expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ ...base, TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(() => loadConfig({ ...base, TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({ ...base, HSTS_MAX_AGE: '0' }).hstsMaxAge).toBe(0);
+    expect(loadConfig({ ...base, PUBLIC_URL: 'https://devboard.example/' }).publicUrl).toBe('https://devboard.example');
   });
 });

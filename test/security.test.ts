@@ -205,7 +205,7 @@ describe('authorization matrix', () => {
       }
     }
     expect(failures).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('CSRF', () => {

@@ -89,6 +89,17 @@ export async function authenticate(db: Db, email: string, password: string, now:
     await verifyPassword(await dummyHash, password);
     throw new ApiError(401, 'invalid_credentials', 'Wrong e-mail or password.');
   }
+  await countPasswordAttempt(db, user.id, now);
+  if (!(await verifyPassword(user.passwordHash, password))) throw new ApiError(401, 'invalid_credentials', 'Wrong e-mail or password.');
+  await db.update(users).set({ failedLogins: 0, failedLoginsSince: null }).where(eq(users.id, user.id));
+  return user;
+}
+
+/**
+ * Counts a password attempt against the account, or refuses it (429) while the account is locked:
+ * one statement, so concurrent guesses cannot overshoot. Logins and password changes share it.
+ */
+async function countPasswordAttempt(db: Db, userId: number, now: Date): Promise<void> {
   const windowStart = new Date(now.getTime() - LOGIN_WINDOW_MS);
   const fresh = sql`(${users.failedLoginsSince} is null or ${users.failedLoginsSince} <= ${windowStart})`;
   const [counted] = await db
@@ -97,14 +108,11 @@ export async function authenticate(db: Db, email: string, password: string, now:
       failedLogins: sql`case when ${fresh} then 1 else ${users.failedLogins} + 1 end`,
       failedLoginsSince: sql`case when ${fresh} then ${now}::timestamptz else ${users.failedLoginsSince} end`,
     })
-    .where(and(eq(users.id, user.id), or(fresh, sql`${users.failedLogins} < ${LOGIN_FAILURES_MAX}`)))
+    .where(and(eq(users.id, userId), or(fresh, sql`${users.failedLogins} < ${LOGIN_FAILURES_MAX}`)))
     .returning({ id: users.id });
   if (!counted) {
     throw new ApiError(429, 'account_locked', 'Too many failed logins for this account. Try again in 15 minutes, or reset your password by e-mail.');
   }
-  if (!(await verifyPassword(user.passwordHash, password))) throw new ApiError(401, 'invalid_credentials', 'Wrong e-mail or password.');
-  await db.update(users).set({ failedLogins: 0, failedLoginsSince: null }).where(eq(users.id, user.id));
-  return user;
 }
 
 export async function createSession(db: Db, userId: number, clock: Clock): Promise<string> {
@@ -200,9 +208,11 @@ export interface CurrentCredential {
 
 /**
  * Sets a new password when the current one is given, ends every other session of the member, and
- * revokes their API tokens if they ask to; pending reset links stop working.
+ * revokes their API tokens if they ask to; pending reset links stop working; the throttle is cleared.
  */
 export async function changePassword(db: Db, user: User, input: z.infer<typeof passwordChangeInput>, current: CurrentCredential, now: Date): Promise<void> {
+  // Guesses at the current password (from a stolen session, say) count like failed logins.
+  await countPasswordAttempt(db, user.id, now);
   if (!(await verifyPassword(user.passwordHash, input.current_password))) {
     throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { current_password: 'Not your current password.' });
   }
