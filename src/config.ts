@@ -21,8 +21,6 @@ const envSchema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   SMTP_URL: z.string().url().optional(),
-  /** The address members use (behind a proxy, not HOST:PORT): links in e-mails start with it. */
-  PUBLIC_URL: z.string().url().optional(),
   /** 0 turns rate limits off: only for load tests from one address (bench, soak). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
@@ -63,8 +61,6 @@ export interface Config {
   hstsMaxAge: number;
   /** Receipts go out through SMTP when set, else as .eml files under DATA_DIR/mail. */
   smtpUrl?: string;
-  /** The base of links in e-mails (receipts, password resets). */
-  publicUrl: string;
   stripe: {
     secretKey?: string;
     publishableKey?: string;
@@ -98,7 +94,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     hstsMaxAge: e.HSTS_MAX_AGE,
     smtpUrl: e.SMTP_URL,
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
       publishableKey: e.STRIPE_PUBLISHABLE_KEY,
