@@ -139,6 +139,7 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/admin/disputes': { expect: adminOnly(401, 200) },
   'POST /api/v1/admin/reconcile': { expect: adminOnly(401, 200), body: () => ({ since: new Date(Date.now() - 3600_000).toISOString() }) },
   'GET /api/v1/admin/reconcile/latest': { expect: adminOnly(401, 200) },
+  'GET /api/v1/admin/reconcile/runs': { expect: adminOnly(401, 200) },
   'GET /admin/finance': { expect: adminOnly(302, 200) },
   'GET /admin/finance/charges/:id': { expect: adminOnly(302, 200), url: () => `/admin/finance/charges/${chargeId}` },
   'GET /admin/audit': { expect: adminOnly(302, 200) },

@@ -1,12 +1,13 @@
 /**
- * `npm run reconcile [-- --since 2026-01-01]`: compares Stripe with our database, repairs what it can
- * and prints a report. Uses the same configuration as the server (DATABASE_URL or DATA_DIR, and
- * STRIPE_SECRET_KEY / STRIPE_API_URL). The embedded PGlite database can be opened by one process at
- * a time, so with it, stop the server first (or use the console's "Run now").
+ * `npm run reconcile [-- --since 2026-01-01]`: compares Stripe with our database in both directions,
+ * repairs what it can and prints a report. Exits 1 when a difference is left for a person (or the keys
+ * look like another account's), so a scheduler can alert on it. Uses the server's configuration
+ * (DATABASE_URL or DATA_DIR, and STRIPE_SECRET_KEY / STRIPE_API_URL).
  */
 import { parseArgs } from 'node:util';
+import { progressBar } from '../operations/progress.js';
 import { cliDeps } from './cli.js';
-import { reconcile } from './reconcile.js';
+import { type ReconcileReport, reconcile, reconcileHeadline } from './reconcile.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string' } } });
 const since = values.since ? new Date(values.since) : new Date(Date.now() - 30 * 24 * 3600_000);
@@ -15,25 +16,25 @@ if (Number.isNaN(since.getTime())) {
   process.exit(2);
 }
 const { deps, database } = await cliDeps('reconcile');
-
-const width = 30;
-const report = await reconcile(
-  deps,
-  {
-    since,
-    trigger: 'cli',
-    onProgress: (n, phase) => {
-      if (!process.stderr.isTTY) return;
-      const filled = n % (width + 1);
-      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${n} objects · ${phase}   `);
-    },
-  },
-);
-if (process.stderr.isTTY) process.stderr.write('\n');
-console.log(`Reconciled since ${report.since}: ${report.scanned.payment_intents} payment intents, ${report.scanned.refunds} refunds, ${report.scanned.disputes} disputes, ${report.scanned.pending_rows} old pending rows.`);
-if (report.findings.length === 0) console.log('No differences: our database agrees with Stripe.');
-for (const f of report.findings) {
-  console.log(`- ${f.kind}${f.charge_id ? ` charge #${f.charge_id}` : ''}${f.stripe_id ? ` (${f.stripe_id})` : ''}: ${f.detail} [${f.action}]`);
+const bar = progressBar();
+let report: ReconcileReport;
+try {
+  report = await reconcile(deps, { since, trigger: 'cli', onProgress: (p) => bar.update(p.phase, p.done, p.total) });
+} finally {
+  bar.stop();
+  await database.close();
 }
-console.log(`${report.repaired} repaired, ${report.findings.length - report.repaired} reported.`);
-await database.close();
+printReport(report);
+process.exitCode = report.reported > 0 || report.wrong_account_suspected ? 1 : 0;
+
+function printReport(r: ReconcileReport) {
+  const s = r.scanned;
+  console.log(`Reconciled since ${r.since} (run #${r.run_id}).`);
+  console.log(`  Stripe → ours: ${s.payment_intents} payment intents, ${s.refunds} refunds, ${s.disputes} disputes.`);
+  console.log(`  ours → Stripe: ${s.our_paid_rows} paid charges, ${s.pending_rows} old pending charges.`);
+  for (const f of r.findings) {
+    console.log(`- ${f.kind}${f.charge_id ? ` charge #${f.charge_id}` : ''}${f.stripe_id ? ` (${f.stripe_id})` : ''}: ${f.detail} [${f.action}]`);
+  }
+  console.log(`${r.repaired} repaired, ${r.reported} reported.`);
+  console.log(reconcileHeadline(r));
+}

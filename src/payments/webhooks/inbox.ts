@@ -220,8 +220,8 @@ export class WebhookWorker {
   }
 }
 
-/** Makes stored events due again: all failed ones, or the given ids (replay). */
-export async function requeueEvents(db: Db, now: Date, selection: { failed: true } | { ids: string[] }): Promise<number> {
+/** Makes stored events due again: all failed ones, or the given ids (replay); returns the ids requeued. */
+export async function requeueEvents(db: Db, now: Date, selection: { failed: true } | { ids: string[] }): Promise<string[]> {
   const where =
     'ids' in selection
       ? inArray(stripeEvents.id, selection.ids)
@@ -231,7 +231,7 @@ export async function requeueEvents(db: Db, now: Date, selection: { failed: true
     .set({ attempts: 0, nextAttemptAt: now, processedAt: null })
     .where(where)
     .returning({ id: stripeEvents.id });
-  return rows.length;
+  return rows.map((r) => r.id);
 }
 
 /** Events that failed at least once and are not processed, newest first. */
