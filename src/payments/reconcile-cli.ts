@@ -1,12 +1,13 @@
 /**
  * `npm run reconcile [-- --since 2026-01-01]`: compares Stripe with our database in both directions,
  * repairs what it can and prints a report. Exits 1 when a difference is left for a person (or the keys
- * look like another account's), so a scheduler can alert on it. Uses the server's configuration
- * (DATABASE_URL or DATA_DIR, and STRIPE_SECRET_KEY / STRIPE_API_URL).
+ * look like another account's), so a scheduler can alert on it. With the server running it asks the
+ * server; with it stopped it opens the database and Stripe as the server would (src/payments/cli.ts).
  */
 import { parseArgs } from 'node:util';
+import { callServer } from '../operations/control.js';
 import { progressBar } from '../operations/progress.js';
-import { cliDeps } from './cli.js';
+import { cliTarget } from './cli.js';
 import { type ReconcileReport, reconcile, reconcileHeadline } from './reconcile.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string' } } });
@@ -15,21 +16,25 @@ if (Number.isNaN(since.getTime())) {
   console.error(`--since: not a date: ${values.since}`);
   process.exit(2);
 }
-const { deps, database } = await cliDeps('reconcile');
+const target = await cliTarget('npm run reconcile');
 const bar = progressBar();
+const onProgress = (p: { phase: string; done: number; total?: number }) => bar.update(p.phase, p.done, p.total);
 let report: ReconcileReport;
 try {
-  report = await reconcile(deps, { since, trigger: 'cli', onProgress: (p) => bar.update(p.phase, p.done, p.total) });
+  report =
+    'server' in target
+      ? await callServer<ReconcileReport>(target.server, '/reconcile', { since: since.toISOString(), trigger: 'cli' }, onProgress)
+      : await reconcile(target.local.deps, { since, trigger: 'cli', onProgress });
 } finally {
   bar.stop();
-  await database.close();
+  if ('local' in target) await target.local.close();
 }
-printReport(report);
+printReport(report, 'server' in target ? `the running server (pid ${target.server.pid})` : 'this process');
 process.exitCode = report.reported > 0 || report.wrong_account_suspected ? 1 : 0;
 
-function printReport(r: ReconcileReport) {
+function printReport(r: ReconcileReport, where: string) {
   const s = r.scanned;
-  console.log(`Reconciled since ${r.since} (run #${r.run_id}).`);
+  console.log(`Reconciled since ${r.since} (run #${r.run_id}, by ${where}).`);
   console.log(`  Stripe → ours: ${s.payment_intents} payment intents, ${s.refunds} refunds, ${s.disputes} disputes.`);
   console.log(`  ours → Stripe: ${s.our_paid_rows} paid charges, ${s.pending_rows} old pending charges.`);
   for (const f of r.findings) {
