@@ -21,6 +21,8 @@ import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
 import { type MailSettings, ReceiptMailer } from './finance/receipts.js';
+import { userForToken } from './accounts/service.js';
+import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
 import { bundleClientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
@@ -32,6 +34,7 @@ declare module 'fastify' {
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
     payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    metrics: Metrics;
   }
   interface FastifyRequest {
     user: User | null;
@@ -73,17 +76,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
-  const catalog = new Catalog(products);
+  const metrics = new Metrics(deps.database.db);
+  app.decorate('metrics', metrics);
+  metrics.countResponses(app);
+  const stopObservingStripe = metrics.observeStripe(deps.stripe);
+  const catalog = new Catalog(products.map((p) => metrics.instrumentProduct(p)));
   const mailer = deps.mail ? new ReceiptMailer(deps.database.db, catalog, deps.mail) : undefined;
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout(paymentsDeps);
-  const worker = new WebhookWorker(paymentsDeps, app.log);
+  const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
+    stopObservingStripe();
     await worker.stop();
     // Receipts waiting to go out are sent, and a run in progress finishes, while the database is open.
     await mailer?.flush(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'));
@@ -136,6 +144,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch {
       return reply.status(503).send({ status: 'error', database: { driver: deps.database.driver, status: 'unreachable' } });
     }
+  });
+
+  // Ready for traffic: the database answers, it is on this code's schema, and webhooks are processed.
+  const latestMigration = latestMigrationMillis();
+  let schemaCurrent = false;
+  app.get('/readyz', async (_request, reply) => {
+    const checks = { database: false, migrations: schemaCurrent, webhook_worker: worker.polling };
+    try {
+      schemaCurrent ||= await migrationsCurrent(deps.database.db, latestMigration);
+      checks.database = true;
+      checks.migrations = schemaCurrent;
+    } catch {
+      // unreachable: reported below
+    }
+    const ready = Object.values(checks).every(Boolean);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  // Prometheus scrapes with an admin's API token (Authorization: Bearer …), docs/operations.md.
+  app.get('/metrics', async (request, reply) => {
+    const header = request.headers.authorization;
+    const user = header?.startsWith('Bearer ') ? await userForToken(deps.database.db, header.slice(7).trim(), deps.clock) : undefined;
+    if (!user) return reply.status(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: "Send an admin's API token as a Bearer token." } });
+    if (!user.admin) return reply.status(403).send({ error: { code: 'forbidden', message: 'Only admins can read metrics.' } });
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true });

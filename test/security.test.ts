@@ -42,6 +42,8 @@ beforeAll(async () => {
   await pay();
   const cards = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: poster.auth })).payment_methods;
   [cardForApi, cardForPage] = [cards[0].id, cards[1].id];
+  // Polling as in production, so that /readyz is ready.
+  t.app.payments.worker.start(60_000);
   browsers.anon = new FormClient(t.app);
   for (const role of ['member', 'other', 'admin', 'poster'] as const) {
     const browser = new FormClient(t.app);
@@ -74,6 +76,8 @@ const rules: Record<string, Rule> = {
   'GET /assets/app.css': { expect: all(200) },
   'GET /assets/:name': { expect: all(200), url: () => '/assets/checkout.js' },
   'GET /healthz': { expect: all(200) },
+  'GET /readyz': { expect: all(200) },
+  'GET /metrics': { expect: adminOnly(401, 200) },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },
   'POST /api/v1/tokens': { expect: all(201), body: () => ({ email: people.other!.email, password: people.other!.password }) },
   'GET /api/v1/me': { expect: signedIn(401, 200) },
@@ -153,7 +157,7 @@ const rules: Record<string, Rule> = {
 
 async function call(role: Role, method: string, url: string, rule: Rule): Promise<LightMyRequestResponse> {
   const body = rule.body?.();
-  if (url.startsWith('/api/') || url.startsWith('/webhooks/') || url === '/healthz') {
+  if (url.startsWith('/api/') || url.startsWith('/webhooks/') || ['/healthz', '/readyz', '/metrics'].includes(url)) {
     const headers = role === 'anon' ? {} : people[role]!.auth;
     return t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: body ?? {} }) });
   }
