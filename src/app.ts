@@ -24,7 +24,7 @@ import { type MailSettings, ReceiptMailer } from './finance/receipts.js';
 import { userForToken } from './accounts/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
-import { bundleClientScripts } from './web/assets.js';
+import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
 declare module 'fastify' {
@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Receipts waiting to go out are sent, and a run in progress finishes, while the database is open.
     await mailer?.flush(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'));
   });
-  const scripts = await bundleClientScripts();
+  const scripts = await clientScripts();
 
   // Security headers on every response. Helmet is configured once here: @fastify/helmet rebuilt it
   // (parsing the CSP directives) on every request, about 12% of the CPU of a cached /api/v1/jobs.
