@@ -29,7 +29,7 @@ export async function cliTarget(purpose: string): Promise<{ server: RunningServe
   return { local: await openInProcess(config, purpose) };
 }
 
-export async function openInProcess(config: Config, purpose: string): Promise<InProcess> {
+async function openInProcess(config: Config, purpose: string): Promise<InProcess> {
   // The embedded database and the local Stripe's state file belong to one process at a time.
   const needsLock = !config.database.databaseUrl || !config.stripe.secretKey;
   const lock = needsLock ? exitIfBusy(() => lockDataDir(config.dataDir, purpose)) : undefined;
