@@ -14,6 +14,7 @@ import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase } from '../src/db/client.js';
+import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
@@ -44,10 +45,15 @@ async function seed(fromArticle: number, toArticle: number, charges: number) {
   await database.migrate();
   const db = database.db;
   const t0 = Date.now();
+  // Four bulk statements; the bar's ETA comes from how long the first ones took.
+  const bar = progressBar();
+  const step = (done: number) => bar.update(`seeding ${toArticle - fromArticle + 1} articles, ${charges} charges`, done, 4);
+  step(0);
   if (fromArticle === 1) {
     await db.execute(sql`insert into users (username, email, password_hash, can_post_jobs)
       select 'seed' || g, 'seed' || g || '@bench.test', 'x', true from generate_series(1, 1000) g`);
   }
+  step(1);
   await db.execute(sql`
     insert into articles (user_id, title, body_markdown, body_html, tags, job_listing, published, published_at, paid_until, bumped_at, created_at, updated_at)
     select 1 + g % 1000, 'Article ' || g, 'Body ' || g, '<p>Body ' || g || ' with a few words of text for the excerpt.</p>', '{bench}',
@@ -60,6 +66,7 @@ async function seed(fromArticle: number, toArticle: number, charges: number) {
            else now() - interval '37 days' - (g || ' seconds')::interval end,
       now() - interval '30 days', now()
     from generate_series(${fromArticle}::int, ${toArticle}::int) g`);
+  step(2);
   await db.execute(sql`
     insert into charges (user_id, article_id, product, amount, currency, status, stripe_charge_key, idempotency_key, paid_at, created_at, updated_at, stripe_fee, receipt_sent_at)
     select 1 + g % 1000, case when g % 3 = 0 then null else ${fromArticle}::int + (g * 7) % ${toArticle - fromArticle + 1}::int end,
@@ -67,10 +74,13 @@ async function seed(fromArticle: number, toArticle: number, charges: number) {
       case when g % 20 = 0 then 'failed' else 'succeeded' end, 'pi_seed_' || ${fromArticle}::int || '_' || g, 'seed-' || ${fromArticle}::int || '-' || g,
       now() - ((g % 730) || ' days')::interval, now() - ((g % 730) || ' days')::interval, now(), 103, now()
     from generate_series(1, ${charges}::int) g`);
+  step(3);
   // Settle the tables now, so autovacuum and the checkpointer (flushing a million new rows) do not
   // compete with the measured window.
   await db.execute(sql`vacuum analyze`);
   if (database.driver === 'postgres') await db.execute(sql`checkpoint`);
+  step(4);
+  bar.stop();
   await database.close();
   return (Date.now() - t0) / 1000;
 }

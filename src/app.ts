@@ -25,8 +25,10 @@ import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
 import { ReceiptMailer } from './finance/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
+import { userForToken } from './accounts/service.js';
+import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
-import { bundleClientScripts } from './web/assets.js';
+import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
 declare module 'fastify' {
@@ -38,6 +40,7 @@ declare module 'fastify' {
     payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
+    metrics: Metrics;
   }
   interface FastifyRequest {
     user: User | null;
@@ -101,7 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
-  const catalog = new Catalog(products);
+  const metrics = new Metrics(deps.database.db);
+  app.decorate('metrics', metrics);
+  metrics.countResponses(app);
+  const stopObservingStripe = metrics.observeStripe(deps.stripe);
+  const catalog = new Catalog(products.map((p) => metrics.instrumentProduct(p)));
   const mail = deps.mail ? new Mailer(deps.mail) : undefined;
   const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail) : undefined;
   const afterSettle = mailer
@@ -109,15 +116,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
-  const worker = new WebhookWorker(paymentsDeps, app.log);
+  const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
+    stopObservingStripe();
     await worker.stop();
     // Receipts waiting to go out are sent, and a run in progress finishes, while the database is open.
     await mailer?.flush(deps.clock.now()).catch((err) => app.log.warn({ err }, 'receipt e-mail failed'));
   });
-  const scripts = await bundleClientScripts();
+  const scripts = await clientScripts();
 
   // Security headers on every response. Helmet is configured once here: @fastify/helmet rebuilt it
   // (parsing the CSP directives) on every request, about 12% of the CPU of a cached /api/v1/jobs.
@@ -183,6 +191,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch {
       return reply.status(503).send({ status: 'error', database: { driver: deps.database.driver, status: 'unreachable' } });
     }
+  });
+
+  // Ready for traffic: the database answers, it is on this code's schema, and webhooks are processed.
+  const latestMigration = latestMigrationMillis();
+  let schemaCurrent = false;
+  app.get('/readyz', async (_request, reply) => {
+    const checks = { database: false, migrations: schemaCurrent, webhook_worker: worker.polling };
+    try {
+      schemaCurrent ||= await migrationsCurrent(deps.database.db, latestMigration);
+      checks.database = true;
+      checks.migrations = schemaCurrent;
+    } catch {
+      // unreachable: reported below
+    }
+    const ready = Object.values(checks).every(Boolean);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+
+  // Prometheus scrapes with an admin's API token (Authorization: Bearer …), docs/operations.md.
+  app.get('/metrics', async (request, reply) => {
+    const header = request.headers.authorization;
+    const user = header?.startsWith('Bearer ') ? (await userForToken(deps.database.db, header.slice(7).trim(), deps.clock))?.user : undefined;
+    if (!user) return reply.status(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: "Send an admin's API token as a Bearer token." } });
+    if (!user.admin) return reply.status(403).send({ error: { code: 'forbidden', message: 'Only admins can read metrics.' } });
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });

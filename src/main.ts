@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
@@ -9,6 +10,8 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { seedDemoData } from './demo.js';
 import { makePrivate } from './private-files.js';
+import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/control.js';
+import { exitIfBusy, lockDataDir } from './operations/data-lock.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
 import { STRIPE_API_VERSION } from './payments/stripe.js';
@@ -20,6 +23,10 @@ process.umask(0o077);
 const config = loadConfig();
 makePrivate(config.dataDir);
 const logger = pino({ level: config.logLevel });
+
+// The embedded database and the local Stripe's state file belong to one process: a second server or
+// a CLI already using DATA_DIR is refused rather than risking the data.
+const dataDirLock = !config.database.databaseUrl || !config.stripe.secretKey ? exitIfBusy(() => lockDataDir(config.dataDir, 'server (npm start)')) : undefined;
 
 const database = await openDatabase({
   ...config.database,
@@ -53,28 +60,38 @@ const app = await buildApp({
   logger: { level: config.logLevel },
 });
 
+// The CLIs on this machine ask the running server through its control routes (src/operations/control.ts).
+const controlToken = randomBytes(32).toString('hex');
+await app.register(controlPlugin, { prefix: CONTROL_PREFIX, token: controlToken, database });
+
 if (config.demoData) await seedDemoData(database.db, (markdown) => app.markdown.render(markdown), systemClock, app.payments.checkout, logger);
 
 let closing = false;
+let control: { remove(): void } | undefined;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'shutting down');
+  control?.remove();
   await app.close(); // stops accepting connections and drains in-flight requests
   await stripe.local?.close();
   await database.close();
+  dataDirLock?.release();
   process.exit(0);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
 await app.listen({ port: config.port, host: config.host });
+const bound = app.server.address() as AddressInfo;
+const loopback = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bound.address) ? '127.0.0.1' : bound.address;
+control = publishControl(config.dataDir, `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${bound.port}`, controlToken);
 
 if (stripe.local) {
   // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
   // Pinned to the SDK's API version, so event payloads have the shape this code is typed against.
   const endpoint = await stripe.gateway.client.webhookEndpoints.create({
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`,
+    url: `http://127.0.0.1:${bound.port}/webhooks/stripe`,
     api_version: STRIPE_API_VERSION,
     enabled_events: Object.keys(handlers) as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
   });

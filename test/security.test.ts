@@ -51,6 +51,8 @@ beforeAll(async () => {
     json(await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: people.member!.email, password: people.member!.password, name: 'spare' } })).id as number;
   tokenForApi = await spare();
   tokenForPage = await spare();
+  // Polling as in production, so that /readyz is ready.
+  t.app.payments.worker.start(60_000);
   browsers.anon = new FormClient(t.app);
   for (const role of ['member', 'other', 'admin', 'poster'] as const) {
     const browser = new FormClient(t.app);
@@ -84,6 +86,8 @@ const rules: Record<string, Rule> = {
   'GET /assets/favicon.svg': { expect: all(200) },
   'GET /assets/:name': { expect: all(200), url: () => '/assets/checkout.js' },
   'GET /healthz': { expect: all(200) },
+  'GET /readyz': { expect: all(200) },
+  'GET /metrics': { expect: adminOnly(401, 200) },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },
   'POST /api/v1/tokens': { expect: all(201), body: () => ({ email: people.other!.email, password: people.other!.password }) },
   'GET /api/v1/tokens': { expect: signedIn(401, 200) },
@@ -161,6 +165,7 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/admin/payment-mismatches': { expect: adminOnly(401, 200) },
   'POST /api/v1/admin/reconcile': { expect: adminOnly(401, 200), body: () => ({ since: new Date(Date.now() - 3600_000).toISOString() }) },
   'GET /api/v1/admin/reconcile/latest': { expect: adminOnly(401, 200) },
+  'GET /api/v1/admin/reconcile/runs': { expect: adminOnly(401, 200) },
   'GET /admin/finance': { expect: adminOnly(302, 200) },
   'GET /admin/finance/charges/:id': { expect: adminOnly(302, 200), url: () => `/admin/finance/charges/${chargeId}` },
   'GET /admin/audit': { expect: adminOnly(302, 200) },
@@ -175,7 +180,7 @@ const rules: Record<string, Rule> = {
 
 async function call(role: Role, method: string, url: string, rule: Rule): Promise<LightMyRequestResponse> {
   const body = rule.body?.();
-  if (url.startsWith('/api/') || url.startsWith('/webhooks/') || url === '/healthz') {
+  if (url.startsWith('/api/') || url.startsWith('/webhooks/') || ['/healthz', '/readyz', '/metrics'].includes(url)) {
     const headers = role === 'anon' ? {} : people[role]!.auth;
     return t.app.inject({ method: method as 'GET', url, headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: body ?? {} }) });
   }

@@ -23,7 +23,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = path.resolve(
+export const migrationsFolder = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../drizzle',
 );
@@ -94,10 +94,13 @@ function endPool(pool: pg.Pool): Promise<void> {
   return pool.end().then(() => closed);
 }
 
-/** Dumps a PGlite database (used to copy a migrated template into each test file). */
-export async function dumpPglite(database: Database): Promise<Blob> {
+/**
+ * Dumps a PGlite database as a tarball of its data directory: a consistent copy, since PGlite runs one
+ * statement at a time (tests copy a migrated template this way; `npm run db:backup` gzips it).
+ */
+export async function dumpPglite(database: Database, compression: 'none' | 'gzip' = 'none'): Promise<Blob> {
   const client = (database.db as unknown as { $client: PGlite }).$client;
-  return client.dumpDataDir('none');
+  return client.dumpDataDir(compression);
 }
 
 /** Rows of a raw SQL query; both drivers return `{ rows }` from execute. */

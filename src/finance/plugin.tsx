@@ -8,7 +8,7 @@ import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refun
 import { idParam, notFound, parseInput } from '../http/errors.js';
 import { formatMoney } from '../payments/pages.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
-import { reconcile } from '../payments/reconcile.js';
+import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
 import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
@@ -25,6 +25,8 @@ const auditQuery = z.object({
 });
 const exportQuery = ledgerFilters.pick({ from: true, to: true, status: true, product: true, user_id: true, article_id: true });
 const AUDIT_PAGE = 100;
+/** Reconcile runs listed on the console page and by the API. */
+const RUN_HISTORY = 20;
 
 const OPEN_STATUSES = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 const eventParam = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
@@ -54,7 +56,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     reconcile(deps, { since: since ?? new Date(app.clock.now().getTime() - 30 * 24 * 3600_000), trigger });
   const openDisputes = () =>
     app.db.select().from(disputes).where(inArray(disputes.status, OPEN_STATUSES)).orderBy(disputes.evidenceDueBy);
-  const latestRun = async () => (await app.db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.id)).limit(1))[0];
+  const latestRun = async () => (await recentRuns(1))[0];
+  const recentRuns = (limit: number) => app.db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.id)).limit(limit);
 
   // Every route here is for admins: anonymous callers get 401, members 403.
   app.addHook('preHandler', async (request) => {
@@ -141,7 +144,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.post('/api/v1/admin/webhooks/:id/retry', async (request) => {
     const { id } = parseInput(eventParam, request.params);
-    const requeued = await requeueEvents(app.db, app.clock.now(), { ids: [id] });
+    const requeued = (await requeueEvents(app.db, app.clock.now(), { ids: [id] })).length;
     if (requeued === 0) throw notFound('No such event.');
     await worker.kick();
     return { requeued };
@@ -157,6 +160,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/api/v1/admin/reconcile/latest', async () => ({ run: (await latestRun()) ?? null }));
+
+  app.get('/api/v1/admin/reconcile/runs', async () => ({ runs: await recentRuns(RUN_HISTORY) }));
 
   // ---- Pages ----
   app.get('/admin/finance', async (request, reply) => {
@@ -226,7 +231,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/reconcile', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} run={await latestRun()} />);
+    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} runs={await recentRuns(RUN_HISTORY)} />);
   });
 
   app.post('/admin/reconcile', async (_request, reply) => {
@@ -375,8 +380,23 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
   );
 }
 
-function ReconcilePage({ ctx, run }: { ctx: PageContext; run?: typeof reconcileRuns.$inferSelect }) {
-  const report = run?.report as { findings?: Array<{ kind: string; detail: string; action: string; charge_id?: number }>; scanned?: Record<string, number> } | undefined;
+type RunReport = Partial<ReconcileReport>;
+
+function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect> }) {
+  const run = runs[0];
+  const report = run?.report as RunReport | undefined;
+  const directions: Array<{ direction: FindingDirection; title: string; scanned: string }> = [
+    {
+      direction: 'stripe_to_ours',
+      title: 'Stripe → our database',
+      scanned: `${report?.scanned?.payment_intents ?? 0} payment intents, ${report?.scanned?.refunds ?? 0} refunds, ${report?.scanned?.disputes ?? 0} disputes`,
+    },
+    {
+      direction: 'ours_to_stripe',
+      title: 'Our database → Stripe',
+      scanned: `${report?.scanned?.our_paid_rows ?? 0} paid charges, ${report?.scanned?.pending_rows ?? 0} old pending charges`,
+    },
+  ];
   return (
     <>
       <h1>Reconciliation with Stripe</h1>
@@ -391,24 +411,72 @@ function ReconcilePage({ ctx, run }: { ctx: PageContext; run?: typeof reconcileR
             Last run #{run.id} ({run.trigger}) started {formatDate(run.startedAt)}
             {run.finishedAt ? `, finished ${formatDate(run.finishedAt)}` : ', still running'}; covering since {formatDate(run.since)}.
           </p>
-          {report?.scanned && (
-            <p class="muted">
-              Scanned {Object.entries(report.scanned)
-                .map(([k, v]) => `${v} ${k.replace('_', ' ')}`)
-                .join(', ')}
-              .
+          {report?.findings && (
+            <p>
+              <strong>{reconcileHeadline({ findings: report.findings, reported: report.reported ?? 0, wrong_account_suspected: report.wrong_account_suspected ?? false, scanned: { ...emptyScan, ...report.scanned } })}</strong>
             </p>
           )}
-          {report?.findings?.length === 0 && <p>Our database agrees with Stripe.</p>}
-          <ul>
-            {report?.findings?.map((f) => (
-              <li>
-                <strong>{f.kind}</strong> {f.charge_id ? `charge #${f.charge_id}` : ''}: {f.detail} ({f.action})
-              </li>
-            ))}
-          </ul>
+          {directions.map((d) => {
+            const found = report?.findings?.filter((f) => (f.direction ?? 'stripe_to_ours') === d.direction) ?? [];
+            return (
+              <section>
+                <h2>{d.title}</h2>
+                <p class="muted">Scanned {d.scanned}.</p>
+                {found.length === 0 ? (
+                  <p>No differences.</p>
+                ) : (
+                  <ul>
+                    {found.map((f) => (
+                      <li>
+                        <strong>{f.kind}</strong> {f.charge_id ? `charge #${f.charge_id}` : ''}: {f.detail} ({f.action})
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            );
+          })}
         </div>
+      )}
+      {runs.length > 0 && (
+        <>
+          <h2>Runs</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>trigger</th>
+                <th>started</th>
+                <th>since</th>
+                <th>scanned at Stripe / ours</th>
+                <th>repaired</th>
+                <th>reported</th>
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => {
+                const rr = r.report as RunReport | null;
+                return (
+                  <tr class="run">
+                    <td>{r.id}</td>
+                    <td>{r.trigger}</td>
+                    <td>{formatDate(r.startedAt)}</td>
+                    <td>{formatDate(r.since)}</td>
+                    <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
+                    <td>{rr?.repaired ?? '–'}</td>
+                    <td>
+                      {rr?.reported ?? '–'}
+                      {rr?.wrong_account_suspected ? ' (keys of another account?)' : ''}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </>
       )}
     </>
   );
 }
+
+const emptyScan: ReconcileReport['scanned'] = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };

@@ -43,6 +43,18 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   const { checkout, catalog, stripe } = app.payments;
   const perUser = perMemberLimit(options.rateLimits, 30);
   const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
+  /** A checkout, counted by product and outcome (a counter increment: nothing on the database). */
+  const create = async (...args: Parameters<typeof checkout.create>) => {
+    try {
+      const result = await checkout.create(...args);
+      app.metrics.checkouts.inc({ product: result.charge.product, outcome: result.status === 503 ? 'provider_unavailable' : result.charge.status });
+      return result;
+    } catch (error) {
+      const product = (args[1] as { product?: unknown } | undefined)?.product;
+      app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', outcome: 'rejected' });
+      throw error;
+    }
+  };
   const headerKey = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
   // ---- JSON API ----
@@ -50,7 +62,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
 
   app.post('/api/v1/charges', perUser, async (request, reply) => {
     const user = requireUser(request);
-    return send(reply, await checkout.create(user, request.body, headerKey(request.headers['idempotency-key'])));
+    return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
   });
 
   app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
@@ -114,12 +126,12 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.post('/charges', perUser, async (request, reply) => {
     const user = requireUser(request);
     if (request.headers['content-type']?.startsWith('application/json')) {
-      return send(reply, await checkout.create(user, request.body, headerKey(request.headers['idempotency-key'])));
+      return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
     }
     // Without JavaScript: a saved card, then a redirect to the receipt (or the error on the form).
     const form = parseInput(checkoutForm, request.body);
     const { idempotency_key, save_card, _csrf, ...rest } = form;
-    const result = await checkout.create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
+    const result = await create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
     if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}`, 303);
     throw new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
   });

@@ -1,10 +1,16 @@
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
-import type Stripe from 'stripe';
-import { charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
+import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import Stripe from 'stripe';
+import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
 import { audit } from '../finance/audit.js';
 import { idOf } from './settle.js';
-import { SETTLED_STATUSES, statusFromIntent } from './state.js';
-import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
+import { chargeForIntent, INTENT_EXPAND, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+
+/**
+ * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
+ * row of ours that Stripe does not have, or has with another amount, currency or state.
+ */
+export type FindingDirection = 'stripe_to_ours' | 'ours_to_stripe';
 
 export interface Finding {
   kind:
@@ -16,7 +22,12 @@ export interface Finding {
     | 'fee_missing'
     | 'stale_pending'
     | 'unknown_payment_intent'
-    | 'payment_mismatch';
+    | 'payment_mismatch'
+    | 'unknown_at_stripe'
+    | 'amount_mismatch'
+    | 'currency_mismatch'
+    | 'state_mismatch';
+  direction: FindingDirection;
   stripe_id?: string;
   charge_id?: number;
   detail: string;
@@ -26,9 +37,16 @@ export interface Finding {
 export interface ReconcileReport {
   run_id: number;
   since: string;
-  scanned: { payment_intents: number; refunds: number; disputes: number; pending_rows: number };
+  scanned: { payment_intents: number; refunds: number; disputes: number; pending_rows: number; our_paid_rows: number };
   findings: Finding[];
   repaired: number;
+  /** Findings left for a person: money that does not agree and could not be repaired. */
+  reported: number;
+  /**
+   * Most of our paid rows in the window are unknown to Stripe: the keys almost certainly belong to
+   * another account (or mode) than the one that took the payments.
+   */
+  wrong_account_suspected: boolean;
 }
 
 export interface ReconcileOptions {
@@ -36,75 +54,138 @@ export interface ReconcileOptions {
   /** A pending row older than this with no PaymentIntent at Stripe never reached Stripe. */
   staleAfterMs?: number;
   trigger?: string;
-  onProgress?: (scanned: number, phase: string) => void;
+  /** Told after each object; `total` is known for our own rows only (Stripe's lists have no count). */
+  onProgress?: (progress: { phase: string; done: number; total?: number }) => void;
 }
 
 /**
- * Compares Stripe's PaymentIntents, refunds and disputes since a date with our rows, repairs what
- * it can through the same sync functions webhooks use, and reports the rest. Running it twice in a
- * row finds nothing the second time.
+ * Our row is written before its PaymentIntent is created, so a row created at or after `since` has its
+ * PaymentIntent in Stripe's list from `since` on; the margin covers clocks that disagree.
+ */
+const LISTING_MARGIN_MS = 24 * 3600_000;
+/** Rows of ours compared with Stripe at a time, so memory does not grow with the window. */
+const ROW_PAGE = 500;
+/** Individual look-ups for our rows missing from Stripe's list: enough to tell a few strays from another account. */
+const MAX_LOOKUPS = 20;
+
+/**
+ * Which charge ids Stripe's list matched: one bit per id, so a window of a million charges costs
+ * 125 kB instead of a set of objects.
+ */
+class ChargeIdSet {
+  private bits = new Uint32Array(1024);
+
+  add(id: number): void {
+    const word = id >>> 5;
+    if (word >= this.bits.length) {
+      const grown = new Uint32Array(Math.max(word + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[word]! |= 1 << (id & 31);
+  }
+
+  has(id: number): boolean {
+    const word = id >>> 5;
+    return word < this.bits.length && (this.bits[word]! & (1 << (id & 31))) !== 0;
+  }
+}
+
+/**
+ * Compares Stripe with our database in both directions: Stripe's PaymentIntents, refunds and disputes
+ * since a date against our rows (repairing what it can through the same sync functions webhooks use),
+ * then every paying row of ours created since that date against what Stripe's list held for it. A
+ * paid row Stripe does not know, or knows with another amount, currency or state, is reported, never
+ * passed over. Running it twice in a row repairs nothing the second time.
  */
 export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Promise<ReconcileReport> {
   const { db, stripe, clock } = deps;
   const started = clock.now();
   const [run] = await db.insert(reconcileRuns).values({ startedAt: started, since: options.since, trigger: options.trigger ?? 'manual' }).returning();
   const findings: Finding[] = [];
-  const scanned = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0 };
+  const scanned = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
   const created = { gte: Math.floor(options.since.getTime() / 1000) };
-  const seenIntents = new Set<string>();
-  let progress = 0;
-  const tick = (phase: string) => options.onProgress?.(++progress, phase);
+  const matched = new ChargeIdSet();
+  const progress = (phase: string, done: number, total?: number) => options.onProgress?.({ phase, done, total });
+  const report = (finding: Omit<Finding, 'action'>) => findings.push({ ...finding, action: 'reported' });
   const mismatched = (pi: Stripe.PaymentIntent, result: { charge?: { id: number }; mismatch?: string }) =>
-    findings.push({
+    report({
+      direction: 'stripe_to_ours',
       kind: 'payment_mismatch',
       stripe_id: pi.id,
       ...(result.charge ? { charge_id: result.charge.id } : Number(pi.metadata?.charge_id) > 0 ? { charge_id: Number(pi.metadata.charge_id) } : {}),
       detail: `${pi.status} PaymentIntent for ${pi.amount} ${pi.currency} is not ours for this sale (${result.mismatch}); nothing fulfilled`,
-      action: 'reported',
     });
   const repaired = async (finding: Omit<Finding, 'action'>) => {
     findings.push({ ...finding, action: 'repaired' });
     await audit(db, { actor: 'reconcile', action: `reconcile.${finding.kind}`, subjectType: 'charge', subjectId: finding.charge_id ?? finding.stripe_id ?? '?', after: { detail: finding.detail, stripe_id: finding.stripe_id } }, clock.now());
   };
 
-  for await (const pi of stripe.client.paymentIntents.list({ created, limit: 100, expand: ['data.latest_charge'] })) {
-    scanned.payment_intents++;
-    seenIntents.add(pi.id);
-    tick('payment intents');
-    const row = await chargeForIntent(deps, pi);
-    if (!row) {
-      if (pi.status !== 'succeeded') continue; // nothing was paid; nothing to account for
-      const fresh = await retrieveIntent(deps, pi.id);
-      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
-      if (result.mismatch) mismatched(fresh, result);
-      else if (result.charge) await repaired({ kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
-      else findings.push({ kind: 'unknown_payment_intent', stripe_id: pi.id, detail: 'succeeded PaymentIntent without our metadata', action: 'reported' });
-      continue;
-    }
+  /** Our row against its PaymentIntent (its latest charge expanded): repairs forward, reports the rest. */
+  const compare = async (row: Charge, pi: Stripe.PaymentIntent) => {
+    matched.add(row.id);
+    const ours = { direction: 'ours_to_stripe' as const, stripe_id: pi.id, charge_id: row.id };
+    if (pi.amount !== row.amount) report({ ...ours, kind: 'amount_mismatch', detail: `we have ${row.amount} ${row.currency}, Stripe ${pi.amount} ${pi.currency}` });
+    if (pi.currency !== row.currency) report({ ...ours, kind: 'currency_mismatch', detail: `we have ${row.currency}, Stripe ${pi.currency}` });
+    let current = row;
     const target = statusFromIntent(pi);
     if (!SETTLED_STATUSES.includes(row.status) && row.status !== target) {
       const fresh = await retrieveIntent(deps, pi.id);
       const result = await syncPaymentIntent(deps, fresh, 'reconcile');
       if (result.mismatch) mismatched(fresh, result);
       else if (result.changed) {
-        await repaired({ kind: 'status_mismatch', stripe_id: pi.id, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Stripe: ${pi.status})` });
+        await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: pi.id, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Stripe: ${pi.status})` });
       }
+      current = result.charge ?? row;
+    }
+    if (!SETTLED_STATUSES.includes(current.status)) return;
+    if (pi.status !== 'succeeded') {
+      // Money we count as taken that Stripe never took (or gave back another way): only a person can say why.
+      report({ ...ours, kind: 'state_mismatch', detail: `we have ${current.status}, Stripe's PaymentIntent is ${pi.status}` });
+      return;
     }
     const latest = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-    if (latest && latest.amount_refunded !== row.amountRefunded && SETTLED_STATUSES.includes(row.status)) {
-      await syncChargeRefunds(deps, latest.id, 'reconcile');
-      await repaired({ kind: 'refund_mismatch', stripe_id: latest.id, charge_id: row.id, detail: `amount_refunded ${row.amountRefunded} → ${latest.amount_refunded}` });
+    if (!latest) return;
+    if (latest.amount_refunded !== current.amountRefunded) {
+      const result = await syncChargeRefunds(deps, latest.id, 'reconcile');
+      await repaired({ direction: 'stripe_to_ours', kind: 'refund_mismatch', stripe_id: latest.id, charge_id: row.id, detail: `amount_refunded ${current.amountRefunded} → ${latest.amount_refunded}` });
+      current = result.charge ?? current;
     }
-    if (latest && row.stripeFee === null && latest.balance_transaction && SETTLED_STATUSES.includes(row.status)) {
+    const refundState = statusFromRefunds(current.amount, latest.amount_refunded);
+    if (current.status === 'disputed' ? !latest.disputed : refundState !== current.status && !latest.disputed) {
+      const theirs = current.status === 'disputed' ? 'not disputed' : `${refundState} (${latest.amount_refunded} refunded)`;
+      report({ ...ours, kind: 'state_mismatch', stripe_id: latest.id, detail: `we have ${current.status}, Stripe's charge is ${theirs}` });
+    }
+    if (current.stripeFee === null && latest.balance_transaction) {
       const txn = await stripe.client.balanceTransactions.retrieve(idOf(latest.balance_transaction as string | Stripe.BalanceTransaction)!);
       await db.update(charges).set({ stripeFee: txn.fee, stripeBalanceTransaction: txn.id }).where(and(eq(charges.id, row.id), isNull(charges.stripeFee)));
-      await repaired({ kind: 'fee_missing', stripe_id: txn.id, charge_id: row.id, detail: `fee ${txn.fee} recorded` });
+      await repaired({ direction: 'stripe_to_ours', kind: 'fee_missing', stripe_id: txn.id, charge_id: row.id, detail: `fee ${txn.fee} recorded` });
     }
+  };
+
+  // Stripe → ours. The list starts a margin before `since` so that it holds the PaymentIntent of every row of ours in the window.
+  const listed = { gte: Math.floor((options.since.getTime() - LISTING_MARGIN_MS) / 1000) };
+  for await (const pi of stripe.client.paymentIntents.list({ created: listed, limit: 100, expand: ['data.latest_charge'] })) {
+    scanned.payment_intents++;
+    progress('Stripe payment intents', scanned.payment_intents);
+    const row = await chargeForIntent(deps, pi);
+    if (!row) {
+      if (pi.status !== 'succeeded') continue; // nothing was paid; nothing to account for
+      const fresh = await retrieveIntent(deps, pi.id);
+      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
+      if (result.mismatch) mismatched(fresh, result);
+      else if (result.charge) {
+        matched.add(result.charge.id);
+        await repaired({ direction: 'stripe_to_ours', kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
+      } else report({ direction: 'stripe_to_ours', kind: 'unknown_payment_intent', stripe_id: pi.id, detail: 'succeeded PaymentIntent without our metadata' });
+      continue;
+    }
+    await compare(row, pi);
   }
 
   for await (const refund of stripe.client.refunds.list({ created, limit: 100 })) {
     scanned.refunds++;
-    tick('refunds');
+    progress('Stripe refunds', scanned.refunds);
     const [known] = await db.select().from(refunds).where(eq(refunds.stripeRefundId, refund.id));
     if (known && known.status === refund.status) continue;
     const chargeId = idOf(refund.charge);
@@ -112,6 +193,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     const result = await syncChargeRefunds(deps, chargeId, 'reconcile');
     if (result.charge) {
       await repaired({
+        direction: 'stripe_to_ours',
         kind: 'missing_refund',
         stripe_id: refund.id,
         charge_id: result.charge.id,
@@ -122,12 +204,52 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
 
   for await (const dispute of stripe.client.disputes.list({ created, limit: 100 })) {
     scanned.disputes++;
-    tick('disputes');
+    progress('Stripe disputes', scanned.disputes);
     const [known] = await db.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id));
     if (known && known.status === dispute.status) continue;
     const result = await syncDispute(deps, dispute.id, 'reconcile');
     if (result.charge) {
-      await repaired({ kind: 'dispute_mismatch', stripe_id: dispute.id, charge_id: result.charge.id, detail: `dispute ${known?.status ?? 'unknown'} → ${dispute.status}` });
+      await repaired({ direction: 'stripe_to_ours', kind: 'dispute_mismatch', stripe_id: dispute.id, charge_id: result.charge.id, detail: `dispute ${known?.status ?? 'unknown'} → ${dispute.status}` });
+    }
+  }
+
+  // Ours → Stripe: every paying row created in the window, a page at a time, must have been matched above.
+  const paying = and(inArray(charges.status, [...SETTLED_STATUSES]), gte(charges.createdAt, options.since));
+  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)::int` }).from(charges).where(paying);
+  let unknown = 0;
+  let lookups = 0;
+  let cursor = 0;
+  for (;;) {
+    const page = await db.select().from(charges).where(and(paying, gt(charges.id, cursor))).orderBy(asc(charges.id)).limit(ROW_PAGE);
+    if (page.length === 0) break;
+    cursor = page[page.length - 1]!.id;
+    for (const row of page) {
+      scanned.our_paid_rows++;
+      progress('our paid charges', scanned.our_paid_rows, total);
+      if (matched.has(row.id)) continue;
+      if (!row.stripeChargeKey) {
+        unknown++;
+        report({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', charge_id: row.id, detail: `${row.status} charge of ${row.amount} ${row.currency} has no PaymentIntent id` });
+        continue;
+      }
+      // Not in the list: ask for it by id, a bounded number of times (another account answers 404 to all).
+      let found: Stripe.PaymentIntent | null | undefined;
+      if (lookups < MAX_LOOKUPS) {
+        lookups++;
+        found = await lookupIntent(deps, row.stripeChargeKey);
+      }
+      if (found) {
+        await compare(row, found);
+        continue;
+      }
+      unknown++;
+      report({
+        direction: 'ours_to_stripe',
+        kind: 'unknown_at_stripe',
+        stripe_id: row.stripeChargeKey,
+        charge_id: row.id,
+        detail: `${row.status} charge of ${row.amount} ${row.currency}: ${found === null ? 'Stripe answers that no such PaymentIntent exists' : "not in Stripe's list of PaymentIntents for the window"}`,
+      });
     }
   }
 
@@ -139,12 +261,12 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     .where(and(sql`${charges.status} in ('pending', 'requires_action', 'processing')`, lt(charges.createdAt, staleBefore)));
   for (const row of pending) {
     scanned.pending_rows++;
-    tick('pending charges');
-    if (row.stripeChargeKey && !seenIntents.has(row.stripeChargeKey)) {
+    progress('old pending charges', scanned.pending_rows, pending.length);
+    if (row.stripeChargeKey && !matched.has(row.id)) {
       const fresh = await retrieveIntent(deps, row.stripeChargeKey);
       const result = await syncPaymentIntent(deps, fresh, 'reconcile');
       if (result.mismatch) mismatched(fresh, result);
-      else if (result.changed) await repaired({ kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
+      else if (result.changed) await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
     } else if (!row.stripeChargeKey && row.status === 'pending' && row.createdAt >= options.since) {
       // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
       const [closed] = await db
@@ -152,17 +274,40 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
         .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
         .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.stripeChargeKey)))
         .returning();
-      if (closed) await repaired({ kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
+      if (closed) await repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
     }
   }
 
-  const report: ReconcileReport = {
+  const result: ReconcileReport = {
     run_id: run!.id,
     since: options.since.toISOString(),
     scanned,
     findings,
     repaired: findings.filter((f) => f.action === 'repaired').length,
+    reported: findings.filter((f) => f.action === 'reported').length,
+    wrong_account_suspected: unknown > 0 && unknown * 2 > scanned.our_paid_rows,
   };
-  await db.update(reconcileRuns).set({ finishedAt: clock.now(), report: report as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, run!.id));
-  return report;
+  await db.update(reconcileRuns).set({ finishedAt: clock.now(), report: result as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, run!.id));
+  return result;
+}
+
+/** A PaymentIntent by id; null when Stripe has none with that id. */
+async function lookupIntent(deps: SyncDeps, id: string): Promise<Stripe.PaymentIntent | null> {
+  try {
+    return await deps.stripe.client.paymentIntents.retrieve(id, { expand: INTENT_EXPAND });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+    throw error;
+  }
+}
+
+/** What an operator reads first: whether the run's differences are strays or the wrong Stripe account. */
+export function reconcileHeadline(report: Pick<ReconcileReport, 'findings' | 'reported' | 'wrong_account_suspected' | 'scanned'>): string {
+  if (report.wrong_account_suspected) {
+    const unknown = report.findings.filter((f) => f.kind === 'unknown_at_stripe').length;
+    return `${unknown} of our ${report.scanned.our_paid_rows} paid charges are unknown to Stripe: the Stripe keys probably point at another account (or test mode instead of live).`;
+  }
+  if (report.reported > 0) return `${report.reported} difference(s) need a person: our database and Stripe disagree.`;
+  if (report.findings.length > 0) return 'Every difference was repaired: our database now agrees with Stripe.';
+  return 'No differences: our database agrees with Stripe in both directions.';
 }

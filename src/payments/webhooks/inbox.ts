@@ -81,6 +81,11 @@ export interface WorkerLogger {
   warn(obj: object, msg: string): void;
 }
 
+/** Told the outcome of each event the worker takes (metrics); `attempt` counts from 1. */
+export interface WorkerObserver {
+  processed(type: string, attempt: number, outcome: 'handled' | 'ignored' | 'failed'): void;
+}
+
 /**
  * Processes the inbox. Each claim takes due events with FOR UPDATE SKIP LOCKED and leases them
  * (next_attempt_at moves a minute ahead), so several processes on one PostgreSQL never take the
@@ -95,7 +100,13 @@ export class WebhookWorker {
   constructor(
     private readonly deps: SyncDeps,
     private readonly logger?: WorkerLogger,
+    private readonly observer?: WorkerObserver,
   ) {}
+
+  /** Whether it polls for due events (started and not stopped): what /readyz asks. */
+  get polling(): boolean {
+    return this.timer !== null;
+  }
 
   /** Processes what is due now; concurrent kicks coalesce into one loop. */
   kick(): Promise<void> {
@@ -188,6 +199,10 @@ export class WebhookWorker {
         .where(inArray(stripeEvents.id, done));
     }
     if (claimed.length > 0) this.deps.afterSettle?.();
+    if (this.observer) {
+      const closed = new Set(done);
+      for (const row of claimed) this.observer.processed(row.type, row.attempts, !closed.has(row.id) ? 'failed' : handlers[row.type] ? 'handled' : 'ignored');
+    }
     return claimed.length;
   }
 
@@ -220,8 +235,8 @@ export class WebhookWorker {
   }
 }
 
-/** Makes stored events due again: all failed ones, or the given ids (replay). */
-export async function requeueEvents(db: Db, now: Date, selection: { failed: true } | { ids: string[] }): Promise<number> {
+/** Makes stored events due again: all failed ones, or the given ids (replay); returns the ids requeued. */
+export async function requeueEvents(db: Db, now: Date, selection: { failed: true } | { ids: string[] }): Promise<string[]> {
   const where =
     'ids' in selection
       ? inArray(stripeEvents.id, selection.ids)
@@ -231,7 +246,7 @@ export async function requeueEvents(db: Db, now: Date, selection: { failed: true
     .set({ attempts: 0, nextAttemptAt: now, processedAt: null })
     .where(where)
     .returning({ id: stripeEvents.id });
-  return rows.length;
+  return rows.map((r) => r.id);
 }
 
 /** Events that failed at least once and are not processed, newest first. */
