@@ -49,7 +49,7 @@ export class CsrfTokens {
 
   /** Forgets the pre-session: at login and logout, so no token from before carries over. */
   static endPreSession(reply: FastifyReply): void {
-    reply.clearCookie(PRE_SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(PRE_SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: reply.request.protocol === 'https' });
   }
 
   private binding(request: FastifyRequest): string | undefined {

@@ -215,7 +215,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   app.post('/logout', async (request, reply) => {
     const sid = request.cookies[SESSION_COOKIE];
     if (sid) await deleteSession(app.db, sid);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto' });
     CsrfTokens.endPreSession(reply);
     return reply.redirect('/', 303);
   });
