@@ -9,7 +9,8 @@ import { createStripeGateway, type StripeGateway } from './stripe.js';
  * page or process on this host that does not hold them cannot use it.
  */
 export function localStripeKeys(dataDir: string): { secretKey: string; publishableKey: string } {
-  const key = (prefix: string) => () => `${prefix}${randomBytes(24).toString('base64url')}`;
+  // Letters and digits only, as Stripe's keys (base64url's '-' is refused by the local Stripe's key check).
+  const key = (prefix: string) => () => `${prefix}${randomBytes(24).toString('hex')}`;
   return {
     secretKey: persistentSecret(dataDir, 'local-stripe-secret-key', key('sk_test_')),
     publishableKey: persistentSecret(dataDir, 'local-stripe-publishable-key', key('pk_test_')),
