@@ -4,7 +4,7 @@ import { invalidRequest, missingParam, unknownParam } from './errors.js';
  * A small parameter schema, enough to validate what the SDK sends as Stripe does:
  * unknown parameters, missing ones and wrong types each get Stripe's error code and `param`.
  */
-export type ParamType = 'string' | 'url' | 'integer' | 'boolean' | 'hash' | 'array' | { enum: readonly string[] } | Spec;
+export type ParamType = 'string' | 'url' | 'integer' | 'timestamp_or_range' | 'boolean' | 'hash' | 'array' | { enum: readonly string[] } | Spec;
 export interface Spec {
   [name: string]: ParamType;
 }
@@ -36,6 +36,9 @@ function coerce(raw: unknown, type: ParamType, name: string): unknown {
     // Stripe answers "Not a valid URL" (error code url_invalid) for a URL it cannot follow.
     if (typeof raw !== 'string' || !safeUrl(raw)) throw invalidRequest('Not a valid URL', { code: 'url_invalid', param: name });
     return raw;
+  }
+  if (type === 'timestamp_or_range') {
+    return typeof raw === 'string' ? coerce(raw, 'integer', name) : coerce(raw, { gt: 'integer', gte: 'integer', lt: 'integer', lte: 'integer' }, name);
   }
   if (type === 'integer') {
     if (typeof raw !== 'string' || !/^-?\d{1,15}$/.test(raw))
@@ -71,7 +74,7 @@ export const listSpec: Spec = {
   limit: 'integer',
   starting_after: 'string',
   ending_before: 'string',
-  created: { gt: 'integer', gte: 'integer', lt: 'integer', lte: 'integer' },
+  created: 'timestamp_or_range',
   expand: 'array',
 };
 

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { stripeJsStandIn } from './browser.js';
 import { Emulator } from './emulator.js';
 import { StripeApiError } from './errors.js';
 import { Api } from './http/api.js';
@@ -13,6 +12,7 @@ import { servePage } from './http/pages.js';
 import { Router } from './http/router.js';
 import { readBody, send } from './http/transport.js';
 import { resources } from './resources/index.js';
+import { stripeJs } from './stripe-js/bundle.js';
 import { createWebhookEndpoint } from './resources/webhook_endpoints.js';
 import type { StoreOptions } from './store.js';
 import { type DeliveryFaults, type Endpoint, newWebhookSecret, WebhookDispatcher } from './webhooks.js';
@@ -55,7 +55,8 @@ export class LocalStripe {
       this.scheduleSave();
     });
     if (options.stateFile && existsSync(options.stateFile)) this.emulator.restore(readFileSync(options.stateFile, 'utf8'));
-    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults, this.keys);
+    const expandable = new Map(resources.flatMap((r) => (r.expandable ? [[r.expandable.object, r.expandable.fields] as const] : [])));
+    this.api = new Api(new Router(resources.flatMap((r) => r.routes)), this.emulator, this.webhooks, this.faults, this.keys, expandable);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error) => {
         if (!res.headersSent) send(res, 500, { error: { type: 'api_error', message: String(error) } });
@@ -65,6 +66,7 @@ export class LocalStripe {
   }
 
   async listen(): Promise<this> {
+    await stripeJs();
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
@@ -160,8 +162,10 @@ export class LocalStripe {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    const raw = await readBody(req);
     if (method === 'OPTIONS') return this.api.preflight(req, res, url);
+    // The API reads its own body: an idempotency key is in flight from the request's first byte.
+    if (url.pathname.startsWith('/v1/')) return this.api.handle(req, res, method, url);
+    const raw = await readBody(req);
     if (url.pathname.startsWith('/_local/')) {
       // The control API can reset, fake disputes and move the clock: it takes the secret key.
       let result: { status: number; body: unknown };
@@ -177,7 +181,7 @@ export class LocalStripe {
     }
     if (url.pathname === '/js/v3.js') {
       res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-cache' });
-      res.end(stripeJsStandIn);
+      res.end(await stripeJs());
       return;
     }
     if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {
@@ -186,11 +190,7 @@ export class LocalStripe {
       res.end(result.html);
       return;
     }
-    if (!url.pathname.startsWith('/v1/')) {
-      send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
-      return;
-    }
-    await this.api.handle(req, res, method, url, raw);
+    send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${url.pathname}).` } });
   }
 }
 

@@ -73,6 +73,7 @@ const requestForLog = (request: FastifyRequest) => ({
 });
 
 const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
+const favicon = readFileSync(new URL('./web/assets/favicon.svg', import.meta.url), 'utf8');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -153,6 +154,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/assets/app.css', (_request, reply) =>
     reply.type('text/css').header('cache-control', 'public, max-age=3600').send(css),
+  );
+  app.get('/assets/favicon.svg', (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(favicon),
   );
   app.get('/assets/:name', (request, reply) => {
     const script = scripts.get(request.url.split('?')[0]!);

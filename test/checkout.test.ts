@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { WEEK_MS } from '../src/products/job-listing/paid-window.js';
-import { admin, grantJobs, json, type Member, member, START, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, grantJobs, json, type Member, member, START, secondInstance, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
 let t: TestApp;
@@ -226,6 +226,34 @@ describe('failures', () => {
     expect(await count(`charges where article_id = ${a.id}`)).toBe(1);
   });
 
+  it("answers the row as it stands when another instance's call with the same key is still at Stripe (409), and settles once", async () => {
+    const second = await secondInstance(t);
+    try {
+      const a = await listing();
+      const key = newKey();
+      const body = { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' };
+      // The first instance's create-and-confirm is held at Stripe long enough for every retry of the second's.
+      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 6_000, path: '/v1/payment_intents', method: 'POST', count: 1 });
+      const first = pay(poster, body, key);
+      while (t.stripe.requestCount('POST /v1/payment_intents') === 0) await new Promise((r) => setTimeout(r, 20));
+      const meanwhile = await second.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...poster.auth, 'idempotency-key': key }, payload: body });
+      expect(meanwhile.statusCode, meanwhile.body).toBe(202);
+      expect(json(meanwhile).charge).toMatchObject({ status: 'pending' });
+      const done = await first;
+      expect(done.statusCode).toBe(201);
+      const again = await second.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...poster.auth, 'idempotency-key': key }, payload: body });
+      expect(again.statusCode).toBe(201);
+      expect(json(again).charge.id).toBe(json(done).charge.id);
+      expect(await count(`charges where article_id = ${a.id}`)).toBe(1);
+      // Stripe answered the second call 409 rather than making a second PaymentIntent.
+      const intents = [...t.stripe.emulator.paymentIntents.values()].filter((pi) => pi.metadata.charge_id === String(json(done).charge.id));
+      expect(intents).toHaveLength(1);
+      expect(await count(`fulfilments f join charges c on c.id = f.charge_id where c.article_id = ${a.id}`)).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('survives a response lost after Stripe charged: one PaymentIntent, settled', async () => {
     const a = await listing();
     const before = t.stripe.emulator.paymentIntents.size;
@@ -273,6 +301,10 @@ describe('3-D Secure', () => {
   it('creates the PaymentIntent as Stripe requires since 2023-08-16, and the return page re-reads it from Stripe', async () => {
     const a = await listing();
     const charge = json(await pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_authenticationRequired' })).charge;
+    // Automatic payment methods confirmed on-session need a return_url (Stripe's changelog, 2023-08-16).
+    const intent = t.stripe.emulator.paymentIntents.get(charge.stripe_charge_key)!;
+    expect(intent.automatic_payment_methods).toMatchObject({ enabled: true });
+    expect(intent.next_action?.type).toBe('use_stripe_sdk');
     const browser = new FormClient(t.app);
     await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
     t.stripe.emulator.authenticate(charge.stripe_charge_key, 'complete', { id: 'req_test', idempotencyKey: null });

@@ -81,6 +81,7 @@ const unique = () => `u${++seq}_${Math.random().toString(36).slice(2, 8)}`;
  */
 const rules: Record<string, Rule> = {
   'GET /assets/app.css': { expect: all(200) },
+  'GET /assets/favicon.svg': { expect: all(200) },
   'GET /assets/:name': { expect: all(200), url: () => '/assets/checkout.js' },
   'GET /healthz': { expect: all(200) },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },

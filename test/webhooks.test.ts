@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { type Database, openDatabase, queryRows } from '../src/db/client.js';
+import { queryRows } from '../src/db/client.js';
 import { reconcile } from '../src/payments/reconcile.js';
 import { createStripeGateway } from '../src/payments/stripe.js';
 import {
@@ -12,6 +12,7 @@ import {
   type Member,
   member,
   settleWebhooks,
+  secondInstance,
   startTestApp,
   TEST_PUBLIC_URL,
   TEST_WEBHOOK_SECRET,
@@ -315,23 +316,8 @@ describe('exactly once, whatever the deliveries do', () => {
     const event = [...t.stripe.emulator.events.values()].find(
       (e) => e.type === 'payment_intent.succeeded' && (e.data.object as Stripe.PaymentIntent).id === charge.stripe_charge_key,
     )!;
-    // The second instance has its own connection pool to the same database (or shares the one PGlite).
-    let second: Database = t.database;
-    if (process.env.DATABASE_URL) {
-      const [row] = await queryRows<{ db: string }>(t.database.db, 'select current_database() as db');
-      const url = new URL(process.env.DATABASE_URL);
-      url.pathname = `/${row!.db}`;
-      second = await openDatabase({ databaseUrl: url.toString(), poolSize: 5 });
-    }
-    const other = await buildApp({
-      database: second,
-      clock: t.clock,
-      sessionSecret: 'y'.repeat(40),
-      publicUrl: TEST_PUBLIC_URL,
-      stripe: t.app.payments.stripe,
-      webhookSecrets: [TEST_WEBHOOK_SECRET],
-      rateLimits: false,
-    });
+    const second = await secondInstance(t);
+    const other = second.app;
     const payload = JSON.stringify(event);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -347,8 +333,7 @@ describe('exactly once, whatever the deliveries do', () => {
     expect(await fulfilments(charge.id)).toBe(1);
     const audit = await queryRows(t.database.db, `select 1 from audit_log where subject_id = '${charge.id}' and action = 'charge.succeeded'`);
     expect(audit).toHaveLength(1);
-    await other.close();
-    if (second !== t.database) await second.close();
+    await second.close();
   });
 });
 

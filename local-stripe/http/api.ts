@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidApiKey, invalidRequest, StripeApiError } from '../errors.js';
-import { type Keys, type KeyKind, keyKind, presentedKey, publishableRefused } from './auth.js';
 import { validate } from '../params.js';
 import { randomToken } from '../random.js';
 import { API_VERSION, type RequestInfo, type Store } from '../store.js';
 import type { WebhookDispatcher } from '../webhooks.js';
+import { type KeyKind, type Keys, keyKind, presentedKey, publishableRefused } from './auth.js';
 import { type Faults, failWith } from './faults.js';
-import { expand } from './lists.js';
+import { type Expandable, expand } from './lists.js';
 import type { Route, Router } from './router.js';
-import { header, parseForm, send } from './transport.js';
+import { header, parseForm, readBody, send } from './transport.js';
+import { KNOWN_API_VERSIONS } from './versions.js';
 
 interface Outcome {
   status: number;
@@ -19,13 +20,17 @@ interface Outcome {
 interface SavedRequest {
   fingerprint: string;
   created: number;
-  result: Promise<Outcome>;
+  /** The first request's id, named in replays' `Original-Request` header. */
+  requestId: string;
+  result: Outcome;
 }
 
-/** The `/v1/*` API: authentication, idempotency, faults, then the matching resource's route. */
+/** The `/v1/*` API: authentication, versions, idempotency, faults, then the matching resource's route. */
 export class Api {
   /** Results by `<api key>:<idempotency key>`, as Stripe scopes keys per account. */
   readonly idempotency = new Map<string, SavedRequest>();
+  /** Keys whose first request is still being answered. */
+  private readonly inFlight = new Set<string>();
   /** Requests per route (`POST /v1/payment_intents`), for round-trip counts. */
   readonly requestCounts = new Map<string, number>();
 
@@ -35,6 +40,7 @@ export class Api {
     private readonly webhooks: WebhookDispatcher,
     private readonly faults: Faults,
     private readonly keys: Keys,
+    private readonly expandable: Expandable,
   ) {}
 
   reset(): void {
@@ -55,10 +61,26 @@ export class Api {
     res.end();
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, method: string, url: URL, raw: string): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, method: string, url: URL): Promise<void> {
     const requestId = `req_${randomToken(16)}`;
     res.setHeader('request-id', requestId);
-    res.setHeader('stripe-version', API_VERSION);
+    const idempotencyKey = method === 'POST' ? (header(req, 'idempotency-key') ?? null) : null;
+    // A key is in flight from the moment its request arrives until it is answered, as at Stripe.
+    const scope = idempotencyKey ? `${presentedKey(req) ?? ''}:${idempotencyKey}` : null;
+    if (scope && this.inFlight.has(scope)) {
+      await readBody(req);
+      return this.sendError(res, requestId, inProgress(idempotencyKey!));
+    }
+    if (scope) this.inFlight.add(scope);
+    try {
+      await this.answer(req, res, method, url, requestId, idempotencyKey);
+    } finally {
+      if (scope) this.inFlight.delete(scope);
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, method: string, url: URL, requestId: string, idempotencyKey: string | null): Promise<void> {
+    const raw = await readBody(req);
     const match = this.router.match(method, url.pathname);
     // Stripe.js calls these routes from the app's pages, on another origin; no other route is open to browsers.
     if (match?.route.publishable) res.setHeader('access-control-allow-origin', '*');
@@ -70,7 +92,7 @@ export class Api {
       const parsed = parseForm(method === 'GET' || method === 'DELETE' ? url.search.slice(1) : raw);
       input = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
     } catch {
-      return sendError(res, requestId, invalidRequest('Invalid request body.'));
+      return this.sendError(res, requestId, invalidRequest('Invalid request body.'));
     }
     // Stripe.js presents its publishable key as the `key` parameter; only that key may come that way.
     const formKey = typeof input.key === 'string' ? input.key : undefined;
@@ -81,34 +103,36 @@ export class Api {
       kind = keyKind(this.keys, headerKey ?? formKey);
       if (!headerKey && kind !== 'publishable') throw invalidApiKey(formKey);
     } catch (error) {
-      return sendError(res, requestId, error as StripeApiError);
+      return this.sendError(res, requestId, error as StripeApiError);
     }
+    // The version a request asks for is echoed back; objects are rendered in API_VERSION's shape.
+    const version = header(req, 'stripe-version') ?? API_VERSION;
+    if (!KNOWN_API_VERSIONS.has(version)) return this.sendError(res, requestId, invalidRequest(`Invalid Stripe API version: ${version}`));
+    res.setHeader('stripe-version', version);
     const publishable = kind === 'publishable';
     if (!match) {
-      return sendError(
+      return this.sendError(
         res,
         requestId,
         invalidRequest(`Unrecognized request URL (${method}: ${url.pathname}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`, {}, 404),
       );
     }
-    if (publishable && !match.route.publishable) return sendError(res, requestId, publishableRefused());
+    if (publishable && !match.route.publishable) return this.sendError(res, requestId, publishableRefused());
 
     const fault = this.faults.take(method, url.pathname);
-    if (fault?.when === 'before') return failWith(res, fault);
+    if (fault?.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 500));
+    else if (fault?.when === 'before') return failWith(res, fault, this.logUrl(requestId));
 
-    const idempotencyKey = method === 'POST' ? (header(req, 'idempotency-key') ?? null) : null;
-    const key = headerKey ?? formKey!;
     const execute = () => this.execute(match.route, match.groups, input, { id: requestId, idempotencyKey }, publishable);
-
     let result: Outcome;
-    let replayed = false;
     if (idempotencyKey) {
-      const scoped = `${key}:${idempotencyKey}`;
+      res.setHeader('idempotency-key', idempotencyKey);
+      const scoped = `${headerKey ?? formKey}:${idempotencyKey}`;
       const fingerprint = createHash('sha256').update(`${method} ${url.pathname} ${canonical(input)}`).digest('hex');
-      const existing = this.idempotency.get(scoped);
-      if (existing && existing.created + 86400 > this.store.now()) {
-        if (existing.fingerprint !== fingerprint) {
-          return sendError(
+      const saved = this.idempotency.get(scoped);
+      if (saved && saved.created + 86400 > this.store.now()) {
+        if (saved.fingerprint !== fingerprint) {
+          return this.sendError(
             res,
             requestId,
             new StripeApiError(400, {
@@ -117,23 +141,21 @@ export class Api {
             }),
           );
         }
-        // Concurrent requests with one key wait for the first and replay its response.
-        result = await existing.result;
-        replayed = true;
+        res.setHeader('idempotent-replayed', 'true');
+        res.setHeader('original-request', saved.requestId);
+        result = saved.result;
       } else {
-        const promise = Promise.resolve().then(execute);
-        this.idempotency.set(scoped, { fingerprint, created: this.store.now(), result: promise });
-        result = await promise;
+        result = execute();
         // As at Stripe, a request rejected by validation (4xx other than a card error) saves no result:
         // the same key may be used again once the request is corrected.
-        if (result.status >= 400 && result.status < 500 && result.status !== 402) this.idempotency.delete(scoped);
+        if (!(result.status >= 400 && result.status < 500 && result.status !== 402)) {
+          this.idempotency.set(scoped, { fingerprint, created: this.store.now(), requestId, result });
+        }
       }
-      res.setHeader('idempotency-key', idempotencyKey);
-      if (replayed) res.setHeader('idempotent-replayed', 'true');
     } else {
       result = execute();
     }
-    if (fault?.when === 'after') return failWith(res, fault);
+    if (fault && fault.kind !== 'slow' && fault.when === 'after') return failWith(res, fault, this.logUrl(requestId));
     send(res, result.status, result.body);
   }
 
@@ -141,24 +163,34 @@ export class Api {
     try {
       const params = route.spec ? validate(input, route.spec, route.required ?? []) : validate(input, { expand: 'array' });
       const body = route.handler({ params, path: groups, request, publishable, store: this.store, webhooks: this.webhooks });
-      return { status: 200, body: expand(this.store, body, (params.expand as string[] | undefined) ?? []) };
+      return { status: 200, body: expand(this.store, this.expandable, body, (params.expand as string[] | undefined) ?? []) };
     } catch (error) {
-      if (error instanceof StripeApiError) return errorOutcome(request.id, error);
+      if (error instanceof StripeApiError) return this.errorOutcome(request.id, error);
       throw error;
     }
   }
+
+  /** Every error names its request's log page, as Stripe's do. */
+  private logUrl(requestId: string): string {
+    return `https://dashboard.stripe.com/test/logs/${requestId}?t=${this.store.now()}`;
+  }
+
+  private sendError(res: ServerResponse, requestId: string, error: StripeApiError): void {
+    const outcome = this.errorOutcome(requestId, error);
+    send(res, outcome.status, outcome.body);
+  }
+
+  private errorOutcome(requestId: string, error: StripeApiError): Outcome {
+    return { status: error.status, body: { error: { ...error.body, request_log_url: this.logUrl(requestId) } } };
+  }
 }
 
-/** Every error names its request's log page, as Stripe's do. */
-const errorOutcome = (requestId: string, error: StripeApiError): Outcome => ({
-  status: error.status,
-  body: { error: { ...error.body, request_log_url: `https://dashboard.stripe.com/test/logs/${requestId}` } },
-});
-
-function sendError(res: ServerResponse, requestId: string, error: StripeApiError): void {
-  const outcome = errorOutcome(requestId, error);
-  send(res, outcome.status, outcome.body);
-}
+/** Stripe's answer to a second request with a key whose first is still being processed (the SDK retries it). */
+const inProgress = (key: string) =>
+  new StripeApiError(409, {
+    type: 'idempotency_error',
+    message: `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+  });
 
 /** The parameters in a stable order, so one request's fingerprint does not depend on key order. */
 function canonical(value: unknown): string {

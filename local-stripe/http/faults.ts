@@ -2,7 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { send } from './transport.js';
 
 export interface RequestFault {
-  kind: '500' | '429' | 'reset' | 'timeout';
+  /** `slow`: the request is processed after `delayMs`, its idempotency key in flight meanwhile. */
+  kind: '500' | '429' | 'reset' | 'timeout' | 'slow';
   /** `before`: nothing happens at Stripe; `after`: the change is applied and the response is lost. */
   when: 'before' | 'after';
   /** How many matching requests fail (default 1); ignored when `rate` is set. */
@@ -14,6 +15,8 @@ export interface RequestFault {
   method?: string;
   /** How long a `timeout` hangs before the socket is closed. */
   timeoutMs?: number;
+  /** How long a `slow` request takes. */
+  delayMs?: number;
 }
 
 /** Injected request failures: what a network or Stripe outage looks like to the SDK. */
@@ -41,7 +44,7 @@ export class Faults {
   }
 }
 
-export function failWith(res: ServerResponse, fault: RequestFault): void {
+export function failWith(res: ServerResponse, fault: RequestFault, requestLogUrl: string): void {
   if (fault.kind === 'reset') {
     res.socket?.destroy();
     return;
@@ -53,9 +56,14 @@ export function failWith(res: ServerResponse, fault: RequestFault): void {
   if (fault.kind === '429') {
     res.setHeader('stripe-should-retry', 'true');
     send(res, 429, {
-      error: { type: 'invalid_request_error', code: 'rate_limit', message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.' },
+      error: {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Too many requests hit the API too quickly. We recommend an exponential backoff of your requests.',
+        request_log_url: requestLogUrl,
+      },
     });
     return;
   }
-  send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred. Please try again.' } });
+  send(res, 500, { error: { type: 'api_error', message: 'An unknown error occurred. Please try again.', request_log_url: requestLogUrl } });
 }

@@ -10,7 +10,8 @@ export function list<T extends { id: string; created: number }>(
   url: string,
   filter: (item: T) => boolean = () => true,
 ): Stripe.ApiList<T> {
-  const created = (params.created ?? {}) as Record<string, number>;
+  // `created=<unix time>` is an exact match; `created[gte]=…` and the like a range, as at Stripe.
+  const created = (typeof params.created === 'number' ? { gte: params.created, lte: params.created } : (params.created ?? {})) as Record<string, number>;
   let all = [...items]
     .filter(filter)
     .filter(
@@ -35,19 +36,34 @@ export function list<T extends { id: string; created: number }>(
   return { object: 'list', data: all.slice(0, limit), has_more: all.length > limit, url };
 }
 
-/** Replaces ids by objects along each `expand[]` path, as Stripe does. */
-export function expand(store: Store, body: unknown, paths: string[]): unknown {
+/** Per object type (`charge`), the fields `expand[]` may name, as Stripe's API reference marks them. */
+export type Expandable = ReadonlyMap<string, readonly string[]>;
+
+const notExpandable = (field: string, inList: boolean) =>
+  invalidRequest(`This property cannot be expanded (${field}).${inList ? ` You may want to try expanding 'data.${field}' instead.` : ''}`);
+
+/**
+ * Replaces ids by objects along each `expand[]` path, as Stripe does: through a list's `data`, an
+ * object's expandable fields and the plain hashes inside it (`invoice_settings.default_payment_method`).
+ * Any other field is Stripe's 400 "This property cannot be expanded (field)."
+ */
+export function expand(store: Store, expandable: Expandable, body: unknown, paths: string[]): unknown {
   if (paths.length === 0) return body;
   const copy = structuredClone(body) as Record<string, unknown>;
   const walk = (node: unknown, segments: string[]): unknown => {
     if (!node || typeof node !== 'object' || segments.length === 0) return node;
     const [head, ...rest] = segments as [string, ...string[]];
     const obj = node as Record<string, unknown>;
-    if (head === 'data' && Array.isArray(obj.data)) {
+    if (obj.object === 'list') {
+      if (head !== 'data' || !Array.isArray(obj.data)) throw notExpandable(head, true);
       obj.data = obj.data.map((item) => walk(item, rest));
       return obj;
     }
     let value = obj[head];
+    const typed = typeof obj.object === 'string';
+    const isHash = value !== null && typeof value === 'object' && !('object' in (value as object));
+    if (typed && !expandable.get(obj.object as string)?.includes(head) && !(isHash && rest.length)) throw notExpandable(head, false);
+    if (!typed && !isHash && (typeof value !== 'string' || !store.byId(value)) && value !== null) throw notExpandable(head, false);
     if (typeof value === 'string') {
       const found = store.byId(value);
       if (found) value = structuredClone(found);

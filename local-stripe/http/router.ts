@@ -28,6 +28,8 @@ export interface Route {
 /** One resource of Stripe's API reference: its routes, and what it does as time passes. */
 export interface Resource {
   routes: Route[];
+  /** The object it serves (`charge`) and the fields of it that `expand[]` may name. */
+  expandable?: { object: string; fields: readonly string[] };
   /** Wires the resource to a store (e.g. work that happens "some time later" on clock moves). */
   attach?: (store: Store) => void;
 }

@@ -44,6 +44,7 @@ export function newBalanceTransaction(
 }
 
 export const balanceTransactionResource: Resource = {
+  expandable: { object: 'balance_transaction', fields: ['source'] },
   routes: [
     route('GET', '/v1/balance_transactions', {
       spec: { ...listSpec, source: 'string', type: 'string' },

@@ -121,6 +121,7 @@ export function newCharge(
 }
 
 export const chargeResource: Resource = {
+  expandable: { object: 'charge', fields: ['application', 'application_fee', 'balance_transaction', 'customer', 'failure_balance_transaction', 'invoice', 'on_behalf_of', 'payment_intent', 'review', 'source_transfer', 'transfer'] },
   routes: [
     route('GET', '/v1/charges', {
       spec: { ...listSpec, customer: 'string', payment_intent: 'string' },

@@ -108,6 +108,7 @@ export function deleteCustomer(store: Store, id: string, request: RequestInfo): 
 }
 
 export const customerResource: Resource = {
+  expandable: { object: 'customer', fields: ['default_source', 'test_clock'] },
   routes: [
     route('POST', '/v1/customers', { spec: customerSpec, handler: (c) => createCustomer(c.store, c.params, c.request) }),
     route('GET', '/v1/customers', {

@@ -105,6 +105,7 @@ function emptyEvidence(): Stripe.Dispute.Evidence {
 }
 
 export const disputeResource: Resource = {
+  expandable: { object: 'dispute', fields: ['charge', 'payment_intent'] },
   routes: [
     route('GET', '/v1/disputes', {
       spec: { ...listSpec, charge: 'string', payment_intent: 'string' },

@@ -383,6 +383,7 @@ function intentFor(c: Ctx): Stripe.PaymentIntent {
 }
 
 export const paymentIntentResource: Resource = {
+  expandable: { object: 'payment_intent', fields: ['application', 'customer', 'invoice', 'latest_charge', 'on_behalf_of', 'payment_method', 'review'] },
   routes: [
     route('POST', '/v1/payment_intents', { spec: createSpec, required: ['amount', 'currency'], handler: (c) => createPaymentIntent(c.store, c.params, c.request) }),
     route('GET', '/v1/payment_intents', {

@@ -158,6 +158,7 @@ const nextYear = (now: number) => new Date(now * 1000).getUTCFullYear() + 1;
 const normaliseYear = (y: number) => (y < 100 ? 2000 + y : y);
 
 export const paymentMethodResource: Resource = {
+  expandable: { object: 'payment_method', fields: ['customer'] },
   routes: [
     route('POST', '/v1/payment_methods', {
       publishable: true,

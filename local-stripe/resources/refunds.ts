@@ -109,6 +109,7 @@ function formatMoney(amount: number, currency: string): string {
 }
 
 export const refundResource: Resource = {
+  expandable: { object: 'refund', fields: ['balance_transaction', 'charge', 'failure_balance_transaction', 'payment_intent', 'source_transfer_reversal', 'transfer_reversal'] },
   attach: (store) => store.onClockAdvance(() => settleRefunds(store)),
   routes: [
     route('POST', '/v1/refunds', {

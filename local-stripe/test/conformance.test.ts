@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCards } from '../cards.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
 import { sdkFields, validateResource, validateResponse, type Violation } from './openapi.js';
+import { cardOnly } from './card-only.js';
 
 /**
  * Drives a realistic sequence through the official SDK and validates every response body of the
@@ -115,8 +116,7 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     await settle(browser.paymentMethods.create({ type: 'card', card: { number: '4242424242424242', exp_month: 13, exp_year: nextYear, cvc: '123' } }));
 
     // PaymentIntents on every test card, by magic id and by number; card forms confirm without redirects
-    const cardOnly = { enabled: true, allow_redirects: 'never' } as const;
-    const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
+        const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
       settle(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method, automatic_payment_methods: cardOnly, confirm: true, ...extra }));
     const outcomes = new Map<string, Stripe.PaymentIntent | undefined>();
     for (const card of testCards) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../server.js';
+import { cardOnly } from './card-only.js';
 
 /**
  * Test mode's strictness, rule by rule, through the official SDK. Each rule's source in Stripe's docs
@@ -33,7 +34,6 @@ async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.Stripe
 
 const RETURN_URL_REQUIRED =
   'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.';
-const cardOnly = { enabled: true, allow_redirects: 'never' } as const;
 
 describe('automatic payment methods (API 2023-08-16 and later)', () => {
   it('are enabled by default, and confirming on-session then needs a return_url', async () => {

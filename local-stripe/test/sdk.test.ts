@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cardFee } from '../index.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
+import { cardOnly } from './card-only.js';
 
 let local: LocalStripe;
 let stripe: Stripe;
@@ -39,7 +40,6 @@ async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.Stripe
 }
 
 /** A card form's payment: automatic payment methods without redirects, so no return_url is needed. */
-const cardOnly = { enabled: true, allow_redirects: 'never' } as const;
 const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
   stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method, confirm: true, automatic_payment_methods: cardOnly, ...extra });
 

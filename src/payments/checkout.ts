@@ -102,8 +102,11 @@ export interface CheckoutDeps extends PaymentsDeps {
   publicUrl: string;
 }
 
-/** Stripe's answer when another request with the same idempotency key is still in flight. */
-const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeIdempotencyError && error.statusCode === 409;
+/**
+ * Stripe's 409: another request with the same idempotency key (or on the same object) is still in
+ * flight. The SDK surfaces it as a StripeAPIError, so it is told apart by its status.
+ */
+const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
 
 export class Checkout {
   /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
@@ -227,11 +230,11 @@ export class Checkout {
         const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
         return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.json(failed) }, charge: failed };
       }
-      // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
-      if (providerUnavailable(error)) return this.unavailable(charge);
       // Another process is calling Stripe with this charge's key right now (the SDK already retried
       // the 409 with backoff): that call settles the row; answer with the row as it stands.
       if (keyInFlight(error)) return this.result(await this.get(charge.id));
+      // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
+      if (providerUnavailable(error)) return this.unavailable(charge);
       throw error;
     }
   }

@@ -47,6 +47,7 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · DevBoard`}</title>
         <link rel="stylesheet" href="/assets/app.css" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
         {ctx.scripts?.map((src) => <script src={src} defer />)}
       </head>
       <body>

@@ -7,7 +7,7 @@ import { type LocalStripe, startLocalStripe } from '../../local-stripe/index.js'
 import { type AppDeps, buildApp } from '../../src/app.js';
 import { createStripeGateway } from '../../src/payments/stripe.js';
 import { ManualClock } from '../../src/clock.js';
-import { type Database, queryRows } from '../../src/db/client.js';
+import { type Database, openDatabase, queryRows } from '../../src/db/client.js';
 import { freshDatabase } from './db.js';
 
 export interface TestApp {
@@ -61,6 +61,36 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
       await stripe.close();
       await database.close();
       rmSync(mailDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A second app process on the same database (its own pool on PostgreSQL; the one PGlite otherwise)
+ * and the same Stripe, as when several instances serve one site. Close it before `t`.
+ */
+export async function secondInstance(t: TestApp): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  let database: Database = t.database;
+  if (process.env.DATABASE_URL) {
+    const [row] = await queryRows<{ db: string }>(t.database.db, 'select current_database() as db');
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${row!.db}`;
+    database = await openDatabase({ databaseUrl: url.toString(), poolSize: 5 });
+  }
+  const app = await buildApp({
+    database,
+    clock: t.clock,
+    sessionSecret: 'y'.repeat(40),
+    publicUrl: TEST_PUBLIC_URL,
+    stripe: t.app.payments.stripe,
+    webhookSecrets: [TEST_WEBHOOK_SECRET],
+    rateLimits: false,
+  });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      if (database !== t.database) await database.close();
     },
   };
 }

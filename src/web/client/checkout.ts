@@ -4,24 +4,10 @@
  * to re-read the PaymentIntent: the browser's word is never the verdict.
  */
 
-interface StripeResult {
-  error?: { message?: string };
-  paymentMethod?: { id: string };
-  paymentIntent?: { status: string };
-}
-interface CardElement {
-  mount(target: string | Element): void;
-}
-interface StripeJs {
-  elements(): { create(type: 'card'): CardElement };
-  createPaymentMethod(options: { type: 'card'; card: CardElement }): Promise<StripeResult>;
-  handleNextAction(options: { clientSecret: string }): Promise<StripeResult>;
-}
-declare global {
-  interface Window {
-    Stripe?: (key: string) => StripeJs;
-  }
-}
+import type { Stripe } from '@stripe/stripe-js';
+
+// Typed against Stripe.js's own declarations (which also declare `window.Stripe`): the same code
+// runs on the real Stripe.js and on the local Stripe's stand-in.
 
 interface ChargeResponse {
   charge?: { id: number; status: string; client_secret?: string };
@@ -39,7 +25,7 @@ async function post(url: string, csrf: string, body: unknown, idempotencyKey?: s
 }
 
 /** 3-D Secure in Stripe.js, then the server's verdict from Stripe. */
-async function authenticate(stripe: StripeJs, chargeId: number, clientSecret: string, csrf: string): Promise<{ status: number; json: ChargeResponse }> {
+async function authenticate(stripe: Stripe, chargeId: number, clientSecret: string, csrf: string): Promise<{ status: number; json: ChargeResponse }> {
   await stripe.handleNextAction({ clientSecret });
   return post(`/charges/${chargeId}/confirm`, csrf, {});
 }
@@ -63,7 +49,7 @@ function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> =
 function setupCheckout(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
   const card = stripe.elements().create('card');
-  card.mount(form.querySelector('#card-element')!);
+  card.mount(form.querySelector<HTMLElement>('#card-element')!);
   const button = form.querySelector('#pay') as HTMLButtonElement;
   const keyInput = form.querySelector('input[name="idempotency_key"]') as HTMLInputElement;
   const csrf = csrfOf(form);
@@ -136,5 +122,3 @@ document.addEventListener('DOMContentLoaded', () => {
   const auth = document.querySelector<HTMLFormElement>('form#authenticate');
   if (auth) setupAuthenticate(auth);
 });
-
-export {};
