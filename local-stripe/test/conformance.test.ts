@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCards } from '../cards.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
 import { sdkFields, validateResource, validateResponse, type Violation } from './openapi.js';
-import { cardOnly } from './card-only.js';
+import { cardOnly, controlHeaders } from './helpers.js';
 
 /**
  * Drives a realistic sequence through the official SDK and validates every response body of the
@@ -54,8 +54,7 @@ const settle = <T>(promise: Promise<T>) =>
   );
 
 const nextYear = new Date().getUTCFullYear() + 1;
-/** The control API takes the secret key, like the API. */
-const control = () => ({ authorization: `Bearer ${local.secretKey}` });
+const control = () => controlHeaders(local);
 
 beforeAll(async () => {
   local = await startLocalStripe({ webhookRetryBaseMs: 20, webhookMaxAttempts: 2 });

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../index.js';
-import { cardOnly } from './card-only.js';
+import { apiError, cardOnly } from './helpers.js';
 
 /** Rules of Stripe's HTTP layer, each as docs/local-stripe.md cites it. */
 let local: LocalStripe;
@@ -15,15 +15,6 @@ afterAll(() => local.close());
 beforeEach(() => local.reset());
 
 const client = (options: Stripe.StripeConfig = {}) => new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http', ...options });
-
-async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
-  return error as Stripe.errors.StripeError;
-}
 
 describe('idempotency', () => {
   const params = { amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', automatic_payment_methods: cardOnly, confirm: true };

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../server.js';
-import { cardOnly } from './card-only.js';
+import { apiError, cardOnly } from './helpers.js';
 
 /**
  * Test mode's strictness, rule by rule, through the official SDK. Each rule's source in Stripe's docs
@@ -22,15 +22,6 @@ beforeAll(async () => {
 });
 afterAll(() => local.close());
 beforeEach(() => local.reset());
-
-async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
-  return error as Stripe.errors.StripeError;
-}
 
 const RETURN_URL_REQUIRED =
   'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.';

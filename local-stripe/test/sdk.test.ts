@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cardFee } from '../index.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
-import { cardOnly } from './card-only.js';
+import { apiError, cardError, cardOnly, controlHeaders } from './helpers.js';
 
 let local: LocalStripe;
 let stripe: Stripe;
@@ -17,27 +17,8 @@ beforeAll(async () => {
   browser = new Stripe(local.publishableKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
 });
 afterAll(() => local.close());
-/** The control API takes the secret key, like the API. */
-const control = () => ({ authorization: `Bearer ${local.secretKey}` });
+const control = () => controlHeaders(local);
 beforeEach(() => local.reset());
-
-async function cardError(promise: Promise<unknown>): Promise<Stripe.errors.StripeCardError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
-  return error as Stripe.errors.StripeCardError;
-}
-
-async function apiError(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
-  return error as Stripe.errors.StripeError;
-}
 
 /** A card form's payment: automatic payment methods without redirects, so no return_url is needed. */
 const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../index.js';
+import { apiError as refusal } from './helpers.js';
 
 /** The local Stripe runs beside a logged-in app on the same host: it must not be the way in. */
 let local: LocalStripe;
@@ -15,15 +16,6 @@ beforeEach(() => local.reset());
 
 const client = (key: string) => new Stripe(key, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0 });
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-
-async function refusal(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(Stripe.errors.StripeError);
-  return error as Stripe.errors.StripeError;
-}
 
 /** A PaymentIntent waiting for 3-D Secure, with the authentication page's URL. */
 async function awaitingAuthentication(returnUrl?: string) {
