@@ -361,35 +361,37 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
         {tokens.length === 0 ? (
           <p class="muted">No tokens.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>Expires</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.map((t) => (
+          <ScrollX label="API tokens">
+            <table>
+              <thead>
                 <tr>
-                  <td>{t.name}</td>
-                  <td>{formatDate(t.createdAt)}</td>
-                  <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                  <td>{t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatDate(t.expiresAt)}` : formatDate(t.expiresAt)) : 'never'}</td>
-                  <td>
-                    <form method="post" action={`/settings/tokens/${t.id}/revoke`} class="inline">
-                      <CsrfField ctx={ctx} />
-                      <button type="submit" class="link">
-                        Revoke
-                      </button>
-                    </form>
-                  </td>
+                  <th>Name</th>
+                  <th>Created</th>
+                  <th>Last used</th>
+                  <th>Expires</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {tokens.map((t) => (
+                  <tr>
+                    <td>{t.name}</td>
+                    <td>{formatDate(t.createdAt)}</td>
+                    <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
+                    <td>{t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatDate(t.expiresAt)}` : formatDate(t.expiresAt)) : 'never'}</td>
+                    <td>
+                      <form method="post" action={`/settings/tokens/${t.id}/revoke`} class="inline">
+                        <CsrfField ctx={ctx} />
+                        <button type="submit" class="link">
+                          Revoke
+                        </button>
+                      </form>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollX>
         )}
         <h3>New token</h3>
         {tokenError && <p class="flash-error">{tokenError.message}</p>}

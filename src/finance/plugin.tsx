@@ -350,32 +350,34 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
         fulfilled for them; refund them at Stripe if the money should go back.
       </p>
       {rows.length === 0 && <p class="muted">No mismatches.</p>}
-      <table>
-        <thead>
-          <tr>
-            <th>Detected</th>
-            <th>PaymentIntent</th>
-            <th>Status</th>
-            <th>Charge</th>
-            <th>Reason</th>
-            <th>Paid</th>
-            <th>Expected</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((m) => (
+      <ScrollX label="Payment mismatches">
+        <table>
+          <thead>
             <tr>
-              <td>{formatDate(m.detectedAt)}</td>
-              <td>{m.stripePaymentIntent}</td>
-              <td>{m.intentStatus}</td>
-              <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
-              <td>{m.reason.replaceAll('_', ' ')}</td>
-              <td>{formatMoney(m.amount, m.currency)}</td>
-              <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
+              <th>Detected</th>
+              <th>PaymentIntent</th>
+              <th>Status</th>
+              <th>Charge</th>
+              <th>Reason</th>
+              <th>Paid</th>
+              <th>Expected</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((m) => (
+              <tr>
+                <td>{formatDate(m.detectedAt)}</td>
+                <td>{m.stripePaymentIntent}</td>
+                <td>{m.intentStatus}</td>
+                <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
+                <td>{m.reason.replaceAll('_', ' ')}</td>
+                <td>{formatMoney(m.amount, m.currency)}</td>
+                <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
     </>
   );
 }
@@ -441,38 +443,40 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
       {runs.length > 0 && (
         <>
           <h2>Runs</h2>
-          <table>
-            <thead>
-              <tr>
-                <th>#</th>
-                <th>trigger</th>
-                <th>started</th>
-                <th>since</th>
-                <th>scanned at Stripe / ours</th>
-                <th>repaired</th>
-                <th>reported</th>
-              </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => {
-                const rr = r.report as RunReport | null;
-                return (
-                  <tr class="run">
-                    <td>{r.id}</td>
-                    <td>{r.trigger}</td>
-                    <td>{formatDate(r.startedAt)}</td>
-                    <td>{formatDate(r.since)}</td>
-                    <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
-                    <td>{rr?.repaired ?? '–'}</td>
-                    <td>
-                      {rr?.reported ?? '–'}
-                      {rr?.wrong_account_suspected ? ' (keys of another account?)' : ''}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <ScrollX label="Reconciliation runs">
+            <table>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>trigger</th>
+                  <th>started</th>
+                  <th>since</th>
+                  <th>scanned at Stripe / ours</th>
+                  <th>repaired</th>
+                  <th>reported</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((r) => {
+                  const rr = r.report as RunReport | null;
+                  return (
+                    <tr class="run">
+                      <td>{r.id}</td>
+                      <td>{r.trigger}</td>
+                      <td>{formatDate(r.startedAt)}</td>
+                      <td>{formatDate(r.since)}</td>
+                      <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
+                      <td>{rr?.repaired ?? '–'}</td>
+                      <td>
+                        {rr?.reported ?? '–'}
+                        {rr?.wrong_account_suspected ? ' (keys of another account?)' : ''}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </ScrollX>
         </>
       )}
     </>
