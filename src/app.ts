@@ -23,7 +23,7 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
-import { ReceiptMailer } from './finance/receipts.js';
+import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';

@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { CHARGE_COLUMNS, csvCell, decimal } from '../src/finance/export.js';
-import { ReceiptMailer } from '../src/finance/receipts.js';
+import { ReceiptMailer } from '../src/payments/receipts.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';

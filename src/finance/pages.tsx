@@ -1,9 +1,9 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
-import { formatMoney } from '../payments/pages.js';
-import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
+import { formatUtc, formatMoney } from '../format.js';
 
 export const stripeDashboardUrl = (id: string) =>
   id.startsWith('pi_') ? `https://dashboard.stripe.com/test/payments/${id}` : `https://dashboard.stripe.com/test/search?query=${id}`;
@@ -149,7 +149,7 @@ export function LedgerPage({
                 <td>
                   <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
                 </td>
-                <td>{formatDate(new Date(r.created_at))}</td>
+                <td>{formatUtc(new Date(r.created_at))}</td>
                 <td>
                   <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
                 </td>
@@ -202,7 +202,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
         <tbody>
           {entries.map((e) => (
             <tr>
-              <td>{formatDate(e.at)}</td>
+              <td>{formatUtc(e.at)}</td>
               <td>{e.actor}</td>
               <td>{e.action}</td>
               <td>
@@ -286,7 +286,7 @@ export function ChargeDetailPage({
               </tr>
               <tr>
                 <th>Paid at</th>
-                <td>{charge.paidAt ? formatDate(charge.paidAt) : '—'}</td>
+                <td>{charge.paidAt ? formatUtc(charge.paidAt) : '—'}</td>
               </tr>
               <tr>
                 <th>Stripe</th>
@@ -341,7 +341,7 @@ export function ChargeDetailPage({
           <tbody>
             {refunds.map((r) => (
               <tr>
-                <td>{formatDate(r.createdAt)}</td>
+                <td>{formatUtc(r.createdAt)}</td>
                 <td>{formatMoney(r.amount, r.currency)}</td>
                 <td>{r.reason}</td>
                 <td>{r.status}</td>
@@ -361,7 +361,7 @@ export function ChargeDetailPage({
                 <td>{d.stripeDisputeId}</td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
-                <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>
+                <td>{d.evidenceDueBy ? `evidence due ${formatUtc(d.evidenceDueBy)}` : ''}</td>
               </tr>
             ))}
           </tbody>

@@ -6,16 +6,16 @@ import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
 import { idParam, notFound, parseInput } from '../http/errors.js';
-import { formatMoney } from '../payments/pages.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
+import { CsrfField, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
 import { AuditTable, ChargeDetailPage, LedgerPage } from './pages.js';
+import { formatUtc, formatMoney } from '../format.js';
 
 const auditQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -324,7 +324,7 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
           <tbody>
             {rows.map((d) => (
               <tr>
-                <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
+                <td>{d.evidenceDueBy ? formatUtc(d.evidenceDueBy) : '—'}</td>
                 <td>
                   <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
                 </td>
@@ -366,7 +366,7 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
           <tbody>
             {rows.map((m) => (
               <tr>
-                <td>{formatDate(m.detectedAt)}</td>
+                <td>{formatUtc(m.detectedAt)}</td>
                 <td>{m.stripePaymentIntent}</td>
                 <td>{m.intentStatus}</td>
                 <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
@@ -410,8 +410,8 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
       {run && (
         <div class="card">
           <p>
-            Last run #{run.id} ({run.trigger}) started {formatDate(run.startedAt)}
-            {run.finishedAt ? `, finished ${formatDate(run.finishedAt)}` : ', still running'}; covering since {formatDate(run.since)}.
+            Last run #{run.id} ({run.trigger}) started {formatUtc(run.startedAt)}
+            {run.finishedAt ? `, finished ${formatUtc(run.finishedAt)}` : ', still running'}; covering since {formatUtc(run.since)}.
           </p>
           {report?.findings && (
             <p>
@@ -463,8 +463,8 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
                     <tr class="run">
                       <td>{r.id}</td>
                       <td>{r.trigger}</td>
-                      <td>{formatDate(r.startedAt)}</td>
-                      <td>{formatDate(r.since)}</td>
+                      <td>{formatUtc(r.startedAt)}</td>
+                      <td>{formatUtc(r.since)}</td>
                       <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
                       <td>{rr?.repaired ?? '–'}</td>
                       <td>

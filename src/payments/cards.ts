@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { notFound } from '../http/errors.js';
 import type { StripeGateway } from './stripe.js';
 

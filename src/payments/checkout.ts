@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
-import { userActor } from '../finance/audit.js';
+import { userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';

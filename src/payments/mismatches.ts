@@ -2,7 +2,7 @@ import { desc, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db, Executor } from '../db/client.js';
 import { type Charge, type PaymentMismatch, paymentMismatches } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 
 /**
  * Why a PaymentIntent may not settle a charge: it is not the one we created for the row (another

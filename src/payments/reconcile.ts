@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
 import { chargeForIntent, INTENT_EXPAND, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
@@ -62,7 +62,7 @@ export interface ReconcileOptions {
  * Our row is written before its PaymentIntent is created, so a row created at or after `since` has its
  * PaymentIntent in Stripe's list from `since` on; the margin covers clocks that disagree.
  */
-const LISTING_MARGIN_MS = 24 * 3600_000;
+const STRIPE_LIST_MARGIN_MS = 24 * 3600_000;
 /** Rows of ours compared with Stripe at a time, so memory does not grow with the window. */
 const ROW_PAGE = 500;
 /** Individual look-ups for our rows missing from Stripe's list: enough to tell a few strays from another account. */
@@ -164,7 +164,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
   };
 
   // Stripe → ours. The list starts a margin before `since` so that it holds the PaymentIntent of every row of ours in the window.
-  const listed = { gte: Math.floor((options.since.getTime() - LISTING_MARGIN_MS) / 1000) };
+  const listed = { gte: Math.floor((options.since.getTime() - STRIPE_LIST_MARGIN_MS) / 1000) };
   for await (const pi of stripe.client.paymentIntents.list({ created: listed, limit: 100, expand: ['data.latest_charge'] })) {
     scanned.payment_intents++;
     progress('Stripe payment intents', scanned.payment_intents);

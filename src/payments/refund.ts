@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';

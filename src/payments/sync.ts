@@ -2,7 +2,7 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
 import { canTransition, statusFromRefunds } from './state.js';

@@ -4,8 +4,10 @@ import { prepared } from '../../db/prepared.js';
 import { articles } from '../../db/schema.js';
 import { forbidden, notFound, ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
+import { articleTitle } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
 import { applyPayment, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+import { formatUtc } from '../../format.js';
 
 const byId = eq(articles.id, sql.placeholder('id'));
 const articleForCheckout = prepared((db) =>
@@ -24,7 +26,6 @@ const listingsForReceipts = prepared((db) =>
 );
 const listingWindow = prepared((db) => db.select({ paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_window'));
 
-const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 /** One week on /jobs for a job listing; paying again extends it and bumps it to the top. */
 export const jobListingProduct: Product = {
@@ -35,7 +36,8 @@ export const jobListingProduct: Product = {
   currency: 'usd',
   needsArticle: true,
   fields: z.object({}).strict(),
-  requires: ['article_id'],
+  formFields: [],
+  subjectTitle: articleTitle,
 
   async authorize(db, user, articleId) {
     const [article] = await articleForCheckout(db).execute({ id: articleId! });

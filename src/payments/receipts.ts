@@ -4,10 +4,9 @@ import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { Catalog } from '../payments/catalog.js';
-import { formatMoney } from '../payments/pages.js';
+import type { Catalog } from './catalog.js';
+import { formatUtc, formatMoney } from '../format.js';
 
-const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 /** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed). */
 export function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
