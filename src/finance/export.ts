@@ -1,3 +1,4 @@
+import { SETTLED_STATUSES } from '../payments/state.js';
 import type { LedgerRow, RefundRow } from './ledger.js';
 
 /** Minor units to a decimal string without floating point: 2500 → "25.00", -5 → "-0.05". */
@@ -38,11 +39,9 @@ export const CHARGE_COLUMNS = [
   'status',
 ] as const;
 
-const takenMoney = new Set(['succeeded', 'partially_refunded', 'refunded', 'disputed']);
-
 /** The accountant's view of one charge: gross is what was taken (0 for a failed attempt). */
 export function chargeRecord(r: LedgerRow): Record<(typeof CHARGE_COLUMNS)[number], string | number | null> {
-  const gross = takenMoney.has(r.status) ? r.amount : 0;
+  const gross = SETTLED_STATUSES.includes(r.status) ? r.amount : 0;
   const disputed = r.status === 'disputed' ? r.amount - r.amount_refunded : 0;
   const fee = r.stripe_fee ?? 0;
   return {

@@ -1,7 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
-import { chargeStatuses } from '../db/schema.js';
+import { type ChargeStatus, chargeStatuses } from '../db/schema.js';
+import { SETTLED_STATUSES } from '../payments/state.js';
 
 export const LEDGER_PAGE_SIZE = 50;
 
@@ -68,7 +69,7 @@ export interface Totals {
  */
 const totalsColumns = sql`
   count(*) as count,
-  coalesce(sum(c.amount) filter (where c.status in ('succeeded', 'partially_refunded', 'refunded', 'disputed')), 0)::bigint as gross,
+  coalesce(sum(c.amount) filter (where c.status in (${sql.join(SETTLED_STATUSES.map((s) => sql`${s}`), sql`, `)})), 0)::bigint as gross,
   coalesce(sum(c.amount_refunded), 0)::bigint as refunded,
   coalesce(sum(c.amount - c.amount_refunded) filter (where c.status = 'disputed'), 0)::bigint as disputed,
   coalesce(sum(c.stripe_fee), 0)::bigint as fees`;
@@ -93,7 +94,7 @@ export interface LedgerRow {
   id: number;
   created_at: string;
   paid_at: string | null;
-  status: string;
+  status: ChargeStatus;
   product: string;
   amount: number;
   amount_refunded: number;

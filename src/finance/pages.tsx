@@ -1,6 +1,8 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
 import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
+import { REFUND_REASONS } from '../payments/refund.js';
+import { REFUNDABLE_STATUSES } from '../payments/state.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 import { formatUtc, formatMoney } from '../format.js';
@@ -240,7 +242,7 @@ export function ChargeDetailPage({
   refundKey: string;
 }) {
   const remaining = charge.amount - charge.amountRefunded;
-  const refundable = (charge.status === 'succeeded' || charge.status === 'partially_refunded') && remaining > 0;
+  const refundable = REFUNDABLE_STATUSES.includes(charge.status) && remaining > 0;
   return (
     <>
       <h1>Charge #{charge.id}</h1>
@@ -316,9 +318,9 @@ export function ChargeDetailPage({
           <label>
             Reason
             <select name="reason">
-              <option value="requested_by_customer">Requested by customer</option>
-              <option value="duplicate">Duplicate</option>
-              <option value="fraudulent">Fraudulent</option>
+              {Object.entries(REFUND_REASONS).map(([value, words]) => (
+                <option value={value}>{words}</option>
+              ))}
             </select>
           </label>
           <button type="submit" id="refund">

@@ -8,7 +8,8 @@ import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refun
 import { idParam, notFound, parseInput } from '../http/errors.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
-import { refundCharge, refundJson } from '../payments/refund.js';
+import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
+import { OPEN_DISPUTE_STATUSES } from '../payments/state.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
 import { CsrfField, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
@@ -28,7 +29,6 @@ const AUDIT_PAGE = 100;
 /** Reconcile runs listed on the console page and by the API. */
 const RUN_HISTORY = 20;
 
-const OPEN_STATUSES = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 const eventParam = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
 const reconcileInput = z.object({ since: plausibleDate.optional() }).strict();
 /** "12.5" → 1250, without floating point. */
@@ -44,7 +44,7 @@ const refundForm = z.object({
     .optional()
     .transform((v) => (v ? minorUnits(v) : undefined))
     .pipe(z.number().int().positive('More than zero.').optional()),
-  reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+  reason: refundReason.optional(),
   idempotency_key: z.string(),
   _csrf: z.string().optional(),
 });
@@ -55,7 +55,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   const runReconcile = (since: Date | undefined, trigger: string) =>
     reconcile(deps, { since: since ?? new Date(app.clock.now().getTime() - 30 * 24 * 3600_000), trigger });
   const openDisputes = () =>
-    app.db.select().from(disputes).where(inArray(disputes.status, OPEN_STATUSES)).orderBy(disputes.evidenceDueBy);
+    app.db.select().from(disputes).where(inArray(disputes.status, [...OPEN_DISPUTE_STATUSES])).orderBy(disputes.evidenceDueBy);
   const latestRun = async () => (await recentRuns(1))[0];
   const recentRuns = (limit: number) => app.db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.id)).limit(limit);
 

@@ -11,7 +11,7 @@ import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
-import type { StripeGateway } from './stripe.js';
+import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 
 export interface PaymentsDeps {
   db: Db;
@@ -209,7 +209,7 @@ export class Checkout {
             ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
             ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
           },
-          expand: ['latest_charge.balance_transaction', 'payment_method'],
+          expand: INTENT_EXPAND,
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
@@ -255,7 +255,7 @@ export class Checkout {
     let intent: Stripe.PaymentIntent;
     try {
       intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
-        expand: ['latest_charge.balance_transaction', 'payment_method'],
+        expand: INTENT_EXPAND,
       });
     } catch (error) {
       // Nothing changes without Stripe's word: the buyer confirms again, or the webhook or reconcile settles it.

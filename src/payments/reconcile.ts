@@ -4,7 +4,8 @@ import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/sc
 import { audit } from '../audit/log.js';
 import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
-import { chargeForIntent, INTENT_EXPAND, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+import { INTENT_EXPAND } from './stripe.js';
+import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
 
 /**
  * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying

@@ -6,15 +6,19 @@ import { type Charge, charges, type Refund, refunds, type User } from '../db/sch
 import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout.js';
+import { REFUNDABLE_STATUSES } from './state.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
+
+/** The reasons Stripe accepts for a refund, with the words the console shows for each. */
+export const REFUND_REASONS = { requested_by_customer: 'Requested by customer', duplicate: 'Duplicate', fraudulent: 'Fraudulent' } as const;
+export const refundReason = z.enum(Object.keys(REFUND_REASONS) as [keyof typeof REFUND_REASONS, ...(keyof typeof REFUND_REASONS)[]]);
 
 export const refundInput = z
   .object({
     amount: z.number().int().positive().max(99_999_999).optional(),
-    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+    reason: refundReason.optional(),
   })
   .strict();
-export type RefundInput = z.infer<typeof refundInput>;
 
 export const refundJson = (r: Refund) => ({
   id: r.id,
@@ -54,7 +58,7 @@ export async function refundCharge(
     if (existing.stripeRefundId || existing.status === 'failed') return { status: 200, refund: existing, charge };
     return drive(deps, actor, charge, existing);
   }
-  if (!charge.stripeChargeKey || (charge.status !== 'succeeded' && charge.status !== 'partially_refunded')) {
+  if (!charge.stripeChargeKey || !REFUNDABLE_STATUSES.includes(charge.status)) {
     throw new ApiError(409, 'not_refundable', `A ${charge.status} charge cannot be refunded.`);
   }
   const remaining = charge.amount - charge.amountRefunded;

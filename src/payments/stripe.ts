@@ -3,6 +3,9 @@ import Stripe from 'stripe';
 /** The one Stripe API version this code is written and tested against. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
 
+/** What every PaymentIntent read expands: the fee (on the balance transaction) and the card, in one call. */
+export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];
+
 export interface StripeGateway {
   client: Stripe;
   publishableKey: string;
