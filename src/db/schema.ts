@@ -143,7 +143,8 @@ export const charges = pgTable(
     currency: text('currency').notNull(),
     status: text('status', { enum: chargeStatuses }).notNull().default('pending'),
     /** The Stripe PaymentIntent id (pi_…). */
-    stripeChargeKey: text('stripe_charge_key').unique(),
+    /** The PaymentIntent our row created. The column keeps the seed's name, stripe_charge_key. */
+    paymentIntentId: text('stripe_charge_key').unique(),
     /**
      * A random value put in the metadata of the PaymentIntent we create for this row: until the
      * intent's id is stored, it tells our intent from another that merely names this charge.

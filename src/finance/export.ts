@@ -47,7 +47,7 @@ export function chargeRecord(r: LedgerRow): Record<(typeof CHARGE_COLUMNS)[numbe
   return {
     date: r.paid_at ?? r.created_at,
     charge_id: r.id,
-    stripe_payment_intent: r.stripe_charge_key,
+    stripe_payment_intent: r.payment_intent_id,
     stripe_charge: r.stripe_latest_charge,
     buyer_id: r.user_id,
     buyer: r.buyer,
@@ -98,7 +98,7 @@ export const REFUND_COLUMNS = ['date', 'refund_id', 'stripe_refund', 'charge_id'
 export async function* refundCsvLines(rows: AsyncIterable<RefundRow>): AsyncGenerator<string> {
   yield `${REFUND_COLUMNS.join(',')}\r\n`;
   for await (const r of rows) {
-    const record = [r.created_at, r.id, r.stripe_refund_id, r.charge_id, r.stripe_charge_key, r.buyer_email, r.product, decimal(r.amount), r.currency.toUpperCase(), r.reason, r.status, r.requested_by];
+    const record = [r.created_at, r.id, r.stripe_refund_id, r.charge_id, r.payment_intent_id, r.buyer_email, r.product, decimal(r.amount), r.currency.toUpperCase(), r.reason, r.status, r.requested_by];
     yield `${record.map(csvCell).join(',')}\r\n`;
   }
 }

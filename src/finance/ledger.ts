@@ -105,7 +105,7 @@ export interface LedgerRow {
   buyer_email: string;
   article_id: number | null;
   article_title: string | null;
-  stripe_charge_key: string | null;
+  payment_intent_id: string | null;
   stripe_latest_charge: string | null;
 }
 
@@ -118,7 +118,7 @@ const orderBy: Record<LedgerFilters['sort'], SQL> = {
 
 const rowColumns = sql`c.id, c.created_at, c.paid_at, c.status, c.product, c.amount, c.amount_refunded, c.stripe_fee, c.currency,
   c.user_id, u.username as buyer, u.email as buyer_email, c.article_id, a.title as article_title,
-  c.stripe_charge_key, c.stripe_latest_charge`;
+  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge`;
 
 const normalise = (r: Record<string, unknown>): LedgerRow =>
   ({
@@ -230,7 +230,7 @@ export interface RefundRow {
   created_at: string;
   stripe_refund_id: string | null;
   charge_id: number;
-  stripe_charge_key: string | null;
+  payment_intent_id: string | null;
   buyer_email: string;
   product: string;
   amount: number;
@@ -250,7 +250,7 @@ export async function* refundRows(db: Db, f: { from?: string; to?: string }, bat
   for (;;) {
     const rows = await queryRows<Record<string, unknown>>(
       db,
-      sql`select r.id, r.created_at, r.stripe_refund_id, r.charge_id, c.stripe_charge_key, u.email as buyer_email, c.product,
+      sql`select r.id, r.created_at, r.stripe_refund_id, r.charge_id, c.stripe_charge_key as payment_intent_id, u.email as buyer_email, c.product,
             r.amount, r.currency, r.reason, r.status, r.requested_by
           from refunds r join charges c on c.id = r.charge_id join users u on u.id = c.user_id
           where ${where} and r.id > ${after} order by r.id limit ${batch}`,

@@ -168,7 +168,7 @@ export function LedgerPage({
                 <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
                 <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
                 <td>{r.status}</td>
-                <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+                <td>{r.payment_intent_id && <a href={stripeDashboardUrl(r.payment_intent_id)}>{r.payment_intent_id}</a>}</td>
               </tr>
             ))}
           </tbody>
@@ -293,7 +293,7 @@ export function ChargeDetailPage({
               <tr>
                 <th>Stripe</th>
                 <td>
-                  {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
+                  {charge.paymentIntentId && <a href={stripeDashboardUrl(charge.paymentIntentId)}>{charge.paymentIntentId}</a>} {charge.stripeLatestCharge ?? ''}
                 </td>
               </tr>
             </tbody>

@@ -214,7 +214,7 @@ export function ChargePage({
               <th>Reference</th>
               <td>
                 #{charge.id}
-                {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
+                {charge.paymentIntentId && ` · ${charge.paymentIntentId}`}
               </td>
             </tr>
           </tbody>

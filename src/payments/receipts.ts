@@ -27,7 +27,7 @@ export function receiptPdf(charge: Charge, productName: string, lines: string[])
       ['Status', charge.status],
       ['Date', formatUtc(charge.paidAt ?? charge.createdAt)],
       ...(charge.cardLast4 ? ([['Card', `${charge.cardBrand} ending ${charge.cardLast4}`]] as Array<[string, string]>) : []),
-      ['Stripe reference', charge.stripeChargeKey ?? '—'],
+      ['Stripe reference', charge.paymentIntentId ?? '—'],
     ];
     for (const [label, value] of rows) doc.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
     doc.moveDown();
@@ -128,7 +128,9 @@ export class ReceiptMailer {
         // What was not handed to the transport goes back to the queue, so a passing failure loses
         // no receipt; the one the transport failed on stays claimed (it may have gone out).
         const unsent = claimed.slice(delivering ? next + 1 : next).map((c) => c.id);
-        if (unsent.length > 0) await this.db.update(charges).set({ receiptSentAt: null }).where(inArray(charges.id, unsent)).catch(() => undefined);
+        if (unsent.length > 0) await this.db.update(charges).set({ receiptSentAt: null }).where(inArray(charges.id, unsent)).catch((releaseError: unknown) => {
+            throw new AggregateError([error, releaseError], `receipt e-mail failed, and ${unsent.length} claimed receipt(s) could not be put back in the queue`);
+          });
         throw error;
       }
     }
@@ -158,7 +160,7 @@ export class ReceiptMailer {
         `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
         `What: ${name}`,
         ...lines,
-        `Reference: ${charge.stripeChargeKey}`,
+        `Reference: ${charge.paymentIntentId}`,
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
     };

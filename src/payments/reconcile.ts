@@ -228,7 +228,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
       scanned.our_paid_rows++;
       progress('our paid charges', scanned.our_paid_rows, total);
       if (matched.has(row.id)) continue;
-      if (!row.stripeChargeKey) {
+      if (!row.paymentIntentId) {
         unknown++;
         report({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', charge_id: row.id, detail: `${row.status} charge of ${row.amount} ${row.currency} has no PaymentIntent id` });
         continue;
@@ -237,7 +237,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
       let found: Stripe.PaymentIntent | null | undefined;
       if (lookups < MAX_LOOKUPS) {
         lookups++;
-        found = await lookupIntent(deps, row.stripeChargeKey);
+        found = await lookupIntent(deps, row.paymentIntentId);
       }
       if (found) {
         await compare(row, found);
@@ -247,7 +247,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
       report({
         direction: 'ours_to_stripe',
         kind: 'unknown_at_stripe',
-        stripe_id: row.stripeChargeKey,
+        stripe_id: row.paymentIntentId,
         charge_id: row.id,
         detail: `${row.status} charge of ${row.amount} ${row.currency}: ${found === null ? 'Stripe answers that no such PaymentIntent exists' : "not in Stripe's list of PaymentIntents for the window"}`,
       });
@@ -263,17 +263,17 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
   for (const row of pending) {
     scanned.pending_rows++;
     progress('old pending charges', scanned.pending_rows, pending.length);
-    if (row.stripeChargeKey && !matched.has(row.id)) {
-      const fresh = await retrieveIntent(deps, row.stripeChargeKey);
+    if (row.paymentIntentId && !matched.has(row.id)) {
+      const fresh = await retrieveIntent(deps, row.paymentIntentId);
       const result = await syncPaymentIntent(deps, fresh, 'reconcile');
       if (result.mismatch) mismatched(fresh, result);
-      else if (result.changed) await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
-    } else if (!row.stripeChargeKey && row.status === 'pending' && row.createdAt >= options.since) {
+      else if (result.changed) await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: row.paymentIntentId, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
+    } else if (!row.paymentIntentId && row.status === 'pending' && row.createdAt >= options.since) {
       // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
       const [closed] = await db
         .update(charges)
         .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
-        .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.stripeChargeKey)))
+        .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.paymentIntentId)))
         .returning();
       if (closed) await repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
     }

@@ -19,7 +19,7 @@ export interface SyncDeps extends SettleDeps {
 }
 
 
-const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.stripeChargeKey, sql.placeholder('intent'))).prepare('charge_by_intent'));
+const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.paymentIntentId, sql.placeholder('intent'))).prepare('charge_by_intent'));
 
 /**
  * Our charge for a PaymentIntent: by its id, or, while the row has none stored yet, by the
@@ -32,7 +32,7 @@ export async function chargeForIntent(deps: SyncDeps, pi: Pick<Stripe.PaymentInt
   return row &&
     row.userId === Number(pi.metadata.user_id) &&
     row.product === pi.metadata.product &&
-    !row.stripeChargeKey &&
+    !row.paymentIntentId &&
     row.intentNonce !== null &&
     row.intentNonce === pi.metadata.charge_nonce
     ? row
@@ -80,7 +80,7 @@ async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<{ 
       currency: pi.currency,
       status: 'pending',
       idempotencyKey: `stripe:${pi.id}`,
-      stripeChargeKey: pi.id,
+      paymentIntentId: pi.id,
       createdAt: now,
       updatedAt: now,
     })
@@ -125,7 +125,7 @@ async function chargeForStripeCharge(deps: SyncDeps, stripeCharge: Stripe.Charge
   const [row] = await deps.db
     .select()
     .from(charges)
-    .where(or(eq(charges.stripeLatestCharge, stripeCharge.id), pi ? eq(charges.stripeChargeKey, pi) : undefined));
+    .where(or(eq(charges.stripeLatestCharge, stripeCharge.id), pi ? eq(charges.paymentIntentId, pi) : undefined));
   if (row) return row;
   if (!pi) return undefined;
   return (await syncPaymentIntent(deps, await retrieveIntent(deps, pi), 'reconcile')).charge;

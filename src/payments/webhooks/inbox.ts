@@ -213,8 +213,8 @@ export class WebhookWorker {
       const object = (row.payload as unknown as Stripe.Event).data?.object as { object?: string; id?: string } | undefined;
       if (handlers[row.type] && object?.object === 'payment_intent' && object.id) intents.add(object.id);
     }
-    const rows = intents.size > 0 ? await this.deps.db.select().from(charges).where(inArray(charges.stripeChargeKey, [...intents])) : [];
-    return { chargesByIntent: new Map(rows.map((c) => [c.stripeChargeKey!, c])) };
+    const rows = intents.size > 0 ? await this.deps.db.select().from(charges).where(inArray(charges.paymentIntentId, [...intents])) : [];
+    return { chargesByIntent: new Map(rows.map((c) => [c.paymentIntentId!, c])) };
   }
 
   /** Runs the event's handler; on failure records the error and schedules a retry with backoff. */
