@@ -4,9 +4,9 @@ import { listingsChanged } from '../../cache.js';
 import type { Db, Executor } from '../../db/client.js';
 import { articles, featuredArticles } from '../../db/schema.js';
 import { formatUtc } from '../../format.js';
-import { ApiError, forbidden, notFound } from '../../http/errors.js';
+import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle } from '../article-subject.js';
+import { articleTitle, buyersOwnArticle } from '../article-subject.js';
 import { WEEK_MS } from '../durations.js';
 
 export const FEATURED_ARTICLE_PRODUCT = 'featured_article';
@@ -36,9 +36,7 @@ export const featuredArticleProduct: Product = {
   subjectTitle: articleTitle,
 
   async authorize(db, user, articleId) {
-    const [article] = await db.select({ userId: articles.userId, published: articles.published }).from(articles).where(eq(articles.id, articleId!));
-    if (!article || (!article.published && article.userId !== user.id)) throw notFound('No such article.');
-    if (article.userId !== user.id) throw forbidden('You can only feature your own articles.');
+    const article = await buyersOwnArticle(db, user, articleId!, 'You can only feature your own articles.');
     if (!article.published) {
       throw new ApiError(422, 'not_published', 'Publish the article before featuring it.', { article_id: 'Not published.' });
     }
