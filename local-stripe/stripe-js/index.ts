@@ -272,7 +272,10 @@ class ElementsGroup {
   create(type: string): CardFields {
     if (type === 'card') return new CardElement();
     if (type !== 'payment') throw new Error(`Stripe stand-in: only the card and payment elements are emulated, not ${type}`);
-    if (!this.options || this.options.mode !== 'payment') throw new Error("Stripe stand-in: the payment element needs elements({mode: 'payment', amount, currency})");
+    const options = this.options;
+    if (options?.mode !== 'payment' || !Number.isInteger(options.amount) || !options.currency) {
+      throw new Error("Stripe stand-in: the payment element needs elements({mode: 'payment', amount, currency})");
+    }
     this.paymentElement = new PaymentElement();
     return this.paymentElement;
   }
