@@ -57,9 +57,6 @@ export function serveCheckoutPage(store: Store, method: string, url: URL, raw: s
   try {
     let paymentMethod: string;
     if (typeof form.saved_payment_method === 'string') {
-      if (!redisplayedCards(store, session).some((pm) => pm.id === form.saved_payment_method)) {
-        return checkoutPage(store, session, typed, {}, 'That saved card is not available for this checkout.', 400);
-      }
       paymentMethod = form.saved_payment_method;
     } else {
       const errors = missingFields(typed);

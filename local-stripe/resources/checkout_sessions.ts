@@ -263,9 +263,7 @@ export function sessionFor(store: Store, id: string): Stripe.Checkout.Session {
 export function expireCheckoutSession(store: Store, id: string, request: RequestInfo): Stripe.Checkout.Session {
   const session = sessionFor(store, id);
   if (session.status !== 'open') {
-    throw invalidRequest(`This Checkout Session is ${session.status}; only a Checkout Session with a status of open can be expired.`, {
-      code: 'checkout_session_not_open',
-    });
+    throw invalidRequest(`This Checkout Session is ${session.status}; only a Checkout Session with a status of open can be expired.`);
   }
   return expire(store, session, request);
 }
@@ -275,7 +273,7 @@ const pageUrl = (store: Store, session: Stripe.Checkout.Session) => `${store.bas
 
 /**
  * The buyer pays on the hosted page with a card (a new one's PaymentMethod, or one of their saved
- * ones): the session's PaymentIntent is made on the first attempt (amount, currency, customer and
+ * ones the page offers): the session's PaymentIntent is made on the first attempt (amount, currency, customer and
  * `payment_intent_data` from the session) and confirmed. A decline throws the card error and leaves
  * the session open; 3-D Secure leaves it open with the PaymentIntent `requires_action`; success
  * completes it (see completeOnPayment).
@@ -283,11 +281,18 @@ const pageUrl = (store: Store, session: Stripe.Checkout.Session) => `${store.bas
 export function payCheckoutSession(store: Store, id: string, paymentMethodId: string, request: RequestInfo): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
   const session = sessionFor(store, id);
   if (session.status !== 'open') {
-    throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`, { code: 'checkout_session_not_open' });
+    throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`);
   }
   const pm = resolvePaymentMethod(store, paymentMethodId);
   if (pm.customer && pm.customer !== session.customer) {
     throw invalidRequest('The provided PaymentMethod belongs to a Customer that is different from the one on this Checkout Session.', { param: 'payment_method' });
+  }
+  // A saved card is one the page offers: its allow_redisplay passes the session's filters.
+  if (pm.customer && !redisplayedCards(store, session).some((card) => card.id === pm.id)) {
+    throw invalidRequest(
+      `This Checkout Session does not offer the saved PaymentMethod ${pm.id}: its allow_redisplay (${pm.allow_redisplay}) is not among the session's saved_payment_method_options[allow_redisplay_filters].`,
+      { param: 'payment_method' },
+    );
   }
   let pi = session.payment_intent ? paymentIntents(store).get(session.payment_intent as string) : undefined;
   if (!pi) {

@@ -237,6 +237,8 @@ describe('the hosted page', () => {
     expect(await (await fetch(strict.url!)).text()).not.toContain('data-saved-card');
     const refused = await fetch(strict.url!, form({ saved_payment_method: saved.id }));
     expect(refused.status).toBe(400);
+    expect((await pay(strict.id, saved.id)).body.error).toMatchObject({ type: 'invalid_request_error', param: 'payment_method' });
+    expect((await stripe.checkout.sessions.retrieve(strict.id)).payment_intent).toBeNull();
     const session = await stripe.checkout.sessions.create(params({ customer: customer.id, saved_payment_method_options: { allow_redisplay_filters: ['always', 'unspecified'] } }));
     const paid = await fetch(session.url!, form({ saved_payment_method: saved.id }));
     expect(paid.status).toBe(303);
@@ -263,5 +265,17 @@ describe('the hosted page', () => {
     expect(await gone.text()).not.toContain('id="pay"');
     expect((await fetch(session.url!, form({ number: '4242424242424242', expiry: '12 / 40', cvc: '123' }))).status).toBe(410);
     expect((await fetch(`${local.url}/c/pay/cs_test_nope`)).status).toBe(404);
+  });
+
+  it('escapes what the session carries and lets its forms lead only to itself and the session’s own URLs', async () => {
+    const attack = '"><script>alert(1)</script>';
+    const session = await stripe.checkout.sessions.create(
+      params({ line_items: [{ price_data: { currency: 'usd', unit_amount: 2500, product_data: { name: attack } }, quantity: 1 }], cancel_url: `https://shop.example.test/?q=${attack}` }),
+    );
+    const res = await fetch(session.url!);
+    const html = await res.text();
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self' https://shop.example.test");
   });
 });
