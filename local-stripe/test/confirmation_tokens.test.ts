@@ -1,24 +1,15 @@
 import Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIRMATION_TOKEN_LIFETIME_SECONDS } from '../resources/confirmation_tokens.js';
-import { type LocalStripe, startLocalStripe } from '../server.js';
-import { apiError, cardError, cardOnly } from './helpers.js';
+import { apiError, cardError, cardOnly, localStripeForTests } from './helpers.js';
 
 /** ConfirmationTokens (the Payment Element's deferred-intent flow) and PaymentIntents confirmed with them. */
-let local: LocalStripe;
-let stripe: Stripe;
+const env = localStripeForTests();
 
-beforeAll(async () => {
-  local = await startLocalStripe({ deterministic: true });
-  stripe = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0 });
-});
-afterAll(() => local.close());
-beforeEach(() => local.reset());
-
-const nextYear = () => new Date(local.emulator.now() * 1000).getUTCFullYear() + 1;
+const nextYear = () => new Date(env.local.emulator.now() * 1000).getUTCFullYear() + 1;
 
 /** What Stripe.js's createConfirmationToken sends: the card as typed, with the publishable key as `key`. */
-async function tokenFromStripeJs(number: string, extra: Record<string, string> = {}, key = local.publishableKey) {
+async function tokenFromStripeJs(number: string, extra: Record<string, string> = {}, key = env.local.publishableKey) {
   const body = new URLSearchParams({
     key,
     'payment_method_data[type]': 'card',
@@ -29,16 +20,16 @@ async function tokenFromStripeJs(number: string, extra: Record<string, string> =
     'payment_method_data[billing_details][name]': 'Ada Buyer',
     ...extra,
   });
-  const res = await fetch(`${local.url}/v1/confirmation_tokens`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const res = await fetch(`${env.local.url}/v1/confirmation_tokens`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
   return { status: res.status, body: (await res.json()) as Stripe.ConfirmationToken & { error?: Record<string, string> } };
 }
 
 const payWithToken = (confirmation_token: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
-  stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token, automatic_payment_methods: cardOnly, ...extra });
+  env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token, automatic_payment_methods: cardOnly, ...extra });
 
 describe('creating ConfirmationTokens', () => {
   it('from Stripe.js with the publishable key: a preview of the card, no PaymentMethod yet, retrievable with the secret key', async () => {
-    const pmsBefore = local.emulator.paymentMethods.size;
+    const pmsBefore = env.local.emulator.paymentMethods.size;
     const { status, body } = await tokenFromStripeJs('4242 4242 4242 4242', { return_url: 'https://shop.example.test/return', setup_future_usage: 'off_session' });
     expect(status).toBe(200);
     expect(body).toMatchObject({
@@ -51,8 +42,8 @@ describe('creating ConfirmationTokens', () => {
     });
     expect(body.id).toMatch(/^ctoken_/);
     expect(body.expires_at).toBe(body.created + CONFIRMATION_TOKEN_LIFETIME_SECONDS);
-    expect(local.emulator.paymentMethods.size).toBe(pmsBefore);
-    const retrieved = await stripe.confirmationTokens.retrieve(body.id);
+    expect(env.local.emulator.paymentMethods.size).toBe(pmsBefore);
+    const retrieved = await env.stripe.confirmationTokens.retrieve(body.id);
     expect(retrieved.payment_method_preview?.card?.last4).toBe('4242');
   });
 
@@ -66,22 +57,22 @@ describe('creating ConfirmationTokens', () => {
 
   it('refuses the wrong key type: Stripe.js’s route with the secret key, retrieve and the test helper with the publishable key', async () => {
     const withSecret = await apiError(
-      stripe.rawRequest('POST', '/v1/confirmation_tokens', { payment_method_data: { type: 'card', card: { token: 'tok_visa' } } } as unknown as Record<string, unknown>),
+      env.stripe.rawRequest('POST', '/v1/confirmation_tokens', { payment_method_data: { type: 'card', card: { token: 'tok_visa' } } } as unknown as Record<string, unknown>),
     );
     expect(withSecret).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError' });
-    expect(local.emulator.confirmationTokens.size).toBe(0);
+    expect(env.local.emulator.confirmationTokens.size).toBe(0);
     const { body } = await tokenFromStripeJs('4242424242424242');
-    const browser = new Stripe(local.publishableKey, { host: '127.0.0.1', port: local.port, protocol: 'http', maxNetworkRetries: 0 });
+    const browser = new Stripe(env.local.publishableKey, { host: '127.0.0.1', port: env.local.port, protocol: 'http', maxNetworkRetries: 0 });
     expect(await apiError(browser.confirmationTokens.retrieve(body.id))).toMatchObject({ statusCode: 401 });
     expect(await apiError(browser.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_visa' }))).toMatchObject({ statusCode: 401 });
     expect((await tokenFromStripeJs('4242424242424242', {}, 'pk_test_not_ours_at_all')).status).toBe(401);
   });
 
   it('server-side for tests with testHelpers.confirmationTokens.create({payment_method})', async () => {
-    const token = await stripe.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_mastercard' });
+    const token = await env.stripe.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_mastercard' });
     expect(token).toMatchObject({ object: 'confirmation_token', payment_method_preview: { type: 'card', card: { brand: 'mastercard', last4: '4444' } } });
-    expect(await apiError(stripe.testHelpers.confirmationTokens.create({}))).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'payment_method' });
-    expect(await apiError(stripe.confirmationTokens.retrieve('ctoken_nope'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    expect(await apiError(env.stripe.testHelpers.confirmationTokens.create({}))).toMatchObject({ statusCode: 400, code: 'parameter_missing', param: 'payment_method' });
+    expect(await apiError(env.stripe.confirmationTokens.retrieve('ctoken_nope'))).toMatchObject({ statusCode: 404, code: 'resource_missing' });
   });
 });
 
@@ -93,13 +84,13 @@ describe('PaymentIntents confirmed with a ConfirmationToken', () => {
     const pm = pi.payment_method as Stripe.PaymentMethod;
     expect(pm.card).toMatchObject({ last4: '4242', brand: 'visa' });
     expect(pm.billing_details.name).toBe('Ada Buyer');
-    expect((await stripe.confirmationTokens.retrieve(token.id)).payment_intent).toBe(pi.id);
+    expect((await env.stripe.confirmationTokens.retrieve(token.id)).payment_intent).toBe(pi.id);
   });
 
   it('confirms an existing PaymentIntent with a token too', async () => {
-    const created = await stripe.paymentIntents.create({ amount: 1200, currency: 'eur', automatic_payment_methods: cardOnly });
-    const token = await stripe.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_visa' });
-    const confirmed = await stripe.paymentIntents.confirm(created.id, { confirmation_token: token.id });
+    const created = await env.stripe.paymentIntents.create({ amount: 1200, currency: 'eur', automatic_payment_methods: cardOnly });
+    const token = await env.stripe.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_visa' });
+    const confirmed = await env.stripe.paymentIntents.confirm(created.id, { confirmation_token: token.id });
     expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: 1200 });
   });
 
@@ -113,28 +104,28 @@ describe('PaymentIntents confirmed with a ConfirmationToken', () => {
 
   it('hands 3-D Secure to Stripe.js (use_stripe_sdk), and completes after authentication', async () => {
     const { body: token } = await tokenFromStripeJs('4000002760003184', { return_url: 'https://shop.example.test/return' });
-    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: token.id });
+    const pi = await env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: token.id });
     expect(pi.status).toBe('requires_action');
     expect(pi.next_action?.type).toBe('use_stripe_sdk');
-    local.emulator.authenticate(pi.id, 'complete', { id: 'req_test', idempotencyKey: null });
-    expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
+    env.local.emulator.authenticate(pi.id, 'complete', { id: 'req_test', idempotencyKey: null });
+    expect((await env.stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
   });
 
   it('takes the return_url from the token, so automatic payment methods need none in the request', async () => {
     const { body: token } = await tokenFromStripeJs('4242424242424242', { return_url: 'https://shop.example.test/return' });
-    const pi = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: token.id });
+    const pi = await env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: token.id });
     expect(pi.status).toBe('succeeded');
     const { body: bare } = await tokenFromStripeJs('4242424242424242');
-    const refused = await apiError(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: bare.id }));
+    const refused = await apiError(env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: bare.id }));
     expect(refused.message).toMatch(/^A `return_url` must be specified/);
   });
 
   it('saves the card to the customer with the token’s setup_future_usage', async () => {
-    const customer = await stripe.customers.create({});
+    const customer = await env.stripe.customers.create({});
     const { body: token } = await tokenFromStripeJs('4242424242424242', { setup_future_usage: 'off_session' });
     const pi = await payWithToken(token.id, { customer: customer.id });
     expect(pi.setup_future_usage).toBe('off_session');
-    const cards = await stripe.customers.listPaymentMethods(customer.id);
+    const cards = await env.stripe.customers.listPaymentMethods(customer.id);
     expect(cards.data.map((pm) => pm.id)).toEqual([pi.payment_method]);
   });
 
@@ -142,22 +133,22 @@ describe('PaymentIntents confirmed with a ConfirmationToken', () => {
     const { body: token } = await tokenFromStripeJs('4242424242424242');
     const both = await apiError(payWithToken(token.id, { payment_method: 'pm_card_visa' }));
     expect(both).toMatchObject({ statusCode: 400, code: 'parameters_exclusive', param: 'confirmation_token' });
-    const unconfirmed = await apiError(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirmation_token: token.id }));
+    const unconfirmed = await apiError(env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirmation_token: token.id }));
     expect(unconfirmed).toMatchObject({ statusCode: 400, param: 'confirmation_token' });
     const unknown = await apiError(payWithToken('ctoken_nope'));
     expect(unknown).toMatchObject({ statusCode: 400, code: 'resource_missing', param: 'confirmation_token' });
-    expect(local.emulator.paymentIntents.size).toBe(0);
-    expect((await stripe.confirmationTokens.retrieve(token.id)).payment_intent).toBeNull();
+    expect(env.local.emulator.paymentIntents.size).toBe(0);
+    expect((await env.stripe.confirmationTokens.retrieve(token.id)).payment_intent).toBeNull();
 
-    local.emulator.advanceClock(CONFIRMATION_TOKEN_LIFETIME_SECONDS);
+    env.local.emulator.advanceClock(CONFIRMATION_TOKEN_LIFETIME_SECONDS);
     const expired = await apiError(payWithToken(token.id));
     expect(expired).toMatchObject({ statusCode: 400, param: 'confirmation_token' });
     expect(expired.message).toMatch(/expired/);
 
-    const owner = await stripe.customers.create({});
-    const saved = await stripe.paymentMethods.attach('pm_card_visa', { customer: owner.id });
-    const other = await stripe.customers.create({});
-    const savedToken = await stripe.testHelpers.confirmationTokens.create({ payment_method: saved.id });
+    const owner = await env.stripe.customers.create({});
+    const saved = await env.stripe.paymentMethods.attach('pm_card_visa', { customer: owner.id });
+    const other = await env.stripe.customers.create({});
+    const savedToken = await env.stripe.testHelpers.confirmationTokens.create({ payment_method: saved.id });
     expect(await apiError(payWithToken(savedToken.id, { customer: other.id }))).toMatchObject({ statusCode: 400, param: 'payment_method' });
     expect((await payWithToken(savedToken.id, { customer: owner.id })).status).toBe('succeeded');
   });
