@@ -4,7 +4,6 @@ import { list } from '../http/lists.js';
 import { type Ctx, type Resource, route } from '../http/router.js';
 import { checkCurrency, checkMinimumAmount, MAXIMUM_AMOUNT, newMetadata } from '../limits.js';
 import { listSpec, metadata, type Spec } from '../params.js';
-import { randomToken } from '../random.js';
 import type { RequestInfo, Store } from '../store.js';
 import { customers } from './customers.js';
 import { cancelPaymentIntent, confirmPaymentIntent, createPaymentIntent, paymentIntents } from './payment_intents.js';
@@ -152,7 +151,7 @@ export function createCheckoutSession(store: Store, params: Record<string, unkno
   checkMinimumAmount(total, currency, "The Checkout Session's total amount due", 'line_items');
   if (total > MAXIMUM_AMOUNT) throw invalidRequest("The Checkout Session's total amount due must be no more than $999,999.99", { code: 'amount_too_large', param: 'line_items' });
 
-  const id = `cs_test_${randomToken(58)}`;
+  const id = store.newId('cs_test');
   const session = {
     id,
     object: 'checkout.session',

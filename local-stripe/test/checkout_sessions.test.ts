@@ -68,6 +68,12 @@ describe('creating and reading sessions', () => {
     expect((await env.stripe.checkout.sessions.list({ status: 'complete' })).data).toEqual([]);
   });
 
+  it('gives the same ids after a reset in deterministic mode', async () => {
+    const first = await env.stripe.checkout.sessions.create(params());
+    env.local.reset();
+    expect((await env.stripe.checkout.sessions.create(params())).id).toBe(first.id);
+  });
+
   it('replays a create with the same idempotency key', async () => {
     const a = await env.stripe.checkout.sessions.create(params(), { idempotencyKey: 'charge-41' });
     const b = await env.stripe.checkout.sessions.create(params(), { idempotencyKey: 'charge-41' });
