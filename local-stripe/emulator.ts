@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import { balanceTransactions } from './resources/balance_transactions.js';
 import { charges } from './resources/charges.js';
+import { checkoutSessions, expireDueSessions, payCheckoutSession } from './resources/checkout_sessions.js';
+import { confirmationTokens } from './resources/confirmation_tokens.js';
 import { customers, deleteCustomer } from './resources/customers.js';
 import { closeDispute, disputes, openDispute } from './resources/disputes.js';
 import { resources } from './resources/index.js';
@@ -39,6 +41,22 @@ export class Emulator extends Store {
   }
   get balanceTransactions(): Map<string, Stripe.BalanceTransaction> {
     return balanceTransactions(this);
+  }
+  get confirmationTokens(): Map<string, Stripe.ConfirmationToken> {
+    return confirmationTokens(this);
+  }
+  get checkoutSessions(): Map<string, Stripe.Checkout.Session> {
+    return checkoutSessions(this);
+  }
+
+  /** The buyer pays a Checkout Session on its hosted page with this PaymentMethod. */
+  payCheckoutSession(id: string, paymentMethod: string, request: RequestInfo): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
+    return payCheckoutSession(this, id, paymentMethod, request);
+  }
+
+  /** Expires the open sessions whose `expires_at` has passed. */
+  expireDueCheckoutSessions(): void {
+    expireDueSessions(this);
   }
 
   /** The customer's click on the 3-D Secure page. */

@@ -63,16 +63,29 @@ export function checkCurrency(raw: string, param = 'currency'): string {
   return currency;
 }
 
-/** Stripe's 400 `amount_too_small`, worded as Stripe words it ("Amount must be at least $0.50 usd"). */
-export function checkMinimumAmount(amount: number, currency: string): void {
+/**
+ * Stripe's 400 `amount_too_small`, worded as Stripe words it ("Amount must be at least $0.50 usd");
+ * `what` names the amount in other contexts ("The Checkout Session's total amount due").
+ */
+export function checkMinimumAmount(amount: number, currency: string, what = 'Amount', param = 'amount'): void {
   const minimum = MINIMUM[currency];
   if (!minimum || amount >= minimum.amount) return;
-  const units = ZERO_DECIMAL.has(currency) ? String(minimum.amount) : (minimum.amount / 100).toFixed(2);
-  throw invalidRequest(`Amount must be at least ${minimum.symbol}${units} ${currency}`, {
+  const units = isZeroDecimal(currency) ? String(minimum.amount) : (minimum.amount / 100).toFixed(2);
+  throw invalidRequest(`${what} must be at least ${minimum.symbol}${units} ${currency}`, {
     code: 'amount_too_small',
     doc_url: 'https://stripe.com/docs/error-codes/amount-too-small',
-    param: 'amount',
+    param,
   });
+}
+
+/** The largest amount Stripe charges (eight digits in minor units, "$999,999.99"). */
+export const MAXIMUM_AMOUNT = 99_999_999;
+
+export const isZeroDecimal = (currency: string) => ZERO_DECIMAL.has(currency);
+
+/** An amount for people to read: "25.00 USD", "500 JPY". */
+export function formatAmount(amount: number, currency: string): string {
+  return `${isZeroDecimal(currency) ? String(amount) : (amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
 }
 
 const METADATA_MAX_KEYS = 50;

@@ -4,7 +4,18 @@ import { invalidRequest, missingParam, unknownParam } from './errors.js';
  * A small parameter schema, enough to validate what the SDK sends as Stripe does:
  * unknown parameters, missing ones and wrong types each get Stripe's error code and `param`.
  */
-export type ParamType = 'string' | 'url' | 'integer' | 'timestamp_or_range' | 'boolean' | 'hash' | 'array' | { enum: readonly string[] } | Spec;
+export type ParamType =
+  | 'string'
+  | 'url'
+  | 'integer'
+  | 'timestamp_or_range'
+  | 'boolean'
+  | 'hash'
+  | 'array'
+  | { enum: readonly string[] }
+  /** An array of hashes (`line_items[0][quantity]=1`), each validated against the spec. */
+  | { items: Spec; max: number }
+  | Spec;
 export interface Spec {
   [name: string]: ParamType;
 }
@@ -59,6 +70,12 @@ function coerce(raw: unknown, type: ParamType, name: string): unknown {
     const values = Array.isArray(raw) ? raw : isPlain(raw) ? Object.values(raw) : [raw];
     if (values.some((v) => typeof v !== 'string')) throw invalidRequest(`Invalid array`, { code: 'parameter_invalid_array', param: name });
     return values;
+  }
+  if ('items' in type && typeof type.max === 'number') {
+    const values = Array.isArray(raw) ? raw : isPlain(raw) ? Object.values(raw) : null;
+    if (!values || values.some((v) => !isPlain(v))) throw invalidRequest('Invalid array', { code: 'parameter_invalid_array', param: name });
+    if (values.length > type.max) throw invalidRequest(`${name} can have at most ${type.max} items; it has ${values.length}.`, { param: name });
+    return values.map((v, i) => validate(v, type.items as Spec, [], `${name}[${i}]`));
   }
   if ('enum' in type && Array.isArray(type.enum)) {
     if (typeof raw !== 'string' || !type.enum.includes(raw))

@@ -8,6 +8,7 @@ import { Api } from './http/api.js';
 import { checkKeys, type Keys, keyKind, presentedKey, publishableRefused, randomKeys } from './http/auth.js';
 import { control } from './http/control.js';
 import { Faults, type RequestFault } from './http/faults.js';
+import { serveCheckoutPage } from './http/checkout_page.js';
 import { servePage } from './http/pages.js';
 import { Router } from './http/router.js';
 import { readBody, send } from './http/transport.js';
@@ -65,8 +66,15 @@ export class LocalStripe {
     this.server.keepAliveTimeout = 30_000;
   }
 
+  /** Checkout Sessions expire as real time passes, not only when the emulated clock is moved. */
+  private expiryTimer: NodeJS.Timeout | null = null;
+
   async listen(): Promise<this> {
     await stripeJs();
+    if (!this.options.deterministic) {
+      this.expiryTimer = setInterval(() => this.emulator.expireDueCheckoutSessions(), 10_000);
+      this.expiryTimer.unref();
+    }
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
@@ -121,6 +129,7 @@ export class LocalStripe {
   }
 
   async close(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
     this.saveNow();
     this.webhooks.reset();
     this.server.closeAllConnections();
@@ -182,6 +191,12 @@ export class LocalStripe {
     if (url.pathname === '/js/v3.js') {
       res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-cache' });
       res.end(await stripeJs());
+      return;
+    }
+    if (url.pathname.startsWith('/c/pay/')) {
+      const result = serveCheckoutPage(this.emulator, method, url, raw);
+      res.writeHead(result.status, result.headers);
+      res.end(result.html);
       return;
     }
     if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {

@@ -46,6 +46,8 @@ export class Store {
   /** Insertion sequence per id: lists sort newest first by (created, sequence) as Stripe does. */
   private readonly sequence = new Map<string, number>();
   private listeners: Listener[] = [];
+  /** Events being told to listeners, in order. */
+  private readonly pending: Stripe.Event[] = [];
   private clockListeners: Array<() => void> = [];
   private counter = 0;
   private offsetSeconds = 0;
@@ -169,7 +171,17 @@ export class Store {
       events.delete(oldest);
       this.sequence.delete(oldest);
     }
-    for (const listener of this.listeners) listener(event);
+    // An event a listener causes (a session completing on its payment) is told after the one that caused it.
+    this.pending.push(event);
+    if (this.pending.length > 1) return event;
+    try {
+      while (this.pending.length > 0) {
+        for (const listener of this.listeners) listener(this.pending[0]!);
+        this.pending.shift();
+      }
+    } finally {
+      this.pending.length = 0;
+    }
     return event;
   }
 

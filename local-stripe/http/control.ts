@@ -1,4 +1,4 @@
-import { StripeApiError } from '../errors.js';
+import { missingParam, StripeApiError } from '../errors.js';
 import { randomToken } from '../random.js';
 import type { LocalStripe } from '../server.js';
 import type { RequestInfo } from '../store.js';
@@ -54,6 +54,13 @@ export function control(local: LocalStripe, method: string, url: URL, raw: strin
     if (method === 'POST' && m) {
       const outcome = (body as { outcome?: string }).outcome === 'won' ? 'won' : 'lost';
       return reply(200, local.emulator.closeDispute(m[1]!, outcome, info));
+    }
+    m = /^\/checkout\/sessions\/([^/]+)\/pay$/.exec(path);
+    if (method === 'POST' && m) {
+      const paymentMethod = (body as { payment_method?: unknown }).payment_method;
+      if (typeof paymentMethod !== 'string' || !paymentMethod) throw missingParam('payment_method');
+      const { session, paymentIntent } = local.emulator.payCheckoutSession(m[1]!, paymentMethod, info);
+      return reply(200, { session, payment_intent: paymentIntent });
     }
     m = /^\/payment_intents\/([^/]+)\/authenticate$/.exec(path);
     if (method === 'POST' && m) {

@@ -2,26 +2,22 @@ import type Stripe from 'stripe';
 import { invalidRequest, resourceMissing } from '../errors.js';
 import type { Store } from '../store.js';
 
-/** A page of a list endpoint, newest first, with Stripe's `limit`, cursors and `created` filters. */
-export function list<T extends { id: string; created: number }>(
+/**
+ * A page of a list endpoint, newest first (or in the order given: a session's line items), with
+ * Stripe's `limit`, cursors and `created` filters.
+ */
+export function list<T extends { id: string; created?: number }>(
   store: Store,
   items: Iterable<T>,
   params: Record<string, unknown>,
   url: string,
   filter: (item: T) => boolean = () => true,
+  order: 'newest' | 'given' = 'newest',
 ): Stripe.ApiList<T> {
   // `created=<unix time>` is an exact match; `created[gte]=…` and the like a range, as at Stripe.
   const created = (typeof params.created === 'number' ? { gte: params.created, lte: params.created } : (params.created ?? {})) as Record<string, number>;
-  let all = [...items]
-    .filter(filter)
-    .filter(
-      (i) =>
-        (created.gt === undefined || i.created > created.gt) &&
-        (created.gte === undefined || i.created >= created.gte) &&
-        (created.lt === undefined || i.created < created.lt) &&
-        (created.lte === undefined || i.created <= created.lte),
-    )
-    .sort((a, b) => b.created - a.created || store.order(b.id) - store.order(a.id));
+  let all = [...items].filter(filter).filter(({ created: at = 0 }) => (created.gt === undefined || at > created.gt) && (created.gte === undefined || at >= created.gte) && (created.lt === undefined || at < created.lt) && (created.lte === undefined || at <= created.lte));
+  if (order === 'newest') all.sort((a, b) => (b.created ?? 0) - (a.created ?? 0) || store.order(b.id) - store.order(a.id));
   const limit = (params.limit as number | undefined) ?? 10;
   if (limit < 1 || limit > 100) throw invalidRequest('Invalid limit: must be between 1 and 100', { param: 'limit' });
   if (params.starting_after) {

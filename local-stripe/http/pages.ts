@@ -16,19 +16,20 @@ export interface Page {
  * These pages open beside a logged-in app on the same host, so they echo nothing unescaped, run only
  * their own script (a CSP nonce) and follow no URL but http(s).
  */
-const page = (status: number, html: string, nonce = ''): Page => ({
+export const page = (status: number, html: string, nonce = '', formTargets: string[] = []): Page => ({
   status,
   html,
   headers: {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src ${nonce ? `'nonce-${nonce}'` : "'none'"}; form-action 'self'; base-uri 'none'`,
+    // A form may lead only here, or (after a checkout) to the origins its session names.
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; script-src ${nonce ? `'nonce-${nonce}'` : "'none'"}; form-action ${["'self'", ...formTargets].join(' ')}; base-uri 'none'`,
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
   },
 });
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The pages a browser opens at Stripe: 3-D Secure authentication and receipts. */

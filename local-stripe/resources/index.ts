@@ -1,6 +1,8 @@
 import type { Resource } from '../http/router.js';
 import { balanceTransactionResource } from './balance_transactions.js';
 import { chargeResource } from './charges.js';
+import { checkoutSessionResource } from './checkout_sessions.js';
+import { confirmationTokenResource } from './confirmation_tokens.js';
 import { customerResource } from './customers.js';
 import { disputeResource } from './disputes.js';
 import { eventResource } from './events.js';
@@ -13,6 +15,8 @@ import { webhookEndpointResource } from './webhook_endpoints.js';
 export const resources: Resource[] = [
   balanceTransactionResource,
   chargeResource,
+  checkoutSessionResource,
+  confirmationTokenResource,
   customerResource,
   disputeResource,
   eventResource,

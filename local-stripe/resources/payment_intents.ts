@@ -3,11 +3,12 @@ import type Stripe from 'stripe';
 import { cardError, invalidRequest, resourceMissing, unexpectedState } from '../errors.js';
 import { list } from '../http/lists.js';
 import { type Ctx, type Resource, route } from '../http/router.js';
-import { checkCurrency, checkMinimumAmount, newMetadata, updatedMetadata } from '../limits.js';
+import { checkCurrency, checkMinimumAmount, MAXIMUM_AMOUNT, newMetadata, updatedMetadata } from '../limits.js';
 import { listSpec, metadata, type Spec } from '../params.js';
 import { randomToken } from '../random.js';
 import type { RequestInfo, Store } from '../store.js';
 import { type ChargeFailure, newCharge } from './charges.js';
+import { redeemConfirmationToken, tokenPaymentMethod, usableConfirmationToken } from './confirmation_tokens.js';
 import { customers } from './customers.js';
 import { openDispute } from './disputes.js';
 import { attach, behaviourOf, paymentMethods, resolvePaymentMethod } from './payment_methods.js';
@@ -21,6 +22,7 @@ const createSpec: Spec = {
   currency: 'string',
   customer: 'string',
   payment_method: 'string',
+  confirmation_token: 'string',
   // Refused with Stripe's own code (see refuseRemovedParameters), so it must get past the unknown-parameter check.
   payment_method_types: 'array',
   allowed_payment_method_types: 'array',
@@ -55,6 +57,7 @@ const updateSpec: Spec = {
 
 const confirmSpec: Spec = {
   payment_method: 'string',
+  confirmation_token: 'string',
   payment_method_types: 'array',
   return_url: 'url',
   setup_future_usage: setupFutureUsage,
@@ -103,6 +106,22 @@ function paymentMethodChoice(params: Record<string, unknown>): PaymentMethodChoi
   };
 }
 
+/**
+ * The ConfirmationToken a request names, checked (not yet used up). Stripe lets a request's own
+ * `payment_method` take precedence over the token's; here naming both is refused, so a caller
+ * cannot confirm with a card it did not mean.
+ */
+function requestedToken(store: Store, params: Record<string, unknown>): Stripe.ConfirmationToken | null {
+  if (params.confirmation_token === undefined) return null;
+  if (params.payment_method !== undefined) {
+    throw invalidRequest('You may only specify one of these parameters: confirmation_token, payment_method.', {
+      code: 'parameters_exclusive',
+      param: 'confirmation_token',
+    });
+  }
+  return usableConfirmationToken(store, params.confirmation_token as string);
+}
+
 const isOffSession = (params: Record<string, unknown>) => ['true', 'one_off', 'recurring', true].includes(params.off_session as string | boolean);
 
 /** Automatic payment methods may redirect the buyer, so an on-session confirmation must say where to return. */
@@ -118,16 +137,22 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
   const amount = params.amount as number;
   const currency = checkCurrency(params.currency as string);
   checkMinimumAmount(amount, currency);
-  if (amount > 99_999_999) {
+  if (amount > MAXIMUM_AMOUNT) {
     throw invalidRequest('Amount must be no more than $999,999.99', { code: 'amount_too_large', param: 'amount' });
   }
   const metadata = newMetadata(params.metadata);
   const choice = paymentMethodChoice(params);
-  if (params.confirm === true) requireReturnUrl(choice, params);
+  const token = requestedToken(store, params);
+  if (token && params.confirm !== true) {
+    throw invalidRequest('A confirmation_token can only be used to create a PaymentIntent with confirm=true.', { param: 'confirmation_token' });
+  }
+  if (params.confirm === true) requireReturnUrl(choice, { ...params, return_url: params.return_url ?? token?.return_url ?? undefined });
   const customer = params.customer as string | undefined;
   if (customer) store.referenced(customers(store), 'customer', customer, 'customer');
   const pm = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
   if (pm) checkPaymentMethodOwner(pm, customer ?? null);
+  const tokenPm = token && tokenPaymentMethod(store, token);
+  if (tokenPm) checkPaymentMethodOwner(tokenPm, customer ?? null);
   const id = store.newId('pi');
   const pi: Stripe.PaymentIntent = {
     id,
@@ -178,7 +203,12 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
   paymentIntents(store).set(id, pi);
   store.emit('payment_intent.created', pi, request);
   if (params.confirm === true) {
-    return confirmPaymentIntent(store, pi, { off_session: params.off_session, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk }, request);
+    return confirmPaymentIntent(
+      store,
+      pi,
+      { off_session: params.off_session, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk, confirmation_token: params.confirmation_token },
+      request,
+    );
   }
   return pi;
 }
@@ -219,19 +249,28 @@ export function updatePaymentIntent(store: Store, id: string, params: Record<str
   return pi;
 }
 
-export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, sent: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
   if (!['requires_payment_method', 'requires_confirmation', 'requires_action'].includes(pi.status)) {
     throw unexpectedState(
       `You cannot confirm this PaymentIntent because it has a status of ${pi.status}. Only a PaymentIntent with one of the following statuses may be confirmed: requires_confirmation, requires_payment_method, requires_action.`,
       { payment_intent: pi },
     );
   }
-  refuseRemovedParameters(params);
+  refuseRemovedParameters(sent);
+  const token = requestedToken(store, sent);
+  // What the request leaves out, the token supplies (its return_url, setup_future_usage, use_stripe_sdk).
+  const params = token ? { ...sent, return_url: sent.return_url ?? token.return_url ?? undefined, use_stripe_sdk: sent.use_stripe_sdk ?? token.use_stripe_sdk } : sent;
   requireReturnUrl(pi, params);
   if (params.payment_method) {
     const pm = resolvePaymentMethod(store, params.payment_method as string);
     checkPaymentMethodOwner(pm, pi.customer as string | null);
     pi.payment_method = pm.id;
+  }
+  if (token) {
+    const saved = tokenPaymentMethod(store, token);
+    if (saved) checkPaymentMethodOwner(saved, pi.customer as string | null);
+    pi.payment_method = redeemConfirmationToken(store, token, pi).id;
+    if (params.setup_future_usage === undefined && token.setup_future_usage) pi.setup_future_usage = token.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage;
   }
   if (params.setup_future_usage !== undefined) {
     pi.setup_future_usage = (params.setup_future_usage as Stripe.PaymentIntent.SetupFutureUsage) || null;
@@ -357,7 +396,7 @@ function succeed(
   return pi;
 }
 
-export function cancelPaymentIntent(store: Store, id: string, params: Record<string, unknown>, request: RequestInfo): Stripe.PaymentIntent {
+export function cancelPaymentIntent(store: Store, id: string, params: Record<string, unknown>, request: RequestInfo | null): Stripe.PaymentIntent {
   const pi = store.get(paymentIntents(store), 'payment_intent', id, 'intent');
   if (pi.status === 'succeeded' || pi.status === 'canceled') {
     throw unexpectedState(

@@ -25,79 +25,68 @@ export function behaviourOf(store: Store, pmId: string): CardBehaviour {
 const RAW_CARD_DATA_REFUSED =
   'Sending credit card numbers directly to the Stripe API is generally unsafe. We suggest you use test tokens that map to the test card you are using, see https://stripe.com/docs/testing. To enable raw card data APIs in test mode, see https://support.stripe.com/questions/enabling-access-to-raw-card-data-apis.';
 
+/** A card as sent (number, expiry) and what it does when charged; Stripe keeps the number to itself. */
+export interface CardDetails {
+  number: string;
+  expMonth: number;
+  expYear: number;
+  behaviour: CardBehaviour;
+}
+
 /** `publishable`: made by Stripe.js, where card numbers belong. */
 export function createPaymentMethod(store: Store, params: Record<string, unknown>, publishable: boolean): Stripe.PaymentMethod {
-  if (params.type !== 'card') throw invalidRequest('Only card PaymentMethods are supported here.', { param: 'type' });
+  const card = cardDetails(store, params, publishable);
+  return newCardPaymentMethod(store, card, params);
+}
+
+/**
+ * Checks `type=card` and its `card[…]` (number, expiry, CVC, or a test token) as Stripe does when
+ * a PaymentMethod is made from them; `prefix` goes before the names in errors (`payment_method_data`).
+ */
+export function cardDetails(store: Store, params: Record<string, unknown>, publishable: boolean, prefix = ''): CardDetails {
+  // `card[number]` → `payment_method_data[card][number]`
+  const name = (field: string) => (prefix ? `${prefix}[${field.includes('[') ? field.replace('[', '][') : `${field}]`}` : field);
+  if (params.type !== 'card') throw invalidRequest('Only card PaymentMethods are supported here.', { param: name('type') });
   const card = params.card as Record<string, string> | undefined;
-  if (!card) throw invalidRequest('Missing required param: card.', { code: 'parameter_missing', param: 'card' });
+  if (!card) throw invalidRequest(`Missing required param: ${name('card')}.`, { code: 'parameter_missing', param: name('card') });
   if (card.number !== undefined && !publishable && !store.allowsRawCardData) throw invalidRequest(RAW_CARD_DATA_REFUSED);
   newMetadata(params.metadata);
   if (card.token) {
     const known = cardByMagicId.get(card.token.replace(/^tok_/, 'pm_card_'));
-    if (!known) throw resourceMissing('token', card.token, 'card[token]');
-    return newCardPaymentMethod(store, known.number, 12, nextYear(store.now()), known.behaviour, params);
+    if (!known) throw resourceMissing('token', card.token, name('card[token]'));
+    return { number: known.number, expMonth: 12, expYear: nextYear(store.now()), behaviour: known.behaviour };
   }
   const number = (card.number ?? '').replace(/\s+/g, '');
-  if (!number) throw invalidRequest('Missing required param: card[number].', { code: 'parameter_missing', param: 'card[number]' });
+  if (!number) throw invalidRequest(`Missing required param: ${name('card[number]')}.`, { code: 'parameter_missing', param: name('card[number]') });
   if (!/^\d{12,19}$/.test(number) || !luhnValid(number)) {
-    throw cardError('incorrect_number', undefined, 'Your card number is incorrect.', { param: 'card[number]' });
+    throw cardError('incorrect_number', undefined, 'Your card number is incorrect.', { param: name('card[number]') });
   }
   const expMonth = Number(card.exp_month);
   const expYear = normaliseYear(Number(card.exp_year));
   if (!Number.isInteger(expMonth) || expMonth < 1 || expMonth > 12) {
-    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: 'card[exp_month]' });
+    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: name('card[exp_month]') });
   }
   const nowDate = new Date(store.now() * 1000);
   if (!Number.isInteger(expYear) || expYear < nowDate.getUTCFullYear() || expYear > nowDate.getUTCFullYear() + 50) {
-    throw cardError('invalid_expiry_year', undefined, "Your card's expiration year is invalid.", { param: 'card[exp_year]' });
+    throw cardError('invalid_expiry_year', undefined, "Your card's expiration year is invalid.", { param: name('card[exp_year]') });
   }
   if (expYear === nowDate.getUTCFullYear() && expMonth < nowDate.getUTCMonth() + 1) {
-    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: 'card[exp_month]' });
+    throw cardError('invalid_expiry_month', undefined, "Your card's expiration month is invalid.", { param: name('card[exp_month]') });
   }
   if (card.cvc !== undefined && !/^\d{3,4}$/.test(card.cvc)) {
-    throw cardError('invalid_cvc', undefined, "Your card's security code is invalid.", { param: 'card[cvc]' });
+    throw cardError('invalid_cvc', undefined, "Your card's security code is invalid.", { param: name('card[cvc]') });
   }
-  const behaviour = cardByNumber.get(number)?.behaviour ?? { kind: 'succeed' };
-  return newCardPaymentMethod(store, number, expMonth, expYear, behaviour, params);
+  return { number, expMonth, expYear, behaviour: cardByNumber.get(number)?.behaviour ?? { kind: 'succeed' } };
 }
 
-function newCardPaymentMethod(
-  store: Store,
-  number: string,
-  expMonth: number,
-  expYear: number,
-  behaviour: CardBehaviour,
-  params: Record<string, unknown>,
-): Stripe.PaymentMethod {
-  const brand = brandOf(number);
-  const billing = (params.billing_details ?? {}) as Record<string, string>;
+/** A card PaymentMethod (params: its `billing_details` and `metadata`). */
+export function newCardPaymentMethod(store: Store, details: CardDetails, params: Record<string, unknown>): Stripe.PaymentMethod {
   const pm: Stripe.PaymentMethod = {
     id: store.newId('pm'),
     object: 'payment_method',
-    allow_redisplay: 'unspecified',
-    billing_details: {
-      address: null,
-      email: billing.email ?? null,
-      name: billing.name ?? null,
-      phone: billing.phone ?? null,
-      tax_id: null,
-    },
-    card: {
-      brand,
-      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'unchecked' },
-      country: 'US',
-      display_brand: brand,
-      exp_month: expMonth,
-      exp_year: expYear,
-      fingerprint: createHash('sha256').update(`fp:${number}`).digest('base64url').slice(0, 16),
-      funding: 'credit',
-      generated_from: null,
-      last4: number.slice(-4),
-      networks: { available: [brand], preferred: null },
-      regulated_status: 'unregulated',
-      three_d_secure_usage: { supported: true },
-      wallet: null,
-    },
+    allow_redisplay: (params.allow_redisplay as Stripe.PaymentMethod.AllowRedisplay | undefined) ?? 'unspecified',
+    billing_details: billingDetails(params),
+    card: cardFields(details),
     created: store.now(),
     customer: null,
     customer_account: null,
@@ -106,8 +95,35 @@ function newCardPaymentMethod(
     type: 'card',
   };
   paymentMethods(store).set(pm.id, pm);
-  cardState(store).set(pm.id, { behaviour });
+  cardState(store).set(pm.id, { behaviour: details.behaviour });
   return pm;
+}
+
+/** `billing_details` as sent (`name`, `email`, `phone`). */
+export function billingDetails(params: Record<string, unknown>): Stripe.PaymentMethod.BillingDetails {
+  const billing = (params.billing_details ?? {}) as Record<string, string>;
+  return { address: null, email: billing.email ?? null, name: billing.name ?? null, phone: billing.phone ?? null, tax_id: null };
+}
+
+/** What a PaymentMethod shows of a card: brand, last four digits, expiry, a fingerprint of the number. */
+export function cardFields({ number, expMonth, expYear }: CardDetails): Stripe.PaymentMethod.Card {
+  const brand = brandOf(number);
+  return {
+    brand,
+    checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'unchecked' },
+    country: 'US',
+    display_brand: brand,
+    exp_month: expMonth,
+    exp_year: expYear,
+    fingerprint: createHash('sha256').update(`fp:${number}`).digest('base64url').slice(0, 16),
+    funding: 'credit',
+    generated_from: null,
+    last4: number.slice(-4),
+    networks: { available: [brand], preferred: null },
+    regulated_status: 'unregulated',
+    three_d_secure_usage: { supported: true },
+    wallet: null,
+  };
 }
 
 /** A PaymentMethod named in the request body; a magic test id (pm_card_visa, …) makes a fresh one, as Stripe does. */
@@ -122,7 +138,7 @@ function paymentMethodInUrl(store: Store, id: string): Stripe.PaymentMethod {
 
 function magicPaymentMethod(store: Store, id: string): Stripe.PaymentMethod | undefined {
   const magic = cardByMagicId.get(id);
-  return magic && newCardPaymentMethod(store, magic.number, 12, nextYear(store.now()), magic.behaviour, {});
+  return magic && newCardPaymentMethod(store, { number: magic.number, expMonth: 12, expYear: nextYear(store.now()), behaviour: magic.behaviour }, {});
 }
 
 export function attach(store: Store, pm: Stripe.PaymentMethod, customerId: string, request: RequestInfo): Stripe.PaymentMethod {

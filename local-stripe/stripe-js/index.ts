@@ -2,25 +2,30 @@
  * A stand-in for Stripe.js v3, served by the local Stripe at /js/v3.js because the real one only
  * loads from Stripe's servers. It implements the part of Stripe.js's API the app uses, with
  * @stripe/stripe-js's own types: Stripe(pk), elements().create('card') with mount/on/clear,
- * createPaymentMethod, confirmCardPayment, handleNextAction and retrievePaymentIntent. Card fields
+ * createPaymentMethod, confirmCardPayment, handleNextAction and retrievePaymentIntent; and the
+ * Payment Element (card only) with a deferred intent: elements({mode: 'payment', amount, currency}),
+ * create('payment'), elements.submit() and createConfirmationToken. Card fields
  * are sent only to the local Stripe, never to the app. 3-D Secure opens the authentication page in
  * an iframe overlay, as Stripe.js does.
  */
 import type {
+  ConfirmationToken,
+  ConfirmationTokenCreateParams,
+  ConfirmationTokenResult,
   PaymentIntent,
   PaymentIntentResult,
   PaymentMethod,
   PaymentMethodResult,
   Stripe,
-  StripeCardElement,
   StripeConstructor,
   StripeElements,
+  StripeElementsOptionsMode,
   StripeError,
 } from '@stripe/stripe-js';
 
 /** The part of Stripe.js this stand-in implements, as @stripe/stripe-js declares it. */
-type StandIn = Pick<Stripe, 'createPaymentMethod' | 'confirmCardPayment' | 'handleNextAction' | 'retrievePaymentIntent'> & {
-  elements(): Pick<StripeElements, 'create'>;
+type StandIn = Pick<Stripe, 'createPaymentMethod' | 'createConfirmationToken' | 'confirmCardPayment' | 'handleNextAction' | 'retrievePaymentIntent'> & {
+  elements(options?: StripeElementsOptionsMode): Pick<StripeElements, 'create' | 'submit'>;
 };
 
 const script = document.currentScript as HTMLScriptElement | null;
@@ -56,43 +61,31 @@ async function request<T>(key: string, method: 'GET' | 'POST', path: string, par
 const intentId = (clientSecret: string) => clientSecret.split('_secret_')[0]!;
 
 type Listener = (event: { complete?: boolean; empty?: boolean }) => void;
+type FieldName = 'number' | 'expiry' | 'cvc';
 
-/** The card element: three inputs in the page (Stripe's are in its own iframe), sent only to the local Stripe. */
-class CardElement {
-  private container: HTMLElement | null = null;
-  private fields: Record<'number' | 'expiry' | 'cvc', HTMLInputElement> | null = null;
+/**
+ * A card form's three inputs in the page (Stripe's are in its own iframe), sent only to the local
+ * Stripe. The Card Element and the Payment Element differ in how they lay them out.
+ */
+abstract class CardFields {
+  protected container: HTMLElement | null = null;
+  protected fields: Record<FieldName, HTMLInputElement> | null = null;
   private listeners = new Map<string, Listener[]>();
 
   mount(target: string | HTMLElement): void {
     const el = typeof target === 'string' ? document.querySelector<HTMLElement>(target) : target;
     if (!el) throw new Error('Stripe stand-in: mount target not found');
     el.replaceChildren();
-    const wrap = document.createElement('div');
-    wrap.className = 'StripeElement local-stripe-card';
-    wrap.dataset.localStripe = 'card';
-    Object.assign(wrap.style, { border: '1px solid #bbb', borderRadius: '4px', padding: '0.5em', background: '#fff' });
-    const input = (name: string, placeholder: string, size: number, autocomplete: string) => {
-      const i = document.createElement('input');
-      i.dataset.field = name;
-      i.placeholder = placeholder;
-      i.autocomplete = autocomplete as AutoFill;
-      i.inputMode = 'numeric';
-      i.setAttribute('aria-label', placeholder);
-      i.size = size;
-      Object.assign(i.style, { border: 'none', outline: 'none', font: 'inherit', marginRight: '0.5em' });
-      i.addEventListener('input', () => this.emit('change', { complete: this.complete(), empty: this.value('number') === '' }));
-      wrap.appendChild(i);
-      return i;
-    };
-    this.fields = {
-      number: input('number', 'Card number', 20, 'cc-number'),
-      expiry: input('expiry', 'MM / YY', 7, 'cc-exp'),
-      cvc: input('cvc', 'CVC', 4, 'cc-csc'),
-    };
-    el.appendChild(wrap);
+    this.fields = this.render(el);
+    for (const input of Object.values(this.fields)) {
+      input.addEventListener('input', () => this.emit('change', { complete: this.complete(), empty: this.value('number') === '' }));
+    }
     this.container = el;
     this.emit('ready', {});
   }
+
+  /** Lays the inputs out inside the mount target. */
+  protected abstract render(el: HTMLElement): Record<FieldName, HTMLInputElement>;
 
   on(event: string, listener: Listener): this {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
@@ -113,16 +106,184 @@ class CardElement {
     return { number: this.value('number'), exp_month: expMonth, exp_year: expYear, cvc: this.value('cvc') };
   }
 
-  private value(name: 'number' | 'expiry' | 'cvc'): string {
+  protected input(name: FieldName, placeholder: string, size: number, autocomplete: string): HTMLInputElement {
+    const i = document.createElement('input');
+    i.dataset.field = name;
+    i.placeholder = placeholder;
+    i.autocomplete = autocomplete as AutoFill;
+    i.inputMode = 'numeric';
+    i.size = size;
+    return i;
+  }
+
+  protected value(name: FieldName): string {
     return this.fields ? this.fields[name].value.replace(/\s+/g, '') : '';
   }
 
-  private complete(): boolean {
+  protected complete(): boolean {
     return /^\d{12,19}$/.test(this.value('number')) && /^\d{1,2}\/\d{2,4}$/.test(this.value('expiry')) && /^\d{3,4}$/.test(this.value('cvc'));
   }
 
   private emit(event: string, data: { complete?: boolean; empty?: boolean }): void {
     for (const listener of this.listeners.get(event) ?? []) listener(data);
+  }
+}
+
+/** The Card Element: one line, no labels of its own (the page labels it). */
+class CardElement extends CardFields {
+  protected render(el: HTMLElement): Record<FieldName, HTMLInputElement> {
+    const wrap = document.createElement('div');
+    wrap.className = 'StripeElement local-stripe-card';
+    wrap.dataset.localStripe = 'card';
+    Object.assign(wrap.style, { border: '1px solid #bbb', borderRadius: '4px', padding: '0.5em', background: '#fff' });
+    const input = (name: FieldName, placeholder: string, size: number, autocomplete: string) => {
+      const i = this.input(name, placeholder, size, autocomplete);
+      i.setAttribute('aria-label', placeholder);
+      Object.assign(i.style, { border: 'none', outline: 'none', font: 'inherit', marginRight: '0.5em' });
+      wrap.appendChild(i);
+      return i;
+    };
+    const fields = {
+      number: input('number', 'Card number', 20, 'cc-number'),
+      expiry: input('expiry', 'MM / YY', 7, 'cc-exp'),
+      cvc: input('cvc', 'CVC', 4, 'cc-csc'),
+    };
+    el.appendChild(wrap);
+    return fields;
+  }
+}
+
+/** Luhn check, as Stripe.js checks a number before sending it. */
+function luhn(number: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < number.length; i++) {
+    let d = Number(number[number.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * The Payment Element, card only: labelled inputs, the number grouped by four and the expiry written
+ * `MM / YY` as typed, and each field's error shown beneath it (by `elements.submit()`, or from the
+ * local Stripe's answer to `createConfirmationToken`).
+ */
+class PaymentElement extends CardFields {
+  private errors: Partial<Record<FieldName, HTMLElement>> = {};
+  /** Whether `elements.submit()` has passed since the last change, as createConfirmationToken requires. */
+  submitted = false;
+
+  protected render(el: HTMLElement): Record<FieldName, HTMLInputElement> {
+    const wrap = document.createElement('div');
+    wrap.className = 'StripeElement local-stripe-payment';
+    wrap.dataset.localStripe = 'payment';
+    Object.assign(wrap.style, { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '0.5em 0.75em', maxWidth: '100%' });
+    const id = `local-stripe-${Math.random().toString(36).slice(2, 8)}`;
+    const field = (name: FieldName, label: string, placeholder: string, size: number, autocomplete: string, wide: boolean) => {
+      const box = document.createElement('div');
+      box.style.gridColumn = wide ? '1 / -1' : 'auto';
+      box.style.minWidth = '0';
+      const labelEl = document.createElement('label');
+      labelEl.textContent = label;
+      labelEl.htmlFor = `${id}-${name}`;
+      Object.assign(labelEl.style, { display: 'block', fontSize: '0.9em', marginBottom: '0.2em' });
+      const i = this.input(name, placeholder, size, autocomplete);
+      i.id = `${id}-${name}`;
+      Object.assign(i.style, { width: '100%', boxSizing: 'border-box', font: 'inherit', padding: '0.5em', border: '1px solid #8c959f', borderRadius: '4px' });
+      const error = document.createElement('p');
+      error.id = `${id}-${name}-error`;
+      error.dataset.error = name;
+      error.setAttribute('role', 'alert');
+      Object.assign(error.style, { color: '#b3261e', margin: '0.2em 0 0', fontSize: '0.9em' });
+      i.setAttribute('aria-describedby', error.id);
+      i.addEventListener('input', () => {
+        this.submitted = false;
+        this.format(name, i);
+      });
+      box.append(labelEl, i, error);
+      wrap.appendChild(box);
+      this.errors[name] = error;
+      return i;
+    };
+    const fields = {
+      number: field('number', 'Card number', '1234 1234 1234 1234', 20, 'cc-number', true),
+      expiry: field('expiry', 'Expiration date', 'MM / YY', 7, 'cc-exp', false),
+      cvc: field('cvc', 'Security code', 'CVC', 4, 'cc-csc', false),
+    };
+    el.appendChild(wrap);
+    return fields;
+  }
+
+  private format(name: FieldName, input: HTMLInputElement): void {
+    const digits = input.value.replace(/\D/g, '');
+    if (name === 'number') input.value = digits.slice(0, 19).replace(/(\d{4})(?=\d)/g, '$1 ');
+    if (name === 'expiry') input.value = digits.length > 2 ? `${digits.slice(0, 2)} / ${digits.slice(2, 4)}` : digits;
+    if (name === 'cvc') input.value = digits.slice(0, 4);
+  }
+
+  /** Shows one field's error (or clears it), as the Payment Element does beneath the field. */
+  showError(name: FieldName, message: string | null): void {
+    const error = this.errors[name];
+    const input = this.fields?.[name];
+    if (error) error.textContent = message ?? '';
+    if (input) {
+      if (message) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+    }
+  }
+
+  /** `elements.submit()`: checks every field, shows each error, answers the first. */
+  validate(now: Date): StripeError | null {
+    const [month = '', year = ''] = this.value('expiry').split('/');
+    const fullYear = year.length === 2 ? 2000 + Number(year) : Number(year);
+    const problems: Array<[FieldName, string, string]> = [];
+    const number = this.value('number');
+    if (!/^\d{12,19}$/.test(number)) problems.push(['number', 'incomplete_number', 'Your card number is incomplete.']);
+    else if (!luhn(number)) problems.push(['number', 'invalid_number', 'Your card number is invalid.']);
+    if (!/^\d{2}$/.test(month) || !/^\d{2}$/.test(year)) problems.push(['expiry', 'incomplete_expiry', "Your card's expiration date is incomplete."]);
+    else if (Number(month) < 1 || Number(month) > 12) problems.push(['expiry', 'invalid_expiry_month', "Your card's expiration date is invalid."]);
+    else if (fullYear < now.getUTCFullYear() || (fullYear === now.getUTCFullYear() && Number(month) < now.getUTCMonth() + 1)) {
+      problems.push(['expiry', 'invalid_expiry_year_past', "Your card's expiration year is in the past."]);
+    }
+    if (!/^\d{3,4}$/.test(this.value('cvc'))) problems.push(['cvc', 'incomplete_cvc', "Your card's security code is incomplete."]);
+    for (const name of ['number', 'expiry', 'cvc'] as const) this.showError(name, problems.find(([n]) => n === name)?.[2] ?? null);
+    const first = problems[0];
+    this.submitted = !first;
+    return first ? ({ type: 'validation_error', code: first[1], message: first[2] } as StripeError) : null;
+  }
+}
+
+/** The field a card error's `param` is about (`payment_method_data[card][number]`). */
+function fieldOf(param: string | undefined): FieldName | null {
+  if (!param) return null;
+  if (param.endsWith('[number]')) return 'number';
+  if (param.endsWith('[exp_month]') || param.endsWith('[exp_year]')) return 'expiry';
+  if (param.endsWith('[cvc]')) return 'cvc';
+  return null;
+}
+
+/** `stripe.elements(options)`: the elements made from one set of options (deferred intent: mode, amount, currency). */
+class ElementsGroup {
+  paymentElement: PaymentElement | null = null;
+
+  constructor(readonly options: StripeElementsOptionsMode | undefined) {}
+
+  create(type: string): CardFields {
+    if (type === 'card') return new CardElement();
+    if (type !== 'payment') throw new Error(`Stripe stand-in: only the card and payment elements are emulated, not ${type}`);
+    const options = this.options;
+    if (options?.mode !== 'payment' || !Number.isInteger(options.amount) || !options.currency) {
+      throw new Error("Stripe stand-in: the payment element needs elements({mode: 'payment', amount, currency})");
+    }
+    this.paymentElement = new PaymentElement();
+    return this.paymentElement;
+  }
+
+  async submit(): Promise<{ error: StripeError; selectedPaymentMethod?: undefined } | { selectedPaymentMethod: string; error?: undefined }> {
+    if (!this.paymentElement) return { error: { type: 'validation_error', message: 'elements.submit() needs a mounted Payment Element.' } as StripeError };
+    const error = this.paymentElement.validate(new Date());
+    return error ? { error } : { selectedPaymentMethod: 'card' };
   }
 }
 
@@ -154,9 +315,34 @@ function authenticate(pi: PaymentIntent): Promise<string> {
 function createStandIn(key: string): StandIn {
   if (!key?.startsWith('pk_')) throw new Error('Stripe stand-in: a publishable key (pk_…) is required');
 
+  const createConfirmationToken = async ({ elements, params }: { elements: unknown; params?: ConfirmationTokenCreateParams }): Promise<ConfirmationTokenResult> => {
+    const group = elements as ElementsGroup;
+    const element = group instanceof ElementsGroup ? group.paymentElement : null;
+    if (!element) throw new Error('Stripe stand-in: createConfirmationToken needs elements with a Payment Element');
+    if (!element.submitted) {
+      return { error: { type: 'invalid_request_error', message: 'elements.submit() must be called before stripe.createConfirmationToken().' } as StripeError };
+    }
+    const options = group.options;
+    const setupFutureUsage = options?.setupFutureUsage ?? options?.setup_future_usage ?? undefined;
+    const r = await request<ConfirmationToken>(key, 'POST', '/v1/confirmation_tokens', {
+      payment_method_data: {
+        type: 'card',
+        card: element.details(),
+        billing_details: params?.payment_method_data?.billing_details as Params | undefined,
+        allow_redisplay: params?.payment_method_data?.allow_redisplay,
+      },
+      return_url: params?.return_url ?? undefined,
+      setup_future_usage: setupFutureUsage,
+    });
+    if (r.ok) return { confirmationToken: r.body };
+    const field = fieldOf(r.error.param);
+    if (field) element.showError(field, r.error.message ?? null);
+    return { error: r.error };
+  };
+
   const createPaymentMethod = async (options: { card?: unknown; element?: unknown; billing_details?: unknown }): Promise<PaymentMethodResult> => {
     const card = options.card ?? options.element;
-    if (!(card instanceof CardElement)) throw new Error('Stripe stand-in: only a card element is emulated');
+    if (!(card instanceof CardFields)) throw new Error('Stripe stand-in: only a card element is emulated');
     const r = await request<PaymentMethod>(key, 'POST', '/v1/payment_methods', { type: 'card', card: card.details(), billing_details: options.billing_details as Params | undefined });
     return r.ok ? { paymentMethod: r.body } : { error: r.error };
   };
@@ -200,12 +386,8 @@ function createStandIn(key: string): StandIn {
   };
 
   return {
-    elements: () => ({
-      create: ((type: string) => {
-        if (type !== 'card') throw new Error('Stripe stand-in: only the card element is emulated');
-        return new CardElement() as unknown as StripeCardElement;
-      }) as StripeElements['create'],
-    }),
+    elements: (options?: StripeElementsOptionsMode) => new ElementsGroup(options) as unknown as Pick<StripeElements, 'create' | 'submit'>,
+    createConfirmationToken: createConfirmationToken as Stripe['createConfirmationToken'],
     // Stripe.js overloads these for many payment method types; the stand-in takes the card forms.
     createPaymentMethod: createPaymentMethod as Stripe['createPaymentMethod'],
     retrievePaymentIntent,

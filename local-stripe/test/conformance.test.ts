@@ -6,7 +6,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCards } from '../cards.js';
 import { type LocalStripe, startLocalStripe } from '../server.js';
-import { sdkFields, validateResource, validateResponse, type Violation } from './openapi.js';
+import { sdkFields, validateResource, validateResponse, validateSdkDeclared, type Violation } from './openapi.js';
 import { cardOnly, controlHeaders } from './helpers.js';
 
 /**
@@ -190,6 +190,48 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
     await stripe.balanceTransactions.retrieve(txns.data[0]!.id);
     await stripe.balanceTransactions.list({ source: paid.latest_charge as string });
 
+    // ConfirmationTokens: from Stripe.js (the publishable key as `key`), the test helper, PaymentIntents confirmed with them
+    const tokenForm = new URLSearchParams({
+      key: local.publishableKey,
+      'payment_method_data[type]': 'card',
+      'payment_method_data[card][number]': '4242424242424242',
+      'payment_method_data[card][exp_month]': '12',
+      'payment_method_data[card][exp_year]': String(nextYear),
+      'payment_method_data[card][cvc]': '123',
+      return_url: 'https://app.example.test/return',
+    });
+    const fromStripeJs = (await (await recordingFetch(`${local.url}/v1/confirmation_tokens`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: tokenForm })).json()) as Stripe.ConfirmationToken;
+    await stripe.confirmationTokens.retrieve(fromStripeJs.id);
+    await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: fromStripeJs.id, customer: customer.id, setup_future_usage: 'off_session' });
+    await settle(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: fromStripeJs.id }));
+    const helperToken = await stripe.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_chargeDeclined' });
+    await settle(stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirm: true, confirmation_token: helperToken.id, automatic_payment_methods: cardOnly }));
+    await stripe.confirmationTokens.retrieve(helperToken.id);
+    await settle(stripe.confirmationTokens.retrieve('ctoken_missing'));
+
+    // Checkout Sessions: create, pay (control API, as the page does), 3-D Secure, expire, list, line items
+    const lineItems = [{ price_data: { currency: 'usd', unit_amount: 1500, product_data: { name: 'Listing' } }, quantity: 2 }];
+    const sessionParams = { mode: 'payment' as const, line_items: lineItems, success_url: 'https://app.example.test/done?s={CHECKOUT_SESSION_ID}', cancel_url: 'https://app.example.test/cancel' };
+    const paidSession = await stripe.checkout.sessions.create({ ...sessionParams, customer: customer.id, client_reference_id: 'c1', payment_intent_data: { metadata: { charge_id: '1' } }, metadata: { charge_id: '1' } });
+    await fetch(`${local.url}/_local/checkout/sessions/${paidSession.id}/pay`, { method: 'POST', headers: control(), body: JSON.stringify({ payment_method: 'pm_card_visa' }) });
+    await stripe.checkout.sessions.retrieve(paidSession.id, { expand: ['line_items', 'payment_intent'] });
+    await stripe.checkout.sessions.listLineItems(paidSession.id);
+    await settle(stripe.checkout.sessions.expire(paidSession.id));
+    const challenged = await stripe.checkout.sessions.create({ ...sessionParams, customer_email: 'guest@example.test' });
+    const started = await (await fetch(`${local.url}/_local/checkout/sessions/${challenged.id}/pay`, { method: 'POST', headers: control(), body: JSON.stringify({ payment_method: 'pm_card_authenticationRequired' }) })).json();
+    await fetch(`${local.url}/_local/payment_intents/${started.payment_intent.id}/authenticate`, { method: 'POST', headers: control(), body: JSON.stringify({ outcome: 'complete' }) });
+    const leftOpen = await stripe.checkout.sessions.create(sessionParams);
+    await stripe.checkout.sessions.expire(leftOpen.id);
+    const lapsing = await stripe.checkout.sessions.create({ ...sessionParams, expires_at: local.emulator.now() + 1800 });
+    local.emulator.advanceClock(1800);
+    await stripe.checkout.sessions.retrieve(lapsing.id);
+    await stripe.checkout.sessions.list({ limit: 100 });
+    await stripe.checkout.sessions.list({ status: 'complete', customer: customer.id });
+    await stripe.checkout.sessions.list({ payment_intent: started.payment_intent.id });
+    await settle(stripe.checkout.sessions.create({ ...sessionParams, success_url: undefined }));
+    await settle(stripe.checkout.sessions.create({ ...sessionParams, expires_at: local.emulator.now() + 60 }));
+    await settle(stripe.checkout.sessions.retrieve('cs_test_missing'));
+
     // Errors
     const errors = [
       settle(stripe.customers.retrieve('cus_missing')),
@@ -231,10 +273,29 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
 
     const violations: Violation[] = [];
     for (const exchange of exchanges) {
-      const violation = validateResponse(exchange.method, exchange.path, exchange.status, exchange.body);
+      // ConfirmationTokens (2024) are newer than the spec: the SDK's types are their reference.
+      const newer = /^\/v1\/(test_helpers\/)?confirmation_tokens/.test(exchange.path);
+      const where = `${exchange.method} ${exchange.path} ${exchange.status}`;
+      const violation = !newer
+        ? validateResponse(exchange.method, exchange.path, exchange.status, exchange.body)
+        : exchange.status === 200
+          ? validateSdkDeclared('confirmation_token', exchange.body, where)
+          : validateResource('error', exchange.body, where);
       if (violation) violations.push(violation);
     }
-    const resources = new Map(Object.entries({ customer: 'customer', payment_method: 'payment_method', payment_intent: 'payment_intent', charge: 'charge', refund: 'refund', dispute: 'dispute' }));
+    expect(exchanges.filter((e) => e.path.includes('confirmation_tokens') && e.status === 200)).toHaveLength(4);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['checkout.session.completed', 'checkout.session.expired']));
+    const resources = new Map(
+      Object.entries({
+        customer: 'customer',
+        payment_method: 'payment_method',
+        payment_intent: 'payment_intent',
+        charge: 'charge',
+        refund: 'refund',
+        dispute: 'dispute',
+        'checkout.session': 'checkout.session',
+      }),
+    );
     for (const [source, list] of [['event', events] as const, ['delivery', deliveries] as const]) {
       for (const event of list) {
         const envelope = validateResource('event', event, `${source} ${event.id} ${event.type}`);
@@ -267,5 +328,12 @@ describe('conformance with Stripe’s OpenAPI spec', () => {
       { ...charge, invoice: { id: 'in_1', object: 'invoice' } },
     ];
     for (const body of broken) expect(validateResource('charge', body, 'broken')).not.toBeNull();
+    const token = exchanges.find((e) => e.status === 200 && (e.body as { object?: string }).object === 'confirmation_token')!.body as Record<string, unknown>;
+    expect(validateSdkDeclared('confirmation_token', token, 'as answered')).toBeNull();
+    const { use_stripe_sdk: _sdk, ...withoutField } = token;
+    const preview = token.payment_method_preview as Record<string, unknown>;
+    for (const body of [{ ...token, colour: 'red' }, withoutField, { ...token, payment_method_preview: { ...preview, card: { ...(preview.card as object), pin: '1234' } } }]) {
+      expect(validateSdkDeclared('confirmation_token', body, 'broken')).not.toBeNull();
+    }
   });
 });

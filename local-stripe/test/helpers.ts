@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
-import { expect } from 'vitest';
-import type { LocalStripe } from '../index.js';
+import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { type LocalStripe, type LocalStripeOptions, startLocalStripe } from '../index.js';
 
 /**
  * Automatic payment methods without redirects: a server-confirmed card payment that Stripe accepts
@@ -23,3 +23,18 @@ async function refusedWith<T extends Stripe.errors.StripeError>(promise: Promise
 
 export const apiError = (promise: Promise<unknown>) => refusedWith(promise, Stripe.errors.StripeError);
 export const cardError = (promise: Promise<unknown>) => refusedWith(promise, Stripe.errors.StripeCardError);
+
+/**
+ * A local Stripe for one test file (deterministic unless told otherwise), reset before each test,
+ * and the SDK on its secret key without retries: read `env.local` and `env.stripe` inside tests.
+ */
+export function localStripeForTests(options: LocalStripeOptions = { deterministic: true }): { local: LocalStripe; stripe: Stripe } {
+  const env = {} as { local: LocalStripe; stripe: Stripe };
+  beforeAll(async () => {
+    env.local = await startLocalStripe(options);
+    env.stripe = new Stripe(env.local.secretKey, { host: '127.0.0.1', port: env.local.port, protocol: 'http', maxNetworkRetries: 0 });
+  });
+  afterAll(() => env.local.close());
+  beforeEach(() => env.local.reset());
+  return env;
+}

@@ -158,6 +158,29 @@ export function validateResource(schemaName: string, body: unknown, where: strin
   return run(compile(schemaName, schema), [schemaName], body, where);
 }
 
+/**
+ * For a resource newer than the 2023 spec (a ConfirmationToken, 2024): the SDK's types are the only
+ * reference, so every field, at every depth, must be one they declare at that place.
+ */
+export function validateSdkDeclared(resource: string, body: unknown, where: string): Violation | null {
+  const errors: string[] = [];
+  const walk = (node: unknown, pointer: string) => {
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      const isIndex = Array.isArray(node);
+      if (!isIndex && !declared([resource], pointer, key)) errors.push(`${pointer || '/'} has "${key}", which the SDK's types do not declare here`);
+      else walk(value, `${pointer}/${key}`);
+    }
+  };
+  walk(body, '');
+  const root = sdkFields.fields[resource] ?? {};
+  // The SDK's optional fields (`mandate_data?`) are not told apart from the others; these may be absent.
+  const optional = new Set(['mandate_data']);
+  const missing = Object.keys(root).filter((field) => !optional.has(field) && !(field in (body as object)));
+  if (missing.length) errors.push(`/ lacks ${missing.join(', ')}`);
+  return errors.length ? { where, errors } : null;
+}
+
 function run(validate: ValidateFunction, root: Tree, body: unknown, where: string): Violation | null {
   currentRoot = root;
   if (validate(body)) return null;
