@@ -15,6 +15,7 @@ import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
 import { type Database, type Db, queryRows } from './db/client.js';
 import type { User } from './db/schema.js';
+import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
@@ -156,7 +157,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const csrf = new CsrfTokens(deps.sessionSecret);
   app.decorate('csrf', csrf);
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
-  await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
+  // Counted in the database, so that several instances share each limit (src/http/rate-limit-store.ts).
+  await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true, store: sharedRateLimitStore(deps.database.db, deps.clock) });
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);
