@@ -21,13 +21,15 @@ import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
-import { arg, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
 
 const BUYERS = arg('buyers', 200);
 const SECONDS = arg('seconds', 120);
 const FAULTS = arg('faults', 0.2);
 const INSTANCES = arg('instances', 1);
+/** `--app-logs`: the instances' errors on stdout, to find the cause of a 5xx. */
+const APP_LOGS = flag('app-logs');
 if (INSTANCES > 1 && !process.env.DATABASE_URL) {
   console.error('soak: --instances needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
   process.exit(2);
@@ -52,6 +54,8 @@ const common: NodeJS.ProcessEnv = {
   HOST: '127.0.0.1',
   DATABASE_URL: databaseUrl,
   SESSION_SECRET: 'soak-session-secret-shared-by-every-instance',
+  // One site, one origin: Stripe refuses a repeat of a PaymentIntent key whose return_url differs.
+  PUBLIC_URL: base,
   DEMO_DATA: '0',
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
@@ -62,11 +66,11 @@ const common: NodeJS.ProcessEnv = {
   // Several instances reconcile on schedule (one at a time); a single one is reconciled at the end only.
   RECONCILE_INTERVAL_MINUTES: INSTANCES > 1 ? '1' : '0',
   RATE_LIMITS: '0',
-  LOG_LEVEL: 'fatal',
+  LOG_LEVEL: APP_LOGS ? 'error' : 'fatal',
 };
 const envs = ports.map((p, i): NodeJS.ProcessEnv => ({ ...common, PORT: String(p), DATA_DIR: dataDirs[i] }));
 
-const apps = envs.map((env) => spawnApp(env));
+const apps = envs.map((env) => spawnApp(env, APP_LOGS));
 await Promise.all(apps.map((app, i) => waitHealthy(origins[i]!, app)));
 
 // ---- HTTP with bookkeeping ----
@@ -194,7 +198,7 @@ const crash = (async () => {
   appDown = INSTANCES === 1;
   await stopApp(apps[victim]!, 'SIGKILL');
   console.log(`soak: instance ${victim + 1} of ${INSTANCES} SIGKILLed at ${((Date.now() - started) / 1000).toFixed(1)}s; restarting it`);
-  apps[victim] = spawnApp(envs[victim]!);
+  apps[victim] = spawnApp(envs[victim]!, APP_LOGS);
   await waitHealthy(origins[victim]!, apps[victim]!);
   appDown = false;
   console.log(`soak: instance ${victim + 1} back at ${((Date.now() - started) / 1000).toFixed(1)}s`);
