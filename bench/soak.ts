@@ -77,6 +77,9 @@ await Promise.all(apps.map((app, i) => waitHealthy(origins[i]!, app)));
 let appDown = false;
 const serverErrors: string[] = [];
 let networkErrorsWhileUp = 0;
+/** When an instance was killed; connection errors within two seconds after are its requests in flight. */
+let killedAt = Number.NEGATIVE_INFINITY;
+let networkErrorsAtKill = 0;
 let requests = 0;
 /** Answered 502 by the proxy: in flight to the instance that was killed (retried like any 5xx). */
 let lostInFlight = 0;
@@ -101,7 +104,10 @@ async function call(method: string, url: string, token?: string, body?: unknown,
     else if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
     return reply;
   } catch {
-    if (!downAtStart && !appDown) networkErrorsWhileUp++;
+    if (!downAtStart && !appDown) {
+      networkErrorsWhileUp++;
+      if (Date.now() - killedAt < 2000) networkErrorsAtKill++;
+    }
     return null;
   }
 }
@@ -196,6 +202,7 @@ const crash = (async () => {
   // The only instance: the site is down until it is back. One of several: the others serve meanwhile.
   const victim = INSTANCES > 1 ? 1 : 0;
   appDown = INSTANCES === 1;
+  killedAt = Date.now();
   await stopApp(apps[victim]!, 'SIGKILL');
   console.log(`soak: instance ${victim + 1} of ${INSTANCES} SIGKILLed at ${((Date.now() - started) / 1000).toFixed(1)}s; restarting it`);
   apps[victim] = spawnApp(envs[victim]!, APP_LOGS);
@@ -268,7 +275,7 @@ check("every listing's paid_until equals the value recomputed from its charges",
 check(
   INSTANCES > 1 ? 'no instance answered 5xx' : 'no request answered 5xx except while the app was down',
   serverErrors.length === 0,
-  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
+  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
 );
 if (INSTANCES > 1) {
   // Runs of an instance killed mid-run never finish; every other run must end before the next starts.
