@@ -4,16 +4,18 @@
  * (`node --import tsx src/main.ts`), alternating, on one embedded DATA_DIR that already exists (so
  * neither pays for creating the database), no demo data. For each start: seconds from spawn to
  * /readyz 200, the process's resident memory two seconds later, and again after 200 requests
- * (/, /jobs, /api/v1/jobs, /login, /articles/:id).
+ * (/, /jobs, /api/v1/jobs, /login, /articles/:id). With DATABASE_URL, on a scratch PostgreSQL
+ * database beside it instead.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { arg, freePort, sleep, stopApp } from './lib.js';
+import { arg, freePort, scratchDatabase, sleep, stopApp } from './lib.js';
 
 const ROUNDS = arg('rounds', 3);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-startup-'));
+const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_startup_${process.pid}`) : undefined;
 const admin = { email: 'startup@bench.test', password: 'startup bench password' };
 const variants = {
   compiled: { args: ['--enable-source-maps', 'dist/src/main.js'], env: { NODE_ENV: 'production' } },
@@ -27,7 +29,7 @@ async function start(variant: keyof typeof variants): Promise<{ app: ChildProces
   const base = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
   const app = spawn(process.execPath, variants[variant].args, {
-    env: { ...process.env, ...variants[variant].env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_DATA: '0', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MINUTES: '0' },
+    env: { ...process.env, ...variants[variant].env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: scratch?.url ?? '', SESSION_SECRET: 'startup-bench-session-secret-0123456789', DEMO_DATA: '0', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password, LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MINUTES: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (;;) {
@@ -65,3 +67,4 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 rmSync(dataDir, { recursive: true, force: true });
+await scratch?.drop();
