@@ -14,8 +14,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function spawnApp(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+/** The app from its sources; its log (stdout) is dropped unless `showLog`. */
+export function spawnApp(env: NodeJS.ProcessEnv, showLog = false): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', showLog ? 'inherit' : 'ignore', 'inherit'] });
 }
 
 export async function waitHealthy(base: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {

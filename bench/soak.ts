@@ -1,11 +1,16 @@
 /**
- * `npm run soak -- --buyers 200 --seconds 120 --faults 0.2`
+ * `npm run soak -- --buyers 200 --seconds 120 --faults 0.2 [--instances 3]`
  *
  * Simulated buyers sign up, get permission, post listings and pay (new cards, saved cards, declines,
  * 3-D Secure completed or failed, double submissions) against the app running as a child process,
  * while the local Stripe fails requests (500, 429, responses lost after the change) and misdelivers
  * webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and restarted
  * once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
+ *
+ * With `--instances N` (PostgreSQL: DATABASE_URL), N app processes share one database behind a
+ * loopback round-robin proxy (bench/proxy.ts) that buyers and webhooks go through; halfway, one
+ * instance is SIGKILLed and started again at once, as a supervisor would, while the others serve.
+ * They reconcile on schedule every minute, which must never overlap.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,28 +21,41 @@ import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
-import { arg, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
 
 const BUYERS = arg('buyers', 200);
 const SECONDS = arg('seconds', 120);
 const FAULTS = arg('faults', 0.2);
+const INSTANCES = arg('instances', 1);
+/** `--app-logs`: the instances' errors on stdout, to find the cause of a 5xx. */
+const APP_LOGS = flag('app-logs');
+if (INSTANCES > 1 && !process.env.DATABASE_URL) {
+  console.error('soak: --instances needs PostgreSQL (DATABASE_URL): the embedded database belongs to one process');
+  process.exit(2);
+}
 const SECRET = 'whsec_soak_secret';
 const ADMIN = { email: 'soak-admin@soak.test', password: 'soak admin password' };
 
 const stripe = await startLocalStripe({ webhookRetryBaseMs: 250, webhookMaxAttempts: 12, seed: 7 });
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
+const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
+const origins = ports.map((p) => `http://127.0.0.1:${p}`);
+const proxy: RoundRobinProxy | undefined = INSTANCES > 1 ? await startRoundRobinProxy(origins) : undefined;
+const base = proxy?.url ?? origins[0]!;
 stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-soak-'));
+// Each instance has a DATA_DIR of its own, as on separate machines; the database is what they share.
+const dataDirs = ports.map(() => mkdtempSync(path.join(tmpdir(), 'devboard-soak-')));
+const dataDir = dataDirs[0]!;
 const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_soak_${process.pid}`) : undefined;
 const databaseUrl = scratch?.url ?? '';
-const env: NodeJS.ProcessEnv = {
+const common: NodeJS.ProcessEnv = {
   ...process.env,
-  PORT: String(port),
   HOST: '127.0.0.1',
-  DATA_DIR: dataDir,
   DATABASE_URL: databaseUrl,
+  SESSION_SECRET: 'soak-session-secret-shared-by-every-instance',
+  // One site, one origin: Stripe refuses a repeat of a PaymentIntent key whose return_url differs.
+  PUBLIC_URL: base,
   DEMO_DATA: '0',
   ADMIN_EMAIL: ADMIN.email,
   ADMIN_PASSWORD: ADMIN.password,
@@ -45,19 +63,26 @@ const env: NodeJS.ProcessEnv = {
   STRIPE_PUBLISHABLE_KEY: stripe.publishableKey,
   STRIPE_API_URL: stripe.url,
   STRIPE_WEBHOOK_SECRET: SECRET,
-  RECONCILE_INTERVAL_MINUTES: '0',
+  // Several instances reconcile on schedule (one at a time); a single one is reconciled at the end only.
+  RECONCILE_INTERVAL_MINUTES: INSTANCES > 1 ? '1' : '0',
   RATE_LIMITS: '0',
-  LOG_LEVEL: 'fatal',
+  LOG_LEVEL: APP_LOGS ? 'error' : 'fatal',
 };
+const envs = ports.map((p, i): NodeJS.ProcessEnv => ({ ...common, PORT: String(p), DATA_DIR: dataDirs[i] }));
 
-let app = spawnApp(env);
-await waitHealthy(base, app);
+const apps = envs.map((env) => spawnApp(env, APP_LOGS));
+await Promise.all(apps.map((app, i) => waitHealthy(origins[i]!, app)));
 
 // ---- HTTP with bookkeeping ----
 let appDown = false;
 const serverErrors: string[] = [];
 let networkErrorsWhileUp = 0;
+/** When an instance was killed; connection errors within two seconds after are its requests in flight. */
+let killedAt = Number.NEGATIVE_INFINITY;
+let networkErrorsAtKill = 0;
 let requests = 0;
+/** Answered 502 by the proxy: in flight to the instance that was killed (retried like any 5xx). */
+let lostInFlight = 0;
 
 interface Reply {
   status: number;
@@ -75,10 +100,14 @@ async function call(method: string, url: string, token?: string, body?: unknown,
       signal: AbortSignal.timeout(60_000),
     });
     const reply = { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
-    if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
+    if (res.headers.get('x-proxy-error') === 'upstream-lost') lostInFlight++;
+    else if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
     return reply;
   } catch {
-    if (!downAtStart && !appDown) networkErrorsWhileUp++;
+    if (!downAtStart && !appDown) {
+      networkErrorsWhileUp++;
+      if (Date.now() - killedAt < 2000) networkErrorsAtKill++;
+    }
     return null;
   }
 }
@@ -166,16 +195,20 @@ stripe.injectFault({ kind: '500', when: 'after', rate: share, path: '/v1/' });
 stripe.setDeliveryFaults({ dropRate: FAULTS / 2, duplicateRate: FAULTS, delayRate: FAULTS });
 
 const started = Date.now();
-console.log(`soak: ${BUYERS} buyers for ${SECONDS}s with faults at ${FAULTS} (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`);
+const shape = INSTANCES > 1 ? `${INSTANCES} instances behind a round-robin proxy` : 'one instance';
+console.log(`soak: ${BUYERS} buyers for ${SECONDS}s with faults at ${FAULTS} (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${shape})`);
 const crash = (async () => {
   await sleep((SECONDS * 1000) / 2);
-  appDown = true;
-  await stopApp(app, 'SIGKILL');
-  console.log(`soak: app SIGKILLed at ${((Date.now() - started) / 1000).toFixed(1)}s; restarting`);
-  app = spawnApp(env);
-  await waitHealthy(base, app);
+  // The only instance: the site is down until it is back. One of several: the others serve meanwhile.
+  const victim = INSTANCES > 1 ? 1 : 0;
+  appDown = INSTANCES === 1;
+  killedAt = Date.now();
+  await stopApp(apps[victim]!, 'SIGKILL');
+  console.log(`soak: instance ${victim + 1} of ${INSTANCES} SIGKILLed at ${((Date.now() - started) / 1000).toFixed(1)}s; restarting it`);
+  apps[victim] = spawnApp(envs[victim]!, APP_LOGS);
+  await waitHealthy(origins[victim]!, apps[victim]!);
   appDown = false;
-  console.log(`soak: app back at ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  console.log(`soak: instance ${victim + 1} back at ${((Date.now() - started) / 1000).toFixed(1)}s`);
 })();
 const results = await Promise.allSettled(Array.from({ length: BUYERS }, (_, i) => buyer(i)));
 await crash;
@@ -190,7 +223,8 @@ const reconcileReply = await persist('POST', '/api/v1/admin/reconcile', adminTok
 const report = reconcileReply.body.report as { findings: Array<{ kind: string }>; repaired: number };
 console.log(`soak: ${requests} requests; ${stats.checkouts} checkouts; reconcile repaired ${report?.repaired} (${[...new Set(report?.findings.map((f) => f.kind))].join(', ') || 'nothing'})`);
 await stripe.webhooks.idle();
-await stopApp(app);
+await Promise.all(apps.map((app) => stopApp(app)));
+await proxy?.close();
 
 // ---- invariants ----
 const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
@@ -202,6 +236,9 @@ const charges = (await queryRows<Row>(database.db, 'select id, status, amount::i
 }));
 const fulfilments = new Map((await queryRows<{ charge_id: number; n: number }>(database.db, 'select charge_id, count(*)::int as n from fulfilments group by charge_id')).map((r) => [Number(r.charge_id), r.n]));
 const articles = await queryRows<{ id: number; paid_until: Date | null; bumped_at: Date | null }>(database.db, "select id, paid_until, bumped_at from articles where job_listing");
+const scheduledRuns = (
+  await queryRows<{ started_at: Date; finished_at: Date | null }>(database.db, "select started_at, finished_at from reconcile_runs where trigger = 'schedule' order by started_at")
+).map((r) => ({ started: new Date(r.started_at).getTime(), finished: r.finished_at ? new Date(r.finished_at).getTime() : null }));
 await database.close();
 
 const intents = [...stripe.emulator.paymentIntents.values()];
@@ -235,13 +272,22 @@ const drift = articles.filter((a) => {
   return (window.paidUntil?.getTime() ?? null) !== (a.paid_until ? new Date(a.paid_until).getTime() : null);
 });
 check("every listing's paid_until equals the value recomputed from its charges", drift.length === 0, `${articles.length} listings, ${drift.length} differ`);
-check('no request answered 5xx except while the app was down', serverErrors.length === 0, `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up`);
+check(
+  INSTANCES > 1 ? 'no instance answered 5xx' : 'no request answered 5xx except while the app was down',
+  serverErrors.length === 0,
+  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
+);
+if (INSTANCES > 1) {
+  // Runs of an instance killed mid-run never finish; every other run must end before the next starts.
+  const overlapping = scheduledRuns.filter((run, i) => i > 0 && scheduledRuns[i - 1]!.finished !== null && run.started < scheduledRuns[i - 1]!.finished!);
+  check('scheduled reconciles across instances never overlapped', overlapping.length === 0, `${scheduledRuns.length} scheduled runs, ${overlapping.length} overlapping`);
+}
 check('every simulated buyer finished', buyerFailures.length === 0, buyerFailures.slice(0, 2).join(' | '));
 
 for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
 console.log(`soak stats: ${JSON.stringify(stats)}`);
 await stripe.close();
-rmSync(dataDir, { recursive: true, force: true });
+for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 await scratch?.drop();
 const failed = checks.filter(([, ok]) => !ok).length;
 console.log(`${checks.length - failed} passed, ${failed} failed`);

@@ -1,12 +1,13 @@
 /**
  * `npm run build`: compiles the app and the local Stripe to JavaScript in dist/ (tsc, the same
- * strict settings as `npm run typecheck`), bundles the browser scripts, and copies what the compiled
- * code reads at run time (the stylesheet, the migrations). `NODE_ENV=production npm start` runs it
- * with plain node.
+ * strict settings as `npm run typecheck`), bundles the browser scripts (ours and the local Stripe's
+ * Stripe.js stand-in), and copies what the compiled code reads at run time (the stylesheet, the
+ * migrations, the Markdown worker). `NODE_ENV=production npm start` runs it with plain node.
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bundleStripeJs, PREBUILT_STRIPE_JS } from '../local-stripe/stripe-js/bundle.js';
 import { bundleClientScripts } from '../src/web/assets.js';
 
 const t0 = Date.now();
@@ -15,7 +16,11 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // The compiled src/db/client.js finds the migrations at ../../drizzle, as the source does.
 cpSync('drizzle', 'dist/drizzle', { recursive: true });
 cpSync('src/web/assets', 'dist/src/web/assets', { recursive: true });
+// The Markdown worker is plain JavaScript that tsc does not emit; beside the compiled markdown.js it loads that.
+cpSync('src/articles/markdown-worker.mjs', 'dist/src/articles/markdown-worker.mjs');
 const bundles = path.join('dist/src/web/client-bundle');
 mkdirSync(bundles, { recursive: true });
 for (const [url, text] of await bundleClientScripts()) writeFileSync(path.join(bundles, path.basename(url)), text);
+// The embedded local Stripe's Stripe.js stand-in, bundled now as the app's scripts are.
+writeFileSync(path.join('dist/local-stripe/stripe-js', path.basename(PREBUILT_STRIPE_JS)), await bundleStripeJs());
 console.log(`built dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s; run it with NODE_ENV=production npm start`);

@@ -16,6 +16,7 @@ import type { TrustProxy } from './config.js';
 import { count, isNull } from 'drizzle-orm';
 import type { Database, Db } from './db/client.js';
 import { stripeEvents, type User } from './db/schema.js';
+import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
@@ -157,7 +158,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const csrf = new CsrfTokens(deps.sessionSecret);
   app.decorate('csrf', csrf);
   await app.register(fastifyFormbody, { parser: (body) => qs.parse(body, { depth: 2, arrayLimit: 50 }) });
-  await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
+  // Counted in the database, so that several instances share each limit (src/http/rate-limit-store.ts).
+  await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true, store: sharedRateLimitStore(deps.database.db, deps.clock) });
 
   installErrorHandler(app, renderErrorPage);
   app.addHook('onRequest', resolveUser);

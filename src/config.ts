@@ -77,6 +77,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const embedded = !e.DATABASE_URL;
+  // Instances on one database must share the key of their CSRF tokens, or a form served by one is
+  // refused by the next; a secret generated into each instance's own DATA_DIR would differ.
+  if (!embedded && !e.SESSION_SECRET && env.NODE_ENV === 'production') {
+    throw new Error('invalid configuration: SESSION_SECRET: required in production with DATABASE_URL (every instance must have the same one)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,

@@ -12,6 +12,8 @@ import { seedDemoData } from './demo.js';
 import { makePrivate } from './private-files.js';
 import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/control.js';
 import { exitIfBusy, lockDataDir } from './operations/data-lock.js';
+import { PeriodicTaskRunner } from './operations/periodic.js';
+import { sweepRateLimits } from './http/rate-limit-store.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
 import { STRIPE_API_VERSION } from './payments/stripe.js';
@@ -35,7 +37,9 @@ const database = await openDatabase({
 });
 await database.migrate();
 
-const admin = await ensureAdmin(database.db, config.admin, config.demoData);
+// Instances starting together on one PostgreSQL create the admin (and the demo data) once.
+const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData));
+const admin = bootstrap.ran ? bootstrap.value : undefined;
 if (admin?.generatedPassword) {
   // Printed once, when the demo admin is created; it is never logged again.
   console.log(`\n  Demo admin created: ${admin.email} / ${admin.generatedPassword}\n`);
@@ -64,7 +68,34 @@ const app = await buildApp({
 const controlToken = randomBytes(32).toString('hex');
 await app.register(controlPlugin, { prefix: CONTROL_PREFIX, token: controlToken, database });
 
-if (config.demoData) await seedDemoData(database.db, (markdown) => app.markdown.render(markdown), systemClock, app.payments.checkout, logger);
+if (config.demoData) {
+  await database.exclusively('bootstrap', () => seedDemoData(database.db, (markdown) => app.markdown.render(markdown), systemClock, app.payments.checkout, logger));
+}
+
+// Periodic work, run by one instance at a time, about once per interval across all of them.
+const periodic: PeriodicTaskRunner[] = [
+  new PeriodicTaskRunner(database, systemClock, {
+    name: 'rate-limit-sweep',
+    intervalMs: 10 * 60_000,
+    run: async () => {
+      await sweepRateLimits(database.db, systemClock.now());
+    },
+  }, logger),
+];
+if (config.reconcileIntervalMinutes > 0) {
+  const deps = { db: database.db, clock: systemClock, catalog: app.payments.catalog, stripe: stripe.gateway };
+  periodic.push(
+    new PeriodicTaskRunner(database, systemClock, {
+      name: 'reconcile',
+      intervalMs: config.reconcileIntervalMinutes * 60_000,
+      run: async () => {
+        const since = new Date(systemClock.now().getTime() - 3 * 24 * 3600_000);
+        const report = await reconcile(deps, { since, trigger: 'schedule' });
+        logger.info({ repaired: report.repaired, findings: report.findings.length }, 'scheduled reconcile');
+      },
+    }, logger),
+  );
+}
 
 let closing = false;
 let control: { remove(): void } | undefined;
@@ -73,6 +104,7 @@ async function shutdown(signal: string) {
   closing = true;
   logger.info({ signal }, 'shutting down');
   control?.remove();
+  await Promise.all(periodic.map((runner) => runner.stop()));
   await app.close(); // stops accepting connections and drains in-flight requests
   await stripe.local?.close();
   await database.close();
@@ -97,15 +129,5 @@ if (stripe.local) {
   });
   webhookSecrets.push(endpoint.secret!);
 }
-if (config.reconcileIntervalMinutes > 0) {
-  const deps = { db: database.db, clock: systemClock, catalog: app.payments.catalog, stripe: stripe.gateway };
-  const timer = setInterval(() => {
-    const since = new Date(Date.now() - 3 * 24 * 3600_000);
-    reconcile(deps, { since, trigger: 'schedule' }).then(
-      (report) => logger.info({ repaired: report.repaired, findings: report.findings.length }, 'scheduled reconcile'),
-      (err) => logger.warn({ err }, 'scheduled reconcile failed'),
-    );
-  }, config.reconcileIntervalMinutes * 60_000);
-  timer.unref();
-}
+for (const runner of periodic) runner.start();
 logger.info(`DevBoard on ${config.publicUrl} (database: ${database.driver})`);

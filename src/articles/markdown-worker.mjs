@@ -1,10 +1,12 @@
 // The worker thread's side of MarkdownRenderer. Plain JavaScript so that any Node can start it; it
-// registers tsx to load the TypeScript renderer, says it is ready, then answers one render per message.
+// loads the renderer (the compiled markdown.js beside it in the production build, else the TypeScript
+// source through tsx), says it is ready, then answers one render per message.
+import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
 
-register();
-const { MarkdownRefused, renderMarkdown } = await import('./markdown.ts');
+const compiled = new URL('./markdown.js', import.meta.url);
+if (!existsSync(compiled)) (await import('tsx/esm/api')).register();
+const { MarkdownRefused, renderMarkdown } = await import(existsSync(compiled) ? compiled.href : './markdown.ts');
 // One render before saying ready, so the first body's deadline is not spent warming the parser up.
 renderMarkdown('# Warm\n\n*up* **up** [up](https://example.com)\n\n- a\n\n> b\n\n| c |\n|---|\n| d |\n\n<b>e</b> `f`');
 

@@ -19,9 +19,20 @@ export type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 export interface Database {
   db: Db;
   driver: 'pglite' | 'postgres';
+  /** Applies pending migrations; instances starting together apply them once, one after another. */
   migrate(): Promise<void>;
+  /**
+   * Runs `fn` holding the lock `name` for every process on this database: a PostgreSQL session-level
+   * advisory lock on a connection of its own (freed by PostgreSQL if the process dies), or, on the
+   * embedded PGlite (one process only, DATA_DIR's lock), an in-process one. With `wait: false` it
+   * returns `{ ran: false }` at once when another holder has the lock.
+   */
+  exclusively<T>(name: string, fn: () => Promise<T>, options?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
   close(): Promise<void>;
 }
+
+/** The first key of every advisory lock this app takes, so that its locks collide with nobody else's. */
+const ADVISORY_LOCK_NAMESPACE = 0x44657642; // "DevB"
 
 export const migrationsFolder = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -49,10 +60,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // Without a listener an idle connection's error would be thrown and end the process.
     pool.on('error', options.onConnectionError ?? ((error) => process.emitWarning(`idle PostgreSQL connection lost: ${error.message}`)));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
+    const url = options.databaseUrl;
+    const exclusively: Database['exclusively'] = (name, fn, lock) => withAdvisoryLock(url, name, lock?.wait ?? true, fn);
     return {
       db,
       driver: 'postgres',
-      migrate: () => migratePg(db as never, { migrationsFolder }),
+      // Without the lock, instances started together would each apply the same migration and all but one fail.
+      migrate: async () => {
+        await exclusively('migrate', () => migratePg(db as never, { migrationsFolder }));
+      },
+      exclusively,
       close: () => endPool(pool),
     };
   }
@@ -65,18 +82,66 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   // other user reaches them; their own modes are tightened too, after start-up, migrations and close.
   const tighten = () => onDisk && makePrivate(dataDir);
   tighten();
+  const locks = new ProcessLocks();
+  const exclusively: Database['exclusively'] = (name, fn, options) => locks.run(name, options?.wait ?? true, fn);
   return {
     db,
     driver: 'pglite',
     migrate: async () => {
-      await migratePglite(db as never, { migrationsFolder });
+      await exclusively('migrate', () => migratePglite(db as never, { migrationsFolder }));
       tighten();
     },
+    exclusively,
     close: async () => {
       await client.close();
       tighten();
     },
   };
+}
+
+/**
+ * Holds a session-level advisory lock while `fn` runs, on a connection of its own outside the pool:
+ * taken from the pool, it could wait forever for a connection `fn` itself needs. Unlocked explicitly,
+ * so the next holder need not wait for the server to notice the closed connection.
+ */
+async function withAdvisoryLock<T>(connectionString: string, name: string, wait: boolean, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  const client = new pg.Client({ connectionString });
+  // A lost lock connection is noticed at unlock; without a listener it would end the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const key = [ADVISORY_LOCK_NAMESPACE, name];
+    if (wait) await client.query('select pg_advisory_lock($1, hashtext($2))', key);
+    else if (!(await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, hashtext($2)) as locked', key)).rows[0]?.locked) return { ran: false };
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      await client.query('select pg_advisory_unlock($1, hashtext($2))', key).catch(() => undefined);
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Named locks within one process: what `exclusively` needs on PGlite, which one process opens. */
+class ProcessLocks {
+  private tails = new Map<string, Promise<void>>();
+
+  async run<T>(name: string, wait: boolean, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    const previous = this.tails.get(name);
+    if (previous && !wait) return { ran: false };
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => mine) : mine;
+    this.tails.set(name, tail);
+    await previous;
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      release();
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    }
+  }
 }
 
 /**

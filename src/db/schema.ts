@@ -363,6 +363,27 @@ export const reconcileRuns = pgTable('reconcile_runs', {
   report: jsonb('report').$type<Record<string, unknown>>(),
 });
 
+/**
+ * Rate-limit counters shared by every app instance (src/http/rate-limit-store.ts): one row per route
+ * and client (or member), counting hits until `resets_at`. Expired rows are swept periodically.
+ */
+export const rateLimitHits = pgTable(
+  'rate_limit_hits',
+  {
+    key: text('key').primaryKey(),
+    hits: integer('hits').notNull(),
+    resetsAt: timestamp('resets_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('rate_limit_hits_resets_at_idx').on(t.resetsAt)],
+);
+
+/** When each named periodic task (src/operations/periodic.ts) last started and finished, across instances. */
+export const periodicRuns = pgTable('periodic_runs', {
+  name: text('name').primaryKey(),
+  startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true }),
+});
+
 export type User = typeof users.$inferSelect;
 export type Article = typeof articles.$inferSelect;
 export type Charge = typeof charges.$inferSelect;

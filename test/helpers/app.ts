@@ -27,6 +27,9 @@ export const TEST_PUBLIC_URL = 'http://devboard.test';
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_devboard_suite';
 
+/** Every instance of one site shares its session secret (SESSION_SECRET), as production requires. */
+const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
+
 /**
  * The real app on a fresh database, listening on a random port, with its own local Stripe that
  * delivers signed webhooks to it (as `npm start` wires them).
@@ -40,7 +43,7 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
     database,
     clock,
     stripe: createStripeGateway({ secretKey: stripe.secretKey, publishableKey: stripe.publishableKey, apiUrl: stripe.url, maxNetworkRetries: 2 }),
-    sessionSecret: 'test-session-secret-test-session-secret',
+    sessionSecret: TEST_SESSION_SECRET,
     publicUrl: TEST_PUBLIC_URL,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
@@ -67,9 +70,12 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
 
 /**
  * A second app process on the same database (its own pool on PostgreSQL; the one PGlite otherwise)
- * and the same Stripe, as when several instances serve one site. Close it before `t`.
+ * and the same Stripe and session secret, as when several instances serve one site. Close it before `t`.
  */
-export async function secondInstance(t: TestApp): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function secondInstance(
+  t: TestApp,
+  options: Pick<AppDeps, 'rateLimits'> = {},
+): Promise<{ app: FastifyInstance; database: Database; close(): Promise<void> }> {
   let database: Database = t.database;
   if (process.env.DATABASE_URL) {
     const [row] = await queryRows<{ db: string }>(t.database.db, 'select current_database() as db');
@@ -80,14 +86,15 @@ export async function secondInstance(t: TestApp): Promise<{ app: FastifyInstance
   const app = await buildApp({
     database,
     clock: t.clock,
-    sessionSecret: 'y'.repeat(40),
+    sessionSecret: TEST_SESSION_SECRET,
     publicUrl: TEST_PUBLIC_URL,
     stripe: t.app.payments.stripe,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
-    rateLimits: false,
+    rateLimits: options.rateLimits ?? false,
   });
   return {
     app,
+    database,
     close: async () => {
       await app.close();
       if (database !== t.database) await database.close();
