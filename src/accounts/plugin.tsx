@@ -4,8 +4,19 @@ import type { User } from '../db/schema.js';
 import type { ApiToken } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { CsrfField, ErrorList, FieldError, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
+import { AdminNav, CsrfField, doneMessage, ErrorList, FieldError, Flash, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
 import { CsrfTokens } from './csrf.js';
+import { DECISION_DONE, JobPermissionBox, PermissionRequestsPage } from './permission-pages.js';
+import {
+  decidePermissionRequest,
+  decisionInput,
+  latestRequest,
+  mailDecision,
+  pendingRequests,
+  permissionRequestInput,
+  permissionRequestJson,
+  requestPermission,
+} from './permission-requests.js';
 import { PasswordResets, resetInput, resetRequestInput, resetTokenParam } from './password-reset.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
 import {
@@ -49,7 +60,7 @@ const passwordForm = z
 const resetForm = z.object({ new_password: z.string().optional(), revoke_tokens: checkbox }).transform((f) => ({ ...f, new_password: f.new_password ?? '' }));
 /** Confirmations shown on the settings page after a change (a fixed list: nothing from the URL is echoed). */
 const DONE = { token_revoked: 'The token was revoked.', password_changed: 'Your password was changed; your other sessions were logged out.' } as const;
-const doneQuery = z.object({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() }).catch({});
+const USERS_DONE = { granted: 'Permission granted: the member can post job listings.', revoked: 'Permission revoked: the member can no longer post job listings.' } as const;
 
 const permissionInput = z.object({ can_post_jobs: z.boolean() });
 const permissionForm = z.object({ can_post_jobs: z.enum(['0', '1']).transform((v) => v === '1') });
@@ -223,8 +234,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   const settingsPage = async (request: FastifyRequest, reply: FastifyReply, user: User, extra: Partial<SettingsProps> = {}, status = 200) => {
     const ctx = pageContext(request, reply);
     const tokens = await listApiTokens(app.db, user.id);
-    const done = doneQuery.parse(request.query).done;
-    return sendPage(reply, ctx, 'Settings', <SettingsPage ctx={ctx} tokens={tokens} done={done && DONE[done]} {...extra} />, status);
+    return sendPage(reply, ctx, 'Settings', <SettingsPage ctx={ctx} tokens={tokens} done={doneMessage(request.query, DONE)} {...extra} />, status);
   };
 
   app.get('/settings', (request, reply) => settingsPage(request, reply, requireUser(request)));
@@ -264,7 +274,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     requireAdmin(request);
     const ctx = pageContext(request, reply);
     const all = await listUsers(app.db);
-    return sendPage(reply, ctx, 'Users', <UsersPage ctx={ctx} users={all} />);
+    return sendPage(reply, ctx, 'Users', <UsersPage ctx={ctx} users={all} done={doneMessage(request.query, USERS_DONE)} />);
   });
 
   app.post('/admin/users/:id/permissions', async (request, reply) => {
@@ -272,7 +282,74 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const { id } = parseInput(idParam, request.params);
     const { can_post_jobs } = parseInput(permissionForm, request.body);
     await setCanPostJobs(app.db, admin, id, can_post_jobs, app.clock.now());
-    return reply.redirect('/admin/users', 303);
+    return reply.redirect(`/admin/users?done=${can_post_jobs ? 'granted' : 'revoked'}`, 303);
+  });
+
+  // ---- Permission to post jobs: members ask, admins answer, the member is e-mailed either way ----
+  /** Decides, then e-mails the member when the answer is new; says whether the e-mail went out. */
+  const decide = async (admin: User, id: number, decision: 'approve' | 'decline') => {
+    const result = await decidePermissionRequest(app.db, admin, id, decision, app.clock.now());
+    let mailed = false;
+    if (result.changed && options.mailer) {
+      mailed = await mailDecision(options.mailer, result.request, result.user).then(
+        () => true,
+        (err) => {
+          app.log.warn({ err }, 'permission decision e-mail failed');
+          return false;
+        },
+      );
+    }
+    return { ...result, mailed };
+  };
+
+  app.post('/api/v1/me/permission-requests', async (request, reply) => {
+    const user = requireUser(request);
+    const { note } = parseInput(permissionRequestInput, request.body);
+    return reply.status(201).send({ permission_request: permissionRequestJson(await requestPermission(app.db, user, note, app.clock.now())) });
+  });
+
+  app.get('/api/v1/admin/permission-requests', async (request) => {
+    requireAdmin(request);
+    const pending = await pendingRequests(app.db);
+    return { permission_requests: pending.map(({ request: r, user }) => ({ ...permissionRequestJson(r), username: user.username, email: user.email })) };
+  });
+
+  app.post('/api/v1/admin/permission-requests/:id', async (request) => {
+    const admin = requireAdmin(request);
+    const { id } = parseInput(idParam, request.params);
+    const { decision } = parseInput(decisionInput, request.body);
+    const result = await decide(admin, id, decision);
+    return { permission_request: permissionRequestJson(result.request), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
+  });
+
+  app.post('/permission-requests', async (request, reply) => {
+    const user = requireUser(request);
+    const note = str(request.body, 'note');
+    try {
+      await requestPermission(app.db, user, parseInput(permissionRequestInput, request.body).note, app.clock.now());
+      return reply.redirect('/articles/new?done=permission_requested', 303);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const ctx = pageContext(request, reply);
+      const latest = await latestRequest(app.db, user.id);
+      return sendPage(reply, ctx, 'Ask to post job listings', <JobPermissionBox ctx={ctx} latest={latest} error={error} note={note} />, error.status);
+    }
+  });
+
+  app.get('/admin/permission-requests', async (request, reply) => {
+    requireAdmin(request);
+    const ctx = pageContext(request, reply);
+    const pending = await pendingRequests(app.db);
+    return sendPage(reply, ctx, 'Permission requests', <PermissionRequestsPage ctx={ctx} pending={pending} done={doneMessage(request.query, DECISION_DONE)} />);
+  });
+
+  app.post('/admin/permission-requests/:id', async (request, reply) => {
+    const admin = requireAdmin(request);
+    const { id } = parseInput(idParam, request.params);
+    const { decision } = parseInput(decisionInput, request.body);
+    const { request: decided, changed, mailed } = await decide(admin, id, decision);
+    const done = !changed ? `already_${decided.status}` : mailed ? decided.status : `${decided.status}_unmailed`;
+    return reply.redirect(`/admin/permission-requests?done=${done}`, 303);
   });
 };
 
@@ -346,7 +423,7 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
   return (
     <>
       <h1>Settings</h1>
-      {done && <p class="flash">{done}</p>}
+      <Flash message={done} />
       <p>
         <a href="/settings/billing">Billing: your payments, receipts and saved cards</a>
       </p>
@@ -500,10 +577,12 @@ function ResetLinkInvalid({ error }: { error: ApiError }) {
   );
 }
 
-function UsersPage({ ctx, users }: { ctx: PageContext; users: User[] }) {
+function UsersPage({ ctx, users, done }: { ctx: PageContext; users: User[]; done?: string }) {
   return (
     <>
       <h1>Users</h1>
+      <AdminNav />
+      <Flash message={done} />
       <ScrollX label="Members">
         <table>
           <thead>

@@ -2,7 +2,7 @@ import type { JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
-import { CsrfField, ErrorList, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, FieldError, Flash, fieldMessage, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 
@@ -182,6 +182,8 @@ export function ArticleEditor({
   values,
   saved,
   payment,
+  done,
+  permission,
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
@@ -189,43 +191,57 @@ export function ArticleEditor({
   values?: unknown;
   saved?: boolean;
   payment?: JSX.Element;
+  /** A confirmation carried by the redirect that led here. */
+  done?: string;
+  /** How a member who cannot post jobs asks for it (the new-article page). */
+  permission?: JSX.Element;
 }) {
   const a = row?.article;
-  const v = (values ?? {}) as Record<string, string | undefined>;
+  // Sent back with an error, the form shows exactly what was sent (an unticked box stays unticked).
+  const v = values === undefined ? undefined : (values as Record<string, string | undefined>);
+  const ticked = (name: 'job_listing' | 'published', saved: boolean | undefined) => (v ? v[name] === 'on' : (saved ?? false));
   const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
+  const invalid = (field: string) => (fieldMessage(error, field) ? 'true' : undefined);
   return (
-    <div class="card">
-      <h1>{a ? 'Edit article' : 'Write an article'}</h1>
-      {saved && <p class="flash">Saved.</p>}
-      {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
-      {row && <PaidState row={row} now={ctx.now} />}
-      <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
-        <CsrfField ctx={ctx} />
-        <label>
-          Title <input type="text" name="title" value={v.title ?? a?.title ?? ''} required maxLength={200} />
-        </label>
-        <label>
-          Body (Markdown) <textarea name="body_markdown">{v.body_markdown ?? a?.bodyMarkdown ?? ''}</textarea>
-        </label>
-        <label>
-          Tags (comma separated) <input type="text" name="tags" value={v.tags ?? a?.tags.join(', ') ?? ''} />
-        </label>
-        {(canPostJobs || a?.jobListing) && (
+    <>
+      <Flash message={done} />
+      {permission}
+      <div class="card">
+        <h1>{a ? 'Edit article' : 'Write an article'}</h1>
+        {saved && <Flash message="Saved." />}
+        {error && <p class="flash-error">{error.message}</p>}
+        {row && <PaidState row={row} now={ctx.now} />}
+        <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
+          <CsrfField ctx={ctx} />
           <label>
-            <span>
-              <input type="checkbox" name="job_listing" checked={v.job_listing ? true : (a?.jobListing ?? false)} /> This is a job listing
-            </span>
+            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={invalid('title')} aria-describedby="title-error" />
+            <FieldError error={error} field="title" id="title-error" />
           </label>
-        )}
-        <label>
-          <span>
-            <input type="checkbox" name="published" checked={v.published ? true : (a?.published ?? false)} /> Published
-          </span>
-        </label>
-        <button type="submit">Save</button>
-      </form>
-      {payment}
-    </div>
+          <label>
+            Body (Markdown){' '}
+            <textarea name="body_markdown" aria-invalid={invalid('body_markdown')} aria-describedby="body-error">
+              {v ? (v.body_markdown ?? '') : (a?.bodyMarkdown ?? '')}
+            </textarea>
+            <FieldError error={error} field="body_markdown" id="body-error" />
+          </label>
+          <label>
+            Tags (comma separated){' '}
+            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={invalid('tags')} aria-describedby="tags-error" />
+            <FieldError error={error} field="tags" id="tags-error" />
+          </label>
+          {(canPostJobs || a?.jobListing) && (
+            <label class="check">
+              <input type="checkbox" name="job_listing" checked={ticked('job_listing', a?.jobListing)} /> This is a job listing
+              <FieldError error={error} field="job_listing" />
+            </label>
+          )}
+          <label class="check">
+            <input type="checkbox" name="published" checked={ticked('published', a?.published)} /> Published
+          </label>
+          <button type="submit">Save</button>
+        </form>
+        {payment}
+      </div>
+    </>
   );
 }

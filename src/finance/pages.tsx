@@ -1,7 +1,7 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
 import { formatMoney } from '../payments/pages.js';
-import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { AdminNav, CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 
@@ -81,10 +81,7 @@ export function LedgerPage({
   return (
     <>
       <h1>Finance</h1>
-      <nav class="admin-nav">
-        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
-        <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
-      </nav>
+      <AdminNav />
       <form method="get" action="/admin/finance" class="filters">
         <label>
           From <input type="date" name="from" value={filters.from ?? ''} />

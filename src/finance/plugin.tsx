@@ -11,7 +11,7 @@ import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
+import { AdminNav, CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
@@ -195,6 +195,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
       'Audit log',
       <>
         <h1>Audit log</h1>
+        <AdminNav />
         <p class="muted">
           Every money- or permission-touching action, append-only. {total} entries; page {q.page}.
         </p>
@@ -269,6 +270,7 @@ function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEve
   return (
     <>
       <h1>Failed webhook events</h1>
+      <AdminNav />
       {events.length === 0 && <p class="muted">No failed events.</p>}
       <ScrollX label="Failed webhook events">
         <table>
@@ -307,6 +309,7 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
   return (
     <>
       <h1>Open disputes</h1>
+      <AdminNav />
       <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
       {rows.length === 0 && <p class="muted">No open disputes.</p>}
       <ScrollX label="Disputes">
@@ -345,6 +348,7 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
   return (
     <>
       <h1>Payment mismatches</h1>
+      <AdminNav />
       <p class="muted">
         PaymentIntents that name one of our charges or products but are not the one we created, or not for the price we sold. Nothing was
         fulfilled for them; refund them at Stripe if the money should go back.
@@ -402,6 +406,7 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
   return (
     <>
       <h1>Reconciliation with Stripe</h1>
+      <AdminNav />
       <form method="post" action="/admin/reconcile">
         <CsrfField ctx={ctx} />
         <button type="submit">Run now</button>
