@@ -5,8 +5,14 @@ import { AdminNav, CsrfField, formatDate, type PageContext, ScrollX } from '../w
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 
-export const stripeDashboardUrl = (id: string) =>
-  id.startsWith('pi_') ? `https://dashboard.stripe.com/test/payments/${id}` : `https://dashboard.stripe.com/test/search?query=${id}`;
+/** A Stripe object's id, linked to where a person can look at it (the gateway's objectUrl). */
+export function StripeObject({ id, url }: { id: string | null; url: (id: string) => string }) {
+  return id ? (
+    <a href={url(id)} rel="noreferrer" data-stripe-object={id}>
+      {id}
+    </a>
+  ) : null;
+}
 
 function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): string {
   const merged = { ...f, ...override };
@@ -63,6 +69,7 @@ export function LedgerPage({
   total,
   totals,
   charts,
+  stripeUrl,
 }: {
   ctx: PageContext;
   filters: LedgerFilters;
@@ -70,6 +77,7 @@ export function LedgerPage({
   total: number;
   totals: Totals[];
   charts: string[];
+  stripeUrl: (id: string) => string;
 }) {
   const pages = Math.max(1, Math.ceil(total / LEDGER_PAGE_SIZE));
   const sortLink = (field: LedgerFilters['sort'], label: string) => (
@@ -163,7 +171,9 @@ export function LedgerPage({
                 <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
                 <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
                 <td>{r.status}</td>
-                <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+                <td>
+                  <StripeObject id={r.stripe_charge_key} url={stripeUrl} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -227,6 +237,7 @@ export function ChargeDetailPage({
   disputes,
   audit,
   refundKey,
+  stripeUrl,
 }: {
   ctx: PageContext;
   charge: Charge;
@@ -235,6 +246,7 @@ export function ChargeDetailPage({
   disputes: Dispute[];
   audit: AuditEntry[];
   refundKey: string;
+  stripeUrl: (id: string) => string;
 }) {
   const remaining = charge.amount - charge.amountRefunded;
   const refundable = (charge.status === 'succeeded' || charge.status === 'partially_refunded') && remaining > 0;
@@ -288,7 +300,7 @@ export function ChargeDetailPage({
               <tr>
                 <th>Stripe</th>
                 <td>
-                  {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
+                  <StripeObject id={charge.stripeChargeKey} url={stripeUrl} /> <StripeObject id={charge.stripeLatestCharge} url={stripeUrl} />
                 </td>
               </tr>
             </tbody>
@@ -342,7 +354,9 @@ export function ChargeDetailPage({
                 <td>{formatMoney(r.amount, r.currency)}</td>
                 <td>{r.reason}</td>
                 <td>{r.status}</td>
-                <td>{r.stripeRefundId}</td>
+                <td>
+                  <StripeObject id={r.stripeRefundId} url={stripeUrl} />
+                </td>
                 <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
               </tr>
             ))}
@@ -355,7 +369,9 @@ export function ChargeDetailPage({
           <tbody>
             {disputes.map((d) => (
               <tr>
-                <td>{d.stripeDisputeId}</td>
+                <td>
+                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
+                </td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
                 <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>

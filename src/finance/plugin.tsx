@@ -15,7 +15,7 @@ import { AdminNav, CsrfField, formatDate, type PageContext, pageContext, sendPag
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
-import { AuditTable, ChargeDetailPage, LedgerPage } from './pages.js';
+import { AuditTable, ChargeDetailPage, LedgerPage, StripeObject } from './pages.js';
 
 const auditQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -51,6 +51,7 @@ const refundForm = z.object({
 
 export const financePlugin: FastifyPluginAsync = async (app) => {
   const { stripe, catalog, worker } = app.payments;
+  const stripeUrl = (id: string) => stripe.objectUrl(id);
   const deps = { db: app.db, clock: app.clock, catalog, stripe };
   const runReconcile = (since: Date | undefined, trigger: string) =>
     reconcile(deps, { since: since ?? new Date(app.clock.now().getTime() - 30 * 24 * 3600_000), trigger });
@@ -175,14 +176,14 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const currencies = [...new Set(data.revenue.map((r) => r.currency))];
     const charts = await Promise.all([...currencies.map((c) => revenueChart(data, c)), buyersChart(data)]);
     allowInlineStyles(reply);
-    return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} />);
+    return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/finance/charges/:id', async (request, reply) => {
     const { id } = parseInput(idParam, request.params);
     const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
     const d = await chargeDetail(id);
-    return sendPage(reply, ctx, `Charge #${id}`, <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} />);
+    return sendPage(reply, ctx, `Charge #${id}`, <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/audit', async (request, reply) => {
@@ -222,12 +223,12 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/disputes', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} />);
+    return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/payment-mismatches', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} />);
+    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/reconcile', async (request, reply) => {
@@ -305,7 +306,7 @@ function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEve
   );
 }
 
-function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.$inferSelect> }) {
+function DisputesPage({ rows, stripeUrl }: { ctx: PageContext; rows: Array<typeof disputes.$inferSelect>; stripeUrl: (id: string) => string }) {
   return (
     <>
       <h1>Open disputes</h1>
@@ -334,7 +335,9 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
                 <td>{formatMoney(d.amount, d.currency)}</td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
-                <td>{d.stripeDisputeId}</td>
+                <td>
+                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -344,7 +347,7 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
   );
 }
 
-function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
+function MismatchesPage({ rows, stripeUrl }: { rows: PaymentMismatch[]; stripeUrl: (id: string) => string }) {
   return (
     <>
       <h1>Payment mismatches</h1>
@@ -371,7 +374,9 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
             {rows.map((m) => (
               <tr>
                 <td>{formatDate(m.detectedAt)}</td>
-                <td>{m.stripePaymentIntent}</td>
+                <td>
+                  <StripeObject id={m.stripePaymentIntent} url={stripeUrl} />
+                </td>
                 <td>{m.intentStatus}</td>
                 <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
                 <td>{m.reason.replaceAll('_', ' ')}</td>
