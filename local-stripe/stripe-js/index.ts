@@ -6,6 +6,7 @@
  * are sent only to the local Stripe, never to the app. 3-D Secure opens the authentication page in
  * an iframe overlay, as Stripe.js does.
  */
+import { type CardField, digitsOf, formatCardField } from './card-format.js';
 import type {
   PaymentIntent,
   PaymentIntentResult,
@@ -57,10 +58,24 @@ const intentId = (clientSecret: string) => clientSecret.split('_secret_')[0]!;
 
 type Listener = (event: { complete?: boolean; empty?: boolean }) => void;
 
+/** Formats an input in place, keeping the caret after the same number of digits. */
+function reformat(input: HTMLInputElement, field: CardField, deleting: boolean): void {
+  const caret = input.selectionStart ?? input.value.length;
+  const digitsBefore = digitsOf(input.value.slice(0, caret)).length;
+  const formatted = formatCardField(field, input.value, deleting);
+  if (formatted === input.value) return;
+  input.value = formatted;
+  let position = 0;
+  for (let seen = 0; position < formatted.length && seen < digitsBefore; position++) if (/\d/.test(formatted[position]!)) seen++;
+  // After a completed group, the caret goes past the separator that follows it.
+  if (!deleting) while (position < formatted.length && /\D/.test(formatted[position]!)) position++;
+  input.setSelectionRange(position, position);
+}
+
 /** The card element: three inputs in the page (Stripe's are in its own iframe), sent only to the local Stripe. */
 class CardElement {
   private container: HTMLElement | null = null;
-  private fields: Record<'number' | 'expiry' | 'cvc', HTMLInputElement> | null = null;
+  private fields: Record<CardField, HTMLInputElement> | null = null;
   private listeners = new Map<string, Listener[]>();
 
   mount(target: string | HTMLElement): void {
@@ -80,7 +95,10 @@ class CardElement {
       i.setAttribute('aria-label', placeholder);
       i.size = size;
       Object.assign(i.style, { border: 'none', outline: 'none', font: 'inherit', marginRight: '0.5em' });
-      i.addEventListener('input', () => this.emit('change', { complete: this.complete(), empty: this.value('number') === '' }));
+      i.addEventListener('input', (event) => {
+        reformat(i, name as CardField, (event as InputEvent).inputType?.startsWith('delete') ?? false);
+        this.emit('change', { complete: this.complete(), empty: this.value('number') === '' });
+      });
       wrap.appendChild(i);
       return i;
     };
@@ -113,7 +131,7 @@ class CardElement {
     return { number: this.value('number'), exp_month: expMonth, exp_year: expYear, cvc: this.value('cvc') };
   }
 
-  private value(name: 'number' | 'expiry' | 'cvc'): string {
+  private value(name: CardField): string {
     return this.fields ? this.fields[name].value.replace(/\s+/g, '') : '';
   }
 
