@@ -4,7 +4,7 @@ import type { User } from '../db/schema.js';
 import type { ApiToken } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { AdminNav, CsrfField, doneMessage, ErrorList, FieldError, Flash, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
+import { AdminNav, CsrfField, doneMessage, typed, FieldError, Flash, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
 import { CsrfTokens } from './csrf.js';
 import { DECISION_DONE, JobPermissionBox, PermissionRequestsPage } from './permission-pages.js';
 import {
@@ -324,7 +324,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
 
   app.post('/permission-requests', async (request, reply) => {
     const user = requireUser(request);
-    const note = str(request.body, 'note');
+    const note = typed(request.body, 'note');
     try {
       await requestPermission(app.db, user, parseInput(permissionRequestInput, request.body).note, app.clock.now());
       return reply.redirect('/articles/new?done=permission_requested', 303);
@@ -354,58 +354,57 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
 };
 
 function SignupForm({ ctx, error, values }: { ctx: PageContext; error?: ApiError; values?: unknown }) {
-  const v = (values ?? {}) as Record<string, string>;
   return (
     <div class="card">
       <h1>Create your account</h1>
       {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
       <form method="post" action="/signup" class="stack">
         <CsrfField ctx={ctx} />
         <label>
-          Username <input type="text" name="username" value={v.username ?? ''} required autocomplete="username" />
+          Username <input type="text" name="username" value={typed(values, 'username')} required autocomplete="username" aria-describedby="username-error" />
+          <FieldError error={error} field="username" id="username-error" />
         </label>
         <label>
-          E-mail <input type="email" name="email" value={v.email ?? ''} required autocomplete="email" />
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-describedby="email-error" />
+          <FieldError error={error} field="email" id="email-error" />
         </label>
         <label>
-          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" />
+          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" aria-describedby="password-error" />
+          <FieldError error={error} field="password" id="password-error" />
         </label>
         <button type="submit">Sign up</button>
       </form>
-    </div>
-  );
-}
-
-function LoginForm({ ctx, next, error, values }: { ctx: PageContext; next: string; error?: ApiError; values?: unknown }) {
-  const v = (values ?? {}) as Record<string, string>;
-  return (
-    <div class="card">
-      <h1>Log in</h1>
-      {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
-      <form method="post" action="/login" class="stack">
-        <CsrfField ctx={ctx} />
-        <input type="hidden" name="next" value={next} />
-        <label>
-          E-mail <input type="email" name="email" value={typeof v.email === 'string' ? v.email : ''} required autocomplete="email" />
-        </label>
-        <label>
-          Password <input type="password" name="password" required autocomplete="current-password" />
-        </label>
-        <button type="submit">Log in</button>
-      </form>
       <p>
-        <a href="/password-reset">Forgot your password?</a>
+        Already a member? <a href="/login">Log in</a>
       </p>
     </div>
   );
 }
 
-const str = (values: unknown, key: string) => {
-  const v = (values as Record<string, unknown> | undefined)?.[key];
-  return typeof v === 'string' ? v : '';
-};
+function LoginForm({ ctx, next, error, values }: { ctx: PageContext; next: string; error?: ApiError; values?: unknown }) {
+  return (
+    <div class="card">
+      <h1>Log in</h1>
+      {error && <p class="flash-error">{error.message}</p>}
+      <form method="post" action="/login" class="stack">
+        <CsrfField ctx={ctx} />
+        <input type="hidden" name="next" value={next} />
+        <label>
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-describedby="email-error" />
+          <FieldError error={error} field="email" id="email-error" />
+        </label>
+        <label>
+          Password <input type="password" name="password" required autocomplete="current-password" aria-describedby="password-error" />
+          <FieldError error={error} field="password" id="password-error" />
+        </label>
+        <button type="submit">Log in</button>
+      </form>
+      <p>
+        <a href="/password-reset">Forgot your password?</a> · New here? <a href="/signup">Sign up</a>
+      </p>
+    </div>
+  );
+}
 
 interface SettingsProps {
   ctx: PageContext;
@@ -419,7 +418,7 @@ interface SettingsProps {
 }
 
 function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, passwordError, passwordValues }: SettingsProps) {
-  const expiry = str(tokenValues, 'expires_in_days');
+  const expiry = typed(tokenValues, 'expires_in_days');
   return (
     <>
       <h1>Settings</h1>
@@ -475,7 +474,7 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
         <form method="post" action="/settings/tokens" class="stack">
           <CsrfField ctx={ctx} />
           <label>
-            Name <input type="text" name="name" value={str(tokenValues, 'name')} maxLength={60} placeholder="API token" />
+            Name <input type="text" name="name" value={typed(tokenValues, 'name')} maxLength={60} placeholder="API token" />
             <FieldError error={tokenError} field="name" />
           </label>
           <label>
@@ -512,7 +511,7 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
             <FieldError error={passwordError} field="new_password" />
           </label>
           <label class="check">
-            <input type="checkbox" name="revoke_tokens" checked={str(passwordValues, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
+            <input type="checkbox" name="revoke_tokens" checked={typed(passwordValues, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
           </label>
           <p class="muted">Changing your password logs out your other sessions.</p>
           <button type="submit">Change password</button>
@@ -535,7 +534,7 @@ function ResetRequestForm({ ctx, error, values, sentTo }: { ctx: PageContext; er
       <form method="post" action="/password-reset" class="stack">
         <CsrfField ctx={ctx} />
         <label>
-          E-mail <input type="email" name="email" value={sentTo ?? str(values, 'email')} required autocomplete="email" />
+          E-mail <input type="email" name="email" value={sentTo ?? typed(values, 'email')} required autocomplete="email" />
           <FieldError error={error} field="email" />
         </label>
         <button type="submit">Send me a link</button>
@@ -556,7 +555,7 @@ function ResetForm({ ctx, token, username, error, values }: { ctx: PageContext; 
           <FieldError error={error} field="new_password" />
         </label>
         <label class="check">
-          <input type="checkbox" name="revoke_tokens" checked={str(values, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
+          <input type="checkbox" name="revoke_tokens" checked={typed(values, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
         </label>
         <p class="muted">Every session of this account is logged out; you are logged in here.</p>
         <button type="submit">Set the new password</button>

@@ -72,7 +72,11 @@ export function HomePage({ articles, billboards }: { ctx: PageContext; articles:
     <>
       <Sidebar billboards={billboards} />
       <h1>Recent articles</h1>
-      {articles.length === 0 && <p class="muted">Nothing published yet.</p>}
+      {articles.length === 0 && (
+        <p class="muted" data-empty="articles">
+          Nothing published yet. <a href="/articles/new">Write the first article</a>.
+        </p>
+      )}
       {articles.map((row) => (
         <ArticleSummary row={row} />
       ))}
@@ -97,6 +101,11 @@ export function JobsPage({
       <p class="muted">
         {total} live listing{total === 1 ? '' : 's'}. Listings stay here for a week after each payment.
       </p>
+      {total === 0 && (
+        <p class="muted" data-empty="jobs">
+          No job listings right now. Hiring? <a href="/articles/new">Write a listing</a>, tick "This is a job listing", and pay for a week on /jobs.
+        </p>
+      )}
       {jobs.map((row) => (
         <ArticleSummary row={row} />
       ))}
@@ -131,10 +140,32 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
   );
 }
 
-export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+export function DashboardPage({ ctx, articles, done }: { ctx: PageContext; articles: ArticleWithAuthor[]; done?: string }) {
+  const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
+  if (articles.length === 0) {
+    return (
+      <>
+        <h1>Your articles</h1>
+        <Flash message={done} />
+        <div class="card" data-empty="dashboard">
+          <h2>Welcome to DevBoard</h2>
+          <p>You have not written anything yet. Your articles and job listings appear here, with what each listing has been paid until.</p>
+          <p>
+            <a href="/articles/new">Write your first article</a>
+          </p>
+          <p class="muted">
+            {canPostJobs
+              ? 'You can post job listings: tick "This is a job listing" when you write one, then pay for a week on /jobs.'
+              : 'Want to post job listings? Ask for the permission on the Write page.'}
+          </p>
+        </div>
+      </>
+    );
+  }
   return (
     <>
       <h1>Your articles</h1>
+      <Flash message={done} />
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>

@@ -46,6 +46,10 @@ const articleForm = z
   .transform((f) => parseInput(articleInput, f));
 /** Confirmations on the Write page after a redirect (fixed texts). */
 const WRITE_DONE = { permission_requested: 'Your request was sent. An admin will answer by e-mail; until then you can write articles.' } as const;
+const DASHBOARD_DONE = {
+  published: 'Published: the article is public now (a job listing shows on /jobs while it is paid).',
+  unpublished: 'Unpublished: the article is a draft again, seen only by you.',
+} as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
@@ -117,7 +121,8 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/dashboard', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} />);
+    const done = doneMessage(request.query, DASHBOARD_DONE);
+    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} done={done} />);
   });
 
   /** A member who cannot post jobs is told how to ask, and where their request stands. */
@@ -199,6 +204,6 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { id } = parseInput(idParam, request.params);
     const { published } = parseInput(publishedForm, request.body);
     await updateArticle(app.db, render, user, id, { published }, now());
-    return reply.redirect('/dashboard', 303);
+    return reply.redirect(`/dashboard?done=${published ? 'published' : 'unpublished'}`, 303);
   });
 };

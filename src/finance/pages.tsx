@@ -1,7 +1,8 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
 import { formatMoney } from '../payments/pages.js';
-import { AdminNav, CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import type { ApiError } from '../http/errors.js';
+import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, formatDate, type PageContext, ScrollX, typed } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 
@@ -238,6 +239,9 @@ export function ChargeDetailPage({
   audit,
   refundKey,
   stripeUrl,
+  done,
+  refundError,
+  refundValues,
 }: {
   ctx: PageContext;
   charge: Charge;
@@ -247,12 +251,16 @@ export function ChargeDetailPage({
   audit: AuditEntry[];
   refundKey: string;
   stripeUrl: (id: string) => string;
+  done?: string;
+  refundError?: ApiError;
+  refundValues?: unknown;
 }) {
   const remaining = charge.amount - charge.amountRefunded;
   const refundable = (charge.status === 'succeeded' || charge.status === 'partially_refunded') && remaining > 0;
   return (
     <>
       <h1>Charge #{charge.id}</h1>
+      <Flash message={done} />
       <div class="card">
         <ScrollX label="Charge details">
           <table>
@@ -316,19 +324,38 @@ export function ChargeDetailPage({
           data-full={decimal(remaining)}
         >
           <h2>Refund</h2>
+          {refundError && <p class="flash-error">{refundError.message}</p>}
           <CsrfField ctx={ctx} />
           <input type="hidden" name="idempotency_key" value={refundKey} />
           <label>
             Amount ({charge.currency.toUpperCase()}, empty = all {decimal(remaining)})
-            <input type="text" name="amount" inputMode="decimal" placeholder={decimal(remaining)} />
+            <input
+              type="text"
+              name="amount"
+              inputMode="decimal"
+              placeholder={decimal(remaining)}
+              value={typed(refundValues, 'amount')}
+              aria-invalid={fieldMessage(refundError, 'amount') ? 'true' : undefined}
+              aria-describedby="amount-error"
+            />
+            <FieldError error={refundError} field="amount" id="amount-error" />
           </label>
           <label>
             Reason
             <select name="reason">
-              <option value="requested_by_customer">Requested by customer</option>
-              <option value="duplicate">Duplicate</option>
-              <option value="fraudulent">Fraudulent</option>
+              {(
+                [
+                  ['requested_by_customer', 'Requested by customer'],
+                  ['duplicate', 'Duplicate'],
+                  ['fraudulent', 'Fraudulent'],
+                ] as const
+              ).map(([value, label]) => (
+                <option value={value} selected={typed(refundValues, 'reason') === value}>
+                  {label}
+                </option>
+              ))}
             </select>
+            <FieldError error={refundError} field="reason" />
           </label>
           <button type="submit" id="refund">
             Refund

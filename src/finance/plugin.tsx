@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
-import { idParam, notFound, parseInput } from '../http/errors.js';
+import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import { formatMoney } from '../payments/pages.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 import { refundCharge, refundJson } from '../payments/refund.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { AdminNav, CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
+import { AdminNav, CsrfField, doneMessage, Flash, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
@@ -36,6 +36,11 @@ const minorUnits = (decimal: string) => {
   const [whole, fraction = ''] = decimal.split('.');
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
 };
+/** Confirmations after the console's actions (fixed texts, picked by the redirect's ?done=). */
+const CHARGE_DONE = { refunded: 'Refund requested at Stripe: it shows below, and the ledger counts it once Stripe confirms.' } as const;
+const WEBHOOKS_DONE = { retried: 'The event was queued again and the worker was woken; it leaves this list once handled.' } as const;
+const RECONCILE_DONE = { reconciled: 'Reconciliation finished: its report is below.' } as const;
+
 const refundForm = z.object({
   // Plain decimal notation only: Number() would also read `0x10`, `1e3` or ` 5 `.
   amount: z
@@ -179,12 +184,14 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} stripeUrl={stripeUrl} />);
   });
 
-  app.get('/admin/finance/charges/:id', async (request, reply) => {
-    const { id } = parseInput(idParam, request.params);
+  const chargePage = async (request: FastifyRequest, reply: FastifyReply, id: number, refund: { error?: ApiError; values?: unknown } = {}) => {
     const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
     const d = await chargeDetail(id);
-    return sendPage(reply, ctx, `Charge #${id}`, <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} stripeUrl={stripeUrl} />);
-  });
+    const page = <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} stripeUrl={stripeUrl} done={doneMessage(request.query, CHARGE_DONE)} refundError={refund.error} refundValues={refund.values} />;
+    return sendPage(reply, ctx, `Charge #${id}`, page, refund.error?.status ?? 200);
+  };
+
+  app.get('/admin/finance/charges/:id', async (request, reply) => chargePage(request, reply, parseInput(idParam, request.params).id));
 
   app.get('/admin/audit', async (request, reply) => {
     const q = parseInput(auditQuery, request.query);
@@ -211,14 +218,14 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/webhooks', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Failed webhooks', <FailedEventsPage ctx={ctx} events={await failedEvents(app.db)} />);
+    return sendPage(reply, ctx, 'Failed webhooks', <FailedEventsPage ctx={ctx} events={await failedEvents(app.db)} done={doneMessage(request.query, WEBHOOKS_DONE)} />);
   });
 
   app.post('/admin/webhooks/:id/retry', async (request, reply) => {
     const { id } = parseInput(eventParam, request.params);
     await requeueEvents(app.db, app.clock.now(), { ids: [id] });
     await worker.kick();
-    return reply.redirect('/admin/webhooks', 303);
+    return reply.redirect('/admin/webhooks?done=retried', 303);
   });
 
   app.get('/admin/disputes', async (request, reply) => {
@@ -233,20 +240,26 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/reconcile', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} runs={await recentRuns(RUN_HISTORY)} />);
+    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} runs={await recentRuns(RUN_HISTORY)} done={doneMessage(request.query, RECONCILE_DONE)} />);
   });
 
   app.post('/admin/reconcile', async (_request, reply) => {
     await runReconcile(undefined, 'console');
-    return reply.redirect('/admin/reconcile', 303);
+    return reply.redirect('/admin/reconcile?done=reconciled', 303);
   });
 
   app.post('/admin/charges/:id/refunds', async (request, reply) => {
     const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
-    const form = parseInput(refundForm, request.body);
-    await refundCharge(deps, admin, id, { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) }, form.idempotency_key);
-    return reply.redirect(`/admin/finance/charges/${id}`, 303);
+    try {
+      const form = parseInput(refundForm, request.body);
+      await refundCharge(deps, admin, id, { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) }, form.idempotency_key);
+    } catch (error) {
+      // The charge's page again, with what was typed and the error beside the field.
+      if (!(error instanceof ApiError) || error.status === 404) throw error;
+      return chargePage(request, reply, id, { error, values: request.body });
+    }
+    return reply.redirect(`/admin/finance/charges/${id}?done=refunded`, 303);
   });
 };
 
@@ -267,11 +280,12 @@ const eventJson = (e: StripeEventRow) => ({
   next_attempt_at: e.nextAttemptAt,
 });
 
-function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEventRow[] }) {
+function FailedEventsPage({ ctx, events, done }: { ctx: PageContext; events: StripeEventRow[]; done?: string }) {
   return (
     <>
       <h1>Failed webhook events</h1>
       <AdminNav />
+      <Flash message={done} />
       {events.length === 0 && <p class="muted">No failed events.</p>}
       <ScrollX label="Failed webhook events">
         <table>
@@ -393,7 +407,7 @@ function MismatchesPage({ rows, stripeUrl }: { rows: PaymentMismatch[]; stripeUr
 
 type RunReport = Partial<ReconcileReport>;
 
-function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect> }) {
+function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect>; done?: string }) {
   const run = runs[0];
   const report = run?.report as RunReport | undefined;
   const directions: Array<{ direction: FindingDirection; title: string; scanned: string }> = [
@@ -412,6 +426,7 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
     <>
       <h1>Reconciliation with Stripe</h1>
       <AdminNav />
+      <Flash message={done} />
       <form method="post" action="/admin/reconcile">
         <CsrfField ctx={ctx} />
         <button type="submit">Run now</button>

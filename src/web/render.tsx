@@ -107,6 +107,12 @@ export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   );
 }
 
+/** What was typed in a form field, to put back in it when the form is sent back with an error. */
+export function typed(values: unknown, key: string): string {
+  const v = (values as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'string' ? v : '';
+}
+
 /** The error of a field, or of a part of it (`tags.2` for `tags`). */
 export function fieldMessage(error: { fields?: Record<string, string> } | undefined, field: string): string | undefined {
   const fields = error?.fields;
