@@ -184,3 +184,12 @@ describe('answering a request', () => {
     expect(list.permission_requests.map((r: { user_id: number }) => r.user_id)).not.toContain(m.id);
   });
 });
+
+describe('the request form for someone who may already post', () => {
+  it('says so instead of offering the form again', async () => {
+    const res = await bossBrowser.submit('/articles/new', '/permission-requests', { note: 'me' });
+    expect(res.statusCode).toBe(409);
+    expect(res.body).toContain('You can already post job listings.');
+    expect(res.body).not.toContain('name="note"');
+  });
+});

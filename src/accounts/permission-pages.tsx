@@ -8,6 +8,16 @@ import type { PendingRequest } from './permission-requests.js';
  * request stands. Sent back with an error, it keeps the note as typed.
  */
 export function JobPermissionBox({ ctx, latest, error, note }: { ctx: PageContext; latest?: PermissionRequest; error?: ApiError; note?: string }) {
+  if (error?.code === 'already_allowed') {
+    return (
+      <section class="card" aria-labelledby="job-permission">
+        <h2 id="job-permission">Posting job listings</h2>
+        <p class="notice">
+          {error.message} <a href="/articles/new">Write one</a> and tick "This is a job listing".
+        </p>
+      </section>
+    );
+  }
   if (latest?.status === 'pending') {
     return (
       <section class="card" aria-labelledby="job-permission">
