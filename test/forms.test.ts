@@ -85,6 +85,23 @@ describe('forms sent back with an error', () => {
     expect(await count('charges')).toBe(before);
   });
 
+  it('checkout without JavaScript: an unreachable provider keeps the idempotency key, so sending again charges once', async () => {
+    const m = await member(t.app);
+    await pay(m, { product: 'billboard', payment_method: 'pm_card_visa', save_card: true, headline: 'First ad', link_url: 'https://a.example' });
+    const [card] = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: m.auth })).payment_methods;
+    const browser = await signedIn(m);
+    const fields = { product: 'billboard', headline: 'Second ad', link_url: 'https://b.example', payment_method: card.id, idempotency_key: 'forms-unreachable-1' };
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_intents', count: 10 });
+    const down = await browser.submit('/charges/new?product=billboard', '/charges', fields);
+    t.stripe.clearFaults();
+    expect(down.statusCode).toBe(503);
+    expect(down.body).toContain('value="forms-unreachable-1"');
+    expect(down.body).toContain('value="Second ad"');
+    const again = await browser.submit('/charges/new?product=billboard', '/charges', fields);
+    expect(again.statusCode).toBe(303);
+    expect(await queryRows(t.database.db, `select 1 from charges where user_id = ${m.id} and product_data->>'headline' = 'Second ad'`)).toHaveLength(1);
+  });
+
   it('refund in the console: keeps the amount, with its error beside it, and refunds nothing', async () => {
     const m = await member(t.app);
     const charge = await pay(m, { product: 'billboard', payment_method: 'pm_card_visa', headline: 'An ad', link_url: 'https://a.example' });

@@ -69,7 +69,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     user: User,
     product: Product,
     articleId: number | undefined,
-    sentBack: { error?: ApiError; values?: Record<string, string> } = {},
+    sentBack: { error?: ApiError; values?: Record<string, string>; idempotencyKey?: string } = {},
   ) => {
     const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
     const article = articleId ? await articleTitle(app.db, articleId) : undefined;
@@ -84,7 +84,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         articleId={articleId}
         articleTitle={article}
         cards={await listCards(stripe, user)}
-        idempotencyKey={randomUUID()}
+        idempotencyKey={sentBack.idempotencyKey ?? randomUUID()}
         publishableKey={stripe.publishableKey}
         error={sentBack.error?.message}
         fieldErrors={sentBack.error?.fields}
@@ -163,7 +163,10 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       if (!(error instanceof ApiError) || !product || error.status === 404 || error.status === 403) throw error;
       failure = error;
     }
-    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest });
+    // An unreachable provider keeps the key, so sending the form again cannot charge twice; any other
+    // failure is over, and the next try is a new attempt.
+    const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
+    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
   });
 
   app.post('/charges/:id/confirm', perUser, async (request, reply) => {
