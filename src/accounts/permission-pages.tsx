@@ -78,22 +78,20 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
           <table>
             <thead>
               <tr>
-                <th>Asked</th>
                 <th>Member</th>
-                <th>Note</th>
                 <th>Answer</th>
+                <th>Note</th>
+                <th>Asked</th>
               </tr>
             </thead>
             <tbody>
               {pending.map(({ request, user }) => (
                 <tr data-request={String(request.id)}>
-                  <td>{formatDate(request.createdAt)}</td>
                   <td>
                     {user.username}
                     <br />
                     <span class="muted">{user.email}</span>
                   </td>
-                  <td class="note">{request.note}</td>
                   <td>
                     {(['approve', 'decline'] as const).map((decision) => (
                       <form method="post" action={`/admin/permission-requests/${request.id}`} class="inline decision">
@@ -105,6 +103,8 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
                       </form>
                     ))}
                   </td>
+                  <td class="note">{request.note}</td>
+                  <td>{formatDate(request.createdAt)}</td>
                 </tr>
               ))}
             </tbody>

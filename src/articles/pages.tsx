@@ -236,7 +236,6 @@ export function ArticleEditor({
   return (
     <>
       <Flash message={done} />
-      {permission}
       <div class="card">
         <h1>{a ? 'Edit article' : 'Write an article'}</h1>
         {saved && <Flash message="Saved." />}
@@ -273,6 +272,7 @@ export function ArticleEditor({
         </form>
         {payment}
       </div>
+      {permission}
     </>
   );
 }
