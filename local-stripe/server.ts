@@ -199,7 +199,7 @@ export class LocalStripe {
       res.end(result.html);
       return;
     }
-    if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/')) {
+    if (url.pathname.startsWith('/authenticate/') || url.pathname.startsWith('/receipts/') || url.pathname.startsWith('/objects/')) {
       const result = servePage(this.emulator, method, url, raw);
       res.writeHead(result.status, result.headers);
       res.end(result.html);

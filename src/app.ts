@@ -3,7 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyRateLimit from '@fastify/rate-limit';
 import helmet from 'helmet';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { CsrfTokens } from './accounts/csrf.js';
@@ -64,7 +64,8 @@ export interface AppDeps {
   mail?: MailSettings;
   /** Poll the inbox for due retries this often (production); tests drain it explicitly. */
   webhookPollMs?: number;
-  logger?: FastifyServerOptions['logger'];
+  /** The server's logger (src/operations/logging.ts); none in tests. */
+  logger?: FastifyBaseLogger;
   /** Rate limits are real in production and in their own tests; other tests lift them. */
   rateLimits?: boolean;
   /** Behind a proxy: whose X-Forwarded-* headers to believe (client address, HTTPS). Default: none. */
@@ -73,19 +74,13 @@ export interface AppDeps {
   hstsMaxAge?: number;
 }
 
-/** What the log keeps of a request: no secret that travels in its URL (a password-reset link). */
-const requestForLog = (request: FastifyRequest) => ({
-  method: request.method,
-  url: request.url.replace(/^\/password-reset\/[^/?#]+/, '/password-reset/[redacted]'),
-  remoteAddress: request.ip,
-});
 
 const css = readFileSync(new URL('./web/assets/app.css', import.meta.url), 'utf8');
 const favicon = readFileSync(new URL('./web/assets/favicon.svg', import.meta.url), 'utf8');
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger ? { ...(deps.logger === true ? {} : deps.logger), serializers: { req: requestForLog } } : false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
     // Fastify's own refusals (an undecodable URL, a malformed request) answer in our error shape.

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import pino from 'pino';
 import type Stripe from 'stripe';
 import { ensureAdmin } from './accounts/bootstrap.js';
 import { buildApp } from './app.js';
@@ -14,6 +13,8 @@ import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/cont
 import { exitIfBusy, lockDataDir } from './operations/data-lock.js';
 import { PeriodicTaskRunner } from './operations/periodic.js';
 import { sweepRateLimits } from './http/rate-limit-store.js';
+import { createLogger } from './operations/logging.js';
+import { startupBanner } from './operations/banner.js';
 import { connectStripe } from './payments/connect.js';
 import { reconcile } from './payments/reconcile.js';
 import { STRIPE_API_VERSION } from './payments/stripe.js';
@@ -24,7 +25,7 @@ import { handlers } from './payments/webhooks/handlers/index.js';
 process.umask(0o077);
 const config = loadConfig();
 makePrivate(config.dataDir);
-const logger = pino({ level: config.logLevel });
+const logger = createLogger(config.logLevel);
 
 // The embedded database and the local Stripe's state file belong to one process: a second server or
 // a CLI already using DATA_DIR is refused rather than risking the data.
@@ -38,15 +39,11 @@ const database = await openDatabase({
 await database.migrate();
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
-const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData));
+const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData ? config.dataDir : undefined));
 const admin = bootstrap.ran ? bootstrap.value : undefined;
-if (admin?.generatedPassword) {
-  // Printed once, when the demo admin is created; it is never logged again.
-  console.log(`\n  Demo admin created: ${admin.email} / ${admin.generatedPassword}\n`);
-}
 
+const mailDir = path.join(config.dataDir, 'mail');
 const stripe = await connectStripe(config.stripe, config.dataDir);
-if (stripe.local) logger.info(`local Stripe (no STRIPE_SECRET_KEY set) on ${stripe.local.url}`);
 
 const webhookSecrets = [...config.stripe.webhookSecrets];
 const app = await buildApp({
@@ -60,8 +57,8 @@ const app = await buildApp({
   publicUrl: config.publicUrl,
   trustProxy: config.trustProxy,
   hstsMaxAge: config.hstsMaxAge,
-  mail: { dir: path.join(config.dataDir, 'mail'), smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
-  logger: { level: config.logLevel },
+  mail: { dir: mailDir, smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
+  logger,
 });
 
 // The CLIs on this machine ask the running server through its control routes (src/operations/control.ts).
@@ -130,4 +127,14 @@ if (stripe.local) {
   webhookSecrets.push(endpoint.secret!);
 }
 for (const runner of periodic) runner.start();
-logger.info(`DevBoard on ${config.publicUrl} (database: ${database.driver})`);
+const facts = {
+  url: config.publicUrl,
+  database: database.driver === 'pglite' ? `embedded PGlite in ${path.join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)',
+  stripe: stripe.local ? `local Stripe on ${stripe.local.url} (no STRIPE_SECRET_KEY set); test cards in docs/local-stripe.md` : config.stripe.apiUrl ? `STRIPE_API_URL ${config.stripe.apiUrl}` : 'Stripe (STRIPE_SECRET_KEY)',
+  mail: config.smtpUrl ? 'SMTP (SMTP_URL)' : `.eml files in ${mailDir}`,
+  admin,
+};
+// A person at a terminal gets a banner, with the demo admin's password; a log collector gets one
+// JSON entry without it (it stays in DATA_DIR/demo-admin-password).
+if (process.stdout.isTTY) console.log(startupBanner(facts));
+else logger.info({ url: facts.url, database: facts.database, stripe: facts.stripe, mail: facts.mail, admin: admin?.email }, `DevBoard on ${facts.url}`);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAdmin } from '../src/accounts/bootstrap.js';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eq } from 'drizzle-orm';
+import { DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD_FILE, ensureAdmin } from '../src/accounts/bootstrap.js';
+import { hashPassword } from '../src/accounts/passwords.js';
+import { users } from '../src/db/schema.js';
+import { freshDatabase } from './helpers/db.js';
 import { queryRows } from '../src/db/client.js';
 import { admin, json, member, startTestApp, type TestApp } from './helpers/app.js';
 import { csrfFrom, FormClient } from './helpers/browser-form.js';
@@ -213,14 +220,34 @@ describe('browser sessions', () => {
 
 describe('bootstrap admin', () => {
   it('creates the configured admin once, or a demo admin with a generated password', async () => {
-    const configured = await ensureAdmin(t.database.db, { email: 'root@example.test', password: 'root password' }, false);
+    const configured = await ensureAdmin(t.database.db, { email: 'root@example.test', password: 'root password' }, undefined);
     expect(configured).toEqual({ email: 'root@example.test' });
-    const again = await ensureAdmin(t.database.db, { email: 'root@example.test', password: 'root password' }, false);
+    const again = await ensureAdmin(t.database.db, { email: 'root@example.test', password: 'root password' }, undefined);
     expect(again).toEqual({ email: 'root@example.test' });
     const token = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: 'root@example.test', password: 'root password' } });
     const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${json(token).token}` } });
     expect(json(me).user.admin).toBe(true);
-    // With an admin present no demo admin is made.
-    expect((await ensureAdmin(t.database.db, undefined, true))?.generatedPassword).toBeUndefined();
+    // With an admin present no demo admin is made, and no password is kept.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-admin-'));
+    expect(await ensureAdmin(t.database.db, undefined, dataDir)).toEqual({ email: expect.any(String) });
+    expect(existsSync(path.join(dataDir, DEMO_ADMIN_PASSWORD_FILE))).toBe(false);
+    rmSync(dataDir, { recursive: true });
+  });
+
+  it("shows the demo admin's password at every start, from DATA_DIR, until it is changed", async () => {
+    const database = await freshDatabase();
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-admin-'));
+    try {
+      const first = await ensureAdmin(database.db, undefined, dataDir);
+      expect(first).toEqual({ email: DEMO_ADMIN_EMAIL, password: expect.stringMatching(/^[\w-]{12}$/) });
+      const file = path.join(dataDir, DEMO_ADMIN_PASSWORD_FILE);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(await ensureAdmin(database.db, undefined, dataDir)).toEqual(first);
+      await database.db.update(users).set({ passwordHash: await hashPassword('changed by the admin') }).where(eq(users.email, DEMO_ADMIN_EMAIL));
+      expect(await ensureAdmin(database.db, undefined, dataDir)).toEqual({ email: DEMO_ADMIN_EMAIL, passwordChanged: true });
+    } finally {
+      await database.close();
+      rmSync(dataDir, { recursive: true });
+    }
   });
 });

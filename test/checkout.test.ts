@@ -464,11 +464,13 @@ describe('pages', () => {
       idempotency_key: newKey(),
     });
     expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toMatch(/^\/charges\/\d+\?done=paid$/);
     const receipt = await browser.get(res.headers.location as string);
+    expect(receipt.body).toContain('Thank you: your payment went through.');
     expect(receipt.body).toContain('Live on /jobs until');
     expect(receipt.body).toContain('ending 4242');
     await t.app.payments.mailer!.sendDue(t.clock.now());
-    const chargeId = (res.headers.location as string).split('/').pop();
+    const chargeId = (res.headers.location as string).match(/\/charges\/(\d+)/)![1];
     const eml = readFileSync(path.join(t.mailDir, `receipt-${chargeId}.eml`), 'utf8');
     expect(eml).toContain(`Listing: ${a.title}`);
     expect(eml).toContain('Live on /jobs until');

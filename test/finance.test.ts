@@ -9,6 +9,7 @@ import { ReceiptMailer } from '../src/payments/receipts.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';
+import { createStripeGateway } from '../src/payments/stripe.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
@@ -315,5 +316,34 @@ describe('audit log, receipts, pages', () => {
       expect([401, 302, 403], `${route.method} ${url}`).toContain(anonymous.statusCode);
       if (anonymous.statusCode === 302) expect(anonymous.headers.location).toMatch(/^\/login/);
     }
+  });
+});
+
+describe('links to Stripe objects', () => {
+  it("go to the local Stripe's own object page when the app talks to one", async () => {
+    const paid = json(
+      await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline: 'Linked', link_url: 'https://l.example' } }),
+    ).charge;
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    const page = (await browser.get(`/admin/finance/charges/${paid.id}`)).body;
+    const [, href] = page.match(/<a href="([^"]+)" rel="noreferrer" data-stripe-object="pi_/) ?? [];
+    const [row] = await queryRows<{ key: string }>(t.database.db, `select stripe_charge_key as key from charges where id = ${paid.id}`);
+    expect(href).toBe(`${t.stripe.url}/objects/${row!.key}`);
+    expect(page).not.toContain('dashboard.stripe.com');
+    const object = await fetch(href!);
+    expect(object.status).toBe(200);
+    expect(await object.text()).toContain('&quot;object&quot;: &quot;payment_intent&quot;');
+  });
+
+  it('go to the Stripe Dashboard, test or live by the key, only when the app talks to Stripe itself', () => {
+    const test = createStripeGateway({ secretKey: 'sk_test_x', publishableKey: 'pk_test_x' });
+    expect(test.objectUrl('pi_123')).toBe('https://dashboard.stripe.com/test/payments/pi_123');
+    expect(test.objectUrl('re_123')).toBe('https://dashboard.stripe.com/test/refunds/re_123');
+    expect(test.objectUrl('xx_123')).toBe('https://dashboard.stripe.com/test/search?query=xx_123');
+    const live = createStripeGateway({ secretKey: 'rk_live_x', publishableKey: 'pk_live_x' });
+    expect(live.objectUrl('dp_1')).toBe('https://dashboard.stripe.com/disputes/dp_1');
+    const local = createStripeGateway({ secretKey: 'sk_test_x', publishableKey: 'pk_test_x', apiUrl: 'http://127.0.0.1:12111' });
+    expect(local.objectUrl('pi_123')).toBe('http://127.0.0.1:12111/objects/pi_123');
   });
 });

@@ -111,6 +111,13 @@ const rules: Record<string, Rule> = {
   'POST /password-reset/:token': { expect: all(400), url: () => UNKNOWN_RESET, body: () => ({ new_password: 'a new password' }) },
   'GET /admin/users': { expect: adminOnly(302, 200) },
   'POST /admin/users/:id/permissions': { expect: adminOnly(401, 303), url: () => `/admin/users/${people.member!.id}/permissions`, body: () => ({ can_post_jobs: '0' }) },
+  // Everyone but the admin and the poster asks once (201): the member's pending request stops later ones.
+  'POST /api/v1/me/permission-requests': { expect: { anon: 401, member: 201, other: 201, admin: 409, poster: 409 }, body: () => ({ note: 'Matrix request' }) },
+  'POST /permission-requests': { expect: { anon: 401, member: 409, other: 409, admin: 409, poster: 409 }, body: () => ({ note: 'Matrix form request' }) },
+  'GET /api/v1/admin/permission-requests': { expect: adminOnly(401, 200) },
+  'POST /api/v1/admin/permission-requests/:id': { expect: adminOnly(401, 404), url: () => '/api/v1/admin/permission-requests/999999', body: () => ({ decision: 'decline' }) },
+  'GET /admin/permission-requests': { expect: adminOnly(302, 200) },
+  'POST /admin/permission-requests/:id': { expect: adminOnly(401, 404), url: () => '/admin/permission-requests/999999', body: () => ({ decision: 'decline' }) },
   'POST /api/v1/articles': { expect: signedIn(401, 201), body: () => ({ title: 'Matrix article', body_markdown: 'x' }) },
   'GET /api/v1/articles/:id': { expect: all(200), url: () => `/api/v1/articles/${listingId}` },
   'PATCH /api/v1/articles/:id': { expect: ownerOrAdmin(401, 403, 200), url: () => `/api/v1/articles/${listingId}`, body: () => ({ title: 'Matrix job' }) },

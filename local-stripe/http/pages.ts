@@ -32,8 +32,10 @@ export const page = (status: number, html: string, nonce = '', formTargets: stri
 export const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** The pages a browser opens at Stripe: 3-D Secure authentication and receipts. */
+/** The pages a browser opens at Stripe: 3-D Secure authentication, receipts, and the Dashboard's object pages. */
 export function servePage(store: Store, method: string, url: URL, raw: string): Page {
+  const object = /^\/objects\/([A-Za-z0-9_]{1,255})$/.exec(url.pathname);
+  if (object) return method === 'GET' ? objectPage(store, object[1]!) : page(405, '<h1>Method not allowed</h1>');
   const auth = /^\/authenticate\/([^/]+)$/.exec(url.pathname);
   if (auth) {
     const pi = paymentIntents(store).get(auth[1]!);
@@ -91,6 +93,44 @@ function authenticatedPage(pi: Stripe.PaymentIntent, outcome: 'complete' | 'fail
 if (window.parent && window.parent !== window) { window.parent.postMessage(msg, '*'); }
 else if (d.redirect) { location.href = d.redirect; }})();
 </script></body></html>`;
+}
+
+/** Secrets the Dashboard never shows either: a PaymentIntent's client secret, a webhook endpoint's signing secret. */
+const HIDDEN_KEYS = new Set(['client_secret', 'secret']);
+
+/** The object as JSON with those secrets hidden, wherever they appear (3-D Secure URLs carry the client secret too). */
+function redactedJson(object: unknown): string {
+  const secrets: string[] = [];
+  const collect = (value: unknown): void => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, item] of Object.entries(value)) {
+      if (HIDDEN_KEYS.has(key) && typeof item === 'string' && item) secrets.push(item);
+      else collect(item);
+    }
+  };
+  collect(object);
+  let json = JSON.stringify(object, null, 2);
+  for (const secret of secrets) json = json.replaceAll(secret, '[hidden]');
+  return json;
+}
+
+/**
+ * The stand-in for the Stripe Dashboard's page of one object, read-only, where the app's console
+ * links when it talks to a local Stripe. Like a receipt's URL, it is found by its random id.
+ */
+function objectPage(store: Store, id: string): Page {
+  const found = (store.byId(id) ?? store.events.get(id)) as { object?: string } | undefined;
+  if (!found) return page(404, '<h1>No such object</h1>');
+  const kind = typeof found.object === 'string' ? found.object : 'object';
+  return page(
+    200,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(kind)} ${escapeHtml(id)} · local Stripe</title></head>
+<body style="font-family:system-ui;padding:1em;margin:0 auto;max-width:60em;color:#1b1b1f">
+<main><p style="color:#565661">Local Stripe · read-only object page (with real keys the app links to the Stripe Dashboard)</p>
+<h1 style="font-size:1.4em;overflow-wrap:anywhere">${escapeHtml(kind)} <code>${escapeHtml(id)}</code></h1>
+<pre data-object style="white-space:pre-wrap;overflow-wrap:anywhere;background:#f0f0f4;padding:.75em;border-radius:6px">${escapeHtml(redactedJson(found))}</pre></main>
+</body></html>`,
+  );
 }
 
 function receiptPage(charge: Stripe.Charge): string {

@@ -8,6 +8,7 @@
  * are sent only to the local Stripe, never to the app. 3-D Secure opens the authentication page in
  * an iframe overlay, as Stripe.js does.
  */
+import { type CardField, digitsOf, formatCardField } from './card-format.js';
 import type {
   ConfirmationToken,
   ConfirmationTokenCreateParams,
@@ -61,15 +62,28 @@ async function request<T>(key: string, method: 'GET' | 'POST', path: string, par
 const intentId = (clientSecret: string) => clientSecret.split('_secret_')[0]!;
 
 type Listener = (event: { complete?: boolean; empty?: boolean }) => void;
-type FieldName = 'number' | 'expiry' | 'cvc';
+
+/** Formats an input in place, keeping the caret after the same number of digits. */
+function reformat(input: HTMLInputElement, field: CardField, deleting: boolean): void {
+  const caret = input.selectionStart ?? input.value.length;
+  const digitsBefore = digitsOf(input.value.slice(0, caret)).length;
+  const formatted = formatCardField(field, input.value, deleting);
+  if (formatted === input.value) return;
+  input.value = formatted;
+  let position = 0;
+  for (let seen = 0; position < formatted.length && seen < digitsBefore; position++) if (/\d/.test(formatted[position]!)) seen++;
+  // After a completed group, the caret goes past the separator that follows it.
+  if (!deleting) while (position < formatted.length && /\D/.test(formatted[position]!)) position++;
+  input.setSelectionRange(position, position);
+}
 
 /**
  * A card form's three inputs in the page (Stripe's are in its own iframe), sent only to the local
- * Stripe. The Card Element and the Payment Element differ in how they lay them out.
+ * Stripe, formatted as typed. The Card Element and the Payment Element differ in how they lay them out.
  */
 abstract class CardFields {
   protected container: HTMLElement | null = null;
-  protected fields: Record<FieldName, HTMLInputElement> | null = null;
+  protected fields: Record<CardField, HTMLInputElement> | null = null;
   private listeners = new Map<string, Listener[]>();
 
   mount(target: string | HTMLElement): void {
@@ -85,7 +99,7 @@ abstract class CardFields {
   }
 
   /** Lays the inputs out inside the mount target. */
-  protected abstract render(el: HTMLElement): Record<FieldName, HTMLInputElement>;
+  protected abstract render(el: HTMLElement): Record<CardField, HTMLInputElement>;
 
   on(event: string, listener: Listener): this {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
@@ -106,17 +120,18 @@ abstract class CardFields {
     return { number: this.value('number'), exp_month: expMonth, exp_year: expYear, cvc: this.value('cvc') };
   }
 
-  protected input(name: FieldName, placeholder: string, size: number, autocomplete: string): HTMLInputElement {
+  protected input(name: CardField, placeholder: string, size: number, autocomplete: string): HTMLInputElement {
     const i = document.createElement('input');
     i.dataset.field = name;
     i.placeholder = placeholder;
     i.autocomplete = autocomplete as AutoFill;
     i.inputMode = 'numeric';
     i.size = size;
+    i.addEventListener('input', (event) => reformat(i, name, (event as InputEvent).inputType?.startsWith('delete') ?? false));
     return i;
   }
 
-  protected value(name: FieldName): string {
+  protected value(name: CardField): string {
     return this.fields ? this.fields[name].value.replace(/\s+/g, '') : '';
   }
 
@@ -131,12 +146,12 @@ abstract class CardFields {
 
 /** The Card Element: one line, no labels of its own (the page labels it). */
 class CardElement extends CardFields {
-  protected render(el: HTMLElement): Record<FieldName, HTMLInputElement> {
+  protected render(el: HTMLElement): Record<CardField, HTMLInputElement> {
     const wrap = document.createElement('div');
     wrap.className = 'StripeElement local-stripe-card';
     wrap.dataset.localStripe = 'card';
     Object.assign(wrap.style, { border: '1px solid #bbb', borderRadius: '4px', padding: '0.5em', background: '#fff' });
-    const input = (name: FieldName, placeholder: string, size: number, autocomplete: string) => {
+    const input = (name: CardField, placeholder: string, size: number, autocomplete: string) => {
       const i = this.input(name, placeholder, size, autocomplete);
       i.setAttribute('aria-label', placeholder);
       Object.assign(i.style, { border: 'none', outline: 'none', font: 'inherit', marginRight: '0.5em' });
@@ -170,17 +185,17 @@ function luhn(number: string): boolean {
  * local Stripe's answer to `createConfirmationToken`).
  */
 class PaymentElement extends CardFields {
-  private errors: Partial<Record<FieldName, HTMLElement>> = {};
+  private errors: Partial<Record<CardField, HTMLElement>> = {};
   /** Whether `elements.submit()` has passed since the last change, as createConfirmationToken requires. */
   submitted = false;
 
-  protected render(el: HTMLElement): Record<FieldName, HTMLInputElement> {
+  protected render(el: HTMLElement): Record<CardField, HTMLInputElement> {
     const wrap = document.createElement('div');
     wrap.className = 'StripeElement local-stripe-payment';
     wrap.dataset.localStripe = 'payment';
     Object.assign(wrap.style, { display: 'grid', gridTemplateColumns: '1fr 1fr', gap: '0.5em 0.75em', maxWidth: '100%' });
     const id = `local-stripe-${Math.random().toString(36).slice(2, 8)}`;
-    const field = (name: FieldName, label: string, placeholder: string, size: number, autocomplete: string, wide: boolean) => {
+    const field = (name: CardField, label: string, placeholder: string, size: number, autocomplete: string, wide: boolean) => {
       const box = document.createElement('div');
       box.style.gridColumn = wide ? '1 / -1' : 'auto';
       box.style.minWidth = '0';
@@ -199,7 +214,6 @@ class PaymentElement extends CardFields {
       i.setAttribute('aria-describedby', error.id);
       i.addEventListener('input', () => {
         this.submitted = false;
-        this.format(name, i);
       });
       box.append(labelEl, i, error);
       wrap.appendChild(box);
@@ -215,15 +229,8 @@ class PaymentElement extends CardFields {
     return fields;
   }
 
-  private format(name: FieldName, input: HTMLInputElement): void {
-    const digits = input.value.replace(/\D/g, '');
-    if (name === 'number') input.value = digits.slice(0, 19).replace(/(\d{4})(?=\d)/g, '$1 ');
-    if (name === 'expiry') input.value = digits.length > 2 ? `${digits.slice(0, 2)} / ${digits.slice(2, 4)}` : digits;
-    if (name === 'cvc') input.value = digits.slice(0, 4);
-  }
-
   /** Shows one field's error (or clears it), as the Payment Element does beneath the field. */
-  showError(name: FieldName, message: string | null): void {
+  showError(name: CardField, message: string | null): void {
     const error = this.errors[name];
     const input = this.fields?.[name];
     if (error) error.textContent = message ?? '';
@@ -237,7 +244,7 @@ class PaymentElement extends CardFields {
   validate(now: Date): StripeError | null {
     const [month = '', year = ''] = this.value('expiry').split('/');
     const fullYear = year.length === 2 ? 2000 + Number(year) : Number(year);
-    const problems: Array<[FieldName, string, string]> = [];
+    const problems: Array<[CardField, string, string]> = [];
     const number = this.value('number');
     if (!/^\d{12,19}$/.test(number)) problems.push(['number', 'incomplete_number', 'Your card number is incomplete.']);
     else if (!luhn(number)) problems.push(['number', 'invalid_number', 'Your card number is invalid.']);
@@ -255,7 +262,7 @@ class PaymentElement extends CardFields {
 }
 
 /** The field a card error's `param` is about (`payment_method_data[card][number]`). */
-function fieldOf(param: string | undefined): FieldName | null {
+function fieldOf(param: string | undefined): CardField | null {
   if (!param) return null;
   if (param.endsWith('[number]')) return 'number';
   if (param.endsWith('[exp_month]') || param.endsWith('[exp_year]')) return 'expiry';

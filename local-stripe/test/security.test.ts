@@ -236,3 +236,28 @@ describe('browsers', () => {
     expect(stripeJs.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
+
+describe('object pages', () => {
+  it("shows an object's JSON read-only, with its secrets hidden, escaped, and nothing for an unknown id", async () => {
+    const { pi } = await awaitingAuthentication();
+    await stripe.paymentIntents.update(pi.id, { metadata: { note: '<script>alert(1)</script>' } });
+    const res = await fetch(`${local.url}/objects/${pi.id}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'none'");
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const html = await res.text();
+    expect(html).toContain(`payment_intent <code>${pi.id}</code>`);
+    expect(html).toContain('&quot;status&quot;: &quot;requires_action&quot;');
+    expect(html).toContain('&quot;client_secret&quot;: &quot;[hidden]&quot;');
+    expect(html).not.toContain(pi.client_secret!);
+    expect(html).not.toContain('<script');
+    expect((await fetch(`${local.url}/objects/${pi.latest_charge}`)).status).toBe(pi.latest_charge ? 200 : 404);
+    const endpoint = local.addWebhookEndpoint('http://127.0.0.1:9/hook');
+    expect(await (await fetch(`${local.url}/objects/${endpoint.id}`)).text()).not.toContain(endpoint.secret);
+    const unknown = await fetch(`${local.url}/objects/pi_nothing"><script>`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).not.toContain('<script');
+    expect((await fetch(`${local.url}/objects/pi_nothing`)).status).toBe(404);
+    expect((await fetch(`${local.url}/objects/${pi.id}`, { method: 'POST' })).status).toBe(405);
+  });
+});

@@ -4,8 +4,19 @@ import type { User } from '../db/schema.js';
 import type { ApiToken } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { CsrfField, ErrorList, FieldError, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
+import { AdminNav, CsrfField, doneMessage, typed, FieldError, Flash, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
 import { CsrfTokens } from './csrf.js';
+import { DECISION_DONE, JobPermissionBox, PermissionRequestsPage } from './permission-pages.js';
+import {
+  decidePermissionRequest,
+  decisionInput,
+  latestRequest,
+  mailDecision,
+  pendingRequests,
+  permissionRequestInput,
+  permissionRequestJson,
+  requestPermission,
+} from './permission-requests.js';
 import { PasswordResets, resetInput, resetRequestInput, resetTokenParam } from './password-reset.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
 import {
@@ -50,7 +61,7 @@ const passwordForm = z
 const resetForm = z.object({ new_password: z.string().optional(), revoke_tokens: checkbox }).transform((f) => ({ ...f, new_password: f.new_password ?? '' }));
 /** Confirmations shown on the settings page after a change (a fixed list: nothing from the URL is echoed). */
 const DONE = { token_revoked: 'The token was revoked.', password_changed: 'Your password was changed; your other sessions were logged out.' } as const;
-const doneQuery = z.object({ done: z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional() }).catch({});
+const USERS_DONE = { granted: 'Permission granted: the member can post job listings.', revoked: 'Permission revoked: the member can no longer post job listings.' } as const;
 
 const permissionInput = z.object({ can_post_jobs: z.boolean() });
 const permissionForm = z.object({ can_post_jobs: z.enum(['0', '1']).transform((v) => v === '1') });
@@ -224,8 +235,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   const settingsPage = async (request: FastifyRequest, reply: FastifyReply, user: User, extra: Partial<SettingsProps> = {}, status = 200) => {
     const ctx = pageContext(request, reply);
     const tokens = await listApiTokens(app.db, user.id);
-    const done = doneQuery.parse(request.query).done;
-    return sendPage(reply, ctx, 'Settings', <SettingsPage ctx={ctx} tokens={tokens} done={done && DONE[done]} {...extra} />, status);
+    return sendPage(reply, ctx, 'Settings', <SettingsPage ctx={ctx} tokens={tokens} done={doneMessage(request.query, DONE)} {...extra} />, status);
   };
 
   app.get('/settings', (request, reply) => settingsPage(request, reply, requireUser(request)));
@@ -265,7 +275,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     requireAdmin(request);
     const ctx = pageContext(request, reply);
     const all = await listUsers(app.db);
-    return sendPage(reply, ctx, 'Users', <UsersPage ctx={ctx} users={all} />);
+    return sendPage(reply, ctx, 'Users', <UsersPage ctx={ctx} users={all} done={doneMessage(request.query, USERS_DONE)} />);
   });
 
   app.post('/admin/users/:id/permissions', async (request, reply) => {
@@ -273,63 +283,129 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     const { id } = parseInput(idParam, request.params);
     const { can_post_jobs } = parseInput(permissionForm, request.body);
     await setCanPostJobs(app.db, admin, id, can_post_jobs, app.clock.now());
-    return reply.redirect('/admin/users', 303);
+    return reply.redirect(`/admin/users?done=${can_post_jobs ? 'granted' : 'revoked'}`, 303);
+  });
+
+  // ---- Permission to post jobs: members ask, admins answer, the member is e-mailed either way ----
+  /** Decides, then e-mails the member when the answer is new; says whether the e-mail went out. */
+  const decide = async (admin: User, id: number, decision: 'approve' | 'decline') => {
+    const result = await decidePermissionRequest(app.db, admin, id, decision, app.clock.now());
+    let mailed = false;
+    if (result.changed && options.mailer) {
+      mailed = await mailDecision(options.mailer, result.request, result.user).then(
+        () => true,
+        (err) => {
+          app.log.warn({ err }, 'permission decision e-mail failed');
+          return false;
+        },
+      );
+    }
+    return { ...result, mailed };
+  };
+
+  app.post('/api/v1/me/permission-requests', async (request, reply) => {
+    const user = requireUser(request);
+    const { note } = parseInput(permissionRequestInput, request.body);
+    return reply.status(201).send({ permission_request: permissionRequestJson(await requestPermission(app.db, user, note, app.clock.now())) });
+  });
+
+  app.get('/api/v1/admin/permission-requests', async (request) => {
+    requireAdmin(request);
+    const pending = await pendingRequests(app.db);
+    return { permission_requests: pending.map(({ request: r, user }) => ({ ...permissionRequestJson(r), username: user.username, email: user.email })) };
+  });
+
+  app.post('/api/v1/admin/permission-requests/:id', async (request) => {
+    const admin = requireAdmin(request);
+    const { id } = parseInput(idParam, request.params);
+    const { decision } = parseInput(decisionInput, request.body);
+    const result = await decide(admin, id, decision);
+    return { permission_request: permissionRequestJson(result.request), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
+  });
+
+  app.post('/permission-requests', async (request, reply) => {
+    const user = requireUser(request);
+    const note = typed(request.body, 'note');
+    try {
+      await requestPermission(app.db, user, parseInput(permissionRequestInput, request.body).note, app.clock.now());
+      return reply.redirect('/articles/new?done=permission_requested', 303);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const ctx = pageContext(request, reply);
+      const latest = await latestRequest(app.db, user.id);
+      return sendPage(reply, ctx, 'Ask to post job listings', <JobPermissionBox ctx={ctx} latest={latest} error={error} note={note} />, error.status);
+    }
+  });
+
+  app.get('/admin/permission-requests', async (request, reply) => {
+    requireAdmin(request);
+    const ctx = pageContext(request, reply);
+    const pending = await pendingRequests(app.db);
+    return sendPage(reply, ctx, 'Permission requests', <PermissionRequestsPage ctx={ctx} pending={pending} done={doneMessage(request.query, DECISION_DONE)} />);
+  });
+
+  app.post('/admin/permission-requests/:id', async (request, reply) => {
+    const admin = requireAdmin(request);
+    const { id } = parseInput(idParam, request.params);
+    const { decision } = parseInput(decisionInput, request.body);
+    const { request: decided, changed, mailed } = await decide(admin, id, decision);
+    const done = !changed ? `already_${decided.status}` : mailed ? decided.status : `${decided.status}_unmailed`;
+    return reply.redirect(`/admin/permission-requests?done=${done}`, 303);
   });
 };
 
 function SignupForm({ ctx, error, values }: { ctx: PageContext; error?: ApiError; values?: unknown }) {
-  const v = (values ?? {}) as Record<string, string>;
   return (
     <div class="card">
       <h1>Create your account</h1>
       {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
       <form method="post" action="/signup" class="stack">
         <CsrfField ctx={ctx} />
         <label>
-          Username <input type="text" name="username" value={v.username ?? ''} required autocomplete="username" />
+          Username <input type="text" name="username" value={typed(values, 'username')} required autocomplete="username" aria-describedby="username-error" />
+          <FieldError error={error} field="username" id="username-error" />
         </label>
         <label>
-          E-mail <input type="email" name="email" value={v.email ?? ''} required autocomplete="email" />
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-describedby="email-error" />
+          <FieldError error={error} field="email" id="email-error" />
         </label>
         <label>
-          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" />
+          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" aria-describedby="password-error" />
+          <FieldError error={error} field="password" id="password-error" />
         </label>
         <button type="submit">Sign up</button>
       </form>
-    </div>
-  );
-}
-
-function LoginForm({ ctx, next, error, values }: { ctx: PageContext; next: string; error?: ApiError; values?: unknown }) {
-  const v = (values ?? {}) as Record<string, string>;
-  return (
-    <div class="card">
-      <h1>Log in</h1>
-      {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
-      <form method="post" action="/login" class="stack">
-        <CsrfField ctx={ctx} />
-        <input type="hidden" name="next" value={next} />
-        <label>
-          E-mail <input type="email" name="email" value={typeof v.email === 'string' ? v.email : ''} required autocomplete="email" />
-        </label>
-        <label>
-          Password <input type="password" name="password" required autocomplete="current-password" />
-        </label>
-        <button type="submit">Log in</button>
-      </form>
       <p>
-        <a href="/password-reset">Forgot your password?</a>
+        Already a member? <a href="/login">Log in</a>
       </p>
     </div>
   );
 }
 
-const str = (values: unknown, key: string) => {
-  const v = (values as Record<string, unknown> | undefined)?.[key];
-  return typeof v === 'string' ? v : '';
-};
+function LoginForm({ ctx, next, error, values }: { ctx: PageContext; next: string; error?: ApiError; values?: unknown }) {
+  return (
+    <div class="card">
+      <h1>Log in</h1>
+      {error && <p class="flash-error">{error.message}</p>}
+      <form method="post" action="/login" class="stack">
+        <CsrfField ctx={ctx} />
+        <input type="hidden" name="next" value={next} />
+        <label>
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-describedby="email-error" />
+          <FieldError error={error} field="email" id="email-error" />
+        </label>
+        <label>
+          Password <input type="password" name="password" required autocomplete="current-password" aria-describedby="password-error" />
+          <FieldError error={error} field="password" id="password-error" />
+        </label>
+        <button type="submit">Log in</button>
+      </form>
+      <p>
+        <a href="/password-reset">Forgot your password?</a> · New here? <a href="/signup">Sign up</a>
+      </p>
+    </div>
+  );
+}
 
 interface SettingsProps {
   ctx: PageContext;
@@ -343,11 +419,11 @@ interface SettingsProps {
 }
 
 function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, passwordError, passwordValues }: SettingsProps) {
-  const expiry = str(tokenValues, 'expires_in_days');
+  const expiry = typed(tokenValues, 'expires_in_days');
   return (
     <>
       <h1>Settings</h1>
-      {done && <p class="flash">{done}</p>}
+      <Flash message={done} />
       <p>
         <a href="/settings/billing">Billing: your payments, receipts and saved cards</a>
       </p>
@@ -399,7 +475,7 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
         <form method="post" action="/settings/tokens" class="stack">
           <CsrfField ctx={ctx} />
           <label>
-            Name <input type="text" name="name" value={str(tokenValues, 'name')} maxLength={60} placeholder="API token" />
+            Name <input type="text" name="name" value={typed(tokenValues, 'name')} maxLength={60} placeholder="API token" />
             <FieldError error={tokenError} field="name" />
           </label>
           <label>
@@ -436,7 +512,7 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
             <FieldError error={passwordError} field="new_password" />
           </label>
           <label class="check">
-            <input type="checkbox" name="revoke_tokens" checked={str(passwordValues, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
+            <input type="checkbox" name="revoke_tokens" checked={typed(passwordValues, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
           </label>
           <p class="muted">Changing your password logs out your other sessions.</p>
           <button type="submit">Change password</button>
@@ -459,7 +535,7 @@ function ResetRequestForm({ ctx, error, values, sentTo }: { ctx: PageContext; er
       <form method="post" action="/password-reset" class="stack">
         <CsrfField ctx={ctx} />
         <label>
-          E-mail <input type="email" name="email" value={sentTo ?? str(values, 'email')} required autocomplete="email" />
+          E-mail <input type="email" name="email" value={sentTo ?? typed(values, 'email')} required autocomplete="email" />
           <FieldError error={error} field="email" />
         </label>
         <button type="submit">Send me a link</button>
@@ -480,7 +556,7 @@ function ResetForm({ ctx, token, username, error, values }: { ctx: PageContext; 
           <FieldError error={error} field="new_password" />
         </label>
         <label class="check">
-          <input type="checkbox" name="revoke_tokens" checked={str(values, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
+          <input type="checkbox" name="revoke_tokens" checked={typed(values, 'revoke_tokens') === 'on'} /> Also revoke all my API tokens
         </label>
         <p class="muted">Every session of this account is logged out; you are logged in here.</p>
         <button type="submit">Set the new password</button>
@@ -501,10 +577,12 @@ function ResetLinkInvalid({ error }: { error: ApiError }) {
   );
 }
 
-function UsersPage({ ctx, users }: { ctx: PageContext; users: User[] }) {
+function UsersPage({ ctx, users, done }: { ctx: PageContext; users: User[]; done?: string }) {
   return (
     <>
       <h1>Users</h1>
+      <AdminNav />
+      <Flash message={done} />
       <ScrollX label="Members">
         <table>
           <thead>

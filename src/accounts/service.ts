@@ -7,6 +7,7 @@ import { type ApiToken, apiTokens, passwordResets, sessions, type User, users } 
 import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { applyCanPostJobs } from './permission-requests.js';
 import { hashSecret, newSecret } from './tokens.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -232,15 +233,7 @@ export async function endCredentials(tx: Executor, userId: number, keep: Current
 }
 
 export async function setCanPostJobs(db: Db, actor: User, userId: number, canPostJobs: boolean, now: Date): Promise<User> {
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select({ canPostJobs: users.canPostJobs }).from(users).where(eq(users.id, userId)).for('update');
-    if (!before) throw notFound('No such user.');
-    const [user] = await tx.update(users).set({ canPostJobs }).where(eq(users.id, userId)).returning();
-    if (before.canPostJobs !== canPostJobs) {
-      await audit(tx, { actor: userActor(actor.id), action: canPostJobs ? 'permission.granted' : 'permission.revoked', subjectType: 'user', subjectId: userId, before: { can_post_jobs: before.canPostJobs }, after: { can_post_jobs: canPostJobs } }, now);
-    }
-    return user!;
-  });
+  return db.transaction((tx) => applyCanPostJobs(tx, actor.id, userId, canPostJobs, now));
 }
 
 export async function listUsers(db: Db): Promise<User[]> {

@@ -3,7 +3,7 @@ import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { FEATURED_ARTICLE_PRODUCT } from '../products/featured-article/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
-import { CsrfField, ErrorList, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 import { formatUtc } from '../format.js';
@@ -87,7 +87,11 @@ export function HomePage({
         </section>
       )}
       {featured.length > 0 && <h2>Recent</h2>}
-      {articles.length === 0 && <p class="muted">Nothing published yet.</p>}
+      {articles.length === 0 && (
+        <p class="muted" data-empty="articles">
+          Nothing published yet. <a href="/articles/new">Write the first article</a>.
+        </p>
+      )}
       {articles.map((row) => (
         <ArticleSummary row={row} />
       ))}
@@ -112,6 +116,11 @@ export function JobsPage({
       <p class="muted">
         {total} live listing{total === 1 ? '' : 's'}. Listings stay here for a week after each payment.
       </p>
+      {total === 0 && (
+        <p class="muted" data-empty="jobs">
+          No job listings right now. Hiring? <a href="/articles/new">Write a listing</a>, tick "This is a job listing", and pay for a week on /jobs.
+        </p>
+      )}
       {jobs.map((row) => (
         <ArticleSummary row={row} />
       ))}
@@ -156,10 +165,32 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
   );
 }
 
-export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+export function DashboardPage({ ctx, articles, done }: { ctx: PageContext; articles: ArticleWithAuthor[]; done?: string }) {
+  const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
+  if (articles.length === 0) {
+    return (
+      <>
+        <h1>Your articles</h1>
+        <Flash message={done} />
+        <div class="card" data-empty="dashboard">
+          <h2>Welcome to DevBoard</h2>
+          <p>You have not written anything yet. Your articles and job listings appear here, with what each listing has been paid until.</p>
+          <p>
+            <a href="/articles/new">Write your first article</a>
+          </p>
+          <p class="muted">
+            {canPostJobs
+              ? 'You can post job listings: tick "This is a job listing" when you write one, then pay for a week on /jobs.'
+              : 'Want to post job listings? Ask for the permission on the Write page.'}
+          </p>
+        </div>
+      </>
+    );
+  }
   return (
     <>
       <h1>Your articles</h1>
+      <Flash message={done} />
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
@@ -207,6 +238,8 @@ export function ArticleEditor({
   values,
   saved,
   payment,
+  done,
+  permission,
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
@@ -214,43 +247,57 @@ export function ArticleEditor({
   values?: unknown;
   saved?: boolean;
   payment?: JSX.Element;
+  /** A confirmation carried by the redirect that led here. */
+  done?: string;
+  /** How a member who cannot post jobs asks for it (the new-article page). */
+  permission?: JSX.Element;
 }) {
   const a = row?.article;
-  const v = (values ?? {}) as Record<string, string | undefined>;
+  // Sent back with an error, the form shows exactly what was sent (an unticked box stays unticked).
+  const v = values === undefined ? undefined : (values as Record<string, string | undefined>);
+  const ticked = (name: 'job_listing' | 'published', saved: boolean | undefined) => (v ? v[name] === 'on' : (saved ?? false));
   const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
+  const invalid = (field: string) => (fieldMessage(error, field) ? 'true' : undefined);
   return (
-    <div class="card">
-      <h1>{a ? 'Edit article' : 'Write an article'}</h1>
-      {saved && <p class="flash">Saved.</p>}
-      {error && <p class="flash-error">{error.message}</p>}
-      <ErrorList fields={error?.fields} />
-      {row && <PaidState row={row} now={ctx.now} />}
-      <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
-        <CsrfField ctx={ctx} />
-        <label>
-          Title <input type="text" name="title" value={v.title ?? a?.title ?? ''} required maxLength={200} />
-        </label>
-        <label>
-          Body (Markdown) <textarea name="body_markdown">{v.body_markdown ?? a?.bodyMarkdown ?? ''}</textarea>
-        </label>
-        <label>
-          Tags (comma separated) <input type="text" name="tags" value={v.tags ?? a?.tags.join(', ') ?? ''} />
-        </label>
-        {(canPostJobs || a?.jobListing) && (
+    <>
+      <Flash message={done} />
+      <div class="card">
+        <h1>{a ? 'Edit article' : 'Write an article'}</h1>
+        {saved && <Flash message="Saved." />}
+        {error && <p class="flash-error">{error.message}</p>}
+        {row && <PaidState row={row} now={ctx.now} />}
+        <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
+          <CsrfField ctx={ctx} />
           <label>
-            <span>
-              <input type="checkbox" name="job_listing" checked={v.job_listing ? true : (a?.jobListing ?? false)} /> This is a job listing
-            </span>
+            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={invalid('title')} aria-describedby="title-error" />
+            <FieldError error={error} field="title" id="title-error" />
           </label>
-        )}
-        <label>
-          <span>
-            <input type="checkbox" name="published" checked={v.published ? true : (a?.published ?? false)} /> Published
-          </span>
-        </label>
-        <button type="submit">Save</button>
-      </form>
-      {payment}
-    </div>
+          <label>
+            Body (Markdown){' '}
+            <textarea name="body_markdown" aria-invalid={invalid('body_markdown')} aria-describedby="body-error">
+              {v ? (v.body_markdown ?? '') : (a?.bodyMarkdown ?? '')}
+            </textarea>
+            <FieldError error={error} field="body_markdown" id="body-error" />
+          </label>
+          <label>
+            Tags (comma separated){' '}
+            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={invalid('tags')} aria-describedby="tags-error" />
+            <FieldError error={error} field="tags" id="tags-error" />
+          </label>
+          {(canPostJobs || a?.jobListing) && (
+            <label class="check">
+              <input type="checkbox" name="job_listing" checked={ticked('job_listing', a?.jobListing)} /> This is a job listing
+              <FieldError error={error} field="job_listing" />
+            </label>
+          )}
+          <label class="check">
+            <input type="checkbox" name="published" checked={ticked('published', a?.published)} /> Published
+          </label>
+          <button type="submit">Save</button>
+        </form>
+        {payment}
+      </div>
+      {permission}
+    </>
   );
 }

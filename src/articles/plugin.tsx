@@ -12,9 +12,11 @@ import { liveBillboards } from '../products/billboard/product.js';
 import { featuredNow } from '../products/featured-article/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
-import { pageContext, sendPage } from '../web/render.js';
+import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { JobPermissionBox } from '../accounts/permission-pages.js';
+import { latestRequest } from '../accounts/permission-requests.js';
 import { ExpiringCache } from '../cache.js';
-import type { Billboard } from '../db/schema.js';
+import type { Billboard, User } from '../db/schema.js';
 import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
   articleInput,
@@ -45,6 +47,12 @@ const articleForm = z
     published: checkbox,
   })
   .transform((f) => parseInput(articleInput, f));
+/** Confirmations on the Write page after a redirect (fixed texts). */
+const WRITE_DONE = { permission_requested: 'Your request was sent. An admin will answer by e-mail; until then you can write articles.' } as const;
+const DASHBOARD_DONE = {
+  published: 'Published: the article is public now (a job listing shows on /jobs while it is paid).',
+  unpublished: 'Unpublished: the article is a draft again, seen only by you.',
+} as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
 
@@ -124,13 +132,19 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/dashboard', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} />);
+    const done = doneMessage(request.query, DASHBOARD_DONE);
+    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} done={done} />);
   });
 
-  app.get('/articles/new', (request, reply) => {
-    requireUser(request);
+  /** A member who cannot post jobs is told how to ask, and where their request stands. */
+  const permissionBox = async (ctx: PageContext, user: User) =>
+    user.admin || user.canPostJobs ? undefined : <JobPermissionBox ctx={ctx} latest={await latestRequest(app.db, user.id)} />;
+
+  app.get('/articles/new', async (request, reply) => {
+    const user = requireUser(request);
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} />);
+    const done = doneMessage(request.query, WRITE_DONE);
+    return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} done={done} permission={await permissionBox(ctx, user)} />);
   });
 
   app.post('/articles', writes, async (request, reply) => {
@@ -142,7 +156,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return reply.redirect(`/articles/${article.id}/edit?saved=1`, 303);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} error={error} values={request.body} />, error.status);
+      return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} error={error} values={request.body} permission={await permissionBox(ctx, user)} />, error.status);
     }
   });
 
@@ -201,6 +215,6 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { id } = parseInput(idParam, request.params);
     const { published } = parseInput(publishedForm, request.body);
     await updateArticle(app.db, render, user, id, { published }, now());
-    return reply.redirect('/dashboard', 303);
+    return reply.redirect(`/dashboard?done=${published ? 'published' : 'unpublished'}`, 303);
   });
 };

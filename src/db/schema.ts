@@ -82,6 +82,35 @@ export const passwordResets = pgTable(
   (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
+/** A member's request for the permission to post job listings; at most one pending per member. */
+export const permissionRequestStatuses = ['pending', 'approved', 'declined'] as const;
+export type PermissionRequestStatus = (typeof permissionRequestStatuses)[number];
+export const PERMISSION_NOTE_MAX = 500;
+
+export const permissionRequests = pgTable(
+  'permission_requests',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** What the member says they will post, for the admin who decides. */
+    note: text('note').notNull(),
+    status: text('status', { enum: permissionRequestStatuses }).notNull().default('pending'),
+    decidedBy: integer('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('permission_requests_one_pending_idx').on(t.userId).where(sql`${t.status} = 'pending'`),
+    index('permission_requests_user_idx').on(t.userId, t.createdAt.desc()),
+    index('permission_requests_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    check('permission_requests_status_known', sql.raw(`status in (${permissionRequestStatuses.map((s) => `'${s}'`).join(', ')})`)),
+    check('permission_requests_note_length', sql.raw(`char_length(note) between 1 and ${PERMISSION_NOTE_MAX}`)),
+    check('permission_requests_decided', sql.raw(`(status = 'pending') = (decided_at is null)`)),
+  ],
+);
+
 export const articles = pgTable(
   'articles',
   {
@@ -393,3 +422,4 @@ export type Refund = typeof refunds.$inferSelect;
 export type Dispute = typeof disputes.$inferSelect;
 export type PaymentMismatch = typeof paymentMismatches.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
+export type PermissionRequest = typeof permissionRequests.$inferSelect;

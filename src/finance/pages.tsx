@@ -1,14 +1,21 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
-import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
+import type { ApiError } from '../http/errors.js';
 import { REFUND_REASONS } from '../payments/refund.js';
 import { REFUNDABLE_STATUSES } from '../payments/state.js';
+import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, typed } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 import { formatUtc, formatMoney } from '../format.js';
 
-export const stripeDashboardUrl = (id: string) =>
-  id.startsWith('pi_') ? `https://dashboard.stripe.com/test/payments/${id}` : `https://dashboard.stripe.com/test/search?query=${id}`;
+/** A Stripe object's id, linked to where a person can look at it (the gateway's objectUrl). */
+export function StripeObject({ id, url }: { id: string | null; url: (id: string) => string }) {
+  return id ? (
+    <a href={url(id)} rel="noreferrer" data-stripe-object={id}>
+      {id}
+    </a>
+  ) : null;
+}
 
 function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): string {
   const merged = { ...f, ...override };
@@ -65,6 +72,7 @@ export function LedgerPage({
   total,
   totals,
   charts,
+  stripeUrl,
 }: {
   ctx: PageContext;
   filters: LedgerFilters;
@@ -72,6 +80,7 @@ export function LedgerPage({
   total: number;
   totals: Totals[];
   charts: string[];
+  stripeUrl: (id: string) => string;
 }) {
   const pages = Math.max(1, Math.ceil(total / LEDGER_PAGE_SIZE));
   const sortLink = (field: LedgerFilters['sort'], label: string) => (
@@ -83,10 +92,7 @@ export function LedgerPage({
   return (
     <>
       <h1>Finance</h1>
-      <nav class="admin-nav">
-        <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
-        <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
-      </nav>
+      <AdminNav />
       <form method="get" action="/admin/finance" class="filters">
         <label>
           From <input type="date" name="from" value={filters.from ?? ''} />
@@ -168,7 +174,9 @@ export function LedgerPage({
                 <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
                 <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
                 <td>{r.status}</td>
-                <td>{r.payment_intent_id && <a href={stripeDashboardUrl(r.payment_intent_id)}>{r.payment_intent_id}</a>}</td>
+                <td>
+                  <StripeObject id={r.payment_intent_id} url={stripeUrl} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -232,6 +240,10 @@ export function ChargeDetailPage({
   disputes,
   audit,
   refundKey,
+  stripeUrl,
+  done,
+  refundError,
+  refundValues,
 }: {
   ctx: PageContext;
   charge: Charge;
@@ -240,12 +252,17 @@ export function ChargeDetailPage({
   disputes: Dispute[];
   audit: AuditEntry[];
   refundKey: string;
+  stripeUrl: (id: string) => string;
+  done?: string;
+  refundError?: ApiError;
+  refundValues?: unknown;
 }) {
   const remaining = charge.amount - charge.amountRefunded;
   const refundable = REFUNDABLE_STATUSES.includes(charge.status) && remaining > 0;
   return (
     <>
       <h1>Charge #{charge.id}</h1>
+      <Flash message={done} />
       <div class="card">
         <ScrollX label="Charge details">
           <table>
@@ -293,7 +310,7 @@ export function ChargeDetailPage({
               <tr>
                 <th>Stripe</th>
                 <td>
-                  {charge.paymentIntentId && <a href={stripeDashboardUrl(charge.paymentIntentId)}>{charge.paymentIntentId}</a>} {charge.stripeLatestCharge ?? ''}
+                  <StripeObject id={charge.paymentIntentId} url={stripeUrl} /> <StripeObject id={charge.stripeLatestCharge} url={stripeUrl} />
                 </td>
               </tr>
             </tbody>
@@ -309,19 +326,32 @@ export function ChargeDetailPage({
           data-full={decimal(remaining)}
         >
           <h2>Refund</h2>
+          {refundError && <p class="flash-error">{refundError.message}</p>}
           <CsrfField ctx={ctx} />
           <input type="hidden" name="idempotency_key" value={refundKey} />
           <label>
             Amount ({charge.currency.toUpperCase()}, empty = all {decimal(remaining)})
-            <input type="text" name="amount" inputMode="decimal" placeholder={decimal(remaining)} />
+            <input
+              type="text"
+              name="amount"
+              inputMode="decimal"
+              placeholder={decimal(remaining)}
+              value={typed(refundValues, 'amount')}
+              aria-invalid={fieldMessage(refundError, 'amount') ? 'true' : undefined}
+              aria-describedby="amount-error"
+            />
+            <FieldError error={refundError} field="amount" id="amount-error" />
           </label>
           <label>
             Reason
             <select name="reason">
               {Object.entries(REFUND_REASONS).map(([value, words]) => (
-                <option value={value}>{words}</option>
+                <option value={value} selected={typed(refundValues, 'reason') === value}>
+                  {words}
+                </option>
               ))}
             </select>
+            <FieldError error={refundError} field="reason" />
           </label>
           <button type="submit" id="refund">
             Refund
@@ -347,7 +377,9 @@ export function ChargeDetailPage({
                 <td>{formatMoney(r.amount, r.currency)}</td>
                 <td>{r.reason}</td>
                 <td>{r.status}</td>
-                <td>{r.stripeRefundId}</td>
+                <td>
+                  <StripeObject id={r.stripeRefundId} url={stripeUrl} />
+                </td>
                 <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
               </tr>
             ))}
@@ -360,7 +392,9 @@ export function ChargeDetailPage({
           <tbody>
             {disputes.map((d) => (
               <tr>
-                <td>{d.stripeDisputeId}</td>
+                <td>
+                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
+                </td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
                 <td>{d.evidenceDueBy ? `evidence due ${formatUtc(d.evidenceDueBy)}` : ''}</td>

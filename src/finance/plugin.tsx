@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
-import { idParam, notFound, parseInput } from '../http/errors.js';
+import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
 import { OPEN_DISPUTE_STATUSES } from '../payments/state.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
+import { AdminNav, CsrfField, doneMessage, Flash, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
-import { AuditTable, ChargeDetailPage, LedgerPage } from './pages.js';
+import { AuditTable, ChargeDetailPage, LedgerPage, StripeObject } from './pages.js';
 import { formatUtc, formatMoney } from '../format.js';
 
 const auditQuery = z.object({
@@ -36,6 +36,11 @@ const minorUnits = (decimal: string) => {
   const [whole, fraction = ''] = decimal.split('.');
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
 };
+/** Confirmations after the console's actions (fixed texts, picked by the redirect's ?done=). */
+const CHARGE_DONE = { refunded: 'Refund requested at Stripe: it shows below, and the ledger counts it once Stripe confirms.' } as const;
+const WEBHOOKS_DONE = { retried: 'The event was queued again and the worker was woken; it leaves this list once handled.' } as const;
+const RECONCILE_DONE = { reconciled: 'Reconciliation finished: its report is below.' } as const;
+
 const refundForm = z.object({
   // Plain decimal notation only: Number() would also read `0x10`, `1e3` or ` 5 `.
   amount: z
@@ -51,6 +56,7 @@ const refundForm = z.object({
 
 export const financePlugin: FastifyPluginAsync = async (app) => {
   const { stripe, catalog, worker } = app.payments;
+  const stripeUrl = (id: string) => stripe.objectUrl(id);
   const deps = { db: app.db, clock: app.clock, catalog, stripe };
   const runReconcile = (since: Date | undefined, trigger: string) =>
     reconcile(deps, { since: since ?? new Date(app.clock.now().getTime() - 30 * 24 * 3600_000), trigger });
@@ -175,15 +181,17 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const currencies = [...new Set(data.revenue.map((r) => r.currency))];
     const charts = await Promise.all([...currencies.map((c) => revenueChart(data, c)), buyersChart(data)]);
     allowInlineStyles(reply);
-    return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} />);
+    return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} stripeUrl={stripeUrl} />);
   });
 
-  app.get('/admin/finance/charges/:id', async (request, reply) => {
-    const { id } = parseInput(idParam, request.params);
+  const chargePage = async (request: FastifyRequest, reply: FastifyReply, id: number, refund: { error?: ApiError; values?: unknown } = {}) => {
     const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
     const d = await chargeDetail(id);
-    return sendPage(reply, ctx, `Charge #${id}`, <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} />);
-  });
+    const page = <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} stripeUrl={stripeUrl} done={doneMessage(request.query, CHARGE_DONE)} refundError={refund.error} refundValues={refund.values} />;
+    return sendPage(reply, ctx, `Charge #${id}`, page, refund.error?.status ?? 200);
+  };
+
+  app.get('/admin/finance/charges/:id', async (request, reply) => chargePage(request, reply, parseInput(idParam, request.params).id));
 
   app.get('/admin/audit', async (request, reply) => {
     const q = parseInput(auditQuery, request.query);
@@ -195,6 +203,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
       'Audit log',
       <>
         <h1>Audit log</h1>
+        <AdminNav />
         <p class="muted">
           Every money- or permission-touching action, append-only. {total} entries; page {q.page}.
         </p>
@@ -209,42 +218,48 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/webhooks', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Failed webhooks', <FailedEventsPage ctx={ctx} events={await failedEvents(app.db)} />);
+    return sendPage(reply, ctx, 'Failed webhooks', <FailedEventsPage ctx={ctx} events={await failedEvents(app.db)} done={doneMessage(request.query, WEBHOOKS_DONE)} />);
   });
 
   app.post('/admin/webhooks/:id/retry', async (request, reply) => {
     const { id } = parseInput(eventParam, request.params);
     await requeueEvents(app.db, app.clock.now(), { ids: [id] });
     await worker.kick();
-    return reply.redirect('/admin/webhooks', 303);
+    return reply.redirect('/admin/webhooks?done=retried', 303);
   });
 
   app.get('/admin/disputes', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} />);
+    return sendPage(reply, ctx, 'Disputes', <DisputesPage ctx={ctx} rows={await openDisputes()} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/payment-mismatches', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} />);
+    return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} stripeUrl={stripeUrl} />);
   });
 
   app.get('/admin/reconcile', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} runs={await recentRuns(RUN_HISTORY)} />);
+    return sendPage(reply, ctx, 'Reconciliation', <ReconcilePage ctx={ctx} runs={await recentRuns(RUN_HISTORY)} done={doneMessage(request.query, RECONCILE_DONE)} />);
   });
 
   app.post('/admin/reconcile', async (_request, reply) => {
     await runReconcile(undefined, 'console');
-    return reply.redirect('/admin/reconcile', 303);
+    return reply.redirect('/admin/reconcile?done=reconciled', 303);
   });
 
   app.post('/admin/charges/:id/refunds', async (request, reply) => {
     const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
-    const form = parseInput(refundForm, request.body);
-    await refundCharge(deps, admin, id, { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) }, form.idempotency_key);
-    return reply.redirect(`/admin/finance/charges/${id}`, 303);
+    try {
+      const form = parseInput(refundForm, request.body);
+      await refundCharge(deps, admin, id, { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) }, form.idempotency_key);
+    } catch (error) {
+      // The charge's page again, with what was typed and the error beside the field.
+      if (!(error instanceof ApiError) || error.status === 404) throw error;
+      return chargePage(request, reply, id, { error, values: request.body });
+    }
+    return reply.redirect(`/admin/finance/charges/${id}?done=refunded`, 303);
   });
 };
 
@@ -265,10 +280,12 @@ const eventJson = (e: StripeEventRow) => ({
   next_attempt_at: e.nextAttemptAt,
 });
 
-function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEventRow[] }) {
+function FailedEventsPage({ ctx, events, done }: { ctx: PageContext; events: StripeEventRow[]; done?: string }) {
   return (
     <>
       <h1>Failed webhook events</h1>
+      <AdminNav />
+      <Flash message={done} />
       {events.length === 0 && <p class="muted">No failed events.</p>}
       <ScrollX label="Failed webhook events">
         <table>
@@ -303,10 +320,11 @@ function FailedEventsPage({ ctx, events }: { ctx: PageContext; events: StripeEve
   );
 }
 
-function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.$inferSelect> }) {
+function DisputesPage({ rows, stripeUrl }: { ctx: PageContext; rows: Array<typeof disputes.$inferSelect>; stripeUrl: (id: string) => string }) {
   return (
     <>
       <h1>Open disputes</h1>
+      <AdminNav />
       <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
       {rows.length === 0 && <p class="muted">No open disputes.</p>}
       <ScrollX label="Disputes">
@@ -331,7 +349,9 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
                 <td>{formatMoney(d.amount, d.currency)}</td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
-                <td>{d.stripeDisputeId}</td>
+                <td>
+                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
+                </td>
               </tr>
             ))}
           </tbody>
@@ -341,10 +361,11 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
   );
 }
 
-function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
+function MismatchesPage({ rows, stripeUrl }: { rows: PaymentMismatch[]; stripeUrl: (id: string) => string }) {
   return (
     <>
       <h1>Payment mismatches</h1>
+      <AdminNav />
       <p class="muted">
         PaymentIntents that name one of our charges or products but are not the one we created, or not for the price we sold. Nothing was
         fulfilled for them; refund them at Stripe if the money should go back.
@@ -367,7 +388,9 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
             {rows.map((m) => (
               <tr>
                 <td>{formatUtc(m.detectedAt)}</td>
-                <td>{m.stripePaymentIntent}</td>
+                <td>
+                  <StripeObject id={m.stripePaymentIntent} url={stripeUrl} />
+                </td>
                 <td>{m.intentStatus}</td>
                 <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
                 <td>{m.reason.replaceAll('_', ' ')}</td>
@@ -384,7 +407,7 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
 
 type RunReport = Partial<ReconcileReport>;
 
-function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect> }) {
+function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect>; done?: string }) {
   const run = runs[0];
   const report = run?.report as RunReport | undefined;
   const directions: Array<{ direction: FindingDirection; title: string; scanned: string }> = [
@@ -402,6 +425,8 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
   return (
     <>
       <h1>Reconciliation with Stripe</h1>
+      <AdminNav />
+      <Flash message={done} />
       <form method="post" action="/admin/reconcile">
         <CsrfField ctx={ctx} />
         <button type="submit">Run now</button>

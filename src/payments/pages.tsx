@@ -1,5 +1,5 @@
 import type { Charge, ChargeStatus } from '../db/schema.js';
-import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
@@ -16,6 +16,8 @@ export interface CheckoutFormProps {
   publishableKey: string;
   submitLabel?: string;
   error?: string;
+  /** The server's error for each field, shown beside it (the script fills the same slots). */
+  fieldErrors?: Record<string, string>;
   values?: Record<string, string>;
 }
 
@@ -52,9 +54,12 @@ export function CheckoutForm(props: CheckoutFormProps) {
             data-product-field
             required={f.required}
             value={props.values?.[f.name] ?? ''}
+            aria-invalid={props.fieldErrors?.[f.name] ? 'true' : undefined}
             aria-describedby={`error-${f.name}`}
           />
-          <span class="field-error" id={`error-${f.name}`} role="alert" />
+          <span class="field-error" id={`error-${f.name}`} role="alert">
+            {props.fieldErrors?.[f.name] ?? ''}
+          </span>
         </label>
       ))}
       <fieldset class="cards">
@@ -163,18 +168,21 @@ export function ChargePage({
   product,
   lines,
   publishableKey,
+  done,
 }: {
   ctx: PageContext;
   charge: Charge;
   product?: Product;
   lines: string[];
   publishableKey: string;
+  done?: string;
 }) {
   const paid = SETTLED_STATUSES.includes(charge.status);
   const name = product?.name ?? charge.product;
   return (
     <div class="card receipt">
       <h1>{paid ? 'Receipt' : `Payment for ${name}`}</h1>
+      <Flash message={done} />
       {!paid && nextStep[charge.status] && <p class={charge.status === 'failed' ? 'flash-error' : 'notice'}>{nextStep[charge.status]}</p>}
       {charge.status === 'failed' && charge.failureMessage && <p class="flash-error">{charge.failureMessage}</p>}
       <ScrollX label={paid ? 'Receipt' : 'Payment'}>
@@ -248,10 +256,23 @@ export function ChargePage({
   );
 }
 
-export function BillingPage({ ctx, charges, cards, productNames }: { ctx: PageContext; charges: Charge[]; cards: SavedCard[]; productNames: Map<string, string> }) {
+export function BillingPage({
+  ctx,
+  charges,
+  cards,
+  productNames,
+  done,
+}: {
+  ctx: PageContext;
+  charges: Charge[];
+  cards: SavedCard[];
+  productNames: Map<string, string>;
+  done?: string;
+}) {
   return (
     <>
       <h1>Billing</h1>
+      <Flash message={done} />
       <div class="card">
         <h2>Saved cards</h2>
         {cards.length === 0 && <p class="muted">No saved cards. Tick "Save this card" when you pay.</p>}
@@ -271,32 +292,38 @@ export function BillingPage({ ctx, charges, cards, productNames }: { ctx: PageCo
       </div>
       <div class="card">
         <h2>Payments</h2>
-        <ScrollX label="Your charges">
-          <table>
-            <thead>
-              <tr>
-                <th>Date</th>
-                <th>Product</th>
-                <th>Amount</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {charges.map((c) => (
+        {charges.length === 0 ? (
+          <p class="muted" data-empty="payments">
+            No payments yet. What you buy appears here with its receipt. See <a href="/charges/new">what you can buy</a>.
+          </p>
+        ) : (
+          <ScrollX label="Your charges">
+            <table>
+              <thead>
                 <tr>
-                  <td>{formatUtc(c.createdAt)}</td>
-                  <td>{productNames.get(c.product) ?? c.product}</td>
-                  <td>{formatMoney(c.amount, c.currency)}</td>
-                  <td data-status={c.status}>{statusWords[c.status]}</td>
-                  <td>
-                    <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a>
-                  </td>
+                  <th>Date</th>
+                  <th>Product</th>
+                  <th>Amount</th>
+                  <th>Status</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollX>
+              </thead>
+              <tbody>
+                {charges.map((c) => (
+                  <tr>
+                    <td>{formatUtc(c.createdAt)}</td>
+                    <td>{productNames.get(c.product) ?? c.product}</td>
+                    <td>{formatMoney(c.amount, c.currency)}</td>
+                    <td data-status={c.status}>{statusWords[c.status]}</td>
+                    <td>
+                      <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollX>
+        )}
       </div>
     </>
   );

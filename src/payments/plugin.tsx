@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
-import { pageContext, sendPage } from '../web/render.js';
+import type { User } from '../db/schema.js';
+import { doneMessage, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
-import { productJson } from './catalog.js';
+import { type Product, productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
 import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
@@ -28,6 +29,10 @@ const checkoutForm = z
     _csrf: z.string().optional(),
   })
   .catchall(z.string());
+
+/** Confirmations carried by a redirect (fixed texts). */
+const BILLING_DONE = { card_removed: 'The card was removed; it will not be offered at checkout again.' } as const;
+const CHARGE_DONE = { paid: 'Thank you: your payment went through. This is your receipt.' } as const;
 
 /** Checkout pages carry a CSP that allows Stripe.js (or the local stand-in) and nothing else external. */
 export function allowStripe(reply: FastifyReply, origins: string[]): void {
@@ -55,6 +60,38 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
   };
   const headerKey = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+  /** The checkout for one product; sent back with an error, it keeps what was typed. */
+  const checkoutPage = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: User,
+    product: Product,
+    articleId: number | undefined,
+    sentBack: { error?: ApiError; values?: Record<string, string>; idempotencyKey?: string } = {},
+  ) => {
+    const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
+    const article = articleId ? await product.subjectTitle?.(app.db, articleId) : undefined;
+    allowStripe(reply, stripe.origins);
+    return sendPage(
+      reply,
+      ctx,
+      'Checkout',
+      <CheckoutPage
+        ctx={ctx}
+        product={product}
+        articleId={articleId}
+        articleTitle={article}
+        cards={await listCards(stripe, user)}
+        idempotencyKey={sentBack.idempotencyKey ?? randomUUID()}
+        publishableKey={stripe.publishableKey}
+        error={sentBack.error?.message}
+        fieldErrors={sentBack.error?.fields}
+        values={sentBack.values}
+      />,
+      sentBack.error?.status ?? 200,
+    );
+  };
 
   // ---- JSON API ----
   app.get('/api/v1/products', async () => ({ products: catalog.list().map(productJson) }));
@@ -103,23 +140,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const product = catalog.get(query.product);
     if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
     await product.authorize(app.db, user, query.article_id);
-    const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
-    const article = query.article_id ? await product.subjectTitle?.(app.db, query.article_id) : undefined;
-    allowStripe(reply, stripe.origins);
-    return sendPage(
-      reply,
-      ctx,
-      'Checkout',
-      <CheckoutPage
-        ctx={ctx}
-        product={product}
-        articleId={query.article_id}
-        articleTitle={article}
-        cards={await listCards(stripe, user)}
-        idempotencyKey={randomUUID()}
-        publishableKey={stripe.publishableKey}
-      />,
-    );
+    return checkoutPage(request, reply, user, product, query.article_id);
   });
 
   app.post('/charges', perUser, async (request, reply) => {
@@ -127,12 +148,24 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     if (request.headers['content-type']?.startsWith('application/json')) {
       return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
     }
-    // Without JavaScript: a saved card, then a redirect to the receipt (or the error on the form).
+    // Without JavaScript: a saved card, then a redirect to the receipt, or the form again with what
+    // was typed and each field's error beside it.
     const form = parseInput(checkoutForm, request.body);
     const { idempotency_key, save_card, _csrf, ...rest } = form;
-    const result = await create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
-    if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}`, 303);
-    throw new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
+    let failure: ApiError;
+    try {
+      const result = await create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
+      if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}?done=paid`, 303);
+      failure = new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
+    } catch (error) {
+      const product = catalog.find(form.product);
+      if (!(error instanceof ApiError) || !product || error.status === 404 || error.status === 403) throw error;
+      failure = error;
+    }
+    // An unreachable provider keeps the key, so sending the form again cannot charge twice; any other
+    // failure is over, and the next try is a new attempt.
+    const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
+    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
   });
 
   app.post('/charges/:id/confirm', perUser, async (request, reply) => {
@@ -159,7 +192,9 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const [lines = []] = product ? await product.receiptLines(app.db, [charge], ctx.now) : [];
     allowStripe(reply, stripe.origins);
     const title = SETTLED_STATUSES.includes(charge.status) ? 'Receipt' : 'Payment';
-    return sendPage(reply, ctx, title, <ChargePage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} />);
+    // "Thank you" only for money taken, whatever the link says.
+    const done = SETTLED_STATUSES.includes(charge.status) ? doneMessage(request.query, CHARGE_DONE) : undefined;
+    return sendPage(reply, ctx, title, <ChargePage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} done={done} />);
   });
 
   app.get('/charges/:id/receipt.pdf', async (request, reply) => {
@@ -179,13 +214,13 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const ctx = pageContext(request, reply);
     const [rows, cards] = await Promise.all([checkout.listFor(user), listCards(stripe, user)]);
     const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
-    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} />);
+    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} done={doneMessage(request.query, BILLING_DONE)} />);
   });
 
   app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(pmParam, request.params);
     await removeCard(app.db, app.clock.now(), stripe, user, id);
-    return reply.redirect('/settings/billing', 303);
+    return reply.redirect('/settings/billing?done=card_removed', 303);
   });
 };

@@ -31,6 +31,20 @@ export interface StripeGateway {
   jsUrl: string;
   /** The origin pages must allow in their CSP for Stripe.js, its frames and its API calls. */
   origins: string[];
+  /**
+   * Where a person looks at a Stripe object (pi_…, ch_…, re_…): the Stripe Dashboard (test or live,
+   * by the key) when talking to Stripe itself; otherwise the local Stripe's own read-only object page.
+   */
+  objectUrl(id: string): string;
+}
+
+/** The Dashboard's page for each kind of object; any other id goes to the Dashboard's search. */
+const DASHBOARD_PATHS: Record<string, string> = { pi: 'payments', ch: 'payments', py: 'payments', cus: 'customers', re: 'refunds', dp: 'disputes', evt: 'events', pm: 'payment_methods' };
+
+export function stripeDashboardUrl(secretKey: string, id: string): string {
+  const base = /^(sk|rk)_live_/.test(secretKey) ? 'https://dashboard.stripe.com' : 'https://dashboard.stripe.com/test';
+  const kind = DASHBOARD_PATHS[id.split('_')[0]!];
+  return kind ? `${base}/${kind}/${encodeURIComponent(id)}` : `${base}/search?query=${encodeURIComponent(id)}`;
 }
 
 export interface StripeSettings {
@@ -60,6 +74,7 @@ export function createStripeGateway(settings: StripeSettings): StripeGateway {
       publishableKey: settings.publishableKey,
       jsUrl: `${url.origin}/js/v3.js`,
       origins: [url.origin],
+      objectUrl: (id) => `${url.origin}/objects/${encodeURIComponent(id)}`,
     };
   }
   return {
@@ -67,5 +82,6 @@ export function createStripeGateway(settings: StripeSettings): StripeGateway {
     publishableKey: settings.publishableKey,
     jsUrl: 'https://js.stripe.com/v3/',
     origins: ['https://js.stripe.com', 'https://api.stripe.com', 'https://hooks.stripe.com'],
+    objectUrl: (id) => stripeDashboardUrl(settings.secretKey, id),
   };
 }

@@ -107,9 +107,55 @@ export function ErrorList({ fields }: { fields?: Record<string, string> }) {
   );
 }
 
+/** What was typed in a form field, to put back in it when the form is sent back with an error. */
+export function typed(values: unknown, key: string): string {
+  const v = (values as Record<string, unknown> | undefined)?.[key];
+  return typeof v === 'string' ? v : '';
+}
+
+/** The error of a field, or of a part of it (`tags.2` for `tags`). */
+export function fieldMessage(error: { fields?: Record<string, string> } | undefined, field: string): string | undefined {
+  const fields = error?.fields;
+  if (!fields) return undefined;
+  return fields[field] ?? Object.entries(fields).find(([key]) => key.startsWith(`${field}.`))?.[1];
+}
+
 /** A field's error, shown beside the field. */
-export function FieldError({ error, field }: { error?: { fields?: Record<string, string> }; field: string }) {
-  const message = error?.fields?.[field];
-  return message ? <span class="field-error">{message}</span> : null;
+export function FieldError({ error, field, id }: { error?: { fields?: Record<string, string> }; field: string; id?: string }) {
+  const message = fieldMessage(error, field);
+  return message ? (
+    <span class="field-error" id={id}>
+      {message}
+    </span>
+  ) : null;
+}
+
+/**
+ * A one-shot confirmation carried by a redirect (`?done=card_removed`): the key picks one of the
+ * page's fixed texts; nothing from the URL is ever shown.
+ */
+export function doneMessage<K extends string>(query: unknown, messages: Record<K, string>): string | undefined {
+  const done = (query as { done?: unknown } | undefined)?.done;
+  return typeof done === 'string' && Object.hasOwn(messages, done) ? messages[done as K] : undefined;
+}
+
+/** A confirmation after a state change, announced to screen readers. */
+export function Flash({ message }: { message?: string }) {
+  return message ? (
+    <p class="flash" role="status">
+      {message}
+    </p>
+  ) : null;
+}
+
+/** The admin pages' own navigation. */
+export function AdminNav() {
+  return (
+    <nav class="admin-nav" aria-label="Admin">
+      <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
+      <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>{' '}
+      <a href="/admin/permission-requests">Permission requests</a>
+    </nav>
+  );
 }
 

@@ -25,7 +25,7 @@ async function grantJobsTo(name: string) {
   await logIn(adminPage, server.url, ADMIN.email, ADMIN.password);
   await adminPage.goto(`${server.url}/admin/users`);
   const row = adminPage.locator('tr', { hasText: name });
-  await Promise.all([adminPage.waitForURL(`${server.url}/admin/users`), row.getByRole('button', { name: 'Grant' }).click()]);
+  await Promise.all([adminPage.waitForURL(/\/admin\/users\?done=granted$/), row.getByRole('button', { name: 'Grant' }).click()]);
   await expect(adminPage.locator('tr', { hasText: name }).getByRole('button', { name: 'Revoke' })).toBeTruthy();
   await adminContext.close();
 }
@@ -68,7 +68,7 @@ describe('checkout in a real browser', () => {
     await fillCard('4242 4242 4242 4242');
     await page.check('input[name=save_card]');
     await screenshot(page, 'checkout');
-    await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
+    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
     await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
     await expect(page.locator('.receipt').textContent()).resolves.toContain('Live on /jobs until');
     await screenshot(page, 'receipt');
@@ -83,7 +83,7 @@ describe('checkout in a real browser', () => {
     const second = 'Second listing, Berlin';
     await writeListing(second);
     await fillCard('5555555555554444');
-    await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
+    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
     expect((await jobTitles())[0]).toBe(second);
 
     const firstId = await page.evaluate(async (title) => {
@@ -94,7 +94,7 @@ describe('checkout in a real browser', () => {
     const saved = page.locator('input[name=payment_method]').first();
     await expect(saved.isChecked()).resolves.toBe(true);
     await expect(saved.getAttribute('value')).resolves.toMatch(/^pm_/);
-    await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
+    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
     await expect(page.locator('.receipt').textContent()).resolves.toContain('ending 4242');
     expect((await jobTitles())[0]).toBe(first);
   });
@@ -114,7 +114,7 @@ describe('checkout in a real browser', () => {
     await page.click('#pay');
     const frame = page.frameLocator('iframe[name=local-stripe-3ds]');
     await frame.locator('#complete-auth').click();
-    await page.waitForURL(/\/charges\/\d+$/);
+    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
     await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
     expect(await jobTitles()).toContain('3DS completed listing');
   });
@@ -132,7 +132,7 @@ describe('checkout in a real browser', () => {
     const before = await paymentsCount();
     await writeListing('Double click listing');
     await page.dblclick('#pay');
-    await page.waitForURL(/\/charges\/\d+$/);
+    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
     expect(await paymentsCount()).toBe(before + 1);
     expect((await jobTitles()).filter((t) => t === 'Double click listing')).toHaveLength(1);
   });

@@ -48,7 +48,7 @@ it('an admin opens the ledger, refunds a charge in a confirmation dialog, and th
   await page.click('#refund');
   const dialog = page.locator('dialog#confirm-dialog');
   await expect(dialog.locator('[data-message]').textContent()).resolves.toBe(`Refund 25.00 USD of charge #${charge.id} to hiring@e2e.test?`);
-  await Promise.all([page.waitForURL(`${server.url}/admin/finance/charges/${charge.id}`), page.click('#confirm-ok')]);
+  await Promise.all([page.waitForURL(`${server.url}/admin/finance/charges/${charge.id}?done=refunded`), page.click('#confirm-ok')]);
   let status = '';
   for (let i = 0; i < 50 && status !== 'refunded'; i++) {
     await page.reload();

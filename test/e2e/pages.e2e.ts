@@ -31,6 +31,8 @@ beforeAll(async () => {
   people.member = await member(t.app);
   people.poster = await member(t.app);
   await grantJobs(t, people.admin, people.poster.id);
+  // A pending request, so the admin's permission requests page shows its table.
+  await t.app.inject({ method: 'POST', url: '/api/v1/me/permission-requests', headers: people.member.auth, payload: { note: 'We hire often and would like to post our openings here; a long note wraps on a phone.' } });
   const auth = people.poster.auth;
   const article = json(
     await t.app.inject({

@@ -89,7 +89,7 @@ function setupCheckout(form: HTMLFormElement) {
       }
       // Paid, or still being processed elsewhere (the charge page shows where it stands).
       if ((result.status === 201 || result.status === 202) && result.json.charge) {
-        window.location.assign(`/charges/${result.json.charge.id}`);
+        window.location.assign(`/charges/${result.json.charge.id}?done=paid`);
         return;
       }
       showError(form, result.json.error?.message ?? 'The payment did not go through.');

@@ -1,0 +1,117 @@
+import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/schema.js';
+import type { ApiError } from '../http/errors.js';
+import { AdminNav, CsrfField, FieldError, Flash, type PageContext, ScrollX } from '../web/render.js';
+import type { PendingRequest } from './permission-requests.js';
+import { formatUtc } from '../format.js';
+
+/**
+ * On the Write page of a member who cannot post jobs: how to get the permission, and where their
+ * request stands. Sent back with an error, it keeps the note as typed.
+ */
+export function JobPermissionBox({ ctx, latest, error, note }: { ctx: PageContext; latest?: PermissionRequest; error?: ApiError; note?: string }) {
+  if (error?.code === 'already_allowed') {
+    return (
+      <section class="card" aria-labelledby="job-permission">
+        <h2 id="job-permission">Posting job listings</h2>
+        <p class="notice">
+          {error.message} <a href="/articles/new">Write one</a> and tick "This is a job listing".
+        </p>
+      </section>
+    );
+  }
+  if (latest?.status === 'pending') {
+    return (
+      <section class="card" aria-labelledby="job-permission">
+        <h2 id="job-permission">Posting job listings</h2>
+        <p class="notice" data-permission="pending">
+          You asked to post job listings on {formatUtc(latest.createdAt)}. An admin will answer by e-mail; until then you can write articles.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <section class="card" aria-labelledby="job-permission">
+      <h2 id="job-permission">Posting job listings</h2>
+      <p>
+        Anyone can write articles. Job listings (shown on <a href="/jobs">/jobs</a> for a week per payment) need an admin's permission: ask for it
+        here, and you will get an e-mail with the answer.
+      </p>
+      {latest?.status === 'declined' && latest.decidedAt && (
+        <p class="muted" data-permission="declined">
+          Your last request was declined on {formatUtc(latest.decidedAt)}. You can ask again with more detail.
+        </p>
+      )}
+      {error && !error.fields && <p class="flash-error">{error.message}</p>}
+      <form method="post" action="/permission-requests" class="stack">
+        <CsrfField ctx={ctx} />
+        <label>
+          What will you post? (a sentence or two for the admin)
+          <textarea name="note" class="short" required maxLength={PERMISSION_NOTE_MAX} aria-invalid={error?.fields?.note ? 'true' : undefined} aria-describedby="note-error">
+            {note ?? ''}
+          </textarea>
+          <FieldError error={error} field="note" id="note-error" />
+        </label>
+        <button type="submit">Ask to post job listings</button>
+      </form>
+    </section>
+  );
+}
+
+export const DECISION_DONE = {
+  approved: 'Approved: the member can post job listings now, and we e-mailed them.',
+  declined: 'Declined: we e-mailed the member.',
+  approved_unmailed: 'Approved: the member can post job listings now. The e-mail to them could not be sent; tell them another way.',
+  declined_unmailed: 'Declined. The e-mail to the member could not be sent; tell them another way.',
+  already_approved: 'That request was already approved; nothing changed.',
+  already_declined: 'That request was already declined; nothing changed.',
+} as const;
+
+export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContext; pending: PendingRequest[]; done?: string }) {
+  return (
+    <>
+      <h1>Permission requests</h1>
+      <AdminNav />
+      <Flash message={done} />
+      {pending.length === 0 ? (
+        <p class="muted">No member is waiting for an answer. Requests to post job listings appear here; you can also grant the permission on <a href="/admin/users">Users</a>.</p>
+      ) : (
+        <ScrollX label="Pending permission requests">
+          <table>
+            <thead>
+              <tr>
+                <th>Member</th>
+                <th>Answer</th>
+                <th>Note</th>
+                <th>Asked</th>
+              </tr>
+            </thead>
+            <tbody>
+              {pending.map(({ request, user }) => (
+                <tr data-request={String(request.id)}>
+                  <td>
+                    {user.username}
+                    <br />
+                    <span class="muted">{user.email}</span>
+                  </td>
+                  <td>
+                    {(['approve', 'decline'] as const).map((decision) => (
+                      <form method="post" action={`/admin/permission-requests/${request.id}`} class="inline decision">
+                        <CsrfField ctx={ctx} />
+                        <input type="hidden" name="decision" value={decision} />
+                        <button type="submit" class={decision === 'approve' ? undefined : 'secondary'} aria-label={`${decision === 'approve' ? 'Approve' : 'Decline'} ${user.username}`}>
+                          {decision === 'approve' ? 'Approve' : 'Decline'}
+                        </button>
+                      </form>
+                    ))}
+                  </td>
+                  <td class="note">{request.note}</td>
+                  <td>{formatUtc(request.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
+      )}
+    </>
+  );
+}
