@@ -108,4 +108,16 @@ if (config.reconcileIntervalMinutes > 0) {
   }, config.reconcileIntervalMinutes * 60_000);
   timer.unref();
 }
+if (config.listingUpkeepIntervalMinutes > 0) {
+  // Every instance may run it: each reminder and renewal is claimed in the database, so it happens once.
+  const timer = setInterval(() => {
+    app.listingUpkeep(systemClock.now()).then(
+      (report) => {
+        if (report.reminders + report.notices + Object.keys(report.renewals).length > 0) logger.info(report, 'listing upkeep');
+      },
+      (err) => logger.warn({ err }, 'listing upkeep failed'),
+    );
+  }, config.listingUpkeepIntervalMinutes * 60_000);
+  timer.unref();
+}
 logger.info(`DevBoard on ${config.publicUrl} (database: ${database.driver})`);

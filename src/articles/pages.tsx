@@ -38,6 +38,37 @@ export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
   );
 }
 
+/**
+ * A job listing's auto-renew switch for its author: the state in words and one button that flips
+ * it (a POST with CSRF; the page it returns to confirms the change).
+ */
+export function AutoRenewForm({ ctx, row, back }: { ctx: PageContext; row: ArticleWithAuthor; back: 'dashboard' | 'edit' }) {
+  const a = row.article;
+  if (!a.jobListing || ctx.user?.id !== a.userId) return null;
+  return (
+    <form method="post" action={`/articles/${a.id}/auto-renew`} class="inline auto-renew" data-auto-renew={a.autoRenew ? 'on' : 'off'}>
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="enabled" value={a.autoRenew ? '0' : '1'} />
+      <input type="hidden" name="back" value={back} />
+      <span class={a.autoRenew ? 'badge paid' : 'badge'}>Auto-renew {a.autoRenew ? 'on' : 'off'}</span>{' '}
+      <button type="submit" class="link">
+        {a.autoRenew ? 'Turn off auto-renew' : 'Turn on auto-renew'}
+      </button>
+    </form>
+  );
+}
+
+/** What the page says after auto-renew was switched for one of the listed articles. */
+export function AutoRenewNotice({ title, on, price }: { title: string; on: boolean; price: string }) {
+  return (
+    <p class="flash" role="status">
+      {on
+        ? `Auto-renew is on for “${title}”: in the last hour of each paid week, ${price} is charged to the card you last paid for it with, for another week. If that card is declined or needs your bank's confirmation, the listing lapses and we e-mail you a link to pay.`
+        : `Auto-renew is off for “${title}”: it will not be charged again, and leaves /jobs when its paid week ends.`}
+    </p>
+  );
+}
+
 function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   return (
     <article class="card">
@@ -131,10 +162,11 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
   );
 }
 
-export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: ArticleWithAuthor[] }) {
+export function DashboardPage({ ctx, articles, notice }: { ctx: PageContext; articles: ArticleWithAuthor[]; notice?: JSX.Element }) {
   return (
     <>
       <h1>Your articles</h1>
+      {notice}
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
@@ -155,7 +187,15 @@ export function DashboardPage({ ctx, articles }: { ctx: PageContext; articles: A
                   <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
                 </td>
                 <td>{row.article.published ? 'published' : 'draft'}</td>
-                <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
+                <td>
+                  {row.article.jobListing ? (
+                    <>
+                      <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="dashboard" />
+                    </>
+                  ) : (
+                    <span class="muted">article</span>
+                  )}
+                </td>
                 <td>
                   <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
                   <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
@@ -182,6 +222,7 @@ export function ArticleEditor({
   values,
   saved,
   payment,
+  notice,
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
@@ -189,6 +230,7 @@ export function ArticleEditor({
   values?: unknown;
   saved?: boolean;
   payment?: JSX.Element;
+  notice?: JSX.Element;
 }) {
   const a = row?.article;
   const v = (values ?? {}) as Record<string, string | undefined>;
@@ -197,9 +239,14 @@ export function ArticleEditor({
     <div class="card">
       <h1>{a ? 'Edit article' : 'Write an article'}</h1>
       {saved && <p class="flash">Saved.</p>}
+      {notice}
       {error && <p class="flash-error">{error.message}</p>}
       <ErrorList fields={error?.fields} />
-      {row && <PaidState row={row} now={ctx.now} />}
+      {row && (
+        <p>
+          <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="edit" />
+        </p>
+      )}
       <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
         <CsrfField ctx={ctx} />
         <label>

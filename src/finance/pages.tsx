@@ -3,6 +3,7 @@ import { chargeStatuses } from '../db/schema.js';
 import { formatMoney } from '../payments/pages.js';
 import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
 import { decimal } from './export.js';
+import type { RenewalRow } from '../products/job-listing/upkeep.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 
 export const stripeDashboardUrl = (id: string) =>
@@ -83,7 +84,7 @@ export function LedgerPage({
       <h1>Finance</h1>
       <nav class="admin-nav">
         <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
-        <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
+        <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/renewals">Renewals</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>
       </nav>
       <form method="get" action="/admin/finance" class="filters">
         <label>
@@ -369,6 +370,62 @@ export function ChargeDetailPage({
       </ScrollX>
       <h2>History</h2>
       <AuditTable entries={audit} />
+    </>
+  );
+}
+
+const renewalOutcomeWords: Record<RenewalRow['renewal']['outcome'], string> = {
+  pending: 'In progress',
+  renewed: 'Renewed',
+  authentication_required: 'Needs authentication: lapsed',
+  declined: 'Declined: lapsed',
+  no_card: 'No saved card: lapsed',
+  not_allowed: 'Not allowed: lapsed',
+};
+
+/** Job listings' auto-renewals, newest first: one row per listing and paid week, with what happened. */
+export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: number }) {
+  return (
+    <>
+      <h1>Listing renewals</h1>
+      <p class="muted">
+        {autoRenewOn} job listing{autoRenewOn === 1 ? ' has' : 's have'} auto-renew on. Each is charged off-session once per paid week, in its last hour; the poster is e-mailed when it does not go through.
+      </p>
+      {rows.length === 0 ? (
+        <p class="muted">No renewals yet.</p>
+      ) : (
+        <ScrollX label="Renewals">
+          <table>
+            <thead>
+              <tr>
+                <th>Week ending</th>
+                <th>Listing</th>
+                <th>Poster</th>
+                <th>Outcome</th>
+                <th>Charge</th>
+                <th>Poster e-mailed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ renewal: r, title, username }) => (
+                <tr data-renewal={`${r.articleId}`} data-outcome={r.outcome}>
+                  <td>{formatDate(r.paidUntil)}</td>
+                  <td>
+                    <a href={`/articles/${r.articleId}`}>{title}</a>
+                  </td>
+                  <td>{username}</td>
+                  <td>
+                    {renewalOutcomeWords[r.outcome]}
+                    {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
+                  </td>
+                  <td>{r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—'}</td>
+                  <td>{r.notifiedAt ? formatDate(r.notifiedAt) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
+      )}
     </>
   );
 }
