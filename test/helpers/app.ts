@@ -85,6 +85,7 @@ export async function secondInstance(t: TestApp): Promise<{ app: FastifyInstance
     stripe: t.app.payments.stripe,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: false,
+    mail: { dir: t.mailDir },
   });
   return {
     app,
