@@ -121,7 +121,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
-  const upkeepDeps = { db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail };
+  const upkeepDeps = {
+    db: deps.database.db,
+    catalog,
+    checkout,
+    stripe: deps.stripe,
+    mailer: mail,
+    onError: (err: unknown, renewal: { articleId: number }) => app.log.warn({ err, article: renewal.articleId }, 'listing renewal failed; it is tried again after its lease'),
+  };
   app.decorate('listingUpkeep', (now?: Date) => listingUpkeep(upkeepDeps, now ?? deps.clock.now()));
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {

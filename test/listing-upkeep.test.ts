@@ -267,6 +267,30 @@ describe('auto-renew', () => {
     expect(plain(mail!)).toContain(`/charges/new?product=job_listing&article_id=${id}`);
   });
 
+  it('keeps a renewal pending while Stripe is out of reach, and renews once on a later run', async () => {
+    const id = await listing();
+    await pay(id);
+    await setAutoRenew(id, true);
+    const end = await paidUntil(id);
+    t.clock.set(new Date(end.getTime() - 50 * 60_000));
+    // More failures than the SDK's retries.
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_intents', method: 'POST', count: 10 });
+    try {
+      await t.app.listingUpkeep();
+    } finally {
+      t.stripe.clearFaults();
+    }
+    expect(await renewalOf(id)).toEqual([{ outcome: 'pending', charge_id: expect.any(Number), notified: false }]);
+    expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'pending']);
+    await t.app.listingUpkeep(); // its lease has not run out: left alone
+    expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'pending']);
+    t.clock.advance(6 * 60_000);
+    await t.app.listingUpkeep();
+    expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'succeeded']);
+    expect((await renewalOf(id))[0]!.outcome).toBe('renewed');
+    expect((await paidUntil(id)).getTime()).toBe(end.getTime() + WEEK_MS);
+  });
+
   it('charges nothing when the card was not saved, and e-mails the poster', async () => {
     const id = await listing();
     await pay(id, 'pm_card_mastercard', false);

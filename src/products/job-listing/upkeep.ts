@@ -9,6 +9,7 @@ import type { Catalog } from '../../payments/catalog.js';
 import type { Checkout } from '../../payments/checkout.js';
 import { formatMoney, payAgainUrl } from '../../payments/pages.js';
 import type { StripeGateway } from '../../payments/stripe.js';
+import { formatDate } from '../../web/render.js';
 import { PAYING_STATUSES } from './paid-window.js';
 import { JOB_LISTING_PRODUCT } from './recompute.js';
 import { reminderWindow, renewalWindow } from './upkeep-rule.js';
@@ -20,6 +21,8 @@ export interface UpkeepDeps {
   stripe: StripeGateway;
   /** Reminders and renewal notices go out through it; without one, none are claimed. */
   mailer?: Mailer;
+  /** A renewal that failed unexpectedly (it stays pending and is tried again after its lease). */
+  onError?: (error: unknown, renewal: ListingRenewal) => void;
 }
 
 export interface UpkeepReport {
@@ -33,7 +36,6 @@ const RENEWAL_LEASE_MS = 5 * 60_000;
 const BATCH = 50;
 const FAILED_OUTCOMES: RenewalOutcome[] = ['authentication_required', 'declined', 'no_card', 'not_allowed'];
 
-const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 const timestamptz = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 /** A live job listing: the only kind reminded or renewed. */
 const live = and(eq(articles.published, true), eq(articles.jobListing, true));
@@ -124,13 +126,13 @@ function reminderMessage(mailer: Mailer, listing: ListingWithPoster, paidUntil: 
   const link = extendLink(mailer, listing.id);
   const lines = listing.autoRenew
     ? [
-        `Your job listing "${listing.title}" is paid until ${formatUtc(paidUntil)}.`,
+        `Your job listing "${listing.title}" is paid until ${formatDate(paidUntil)}.`,
         `Auto-renew is on: in its last hour we charge ${price} to the card you last paid for it with, for another week.`,
         `To turn auto-renew off, use your dashboard: ${mailer.settings.baseUrl ?? ''}/dashboard`,
         `To extend it by a week now instead: ${link}`,
       ]
     : [
-        `Your job listing "${listing.title}" leaves /jobs at ${formatUtc(paidUntil)}.`,
+        `Your job listing "${listing.title}" leaves /jobs at ${formatDate(paidUntil)}.`,
         `Extend it by a week (${price}) in one click: ${link}`,
         'Paying early loses no time: the new week starts when this one ends.',
       ];
@@ -152,7 +154,12 @@ async function runDueRenewals(deps: UpkeepDeps, now: Date): Promise<Partial<Reco
     const claimed = [...(await claimNewRenewals(deps.db, now)), ...(await takeOverStaleRenewals(deps.db, now))];
     if (claimed.length === 0) return counts;
     for (const renewal of claimed) {
-      const outcome = await renew(deps, renewal, now);
+      // One renewal's trouble (Stripe out of reach) does not hold up the others: it stays pending,
+      // and is taken over once its lease runs out.
+      const outcome = await renew(deps, renewal, now).catch((error: unknown) => {
+        deps.onError?.(error, renewal);
+        return 'pending' as const;
+      });
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     }
   }
@@ -333,7 +340,7 @@ function renewalFailedMessage(mailer: Mailer, listing: ListingWithPoster, renewa
       text: [
         `We could not renew your job listing "${listing.title}" for another week: no money was taken.`,
         `${failureReason[renewal.outcome]}${renewal.failureMessage && renewal.outcome !== 'no_card' ? ` (${renewal.failureMessage})` : ''}`,
-        `It leaves /jobs at ${formatUtc(renewal.paidUntil)}, or has already left.`,
+        `It leaves /jobs at ${formatDate(renewal.paidUntil)}, or has already left.`,
         renewal.outcome === 'authentication_required'
           ? `Pay for another week (${price}) yourself, confirming with your bank: ${extendLink(mailer, listing.id)}`
           : `Pay for another week (${price}) with this or another card: ${extendLink(mailer, listing.id)}`,
