@@ -243,9 +243,9 @@ export function ArticleEditor({
       {error && <p class="flash-error">{error.message}</p>}
       <ErrorList fields={error?.fields} />
       {row && (
-        <p>
+        <div class="listing-state">
           <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="edit" />
-        </p>
+        </div>
       )}
       <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
         <CsrfField ctx={ctx} />
