@@ -16,6 +16,7 @@ import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase } from '../src/db/client.js';
 import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
+import { STRIPE_API_VERSION } from '../src/payments/stripe.js';
 import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
 
@@ -331,7 +332,7 @@ const accepted = await load(`${base}/webhooks/stripe`, {
         sent++;
         const id = sent % 5 === 0 && sent > 5 ? `evt_bench_${sent - 1}` : `evt_bench_${sent}`;
         seen.add(id);
-        const payload = JSON.stringify({ id, object: 'event', type: 'customer.updated', api_version: '2026-10-28.endive', created: Math.floor(Date.now() / 1000), data: { object: { id: `cus_${createHash('md5').update(id).digest('hex').slice(0, 14)}`, object: 'customer' } }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null } });
+        const payload = JSON.stringify({ id, object: 'event', type: 'customer.updated', api_version: STRIPE_API_VERSION, created: Math.floor(Date.now() / 1000), data: { object: { id: `cus_${createHash('md5').update(id).digest('hex').slice(0, 14)}`, object: 'customer' } }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null } });
         return { ...request, headers: { ...request.headers, 'content-type': 'application/json', 'stripe-signature': webhookSigner.webhooks.generateTestHeaderString({ payload, secret: SECRET }) }, body: payload };
       },
     },

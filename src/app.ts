@@ -13,8 +13,9 @@ import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
 import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
-import { type Database, type Db, queryRows } from './db/client.js';
-import type { User } from './db/schema.js';
+import { count, isNull } from 'drizzle-orm';
+import type { Database, Db } from './db/client.js';
+import { stripeEvents, type User } from './db/schema.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
 import { Checkout } from './payments/checkout.js';
@@ -23,7 +24,7 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
-import { ReceiptMailer } from './finance/receipts.js';
+import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
@@ -198,7 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.get('/healthz', async (_request, reply) => {
     try {
-      const [row] = await queryRows<{ n: number }>(deps.database.db, 'select count(*)::int as n from stripe_events where processed_at is null');
+      const [row] = await deps.database.db.select({ n: count() }).from(stripeEvents).where(isNull(stripeEvents.processedAt));
       return { status: 'ok', database: { driver: deps.database.driver, status: 'ok' }, webhook_inbox: { unprocessed: row?.n ?? 0 } };
     } catch {
       return reply.status(503).send({ status: 'error', database: { driver: deps.database.driver, status: 'unreachable' } });

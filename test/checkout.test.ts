@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { WEEK_MS } from '../src/products/job-listing/paid-window.js';
+import { WEEK_MS } from '../src/products/durations.js';
 import { admin, grantJobs, json, type Member, member, START, secondInstance, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
@@ -53,6 +53,7 @@ describe('catalog', () => {
     expect(json(res).products).toEqual([
       expect.objectContaining({ id: 'job_listing', amount: 2500, currency: 'usd', requires: ['article_id'] }),
       expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
+      expect.objectContaining({ id: 'featured_article', amount: 1500, currency: 'usd', requires: ['article_id'] }),
     ]);
   });
 });

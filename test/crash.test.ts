@@ -142,8 +142,8 @@ it('loses nothing when the app is SIGKILLed between Stripe charging and our comm
   expect(app.exitCode).toBe(0);
 
   // With the server stopped, the CLIs can open the same database: reconcile finds nothing to repair.
-  const reconciled = await run(process.execPath, ['--import', 'tsx', 'src/payments/reconcile-cli.ts', '--since', '2020-01-01'], { env });
+  const reconciled = await run(process.execPath, ['--import', 'tsx', 'src/operations/reconcile-cli.ts', '--since', '2020-01-01'], { env });
   expect(reconciled.stdout).toContain('No differences');
-  const replayed = await run(process.execPath, ['--import', 'tsx', 'src/payments/webhooks/replay-cli.ts', '--failed'], { env });
+  const replayed = await run(process.execPath, ['--import', 'tsx', 'src/operations/replay-cli.ts', '--failed'], { env });
   expect(replayed.stdout).toContain('Replayed 0 event(s): 0 handled, 0 failed again.');
 }, 120_000);

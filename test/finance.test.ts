@@ -5,7 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { CHARGE_COLUMNS, csvCell, decimal } from '../src/finance/export.js';
-import { ReceiptMailer } from '../src/finance/receipts.js';
+import { ReceiptMailer } from '../src/payments/receipts.js';
 import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';
@@ -185,6 +185,35 @@ describe('refunds from the console', () => {
     expect(detail.audit.map((e: { action: string }) => e.action)).toEqual(
       expect.arrayContaining(['charge.created', 'charge.succeeded', 'refund.requested', 'charge.partially_refunded']),
     );
+  });
+});
+
+describe('when Stripe cannot be reached', () => {
+  it('answers a refund 503 like a checkout, keeps the refund requested, and the same request again refunds once', async () => {
+    const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: 'Refund while down', body_markdown: 'x', job_listing: true, published: true } })).article;
+    const charge = json(await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } })).charge;
+    const refund = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/admin/charges/${charge.id}/refunds`, headers: { ...boss.auth, 'idempotency-key': `refund-while-down-${charge.id}` }, payload: { amount: 500 } });
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/refunds', count: 10 });
+    const down = await refund();
+    expect(down.statusCode).toBe(503);
+    expect(json(down).error).toMatchObject({ code: 'payment_provider_unavailable', message: expect.stringContaining('try again') });
+    expect(json(down).refund).toMatchObject({ amount: 500, status: 'requested', stripe_refund_id: null });
+    t.stripe.clearFaults();
+    const again = await refund();
+    expect(again.statusCode).toBe(201);
+    expect(json(again).refund).toMatchObject({ id: json(down).refund.id, amount: 500 });
+    expect([...t.stripe.emulator.refunds.values()].filter((r) => r.payment_intent === charge.stripe_charge_key)).toHaveLength(1);
+  });
+
+  it('answers the saved-card list and card removal 503, not 500', async () => {
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_methods', count: 20 });
+    t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/customers', count: 20 });
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: buyer.auth });
+    const remove = await t.app.inject({ method: 'DELETE', url: '/api/v1/payment_methods/pm_card_gone', headers: buyer.auth });
+    t.stripe.clearFaults();
+    expect([list.statusCode, json(list).error.code]).toEqual([503, 'payment_provider_unavailable']);
+    expect([remove.statusCode, json(remove).error.code]).toEqual([503, 'payment_provider_unavailable']);
   });
 });
 

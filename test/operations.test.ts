@@ -60,18 +60,18 @@ it('reconcile, replay and backup ask the running server; a second opener is refu
   const server = startServer();
   try {
     await waitUp(server);
-    const reconciled = await run('src/payments/reconcile-cli.ts');
+    const reconciled = await run('src/operations/reconcile-cli.ts');
     expect(reconciled.stdout).toContain(`by the running server (pid ${server.pid})`);
     expect(reconciled.stdout).toMatch(/ours → Stripe: [1-9]\d* paid charges/);
     expect(reconciled.stdout).toContain('No differences: our database agrees with Stripe in both directions.');
     expect(reconciled.code).toBe(0);
 
-    const replayed = await run('src/payments/webhooks/replay-cli.ts', ['--failed']);
+    const replayed = await run('src/operations/replay-cli.ts', ['--failed']);
     expect(replayed.stdout).toContain('Replayed 0 event(s)');
     expect(replayed.code).toBe(0);
 
     const backup = path.join(dataDir, '..', `${path.basename(dataDir)}-backup.tar.gz`);
-    const backedUp = await run('src/db/backup-cli.ts', ['--out', backup]);
+    const backedUp = await run('src/operations/backup-cli.ts', ['--out', backup]);
     expect(backedUp.code).toBe(0);
     expect(backedUp.stdout).toContain('from the running server');
     expect(statSync(backup).size).toBeGreaterThan(1000);
@@ -81,9 +81,9 @@ it('reconcile, replay and backup ask the running server; a second opener is refu
     const second = await run('src/main.ts', [], { PORT: String(await freePort()) });
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`is in use by process ${server.pid} (server (npm start)`);
-    const migrate = await run('src/db/migrate-cli.ts');
+    const migrate = await run('src/operations/migrate-cli.ts');
     expect(migrate.code).toBe(3);
-    const restore = await run('src/db/restore-cli.ts', [backup]);
+    const restore = await run('src/operations/restore-cli.ts', [backup]);
     expect(restore.code).toBe(3);
     expect(restore.stderr).toContain('stop it, then restore');
 
@@ -105,7 +105,7 @@ it('reconcile, replay and backup ask the running server; a second opener is refu
 }, 600_000);
 
 it('with the server stopped, they open the database and the saved local Stripe; paid rows Stripe never saw fail reconcile', async () => {
-  const reconciled = await run('src/payments/reconcile-cli.ts');
+  const reconciled = await run('src/operations/reconcile-cli.ts');
   expect(reconciled.stdout).toContain('by this process');
   // The demo's payments are found in the local Stripe's saved state: nothing is unknown.
   expect(reconciled.stdout).toContain('No differences');
@@ -115,7 +115,7 @@ it('with the server stopped, they open the database and the saved local Stripe; 
   const lock = lockDataDir(dataDir, 'operations test');
   let database: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
-    const refused = await run('src/payments/webhooks/replay-cli.ts', ['--failed']);
+    const refused = await run('src/operations/replay-cli.ts', ['--failed']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain(`is in use by process ${process.pid} (operations test`);
     database = await openDatabase({ dataDir: path.join(dataDir, 'pglite') });
@@ -129,7 +129,7 @@ it('with the server stopped, they open the database and the saved local Stripe; 
     await database?.close();
     lock.release();
   }
-  const flagged = await run('src/payments/reconcile-cli.ts');
+  const flagged = await run('src/operations/reconcile-cli.ts');
   expect(flagged.stdout).toMatch(/unknown_at_stripe charge #\d+ \(pi_stripe_never_saw_this\)/);
   expect(flagged.stdout).toContain('1 difference(s) need a person');
   expect(flagged.code).toBe(1);
@@ -138,16 +138,16 @@ it('with the server stopped, they open the database and the saved local Stripe; 
   const gone = spawn(process.execPath, ['-e', '0']);
   await new Promise((r) => gone.once('exit', r));
   writeFileSync(path.join(dataDir, 'devboard.lock'), JSON.stringify({ pid: gone.pid, purpose: 'killed server', since: new Date().toISOString() }));
-  const replayed = await run('src/payments/webhooks/replay-cli.ts', ['--failed']);
+  const replayed = await run('src/operations/replay-cli.ts', ['--failed']);
   expect(replayed.code).toBe(0);
   expect(existsSync(path.join(dataDir, 'devboard.lock'))).toBe(false);
 
   // Restoring the backup taken while the server ran brings back the database without the stray row.
   const backup = path.join(dataDir, '..', `${path.basename(dataDir)}-backup.tar.gz`);
-  const restored = await run('src/db/restore-cli.ts', [backup]);
+  const restored = await run('src/operations/restore-cli.ts', [backup]);
   expect(restored.code).toBe(0);
   expect(restored.stdout).toMatch(/kept in .*pglite\.before-restore-/);
-  const clean = await run('src/payments/reconcile-cli.ts');
+  const clean = await run('src/operations/reconcile-cli.ts');
   expect(clean.code).toBe(0);
   expect(clean.stdout).toContain('No differences');
   rmSync(backup, { force: true });

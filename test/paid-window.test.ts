@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chargeStatuses } from '../src/db/schema.js';
-import { computePaidWindow, extendPaidWindow, isPaid, WEEK_MS } from '../src/products/job-listing/paid-window.js';
+import { WEEK_MS } from '../src/products/durations.js';
+import { computePaidWindow, extendPaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const charge = fc.record({

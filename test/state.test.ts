@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { chargeStatuses } from '../src/db/schema.js';
-import { canTransition, intentPredecessors, SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from '../src/payments/state.js';
+import type Stripe from 'stripe';
+import { CLOSED_DISPUTE_STATUSES, canTransition, disputeHoldsMoney, intentPredecessors, OPEN_DISPUTE_STATUSES, SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from '../src/payments/state.js';
 
 const status = fc.constantFrom(...chargeStatuses);
 const rank = (s: string) => ({ pending: 0, requires_action: 1, processing: 2, failed: 3, canceled: 4, succeeded: 5, partially_refunded: 6, disputed: 6, refunded: 7 })[s]!;
@@ -56,5 +57,16 @@ describe('charge state machine', () => {
         if (lo > 0 && lo < amount) expect(statusFromRefunds(amount, lo)).toBe('partially_refunded');
       }),
     );
+  });
+});
+
+describe('dispute statuses', () => {
+  // Every status the pinned API version can send (Stripe.Dispute.Status), each either open or closed, never both.
+  const all: Stripe.Dispute.Status[] = ['warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented', 'appeal_needs_response', 'appeal_under_review'];
+  it('are each open or closed, never both', () => {
+    for (const status of all) expect(OPEN_DISPUTE_STATUSES.includes(status) !== CLOSED_DISPUTE_STATUSES.includes(status)).toBe(true);
+  });
+  it('hold the money while open and once lost or prevented; give it back when won or when an inquiry closes', () => {
+    expect(all.filter(disputeHoldsMoney).sort()).toEqual([...OPEN_DISPUTE_STATUSES, 'lost', 'prevented'].sort());
   });
 });

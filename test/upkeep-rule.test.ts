@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { extendPaidWindow, isPaid, WEEK_MS } from '../src/products/job-listing/paid-window.js';
+import { WEEK_MS } from '../src/products/durations.js';
+import { extendPaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 import { REMINDER_LEAD_MS, RENEWAL_GRACE_MS, RENEWAL_LEAD_MS, upkeepDue } from '../src/products/job-listing/upkeep-rule.js';
 
 const MINUTE = 60_000;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { passwordResets, type User, users } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { ApiError } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { hashPassword } from './passwords.js';

@@ -4,7 +4,7 @@ import type { User } from '../db/schema.js';
 import type { ApiToken } from '../db/schema.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
-import { CsrfField, ErrorList, FieldError, formatDate, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
+import { CsrfField, ErrorList, FieldError, type PageContext, pageContext, ScrollX, sendPage } from '../web/render.js';
 import { CsrfTokens } from './csrf.js';
 import { PasswordResets, resetInput, resetRequestInput, resetTokenParam } from './password-reset.js';
 import { requireAdmin, requireUser, SESSION_COOKIE } from './request-user.js';
@@ -28,6 +28,7 @@ import {
   tokenOptions,
   tokenRequest,
 } from './service.js';
+import { formatUtc } from '../format.js';
 
 export interface AccountsOptions {
   rateLimits: boolean;
@@ -376,9 +377,9 @@ function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenValues, pa
                 {tokens.map((t) => (
                   <tr>
                     <td>{t.name}</td>
-                    <td>{formatDate(t.createdAt)}</td>
-                    <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                    <td>{t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatDate(t.expiresAt)}` : formatDate(t.expiresAt)) : 'never'}</td>
+                    <td>{formatUtc(t.createdAt)}</td>
+                    <td>{t.lastUsedAt ? formatUtc(t.lastUsedAt) : 'never'}</td>
+                    <td>{t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatUtc(t.expiresAt)}` : formatUtc(t.expiresAt)) : 'never'}</td>
                     <td>
                       <form method="post" action={`/settings/tokens/${t.id}/revoke`} class="inline">
                         <CsrfField ctx={ctx} />

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { type ApiToken, apiTokens, passwordResets, sessions, type User, users } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { hashSecret, newSecret } from './tokens.js';

@@ -1,10 +1,12 @@
 import type { JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
+import { FEATURED_ARTICLE_PRODUCT } from '../products/featured-article/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
-import { CsrfField, ErrorList, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, ErrorList, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
+import { formatUtc } from '../format.js';
 
 function Tags({ tags }: { tags: string[] }) {
   return (
@@ -24,7 +26,7 @@ export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
     // Paying again adds a week after the current one and bumps the listing to the top.
     return (
       <span class="paid-state">
-        <span class="badge paid">Paid until {formatDate(a.paidUntil!)}</span>{' '}
+        <span class="badge paid">Paid until {formatUtc(a.paidUntil!)}</span>{' '}
         <a href={`/charges/new?product=job_listing&article_id=${a.id}`} data-extend>
           Extend a week
         </a>
@@ -98,11 +100,24 @@ function Sidebar({ billboards }: { billboards: Billboard[] }) {
   );
 }
 
-export function HomePage({ articles, billboards }: { ctx: PageContext; articles: ArticleWithAuthor[]; billboards: Billboard[] }) {
+export function HomePage({
+  articles,
+  billboards,
+  featured,
+}: { ctx: PageContext; articles: ArticleWithAuthor[]; billboards: Billboard[]; featured: ArticleWithAuthor[] }) {
   return (
     <>
       <Sidebar billboards={billboards} />
-      <h1>Recent articles</h1>
+      <h1>{featured.length > 0 ? 'Articles' : 'Recent articles'}</h1>
+      {featured.length > 0 && (
+        <section class="featured" aria-labelledby="featured-heading">
+          <h2 id="featured-heading">Featured</h2>
+          {featured.map((row) => (
+            <ArticleSummary row={row} />
+          ))}
+        </section>
+      )}
+      {featured.length > 0 && <h2>Recent</h2>}
       {articles.length === 0 && <p class="muted">Nothing published yet.</p>}
       {articles.map((row) => (
         <ArticleSummary row={row} />
@@ -150,14 +165,24 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
       <h1>{a.title}</h1>
       <p class="muted">
         by {row.author.username}
-        {a.publishedAt && ` · ${formatDate(a.publishedAt)}`}
+        {a.publishedAt && ` · ${formatUtc(a.publishedAt)}`}
         {!a.published && ' · draft'}
       </p>
       <Tags tags={a.tags} />
       {mine && <PaidState row={row} now={ctx.now} />}
       {/* body_html is produced by renderMarkdown, which sanitises it. */}
       <div class="body" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
-      {mine && <a href={`/articles/${a.id}/edit`}>Edit</a>}
+      {mine && (
+        <p>
+          <a href={`/articles/${a.id}/edit`}>Edit</a>
+          {a.published && (
+            <>
+              {' · '}
+              <a href={`/charges/new?product=${FEATURED_ARTICLE_PRODUCT}&article_id=${a.id}`}>Feature it on the home page</a>
+            </>
+          )}
+        </p>
+      )}
     </article>
   );
 }

@@ -9,6 +9,7 @@ import { listCards } from '../payments/cards.js';
 import { CheckoutForm } from '../payments/pages.js';
 import { allowStripe } from '../payments/plugin.js';
 import { liveBillboards } from '../products/billboard/product.js';
+import { featuredNow } from '../products/featured-article/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
 import { pageContext, sendPage } from '../web/render.js';
@@ -16,7 +17,7 @@ import { ExpiringCache } from '../cache.js';
 import type { Billboard } from '../db/schema.js';
 import { ArticleEditor, ArticlePage, AutoRenewNotice, DashboardPage, HomePage, JobsPage } from './pages.js';
 import { setAutoRenew } from '../products/job-listing/upkeep.js';
-import { formatMoney } from '../payments/pages.js';
+import { formatMoney } from '../format.js';
 import {
   articleInput,
   articleJson,
@@ -24,11 +25,13 @@ import {
   createArticle,
   getArticle,
   getEditableArticle,
+  type ArticleWithAuthor,
   type JobsListing,
   jobJson,
   listArticlesBy,
   listJobs,
   pageInput,
+  publishedArticles,
   recentArticles,
   updateArticle,
 } from './service.js';
@@ -69,6 +72,14 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     boardsCache.get('sidebar', at, async () => {
       const value = await liveBillboards(app.db, at);
       return { value, expiresAt: value.reduce<Date | null>((m, b) => (m === null || b.endsAt < m ? b.endsAt : m), null) };
+    });
+
+  const featuredCache = new ExpiringCache<ArticleWithAuthor[]>();
+  const featured = (at: Date) =>
+    featuredCache.get('home', at, async () => {
+      const pinned = await featuredNow(app.db, at);
+      const value = await publishedArticles(app.db, pinned.map((p) => p.articleId));
+      return { value, expiresAt: pinned.reduce<Date | null>((m, p) => (m === null || p.endsAt < m ? p.endsAt : m), null) };
     });
 
   // ---- JSON API ----
@@ -122,8 +133,8 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    const [articles, boards] = await Promise.all([recentArticles(app.db), sidebar(ctx.now)]);
-    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} />);
+    const [articles, boards, pinned] = await Promise.all([recentArticles(app.db), sidebar(ctx.now), featured(ctx.now)]);
+    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} featured={pinned} />);
   });
 
   app.get('/jobs', async (request, reply) => {

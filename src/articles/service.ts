@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, min, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, min, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { type Article, articles, type User, users } from '../db/schema.js';
@@ -162,6 +162,17 @@ export async function listArticlesBy(db: Db, userId: number): Promise<ArticleWit
     .orderBy(desc(articles.id));
 }
 
+/** Published articles by id, in the order of `ids`. */
+export async function publishedArticles(db: Db, ids: number[]): Promise<ArticleWithAuthor[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select(withAuthor)
+    .from(articles)
+    .innerJoin(users, eq(users.id, articles.userId))
+    .where(and(inArray(articles.id, ids), eq(articles.published, true)));
+  return ids.flatMap((id) => rows.filter((r) => r.article.id === id));
+}
+
 export async function recentArticles(db: Db, limit = 20): Promise<ArticleWithAuthor[]> {
   return db
     .select(withAuthor)
@@ -202,8 +213,3 @@ export async function listJobs(db: Db, now: Date, page: number): Promise<JobsLis
 }
 
 export const pageInput = z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) });
-
-export async function articleTitle(db: Db, id: number): Promise<string | undefined> {
-  const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
-  return row?.title;
-}

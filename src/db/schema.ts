@@ -146,7 +146,8 @@ export const charges = pgTable(
     currency: text('currency').notNull(),
     status: text('status', { enum: chargeStatuses }).notNull().default('pending'),
     /** The Stripe PaymentIntent id (pi_…). */
-    stripeChargeKey: text('stripe_charge_key').unique(),
+    /** The PaymentIntent our row created. The column keeps the seed's name, stripe_charge_key. */
+    paymentIntentId: text('stripe_charge_key').unique(),
     /**
      * A random value put in the metadata of the PaymentIntent we create for this row: until the
      * intent's id is stored, it tells our intent from another that merely names this charge.
@@ -208,6 +209,26 @@ export const fulfilments = pgTable('fulfilments', {
   /** Set when a full refund or a dispute reversed it; cleared if a dispute is won. */
   reversedAt: timestamp('reversed_at', { withTimezone: true }),
 });
+
+/** What the featured-article product bought: an article pinned at the top of the home page for a week. */
+export const featuredArticles = pgTable(
+  'featured_articles',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    chargeId: integer('charge_id')
+      .notNull()
+      .unique()
+      .references(() => charges.id),
+    articleId: integer('article_id')
+      .notNull()
+      .references(() => articles.id),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [index('featured_articles_live').on(t.active, t.endsAt)],
+);
+export type FeaturedArticle = typeof featuredArticles.$inferSelect;
 
 export const billboards = pgTable(
   'billboards',

@@ -1,3 +1,4 @@
+import { SETTLED_STATUSES } from '../payments/state.js';
 import type { LedgerRow, RefundRow } from './ledger.js';
 
 /** Minor units to a decimal string without floating point: 2500 → "25.00", -5 → "-0.05". */
@@ -38,17 +39,15 @@ export const CHARGE_COLUMNS = [
   'status',
 ] as const;
 
-const takenMoney = new Set(['succeeded', 'partially_refunded', 'refunded', 'disputed']);
-
 /** The accountant's view of one charge: gross is what was taken (0 for a failed attempt). */
 export function chargeRecord(r: LedgerRow): Record<(typeof CHARGE_COLUMNS)[number], string | number | null> {
-  const gross = takenMoney.has(r.status) ? r.amount : 0;
+  const gross = SETTLED_STATUSES.includes(r.status) ? r.amount : 0;
   const disputed = r.status === 'disputed' ? r.amount - r.amount_refunded : 0;
   const fee = r.stripe_fee ?? 0;
   return {
     date: r.paid_at ?? r.created_at,
     charge_id: r.id,
-    stripe_payment_intent: r.stripe_charge_key,
+    stripe_payment_intent: r.payment_intent_id,
     stripe_charge: r.stripe_latest_charge,
     buyer_id: r.user_id,
     buyer: r.buyer,
@@ -99,7 +98,7 @@ export const REFUND_COLUMNS = ['date', 'refund_id', 'stripe_refund', 'charge_id'
 export async function* refundCsvLines(rows: AsyncIterable<RefundRow>): AsyncGenerator<string> {
   yield `${REFUND_COLUMNS.join(',')}\r\n`;
   for await (const r of rows) {
-    const record = [r.created_at, r.id, r.stripe_refund_id, r.charge_id, r.stripe_charge_key, r.buyer_email, r.product, decimal(r.amount), r.currency.toUpperCase(), r.reason, r.status, r.requested_by];
+    const record = [r.created_at, r.id, r.stripe_refund_id, r.charge_id, r.payment_intent_id, r.buyer_email, r.product, decimal(r.amount), r.currency.toUpperCase(), r.reason, r.status, r.requested_by];
     yield `${record.map(csvCell).join(',')}\r\n`;
   }
 }

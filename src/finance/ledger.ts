@@ -1,7 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
-import { chargeStatuses } from '../db/schema.js';
+import { type ChargeStatus, chargeStatuses } from '../db/schema.js';
+import { SETTLED_STATUSES } from '../payments/state.js';
 
 export const LEDGER_PAGE_SIZE = 50;
 
@@ -68,7 +69,7 @@ export interface Totals {
  */
 const totalsColumns = sql`
   count(*) as count,
-  coalesce(sum(c.amount) filter (where c.status in ('succeeded', 'partially_refunded', 'refunded', 'disputed')), 0)::bigint as gross,
+  coalesce(sum(c.amount) filter (where c.status in (${sql.join(SETTLED_STATUSES.map((s) => sql`${s}`), sql`, `)})), 0)::bigint as gross,
   coalesce(sum(c.amount_refunded), 0)::bigint as refunded,
   coalesce(sum(c.amount - c.amount_refunded) filter (where c.status = 'disputed'), 0)::bigint as disputed,
   coalesce(sum(c.stripe_fee), 0)::bigint as fees`;
@@ -93,7 +94,7 @@ export interface LedgerRow {
   id: number;
   created_at: string;
   paid_at: string | null;
-  status: string;
+  status: ChargeStatus;
   product: string;
   amount: number;
   amount_refunded: number;
@@ -104,7 +105,7 @@ export interface LedgerRow {
   buyer_email: string;
   article_id: number | null;
   article_title: string | null;
-  stripe_charge_key: string | null;
+  payment_intent_id: string | null;
   stripe_latest_charge: string | null;
 }
 
@@ -117,7 +118,7 @@ const orderBy: Record<LedgerFilters['sort'], SQL> = {
 
 const rowColumns = sql`c.id, c.created_at, c.paid_at, c.status, c.product, c.amount, c.amount_refunded, c.stripe_fee, c.currency,
   c.user_id, u.username as buyer, u.email as buyer_email, c.article_id, a.title as article_title,
-  c.stripe_charge_key, c.stripe_latest_charge`;
+  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge`;
 
 const normalise = (r: Record<string, unknown>): LedgerRow =>
   ({
@@ -229,7 +230,7 @@ export interface RefundRow {
   created_at: string;
   stripe_refund_id: string | null;
   charge_id: number;
-  stripe_charge_key: string | null;
+  payment_intent_id: string | null;
   buyer_email: string;
   product: string;
   amount: number;
@@ -249,7 +250,7 @@ export async function* refundRows(db: Db, f: { from?: string; to?: string }, bat
   for (;;) {
     const rows = await queryRows<Record<string, unknown>>(
       db,
-      sql`select r.id, r.created_at, r.stripe_refund_id, r.charge_id, c.stripe_charge_key, u.email as buyer_email, c.product,
+      sql`select r.id, r.created_at, r.stripe_refund_id, r.charge_id, c.stripe_charge_key as payment_intent_id, u.email as buyer_email, c.product,
             r.amount, r.currency, r.reason, r.status, r.requested_by
           from refunds r join charges c on c.id = r.charge_id join users u on u.id = c.user_id
           where ${where} and r.id > ${after} order by r.id limit ${batch}`,

@@ -1,10 +1,12 @@
 import type { auditLog, Charge, Dispute, Refund } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
-import { formatMoney } from '../payments/pages.js';
-import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
+import { REFUND_REASONS } from '../payments/refund.js';
+import { REFUNDABLE_STATUSES } from '../payments/state.js';
 import { decimal } from './export.js';
 import type { RenewalRow } from '../products/job-listing/upkeep.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
+import { formatUtc, formatMoney } from '../format.js';
 
 export const stripeDashboardUrl = (id: string) =>
   id.startsWith('pi_') ? `https://dashboard.stripe.com/test/payments/${id}` : `https://dashboard.stripe.com/test/search?query=${id}`;
@@ -150,7 +152,7 @@ export function LedgerPage({
                 <td>
                   <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
                 </td>
-                <td>{formatDate(new Date(r.created_at))}</td>
+                <td>{formatUtc(new Date(r.created_at))}</td>
                 <td>
                   <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
                 </td>
@@ -167,7 +169,7 @@ export function LedgerPage({
                 <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
                 <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
                 <td>{r.status}</td>
-                <td>{r.stripe_charge_key && <a href={stripeDashboardUrl(r.stripe_charge_key)}>{r.stripe_charge_key}</a>}</td>
+                <td>{r.payment_intent_id && <a href={stripeDashboardUrl(r.payment_intent_id)}>{r.payment_intent_id}</a>}</td>
               </tr>
             ))}
           </tbody>
@@ -203,7 +205,7 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
         <tbody>
           {entries.map((e) => (
             <tr>
-              <td>{formatDate(e.at)}</td>
+              <td>{formatUtc(e.at)}</td>
               <td>{e.actor}</td>
               <td>{e.action}</td>
               <td>
@@ -241,7 +243,7 @@ export function ChargeDetailPage({
   refundKey: string;
 }) {
   const remaining = charge.amount - charge.amountRefunded;
-  const refundable = (charge.status === 'succeeded' || charge.status === 'partially_refunded') && remaining > 0;
+  const refundable = REFUNDABLE_STATUSES.includes(charge.status) && remaining > 0;
   return (
     <>
       <h1>Charge #{charge.id}</h1>
@@ -287,12 +289,12 @@ export function ChargeDetailPage({
               </tr>
               <tr>
                 <th>Paid at</th>
-                <td>{charge.paidAt ? formatDate(charge.paidAt) : '—'}</td>
+                <td>{charge.paidAt ? formatUtc(charge.paidAt) : '—'}</td>
               </tr>
               <tr>
                 <th>Stripe</th>
                 <td>
-                  {charge.stripeChargeKey && <a href={stripeDashboardUrl(charge.stripeChargeKey)}>{charge.stripeChargeKey}</a>} {charge.stripeLatestCharge ?? ''}
+                  {charge.paymentIntentId && <a href={stripeDashboardUrl(charge.paymentIntentId)}>{charge.paymentIntentId}</a>} {charge.stripeLatestCharge ?? ''}
                 </td>
               </tr>
             </tbody>
@@ -317,9 +319,9 @@ export function ChargeDetailPage({
           <label>
             Reason
             <select name="reason">
-              <option value="requested_by_customer">Requested by customer</option>
-              <option value="duplicate">Duplicate</option>
-              <option value="fraudulent">Fraudulent</option>
+              {Object.entries(REFUND_REASONS).map(([value, words]) => (
+                <option value={value}>{words}</option>
+              ))}
             </select>
           </label>
           <button type="submit" id="refund">
@@ -342,7 +344,7 @@ export function ChargeDetailPage({
           <tbody>
             {refunds.map((r) => (
               <tr>
-                <td>{formatDate(r.createdAt)}</td>
+                <td>{formatUtc(r.createdAt)}</td>
                 <td>{formatMoney(r.amount, r.currency)}</td>
                 <td>{r.reason}</td>
                 <td>{r.status}</td>
@@ -362,7 +364,7 @@ export function ChargeDetailPage({
                 <td>{d.stripeDisputeId}</td>
                 <td>{d.reason}</td>
                 <td>{d.status}</td>
-                <td>{d.evidenceDueBy ? `evidence due ${formatDate(d.evidenceDueBy)}` : ''}</td>
+                <td>{d.evidenceDueBy ? `evidence due ${formatUtc(d.evidenceDueBy)}` : ''}</td>
               </tr>
             ))}
           </tbody>
@@ -409,7 +411,7 @@ export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRe
             <tbody>
               {rows.map(({ renewal: r, title, username }) => (
                 <tr data-renewal={`${r.articleId}`} data-outcome={r.outcome}>
-                  <td>{formatDate(r.paidUntil)}</td>
+                  <td>{formatUtc(r.paidUntil)}</td>
                   <td>
                     <a href={`/articles/${r.articleId}`}>{title}</a>
                   </td>
@@ -419,7 +421,7 @@ export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRe
                     {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
                   </td>
                   <td>{r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—'}</td>
-                  <td>{r.notifiedAt ? formatDate(r.notifiedAt) : '—'}</td>
+                  <td>{r.notifiedAt ? formatUtc(r.notifiedAt) : '—'}</td>
                 </tr>
               ))}
             </tbody>

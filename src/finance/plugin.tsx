@@ -6,17 +6,18 @@ import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { auditLog, charges, disputes, type PaymentMismatch, reconcileRuns, refunds, type StripeEventRow, users } from '../db/schema.js';
 import { idParam, notFound, parseInput } from '../http/errors.js';
-import { formatMoney } from '../payments/pages.js';
 import { listMismatches, mismatchJson } from '../payments/mismatches.js';
 import { type FindingDirection, type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
-import { refundCharge, refundJson } from '../payments/refund.js';
+import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
+import { OPEN_DISPUTE_STATUSES } from '../payments/state.js';
 import { failedEvents, requeueEvents } from '../payments/webhooks/inbox.js';
-import { CsrfField, formatDate, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
+import { CsrfField, type PageContext, pageContext, sendPage, ScrollX } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
 import { AuditTable, ChargeDetailPage, LedgerPage, RenewalsPage } from './pages.js';
 import { autoRenewCount, recentRenewals } from '../products/job-listing/upkeep.js';
+import { formatUtc, formatMoney } from '../format.js';
 
 const auditQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -29,7 +30,6 @@ const AUDIT_PAGE = 100;
 /** Reconcile runs listed on the console page and by the API. */
 const RUN_HISTORY = 20;
 
-const OPEN_STATUSES = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 const eventParam = z.object({ id: z.string().regex(/^evt_[A-Za-z0-9_]+$/) });
 const reconcileInput = z.object({ since: plausibleDate.optional() }).strict();
 /** "12.5" → 1250, without floating point. */
@@ -45,7 +45,7 @@ const refundForm = z.object({
     .optional()
     .transform((v) => (v ? minorUnits(v) : undefined))
     .pipe(z.number().int().positive('More than zero.').optional()),
-  reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+  reason: refundReason.optional(),
   idempotency_key: z.string(),
   _csrf: z.string().optional(),
 });
@@ -56,7 +56,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   const runReconcile = (since: Date | undefined, trigger: string) =>
     reconcile(deps, { since: since ?? new Date(app.clock.now().getTime() - 30 * 24 * 3600_000), trigger });
   const openDisputes = () =>
-    app.db.select().from(disputes).where(inArray(disputes.status, OPEN_STATUSES)).orderBy(disputes.evidenceDueBy);
+    app.db.select().from(disputes).where(inArray(disputes.status, [...OPEN_DISPUTE_STATUSES])).orderBy(disputes.evidenceDueBy);
   const latestRun = async () => (await recentRuns(1))[0];
   const recentRuns = (limit: number) => app.db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.id)).limit(limit);
 
@@ -347,7 +347,7 @@ function DisputesPage({ rows }: { ctx: PageContext; rows: Array<typeof disputes.
           <tbody>
             {rows.map((d) => (
               <tr>
-                <td>{d.evidenceDueBy ? formatDate(d.evidenceDueBy) : '—'}</td>
+                <td>{d.evidenceDueBy ? formatUtc(d.evidenceDueBy) : '—'}</td>
                 <td>
                   <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
                 </td>
@@ -389,7 +389,7 @@ function MismatchesPage({ rows }: { rows: PaymentMismatch[] }) {
           <tbody>
             {rows.map((m) => (
               <tr>
-                <td>{formatDate(m.detectedAt)}</td>
+                <td>{formatUtc(m.detectedAt)}</td>
                 <td>{m.stripePaymentIntent}</td>
                 <td>{m.intentStatus}</td>
                 <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
@@ -433,8 +433,8 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
       {run && (
         <div class="card">
           <p>
-            Last run #{run.id} ({run.trigger}) started {formatDate(run.startedAt)}
-            {run.finishedAt ? `, finished ${formatDate(run.finishedAt)}` : ', still running'}; covering since {formatDate(run.since)}.
+            Last run #{run.id} ({run.trigger}) started {formatUtc(run.startedAt)}
+            {run.finishedAt ? `, finished ${formatUtc(run.finishedAt)}` : ', still running'}; covering since {formatUtc(run.since)}.
           </p>
           {report?.findings && (
             <p>
@@ -486,8 +486,8 @@ function ReconcilePage({ ctx, runs }: { ctx: PageContext; runs: Array<typeof rec
                     <tr class="run">
                       <td>{r.id}</td>
                       <td>{r.trigger}</td>
-                      <td>{formatDate(r.startedAt)}</td>
-                      <td>{formatDate(r.since)}</td>
+                      <td>{formatUtc(r.startedAt)}</td>
+                      <td>{formatUtc(r.since)}</td>
                       <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
                       <td>{rr?.repaired ?? '–'}</td>
                       <td>

@@ -61,7 +61,11 @@ export class Mailer {
       }
     } catch (error) {
       const unsent = claimed.slice(delivering ? next + 1 : next);
-      if (unsent.length > 0) await release(unsent).catch(() => undefined);
+      if (unsent.length > 0) {
+        await release(unsent).catch((releaseError: unknown) => {
+          throw new AggregateError([error, releaseError], `e-mail failed, and ${unsent.length} claimed message(s) could not be put back in the queue`);
+        });
+      }
       throw error;
     }
   }

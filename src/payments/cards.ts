@@ -1,9 +1,14 @@
 import Stripe from 'stripe';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { notFound } from '../http/errors.js';
-import type { StripeGateway } from './stripe.js';
+import { isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
+
+/** Rethrows, as our one "provider unavailable" answer when Stripe could not be reached. */
+const unlessUnavailable = (message: string) => (error: unknown): never => {
+  throw isProviderUnavailable(error) ? providerUnavailable(message) : error;
+};
 
 export interface SavedCard {
   id: string;
@@ -19,7 +24,9 @@ export interface SavedCard {
  */
 export async function listCards(stripe: StripeGateway, user: User): Promise<SavedCard[]> {
   if (!user.stripeCustomerKey) return [];
-  const list = await stripe.client.customers.listPaymentMethods(user.stripeCustomerKey, { type: 'card', limit: 100 });
+  const list = await stripe.client.customers
+    .listPaymentMethods(user.stripeCustomerKey, { type: 'card', limit: 100 })
+    .catch(unlessUnavailable('your saved cards could not be listed — try again.'));
   return list.data.map((pm) => ({
     id: pm.id,
     brand: pm.card?.brand ?? 'card',
@@ -43,11 +50,11 @@ export async function removeCard(
     pm = await stripe.client.paymentMethods.retrieve(paymentMethodId);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeInvalidRequestError && error.statusCode === 404) throw notFound('No such card.');
-    throw error;
+    return unlessUnavailable('the card was not removed — try again.')(error);
   }
   const owner = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
   if (owner !== user.stripeCustomerKey) throw notFound('No such card.');
-  const detached = await stripe.client.paymentMethods.detach(paymentMethodId);
+  const detached = await stripe.client.paymentMethods.detach(paymentMethodId).catch(unlessUnavailable('the card was not removed — try again.'));
   await audit(db, { actor: userActor(user.id), action: 'card.removed', subjectType: 'user', subjectId: user.id, before: { payment_method: pm.id, brand: pm.card?.brand, last4: pm.card?.last4 } }, now);
   return detached;
 }

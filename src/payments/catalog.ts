@@ -5,6 +5,14 @@ import { ApiError } from '../http/errors.js';
 
 export type ChargeExtras = Record<string, unknown>;
 
+/** One of a product's own form fields, as the checkout form shows it. */
+export interface ProductField {
+  name: string;
+  label: string;
+  inputMode: 'text' | 'url';
+  required: boolean;
+}
+
 /**
  * A product the payments core can sell. The core knows nothing else about it: a new product is
  * a new module implementing this interface, added to the list in src/products/index.ts.
@@ -18,10 +26,12 @@ export interface Product {
   currency: string;
   /** Whether a purchase names an article (`article_id`). */
   needsArticle: boolean;
-  /** The product's own fields, beyond article_id (e.g. a billboard's headline). A strict schema. */
+  /** The product's own fields, beyond article_id (e.g. an ad's headline). A strict schema. */
   fields: ZodType<Record<string, unknown>>;
-  /** Names of what a purchase must send, for GET /api/v1/products. */
-  requires: string[];
+  /** How the checkout form asks for those fields, in order. */
+  formFields: ProductField[];
+  /** What the purchase is for, shown at checkout ("For: …"), when it names an article. */
+  subjectTitle?(db: Db, articleId: number): Promise<string | undefined>;
   /** Throws 403/404 when this user may not buy it (for this article). */
   authorize(db: Db, user: User, articleId: number | undefined): Promise<void>;
   /**
@@ -33,9 +43,9 @@ export interface Product {
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /** Called when a dispute is won: what reverse took away comes back. */
   restore(tx: Executor, charge: Charge, now: Date): Promise<void>;
-  /** Lines for each charge's receipt, in the same order, e.g. "Live on /jobs until …" (one read for a batch). */
+  /** Lines for each charge's receipt, in the same order, e.g. until when it shows (one read for a batch). */
   receiptLines(db: Db, charges: Charge[], now: Date): Promise<string[][]>;
-  /** Extra fields for the charge's JSON, e.g. the listing's resulting paid_until. */
+  /** Extra fields for the charge's JSON, e.g. until when what was bought lasts. */
   chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
 }
 
@@ -71,5 +81,5 @@ export const productJson = (p: Product) => ({
   amount: p.amount,
   currency: p.currency,
   description: p.description,
-  requires: p.requires,
+  requires: [...(p.needsArticle ? ['article_id'] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
 });

@@ -6,12 +6,12 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
-import { userActor } from '../finance/audit.js';
+import { userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
-import type { StripeGateway } from './stripe.js';
+import { INTENT_EXPAND, isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
 
 export interface PaymentsDeps {
   db: Db;
@@ -45,7 +45,6 @@ export const idempotencyKeySchema = z
   .max(255, 'At most 255 characters.')
   .regex(/^[\x21-\x7e]+$/, 'Printable ASCII only.');
 
-export const UNREACHABLE_MESSAGE = 'We could not reach our payment provider; you have not been charged twice — try again.';
 
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -59,13 +58,6 @@ function canonical(value: unknown): string {
 }
 
 const p = sql.placeholder;
-
-/** Stripe unreachable, overloaded or failing on its side: nothing about the payment is known. */
-const providerUnavailable = (error: unknown) =>
-  error instanceof Stripe.errors.StripeConnectionError ||
-  error instanceof Stripe.errors.StripeAPIError ||
-  error instanceof Stripe.errors.StripeRateLimitError ||
-  (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500);
 
 /** The row and its audit entry in one statement: a repeat of the idempotency key inserts neither. */
 const insertCharge = prepared((db) => {
@@ -171,7 +163,7 @@ export class Checkout {
       now,
       actor: userActor(user.id),
     });
-    if (row) return this.drive(user, row.charge as Charge, base.payment_method, base.save_card ?? false);
+    if (row) return this.createIntentOnce(user, row.charge as Charge, base.payment_method, base.save_card ?? false);
 
     const [existing] = await this.deps.db
       .select()
@@ -185,7 +177,7 @@ export class Checkout {
     if (running) return running;
     // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
     // Stripe's idempotency key, derived from the row, makes that safe.
-    if (existing.status === 'pending') return this.drive(user, existing, base.payment_method, base.save_card ?? false);
+    if (existing.status === 'pending') return this.createIntentOnce(user, existing, base.payment_method, base.save_card ?? false);
     return this.result(existing);
   }
 
@@ -225,10 +217,10 @@ export class Checkout {
       : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
     if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
     if (charge.status !== 'pending') return charge;
-    return (await this.drive(user, charge, request.paymentMethod, false, true)).charge;
+    return (await this.createIntentOnce(user, charge, request.paymentMethod, false, true)).charge;
   }
 
-  private drive(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
+  private createIntentOnce(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
     const running = this.inFlight.get(charge.id);
     if (running) return running;
     const promise = this.callStripe(user, charge, paymentMethod, saveCard, offSession).finally(() => this.inFlight.delete(charge.id));
@@ -265,7 +257,7 @@ export class Checkout {
             ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
             ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
           },
-          expand: ['latest_charge.balance_transaction', 'payment_method'],
+          expand: INTENT_EXPAND,
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
@@ -292,7 +284,7 @@ export class Checkout {
       // the 409 with backoff): that call settles the row; answer with the row as it stands.
       if (keyInFlight(error)) return this.result(await this.get(charge.id));
       // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
-      if (providerUnavailable(error)) return this.unavailable(charge);
+      if (isProviderUnavailable(error)) return this.unavailable(charge);
       throw error;
     }
   }
@@ -309,15 +301,15 @@ export class Checkout {
   /** After 3-D Secure in the browser: re-read the PaymentIntent from Stripe, never the browser's word. */
   async confirm(user: User, chargeId: number): Promise<CheckoutResult> {
     const charge = await this.owned(user, chargeId);
-    if (!charge.stripeChargeKey) return this.result(charge);
+    if (!charge.paymentIntentId) return this.result(charge);
     let intent: Stripe.PaymentIntent;
     try {
-      intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.stripeChargeKey, {
-        expand: ['latest_charge.balance_transaction', 'payment_method'],
+      intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.paymentIntentId, {
+        expand: INTENT_EXPAND,
       });
     } catch (error) {
       // Nothing changes without Stripe's word: the buyer confirms again, or the webhook or reconcile settles it.
-      if (providerUnavailable(error)) return this.unavailable(charge);
+      if (isProviderUnavailable(error)) return this.unavailable(charge);
       throw error;
     }
     const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
@@ -326,11 +318,8 @@ export class Checkout {
 
   /** Stripe could not be reached (after the SDK's retries): a 503 with the charge as it stands. */
   private async unavailable(charge: Charge): Promise<CheckoutResult> {
-    return {
-      status: 503,
-      body: { error: { code: 'payment_provider_unavailable', message: UNREACHABLE_MESSAGE }, charge: await this.json(charge) },
-      charge,
-    };
+    const error = providerUnavailable('you have not been charged twice — try again.');
+    return { status: error.status, body: { error: { code: error.code, message: error.message }, charge: await this.json(charge) }, charge };
   }
 
   async get(chargeId: number): Promise<Charge> {
@@ -391,7 +380,9 @@ export class Checkout {
       article_id: charge.articleId,
       amount: charge.amount,
       currency: charge.currency,
-      stripe_charge_key: charge.stripeChargeKey,
+      // The seed's name for the PaymentIntent id, kept for API clients; payment_intent says it plainly.
+      stripe_charge_key: charge.paymentIntentId,
+      payment_intent: charge.paymentIntentId,
       card_brand: charge.cardBrand,
       card_last4: charge.cardLast4,
       failure_code: charge.failureCode,

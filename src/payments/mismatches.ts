@@ -2,7 +2,7 @@ import { desc, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Db, Executor } from '../db/client.js';
 import { type Charge, type PaymentMismatch, paymentMismatches } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 
 /**
  * Why a PaymentIntent may not settle a charge: it is not the one we created for the row (another
@@ -22,12 +22,12 @@ export interface Expected {
  * is ours (Stripe's answer to our create call, or it carries the row's nonce); and the price matches.
  */
 export function intentMismatch(
-  row: Pick<Charge, 'stripeChargeKey' | 'intentNonce' | 'amount' | 'currency'>,
+  row: Pick<Charge, 'paymentIntentId' | 'intentNonce' | 'amount' | 'currency'>,
   pi: Stripe.PaymentIntent,
   fromCreate = false,
 ): MismatchReason | null {
-  const ours = row.stripeChargeKey
-    ? row.stripeChargeKey === pi.id
+  const ours = row.paymentIntentId
+    ? row.paymentIntentId === pi.id
     : fromCreate || (row.intentNonce !== null && pi.metadata?.charge_nonce === row.intentNonce);
   if (!ours) return 'not_our_intent';
   if (pi.amount !== row.amount) return 'amount';

@@ -1,11 +1,9 @@
 import type { Charge, ChargeStatus } from '../db/schema.js';
-import { CsrfField, formatDate, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
-
-export const formatMoney = (amount: number, currency: string) =>
-  `${currency === 'usd' ? '$' : ''}${(amount / 100).toFixed(2)}${currency === 'usd' ? '' : ` ${currency.toUpperCase()}`}`;
+import { formatUtc, formatMoney } from '../format.js';
 
 export interface CheckoutFormProps {
   ctx: PageContext;
@@ -21,13 +19,7 @@ export interface CheckoutFormProps {
   values?: Record<string, string>;
 }
 
-const fieldLabels: Record<string, { label: string; inputMode: 'text' | 'url'; required: boolean }> = {
-  headline: { label: 'Headline', inputMode: 'text', required: true },
-  link_url: { label: 'Link (https://…)', inputMode: 'url', required: true },
-  image_url: { label: 'Image URL (https://…, optional)', inputMode: 'url', required: false },
-};
-
-/** The generic checkout form for any product; also embedded in the job-listing editor. */
+/** The generic checkout form for any product; also embedded in product pages (an editor's pay box). */
 export function CheckoutForm(props: CheckoutFormProps) {
   const { ctx, product, cards } = props;
   const price = formatMoney(product.amount, product.currency);
@@ -50,24 +42,21 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <p>
         Price: <strong data-price>{price}</strong>
       </p>
-      {product.requires
-        .concat(product.id === 'billboard' ? ['image_url'] : [])
-        .filter((f) => f !== 'article_id' && fieldLabels[f])
-        .map((f) => (
-          <label>
-            {fieldLabels[f]!.label}
-            <input
-              type="text"
-              inputMode={fieldLabels[f]!.inputMode}
-              name={f}
-              data-product-field
-              required={fieldLabels[f]!.required}
-              value={props.values?.[f] ?? ''}
-              aria-describedby={`error-${f}`}
-            />
-            <span class="field-error" id={`error-${f}`} role="alert" />
-          </label>
-        ))}
+      {product.formFields.map((f) => (
+        <label>
+          {f.label}
+          <input
+            type="text"
+            inputMode={f.inputMode}
+            name={f.name}
+            data-product-field
+            required={f.required}
+            value={props.values?.[f.name] ?? ''}
+            aria-describedby={`error-${f.name}`}
+          />
+          <span class="field-error" id={`error-${f.name}`} role="alert" />
+        </label>
+      ))}
       <fieldset class="cards">
         <legend>Pay with</legend>
         {cards.map((card, i) => (
@@ -211,7 +200,7 @@ export function ChargePage({
             </tr>
             <tr>
               <th>{paid ? 'Paid' : 'Started'}</th>
-              <td>{formatDate(charge.paidAt ?? charge.createdAt)}</td>
+              <td>{formatUtc(charge.paidAt ?? charge.createdAt)}</td>
             </tr>
             {charge.cardLast4 && (
               <tr>
@@ -225,7 +214,7 @@ export function ChargePage({
               <th>Reference</th>
               <td>
                 #{charge.id}
-                {charge.stripeChargeKey && ` · ${charge.stripeChargeKey}`}
+                {charge.paymentIntentId && ` · ${charge.paymentIntentId}`}
               </td>
             </tr>
           </tbody>
@@ -296,7 +285,7 @@ export function BillingPage({ ctx, charges, cards, productNames }: { ctx: PageCo
             <tbody>
               {charges.map((c) => (
                 <tr>
-                  <td>{formatDate(c.createdAt)}</td>
+                  <td>{formatUtc(c.createdAt)}</td>
                   <td>{productNames.get(c.product) ?? c.product}</td>
                   <td>{formatMoney(c.amount, c.currency)}</td>
                   <td data-status={c.status}>{statusWords[c.status]}</td>

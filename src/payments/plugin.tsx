@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
-import { articleTitle } from '../articles/service.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import { pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
-import { receiptPdf } from '../finance/receipts.js';
+import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
 
@@ -105,7 +104,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
     await product.authorize(app.db, user, query.article_id);
     const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
-    const article = query.article_id ? await articleTitle(app.db, query.article_id) : undefined;
+    const article = query.article_id ? await product.subjectTitle?.(app.db, query.article_id) : undefined;
     allowStripe(reply, stripe.origins);
     return sendPage(
       reply,

@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
-import { chargeForIntent, INTENT_EXPAND, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+import { INTENT_EXPAND } from './stripe.js';
+import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
 
 /**
  * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
@@ -62,7 +63,7 @@ export interface ReconcileOptions {
  * Our row is written before its PaymentIntent is created, so a row created at or after `since` has its
  * PaymentIntent in Stripe's list from `since` on; the margin covers clocks that disagree.
  */
-const LISTING_MARGIN_MS = 24 * 3600_000;
+const STRIPE_LIST_MARGIN_MS = 24 * 3600_000;
 /** Rows of ours compared with Stripe at a time, so memory does not grow with the window. */
 const ROW_PAGE = 500;
 /** Individual look-ups for our rows missing from Stripe's list: enough to tell a few strays from another account. */
@@ -99,196 +100,230 @@ class ChargeIdSet {
  * passed over. Running it twice in a row repairs nothing the second time.
  */
 export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Promise<ReconcileReport> {
-  const { db, stripe, clock } = deps;
-  const started = clock.now();
-  const [run] = await db.insert(reconcileRuns).values({ startedAt: started, since: options.since, trigger: options.trigger ?? 'manual' }).returning();
-  const findings: Finding[] = [];
-  const scanned = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
-  const created = { gte: Math.floor(options.since.getTime() / 1000) };
-  const matched = new ChargeIdSet();
-  const progress = (phase: string, done: number, total?: number) => options.onProgress?.({ phase, done, total });
-  const report = (finding: Omit<Finding, 'action'>) => findings.push({ ...finding, action: 'reported' });
-  const mismatched = (pi: Stripe.PaymentIntent, result: { charge?: { id: number }; mismatch?: string }) =>
-    report({
+  const [row] = await deps.db
+    .insert(reconcileRuns)
+    .values({ startedAt: deps.clock.now(), since: options.since, trigger: options.trigger ?? 'manual' })
+    .returning();
+  const run = new ReconcileRun(deps, options, row!.id);
+  await run.stripePaymentIntents();
+  await run.stripeRefunds();
+  await run.stripeDisputes();
+  await run.ourPaidRows();
+  await run.stalePending();
+  const report = run.report();
+  await deps.db.update(reconcileRuns).set({ finishedAt: deps.clock.now(), report: report as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, row!.id));
+  return report;
+}
+
+/** One run's state and its phases, in the order reconcile() calls them. */
+class ReconcileRun {
+  private readonly findings: Finding[] = [];
+  private readonly scanned = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+  /** Our rows Stripe's list (or a look-up) has accounted for. */
+  private readonly matched = new ChargeIdSet();
+  private unknownAtStripe = 0;
+  private readonly created: { gte: number };
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly options: ReconcileOptions,
+    private readonly runId: number,
+  ) {
+    this.created = { gte: Math.floor(options.since.getTime() / 1000) };
+  }
+
+  private progress(phase: string, done: number, total?: number) {
+    this.options.onProgress?.({ phase, done, total });
+  }
+
+  private reported(finding: Omit<Finding, 'action'>) {
+    this.findings.push({ ...finding, action: 'reported' });
+  }
+
+  private async repaired(finding: Omit<Finding, 'action'>) {
+    this.findings.push({ ...finding, action: 'repaired' });
+    const after = { detail: finding.detail, stripe_id: finding.stripe_id };
+    await audit(this.deps.db, { actor: 'reconcile', action: `reconcile.${finding.kind}`, subjectType: 'charge', subjectId: finding.charge_id ?? finding.stripe_id ?? '?', after }, this.deps.clock.now());
+  }
+
+  private mismatched(pi: Stripe.PaymentIntent, result: { charge?: { id: number }; mismatch?: string }) {
+    const chargeId = result.charge?.id ?? (Number(pi.metadata?.charge_id) > 0 ? Number(pi.metadata.charge_id) : undefined);
+    this.reported({
       direction: 'stripe_to_ours',
       kind: 'payment_mismatch',
       stripe_id: pi.id,
-      ...(result.charge ? { charge_id: result.charge.id } : Number(pi.metadata?.charge_id) > 0 ? { charge_id: Number(pi.metadata.charge_id) } : {}),
+      ...(chargeId ? { charge_id: chargeId } : {}),
       detail: `${pi.status} PaymentIntent for ${pi.amount} ${pi.currency} is not ours for this sale (${result.mismatch}); nothing fulfilled`,
     });
-  const repaired = async (finding: Omit<Finding, 'action'>) => {
-    findings.push({ ...finding, action: 'repaired' });
-    await audit(db, { actor: 'reconcile', action: `reconcile.${finding.kind}`, subjectType: 'charge', subjectId: finding.charge_id ?? finding.stripe_id ?? '?', after: { detail: finding.detail, stripe_id: finding.stripe_id } }, clock.now());
-  };
+  }
+
+  /** Settles a row from a fresh read of its PaymentIntent; what changed is a repair, a foreign intent a finding. */
+  private async resync(row: Charge, paymentIntentId: string, detail: (to: string | undefined) => string) {
+    const fresh = await retrieveIntent(this.deps, paymentIntentId);
+    const result = await syncPaymentIntent(this.deps, fresh, 'reconcile');
+    if (result.mismatch) this.mismatched(fresh, result);
+    else if (result.changed) {
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: paymentIntentId, charge_id: row.id, detail: detail(result.charge?.status) });
+    }
+    return result.charge ?? row;
+  }
 
   /** Our row against its PaymentIntent (its latest charge expanded): repairs forward, reports the rest. */
-  const compare = async (row: Charge, pi: Stripe.PaymentIntent) => {
-    matched.add(row.id);
+  private async compare(row: Charge, pi: Stripe.PaymentIntent) {
+    this.matched.add(row.id);
     const ours = { direction: 'ours_to_stripe' as const, stripe_id: pi.id, charge_id: row.id };
-    if (pi.amount !== row.amount) report({ ...ours, kind: 'amount_mismatch', detail: `we have ${row.amount} ${row.currency}, Stripe ${pi.amount} ${pi.currency}` });
-    if (pi.currency !== row.currency) report({ ...ours, kind: 'currency_mismatch', detail: `we have ${row.currency}, Stripe ${pi.currency}` });
+    if (pi.amount !== row.amount) this.reported({ ...ours, kind: 'amount_mismatch', detail: `we have ${row.amount} ${row.currency}, Stripe ${pi.amount} ${pi.currency}` });
+    if (pi.currency !== row.currency) this.reported({ ...ours, kind: 'currency_mismatch', detail: `we have ${row.currency}, Stripe ${pi.currency}` });
     let current = row;
-    const target = statusFromIntent(pi);
-    if (!SETTLED_STATUSES.includes(row.status) && row.status !== target) {
-      const fresh = await retrieveIntent(deps, pi.id);
-      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
-      if (result.mismatch) mismatched(fresh, result);
-      else if (result.changed) {
-        await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: pi.id, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Stripe: ${pi.status})` });
-      }
-      current = result.charge ?? row;
+    if (!SETTLED_STATUSES.includes(row.status) && row.status !== statusFromIntent(pi)) {
+      current = await this.resync(row, pi.id, (to) => `${row.status} → ${to} (Stripe: ${pi.status})`);
     }
     if (!SETTLED_STATUSES.includes(current.status)) return;
     if (pi.status !== 'succeeded') {
       // Money we count as taken that Stripe never took (or gave back another way): only a person can say why.
-      report({ ...ours, kind: 'state_mismatch', detail: `we have ${current.status}, Stripe's PaymentIntent is ${pi.status}` });
+      this.reported({ ...ours, kind: 'state_mismatch', detail: `we have ${current.status}, Stripe's PaymentIntent is ${pi.status}` });
       return;
     }
     const latest = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-    if (!latest) return;
+    if (latest) await this.compareLatestCharge(row, current, latest);
+  }
+
+  /** Refunds, disputes and the fee of a paid row, against the PaymentIntent's latest charge. */
+  private async compareLatestCharge(row: Charge, current: Charge, latest: Stripe.Charge) {
     if (latest.amount_refunded !== current.amountRefunded) {
-      const result = await syncChargeRefunds(deps, latest.id, 'reconcile');
-      await repaired({ direction: 'stripe_to_ours', kind: 'refund_mismatch', stripe_id: latest.id, charge_id: row.id, detail: `amount_refunded ${current.amountRefunded} → ${latest.amount_refunded}` });
+      const result = await syncChargeRefunds(this.deps, latest.id, 'reconcile');
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'refund_mismatch', stripe_id: latest.id, charge_id: row.id, detail: `amount_refunded ${current.amountRefunded} → ${latest.amount_refunded}` });
       current = result.charge ?? current;
     }
     const refundState = statusFromRefunds(current.amount, latest.amount_refunded);
     if (current.status === 'disputed' ? !latest.disputed : refundState !== current.status && !latest.disputed) {
       const theirs = current.status === 'disputed' ? 'not disputed' : `${refundState} (${latest.amount_refunded} refunded)`;
-      report({ ...ours, kind: 'state_mismatch', stripe_id: latest.id, detail: `we have ${current.status}, Stripe's charge is ${theirs}` });
+      this.reported({ direction: 'ours_to_stripe', stripe_id: latest.id, charge_id: row.id, kind: 'state_mismatch', detail: `we have ${current.status}, Stripe's charge is ${theirs}` });
     }
     if (current.stripeFee === null && latest.balance_transaction) {
-      const txn = await stripe.client.balanceTransactions.retrieve(idOf(latest.balance_transaction as string | Stripe.BalanceTransaction)!);
-      await db.update(charges).set({ stripeFee: txn.fee, stripeBalanceTransaction: txn.id }).where(and(eq(charges.id, row.id), isNull(charges.stripeFee)));
-      await repaired({ direction: 'stripe_to_ours', kind: 'fee_missing', stripe_id: txn.id, charge_id: row.id, detail: `fee ${txn.fee} recorded` });
-    }
-  };
-
-  // Stripe → ours. The list starts a margin before `since` so that it holds the PaymentIntent of every row of ours in the window.
-  const listed = { gte: Math.floor((options.since.getTime() - LISTING_MARGIN_MS) / 1000) };
-  for await (const pi of stripe.client.paymentIntents.list({ created: listed, limit: 100, expand: ['data.latest_charge'] })) {
-    scanned.payment_intents++;
-    progress('Stripe payment intents', scanned.payment_intents);
-    const row = await chargeForIntent(deps, pi);
-    if (!row) {
-      if (pi.status !== 'succeeded') continue; // nothing was paid; nothing to account for
-      const fresh = await retrieveIntent(deps, pi.id);
-      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
-      if (result.mismatch) mismatched(fresh, result);
-      else if (result.charge) {
-        matched.add(result.charge.id);
-        await repaired({ direction: 'stripe_to_ours', kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
-      } else report({ direction: 'stripe_to_ours', kind: 'unknown_payment_intent', stripe_id: pi.id, detail: 'succeeded PaymentIntent without our metadata' });
-      continue;
-    }
-    await compare(row, pi);
-  }
-
-  for await (const refund of stripe.client.refunds.list({ created, limit: 100 })) {
-    scanned.refunds++;
-    progress('Stripe refunds', scanned.refunds);
-    const [known] = await db.select().from(refunds).where(eq(refunds.stripeRefundId, refund.id));
-    if (known && known.status === refund.status) continue;
-    const chargeId = idOf(refund.charge);
-    if (!chargeId) continue;
-    const result = await syncChargeRefunds(deps, chargeId, 'reconcile');
-    if (result.charge) {
-      await repaired({
-        direction: 'stripe_to_ours',
-        kind: 'missing_refund',
-        stripe_id: refund.id,
-        charge_id: result.charge.id,
-        detail: known ? `refund status ${known.status} → ${refund.status}` : `refund of ${refund.amount} recorded`,
-      });
+      const txn = await this.deps.stripe.client.balanceTransactions.retrieve(idOf(latest.balance_transaction as string | Stripe.BalanceTransaction)!);
+      await this.deps.db.update(charges).set({ stripeFee: txn.fee, stripeBalanceTransaction: txn.id }).where(and(eq(charges.id, row.id), isNull(charges.stripeFee)));
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'fee_missing', stripe_id: txn.id, charge_id: row.id, detail: `fee ${txn.fee} recorded` });
     }
   }
 
-  for await (const dispute of stripe.client.disputes.list({ created, limit: 100 })) {
-    scanned.disputes++;
-    progress('Stripe disputes', scanned.disputes);
-    const [known] = await db.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id));
-    if (known && known.status === dispute.status) continue;
-    const result = await syncDispute(deps, dispute.id, 'reconcile');
-    if (result.charge) {
-      await repaired({ direction: 'stripe_to_ours', kind: 'dispute_mismatch', stripe_id: dispute.id, charge_id: result.charge.id, detail: `dispute ${known?.status ?? 'unknown'} → ${dispute.status}` });
+  /** Stripe → ours. The list starts a margin before `since` so that it holds the PaymentIntent of every row of ours in the window. */
+  async stripePaymentIntents() {
+    const listed = { gte: Math.floor((this.options.since.getTime() - STRIPE_LIST_MARGIN_MS) / 1000) };
+    for await (const pi of this.deps.stripe.client.paymentIntents.list({ created: listed, limit: 100, expand: ['data.latest_charge'] })) {
+      this.progress('Stripe payment intents', ++this.scanned.payment_intents);
+      const row = await chargeForIntent(this.deps, pi);
+      if (row) await this.compare(row, pi);
+      else if (pi.status === 'succeeded') await this.paidWithoutRow(pi); // otherwise nothing was paid: nothing to account for
     }
   }
 
-  // Ours → Stripe: every paying row created in the window, a page at a time, must have been matched above.
-  const paying = and(inArray(charges.status, [...SETTLED_STATUSES]), gte(charges.createdAt, options.since));
-  const [{ total } = { total: 0 }] = await db.select({ total: sql<number>`count(*)::int` }).from(charges).where(paying);
-  let unknown = 0;
-  let lookups = 0;
-  let cursor = 0;
-  for (;;) {
-    const page = await db.select().from(charges).where(and(paying, gt(charges.id, cursor))).orderBy(asc(charges.id)).limit(ROW_PAGE);
-    if (page.length === 0) break;
-    cursor = page[page.length - 1]!.id;
-    for (const row of page) {
-      scanned.our_paid_rows++;
-      progress('our paid charges', scanned.our_paid_rows, total);
-      if (matched.has(row.id)) continue;
-      if (!row.stripeChargeKey) {
-        unknown++;
-        report({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', charge_id: row.id, detail: `${row.status} charge of ${row.amount} ${row.currency} has no PaymentIntent id` });
-        continue;
+  /** A succeeded PaymentIntent with no row of ours: recreate the row from its metadata, or report it. */
+  private async paidWithoutRow(pi: Stripe.PaymentIntent) {
+    const fresh = await retrieveIntent(this.deps, pi.id);
+    const result = await syncPaymentIntent(this.deps, fresh, 'reconcile');
+    if (result.mismatch) this.mismatched(fresh, result);
+    else if (result.charge) {
+      this.matched.add(result.charge.id);
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'missing_row', stripe_id: pi.id, charge_id: result.charge.id, detail: `succeeded PaymentIntent had no row; created charge #${result.charge.id}` });
+    } else this.reported({ direction: 'stripe_to_ours', kind: 'unknown_payment_intent', stripe_id: pi.id, detail: 'succeeded PaymentIntent without our metadata' });
+  }
+
+  async stripeRefunds() {
+    for await (const refund of this.deps.stripe.client.refunds.list({ created: this.created, limit: 100 })) {
+      this.progress('Stripe refunds', ++this.scanned.refunds);
+      const [known] = await this.deps.db.select().from(refunds).where(eq(refunds.stripeRefundId, refund.id));
+      if (known && known.status === refund.status) continue;
+      const chargeId = idOf(refund.charge);
+      if (!chargeId) continue;
+      const result = await syncChargeRefunds(this.deps, chargeId, 'reconcile');
+      if (!result.charge) continue;
+      const detail = known ? `refund status ${known.status} → ${refund.status}` : `refund of ${refund.amount} recorded`;
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'missing_refund', stripe_id: refund.id, charge_id: result.charge.id, detail });
+    }
+  }
+
+  async stripeDisputes() {
+    for await (const dispute of this.deps.stripe.client.disputes.list({ created: this.created, limit: 100 })) {
+      this.progress('Stripe disputes', ++this.scanned.disputes);
+      const [known] = await this.deps.db.select().from(disputes).where(eq(disputes.stripeDisputeId, dispute.id));
+      if (known && known.status === dispute.status) continue;
+      const result = await syncDispute(this.deps, dispute.id, 'reconcile');
+      if (!result.charge) continue;
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'dispute_mismatch', stripe_id: dispute.id, charge_id: result.charge.id, detail: `dispute ${known?.status ?? 'unknown'} → ${dispute.status}` });
+    }
+  }
+
+  /** Ours → Stripe: every paying row created in the window, a page at a time, must have been matched above. */
+  async ourPaidRows() {
+    const paying = and(inArray(charges.status, [...SETTLED_STATUSES]), gte(charges.createdAt, this.options.since));
+    const [{ total } = { total: 0 }] = await this.deps.db.select({ total: sql<number>`count(*)::int` }).from(charges).where(paying);
+    let lookups = 0;
+    let cursor = 0;
+    for (;;) {
+      const page = await this.deps.db.select().from(charges).where(and(paying, gt(charges.id, cursor))).orderBy(asc(charges.id)).limit(ROW_PAGE);
+      if (page.length === 0) break;
+      cursor = page[page.length - 1]!.id;
+      for (const row of page) {
+        this.progress('our paid charges', ++this.scanned.our_paid_rows, total);
+        if (this.matched.has(row.id)) continue;
+        // Not in the list: ask for it by id, a bounded number of times (another account answers 404 to all).
+        const found = row.paymentIntentId && lookups++ < MAX_LOOKUPS ? await lookupIntent(this.deps, row.paymentIntentId) : undefined;
+        if (found) await this.compare(row, found);
+        else this.unknown(row, found);
       }
-      // Not in the list: ask for it by id, a bounded number of times (another account answers 404 to all).
-      let found: Stripe.PaymentIntent | null | undefined;
-      if (lookups < MAX_LOOKUPS) {
-        lookups++;
-        found = await lookupIntent(deps, row.stripeChargeKey);
-      }
-      if (found) {
-        await compare(row, found);
-        continue;
-      }
-      unknown++;
-      report({
-        direction: 'ours_to_stripe',
-        kind: 'unknown_at_stripe',
-        stripe_id: row.stripeChargeKey,
-        charge_id: row.id,
-        detail: `${row.status} charge of ${row.amount} ${row.currency}: ${found === null ? 'Stripe answers that no such PaymentIntent exists' : "not in Stripe's list of PaymentIntents for the window"}`,
-      });
     }
   }
 
-  // Rows still pending: settle from Stripe, or close those that never reached Stripe.
-  const staleBefore = new Date(clock.now().getTime() - (options.staleAfterMs ?? 15 * 60_000));
-  const pending = await db
-    .select()
-    .from(charges)
-    .where(and(sql`${charges.status} in ('pending', 'requires_action', 'processing')`, lt(charges.createdAt, staleBefore)));
-  for (const row of pending) {
-    scanned.pending_rows++;
-    progress('old pending charges', scanned.pending_rows, pending.length);
-    if (row.stripeChargeKey && !matched.has(row.id)) {
-      const fresh = await retrieveIntent(deps, row.stripeChargeKey);
-      const result = await syncPaymentIntent(deps, fresh, 'reconcile');
-      if (result.mismatch) mismatched(fresh, result);
-      else if (result.changed) await repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: row.stripeChargeKey, charge_id: row.id, detail: `${row.status} → ${result.charge?.status}` });
-    } else if (!row.stripeChargeKey && row.status === 'pending' && row.createdAt >= options.since) {
-      // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
-      const [closed] = await db
-        .update(charges)
-        .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
-        .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.stripeChargeKey)))
-        .returning();
-      if (closed) await repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
+  private unknown(row: Charge, found: null | undefined) {
+    this.unknownAtStripe++;
+    const what = `${row.status} charge of ${row.amount} ${row.currency}`;
+    this.reported({
+      direction: 'ours_to_stripe',
+      kind: 'unknown_at_stripe',
+      ...(row.paymentIntentId ? { stripe_id: row.paymentIntentId } : {}),
+      charge_id: row.id,
+      detail: !row.paymentIntentId
+        ? `${what} has no PaymentIntent id`
+        : `${what}: ${found === null ? 'Stripe answers that no such PaymentIntent exists' : "not in Stripe's list of PaymentIntents for the window"}`,
+    });
+  }
+
+  /** Rows still pending: settle from Stripe, or close those that never reached Stripe. */
+  async stalePending() {
+    const { db, clock } = this.deps;
+    const staleBefore = new Date(clock.now().getTime() - (this.options.staleAfterMs ?? 15 * 60_000));
+    const pending = await db
+      .select()
+      .from(charges)
+      .where(and(inArray(charges.status, ['pending', 'requires_action', 'processing']), lt(charges.createdAt, staleBefore)));
+    for (const row of pending) {
+      this.progress('old pending charges', ++this.scanned.pending_rows, pending.length);
+      if (row.paymentIntentId && !this.matched.has(row.id)) {
+        await this.resync(row, row.paymentIntentId, (to) => `${row.status} → ${to}`);
+      } else if (!row.paymentIntentId && row.status === 'pending' && row.createdAt >= this.options.since) {
+        // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
+        const [closed] = await db
+          .update(charges)
+          .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
+          .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.paymentIntentId)))
+          .returning();
+        if (closed) await this.repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
+      }
     }
   }
 
-  const result: ReconcileReport = {
-    run_id: run!.id,
-    since: options.since.toISOString(),
-    scanned,
-    findings,
-    repaired: findings.filter((f) => f.action === 'repaired').length,
-    reported: findings.filter((f) => f.action === 'reported').length,
-    wrong_account_suspected: unknown > 0 && unknown * 2 > scanned.our_paid_rows,
-  };
-  await db.update(reconcileRuns).set({ finishedAt: clock.now(), report: result as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, run!.id));
-  return result;
+  report(): ReconcileReport {
+    return {
+      run_id: this.runId,
+      since: this.options.since.toISOString(),
+      scanned: this.scanned,
+      findings: this.findings,
+      repaired: this.findings.filter((f) => f.action === 'repaired').length,
+      reported: this.findings.filter((f) => f.action === 'reported').length,
+      wrong_account_suspected: this.unknownAtStripe > 0 && this.unknownAtStripe * 2 > this.scanned.our_paid_rows,
+    };
+  }
 }
 
 /** A PaymentIntent by id; null when Stripe has none with that id. */

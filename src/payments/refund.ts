@@ -3,18 +3,23 @@ import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
-import { audit, userActor } from '../finance/audit.js';
+import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout.js';
+import { REFUNDABLE_STATUSES } from './state.js';
+import { isProviderUnavailable, providerUnavailable } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
+
+/** The reasons Stripe accepts for a refund, with the words the console shows for each. */
+export const REFUND_REASONS = { requested_by_customer: 'Requested by customer', duplicate: 'Duplicate', fraudulent: 'Fraudulent' } as const;
+export const refundReason = z.enum(Object.keys(REFUND_REASONS) as [keyof typeof REFUND_REASONS, ...(keyof typeof REFUND_REASONS)[]]);
 
 export const refundInput = z
   .object({
     amount: z.number().int().positive().max(99_999_999).optional(),
-    reason: z.enum(['duplicate', 'fraudulent', 'requested_by_customer']).optional(),
+    reason: refundReason.optional(),
   })
   .strict();
-export type RefundInput = z.infer<typeof refundInput>;
 
 export const refundJson = (r: Refund) => ({
   id: r.id,
@@ -52,9 +57,9 @@ export async function refundCharge(
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different refund.');
     }
     if (existing.stripeRefundId || existing.status === 'failed') return { status: 200, refund: existing, charge };
-    return drive(deps, actor, charge, existing);
+    return submitRefund(deps, actor, charge, existing);
   }
-  if (!charge.stripeChargeKey || (charge.status !== 'succeeded' && charge.status !== 'partially_refunded')) {
+  if (!charge.paymentIntentId || !REFUNDABLE_STATUSES.includes(charge.status)) {
     throw new ApiError(409, 'not_refundable', `A ${charge.status} charge cannot be refunded.`);
   }
   const remaining = charge.amount - charge.amountRefunded;
@@ -80,15 +85,15 @@ export async function refundCharge(
     .returning();
   if (!row) return refundCharge(deps, actor, chargeId, body, idempotencyKey);
   await audit(deps.db, { actor: userActor(actor.id), action: 'refund.requested', subjectType: 'charge', subjectId: chargeId, after: { refund_id: row.id, amount, reason: input.reason ?? null } }, now);
-  return drive(deps, actor, charge, row);
+  return submitRefund(deps, actor, charge, row);
 }
 
-async function drive(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: number; refund: Refund; charge: Charge }> {
+async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: number; refund: Refund; charge: Charge }> {
   let stripeRefund: Stripe.Refund;
   try {
     stripeRefund = await deps.stripe.client.refunds.create(
       {
-        payment_intent: charge.stripeChargeKey!,
+        payment_intent: charge.paymentIntentId!,
         amount: row.amount,
         ...(row.reason ? { reason: row.reason as Stripe.RefundCreateParams.Reason } : {}),
         metadata: { refund_id: String(row.id), charge_id: String(charge.id) },
@@ -96,6 +101,8 @@ async function drive(deps: SyncDeps, actor: User, charge: Charge, row: Refund): 
       { idempotencyKey: `refund-${row.id}` },
     );
   } catch (error) {
+    // The refund row stays pending: the same request again re-sends it under the same key.
+    if (isProviderUnavailable(error)) throw providerUnavailable('nothing was refunded twice — try again.', { refund: refundJson(row) });
     if (error instanceof Stripe.errors.StripeInvalidRequestError) {
       const [failed] = await deps.db.update(refunds).set({ status: 'failed', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id)).returning();
       throw new ApiError(409, error.code ?? 'refund_refused', `Stripe refused the refund: ${error.message}`, undefined, { refund: refundJson(failed!) });

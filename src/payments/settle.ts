@@ -64,7 +64,7 @@ function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) 
       .update(charges)
       .set({
         status: target,
-        stripeChargeKey: text('intent'),
+        paymentIntentId: text('intent'),
         stripeLatestCharge: text('latestCharge'),
         stripeClientSecret: target === 'requires_action' ? text('clientSecret') : null,
         ...(card ? { cardBrand: text('cardBrand'), cardLast4: text('cardLast4') } : {}),
@@ -79,7 +79,7 @@ function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) 
           inArray(charges.status, intentPredecessors(target)),
           sql`${charges.amount} = ${p('amount')}::bigint`,
           sql`${charges.currency} = ${text('currency')}`,
-          sql`(${charges.stripeChargeKey} = ${text('intent')} or (${charges.stripeChargeKey} is null and (${charges.intentNonce} = ${text('nonce')} or ${p('fromCreate')}::boolean)))`,
+          sql`(${charges.paymentIntentId} = ${text('intent')} or (${charges.paymentIntentId} is null and (${charges.intentNonce} = ${text('nonce')} or ${p('fromCreate')}::boolean)))`,
         ),
       )
       .returning(),
@@ -155,7 +155,7 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
       if (current!.stripeLatestCharge) return { charge: current! };
       const [updated] = await tx
         .update(charges)
-        .set({ stripeChargeKey: pi.id, stripeLatestCharge: idOf(pi.latest_charge) })
+        .set({ paymentIntentId: pi.id, stripeLatestCharge: idOf(pi.latest_charge) })
         .where(and(eq(charges.id, chargeId), isNull(charges.stripeLatestCharge)))
         .returning();
       return { charge: updated ?? current! };

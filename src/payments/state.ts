@@ -29,6 +29,27 @@ export function canTransition(from: ChargeStatus, to: ChargeStatus): boolean {
 /** States in which money has been taken; only refunds and disputes move a charge from these. */
 export const SETTLED_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
+/** States a refund can start from: money taken and not all of it given back or held in a dispute. */
+export const REFUNDABLE_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];
+
+/** Dispute statuses still waiting for an outcome: the console lists these as open. */
+export const OPEN_DISPUTE_STATUSES: readonly string[] = [
+  'warning_needs_response',
+  'warning_under_review',
+  'needs_response',
+  'under_review',
+  'appeal_needs_response',
+  'appeal_under_review',
+];
+/**
+ * Dispute statuses that end it: won returns the money to us; lost, and prevented (the card network
+ * refunded the cardholder before a chargeback was filed), do not; warning_closed ends an inquiry
+ * that never became a chargeback.
+ */
+export const CLOSED_DISPUTE_STATUSES: readonly string[] = ['won', 'lost', 'prevented', 'warning_closed'];
+/** Whether a dispute in this status holds the charge's money (open) or took it (lost, prevented). */
+export const disputeHoldsMoney = (status: string) => OPEN_DISPUTE_STATUSES.includes(status) || status === 'lost' || status === 'prevented';
+
 /** The states a PaymentIntent update may move a charge out of, towards `to`. */
 export function intentPredecessors(to: ChargeStatus): ChargeStatus[] {
   return allowedFrom[to].filter((s) => !SETTLED_STATUSES.includes(s));

@@ -1,7 +1,28 @@
 import Stripe from 'stripe';
+import { ApiError } from '../http/errors.js';
 
 /** The one Stripe API version this code is written and tested against. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+/** What every PaymentIntent read expands: the fee (on the balance transaction) and the card, in one call. */
+export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];
+
+/** Stripe unreachable, overloaded or failing on its side (after the SDK's retries): nothing about the request is known. */
+export const isProviderUnavailable = (error: unknown) =>
+  error instanceof Stripe.errors.StripeConnectionError ||
+  error instanceof Stripe.errors.StripeAPIError ||
+  error instanceof Stripe.errors.StripeRateLimitError ||
+  (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500);
+
+export const PROVIDER_UNAVAILABLE = 'payment_provider_unavailable';
+
+/**
+ * The one answer when Stripe cannot be reached, wherever it is called from (checkout, confirm,
+ * refunds, cards): 503, a message that says what did not happen and that trying again is safe,
+ * and what our side holds (`extra`) as it stands.
+ */
+export const providerUnavailable = (message: string, extra?: Record<string, unknown>) =>
+  new ApiError(503, PROVIDER_UNAVAILABLE, `We could not reach our payment provider; ${message}`, undefined, extra);
 
 export interface StripeGateway {
   client: Stripe;

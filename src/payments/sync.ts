@@ -2,11 +2,11 @@ import { and, eq, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
-import { audit } from '../finance/audit.js';
+import { audit } from '../audit/log.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
-import { canTransition, statusFromRefunds } from './state.js';
-import type { StripeGateway } from './stripe.js';
+import { CLOSED_DISPUTE_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
+import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 
 /**
  * Bringing our rows in line with Stripe's objects, as just re-read from Stripe. Webhook handlers,
@@ -18,9 +18,8 @@ export interface SyncDeps extends SettleDeps {
   afterSettle?: () => void;
 }
 
-export const INTENT_EXPAND = ['latest_charge.balance_transaction', 'payment_method'];
 
-const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.stripeChargeKey, sql.placeholder('intent'))).prepare('charge_by_intent'));
+const chargeByIntent = prepared((db) => db.select().from(charges).where(eq(charges.paymentIntentId, sql.placeholder('intent'))).prepare('charge_by_intent'));
 
 /**
  * Our charge for a PaymentIntent: by its id, or, while the row has none stored yet, by the
@@ -33,7 +32,7 @@ export async function chargeForIntent(deps: SyncDeps, pi: Pick<Stripe.PaymentInt
   return row &&
     row.userId === Number(pi.metadata.user_id) &&
     row.product === pi.metadata.product &&
-    !row.stripeChargeKey &&
+    !row.paymentIntentId &&
     row.intentNonce !== null &&
     row.intentNonce === pi.metadata.charge_nonce
     ? row
@@ -81,7 +80,7 @@ async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<{ 
       currency: pi.currency,
       status: 'pending',
       idempotencyKey: `stripe:${pi.id}`,
-      stripeChargeKey: pi.id,
+      paymentIntentId: pi.id,
       createdAt: now,
       updatedAt: now,
     })
@@ -126,7 +125,7 @@ async function chargeForStripeCharge(deps: SyncDeps, stripeCharge: Stripe.Charge
   const [row] = await deps.db
     .select()
     .from(charges)
-    .where(or(eq(charges.stripeLatestCharge, stripeCharge.id), pi ? eq(charges.stripeChargeKey, pi) : undefined));
+    .where(or(eq(charges.stripeLatestCharge, stripeCharge.id), pi ? eq(charges.paymentIntentId, pi) : undefined));
   if (row) return row;
   if (!pi) return undefined;
   return (await syncPaymentIntent(deps, await retrieveIntent(deps, pi), 'reconcile')).charge;
@@ -196,8 +195,6 @@ export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, 
   });
 }
 
-const OPEN_DISPUTE = new Set(['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review', 'prevented']);
-
 /**
  * A dispute, as Stripe has it now: open or lost → the charge is disputed and its purchase reversed;
  * won → the charge is restored and so is the purchase. Whichever event arrives first, the state
@@ -209,7 +206,7 @@ export async function syncDispute(deps: SyncDeps, disputeId: string, actor: stri
   const charge = await chargeForStripeCharge(deps, stripeCharge);
   if (!charge) return {};
   const now = deps.clock.now();
-  const closed = dispute.status === 'won' || dispute.status === 'lost' || dispute.status === 'warning_closed';
+  const closed = CLOSED_DISPUTE_STATUSES.includes(dispute.status);
   return deps.db.transaction(async (tx) => {
     const [current] = await tx.select().from(charges).where(eq(charges.id, charge.id)).for('update');
     const values = {
@@ -235,7 +232,7 @@ export async function syncDispute(deps: SyncDeps, disputeId: string, actor: stri
     }
     const before = current!.status;
     let target: ChargeStatus = before;
-    if (OPEN_DISPUTE.has(dispute.status) || dispute.status === 'lost') {
+    if (disputeHoldsMoney(dispute.status)) {
       if (canTransition(before, 'disputed')) target = 'disputed';
     } else if (before === 'disputed') {
       target = current!.amountRefunded > 0 ? 'partially_refunded' : 'succeeded';

@@ -113,4 +113,3 @@ export function FieldError({ error, field }: { error?: { fields?: Record<string,
   return message ? <span class="field-error">{message}</span> : null;
 }
 
-export const formatDate = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;

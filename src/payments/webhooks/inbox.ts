@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import type { Db } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
@@ -174,7 +174,7 @@ export class WebhookWorker {
     const due = this.deps.db
       .select({ id: stripeEvents.id })
       .from(stripeEvents)
-      .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.nextAttemptAt} <= ${now.toISOString()}::timestamptz`, sql`${stripeEvents.attempts} < ${MAX_ATTEMPTS}`))
+      .where(and(isNull(stripeEvents.processedAt), lte(stripeEvents.nextAttemptAt, now), lt(stripeEvents.attempts, MAX_ATTEMPTS)))
       .orderBy(stripeEvents.nextAttemptAt, stripeEvents.id)
       .limit(limit)
       .for('update', { skipLocked: true });
@@ -213,8 +213,8 @@ export class WebhookWorker {
       const object = (row.payload as unknown as Stripe.Event).data?.object as { object?: string; id?: string } | undefined;
       if (handlers[row.type] && object?.object === 'payment_intent' && object.id) intents.add(object.id);
     }
-    const rows = intents.size > 0 ? await this.deps.db.select().from(charges).where(inArray(charges.stripeChargeKey, [...intents])) : [];
-    return { chargesByIntent: new Map(rows.map((c) => [c.stripeChargeKey!, c])) };
+    const rows = intents.size > 0 ? await this.deps.db.select().from(charges).where(inArray(charges.paymentIntentId, [...intents])) : [];
+    return { chargesByIntent: new Map(rows.map((c) => [c.paymentIntentId!, c])) };
   }
 
   /** Runs the event's handler; on failure records the error and schedules a retry with backoff. */
@@ -240,7 +240,7 @@ export async function requeueEvents(db: Db, now: Date, selection: { failed: true
   const where =
     'ids' in selection
       ? inArray(stripeEvents.id, selection.ids)
-      : and(isNull(stripeEvents.processedAt), gte(stripeEvents.attempts, 1), sql`${stripeEvents.lastError} is not null`);
+      : and(isNull(stripeEvents.processedAt), gte(stripeEvents.attempts, 1), isNotNull(stripeEvents.lastError));
   const rows = await db
     .update(stripeEvents)
     .set({ attempts: 0, nextAttemptAt: now, processedAt: null })
@@ -254,7 +254,7 @@ export async function failedEvents(db: Db, limit = 100): Promise<StripeEventRow[
   return db
     .select()
     .from(stripeEvents)
-    .where(and(isNull(stripeEvents.processedAt), sql`${stripeEvents.lastError} is not null`))
+    .where(and(isNull(stripeEvents.processedAt), isNotNull(stripeEvents.lastError)))
     .orderBy(desc(stripeEvents.receivedAt))
     .limit(limit);
 }

@@ -1,4 +1,4 @@
-import { and, inArray, isNotNull, or, sql } from 'drizzle-orm';
+import { and, gt, inArray, isNotNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { stripeEvents } from '../../db/schema.js';
 import { requeueEvents, type WebhookWorker } from './inbox.js';
@@ -33,7 +33,7 @@ export async function replayEvents(
         attempted: sql<number>`count(*)::int`,
       })
       .from(stripeEvents)
-      .where(and(inArray(stripeEvents.id, ids), or(isNotNull(stripeEvents.processedAt), sql`${stripeEvents.attempts} > 0`)));
+      .where(and(inArray(stripeEvents.id, ids), or(isNotNull(stripeEvents.processedAt), gt(stripeEvents.attempts, 0))));
     return row ?? { handled: 0, attempted: 0 };
   };
   onProgress?.(0, ids.length);

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { listingsChanged } from '../../cache.js';
 import type { Db } from '../../db/client.js';
 import { type Billboard, billboards } from '../../db/schema.js';
+import { formatUtc } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
-import { WEEK_MS } from '../job-listing/paid-window.js';
+import { WEEK_MS } from '../durations.js';
 
 const webUrl = z
   .string()
@@ -31,7 +32,11 @@ export const billboardProduct: Product = {
       image_url: webUrl.refine((u) => u.startsWith('https://'), 'Images must be https://.').optional(),
     })
     .strict(),
-  requires: ['headline', 'link_url'],
+  formFields: [
+    { name: 'headline', label: 'Headline', inputMode: 'text', required: true },
+    { name: 'link_url', label: 'Link (https://…)', inputMode: 'url', required: true },
+    { name: 'image_url', label: 'Image URL (https://…, optional)', inputMode: 'url', required: false },
+  ],
 
   async authorize() {
     // Any signed-in member may advertise.
@@ -67,7 +72,7 @@ export const billboardProduct: Product = {
       const board = boards.get(charge.id);
       if (!board) return [];
       const live = board.active && board.endsAt > now;
-      return [`Billboard: ${board.headline}`, live ? `In the sidebar until ${board.endsAt.toISOString().replace('T', ' ').slice(0, 16)} UTC` : 'Not showing now.'];
+      return [`Billboard: ${board.headline}`, live ? `In the sidebar until ${formatUtc(board.endsAt)}` : 'Not showing now.'];
     });
   },
 };

@@ -1,6 +1,6 @@
 import type { ChargeStatus } from '../../db/schema.js';
 
-export const WEEK_MS = 7 * 24 * 3600 * 1000;
+import { WEEK_MS } from '../durations.js';
 
 /** Charge states that still buy time: a partial refund keeps the week (docs/payments.md). */
 export const PAYING_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];

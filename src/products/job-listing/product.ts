@@ -2,19 +2,14 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { prepared } from '../../db/prepared.js';
 import { articles } from '../../db/schema.js';
-import { forbidden, notFound, ApiError } from '../../http/errors.js';
+import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
+import { articleTitle, buyersOwnArticle } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
 import { applyPayment, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+import { formatUtc } from '../../format.js';
 
 const byId = eq(articles.id, sql.placeholder('id'));
-const articleForCheckout = prepared((db) =>
-  db
-    .select({ userId: articles.userId, published: articles.published, jobListing: articles.jobListing })
-    .from(articles)
-    .where(byId)
-    .prepare('job_listing_article_for_checkout'),
-);
 const listingsForReceipts = prepared((db) =>
   db
     .select({ id: articles.id, title: articles.title, paidUntil: articles.paidUntil })
@@ -24,7 +19,6 @@ const listingsForReceipts = prepared((db) =>
 );
 const listingWindow = prepared((db) => db.select({ paidUntil: articles.paidUntil }).from(articles).where(byId).prepare('job_listing_window'));
 
-const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 /** One week on /jobs for a job listing; paying again extends it and bumps it to the top. */
 export const jobListingProduct: Product = {
@@ -35,12 +29,11 @@ export const jobListingProduct: Product = {
   currency: 'usd',
   needsArticle: true,
   fields: z.object({}).strict(),
-  requires: ['article_id'],
+  formFields: [],
+  subjectTitle: articleTitle,
 
   async authorize(db, user, articleId) {
-    const [article] = await articleForCheckout(db).execute({ id: articleId! });
-    if (!article || (!article.published && article.userId !== user.id && !user.admin)) throw notFound('No such article.');
-    if (article.userId !== user.id) throw forbidden('You can only pay for your own job listings.');
+    const article = await buyersOwnArticle(db, user, articleId!, 'You can only pay for your own job listings.');
     if (!user.canPostJobs && !user.admin) {
       throw forbidden('Only members with permission to post jobs can pay for job listings. Ask an admin for access.');
     }

@@ -1,15 +1,15 @@
 import { and, count, desc, eq, gt, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { articles, charges, type ListingRenewal, listingReminders, listingRenewals, type RenewalOutcome, type User, users } from '../../db/schema.js';
-import { audit, userActor } from '../../finance/audit.js';
+import { audit, userActor } from '../../audit/log.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import type { Mailer, Outgoing } from '../../mail/mailer.js';
 import { savedCardOfPayment } from '../../payments/cards.js';
 import type { Catalog } from '../../payments/catalog.js';
 import type { Checkout } from '../../payments/checkout.js';
-import { formatMoney, payAgainUrl } from '../../payments/pages.js';
+import { payAgainUrl } from '../../payments/pages.js';
 import type { StripeGateway } from '../../payments/stripe.js';
-import { formatDate } from '../../web/render.js';
+import { formatMoney, formatUtc } from '../../format.js';
 import { PAYING_STATUSES } from './paid-window.js';
 import { JOB_LISTING_PRODUCT } from './recompute.js';
 import { reminderWindow, renewalWindow } from './upkeep-rule.js';
@@ -126,13 +126,13 @@ function reminderMessage(mailer: Mailer, listing: ListingWithPoster, paidUntil: 
   const link = extendLink(mailer, listing.id);
   const lines = listing.autoRenew
     ? [
-        `Your job listing "${listing.title}" is paid until ${formatDate(paidUntil)}.`,
+        `Your job listing "${listing.title}" is paid until ${formatUtc(paidUntil)}.`,
         `Auto-renew is on: in its last hour we charge ${price} to the card you last paid for it with, for another week.`,
         `To turn auto-renew off, use your dashboard: ${mailer.settings.baseUrl ?? ''}/dashboard`,
         `To extend it by a week now instead: ${link}`,
       ]
     : [
-        `Your job listing "${listing.title}" leaves /jobs at ${formatDate(paidUntil)}.`,
+        `Your job listing "${listing.title}" leaves /jobs at ${formatUtc(paidUntil)}.`,
         `Extend it by a week (${price}) in one click: ${link}`,
         'Paying early loses no time: the new week starts when this one ends.',
       ];
@@ -260,7 +260,7 @@ async function renew(deps: UpkeepDeps, renewal: ListingRenewal, now: Date): Prom
 async function cardToRenewWith({ db, stripe }: UpkeepDeps, user: User, articleId: number): Promise<string | null> {
   if (!user.stripeCustomerKey) return null;
   const [last] = await db
-    .select({ paymentIntent: charges.stripeChargeKey })
+    .select({ paymentIntent: charges.paymentIntentId })
     .from(charges)
     .where(
       and(
@@ -268,7 +268,7 @@ async function cardToRenewWith({ db, stripe }: UpkeepDeps, user: User, articleId
         eq(charges.product, JOB_LISTING_PRODUCT),
         eq(charges.userId, user.id),
         inArray(charges.status, [...PAYING_STATUSES]),
-        isNotNull(charges.stripeChargeKey),
+        isNotNull(charges.paymentIntentId),
       ),
     )
     .orderBy(desc(charges.paidAt))
@@ -340,7 +340,7 @@ function renewalFailedMessage(mailer: Mailer, listing: ListingWithPoster, renewa
       text: [
         `We could not renew your job listing "${listing.title}" for another week: no money was taken.`,
         `${failureReason[renewal.outcome]}${renewal.failureMessage && renewal.outcome !== 'no_card' ? ` (${renewal.failureMessage})` : ''}`,
-        `It leaves /jobs at ${formatDate(renewal.paidUntil)}, or has already left.`,
+        `It leaves /jobs at ${formatUtc(renewal.paidUntil)}, or has already left.`,
         renewal.outcome === 'authentication_required'
           ? `Pay for another week (${price}) yourself, confirming with your bank: ${extendLink(mailer, listing.id)}`
           : `Pay for another week (${price}) with this or another card: ${extendLink(mailer, listing.id)}`,

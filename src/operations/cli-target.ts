@@ -1,12 +1,12 @@
 import { systemClock } from '../clock.js';
 import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
-import { type RunningServer, runningServer } from '../operations/control.js';
-import { exitIfBusy, lockDataDir } from '../operations/data-lock.js';
+import { type RunningServer, runningServer } from './control.js';
+import { exitIfBusy, lockDataDir } from './data-lock.js';
 import { products } from '../products/index.js';
-import { Catalog } from './catalog.js';
-import { connectStripe } from './connect.js';
-import type { SyncDeps } from './sync.js';
+import { Catalog } from '../payments/catalog.js';
+import { connectStripe } from '../payments/connect.js';
+import type { SyncDeps } from '../payments/sync.js';
 
 /** The payments CLIs open the database and Stripe themselves when no server is running. */
 export interface InProcess {

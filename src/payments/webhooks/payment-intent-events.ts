@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
-import { chargeForIntent, retrieveIntent, type SyncDeps, syncPaymentIntent } from '../../sync.js';
-import { SETTLED_STATUSES, statusFromIntent } from '../../state.js';
-import type { BatchContext } from './types.js';
+import { chargeForIntent, retrieveIntent, type SyncDeps, syncPaymentIntent } from '../sync.js';
+import { SETTLED_STATUSES, statusFromIntent } from '../state.js';
+import type { BatchContext } from './handlers/types.js';
 
 /**
  * Shared by the four payment_intent.* handlers. The event's snapshot is used only to skip work

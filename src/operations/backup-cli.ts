@@ -10,9 +10,9 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { fetchBackup, runningServer } from '../operations/control.js';
-import { exitIfBusy, lockDataDir } from '../operations/data-lock.js';
-import { dumpPglite, openDatabase } from './client.js';
+import { fetchBackup, runningServer } from './control.js';
+import { exitIfBusy, lockDataDir } from './data-lock.js';
+import { dumpPglite, openDatabase } from '../db/client.js';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const config = loadConfig();

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
-import { exitIfBusy, lockDataDir } from '../operations/data-lock.js';
-import { openDatabase } from './client.js';
+import { exitIfBusy, lockDataDir } from './data-lock.js';
+import { openDatabase } from '../db/client.js';
 
 const config = loadConfig();
 // The embedded database belongs to one process: not while the server (or another CLI) has it open.

@@ -4,11 +4,11 @@
  * re-read objects from Stripe, so replaying needs Stripe too. Exits 1 when an event fails again.
  */
 import { parseArgs } from 'node:util';
-import { callServer } from '../../operations/control.js';
-import { progressBar } from '../../operations/progress.js';
-import { cliTarget } from '../cli.js';
-import { WebhookWorker } from './inbox.js';
-import { type ReplayResult, replayEvents, replaySelection } from './replay.js';
+import { callServer } from './control.js';
+import { progressBar } from './progress.js';
+import { cliTarget } from './cli-target.js';
+import { WebhookWorker } from '../payments/webhooks/inbox.js';
+import { type ReplayResult, replayEvents, replaySelection } from '../payments/webhooks/replay.js';
 
 const { values } = parseArgs({ options: { failed: { type: 'boolean', default: false }, id: { type: 'string', multiple: true } } });
 if (!values.failed && !values.id?.length) {

@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
-import { runningServer } from '../operations/control.js';
-import { exitIfBusy, lockDataDir } from '../operations/data-lock.js';
-import { openDatabase } from './client.js';
+import { runningServer } from './control.js';
+import { exitIfBusy, lockDataDir } from './data-lock.js';
+import { openDatabase } from '../db/client.js';
 
 const { positionals } = parseArgs({ allowPositionals: true });
 const config = loadConfig();

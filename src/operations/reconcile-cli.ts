@@ -5,10 +5,10 @@
  * server; with it stopped it opens the database and Stripe as the server would (src/payments/cli.ts).
  */
 import { parseArgs } from 'node:util';
-import { callServer } from '../operations/control.js';
-import { progressBar } from '../operations/progress.js';
-import { cliTarget } from './cli.js';
-import { type ReconcileReport, reconcile, reconcileHeadline } from './reconcile.js';
+import { callServer } from './control.js';
+import { progressBar } from './progress.js';
+import { cliTarget } from './cli-target.js';
+import { type ReconcileReport, reconcile, reconcileHeadline } from '../payments/reconcile.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string' } } });
 const since = values.since ? new Date(values.since) : new Date(Date.now() - 30 * 24 * 3600_000);

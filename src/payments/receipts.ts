@@ -4,10 +4,9 @@ import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
 import type { Mailer } from '../mail/mailer.js';
-import type { Catalog } from '../payments/catalog.js';
-import { formatMoney } from '../payments/pages.js';
+import type { Catalog } from './catalog.js';
+import { formatUtc, formatMoney } from '../format.js';
 
-const formatUtc = (d: Date) => `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
 
 /** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed). */
 export function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
@@ -28,7 +27,7 @@ export function receiptPdf(charge: Charge, productName: string, lines: string[])
       ['Status', charge.status],
       ['Date', formatUtc(charge.paidAt ?? charge.createdAt)],
       ...(charge.cardLast4 ? ([['Card', `${charge.cardBrand} ending ${charge.cardLast4}`]] as Array<[string, string]>) : []),
-      ['Stripe reference', charge.stripeChargeKey ?? '—'],
+      ['Stripe reference', charge.paymentIntentId ?? '—'],
     ];
     for (const [label, value] of rows) doc.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
     doc.moveDown();
@@ -153,7 +152,7 @@ export class ReceiptMailer {
         `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
         `What: ${name}`,
         ...lines,
-        `Reference: ${charge.stripeChargeKey}`,
+        `Reference: ${charge.paymentIntentId}`,
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
     };
