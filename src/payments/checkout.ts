@@ -98,7 +98,7 @@ export interface OffSessionRequest {
   user: User;
   paymentMethod: string;
   /**
-   * The caller's name for this one charge (e.g. a listing and the week it renews): however often,
+   * The caller's name for this one charge (e.g. what is renewed and for which period): however often,
    * and on however many instances, it is asked for, it is one row and one PaymentIntent.
    */
   key: string;
