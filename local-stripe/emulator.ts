@@ -7,7 +7,7 @@ import { customers, deleteCustomer } from './resources/customers.js';
 import { closeDispute, disputes, openDispute } from './resources/disputes.js';
 import { resources } from './resources/index.js';
 import { authenticate, paymentIntents } from './resources/payment_intents.js';
-import { paymentMethods } from './resources/payment_methods.js';
+import { chargeCardAs, paymentMethods } from './resources/payment_methods.js';
 import { refunds } from './resources/refunds.js';
 import { type RequestInfo, Store, type StoreOptions } from './store.js';
 
@@ -72,6 +72,11 @@ export class Emulator extends Store {
   /** The bank decides a dispute. */
   closeDispute(id: string, outcome: 'won' | 'lost', request: RequestInfo | null): Stripe.Dispute {
     return closeDispute(this, id, outcome, request);
+  }
+
+  /** The card's bank starts answering as this test card's does (e.g. a saved card now declined). */
+  chargeCardAs(pmId: string, number: string): Stripe.PaymentMethod {
+    return chargeCardAs(this, pmId, number);
   }
 
   deleteCustomer(id: string, request: RequestInfo): Stripe.DeletedCustomer {

@@ -30,6 +30,7 @@ import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
+import { listingUpkeep, type UpkeepReport } from './products/job-listing/upkeep.js';
 import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
@@ -43,6 +44,8 @@ declare module 'fastify' {
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
+    /** Listing reminders and auto-renewals due at `now` (default: the app's clock); see src/products/job-listing/upkeep.ts. */
+    listingUpkeep(now?: Date): Promise<UpkeepReport>;
   }
   interface FastifyRequest {
     user: User | null;
@@ -115,6 +118,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
+  const upkeepDeps = {
+    db: deps.database.db,
+    catalog,
+    checkout,
+    stripe: deps.stripe,
+    mailer: mail,
+    onError: (err: unknown, renewal: { articleId: number }) => app.log.warn({ err, article: renewal.articleId }, 'listing renewal failed; it is tried again after its lease'),
+  };
+  app.decorate('listingUpkeep', (now?: Date) => listingUpkeep(upkeepDeps, now ?? deps.clock.now()));
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
     stopObservingStripe();

@@ -24,6 +24,7 @@ const envSchema = z.object({
   /** 0 turns rate limits off: only for load tests from one address (bench, soak). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  LISTING_UPKEEP_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(60).default(5),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -56,6 +57,8 @@ export interface Config {
   logLevel: string;
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
+  /** Listing reminders and auto-renewals; at most 60, so a renewal always falls in its last hour. */
+  listingUpkeepIntervalMinutes: number;
   rateLimits: boolean;
   trustProxy: TrustProxy;
   hstsMaxAge: number;
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
+    listingUpkeepIntervalMinutes: e.LISTING_UPKEEP_INTERVAL_MINUTES,
     rateLimits: e.RATE_LIMITS === '1',
     trustProxy: e.TRUST_PROXY,
     hstsMaxAge: e.HSTS_MAX_AGE,

@@ -93,6 +93,19 @@ if (config.reconcileIntervalMinutes > 0) {
     }, logger),
   );
 }
+if (config.listingUpkeepIntervalMinutes > 0) {
+  periodic.push(
+    new PeriodicTaskRunner(database, systemClock, {
+      name: 'listing-upkeep',
+      intervalMs: config.listingUpkeepIntervalMinutes * 60_000,
+      run: async () => {
+        // Each reminder and renewal is also claimed in the database, so even an overlap does each once.
+        const report = await app.listingUpkeep(systemClock.now());
+        if (report.reminders + report.notices + Object.keys(report.renewals).length > 0) logger.info(report, 'listing upkeep');
+      },
+    }, logger),
+  );
+}
 
 let closing = false;
 let control: { remove(): void } | undefined;

@@ -135,6 +135,9 @@ const rules: Record<string, Rule> = {
     url: () => `/articles/${listingId}`,
     body: () => ({ title: 'Matrix job', body_markdown: 'x', job_listing: 'on', published: 'on' }),
   },
+  // Only the author switches auto-renew (an admin does not decide to charge someone's card): anyone else finds no listing of theirs.
+  'POST /api/v1/articles/:id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 200 }, url: () => `/api/v1/articles/${listingId}/auto-renew`, body: () => ({ enabled: false }) },
+  'POST /articles/:id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 303 }, url: () => `/articles/${listingId}/auto-renew`, body: () => ({ enabled: '0' }) },
   'POST /articles/:id/published': { expect: ownerOrAdmin(401, 403, 303), url: () => `/articles/${listingId}/published`, body: () => ({ published: '1' }) },
   'GET /api/v1/products': { expect: all(200) },
   'POST /api/v1/charges': { expect: signedIn(401, 201), body: () => ({ product: 'billboard', payment_method: 'pm_card_visa', headline: 'Matrix ad', link_url: 'https://m.example' }) },
@@ -173,6 +176,8 @@ const rules: Record<string, Rule> = {
   'POST /api/v1/admin/reconcile': { expect: adminOnly(401, 200), body: () => ({ since: new Date(Date.now() - 3600_000).toISOString() }) },
   'GET /api/v1/admin/reconcile/latest': { expect: adminOnly(401, 200) },
   'GET /api/v1/admin/reconcile/runs': { expect: adminOnly(401, 200) },
+  'GET /api/v1/admin/renewals': { expect: adminOnly(401, 200) },
+  'GET /admin/renewals': { expect: adminOnly(302, 200) },
   'GET /admin/finance': { expect: adminOnly(302, 200) },
   'GET /admin/finance/charges/:id': { expect: adminOnly(302, 200), url: () => `/admin/finance/charges/${chargeId}` },
   'GET /admin/audit': { expect: adminOnly(302, 200) },

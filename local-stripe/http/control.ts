@@ -10,7 +10,7 @@ const reply = (status: number, body: unknown) => ({ status, body });
 
 /**
  * `/_local/*`: what tests, the soak and the CLI do to the local Stripe that Stripe's API cannot
- * (faults, the clock, disputes, 3-D Secure outcomes).
+ * (faults, the clock, disputes, 3-D Secure outcomes, a saved card that starts to be declined).
  */
 export function control(local: LocalStripe, method: string, url: URL, raw: string): { status: number; body: unknown } {
   const body = raw ? safeJson(raw) : {};
@@ -67,6 +67,8 @@ export function control(local: LocalStripe, method: string, url: URL, raw: strin
       const outcome = (body as { outcome?: string }).outcome === 'fail' ? 'fail' : 'complete';
       return reply(200, local.emulator.authenticate(m[1]!, outcome, info));
     }
+    m = /^\/payment_methods\/([^/]+)\/charge_as$/.exec(path);
+    if (method === 'POST' && m) return reply(200, local.emulator.chargeCardAs(m[1]!, String((body as { number?: string }).number ?? '')));
     return reply(404, { error: { message: `Unknown control route ${method} ${path}` } });
   } catch (error) {
     if (error instanceof StripeApiError) return reply(error.status, { error: error.body });

@@ -126,6 +126,18 @@ export function cardFields({ number, expMonth, expYear }: CardDetails): Stripe.P
   };
 }
 
+/**
+ * From now on the card is charged as the test card with this number is: a saved card that starts
+ * to be declined (funds run out, the bank blocks it), which Stripe's API has no way to ask for.
+ */
+export function chargeCardAs(store: Store, pmId: string, number: string): Stripe.PaymentMethod {
+  const pm = store.get(paymentMethods(store), 'PaymentMethod', pmId, 'payment_method');
+  const card = cardByNumber.get(number);
+  if (!card) throw invalidRequest(`No test card with the number ${number}.`, { param: 'number' });
+  cardState(store).set(pm.id, { behaviour: card.behaviour });
+  return pm;
+}
+
 /** A PaymentMethod named in the request body; a magic test id (pm_card_visa, …) makes a fresh one, as Stripe does. */
 export function resolvePaymentMethod(store: Store, id: string, param = 'payment_method'): Stripe.PaymentMethod {
   return magicPaymentMethod(store, id) ?? store.referenced(paymentMethods(store), 'PaymentMethod', id, param);

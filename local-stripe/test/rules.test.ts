@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalStripe, startLocalStripe } from '../server.js';
-import { apiError, cardOnly } from './helpers.js';
+import { apiError, cardError, cardOnly, controlHeaders } from './helpers.js';
 
 /**
  * Test mode's strictness, rule by rule, through the official SDK. Each rule's source in Stripe's docs
@@ -211,5 +211,47 @@ describe('3-D Secure on the charge', () => {
     expect(charge.payment_method_details?.card?.three_d_secure).toMatchObject({ result: 'authenticated', authentication_flow: 'challenge', version: '2.2.0' });
     const plain = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method: 'pm_card_visa', confirm: true, automatic_payment_methods: cardOnly, expand: ['latest_charge'] });
     expect((plain.latest_charge as Stripe.Charge).payment_method_details?.card?.three_d_secure).toBeNull();
+  });
+});
+
+describe('off-session payments on saved cards', () => {
+  /** A customer with the card saved by an on-session payment its holder authenticated (3-D Secure completed). */
+  async function savedAfterAuthentication(card: string) {
+    const customer = await stripe.customers.create({});
+    const first = await stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: customer.id, payment_method: card, confirm: true, automatic_payment_methods: cardOnly, setup_future_usage: 'off_session' });
+    expect(first.status).toBe('requires_action');
+    await fetch(`${local.url}/_local/payment_intents/${first.id}/authenticate`, { method: 'POST', headers: controlHeaders(local), body: JSON.stringify({ outcome: 'complete' }) });
+    const saved = (await stripe.customers.listPaymentMethods(customer.id)).data[0]!;
+    return { customer: customer.id, card: saved.id };
+  }
+  const offSession = (saved: { customer: string; card: string }) =>
+    stripe.paymentIntents.create({ amount: 2500, currency: 'usd', customer: saved.customer, payment_method: saved.card, confirm: true, off_session: true });
+
+  it('are declined authentication_required when the card always needs 3-D Secure, the intent back to requires_payment_method', async () => {
+    const saved = await savedAfterAuthentication('pm_card_authenticationRequired');
+    const error = await cardError(offSession(saved));
+    expect(error).toMatchObject({ statusCode: 402, code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' });
+    const pi = await stripe.paymentIntents.retrieve(error.payment_intent!.id);
+    expect(pi.status).toBe('requires_payment_method');
+    expect(pi.last_payment_error).toMatchObject({ code: 'authentication_required', decline_code: 'authentication_required' });
+    const failed = await stripe.events.list({ type: 'payment_intent.payment_failed' });
+    expect(failed.data.map((e) => (e.data.object as Stripe.PaymentIntent).id)).toContain(pi.id);
+  });
+
+  it('go through without authentication on a card that needs it only until it is set up', async () => {
+    const saved = await savedAfterAuthentication('pm_card_authenticationRequiredOnSetup');
+    expect((await offSession(saved)).status).toBe('succeeded');
+  });
+
+  it('are declined once the saved card is (POST /_local/payment_methods/:id/charge_as)', async () => {
+    const customer = await stripe.customers.create({});
+    const card = (await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id })).id;
+    expect((await offSession({ customer: customer.id, card })).status).toBe('succeeded');
+    const as = await fetch(`${local.url}/_local/payment_methods/${card}/charge_as`, { method: 'POST', headers: controlHeaders(local), body: JSON.stringify({ number: '4000000000009995' }) });
+    expect(as.status).toBe(200);
+    const error = await cardError(offSession({ customer: customer.id, card }));
+    expect(error).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
+    const unknown = await fetch(`${local.url}/_local/payment_methods/${card}/charge_as`, { method: 'POST', headers: controlHeaders(local), body: JSON.stringify({ number: '1234' }) });
+    expect(unknown.status).toBe(400);
   });
 });

@@ -40,6 +40,37 @@ export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
   );
 }
 
+/**
+ * A job listing's auto-renew switch for its author: the state in words and one button that flips
+ * it (a POST with CSRF; the page it returns to confirms the change).
+ */
+export function AutoRenewForm({ ctx, row, back }: { ctx: PageContext; row: ArticleWithAuthor; back: 'dashboard' | 'edit' }) {
+  const a = row.article;
+  if (!a.jobListing || ctx.user?.id !== a.userId) return null;
+  return (
+    <form method="post" action={`/articles/${a.id}/auto-renew`} class="inline auto-renew" data-auto-renew={a.autoRenew ? 'on' : 'off'}>
+      <CsrfField ctx={ctx} />
+      <input type="hidden" name="enabled" value={a.autoRenew ? '0' : '1'} />
+      <input type="hidden" name="back" value={back} />
+      <span class={a.autoRenew ? 'badge paid' : 'badge'}>Auto-renew {a.autoRenew ? 'on' : 'off'}</span>{' '}
+      <button type="submit" class="link">
+        {a.autoRenew ? 'Turn off auto-renew' : 'Turn on auto-renew'}
+      </button>
+    </form>
+  );
+}
+
+/** What the page says after auto-renew was switched for one of the listed articles. */
+export function AutoRenewNotice({ title, on, price }: { title: string; on: boolean; price: string }) {
+  return (
+    <p class="flash" role="status">
+      {on
+        ? `Auto-renew is on for “${title}”: in the last hour of each paid week, ${price} is charged to the card you last paid for it with, for another week. If that card is declined or needs your bank's confirmation, the listing lapses and we e-mail you a link to pay.`
+        : `Auto-renew is off for “${title}”: it will not be charged again, and leaves /jobs when its paid week ends.`}
+    </p>
+  );
+}
+
 function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   return (
     <article class="card">
@@ -165,7 +196,7 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
   );
 }
 
-export function DashboardPage({ ctx, articles, done }: { ctx: PageContext; articles: ArticleWithAuthor[]; done?: string }) {
+export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContext; articles: ArticleWithAuthor[]; done?: string; notice?: JSX.Element }) {
   const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
   if (articles.length === 0) {
     return (
@@ -191,6 +222,7 @@ export function DashboardPage({ ctx, articles, done }: { ctx: PageContext; artic
     <>
       <h1>Your articles</h1>
       <Flash message={done} />
+      {notice}
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
@@ -211,7 +243,15 @@ export function DashboardPage({ ctx, articles, done }: { ctx: PageContext; artic
                   <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
                 </td>
                 <td>{row.article.published ? 'published' : 'draft'}</td>
-                <td>{row.article.jobListing ? <PaidState row={row} now={ctx.now} /> : <span class="muted">article</span>}</td>
+                <td>
+                  {row.article.jobListing ? (
+                    <>
+                      <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="dashboard" />
+                    </>
+                  ) : (
+                    <span class="muted">article</span>
+                  )}
+                </td>
                 <td>
                   <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
                   <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
@@ -239,6 +279,7 @@ export function ArticleEditor({
   saved,
   payment,
   done,
+  notice,
   permission,
 }: {
   ctx: PageContext;
@@ -249,6 +290,8 @@ export function ArticleEditor({
   payment?: JSX.Element;
   /** A confirmation carried by the redirect that led here. */
   done?: string;
+  /** Auto-renew switched on or off, naming the listing. */
+  notice?: JSX.Element;
   /** How a member who cannot post jobs asks for it (the new-article page). */
   permission?: JSX.Element;
 }) {
@@ -264,8 +307,13 @@ export function ArticleEditor({
       <div class="card">
         <h1>{a ? 'Edit article' : 'Write an article'}</h1>
         {saved && <Flash message="Saved." />}
+        {notice}
         {error && <p class="flash-error">{error.message}</p>}
-        {row && <PaidState row={row} now={ctx.now} />}
+        {row && (
+          <div class="listing-state">
+            <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="edit" />
+          </div>
+        )}
         <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
           <CsrfField ctx={ctx} />
           <label>

@@ -17,7 +17,9 @@ import { JobPermissionBox } from '../accounts/permission-pages.js';
 import { latestRequest } from '../accounts/permission-requests.js';
 import { ExpiringCache } from '../cache.js';
 import type { Billboard, User } from '../db/schema.js';
-import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
+import { ArticleEditor, ArticlePage, AutoRenewNotice, DashboardPage, HomePage, JobsPage } from './pages.js';
+import { setAutoRenew } from '../products/job-listing/upkeep.js';
+import { formatMoney } from '../format.js';
 import {
   articleInput,
   articleJson,
@@ -55,6 +57,10 @@ const DASHBOARD_DONE = {
 } as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
+const autoRenewInput = z.object({ enabled: z.boolean({ error: 'true or false.' }) }).strict();
+const autoRenewForm = z.object({ enabled: z.enum(['0', '1']).transform((v) => v === '1'), back: z.enum(['dashboard', 'edit']).default('dashboard') });
+/** `?auto_renew=on&article=7` after the switch: the page confirms it. */
+const autoRenewShown = z.object({ auto_renew: z.enum(['on', 'off']).optional(), article: z.coerce.number().int().positive().optional() });
 
 export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
   const now = () => app.clock.now();
@@ -115,6 +121,23 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return reply.type('application/json; charset=utf-8').send(body);
   });
 
+  app.post('/api/v1/articles/:id/auto-renew', writes, async (request) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const { enabled } = parseInput(autoRenewInput, request.body);
+    const saved = await setAutoRenew(app.db, user, id, enabled, now());
+    return { article: { id: saved.id, auto_renew: saved.autoRenew } };
+  });
+
+  /** The confirmation a page shows after the auto-renew switch, when `article` is one of `rows`. */
+  const autoRenewNotice = (query: unknown, rows: Array<{ article: { id: number; title: string } }>) => {
+    const shown = autoRenewShown.safeParse(query);
+    const row = shown.success && shown.data.auto_renew ? rows.find((r) => r.article.id === shown.data.article) : undefined;
+    if (!row || !shown.success) return undefined;
+    const product = app.payments.catalog.get(JOB_LISTING_PRODUCT);
+    return <AutoRenewNotice title={row.article.title} on={shown.data.auto_renew === 'on'} price={formatMoney(product.amount, product.currency)} />;
+  };
+
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
@@ -133,7 +156,17 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
     const done = doneMessage(request.query, DASHBOARD_DONE);
-    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={await listArticlesBy(app.db, user.id)} done={done} />);
+    const articles = await listArticlesBy(app.db, user.id);
+    return sendPage(reply, ctx, 'Dashboard', <DashboardPage ctx={ctx} articles={articles} done={done} notice={autoRenewNotice(request.query, articles)} />);
+  });
+
+  app.post('/articles/:id/auto-renew', writes, async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const form = parseInput(autoRenewForm, request.body);
+    const saved = await setAutoRenew(app.db, user, id, form.enabled, now());
+    const shown = `auto_renew=${saved.autoRenew ? 'on' : 'off'}&article=${id}`;
+    return reply.redirect(form.back === 'edit' ? `/articles/${id}/edit?${shown}` : `/dashboard?${shown}`, 303);
   });
 
   /** A member who cannot post jobs is told how to ask, and where their request stands. */
@@ -192,7 +225,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         />
       );
     }
-    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} />);
+    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} notice={autoRenewNotice(request.query, [row])} />);
   });
 
   app.post('/articles/:id', writes, async (request, reply) => {

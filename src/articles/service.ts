@@ -53,6 +53,7 @@ export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date
     paid: isPaid(a.paidUntil, now),
     paid_until: a.paidUntil,
     bumped_at: a.bumpedAt,
+    auto_renew: a.autoRenew,
     author,
     url: `/articles/${a.id}`,
     created_at: a.createdAt,

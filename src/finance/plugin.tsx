@@ -15,7 +15,8 @@ import { AdminNav, CsrfField, doneMessage, Flash, type PageContext, pageContext,
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, plausibleDate, refundRows, summary, summaryQuery } from './ledger.js';
-import { AuditTable, ChargeDetailPage, LedgerPage, StripeObject } from './pages.js';
+import { AuditTable, ChargeDetailPage, LedgerPage, RenewalsPage, StripeObject } from './pages.js';
+import { autoRenewCount, recentRenewals } from '../products/job-listing/upkeep.js';
 import { formatUtc, formatMoney } from '../format.js';
 
 const auditQuery = z.object({
@@ -169,6 +170,22 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/api/v1/admin/reconcile/runs', async () => ({ runs: await recentRuns(RUN_HISTORY) }));
 
+  app.get('/api/v1/admin/renewals', async () => ({
+    renewals: (await recentRenewals(app.db)).map(({ renewal: r, title, username }) => ({
+      article_id: r.articleId,
+      title,
+      poster: username,
+      paid_until: r.paidUntil,
+      outcome: r.outcome,
+      charge_id: r.chargeId,
+      failure_message: r.failureMessage,
+      notified_at: r.notifiedAt,
+      created_at: r.createdAt,
+      finished_at: r.finishedAt,
+    })),
+    auto_renew_on: await autoRenewCount(app.db),
+  }));
+
   // ---- Pages ----
   app.get('/admin/finance', async (request, reply) => {
     const f = parseInput(ledgerFilters, request.query);
@@ -236,6 +253,12 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   app.get('/admin/payment-mismatches', async (request, reply) => {
     const ctx = pageContext(request, reply);
     return sendPage(reply, ctx, 'Payment mismatches', <MismatchesPage rows={await listMismatches(app.db)} stripeUrl={stripeUrl} />);
+  });
+
+  app.get('/admin/renewals', async (request, reply) => {
+    const ctx = pageContext(request, reply);
+    const [rows, on] = await Promise.all([recentRenewals(app.db), autoRenewCount(app.db)]);
+    return sendPage(reply, ctx, 'Listing renewals', <RenewalsPage rows={rows} autoRenewOn={on} />);
   });
 
   app.get('/admin/reconcile', async (request, reply) => {

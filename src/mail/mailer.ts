@@ -2,6 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 
+/** A message and the name of its `.eml` file. */
+export interface Outgoing {
+  message: SendMailOptions;
+  name: string;
+}
+
 export interface MailSettings {
   /** Where .eml files are written when no SMTP server is configured. */
   dir?: string;
@@ -34,5 +40,33 @@ export class Mailer {
       await mkdir(this.settings.dir!, { recursive: true, mode: 0o700 });
       await writeFile(file, eml, { mode: 0o600 });
     });
+  }
+
+  /**
+   * Sends messages for items already claimed in the database (so no other process sends them), one
+   * at a time. When something fails, the items not yet handed over are released (back to their
+   * queue: a passing failure loses none); the one the transport failed on stays claimed, since it
+   * may have gone out. At most once, never twice. `compose` loads what the messages need first.
+   */
+  async deliverClaimed<T>(claimed: T[], compose: () => Promise<(item: T) => Outgoing>, release: (unsent: T[]) => Promise<unknown>): Promise<void> {
+    let next = 0;
+    let delivering = false;
+    try {
+      const outgoing = await compose();
+      for (; next < claimed.length; next++) {
+        const { message, name } = outgoing(claimed[next]!);
+        delivering = true;
+        await this.send(message, name);
+        delivering = false;
+      }
+    } catch (error) {
+      const unsent = claimed.slice(delivering ? next + 1 : next);
+      if (unsent.length > 0) {
+        await release(unsent).catch((releaseError: unknown) => {
+          throw new AggregateError([error, releaseError], `e-mail failed, and ${unsent.length} claimed message(s) could not be put back in the queue`);
+        });
+      }
+      throw error;
+    }
   }
 }

@@ -58,3 +58,14 @@ export async function removeCard(
   await audit(db, { actor: userActor(user.id), action: 'card.removed', subjectType: 'user', subjectId: user.id, before: { payment_method: pm.id, brand: pm.card?.brand, last4: pm.card?.last4 } }, now);
   return detached;
 }
+
+/**
+ * The card a payment was made with, if it is still saved to this customer (what an off-session
+ * charge may use again); null when it was removed or never saved. One Stripe call.
+ */
+export async function savedCardOfPayment(stripe: StripeGateway, paymentIntentId: string, customer: string): Promise<string | null> {
+  const pi = await stripe.client.paymentIntents.retrieve(paymentIntentId, { expand: ['payment_method'] });
+  const pm = typeof pi.payment_method === 'object' ? pi.payment_method : null;
+  const owner = typeof pm?.customer === 'string' ? pm.customer : pm?.customer?.id;
+  return pm && owner === customer ? pm.id : null;
+}

@@ -89,6 +89,21 @@ const insertCharge = prepared((db) => {
   return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare('insert_charge');
 });
 
+/** A charge with nobody at the keyboard, on a card the buyer saved (e.g. a renewal). */
+export interface OffSessionRequest {
+  product: string;
+  /** The article it is for, when the product needs one. */
+  articleId?: number;
+  /** The buyer: their Stripe customer must hold the card. */
+  user: User;
+  paymentMethod: string;
+  /**
+   * The caller's name for this one charge (e.g. what is renewed and for which period): however often,
+   * and on however many instances, it is asked for, it is one row and one PaymentIntent.
+   */
+  key: string;
+}
+
 export interface CheckoutDeps extends PaymentsDeps {
   /** The app's origin as buyers reach it: payment methods that redirect send the buyer back here. */
   publicUrl: string;
@@ -166,17 +181,57 @@ export class Checkout {
     return this.result(existing);
   }
 
-  private createIntentOnce(user: User, charge: Charge, paymentMethod: string, saveCard: boolean): Promise<CheckoutResult> {
+  /**
+   * Charges a saved card off-session. The row is written first under the caller's key, then
+   * Stripe is called with the row's key and settled as checkout settles, so fulfilment happens once.
+   * A card that needs authentication or is declined comes back `failed` (its failure code says
+   * which); Stripe out of reach leaves it `pending` for the next call with the same key.
+   * The product's `authorize` still decides (a 403/404 ApiError when the buyer may no longer buy it).
+   */
+  async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
+    const { user } = request;
+    const product = this.deps.catalog.get(request.product);
+    await product.authorize(this.deps.db, user, request.articleId);
+    if (!user.stripeCustomerKey) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
+    // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
+    const key = `off-session ${request.key}`;
+    const fingerprint = createHash('sha256')
+      .update(canonical({ product: product.id, article_id: request.articleId ?? null, off_session: true }))
+      .digest('hex');
+    const now = this.deps.clock.now();
+    const [row] = await insertCharge(this.deps.db).execute({
+      userId: user.id,
+      articleId: request.articleId ?? null,
+      product: product.id,
+      amount: product.amount,
+      currency: product.currency,
+      key,
+      fingerprint,
+      fields: {},
+      nonce: randomBytes(16).toString('hex'),
+      now,
+      actor: 'system',
+    });
+    const charge = row
+      ? (row.charge as Charge)
+      : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
+    if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
+    if (charge.status !== 'pending') return charge;
+    return (await this.createIntentOnce(user, charge, request.paymentMethod, false, true)).charge;
+  }
+
+  private createIntentOnce(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
     const running = this.inFlight.get(charge.id);
     if (running) return running;
-    const promise = this.callStripe(user, charge, paymentMethod, saveCard).finally(() => this.inFlight.delete(charge.id));
+    const promise = this.callStripe(user, charge, paymentMethod, saveCard, offSession).finally(() => this.inFlight.delete(charge.id));
     this.inFlight.set(charge.id, promise);
     return promise;
   }
 
-  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, replacing?: string): Promise<CheckoutResult> {
+  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession: boolean, replacing?: string): Promise<CheckoutResult> {
     const { stripe } = this.deps;
     const product = this.deps.catalog.get(charge.product);
+    const actor = offSession ? 'system' : `user:${user.id}`;
     try {
       const customer = await ensureCustomer(this.deps.db, stripe.client, user, replacing);
       const intent = await stripe.client.paymentIntents.create(
@@ -188,10 +243,11 @@ export class Checkout {
           confirm: true,
           // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
           // payment methods, as Stripe defaults since 2023-08-16, with a return_url for any method that
-          // redirects, and next actions (3-D Secure) handed to Stripe.js's handleNextAction.
+          // redirects, and next actions (3-D Secure) handed to Stripe.js's handleNextAction. Off-session
+          // nobody can be redirected or authenticate: Stripe declines what would need it
+          // (authentication_required) and needs no return_url.
           automatic_payment_methods: { enabled: true },
-          return_url: this.returnUrl(charge.id),
-          use_stripe_sdk: true,
+          ...(offSession ? { off_session: true } : { return_url: this.returnUrl(charge.id), use_stripe_sdk: true }),
           ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
           description: product.name,
           metadata: {
@@ -205,17 +261,19 @@ export class Checkout {
         },
         { idempotencyKey: `charge-${charge.id}` },
       );
-      const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`, true);
+      const settled = await settleFromIntent(this.deps, charge.id, intent, actor, true);
       if (settled.charge.status === 'succeeded') this.deps.afterSettle?.();
       return this.result(settled.charge, settled.extras);
     } catch (error) {
       if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, `user:${user.id}`, true)).charge);
+        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, actor, true)).charge);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
+        // Off-session, the saved card went with the deleted customer: nothing to charge.
+        if (offSession) return this.result(await this.markRejected(charge, 'payment_method_invalid', 'The saved card is no longer available.'));
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
         const old = await forgetCustomer(this.deps.db, user);
-        return this.callStripe(user, charge, paymentMethod, saveCard, old ?? 'none');
+        return this.callStripe(user, charge, paymentMethod, saveCard, offSession, old ?? 'none');
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.

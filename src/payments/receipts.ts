@@ -108,31 +108,23 @@ export class ReceiptMailer {
         .where(and(inArray(charges.id, due), isNull(charges.receiptSentAt)))
         .returning();
       if (claimed.length === 0) return;
-      let next = 0;
-      let delivering = false;
-      try {
-        const buyers = await this.db
-          .select({ id: users.id, email: users.email })
-          .from(users)
-          .where(inArray(users.id, [...new Set(claimed.map((c) => c.userId))]));
-        const emails = new Map(buyers.map((b) => [b.id, b.email]));
-        const lines = await this.receiptLines(claimed, now);
-        for (; next < claimed.length; next++) {
-          const charge = claimed[next]!;
-          const message = this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? []);
-          delivering = true;
-          await this.mailer.send(message, `receipt-${charge.id}`);
-          delivering = false;
-        }
-      } catch (error) {
-        // What was not handed to the transport goes back to the queue, so a passing failure loses
-        // no receipt; the one the transport failed on stays claimed (it may have gone out).
-        const unsent = claimed.slice(delivering ? next + 1 : next).map((c) => c.id);
-        if (unsent.length > 0) await this.db.update(charges).set({ receiptSentAt: null }).where(inArray(charges.id, unsent)).catch((releaseError: unknown) => {
-            throw new AggregateError([error, releaseError], `receipt e-mail failed, and ${unsent.length} claimed receipt(s) could not be put back in the queue`);
-          });
-        throw error;
-      }
+      await this.mailer.deliverClaimed(
+        claimed,
+        async () => {
+          const buyers = await this.db
+            .select({ id: users.id, email: users.email })
+            .from(users)
+            .where(inArray(users.id, [...new Set(claimed.map((c) => c.userId))]));
+          const emails = new Map(buyers.map((b) => [b.id, b.email]));
+          const lines = await this.receiptLines(claimed, now);
+          return (charge) => ({ message: this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? []), name: `receipt-${charge.id}` });
+        },
+        (unsent) =>
+          this.db
+            .update(charges)
+            .set({ receiptSentAt: null })
+            .where(inArray(charges.id, unsent.map((c) => c.id))),
+      );
     }
   }
 

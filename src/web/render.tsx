@@ -153,7 +153,7 @@ export function AdminNav() {
   return (
     <nav class="admin-nav" aria-label="Admin">
       <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
-      <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>{' '}
+      <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/renewals">Renewals</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>{' '}
       <a href="/admin/permission-requests">Permission requests</a>
     </nav>
   );

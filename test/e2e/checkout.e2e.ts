@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, launchBrowser, logIn, type RunningServer, screenshot, signUp, startServer } from './harness.js';
+import { ADMIN, fillCard, launchBrowser, logIn, type RunningServer, screenshot, signUp, startServer } from './harness.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -40,14 +40,6 @@ async function writeListing(title: string, published = true): Promise<number> {
   return Number(page.url().match(/\/articles\/(\d+)\/edit/)![1]);
 }
 
-async function fillCard(number: string) {
-  await page.check('input[name=payment_method][value=new]');
-  const card = page.locator('#card-element');
-  await card.locator('input[data-field=number]').fill(number);
-  await card.locator('input[data-field=expiry]').fill('12/34');
-  await card.locator('input[data-field=cvc]').fill('123');
-}
-
 async function jobTitles(): Promise<string[]> {
   const res = await fetch(`${server.url}/api/v1/jobs`);
   return ((await res.json()) as { jobs: Array<{ title: string }> }).jobs.map((j) => j.title);
@@ -65,7 +57,7 @@ describe('checkout in a real browser', () => {
     const id = await writeListing('Staff Engineer, Payments');
     // The editor offers the checkout inline for an unpaid listing.
     await expect(page.locator('form#checkout [data-price]').textContent()).resolves.toBe('$25.00');
-    await fillCard('4242 4242 4242 4242');
+    await fillCard(page, '4242 4242 4242 4242');
     await page.check('input[name=save_card]');
     await screenshot(page, 'checkout');
     await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
@@ -82,7 +74,7 @@ describe('checkout in a real browser', () => {
     const first = (await jobTitles())[0]!;
     const second = 'Second listing, Berlin';
     await writeListing(second);
-    await fillCard('5555555555554444');
+    await fillCard(page, '5555555555554444');
     await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
     expect((await jobTitles())[0]).toBe(second);
 
@@ -101,7 +93,7 @@ describe('checkout in a real browser', () => {
 
   it("shows a declined card's message from Stripe and does not list the job", async () => {
     await writeListing('Declined listing');
-    await fillCard('4000000000000002');
+    await fillCard(page, '4000000000000002');
     await page.click('#pay');
     await expect(page.locator('#checkout-error').filter({ hasText: 'Your card was declined.' }).waitFor()).resolves.toBeUndefined();
     expect(page.url()).toMatch(/\/edit/);
@@ -110,7 +102,7 @@ describe('checkout in a real browser', () => {
 
   it('completes 3-D Secure in the authentication frame', async () => {
     await writeListing('3DS completed listing');
-    await fillCard('4000002760003184');
+    await fillCard(page, '4000002760003184');
     await page.click('#pay');
     const frame = page.frameLocator('iframe[name=local-stripe-3ds]');
     await frame.locator('#complete-auth').click();
@@ -121,7 +113,7 @@ describe('checkout in a real browser', () => {
 
   it('fails 3-D Secure and says so', async () => {
     await writeListing('3DS failed listing');
-    await fillCard('4000002760003184');
+    await fillCard(page, '4000002760003184');
     await page.click('#pay');
     await page.frameLocator('iframe[name=local-stripe-3ds]').locator('#fail-auth').click();
     await page.locator('#checkout-error').filter({ hasText: 'unable to authenticate' }).waitFor();

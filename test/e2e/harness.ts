@@ -89,3 +89,12 @@ export async function logIn(page: Page, base: string, email: string, password: s
   await page.fill('input[name=password]', password);
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
 }
+
+/** Chooses "A new card" in the checkout form and types a test card into the card fields. */
+export async function fillCard(page: Page, number: string) {
+  await page.check('input[name=payment_method][value=new]');
+  const card = page.locator('#card-element');
+  await card.locator('input[data-field=number]').fill(number);
+  await card.locator('input[data-field=expiry]').fill('12/34');
+  await card.locator('input[data-field=cvc]').fill('123');
+}

@@ -91,6 +91,7 @@ export async function secondInstance(
     stripe: t.app.payments.stripe,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
+    mail: { dir: t.mailDir },
   });
   return {
     app,

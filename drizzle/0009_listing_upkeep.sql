@@ -1,0 +1,28 @@
+CREATE TABLE "listing_reminders" (
+	"article_id" integer NOT NULL,
+	"paid_until" timestamp with time zone NOT NULL,
+	"sent_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "listing_reminders_article_id_paid_until_pk" PRIMARY KEY("article_id","paid_until")
+);
+--> statement-breakpoint
+CREATE TABLE "listing_renewals" (
+	"article_id" integer NOT NULL,
+	"paid_until" timestamp with time zone NOT NULL,
+	"user_id" integer NOT NULL,
+	"charge_id" integer,
+	"outcome" text DEFAULT 'pending' NOT NULL,
+	"failure_message" text,
+	"lease_until" timestamp with time zone NOT NULL,
+	"notified_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone,
+	CONSTRAINT "listing_renewals_article_id_paid_until_pk" PRIMARY KEY("article_id","paid_until"),
+	CONSTRAINT "listing_renewals_outcome_known" CHECK (outcome in ('pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed'))
+);
+--> statement-breakpoint
+ALTER TABLE "articles" ADD COLUMN "auto_renew" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "listing_reminders" ADD CONSTRAINT "listing_reminders_article_id_articles_id_fk" FOREIGN KEY ("article_id") REFERENCES "public"."articles"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "listing_renewals" ADD CONSTRAINT "listing_renewals_article_id_articles_id_fk" FOREIGN KEY ("article_id") REFERENCES "public"."articles"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "listing_renewals" ADD CONSTRAINT "listing_renewals_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "listing_renewals" ADD CONSTRAINT "listing_renewals_charge_id_charges_id_fk" FOREIGN KEY ("charge_id") REFERENCES "public"."charges"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "listing_renewals_created_idx" ON "listing_renewals" USING btree ("created_at" DESC NULLS LAST);
