@@ -19,6 +19,7 @@ import { stripeEvents, type User } from './db/schema.js';
 import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
+import type { ChargeRecords } from './payments/charges.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
@@ -40,7 +41,7 @@ declare module 'fastify' {
     clock: Clock;
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
-    payments: { checkout: Checkout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    payments: { checkout: Checkout; charges: ChargeRecords; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
@@ -117,7 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
-  app.decorate('payments', { checkout, catalog, stripe: deps.stripe, worker, mailer });
+  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer });
   const upkeepDeps = {
     db: deps.database.db,
     catalog,

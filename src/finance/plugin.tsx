@@ -113,7 +113,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/admin/charges/:id', async (request) => {
     const { id } = parseInput(idParam, request.params);
     const d = await chargeDetail(id);
-    return { charge: await app.payments.checkout.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
+    return { charge: await app.payments.charges.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
   });
 
   app.get('/api/v1/admin/finance/summary', async (request) => ({ summary: await summary(app.db, parseInput(summaryQuery, request.query)) }));
@@ -144,7 +144,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const { id } = parseInput(idParam, request.params);
     const key = request.headers['idempotency-key'];
     const result = await refundCharge(deps, admin, id, request.body, typeof key === 'string' ? key : undefined);
-    return reply.status(result.status).send({ refund: refundJson(result.refund), charge: await app.payments.checkout.json(result.charge) });
+    return reply.status(result.status).send({ refund: refundJson(result.refund), charge: await app.payments.charges.json(result.charge) });
   });
 
   app.get('/api/v1/admin/webhooks/failed', async () => ({ events: (await failedEvents(app.db)).map(eventJson) }));

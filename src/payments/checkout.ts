@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -7,8 +7,9 @@ import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
-import { ApiError, notFound, parseInput } from '../http/errors.js';
+import { ApiError, parseInput } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
+import { ChargeRecords } from './charges.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import { INTENT_EXPAND, isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
@@ -115,11 +116,20 @@ export interface CheckoutDeps extends PaymentsDeps {
  */
 const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
 
+/**
+ * Buying: our row first, then Stripe with a key tied to that row, then settle (on-session with a card,
+ * off-session for a renewal, after 3-D Secure). Reading and showing rows is ChargeRecords (`records`).
+ */
 export class Checkout {
   /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
   private inFlight = new Map<number, Promise<CheckoutResult>>();
 
-  constructor(private readonly deps: CheckoutDeps) {}
+  /** Where our charge rows are read and shown: shared with the pages and the finance console. */
+  readonly records: ChargeRecords;
+
+  constructor(private readonly deps: CheckoutDeps) {
+    this.records = new ChargeRecords(deps);
+  }
 
   /** Where Stripe returns a buyer after a redirect (3-D Secure or a redirecting payment method). */
   returnUrl(chargeId: number): string {
@@ -278,11 +288,11 @@ export class Checkout {
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
         const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
-        return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.json(failed) }, charge: failed };
+        return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.records.json(failed) }, charge: failed };
       }
       // Another process is calling Stripe with this charge's key right now (the SDK already retried
       // the 409 with backoff): that call settles the row; answer with the row as it stands.
-      if (keyInFlight(error)) return this.result(await this.get(charge.id));
+      if (keyInFlight(error)) return this.result(await this.records.get(charge.id));
       // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
       if (isProviderUnavailable(error)) return this.unavailable(charge);
       throw error;
@@ -295,12 +305,12 @@ export class Checkout {
       .set({ status: 'failed', failureCode: code, failureMessage: message, updatedAt: this.deps.clock.now() })
       .where(and(eq(charges.id, charge.id), eq(charges.status, 'pending')))
       .returning();
-    return failed ?? (await this.get(charge.id));
+    return failed ?? (await this.records.get(charge.id));
   }
 
   /** After 3-D Secure in the browser: re-read the PaymentIntent from Stripe, never the browser's word. */
   async confirm(user: User, chargeId: number): Promise<CheckoutResult> {
-    const charge = await this.owned(user, chargeId);
+    const charge = await this.records.owned(user, chargeId);
     if (!charge.paymentIntentId) return this.result(charge);
     let intent: Stripe.PaymentIntent;
     try {
@@ -319,29 +329,12 @@ export class Checkout {
   /** Stripe could not be reached (after the SDK's retries): a 503 with the charge as it stands. */
   private async unavailable(charge: Charge): Promise<CheckoutResult> {
     const error = providerUnavailable('you have not been charged twice — try again.');
-    return { status: error.status, body: { error: { code: error.code, message: error.message }, charge: await this.json(charge) }, charge };
-  }
-
-  async get(chargeId: number): Promise<Charge> {
-    const [charge] = await this.deps.db.select().from(charges).where(eq(charges.id, chargeId));
-    if (!charge) throw notFound('No such charge.');
-    return charge;
-  }
-
-  /** A charge its buyer (or an admin) may see; anyone else gets 404. */
-  async owned(user: User, chargeId: number): Promise<Charge> {
-    const charge = await this.get(chargeId);
-    if (charge.userId !== user.id && !user.admin) throw notFound('No such charge.');
-    return charge;
-  }
-
-  async listFor(user: User, limit = 100): Promise<Charge[]> {
-    return this.deps.db.select().from(charges).where(eq(charges.userId, user.id)).orderBy(desc(charges.id)).limit(limit);
+    return { status: error.status, body: { error: { code: error.code, message: error.message }, charge: await this.records.json(charge) }, charge };
   }
 
   /** The answer for a charge in its current state: the same for the first request and every repeat. */
   async result(charge: Charge, extras?: ChargeExtras): Promise<CheckoutResult> {
-    const json = await this.json(charge, extras);
+    const json = await this.records.json(charge, extras);
     switch (charge.status) {
       case 'succeeded':
       case 'partially_refunded':
@@ -368,29 +361,5 @@ export class Checkout {
       default:
         return { status: 202, body: { charge: json }, charge };
     }
-  }
-
-  async json(charge: Charge, known?: ChargeExtras) {
-    const product = this.deps.catalog.find(charge.product);
-    const extras = known ?? (product?.chargeExtras ? await product.chargeExtras(this.deps.db, charge) : {});
-    return {
-      id: charge.id,
-      status: charge.status,
-      product: charge.product,
-      article_id: charge.articleId,
-      amount: charge.amount,
-      currency: charge.currency,
-      // The seed's name for the PaymentIntent id, kept for API clients; payment_intent says it plainly.
-      stripe_charge_key: charge.paymentIntentId,
-      payment_intent: charge.paymentIntentId,
-      card_brand: charge.cardBrand,
-      card_last4: charge.cardLast4,
-      failure_code: charge.failureCode,
-      failure_message: charge.failureMessage,
-      paid_at: charge.paidAt,
-      created_at: charge.createdAt,
-      amount_refunded: charge.amountRefunded,
-      ...extras,
-    };
   }
 }

@@ -44,7 +44,7 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
 }
 
 export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
-  const { checkout, catalog, stripe } = app.payments;
+  const { checkout, charges, catalog, stripe } = app.payments;
   const perUser = perMemberLimit(options.rateLimits, 30);
   const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
   /** A checkout, counted by product and outcome (a counter increment: nothing on the database). */
@@ -109,14 +109,14 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
 
   app.get('/api/v1/charges', async (request) => {
     const user = requireUser(request);
-    const rows = await checkout.listFor(user);
-    return { charges: await Promise.all(rows.map((c) => checkout.json(c))) };
+    const rows = await charges.listFor(user);
+    return { charges: await Promise.all(rows.map((c) => charges.json(c))) };
   });
 
   app.get('/api/v1/charges/:id', async (request) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    return { charge: await checkout.json(await checkout.owned(user, id)) };
+    return { charge: await charges.json(await charges.owned(user, id)) };
   });
 
   app.get('/api/v1/payment_methods', perUser, async (request) => ({
@@ -186,7 +186,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/:id', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const charge = await checkout.owned(user, id);
+    const charge = await charges.owned(user, id);
     const product = catalog.find(charge.product);
     const ctx = { ...pageContext(request, reply), scripts: charge.status === 'requires_action' ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
     const [lines = []] = product ? await product.receiptLines(app.db, [charge], ctx.now) : [];
@@ -200,7 +200,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/:id/receipt.pdf', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const charge = await checkout.owned(user, id);
+    const charge = await charges.owned(user, id);
     // A receipt is proof of money taken: none for a failed, canceled or pending payment.
     if (!SETTLED_STATUSES.includes(charge.status)) throw notFound('This payment has no receipt: no money was taken.');
     const product = catalog.find(charge.product);
@@ -212,7 +212,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/settings/billing', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
-    const [rows, cards] = await Promise.all([checkout.listFor(user), listCards(stripe, user)]);
+    const [rows, cards] = await Promise.all([charges.listFor(user), listCards(stripe, user)]);
     const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
     return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} done={doneMessage(request.query, BILLING_DONE)} />);
   });
