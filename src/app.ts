@@ -21,6 +21,7 @@ import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendCl
 import { Catalog } from './payments/catalog.js';
 import type { ChargeRecords } from './payments/charges.js';
 import { Checkout } from './payments/checkout.js';
+import { paymentsConsolePlugin } from './payments/console.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
@@ -233,6 +234,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
+  await app.register(paymentsConsolePlugin);
   await app.register(financePlugin);
   return app;
 }

@@ -1,26 +1,12 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
-import { type ChargeStatus, chargeStatuses } from '../db/schema.js';
+import { auditLog, type ChargeStatus, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
+import { notFound } from '../http/errors.js';
+import { dateParam } from '../http/dates.js';
 import { SETTLED_STATUSES } from '../payments/state.js';
 
 export const LEDGER_PAGE_SIZE = 50;
-
-const EARLIEST = Date.UTC(1970, 0, 1);
-const LATEST = Date.UTC(3000, 0, 1);
-/** Whether `t` (ms) is a date filters and exports can mean: from 1970 to 2999 (PostgreSQL and ISO strings end far earlier than JS dates). */
-export const plausibleTime = (t: number) => t >= EARLIEST && t < LATEST;
-const OUT_OF_RANGE = 'A date from 1970-01-01 to 2999-12-31.';
-
-/** A date (YYYY-MM-DD, the whole day) or an instant; `to` is inclusive of its day. */
-const dateParam = z
-  .string()
-  .max(40)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'Not a date.')
-  .refine((s) => plausibleTime(Date.parse(s)), OUT_OF_RANGE);
-
-/** An instant in the same range, for JSON inputs (`since`). */
-export const plausibleDate = z.coerce.date().refine((d) => plausibleTime(d.getTime()), OUT_OF_RANGE);
 
 export const ledgerFilters = z.object({
   from: dateParam.optional(),
@@ -268,4 +254,31 @@ export async function* refundRows(db: Db, f: { from?: string; to?: string }, bat
     if (rows.length < batch) return;
     after = toInt(rows.at(-1)!.id);
   }
+}
+
+/** One charge with its buyer, refunds, disputes and audit trail: the console's charge page. */
+export async function chargeDetail(db: Db, id: number) {
+  const [charge] = await db.select().from(charges).where(eq(charges.id, id));
+  if (!charge) throw notFound('No such charge.');
+  const [buyer] = await db.select({ id: users.id, username: users.username, email: users.email }).from(users).where(eq(users.id, charge.userId));
+  const [refundRows, disputeRows, audit] = await Promise.all([
+    db.select().from(refunds).where(eq(refunds.chargeId, id)).orderBy(refunds.id),
+    db.select().from(disputes).where(eq(disputes.chargeId, id)).orderBy(disputes.id),
+    db.select().from(auditLog).where(and(eq(auditLog.subjectType, 'charge'), eq(auditLog.subjectId, String(id)))).orderBy(auditLog.id),
+  ]);
+  return { charge, buyer: buyer!, refunds: refundRows, disputes: disputeRows, audit };
+}
+
+/** A page of the audit log, newest first, filtered by action and subject. */
+export async function auditPage(db: Db, q: { page: number; action?: string; subject_type?: string; subject_id?: string }, pageSize = 100) {
+  const where = and(
+    q.action ? eq(auditLog.action, q.action) : undefined,
+    q.subject_type ? eq(auditLog.subjectType, q.subject_type) : undefined,
+    q.subject_id ? eq(auditLog.subjectId, q.subject_id) : undefined,
+  );
+  const [entries, [total]] = await Promise.all([
+    db.select().from(auditLog).where(where).orderBy(desc(auditLog.id)).limit(pageSize).offset((q.page - 1) * pageSize),
+    db.select({ n: count() }).from(auditLog).where(where),
+  ]);
+  return { entries, total: total?.n ?? 0 };
 }

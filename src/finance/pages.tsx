@@ -3,20 +3,11 @@ import { chargeStatuses } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { REFUND_REASONS } from '../payments/refund.js';
 import { REFUNDABLE_STATUSES } from '../payments/state.js';
-import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, typed } from '../web/render.js';
+import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, StripeObject, typed } from '../web/render.js';
 import { decimal } from './export.js';
 import type { RenewalRow } from '../products/job-listing/upkeep.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 import { formatUtc, formatMoney } from '../format.js';
-
-/** A Stripe object's id, linked to where a person can look at it (the gateway's objectUrl). */
-export function StripeObject({ id, url }: { id: string | null; url: (id: string) => string }) {
-  return id ? (
-    <a href={url(id)} rel="noreferrer" data-stripe-object={id}>
-      {id}
-    </a>
-  ) : null;
-}
 
 function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): string {
   const merged = { ...f, ...override };
@@ -462,6 +453,23 @@ export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRe
           </table>
         </ScrollX>
       )}
+    </>
+  );
+}
+
+export function AuditPage({ entries, total, page, pageSize }: { entries: Array<typeof auditLog.$inferSelect>; total: number; page: number; pageSize: number }) {
+  return (
+    <>
+      <h1>Audit log</h1>
+      <AdminNav />
+      <p class="muted">
+        Every money- or permission-touching action, append-only. {total} entries; page {page}.
+      </p>
+      <AuditTable entries={entries} />
+      <nav class="pager">
+        {page > 1 && <a href={`/admin/audit?page=${page - 1}`}>← Newer</a>}
+        {page * pageSize < total && <a href={`/admin/audit?page=${page + 1}`}>Older →</a>}
+      </nav>
     </>
   );
 }

@@ -159,3 +159,11 @@ export function AdminNav() {
   );
 }
 
+/** A Stripe object's id, linked to where a person can look at it (the gateway's objectUrl). */
+export function StripeObject({ id, url }: { id: string | null; url: (id: string) => string }) {
+  return id ? (
+    <a href={url(id)} rel="noreferrer" data-stripe-object={id}>
+      {id}
+    </a>
+  ) : null;
+}

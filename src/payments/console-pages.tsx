@@ -1,0 +1,244 @@
+import type { disputes, PaymentMismatch, reconcileRuns, StripeEventRow } from '../db/schema.js';
+import { formatMoney, formatUtc } from '../format.js';
+import { AdminNav, CsrfField, Flash, type PageContext, ScrollX, StripeObject } from '../web/render.js';
+import type { FindingDirection, ReconcileReport } from './reconcile.js';
+import { reconcileHeadline } from './reconcile.js';
+
+export const eventJson = (e: StripeEventRow) => ({
+  id: e.id,
+  type: e.type,
+  attempts: e.attempts,
+  last_error: e.lastError,
+  received_at: e.receivedAt,
+  next_attempt_at: e.nextAttemptAt,
+});
+
+export function FailedEventsPage({ ctx, events, done }: { ctx: PageContext; events: StripeEventRow[]; done?: string }) {
+  return (
+    <>
+      <h1>Failed webhook events</h1>
+      <AdminNav />
+      <Flash message={done} />
+      {events.length === 0 && <p class="muted">No failed events.</p>}
+      <ScrollX label="Failed webhook events">
+        <table>
+          <thead>
+            <tr>
+              <th>Event</th>
+              <th>Type</th>
+              <th>Attempts</th>
+              <th>Error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr>
+                <td>{e.id}</td>
+                <td>{e.type}</td>
+                <td>{e.attempts}</td>
+                <td>{e.lastError}</td>
+                <td>
+                  <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
+                    <CsrfField ctx={ctx} />
+                    <button type="submit">Retry</button>
+                  </form>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+export function DisputesPage({ rows, stripeUrl }: { ctx: PageContext; rows: Array<typeof disputes.$inferSelect>; stripeUrl: (id: string) => string }) {
+  return (
+    <>
+      <h1>Open disputes</h1>
+      <AdminNav />
+      <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
+      {rows.length === 0 && <p class="muted">No open disputes.</p>}
+      <ScrollX label="Disputes">
+        <table>
+          <thead>
+            <tr>
+              <th>Evidence due</th>
+              <th>Charge</th>
+              <th>Amount</th>
+              <th>Reason</th>
+              <th>Status</th>
+              <th>Stripe</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((d) => (
+              <tr>
+                <td>{d.evidenceDueBy ? formatUtc(d.evidenceDueBy) : '—'}</td>
+                <td>
+                  <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
+                </td>
+                <td>{formatMoney(d.amount, d.currency)}</td>
+                <td>{d.reason}</td>
+                <td>{d.status}</td>
+                <td>
+                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+export function MismatchesPage({ rows, stripeUrl }: { rows: PaymentMismatch[]; stripeUrl: (id: string) => string }) {
+  return (
+    <>
+      <h1>Payment mismatches</h1>
+      <AdminNav />
+      <p class="muted">
+        PaymentIntents that name one of our charges or products but are not the one we created, or not for the price we sold. Nothing was
+        fulfilled for them; refund them at Stripe if the money should go back.
+      </p>
+      {rows.length === 0 && <p class="muted">No mismatches.</p>}
+      <ScrollX label="Payment mismatches">
+        <table>
+          <thead>
+            <tr>
+              <th>Detected</th>
+              <th>PaymentIntent</th>
+              <th>Status</th>
+              <th>Charge</th>
+              <th>Reason</th>
+              <th>Paid</th>
+              <th>Expected</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((m) => (
+              <tr>
+                <td>{formatUtc(m.detectedAt)}</td>
+                <td>
+                  <StripeObject id={m.stripePaymentIntent} url={stripeUrl} />
+                </td>
+                <td>{m.intentStatus}</td>
+                <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
+                <td>{m.reason.replaceAll('_', ' ')}</td>
+                <td>{formatMoney(m.amount, m.currency)}</td>
+                <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollX>
+    </>
+  );
+}
+
+type RunReport = Partial<ReconcileReport>;
+
+export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Array<typeof reconcileRuns.$inferSelect>; done?: string }) {
+  const run = runs[0];
+  const report = run?.report as RunReport | undefined;
+  const directions: Array<{ direction: FindingDirection; title: string; scanned: string }> = [
+    {
+      direction: 'stripe_to_ours',
+      title: 'Stripe → our database',
+      scanned: `${report?.scanned?.payment_intents ?? 0} payment intents, ${report?.scanned?.refunds ?? 0} refunds, ${report?.scanned?.disputes ?? 0} disputes`,
+    },
+    {
+      direction: 'ours_to_stripe',
+      title: 'Our database → Stripe',
+      scanned: `${report?.scanned?.our_paid_rows ?? 0} paid charges, ${report?.scanned?.pending_rows ?? 0} old pending charges`,
+    },
+  ];
+  return (
+    <>
+      <h1>Reconciliation with Stripe</h1>
+      <AdminNav />
+      <Flash message={done} />
+      <form method="post" action="/admin/reconcile">
+        <CsrfField ctx={ctx} />
+        <button type="submit">Run now</button>
+      </form>
+      {!run && <p class="muted">Never run yet.</p>}
+      {run && (
+        <div class="card">
+          <p>
+            Last run #{run.id} ({run.trigger}) started {formatUtc(run.startedAt)}
+            {run.finishedAt ? `, finished ${formatUtc(run.finishedAt)}` : ', still running'}; covering since {formatUtc(run.since)}.
+          </p>
+          {report?.findings && (
+            <p>
+              <strong>{reconcileHeadline({ findings: report.findings, reported: report.reported ?? 0, wrong_account_suspected: report.wrong_account_suspected ?? false, scanned: { ...emptyScan, ...report.scanned } })}</strong>
+            </p>
+          )}
+          {directions.map((d) => {
+            const found = report?.findings?.filter((f) => (f.direction ?? 'stripe_to_ours') === d.direction) ?? [];
+            return (
+              <section>
+                <h2>{d.title}</h2>
+                <p class="muted">Scanned {d.scanned}.</p>
+                {found.length === 0 ? (
+                  <p>No differences.</p>
+                ) : (
+                  <ul>
+                    {found.map((f) => (
+                      <li>
+                        <strong>{f.kind}</strong> {f.charge_id ? `charge #${f.charge_id}` : ''}: {f.detail} ({f.action})
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+            );
+          })}
+        </div>
+      )}
+      {runs.length > 0 && (
+        <>
+          <h2>Runs</h2>
+          <ScrollX label="Reconciliation runs">
+            <table>
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>trigger</th>
+                  <th>started</th>
+                  <th>since</th>
+                  <th>scanned at Stripe / ours</th>
+                  <th>repaired</th>
+                  <th>reported</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.map((r) => {
+                  const rr = r.report as RunReport | null;
+                  return (
+                    <tr class="run">
+                      <td>{r.id}</td>
+                      <td>{r.trigger}</td>
+                      <td>{formatUtc(r.startedAt)}</td>
+                      <td>{formatUtc(r.since)}</td>
+                      <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
+                      <td>{rr?.repaired ?? '–'}</td>
+                      <td>
+                        {rr?.reported ?? '–'}
+                        {rr?.wrong_account_suspected ? ' (keys of another account?)' : ''}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </ScrollX>
+        </>
+      )}
+    </>
+  );
+}
+
+const emptyScan: ReconcileReport['scanned'] = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
