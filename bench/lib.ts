@@ -66,3 +66,19 @@ export async function scratchDatabase(name: string): Promise<{ url: string; drop
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
+
+/** What an app process needs to run against a local Stripe with no demo data and no rate limits; callers add port, database and logging. */
+export function appEnv(stripe: { secretKey: string; publishableKey: string; url: string }, webhookSecret: string, admin: { email: string; password: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    HOST: '127.0.0.1',
+    DEMO_DATA: '0',
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    STRIPE_SECRET_KEY: stripe.secretKey,
+    STRIPE_PUBLISHABLE_KEY: stripe.publishableKey,
+    STRIPE_API_URL: stripe.url,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    RATE_LIMITS: '0',
+  };
+}

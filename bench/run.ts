@@ -17,7 +17,7 @@ import { openDatabase } from '../src/db/client.js';
 import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { STRIPE_API_VERSION } from '../src/payments/stripe.js';
-import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
 
 const QUICK = flag('quick');
@@ -93,20 +93,11 @@ const base = `http://127.0.0.1:${appPort}`;
 // Subscribed to the event types the app handles, as `npm start` registers itself.
 stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
 const env: NodeJS.ProcessEnv = {
-  ...process.env,
+  ...appEnv(stripe, SECRET, ADMIN),
   PORT: String(appPort),
-  HOST: '127.0.0.1',
   DATA_DIR: dataDir,
   DATABASE_URL: databaseUrl,
-  DEMO_DATA: '0',
-  ADMIN_EMAIL: ADMIN.email,
-  ADMIN_PASSWORD: ADMIN.password,
-  STRIPE_SECRET_KEY: stripe.secretKey,
-  STRIPE_PUBLISHABLE_KEY: stripe.publishableKey,
-  STRIPE_API_URL: stripe.url,
-  STRIPE_WEBHOOK_SECRET: SECRET,
   RECONCILE_INTERVAL_MINUTES: '0',
-  RATE_LIMITS: '0',
   LOG_LEVEL: 'warn',
 };
 

@@ -21,7 +21,7 @@ import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
-import { arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
 
 const BUYERS = arg('buyers', 200);
@@ -50,22 +50,13 @@ const dataDir = dataDirs[0]!;
 const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_soak_${process.pid}`) : undefined;
 const databaseUrl = scratch?.url ?? '';
 const common: NodeJS.ProcessEnv = {
-  ...process.env,
-  HOST: '127.0.0.1',
+  ...appEnv(stripe, SECRET, ADMIN),
   DATABASE_URL: databaseUrl,
   SESSION_SECRET: 'soak-session-secret-shared-by-every-instance',
   // One site, one origin: Stripe refuses a repeat of a PaymentIntent key whose return_url differs.
   PUBLIC_URL: base,
-  DEMO_DATA: '0',
-  ADMIN_EMAIL: ADMIN.email,
-  ADMIN_PASSWORD: ADMIN.password,
-  STRIPE_SECRET_KEY: stripe.secretKey,
-  STRIPE_PUBLISHABLE_KEY: stripe.publishableKey,
-  STRIPE_API_URL: stripe.url,
-  STRIPE_WEBHOOK_SECRET: SECRET,
   // Several instances reconcile on schedule (one at a time); a single one is reconciled at the end only.
   RECONCILE_INTERVAL_MINUTES: INSTANCES > 1 ? '1' : '0',
-  RATE_LIMITS: '0',
   LOG_LEVEL: APP_LOGS ? 'error' : 'fatal',
 };
 const envs = ports.map((p, i): NodeJS.ProcessEnv => ({ ...common, PORT: String(p), DATA_DIR: dataDirs[i] }));

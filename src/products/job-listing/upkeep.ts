@@ -58,6 +58,15 @@ const listingPrice = (catalog: Catalog) => {
   return formatMoney(product.amount, product.currency);
 };
 
+/** Live listings whose paid week ends inside `window` and whose (listing, paid_until) key `claims` does not hold yet. */
+const dueAndUnclaimed = (claims: typeof listingReminders | typeof listingRenewals, window: { after: Date; through: Date }) =>
+  and(
+    live,
+    gt(articles.paidUntil, timestamptz(window.after)),
+    lte(articles.paidUntil, timestamptz(window.through)),
+    sql`not exists (select 1 from ${claims} r where r.article_id = ${articles.id} and r.paid_until = ${articles.paidUntil})`,
+  );
+
 /** The listing's link to pay for another week, as an e-mail carries it. */
 const extendLink = (mailer: Mailer, articleId: number) =>
   `${mailer.settings.baseUrl ?? ''}${payAgainUrl({ product: JOB_LISTING_PRODUCT, articleId })}`;
@@ -74,14 +83,7 @@ async function sendDueReminders({ db, mailer, catalog }: UpkeepDeps, now: Date):
         db
           .select({ articleId: articles.id, paidUntil: sql<Date>`${articles.paidUntil}`.as('paid_until'), sentAt: sql<Date>`${timestamptz(now)}`.as('sent_at') })
           .from(articles)
-          .where(
-            and(
-              live,
-              gt(articles.paidUntil, timestamptz(window.after)),
-              lte(articles.paidUntil, timestamptz(window.through)),
-              sql`not exists (select 1 from ${listingReminders} r where r.article_id = ${articles.id} and r.paid_until = ${articles.paidUntil})`,
-            ),
-          )
+          .where(dueAndUnclaimed(listingReminders, window))
           .limit(BATCH),
       )
       .onConflictDoNothing()
@@ -185,15 +187,7 @@ function claimNewRenewals(db: Db, now: Date): Promise<ListingRenewal[]> {
           finishedAt: sql<null>`null::timestamptz`.as('finished_at'),
         })
         .from(articles)
-        .where(
-          and(
-            live,
-            eq(articles.autoRenew, true),
-            gt(articles.paidUntil, timestamptz(window.after)),
-            lte(articles.paidUntil, timestamptz(window.through)),
-            sql`not exists (select 1 from ${listingRenewals} r where r.article_id = ${articles.id} and r.paid_until = ${articles.paidUntil})`,
-          ),
-        )
+        .where(and(eq(articles.autoRenew, true), dueAndUnclaimed(listingRenewals, window)))
         .limit(BATCH),
     )
     .onConflictDoNothing()
