@@ -150,10 +150,35 @@ export class Checkout {
    * two tabs make one row and one PaymentIntent, and every repeat gets the first one's answer.
    */
   async create(user: User, input: unknown, idempotencyKey: string | undefined): Promise<CheckoutResult> {
+    const purchase = await this.recordPurchase(user, input, idempotencyKey, chargeRequest, baseKeys);
+    const { base } = purchase;
+    const source: PaymentSource = base.confirmation_token ? { confirmationToken: base.confirmation_token } : { paymentMethod: base.payment_method! };
+    if (purchase.created) return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
+    const running = this.inFlight.get(purchase.charge.id);
+    if (running) return running;
+    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
+    // Stripe's idempotency key, derived from the row, makes that safe.
+    if (purchase.charge.status === 'pending') return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
+    return this.result(purchase.charge);
+  }
+
+  /**
+   * Parses and authorises a purchase and writes its row (pending), keyed by the buyer's idempotency
+   * key; a repeat of the key finds the first request's row (409 when it was for another purchase).
+   * The fingerprint covers everything sent, so a key used for one way of paying cannot start another.
+   */
+  async recordPurchase<T extends { product: string; article_id?: number; save_card?: boolean }>(
+    user: User,
+    input: unknown,
+    idempotencyKey: string | undefined,
+    schema: z.ZodType<T>,
+    keys: readonly string[],
+    flow: Record<string, unknown> = {},
+  ): Promise<{ base: T; charge: Charge; created: boolean }> {
     const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-    const base = parseInput(chargeRequest, Object.fromEntries(baseKeys.filter((k) => k in body).map((k) => [k, body[k]])));
+    const base = parseInput(schema, Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]])));
     const product = this.deps.catalog.get(base.product);
-    const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !(baseKeys as readonly string[]).includes(k)));
+    const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)));
     const fields = parseInput(product.fields, fieldsInput);
     if (product.needsArticle && base.article_id === undefined) {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Required.' });
@@ -165,7 +190,7 @@ export class Checkout {
     await product.authorize(this.deps.db, user, base.article_id);
 
     const fingerprint = createHash('sha256')
-      .update(canonical({ ...base, save_card: base.save_card ?? false, fields }))
+      .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
       .digest('hex');
     const now = this.deps.clock.now();
     const [row] = await insertCharge(this.deps.db).execute({
@@ -181,8 +206,7 @@ export class Checkout {
       now,
       actor: userActor(user.id),
     });
-    const source: PaymentSource = base.confirmation_token ? { confirmationToken: base.confirmation_token } : { paymentMethod: base.payment_method! };
-    if (row) return this.createIntentOnce(user, row.charge as Charge, source, base.save_card ?? false);
+    if (row) return { base, charge: row.charge as Charge, created: true };
 
     const [existing] = await this.deps.db
       .select()
@@ -192,12 +216,18 @@ export class Checkout {
     if (existing.requestFingerprint !== fingerprint) {
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase. Use a new key.');
     }
-    const running = this.inFlight.get(existing.id);
-    if (running) return running;
-    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
-    // Stripe's idempotency key, derived from the row, makes that safe.
-    if (existing.status === 'pending') return this.createIntentOnce(user, existing, source, base.save_card ?? false);
-    return this.result(existing);
+    return { base, charge: existing, created: false };
+  }
+
+  /** What every PaymentIntent for a row carries: settle and reconcile recognise our intents by it. */
+  static intentMetadata(charge: Charge): Record<string, string> {
+    return {
+      charge_id: String(charge.id),
+      user_id: String(charge.userId),
+      product: charge.product,
+      ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
+      ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
+    };
   }
 
   /**
@@ -270,13 +300,7 @@ export class Checkout {
           ...(offSession ? { off_session: true } : { return_url: this.returnUrl(charge.id), use_stripe_sdk: true }),
           ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
           description: product.name,
-          metadata: {
-            charge_id: String(charge.id),
-            user_id: String(charge.userId),
-            product: charge.product,
-            ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
-            ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
-          },
+          metadata: Checkout.intentMetadata(charge),
           expand: INTENT_EXPAND,
         },
         { idempotencyKey: `charge-${charge.id}` },
