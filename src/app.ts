@@ -22,6 +22,7 @@ import { Catalog } from './payments/catalog.js';
 import type { ChargeRecords } from './payments/charges.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsConsolePlugin } from './payments/console.js';
+import { HostedCheckout } from './payments/checkout-sessions.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
@@ -42,7 +43,7 @@ declare module 'fastify' {
     clock: Clock;
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
-    payments: { checkout: Checkout; charges: ChargeRecords; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    payments: { checkout: Checkout; charges: ChargeRecords; hosted?: HostedCheckout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
@@ -63,6 +64,8 @@ export interface AppDeps {
   stripe: StripeGateway;
   /** The app's origin as buyers reach it: Stripe sends them back to `${publicUrl}/charges/:id/return`. */
   publicUrl: string;
+  /** `hosted` also offers Stripe's hosted checkout page (Checkout Sessions); default `elements`. */
+  checkoutMode?: 'elements' | 'hosted';
   /** Webhook signing secrets; a local Stripe's is appended once its endpoint is registered. */
   webhookSecrets: string[];
   /** Receipt e-mails: .eml files in a folder, or SMTP; none when unset. */
@@ -118,8 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
+  const hosted = deps.checkoutMode === 'hosted' ? new HostedCheckout({ ...paymentsDeps, publicUrl: deps.publicUrl }, checkout) : undefined;
   const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
-  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer });
+  app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
   const upkeepDeps = {
     db: deps.database.db,
     catalog,

@@ -23,6 +23,8 @@ const envSchema = z.object({
   SMTP_URL: z.string().url().optional(),
   /** 0 turns rate limits off: only for load tests from one address (bench, soak). */
   RATE_LIMITS: z.enum(['0', '1']).default('1'),
+  /** How buyers pay: the Payment Element on our page, or also Stripe's hosted checkout page. */
+  CHECKOUT_MODE: z.enum(['elements', 'hosted']).default('elements'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   LISTING_UPKEEP_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(60).default(5),
   TRUST_PROXY: z
@@ -55,6 +57,8 @@ export interface Config {
   sessionSecret: string;
   demoData: boolean;
   logLevel: string;
+  /** `hosted` also offers "Pay on Stripe's checkout page" (Checkout Sessions) beside the Payment Element. */
+  checkoutMode: 'elements' | 'hosted';
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
   /** Listing reminders and auto-renewals; at most 60, so a renewal always falls in its last hour. */
@@ -97,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? persistentSecret(e.DATA_DIR, 'session-secret'),
     demoData: e.DEMO_DATA ? e.DEMO_DATA === '1' : embedded,
     logLevel: e.LOG_LEVEL,
+    checkoutMode: e.CHECKOUT_MODE,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
     listingUpkeepIntervalMinutes: e.LISTING_UPKEEP_INTERVAL_MINUTES,
     rateLimits: e.RATE_LIMITS === '1',

@@ -55,6 +55,7 @@ const app = await buildApp({
   webhookPollMs: 2_000,
   rateLimits: config.rateLimits,
   publicUrl: config.publicUrl,
+  checkoutMode: config.checkoutMode,
   trustProxy: config.trustProxy,
   hstsMaxAge: config.hstsMaxAge,
   mail: { dir: mailDir, smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },

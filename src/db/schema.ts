@@ -182,6 +182,8 @@ export const charges = pgTable(
      * intent's id is stored, it tells our intent from another that merely names this charge.
      */
     intentNonce: text('intent_nonce'),
+    /** The Stripe Checkout Session (cs_…) made for this row when the buyer pays on Stripe's page. */
+    checkoutSessionId: text('checkout_session_id').unique(),
     /** The Stripe Charge id (ch_…) of the PaymentIntent's latest charge. */
     stripeLatestCharge: text('stripe_latest_charge'),
     amountRefunded: bigint('amount_refunded', { mode: 'number' }).notNull().default(0),

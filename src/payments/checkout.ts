@@ -30,16 +30,34 @@ export interface CheckoutResult {
   charge: Charge;
 }
 
-const baseKeys = ['product', 'article_id', 'payment_method', 'save_card'] as const;
-const chargeRequest = z.object({
-  product: z.string().min(1, 'Required.').max(60),
-  article_id: z.number().int().positive().max(2147483647).optional(),
-  payment_method: z
-    .string({ error: 'Required.' })
-    .max(255)
-    .regex(/^pm_[A-Za-z0-9_]+$/, 'A PaymentMethod id (pm_…).'),
-  save_card: z.boolean().optional(),
-});
+const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
+const chargeRequest = z
+  .object({
+    product: z.string().min(1, 'Required.').max(60),
+    article_id: z.number().int().positive().max(2147483647).optional(),
+    payment_method: z
+      .string()
+      .max(255)
+      .regex(/^pm_[A-Za-z0-9_]+$/, 'A PaymentMethod id (pm_…).')
+      .optional(),
+    // The Payment Element's deferred-intent flow: Stripe.js's createConfirmationToken answer.
+    confirmation_token: z
+      .string()
+      .max(255)
+      .regex(/^ctoken_[A-Za-z0-9_]+$/, 'A ConfirmationToken id (ctoken_…).')
+      .optional(),
+    save_card: z.boolean().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.payment_method === undefined) === (value.confirmation_token === undefined)) {
+      const message = value.payment_method === undefined ? 'Required: a saved card (payment_method) or the card form (confirmation_token).' : 'Send payment_method or confirmation_token, not both.';
+      ctx.addIssue({ code: 'custom', path: ['payment_method'], message });
+      ctx.addIssue({ code: 'custom', path: ['confirmation_token'], message });
+    }
+  });
+
+/** How the buyer pays: a saved card's PaymentMethod, or the Payment Element's ConfirmationToken. */
+export type PaymentSource = { paymentMethod: string } | { confirmationToken: string };
 export const idempotencyKeySchema = z
   .string()
   .min(8, 'At least 8 characters.')
@@ -142,10 +160,35 @@ export class Checkout {
    * two tabs make one row and one PaymentIntent, and every repeat gets the first one's answer.
    */
   async create(user: User, input: unknown, idempotencyKey: string | undefined): Promise<CheckoutResult> {
+    const purchase = await this.recordPurchase(user, input, idempotencyKey, chargeRequest, baseKeys);
+    const { base } = purchase;
+    const source: PaymentSource = base.confirmation_token ? { confirmationToken: base.confirmation_token } : { paymentMethod: base.payment_method! };
+    if (purchase.created) return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
+    const running = this.inFlight.get(purchase.charge.id);
+    if (running) return running;
+    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
+    // Stripe's idempotency key, derived from the row, makes that safe.
+    if (purchase.charge.status === 'pending') return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
+    return this.result(purchase.charge);
+  }
+
+  /**
+   * Parses and authorises a purchase and writes its row (pending), keyed by the buyer's idempotency
+   * key; a repeat of the key finds the first request's row (409 when it was for another purchase).
+   * The fingerprint covers everything sent, so a key used for one way of paying cannot start another.
+   */
+  async recordPurchase<T extends { product: string; article_id?: number; save_card?: boolean }>(
+    user: User,
+    input: unknown,
+    idempotencyKey: string | undefined,
+    schema: z.ZodType<T>,
+    keys: readonly string[],
+    flow: Record<string, unknown> = {},
+  ): Promise<{ base: T; charge: Charge; created: boolean }> {
     const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
-    const base = parseInput(chargeRequest, Object.fromEntries(baseKeys.filter((k) => k in body).map((k) => [k, body[k]])));
+    const base = parseInput(schema, Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]])));
     const product = this.deps.catalog.get(base.product);
-    const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !(baseKeys as readonly string[]).includes(k)));
+    const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)));
     const fields = parseInput(product.fields, fieldsInput);
     if (product.needsArticle && base.article_id === undefined) {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Required.' });
@@ -157,7 +200,7 @@ export class Checkout {
     await product.authorize(this.deps.db, user, base.article_id);
 
     const fingerprint = createHash('sha256')
-      .update(canonical({ ...base, save_card: base.save_card ?? false, fields }))
+      .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
       .digest('hex');
     const now = this.deps.clock.now();
     const [row] = await insertCharge(this.deps.db).execute({
@@ -173,7 +216,7 @@ export class Checkout {
       now,
       actor: userActor(user.id),
     });
-    if (row) return this.createIntentOnce(user, row.charge as Charge, base.payment_method, base.save_card ?? false);
+    if (row) return { base, charge: row.charge as Charge, created: true };
 
     const [existing] = await this.deps.db
       .select()
@@ -183,12 +226,18 @@ export class Checkout {
     if (existing.requestFingerprint !== fingerprint) {
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase. Use a new key.');
     }
-    const running = this.inFlight.get(existing.id);
-    if (running) return running;
-    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
-    // Stripe's idempotency key, derived from the row, makes that safe.
-    if (existing.status === 'pending') return this.createIntentOnce(user, existing, base.payment_method, base.save_card ?? false);
-    return this.result(existing);
+    return { base, charge: existing, created: false };
+  }
+
+  /** What every PaymentIntent for a row carries: settle and reconcile recognise our intents by it. */
+  static intentMetadata(charge: Charge): Record<string, string> {
+    return {
+      charge_id: String(charge.id),
+      user_id: String(charge.userId),
+      product: charge.product,
+      ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
+      ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
+    };
   }
 
   /**
@@ -227,18 +276,18 @@ export class Checkout {
       : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
     if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
     if (charge.status !== 'pending') return charge;
-    return (await this.createIntentOnce(user, charge, request.paymentMethod, false, true)).charge;
+    return (await this.createIntentOnce(user, charge, { paymentMethod: request.paymentMethod }, false, true)).charge;
   }
 
-  private createIntentOnce(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
+  private createIntentOnce(user: User, charge: Charge, source: PaymentSource, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
     const running = this.inFlight.get(charge.id);
     if (running) return running;
-    const promise = this.callStripe(user, charge, paymentMethod, saveCard, offSession).finally(() => this.inFlight.delete(charge.id));
+    const promise = this.callStripe(user, charge, source, saveCard, offSession).finally(() => this.inFlight.delete(charge.id));
     this.inFlight.set(charge.id, promise);
     return promise;
   }
 
-  private async callStripe(user: User, charge: Charge, paymentMethod: string, saveCard: boolean, offSession: boolean, replacing?: string): Promise<CheckoutResult> {
+  private async callStripe(user: User, charge: Charge, source: PaymentSource, saveCard: boolean, offSession: boolean, replacing?: string): Promise<CheckoutResult> {
     const { stripe } = this.deps;
     const product = this.deps.catalog.get(charge.product);
     const actor = offSession ? 'system' : `user:${user.id}`;
@@ -249,7 +298,8 @@ export class Checkout {
           amount: charge.amount,
           currency: charge.currency,
           customer,
-          payment_method: paymentMethod,
+          // Exactly one: Stripe refuses both (parameters_exclusive).
+          ...('confirmationToken' in source ? { confirmation_token: source.confirmationToken } : { payment_method: source.paymentMethod }),
           confirm: true,
           // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
           // payment methods, as Stripe defaults since 2023-08-16, with a return_url for any method that
@@ -260,13 +310,7 @@ export class Checkout {
           ...(offSession ? { off_session: true } : { return_url: this.returnUrl(charge.id), use_stripe_sdk: true }),
           ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
           description: product.name,
-          metadata: {
-            charge_id: String(charge.id),
-            user_id: String(charge.userId),
-            product: charge.product,
-            ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
-            ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
-          },
+          metadata: Checkout.intentMetadata(charge),
           expand: INTENT_EXPAND,
         },
         { idempotencyKey: `charge-${charge.id}` },
@@ -283,7 +327,12 @@ export class Checkout {
         if (offSession) return this.result(await this.markRejected(charge, 'payment_method_invalid', 'The saved card is no longer available.'));
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
         const old = await forgetCustomer(this.deps.db, user);
-        return this.callStripe(user, charge, paymentMethod, saveCard, offSession, old ?? 'none');
+        return this.callStripe(user, charge, source, saveCard, offSession, old ?? 'none');
+      }
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'confirmation_token') {
+        // Used, expired or unknown: the buyer fills the form in again, and nothing was charged.
+        const failed = await this.markRejected(charge, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
+        return this.result(failed);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.

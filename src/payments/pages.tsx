@@ -33,6 +33,8 @@ export function CheckoutForm(props: CheckoutFormProps) {
       action="/charges"
       data-publishable-key={props.publishableKey}
       data-product={product.id}
+      data-amount={String(product.amount)}
+      data-currency={product.currency}
     >
       <CsrfField ctx={ctx} />
       <input type="hidden" name="idempotency_key" value={props.idempotencyKey} />
@@ -77,7 +79,7 @@ export function CheckoutForm(props: CheckoutFormProps) {
             <input type="radio" name="payment_method" value="new" checked={cards.length === 0} /> A new card
           </span>
         </label>
-        <div id="card-element" class="card-element" />
+        <div id="payment-element" class="card-element" />
         <label>
           <span>
             <input type="checkbox" name="save_card" /> Save this card for next time

@@ -30,6 +30,16 @@ const checkoutForm = z
   })
   .catchall(z.string());
 
+/** "Pay on Stripe's checkout page": the purchase without a card (the card is typed on Stripe's page). */
+const hostedForm = z
+  .object({
+    product: z.string(),
+    article_id: z.coerce.number().int().positive().optional(),
+    idempotency_key: z.string(),
+    _csrf: z.string().optional(),
+  })
+  .catchall(z.string());
+
 /** Confirmations carried by a redirect (fixed texts). */
 const BILLING_DONE = { card_removed: 'The card was removed; it will not be offered at checkout again.' } as const;
 const CHARGE_DONE = { paid: 'Thank you: your payment went through. This is your receipt.' } as const;
@@ -39,12 +49,12 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
   const o = origins.join(' ');
   reply.header(
     'content-security-policy',
-    `default-src 'self'; script-src 'self' ${o}; frame-src ${o}; connect-src 'self' ${o}; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'`,
+    `default-src 'self'; script-src 'self' ${o}; frame-src ${o}; connect-src 'self' ${o}; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; form-action 'self' ${o}; frame-ancestors 'none'; base-uri 'self'; object-src 'none'`,
   );
 }
 
 export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
-  const { checkout, charges, catalog, stripe } = app.payments;
+  const { checkout, charges, hosted, catalog, stripe } = app.payments;
   const perUser = perMemberLimit(options.rateLimits, 30);
   const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
   /** A checkout, counted by product and outcome (a counter increment: nothing on the database). */
@@ -99,6 +109,23 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.post('/api/v1/charges', perUser, async (request, reply) => {
     const user = requireUser(request);
     return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
+  });
+
+  // Stripe-hosted Checkout, when CHECKOUT_MODE=hosted: 201 {charge, url}; the page form is sent there (303).
+  app.post('/api/v1/checkout_sessions', perUser, async (request, reply) => {
+    const user = requireUser(request);
+    if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
+    return send(reply, await hosted.create(user, request.body, headerKey(request.headers['idempotency-key'])));
+  });
+
+  app.post('/checkout_sessions', perUser, async (request, reply) => {
+    const user = requireUser(request);
+    if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
+    const form = parseInput(hostedForm, request.body);
+    const { idempotency_key, _csrf, ...rest } = form;
+    const result = await hosted.create(user, rest, idempotency_key);
+    if (result.url) return reply.redirect(result.url, 303);
+    return reply.redirect(`/charges/${result.charge.id}`, 303);
   });
 
   app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
@@ -179,6 +206,12 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/:id/return', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
+    const charge = await charges.owned(user, id);
+    if (charge.checkoutSessionId && hosted) {
+      // Stripe's page sent the buyer back: the session and its PaymentIntent are re-read from Stripe.
+      await hosted?.settle(charge.checkoutSessionId, `user:${user.id}`);
+      return reply.redirect(`/charges/${charge.id}`, 303);
+    }
     const result = await checkout.confirm(user, id);
     return reply.redirect(`/charges/${result.charge.id}`, 303);
   });

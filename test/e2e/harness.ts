@@ -90,10 +90,10 @@ export async function logIn(page: Page, base: string, email: string, password: s
   await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button[type=submit]')]);
 }
 
-/** Chooses "A new card" in the checkout form and types a test card into the card fields. */
+/** Chooses "A new card" in the checkout form and types a test card into the Payment Element. */
 export async function fillCard(page: Page, number: string) {
   await page.check('input[name=payment_method][value=new]');
-  const card = page.locator('#card-element');
+  const card = page.locator('#payment-element');
   await card.locator('input[data-field=number]').fill(number);
   await card.locator('input[data-field=expiry]').fill('12/34');
   await card.locator('input[data-field=cvc]').fill('123');

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 async function newCard(number: string, expiry = '1234') {
   await page.check('input[name=payment_method][value=new]');
-  const card = page.locator('#card-element');
+  const card = page.locator('#payment-element');
   await card.locator('input[data-field=number]').pressSequentially(number);
   await card.locator('input[data-field=expiry]').pressSequentially(expiry);
   await card.locator('input[data-field=cvc]').pressSequentially('123');
@@ -66,7 +66,7 @@ describe('checkout', () => {
   it('formats the card as it is typed, as Stripe does', async () => {
     await page.goto(`${server.url}/charges/new?product=billboard`);
     await newCard('4242424242424242', '1234');
-    const card = page.locator('#card-element');
+    const card = page.locator('#payment-element');
     await expect(card.locator('input[data-field=number]').inputValue()).resolves.toBe('4242 4242 4242 4242');
     await expect(card.locator('input[data-field=expiry]').inputValue()).resolves.toBe('12 / 34');
     // Backspace from the end takes the year, then the separator with it.

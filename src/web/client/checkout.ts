@@ -1,10 +1,11 @@
 /**
- * The checkout form's script. Card details go from Stripe.js straight to Stripe (or the local
- * Stripe); our server only ever sees the resulting pm_… id. After 3-D Secure, the server is asked
- * to re-read the PaymentIntent: the browser's word is never the verdict.
+ * The checkout form's script. A new card goes into Stripe's Payment Element (deferred intent:
+ * the Element knows the catalog's amount and currency, the PaymentIntent is made by our server);
+ * our server only ever sees the resulting ctoken_… (or a saved card's pm_… id). After 3-D Secure,
+ * the server is asked to re-read the PaymentIntent: the browser's word is never the verdict.
  */
 
-import type { Stripe } from '@stripe/stripe-js';
+import type { Stripe, StripeElements } from '@stripe/stripe-js';
 
 // Typed against Stripe.js's own declarations (which also declare `window.Stripe`): the same code
 // runs on the real Stripe.js and on the local Stripe's stand-in.
@@ -48,8 +49,19 @@ function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> =
 
 function setupCheckout(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
-  const card = stripe.elements().create('card');
-  card.mount(form.querySelector<HTMLElement>('#card-element')!);
+  const saveCard = form.querySelector('input[name="save_card"]') as HTMLInputElement;
+  // The Element's setup_future_usage must match the PaymentIntent's, which follows the "save" box.
+  const setupFutureUsage = () => (saveCard.checked ? ('off_session' as const) : undefined);
+  const elements = stripe.elements({
+    mode: 'payment',
+    amount: Number(form.dataset.amount),
+    currency: form.dataset.currency!,
+    setupFutureUsage: setupFutureUsage(),
+  });
+  elements.create('payment').mount(form.querySelector<HTMLElement>('#payment-element')!);
+  // Stripe.js updates the Element in place; the local stand-in has no update(), and our server
+  // sends setup_future_usage with the PaymentIntent either way.
+  saveCard.addEventListener('change', () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null }));
   const button = form.querySelector('#pay') as HTMLButtonElement;
   const keyInput = form.querySelector('input[name="idempotency_key"]') as HTMLInputElement;
   const csrf = csrfOf(form);
@@ -64,20 +76,24 @@ function setupCheckout(form: HTMLFormElement) {
     showFieldErrors(form);
     try {
       const choice = (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
-      let paymentMethod = choice;
+      const source: Record<string, string> = {};
       if (choice === 'new') {
-        const created = await stripe.createPaymentMethod({ type: 'card', card });
-        if (created.error || !created.paymentMethod) {
+        // The Element shows each field's error beside it; the message here says why nothing was sent.
+        const submitted = await elements.submit();
+        if (submitted.error) {
+          showError(form, submitted.error.message ?? 'Check your card details.');
+          return;
+        }
+        const created = await stripe.createConfirmationToken({ elements });
+        if (created.error || !created.confirmationToken) {
           showError(form, created.error?.message ?? 'Check your card details.');
           return;
         }
-        paymentMethod = created.paymentMethod.id;
+        source.confirmation_token = created.confirmationToken.id;
+      } else {
+        source.payment_method = choice;
       }
-      const body: Record<string, unknown> = {
-        product: form.dataset.product,
-        payment_method: paymentMethod,
-        save_card: (form.querySelector('input[name="save_card"]') as HTMLInputElement).checked,
-      };
+      const body: Record<string, unknown> = { product: form.dataset.product, ...source, save_card: saveCard.checked };
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
       for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {

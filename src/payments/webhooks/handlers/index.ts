@@ -2,6 +2,10 @@ import { chargeDisputeClosed } from './charge.dispute.closed.js';
 import { chargeDisputeCreated } from './charge.dispute.created.js';
 import { chargeRefundUpdated } from './charge.refund.updated.js';
 import { chargeRefunded } from './charge.refunded.js';
+import { checkoutSessionAsyncPaymentFailed } from './checkout.session.async_payment_failed.js';
+import { checkoutSessionAsyncPaymentSucceeded } from './checkout.session.async_payment_succeeded.js';
+import { checkoutSessionCompleted } from './checkout.session.completed.js';
+import { checkoutSessionExpired } from './checkout.session.expired.js';
 import { paymentIntentCanceled } from './payment_intent.canceled.js';
 import { paymentIntentPaymentFailed } from './payment_intent.payment_failed.js';
 import { paymentIntentRequiresAction } from './payment_intent.requires_action.js';
@@ -18,4 +22,8 @@ export const handlers: Record<string, EventHandler> = {
   'charge.refund.updated': chargeRefundUpdated,
   'charge.dispute.created': chargeDisputeCreated,
   'charge.dispute.closed': chargeDisputeClosed,
+  'checkout.session.completed': checkoutSessionCompleted,
+  'checkout.session.async_payment_succeeded': checkoutSessionAsyncPaymentSucceeded,
+  'checkout.session.async_payment_failed': checkoutSessionAsyncPaymentFailed,
+  'checkout.session.expired': checkoutSessionExpired,
 };

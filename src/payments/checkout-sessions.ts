@@ -1,0 +1,140 @@
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { z } from 'zod';
+import { audit } from '../audit/log.js';
+import { type Charge, charges, type User } from '../db/schema.js';
+import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
+import { ensureCustomer } from './customers.js';
+import { recordMismatch } from './mismatches.js';
+import { settleFromIntent } from './settle.js';
+import { intentPredecessors } from './state.js';
+import { isProviderUnavailable, providerUnavailable } from './stripe.js';
+import { retrieveIntent, type SyncDeps } from './sync.js';
+
+/**
+ * Stripe-hosted Checkout: our row first, then a Checkout Session for the catalog's price. The return
+ * page, the checkout.session.* webhooks and reconcile all settle through syncCheckoutSession, which
+ * re-reads the session and its PaymentIntent from Stripe and hands the intent to settleFromIntent:
+ * whichever arrives first fulfils, once.
+ */
+
+const sessionKeys = ['product', 'article_id'] as const;
+const sessionRequest = z.object({
+  product: z.string().min(1, 'Required.').max(60),
+  article_id: z.number().int().positive().max(2147483647).optional(),
+});
+
+/** Stripe's shortest session lifetime (expires_at at least 30 minutes ahead), plus a minute of slack. */
+const SESSION_LIFETIME_SECONDS = 31 * 60;
+
+export class HostedCheckout {
+  constructor(
+    private readonly deps: CheckoutDeps,
+    private readonly checkout: Checkout,
+  ) {}
+
+  /** 201 `{charge, url}`: the buyer pays on `url`; a paid or canceled row answers as checkout does. */
+  async create(user: User, input: unknown, idempotencyKey: string | undefined): Promise<CheckoutResult & { url?: string }> {
+    const { charge } = await this.checkout.recordPurchase(user, input, idempotencyKey, sessionRequest, sessionKeys, { flow: 'hosted_page' });
+    if (charge.status !== 'pending') return this.checkout.result(charge);
+    try {
+      const session = await this.openSession(user, charge);
+      const [stored] = await this.deps.db
+        .update(charges)
+        .set({ checkoutSessionId: session.id, updatedAt: this.deps.clock.now() })
+        .where(and(eq(charges.id, charge.id), isNull(charges.checkoutSessionId)))
+        .returning();
+      const row = stored ?? (await this.checkout.records.get(charge.id));
+      if (session.status !== 'open' || !session.url) return this.checkout.result(row);
+      return { status: 201, body: { charge: await this.checkout.records.json(row), url: session.url }, charge: row, url: session.url };
+    } catch (error) {
+      if (!isProviderUnavailable(error)) throw error;
+      // The row stays pending: the same Idempotency-Key asks again, and Stripe's key makes it one session.
+      const unavailable = providerUnavailable('try again; you have not been charged.');
+      return { status: unavailable.status, body: { error: { code: unavailable.code, message: unavailable.message }, charge: await this.checkout.records.json(charge) }, charge };
+    }
+  }
+
+  /** The return page's re-read: Stripe out of reach leaves the row for the webhook or reconcile. */
+  async settle(sessionId: string, actor: string): Promise<void> {
+    try {
+      await syncCheckoutSession(this.deps, sessionId, actor);
+    } catch (error) {
+      if (!isProviderUnavailable(error)) throw error;
+    }
+  }
+
+  private async openSession(user: User, charge: Charge): Promise<Stripe.Checkout.Session> {
+    const { stripe, catalog } = this.deps;
+    if (charge.checkoutSessionId) return stripe.client.checkout.sessions.retrieve(charge.checkoutSessionId);
+    const product = catalog.get(charge.product);
+    const customer = await ensureCustomer(this.deps.db, stripe.client, user);
+    const returnUrl = this.checkout.returnUrl(charge.id);
+    // Stripe's clock decides expiry, so the wall clock (not the app's injectable one) sets it; rounded
+    // to the minute so a retry within the minute sends the same parameters under the same key.
+    const expiresAt = Math.floor(Date.now() / 60_000) * 60 + SESSION_LIFETIME_SECONDS;
+    return stripe.client.checkout.sessions.create(
+      {
+        mode: 'payment',
+        line_items: [{ quantity: 1, price_data: { currency: charge.currency, unit_amount: charge.amount, product_data: { name: product.name } } }],
+        customer,
+        // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default).
+        saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'] },
+        client_reference_id: String(charge.id),
+        metadata: { charge_id: String(charge.id) },
+        payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
+        success_url: returnUrl,
+        cancel_url: returnUrl,
+        expires_at: expiresAt,
+      },
+      { idempotencyKey: `checkout-session-${charge.id}` },
+    );
+  }
+}
+
+/** The row a session was made for: stored on it when the session was created. */
+async function chargeForSession(deps: SyncDeps, session: Stripe.Checkout.Session): Promise<Charge | undefined> {
+  const [row] = await deps.db.select().from(charges).where(eq(charges.checkoutSessionId, session.id));
+  return row;
+}
+
+/**
+ * Brings a session's row in line with Stripe: the session and its PaymentIntent are re-read, the
+ * intent settles the row (settle's guard checks it carries the row's nonce and its price), and a
+ * session that expired unpaid cancels the row. Safe to call any number of times, in any order.
+ */
+export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, actor: string): Promise<Charge | undefined> {
+  const session = await deps.stripe.client.checkout.sessions.retrieve(sessionId);
+  const charge = await chargeForSession(deps, session);
+  if (!charge) return undefined;
+  const intentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+  if (intentId) {
+    const pi = await retrieveIntent(deps, intentId);
+    if (session.amount_total !== charge.amount || session.currency !== charge.currency) {
+      // The session itself is not for our price: whatever its intent says, nothing is fulfilled.
+      const reason = session.amount_total !== charge.amount ? 'amount' : 'currency';
+      await recordMismatch(deps.db, pi, reason, { chargeId: charge.id, amount: charge.amount, currency: charge.currency }, deps.clock.now());
+      return charge;
+    }
+    const settled = await settleFromIntent(deps, charge.id, pi, actor);
+    if (settled.charge.status === 'succeeded') deps.afterSettle?.();
+    if (session.status !== 'expired' || settled.charge.status !== 'pending') return settled.charge;
+  }
+  if (session.status !== 'expired') return charge;
+  return cancelUnpaid(deps, charge, actor);
+}
+
+/** An expired session bought nothing: its row is canceled (forward only; a paid row stays paid). */
+async function cancelUnpaid(deps: SyncDeps, charge: Charge, actor: string): Promise<Charge> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [canceled] = await tx
+      .update(charges)
+      .set({ status: 'canceled', stripeClientSecret: null, updatedAt: now })
+      .where(and(eq(charges.id, charge.id), inArray(charges.status, intentPredecessors('canceled'))))
+      .returning();
+    if (!canceled) return (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!;
+    await audit(tx, { actor, action: 'charge.canceled', subjectType: 'charge', subjectId: charge.id, after: { checkout_session: charge.checkoutSessionId, reason: 'expired' } }, now);
+    return canceled;
+  });
+}

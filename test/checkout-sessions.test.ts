@@ -1,0 +1,115 @@
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { FormClient } from './helpers/browser-form.js';
+import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+
+/** Stripe-hosted Checkout: POST /api/v1/checkout_sessions, paid through the local Stripe's control API. */
+let t: TestApp;
+let poster: Member;
+
+beforeAll(async () => {
+  t = await startTestApp({ checkoutMode: 'hosted' });
+  const boss = await admin(t);
+  poster = await member(t.app);
+  await grantJobs(t, boss, poster.id);
+});
+afterAll(() => t.close());
+
+let seq = 0;
+async function listing() {
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/v1/articles',
+    headers: poster.auth,
+    payload: { title: `Hosted job ${++seq}`, body_markdown: 'We are hiring.', job_listing: true, published: true },
+  });
+  return json(res).article.id as number;
+}
+
+const openSession = (payload: Record<string, unknown>, key = `hosted-${++seq}-${Math.random().toString(36).slice(2)}`) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: { ...poster.auth, 'idempotency-key': key }, payload });
+
+/** As if the buyer paid on Stripe's page. */
+async function payOnPage(sessionId: string, paymentMethod = 'pm_card_visa') {
+  const res = await fetch(`${t.stripe.url}/_local/checkout/sessions/${sessionId}/pay`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.stripe.secretKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ payment_method: paymentMethod }),
+  });
+  return (await res.json()) as { session: Stripe.Checkout.Session; payment_intent: Stripe.PaymentIntent };
+}
+
+const row = async (id: number) =>
+  (await queryRows<{ status: string; checkout_session_id: string; stripe_charge_key: string | null }>(t.database.db, `select status, checkout_session_id, stripe_charge_key from charges where id = ${id}`))[0]!;
+const fulfilments = async (id: number) => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from fulfilments where charge_id = ${id}`))[0]!.n;
+let buyer: FormClient;
+/** Stripe's page sends the buyer's browser here (session cookie, as a browser would). */
+async function returnPage(id: number) {
+  if (!buyer) {
+    buyer = new FormClient(t.app);
+    await buyer.submit('/login', '/login', { email: poster.email, password: poster.password });
+  }
+  return buyer.get(`/charges/${id}/return`);
+}
+
+describe('POST /api/v1/checkout_sessions', () => {
+  it('answers 201 {charge, url}: our row first, a session for the catalog price naming the row', async () => {
+    const res = await openSession({ product: 'job_listing', article_id: await listing() });
+    expect(res.statusCode).toBe(201);
+    const { charge, url } = json(res);
+    expect(charge).toMatchObject({ status: 'pending', amount: 2500, currency: 'usd' });
+    const stored = await row(charge.id);
+    expect(stored.checkout_session_id).toMatch(/^cs_test_/);
+    expect(url).toContain(`/c/pay/${stored.checkout_session_id}`);
+    const session = t.stripe.emulator.checkoutSessions.get(stored.checkout_session_id)!;
+    expect(session).toMatchObject({ mode: 'payment', amount_total: 2500, currency: 'usd', client_reference_id: String(charge.id), status: 'open' });
+    expect(session.customer).toMatch(/^cus_/);
+  });
+
+  it('replays the same session for a repeat of the key, and refuses an unknown product with no row', async () => {
+    const article = await listing();
+    const first = await openSession({ product: 'job_listing', article_id: article }, 'hosted-repeat-key');
+    const again = await openSession({ product: 'job_listing', article_id: article }, 'hosted-repeat-key');
+    expect(json(again)).toEqual(json(first));
+    const bad = await openSession({ product: 'nope' });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('settling a session', () => {
+  it('paid on the page, then the return page and webhooks (twice) settle it once', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    const paid = await payOnPage(sessionId);
+    expect(paid.session.status).toBe('complete');
+    expect(paid.payment_intent.metadata).toMatchObject({ charge_id: String(charge.id) });
+    expect((await returnPage(charge.id)).statusCode).toBe(303);
+    expect((await returnPage(charge.id)).statusCode).toBe(303);
+    await settleWebhooks(t);
+    expect(await row(charge.id)).toMatchObject({ status: 'succeeded', stripe_charge_key: paid.payment_intent.id });
+    expect(await fulfilments(charge.id)).toBe(1);
+  });
+
+  it('fulfils nothing when the session was paid for another amount than our row', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    t.stripe.emulator.checkoutSessions.get(sessionId)!.amount_total = 100;
+    await payOnPage(sessionId);
+    await returnPage(charge.id);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('pending');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it('an expired session cancels the row and buys nothing', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    await t.app.payments.stripe.client.checkout.sessions.expire(sessionId);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('canceled');
+    await returnPage(charge.id);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+});
