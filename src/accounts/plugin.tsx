@@ -1,3 +1,8 @@
+/**
+ * accounts: members and who they are — sign-up, log in, sessions, API tokens, passwords and their
+ * reset, roles, the permission to post jobs and requests for it. Routes and schemas here; views in
+ * pages.tsx and permission-pages.tsx; rules in service.ts.
+ */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { User } from '../db/schema.js';

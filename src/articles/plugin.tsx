@@ -1,3 +1,8 @@
+/**
+ * articles: what members write and read — articles, job listings and /jobs, the home page (with what
+ * products put there: billboards, featured articles), the dashboard and the editor. Routes here; views
+ * in pages.tsx; queries in service.ts.
+ */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { JSX } from 'preact';

@@ -1,3 +1,7 @@
+/**
+ * The audit log, on the ground floor: every room appends who did what to which money or permission, in
+ * the caller's transaction; the table refuses updates and deletes.
+ */
 import type { Executor } from '../db/client.js';
 import { auditLog } from '../db/schema.js';
 

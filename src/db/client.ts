@@ -1,3 +1,7 @@
+/**
+ * db: the schema (schema.ts), the one dialect on two drivers (embedded PGlite or PostgreSQL),
+ * migrations from drizzle/, prepared statements and locks across instances.
+ */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,8 @@
+/**
+ * finance: the money as an accountant reads it — the ledger with totals and charts, a charge's page
+ * with its refunds, the audit log's page, exports (CSV, JSON lines), listing renewals. Admins only.
+ * Routes here; views in pages.tsx; queries in ledger.ts.
+ */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';

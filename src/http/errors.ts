@@ -1,3 +1,7 @@
+/**
+ * http: what every route shares — one error shape and idiom (this file), bounded inputs (dates.ts),
+ * rate limits counted in PostgreSQL.
+ */
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

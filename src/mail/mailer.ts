@@ -1,3 +1,7 @@
+/**
+ * mail: the one way out for e-mail (SMTP, or .eml files in DATA_DIR), and delivering claimed messages
+ * at most once.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';

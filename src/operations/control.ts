@@ -1,3 +1,8 @@
+/**
+ * operations: what operators run and what it stands on — the CLIs (*-cli.ts), the DATA_DIR lock, this
+ * control channel from a CLI to a running server, metrics, periodic tasks, logging and the start-up
+ * banner.
+ */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

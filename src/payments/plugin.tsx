@@ -1,3 +1,9 @@
+/**
+ * payments: the product-agnostic core — checkout (Payment Element, saved cards, hosted Checkout),
+ * charges and receipts, saved cards, the charge state machine, settle, sync with Stripe, refunds,
+ * reconcile, webhooks (webhooks/) and the admins' console for them (console.tsx). It names no product:
+ * products implement catalog.ts's Product. The buyers' routes are here.
+ */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';

@@ -1,3 +1,7 @@
+/**
+ * web: the page layout, shared page pieces and form helpers (this file), the stylesheet and favicon
+ * (assets/), and the browser scripts (client/), bundled at start.
+ */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
