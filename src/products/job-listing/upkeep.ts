@@ -91,11 +91,7 @@ async function sendDueReminders({ db, mailer, catalog }: UpkeepDeps, now: Date):
     if (claimed.length === 0) return sent;
     await mailer.deliverClaimed(
       claimed,
-      async () => {
-        const listings = await listingsWithPosters(db, claimed.map((r) => r.articleId));
-        const price = listingPrice(catalog);
-        return (reminder) => reminderMessage(mailer, listings.get(reminder.articleId)!, reminder.paidUntil, price);
-      },
+      composeForListings(db, catalog, claimed, (listing, reminder, price) => reminderMessage(mailer, listing, reminder.paidUntil, price)),
       (unsent) =>
         db.delete(listingReminders).where(
           sql`(${listingReminders.articleId}, ${listingReminders.paidUntil}) in (${sql.join(
@@ -122,6 +118,15 @@ async function listingsWithPosters(db: Db, ids: number[]): Promise<Map<number, L
     .innerJoin(users, eq(users.id, articles.userId))
     .where(inArray(articles.id, ids));
   return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** For a claimed batch: the listings and their posters, and the price, read once; then each row's message. */
+function composeForListings<T extends { articleId: number }>(db: Db, catalog: Catalog, claimed: T[], message: (listing: ListingWithPoster, row: T, price: string) => Outgoing) {
+  return async () => {
+    const listings = await listingsWithPosters(db, claimed.map((r) => r.articleId));
+    const price = listingPrice(catalog);
+    return (row: T) => message(listings.get(row.articleId)!, row, price);
+  };
 }
 
 function reminderMessage(mailer: Mailer, listing: ListingWithPoster, paidUntil: Date, price: string): Outgoing {
@@ -300,11 +305,7 @@ async function sendRenewalNotices({ db, mailer, catalog }: UpkeepDeps, now: Date
     if (claimed.length === 0) return sent;
     await mailer.deliverClaimed(
       claimed,
-      async () => {
-        const listings = await listingsWithPosters(db, claimed.map((r) => r.articleId));
-        const price = listingPrice(catalog);
-        return (renewal) => renewalFailedMessage(mailer, listings.get(renewal.articleId)!, renewal, price);
-      },
+      composeForListings(db, catalog, claimed, (listing, renewal, price) => renewalFailedMessage(mailer, listing, renewal, price)),
       (unsent) =>
         db
           .update(listingRenewals)
