@@ -24,7 +24,8 @@ let seq = 0;
 const UNKNOWN_RESET = `/password-reset/${'A'.repeat(43)}`;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Hosted checkout on, so its routes are in the matrix with the rest.
+  t = await startTestApp({ checkoutMode: 'hosted' });
   people.admin = await admin(t);
   people.member = await member(t.app);
   people.other = await member(t.app);
@@ -142,6 +143,11 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/products': { expect: all(200) },
   'POST /api/v1/charges': { expect: signedIn(401, 201), body: () => ({ product: 'billboard', payment_method: 'pm_card_visa', headline: 'Matrix ad', link_url: 'https://m.example' }) },
   'POST /api/v1/charges/:id/confirm': { expect: ownerOrAdmin(401, 404, 201), url: () => `/api/v1/charges/${chargeId}/confirm` },
+  'POST /api/v1/checkout_sessions': { expect: signedIn(401, 201), body: () => ({ product: 'billboard', headline: 'Hosted matrix ad', link_url: 'https://h.example' }) },
+  'POST /checkout_sessions': {
+    expect: signedIn(401, 303),
+    body: () => ({ product: 'billboard', headline: 'Hosted form ad', link_url: 'https://h.example', idempotency_key: `hosted-${unique()}` }),
+  },
   'GET /api/v1/charges': { expect: signedIn(401, 200) },
   'GET /api/v1/charges/:id': { expect: ownerOrAdmin(401, 404, 200), url: () => `/api/v1/charges/${chargeId}` },
   'GET /api/v1/payment_methods': { expect: signedIn(401, 200) },
