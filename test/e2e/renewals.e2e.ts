@@ -63,7 +63,7 @@ async function followPayLink(eml: string, id: number) {
 }
 
 async function payInPage(): Promise<void> {
-  await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
+  await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
   await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
 }
 
@@ -133,7 +133,7 @@ describe('extending and renewing a listing in the browser', () => {
     await page.check('input[name=save_card]');
     await page.click('#pay');
     await page.frameLocator('iframe[name=local-stripe-3ds]').locator('#complete-auth').click();
-    await page.waitForURL(/\/charges\/\d+$/);
+    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
     const before = await paidUntil(id);
 
     await turnOnAutoRenew(title);
@@ -146,7 +146,7 @@ describe('extending and renewing a listing in the browser', () => {
     await expect(page.locator('input[name=payment_method]').first().isChecked()).resolves.toBe(true);
     await page.click('#pay');
     await page.frameLocator('iframe[name=local-stripe-3ds]').locator('#complete-auth').click();
-    await page.waitForURL(/\/charges\/\d+$/);
+    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
     await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
     // Paid in the week's last hour: the new week starts where the old one ends.
     expect(await paidUntil(id)).toBe(before + 7 * 24 * HOUR);
