@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { type ReconcileReport, reconcile } from '../src/payments/reconcile.js';
 import { FormClient } from './helpers/browser-form.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 
@@ -111,5 +112,99 @@ describe('settling a session', () => {
     await returnPage(charge.id);
     expect((await row(charge.id)).status).toBe('canceled');
     expect(await fulfilments(charge.id)).toBe(0);
+  });
+});
+
+describe('reconcile covers sessions', () => {
+  const deps = () => ({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe });
+  const since = () => new Date(t.clock.now().getTime() - 3600_000);
+  const findingsFor = (report: ReconcileReport, chargeId: number) => report.findings.filter((f) => f.charge_id === chargeId);
+  /** Past reconcile's stale threshold (15 minutes), inside the session's lifetime (31 minutes). */
+  const pastStaleThreshold = () => t.clock.advance(16 * 60_000);
+  afterEach(() => t.stripe.setDeliveryFaults({}));
+
+  it('settles, once, a session paid on the page whose webhooks never came', async () => {
+    t.stripe.setDeliveryFaults({ drop: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    const paid = await payOnPage(sessionId);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('pending');
+    pastStaleThreshold();
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toEqual([
+      { direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: sessionId, charge_id: charge.id, detail: 'pending → succeeded (Checkout Session)', action: 'repaired' },
+    ]);
+    expect(await row(charge.id)).toMatchObject({ status: 'succeeded', stripe_charge_key: paid.payment_intent.id });
+    expect(await fulfilments(charge.id)).toBe(1);
+    const again = await reconcile(deps(), { since: since() });
+    expect(findingsFor(again, charge.id)).toEqual([]);
+    expect(await fulfilments(charge.id)).toBe(1);
+  });
+
+  it('cancels the row of a session that expired unseen, and buys nothing', async () => {
+    t.stripe.setDeliveryFaults({ drop: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    await t.app.payments.stripe.client.checkout.sessions.expire(sessionId);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('pending');
+    pastStaleThreshold();
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toEqual([expect.objectContaining({ kind: 'status_mismatch', stripe_id: sessionId, detail: 'pending → canceled (Checkout Session)', action: 'repaired' })]);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it('leaves an old session that is still open to the buyer: it reached Stripe, and may yet be paid', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    pastStaleThreshold();
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toEqual([]);
+    expect((await row(charge.id)).status).toBe('pending');
+    await payOnPage((await row(charge.id)).checkout_session_id);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('succeeded');
+    expect(await fulfilments(charge.id)).toBe(1);
+  });
+
+  it('reports a session paid for another amount than our row, and fulfils nothing', async () => {
+    t.stripe.setDeliveryFaults({ drop: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    t.stripe.emulator.checkoutSessions.get(sessionId)!.amount_total = 100;
+    await payOnPage(sessionId);
+    pastStaleThreshold();
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toContainEqual(expect.objectContaining({ kind: 'session_mismatch', stripe_id: sessionId, action: 'reported' }));
+    expect((await row(charge.id)).status).toBe('pending');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it('one fulfilment when reconcile races the return page and the session webhooks, duplicated and reversed', async () => {
+    t.stripe.setDeliveryFaults({ hold: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    await payOnPage(sessionId);
+    pastStaleThreshold();
+    const sessionEvents = [...t.stripe.emulator.events.values()].filter((e) => e.type.startsWith('checkout.session.') && (e.data.object as Stripe.Checkout.Session).id === sessionId);
+    expect(sessionEvents.map((e) => e.type)).toContain('checkout.session.completed');
+    t.stripe.setDeliveryFaults({});
+    const [report] = await Promise.all([
+      reconcile(deps(), { since: since() }),
+      returnPage(charge.id),
+      returnPage(charge.id),
+      (async () => {
+        expect(t.stripe.webhooks.release({ reverse: true })).toBeGreaterThan(0);
+        for (const event of sessionEvents) t.stripe.webhooks.resend(event);
+        await settleWebhooks(t);
+      })(),
+    ]);
+    await settleWebhooks(t);
+    expect(findingsFor(report, charge.id).filter((f) => f.action === 'reported')).toEqual([]);
+    expect((await row(charge.id)).status).toBe('succeeded');
+    expect(await fulfilments(charge.id)).toBe(1);
+    const audits = await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from audit_log where action = 'charge.succeeded' and subject_id = '${charge.id}'`);
+    expect(audits[0]!.n).toBe(1);
   });
 });
