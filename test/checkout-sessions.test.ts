@@ -208,3 +208,58 @@ describe('reconcile covers sessions', () => {
     expect(audits[0]!.n).toBe(1);
   });
 });
+
+describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
+  const billboard = { product: 'billboard', headline: 'Hosted ad', link_url: 'https://ad.example', payment_method: 'new' };
+  const chargeCount = async () => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from charges where user_id = ${poster.id}`))[0]!.n;
+  async function signedIn() {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    return browser;
+  }
+
+  it('is a second button on the checkout form, posting the same fields to /checkout_sessions', async () => {
+    const page = await (await signedIn()).get('/charges/new?product=billboard');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/<form id="checkout"[^>]*action="\/charges"/);
+    expect(page.body).toContain(`<button type="submit" id="pay-hosted" class="secondary" formaction="/checkout_sessions" data-hosted="true">Pay on Stripe's checkout page</button>`);
+  });
+
+  it('answers 303 to the session url, and the same key again to the same session', async () => {
+    const browser = await signedIn();
+    const fields = { ...billboard, idempotency_key: 'hosted-form-1' };
+    const res = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    expect(res.statusCode).toBe(303);
+    const [stored] = await queryRows<{ id: number; status: string; checkout_session_id: string; product_data: unknown }>(
+      t.database.db,
+      `select id, status, checkout_session_id, product_data from charges where idempotency_key = 'hosted-form-1'`,
+    );
+    expect(stored).toMatchObject({ status: 'pending', product_data: { headline: 'Hosted ad', link_url: 'https://ad.example' } });
+    expect(res.headers.location).toBe(t.stripe.emulator.checkoutSessions.get(stored!.checkout_session_id)!.url);
+    const again = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    expect(again.statusCode).toBe(303);
+    expect(again.headers.location).toBe(res.headers.location);
+  });
+
+  it('sends a bad field back beside it, with what was typed, and writes nothing', async () => {
+    const browser = await signedIn();
+    const before = await chargeCount();
+    const res = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', { ...billboard, link_url: 'javascript:alert(1)', idempotency_key: 'hosted-form-bad' });
+    expect(res.statusCode).toBe(400);
+    expect(res.body).toContain('value="Hosted ad"');
+    expect(res.body).toContain('value="javascript:alert(1)"');
+    expect(res.body).toMatch(/aria-invalid="true" aria-describedby="error-link_url"\/><span class="field-error" id="error-link_url" role="alert">[^<]+<\/span>/);
+    expect(res.body).toContain('id="pay-hosted"');
+    expect(await chargeCount()).toBe(before);
+  });
+
+  it('refuses an unknown product (400) and a form without its CSRF token (403), writing nothing', async () => {
+    const browser = await signedIn();
+    const before = await chargeCount();
+    const unknown = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', { ...billboard, product: 'nope', idempotency_key: 'hosted-form-unknown' });
+    expect(unknown.statusCode).toBe(400);
+    const forged = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', { ...billboard, idempotency_key: 'hosted-form-forged' }, false);
+    expect(forged.statusCode).toBe(403);
+    expect(await chargeCount()).toBe(before);
+  });
+});
