@@ -442,6 +442,8 @@ describe('pages', () => {
     expect(page.body).toContain('$25.00');
     expect(page.body).toMatch(/name="idempotency_key" value="[0-9a-f-]{36}"/);
     expect(page.body).toContain(`${t.stripe.url}/js/v3.js`);
+    // CHECKOUT_MODE=elements (the default): no "Pay on Stripe's checkout page".
+    expect(page.body).not.toContain('id="pay-hosted"');
     const csp = String(page.headers['content-security-policy']);
     expect(csp).toContain(`script-src 'self' ${t.stripe.url}`);
     expect(csp).not.toMatch(/\*|unsafe-eval/);

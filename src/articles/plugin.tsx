@@ -227,6 +227,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
           idempotencyKey={randomUUID()}
           publishableKey={stripe.publishableKey}
           submitLabel={row.article.published ? undefined : 'Publish and pay'}
+          hostedCheckout={app.payments.hosted !== undefined}
         />
       );
     }

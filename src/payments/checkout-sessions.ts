@@ -5,7 +5,7 @@ import { audit } from '../audit/log.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
 import { ensureCustomer } from './customers.js';
-import { recordMismatch } from './mismatches.js';
+import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
 import { isProviderUnavailable, providerUnavailable } from './stripe.js';
@@ -98,30 +98,40 @@ async function chargeForSession(deps: SyncDeps, session: Stripe.Checkout.Session
   return row;
 }
 
+/** What a session sync did to its row: `changed` when the row moved, `mismatch` when nothing could be fulfilled. */
+export interface SessionSync {
+  charge?: Charge;
+  changed: boolean;
+  mismatch?: MismatchReason;
+}
+
 /**
  * Brings a session's row in line with Stripe: the session and its PaymentIntent are re-read, the
  * intent settles the row (settle's guard checks it carries the row's nonce and its price), and a
  * session that expired unpaid cancels the row. Safe to call any number of times, in any order.
  */
-export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, actor: string): Promise<Charge | undefined> {
+export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, actor: string): Promise<SessionSync> {
   const session = await deps.stripe.client.checkout.sessions.retrieve(sessionId);
   const charge = await chargeForSession(deps, session);
-  if (!charge) return undefined;
+  if (!charge) return { changed: false };
   const intentId = typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
   if (intentId) {
     const pi = await retrieveIntent(deps, intentId);
     if (session.amount_total !== charge.amount || session.currency !== charge.currency) {
       // The session itself is not for our price: whatever its intent says, nothing is fulfilled.
-      const reason = session.amount_total !== charge.amount ? 'amount' : 'currency';
-      await recordMismatch(deps.db, pi, reason, { chargeId: charge.id, amount: charge.amount, currency: charge.currency }, deps.clock.now());
-      return charge;
+      const mismatch = session.amount_total !== charge.amount ? 'amount' : 'currency';
+      await recordMismatch(deps.db, pi, mismatch, { chargeId: charge.id, amount: charge.amount, currency: charge.currency }, deps.clock.now());
+      return { charge, changed: false, mismatch };
     }
     const settled = await settleFromIntent(deps, charge.id, pi, actor);
     if (settled.charge.status === 'succeeded') deps.afterSettle?.();
-    if (session.status !== 'expired' || settled.charge.status !== 'pending') return settled.charge;
+    if (session.status !== 'expired' || settled.charge.status !== 'pending') {
+      return { charge: settled.charge, changed: settled.charge.status !== charge.status, mismatch: settled.mismatch };
+    }
   }
-  if (session.status !== 'expired') return charge;
-  return cancelUnpaid(deps, charge, actor);
+  if (session.status !== 'expired') return { charge, changed: false };
+  const canceled = await cancelUnpaid(deps, charge, actor);
+  return { charge: canceled, changed: canceled.status !== charge.status };
 }
 
 /** An expired session bought nothing: its row is canceled (forward only; a paid row stays paid). */

@@ -15,6 +15,8 @@ export interface CheckoutFormProps {
   idempotencyKey: string;
   publishableKey: string;
   submitLabel?: string;
+  /** CHECKOUT_MODE=hosted: a second button sends the same purchase to Stripe's checkout page. */
+  hostedCheckout?: boolean;
   error?: string;
   /** The server's error for each field, shown beside it (the script fills the same slots). */
   fieldErrors?: Record<string, string>;
@@ -92,6 +94,12 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <button type="submit" id="pay">
         {props.submitLabel ?? `Pay ${price}`}
       </button>
+      {props.hostedCheckout && (
+        // The same fields, key and CSRF token, posted to our session route (which sends the buyer to Stripe).
+        <button type="submit" id="pay-hosted" class="secondary" formaction="/checkout_sessions" data-hosted>
+          Pay on Stripe's checkout page
+        </button>
+      )}
       <noscript>
         <p class="muted">Paying with a new card needs JavaScript; a saved card works without it.</p>
       </noscript>

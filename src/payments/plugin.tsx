@@ -43,6 +43,9 @@ const hostedForm = z
     article_id: z.coerce.number().int().positive().optional(),
     idempotency_key: z.string(),
     _csrf: z.string().optional(),
+    // Sent by the checkout form's card choice, which Stripe's page makes instead: not part of the purchase.
+    payment_method: z.string().optional(),
+    save_card: z.string().optional(),
   })
   .catchall(z.string());
 
@@ -75,6 +78,11 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       throw error;
     }
   };
+  /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
+  const shownOnForm = (error: unknown, product: string): ApiError => {
+    if (!(error instanceof ApiError) || !catalog.find(product) || error.status === 404 || error.status === 403) throw error;
+    return error;
+  };
   const headerKey = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
   /** The checkout for one product; sent back with an error, it keeps what was typed. */
@@ -101,6 +109,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         cards={await listCards(stripe, user)}
         idempotencyKey={sentBack.idempotencyKey ?? randomUUID()}
         publishableKey={stripe.publishableKey}
+        hostedCheckout={hosted !== undefined}
         error={sentBack.error?.message}
         fieldErrors={sentBack.error?.fields}
         values={sentBack.values}
@@ -128,10 +137,19 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const user = requireUser(request);
     if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
     const form = parseInput(hostedForm, request.body);
-    const { idempotency_key, _csrf, ...rest } = form;
-    const result = await hosted.create(user, rest, idempotency_key);
-    if (result.url) return reply.redirect(result.url, 303);
-    return reply.redirect(`/charges/${result.charge.id}`, 303);
+    const { idempotency_key, _csrf, payment_method, save_card, ...rest } = form;
+    let failure: ApiError;
+    try {
+      const result = await hosted.create(user, rest, idempotency_key);
+      if (result.url) return reply.redirect(result.url, 303);
+      if (result.status !== 503) return reply.redirect(`/charges/${result.charge.id}`, 303);
+      failure = new ApiError(result.status, 'provider_unavailable', (result.body.error as { message: string }).message);
+    } catch (error) {
+      failure = shownOnForm(error, form.product);
+    }
+    // As for a card: an unreachable provider keeps the key, so sending again opens one session.
+    const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
+    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
   });
 
   app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
@@ -191,9 +209,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}?done=paid`, 303);
       failure = new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
     } catch (error) {
-      const product = catalog.find(form.product);
-      if (!(error instanceof ApiError) || !product || error.status === 404 || error.status === 403) throw error;
-      failure = error;
+      failure = shownOnForm(error, form.product);
     }
     // An unreachable provider keeps the key, so sending the form again cannot charge twice; any other
     // failure is over, and the next try is a new attempt.

@@ -1,7 +1,8 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
 import { audit } from '../audit/log.js';
+import { syncCheckoutSession } from './checkout-sessions.js';
 import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND } from './stripe.js';
@@ -22,6 +23,7 @@ export interface Finding {
     | 'dispute_mismatch'
     | 'fee_missing'
     | 'stale_pending'
+    | 'session_mismatch'
     | 'unknown_payment_intent'
     | 'payment_mismatch'
     | 'unknown_at_stripe'
@@ -105,6 +107,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     .values({ startedAt: deps.clock.now(), since: options.since, trigger: options.trigger ?? 'manual' })
     .returning();
   const run = new ReconcileRun(deps, options, row!.id);
+  await run.checkoutSessions();
   await run.stripePaymentIntents();
   await run.stripeRefunds();
   await run.stripeDisputes();
@@ -289,14 +292,46 @@ class ReconcileRun {
     });
   }
 
+  /** Unsettled rows created before the stale threshold; `session` picks those paid on Stripe's checkout page, or the others. */
+  private async unsettledRows(session: boolean) {
+    const staleBefore = new Date(this.deps.clock.now().getTime() - (this.options.staleAfterMs ?? 15 * 60_000));
+    return this.deps.db
+      .select()
+      .from(charges)
+      .where(
+        and(
+          inArray(charges.status, ['pending', 'requires_action', 'processing']),
+          lt(charges.createdAt, staleBefore),
+          session ? isNotNull(charges.checkoutSessionId) : isNull(charges.checkoutSessionId),
+        ),
+      );
+  }
+
+  /**
+   * Old rows paid (or not) on Stripe's checkout page, through the same sync as the checkout.session.*
+   * webhooks: a paid session whose events never came settles, an expired one cancels its row. First,
+   * so that the session's own price check settles such a row before its PaymentIntent is compared.
+   */
+  async checkoutSessions() {
+    const pending = await this.unsettledRows(true);
+    for (const row of pending) {
+      this.progress('old checkout sessions', ++this.scanned.pending_rows, pending.length);
+      const sessionId = row.checkoutSessionId!;
+      const result = await lookupSession(this.deps, sessionId);
+      if (result === null) {
+        this.reported({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} charge: Stripe answers that no such Checkout Session exists` });
+      } else if (result.mismatch) {
+        this.reported({ direction: 'stripe_to_ours', kind: 'session_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `Checkout Session is not for this sale (${result.mismatch}); nothing fulfilled` });
+      } else if (result.changed) {
+        await this.repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Checkout Session)` });
+      }
+    }
+  }
+
   /** Rows still pending: settle from Stripe, or close those that never reached Stripe. */
   async stalePending() {
     const { db, clock } = this.deps;
-    const staleBefore = new Date(clock.now().getTime() - (this.options.staleAfterMs ?? 15 * 60_000));
-    const pending = await db
-      .select()
-      .from(charges)
-      .where(and(inArray(charges.status, ['pending', 'requires_action', 'processing']), lt(charges.createdAt, staleBefore)));
+    const pending = await this.unsettledRows(false);
     for (const row of pending) {
       this.progress('old pending charges', ++this.scanned.pending_rows, pending.length);
       if (row.paymentIntentId && !this.matched.has(row.id)) {
@@ -330,6 +365,16 @@ class ReconcileRun {
 async function lookupIntent(deps: SyncDeps, id: string): Promise<Stripe.PaymentIntent | null> {
   try {
     return await deps.stripe.client.paymentIntents.retrieve(id, { expand: INTENT_EXPAND });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+    throw error;
+  }
+}
+
+/** A session synced by id; null when Stripe has none with that id. */
+async function lookupSession(deps: SyncDeps, id: string) {
+  try {
+    return await syncCheckoutSession(deps, id, 'reconcile');
   } catch (error) {
     if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
     throw error;

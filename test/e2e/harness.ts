@@ -10,12 +10,14 @@ export const ADMIN = { email: 'admin@e2e.test', password: 'admin e2e password' }
 
 export interface RunningServer {
   url: string;
+  /** The server's DATA_DIR (the embedded local Stripe keeps its keys there). */
+  dataDir: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts the app the way `npm start` does (embedded database, local Stripe), in a fresh data dir. */
-export async function startServer(): Promise<RunningServer> {
+/** Starts the app the way `npm start` does (embedded database, local Stripe), in a fresh data dir; `env` adds settings. */
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -30,6 +32,7 @@ export async function startServer(): Promise<RunningServer> {
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
       STRIPE_SECRET_KEY: '',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -46,6 +49,7 @@ export async function startServer(): Promise<RunningServer> {
   }
   return {
     url,
+    dataDir,
     process: child,
     stop: async () => {
       if (child.exitCode === null) {

@@ -68,6 +68,8 @@ function setupCheckout(form: HTMLFormElement) {
   let busy = false;
 
   form.addEventListener('submit', async (event) => {
+    // "Pay on Stripe's checkout page" is an ordinary form post: the card is typed on Stripe's page.
+    if ((event as SubmitEvent).submitter?.hasAttribute('data-hosted')) return;
     event.preventDefault();
     if (busy) return;
     busy = true;
@@ -125,6 +127,8 @@ function setupCheckout(form: HTMLFormElement) {
 function setupAuthenticate(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
   form.addEventListener('submit', async (event) => {
+    // "Pay on Stripe's checkout page" is an ordinary form post: the card is typed on Stripe's page.
+    if ((event as SubmitEvent).submitter?.hasAttribute('data-hosted')) return;
     event.preventDefault();
     const result = await authenticate(stripe, Number(form.dataset.chargeId), form.dataset.clientSecret!, csrfOf(form));
     if (result.status === 201) window.location.reload();
