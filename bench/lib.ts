@@ -14,9 +14,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The app from its sources; its log (stdout) is dropped unless `showLog`. */
-export function spawnApp(env: NodeJS.ProcessEnv, showLog = false): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', showLog ? 'inherit' : 'ignore', 'inherit'] });
+/** The app from its sources; its log (stdout) is dropped unless `showLog`. `nodeArgs` go to Node (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+export function spawnApp(env: NodeJS.ProcessEnv, showLog = false, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', showLog ? 'inherit' : 'ignore', 'inherit'] });
 }
 
 export async function waitHealthy(base: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {

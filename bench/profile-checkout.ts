@@ -1,0 +1,257 @@
+/**
+ * `npm run bench:checkout-cpu [-- --seconds 10 --profile]`: where the app's CPU goes per checkout.
+ * Returning buyers pay with a saved card (as in `npm run bench`), 50 connections, through a local
+ * Stripe; the webhooks each checkout causes arrive and are processed by the same app. Prints the
+ * app's (and PostgreSQL's) CPU per checkout from /proc over the measured window, the statements the
+ * app sent per checkout (counted in the app by bench/statement-counter.mjs, PostgreSQL only) and,
+ * with `--profile`, the app's `--cpu-prof` samples of the window by where the time went.
+ * A measurement, never part of `npm test`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { startLocalStripe } from '../local-stripe/index.js';
+import { handlers } from '../src/payments/webhooks/handlers/index.js';
+import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+
+const SECONDS = arg('seconds', 10);
+const WARMUP = arg('warmup', 3);
+const CONNECTIONS = arg('connections', 50);
+const PROFILE = flag('profile');
+const SECRET = 'whsec_bench_secret';
+const ADMIN = { email: 'bench-admin@bench.test', password: 'bench admin password' };
+
+/** Where the profile counts each package's time. */
+const PACKAGES: Record<string, string> = {
+  fastify: 'Fastify (routing, hooks, reply)',
+  'find-my-way': 'Fastify (routing, hooks, reply)',
+  avvio: 'Fastify (routing, hooks, reply)',
+  'fast-json-stringify': 'Fastify (routing, hooks, reply)',
+  '@fastify/cookie': 'Fastify (routing, hooks, reply)',
+  '@fastify/formbody': 'Fastify (routing, hooks, reply)',
+  '@fastify/rate-limit': 'Fastify (routing, hooks, reply)',
+  'secure-json-parse': 'Fastify (routing, hooks, reply)',
+  helmet: 'helmet headers',
+  pg: 'node-postgres driver',
+  'pg-protocol': 'node-postgres driver',
+  'pg-types': 'node-postgres driver',
+  'pg-pool': 'node-postgres driver',
+  'postgres-date': 'node-postgres driver',
+  'drizzle-orm': 'Drizzle (query building, row mapping)',
+  stripe: 'Stripe SDK request path',
+  zod: 'zod validation',
+  pino: 'logging',
+  'sonic-boom': 'logging',
+  nodemailer: 'receipt e-mail (nodemailer)',
+  'prom-client': 'metrics',
+};
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'devboard-checkout-cpu-'));
+const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_checkout_cpu_${process.pid}`) : undefined;
+const countsFile = path.join(work, 'statements.json');
+const profileDir = path.join(work, 'profile');
+const stripe = await startLocalStripe({ webhookRetryBaseMs: 500 });
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
+const app = spawnApp(
+  {
+    ...appEnv(stripe, SECRET, ADMIN),
+    PORT: String(port),
+    DATA_DIR: path.join(work, 'data'),
+    DATABASE_URL: scratch?.url ?? '',
+    RECONCILE_INTERVAL_MINUTES: '0',
+    LOG_LEVEL: 'warn',
+    STATEMENT_COUNTS_FILE: countsFile,
+  },
+  false,
+  [...(scratch ? ['--import', path.resolve('bench/statement-counter.mjs')] : []), ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+);
+await waitHealthy(base, app);
+
+async function api(method: string, url: string, token?: string, body?: unknown) {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return (await res.json().catch(() => ({}))) as Record<string, any>;
+}
+
+// ---- 50 returning buyers, each with a job listing and a saved card ----
+const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).token;
+const buyers: Array<{ token: string; card: string; article: number }> = [];
+for (let i = 0; i < CONNECTIONS; i++) {
+  const email = `buyer${i}@bench.test`;
+  const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).user;
+  const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).token;
+  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+  const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).article;
+  const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
+  if (first.charge?.status !== 'succeeded') throw new Error(`first payment failed: ${JSON.stringify(first)}`);
+  const cards = (await api('GET', '/api/v1/payment_methods', token)).payment_methods;
+  buyers.push({ token, card: cards[0].id, article: article.id });
+}
+await stripe.webhooks.idle();
+
+let next = 0;
+const attack = (seconds: number) =>
+  new Promise<autocannon.Result>((resolve, reject) =>
+    autocannon(
+      {
+        url: `${base}/api/v1/charges`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        method: 'POST',
+        setupClient: (client) => {
+          const buyer = buyers[next++ % buyers.length]!;
+          client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${buyer.token}` });
+          client.setBody(JSON.stringify({ product: 'job_listing', article_id: buyer.article, payment_method: buyer.card }));
+        },
+        requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    ),
+  );
+
+function cpuSeconds(pid: number | string): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) total += cpuSeconds(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+async function statementCounts(): Promise<Record<string, number>> {
+  if (!scratch) return {};
+  rmSync(countsFile, { force: true });
+  app.kill('SIGUSR2');
+  for (let i = 0; i < 50; i++) {
+    try {
+      return JSON.parse(readFileSync(countsFile, 'utf8'));
+    } catch {
+      await sleep(20);
+    }
+  }
+  throw new Error('no statement counts from the app');
+}
+
+/** Until the local Stripe has delivered every webhook and the app's inbox is empty. */
+async function settled() {
+  await stripe.webhooks.idle();
+  while ((await (await fetch(`${base}/healthz`)).json()).webhook_inbox.unprocessed > 0) await sleep(50);
+}
+
+await attack(WARMUP);
+// The window includes the webhooks its checkouts cause: it ends when they have all been processed.
+await settled();
+const statementsBefore = await statementCounts();
+const cpuBefore = { app: cpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const windowStart = process.hrtime.bigint() / 1000n;
+const result = await attack(SECONDS);
+await settled();
+const windowEnd = process.hrtime.bigint() / 1000n;
+const cpuAfter = { app: cpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const statementsAfter = await statementCounts();
+const checkouts = result.requests.total - result.non2xx;
+const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
+
+const statements = Object.entries(statementsAfter)
+  .map(([name, n]) => [name, n - (statementsBefore[name] ?? 0)] as const)
+  .filter(([, n]) => n > 0)
+  .sort((a, b) => b[1] - a[1]);
+const report: Record<string, unknown> = {
+  checkouts,
+  non2xx: result.non2xx,
+  rps: result.requests.average,
+  p99_ms: result.latency.p99,
+  app_cpu_ms_per_checkout: perCheckout(cpuAfter.app - cpuBefore.app),
+  ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
+  ...(scratch
+    ? {
+        statements_per_checkout: Number((statements.reduce((s, [, n]) => s + n, 0) / checkouts).toFixed(2)),
+        statements: Object.fromEntries(statements.map(([name, n]) => [name, Number((n / checkouts).toFixed(3))])),
+      }
+    : {}),
+};
+
+await stopApp(app);
+if (PROFILE) report.profile = profileByCategory(path.join(profileDir, readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!), windowStart, windowEnd);
+await stripe.close();
+await scratch?.drop();
+rmSync(work, { recursive: true, force: true });
+console.log(JSON.stringify(report, null, 2));
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+
+/**
+ * Where a sample's time goes: to the nearest frame (leaf upwards) that belongs to a package or to
+ * one of our rooms; Node's own internals and built-ins (crypto, sockets, JSON) count for whoever
+ * called them. Samples of the measured window only (V8's profile clock is CLOCK_MONOTONIC, as is
+ * process.hrtime); idle samples are left out, so the shares are of the time the app was busy.
+ */
+function profileByCategory(file: string, from: bigint, to: bigint) {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; startTime: number; samples: number[]; timeDeltas: number[] };
+  const parent = new Map<number, number>();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const categoryCache = new Map<number, string>();
+  const categoryOf = (id: number): string => {
+    const cached = categoryCache.get(id);
+    if (cached) return cached;
+    const leaf = byId.get(id)!.callFrame;
+    let category: string | undefined;
+    if (leaf.functionName === '(garbage collector)') category = 'garbage collection';
+    else if (leaf.functionName === '(program)') category = 'V8 and native (program)';
+    else if (leaf.functionName === '(idle)') category = 'idle';
+    for (let at: number | undefined = id; !category && at !== undefined; at = parent.get(at)) category = owner(byId.get(at)!.callFrame.url);
+    category ??= `node: ${leaf.url.replace(/^node:(internal\/)?/, '').split('/')[0] || leaf.functionName || 'other'}`;
+    categoryCache.set(id, category);
+    return category;
+  };
+  const totals = new Map<string, number>();
+  let t = BigInt(profile.startTime);
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += BigInt(profile.timeDeltas[i]!);
+    if (t < from || t > to) continue;
+    const category = categoryOf(profile.samples[i]!);
+    if (category !== 'idle') totals.set(category, (totals.get(category) ?? 0) + profile.timeDeltas[i]!);
+  }
+  const busy = [...totals.values()].reduce((s, v) => s + v, 0);
+  return Object.fromEntries([...totals].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, `${((v / busy) * 100).toFixed(1)}%`]));
+}
+
+function owner(url: string): string | undefined {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return PACKAGES[pkg] ?? `package ${pkg}`;
+  const room = /\/(src|local-stripe)\/(.+)$/.exec(url);
+  if (room) return room[1] === 'local-stripe' ? 'local Stripe' : roomOf(room[2]!);
+  return undefined;
+}
+
+function roomOf(file: string): string {
+  if (file.startsWith('accounts/')) return 'auth (token lookup, user)';
+  if (file.startsWith('payments/webhooks/')) return 'webhooks (inbox, worker, handlers)';
+  if (file.startsWith('payments/receipts')) return 'receipts';
+  if (file.startsWith('audit/')) return 'audit';
+  if (file.startsWith('payments/')) return `payments: ${file.slice('payments/'.length).replace(/\.tsx?$/, '')}`;
+  if (file.startsWith('db/')) return 'db (prepared statements)';
+  return `app: ${file.replace(/\.tsx?$/, '')}`;
+}
