@@ -2,14 +2,54 @@
  * mail: the one way out for e-mail (SMTP, or .eml files in DATA_DIR), and delivering claimed messages
  * at most once.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
+import { encode as quotedPrintable, wrap as wrapQuotedPrintable } from 'nodemailer/lib/qp';
+
+/** Every e-mail the app sends: plain text, one sender, one recipient. */
+export interface PlainMessage {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+}
 
 /** A message and the name of its `.eml` file. */
 export interface Outgoing {
-  message: SendMailOptions;
+  message: PlainMessage;
   name: string;
+}
+
+/** A header line, its non-ASCII words MIME-encoded and folded; a line break in a value (a title) cannot start a header of its own. */
+const header = (name: string, value: string) => foldLines(`${name}: ${encodeWords(value.replace(/[\r\n]+/g, ' '), 'Q', 52)}`, 76);
+
+/**
+ * The message as MIME text, with nodemailer's own encoders (quoted-printable body, encoded words),
+ * composed here rather than by nodemailer's mail pipeline: that pipeline took about 320 µs of CPU per
+ * receipt, more than the rest of the e-mail's work; this takes about 25 µs.
+ */
+export function mimeMessage(message: PlainMessage, now: Date): { raw: string; envelope: { from: string; to: string } } {
+  const from = addressparser(message.from)[0]?.address ?? message.from;
+  const raw = [
+    header('From', message.from),
+    header('To', message.to),
+    header('Subject', message.subject),
+    `Message-ID: <${randomUUID()}@${from.split('@')[1] ?? 'localhost'}>`,
+    `Date: ${now.toUTCString().replace('GMT', '+0000')}`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    wrapQuotedPrintable(quotedPrintable(message.text), 76),
+  ]
+    .join('\n')
+    // Unix line ends, as the .eml files always had; SMTP sends every line end as CRLF.
+    .replace(/\r\n/g, '\n');
+  return { raw, envelope: { from, to: message.to } };
 }
 
 export interface MailSettings {
@@ -23,26 +63,27 @@ export interface MailSettings {
 
 /** The app's one way out for e-mail: SMTP when configured, otherwise .eml files in a directory. */
 export class Mailer {
-  private transport: Transporter;
+  private transport?: Transporter;
 
   constructor(readonly settings: MailSettings) {
-    this.transport = settings.smtpUrl
-      ? nodemailer.createTransport(settings.smtpUrl)
-      : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    this.transport = settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined;
   }
 
   /** Hands the message to SMTP, or writes it as `<name>.eml` (private to the app's user). */
-  async send(message: SendMailOptions, name: string): Promise<void> {
-    const info = await this.transport.sendMail(message);
-    if (this.settings.smtpUrl || !this.settings.dir) return;
+  async send(message: PlainMessage, name: string): Promise<void> {
+    const { raw, envelope } = mimeMessage(message, new Date());
+    if (this.transport) {
+      await this.transport.sendMail({ raw, envelope });
+      return;
+    }
+    if (!this.settings.dir) return;
     // Asynchronous: creating a file in a directory of thousands blocked the event loop for about 0.3 ms.
     const file = path.join(this.settings.dir, `${name}.eml`);
-    const eml = (info as unknown as { message: Buffer }).message;
     // The directory is made when it is missing, not checked before every message.
-    await writeFile(file, eml, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
+    await writeFile(file, raw, { mode: 0o600 }).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
       await mkdir(this.settings.dir!, { recursive: true, mode: 0o700 });
-      await writeFile(file, eml, { mode: 0o600 });
+      await writeFile(file, raw, { mode: 0o600 });
     });
   }
 

@@ -1,9 +1,8 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { SendMailOptions } from 'nodemailer';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
-import type { Mailer } from '../mail/mailer.js';
+import type { Mailer, PlainMessage } from '../mail/mailer.js';
 import type { Catalog } from './catalog.js';
 import { formatUtc, formatMoney } from '../format.js';
 
@@ -140,7 +139,7 @@ export class ReceiptMailer {
     return lines;
   }
 
-  private compose(charge: Charge, to: string, lines: string[]): SendMailOptions {
+  private compose(charge: Charge, to: string, lines: string[]): PlainMessage {
     const name = this.catalog.find(charge.product)?.name ?? charge.product;
     // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
     const receiptUrl = `${this.mailer.settings.baseUrl ?? ''}/charges/${charge.id}`;
