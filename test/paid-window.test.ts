@@ -1,8 +1,13 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { chargeStatuses } from '../src/db/schema.js';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/client.js';
+import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, users } from '../src/db/schema.js';
 import { WEEK_MS } from '../src/products/durations.js';
-import { computePaidWindow, extendPaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
+import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
+import { applyPayment } from '../src/products/job-listing/recompute.js';
+import { recordListingCharge } from './helpers/charges.js';
+import { freshDatabase } from './helpers/db.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const charge = fc.record({
@@ -87,23 +92,40 @@ describe('computePaidWindow', () => {
   });
 });
 
-describe('extendPaidWindow', () => {
-  it('equals the window recomputed from every charge when the new payment is the latest', () => {
-    fc.assert(
-      fc.property(fc.array(charge, { maxLength: 12 }), fc.integer({ min: 0, max: 61 * WEEK_MS }), (charges, offset) => {
-        const stored = computePaidWindow(charges);
-        const paidAt = new Date(Math.max(T0 + offset, stored.bumpedAt?.getTime() ?? 0));
-        expect(extendPaidWindow(stored, paidAt)).toEqual(computePaidWindow([...charges, { status: 'succeeded', paidAt }]));
-      }),
-    );
+describe('applyPayment (the settling transaction’s statement)', () => {
+  let database: Database;
+  let userId: number;
+  beforeAll(async () => {
+    database = await freshDatabase();
+    const [user] = await database.db.insert(users).values({ username: 'payer', email: 'payer@example.com', passwordHash: 'x' }).returning();
+    userId = user!.id;
   });
+  afterAll(() => database.close());
 
-  it('declines (null) when a paying charge is later than the new one, so the caller recomputes', () => {
-    fc.assert(
-      fc.property(fc.array(paying, { minLength: 1, maxLength: 12 }), fc.integer({ min: 1, max: WEEK_MS }), (charges, before) => {
-        const stored = computePaidWindow(charges);
-        expect(extendPaidWindow(stored, new Date(stored.bumpedAt!.getTime() - before))).toBeNull();
+  /** A listing with these charges recorded and its window stored, as checkout leaves it. */
+  async function listing(charges: Array<{ status: ChargeStatus; paidAt: Date | null }>) {
+    const [article] = await database.db.insert(articles).values({ userId, title: 'Job', bodyMarkdown: 'x', bodyHtml: 'x', jobListing: true }).returning();
+    for (const c of charges) await recordListingCharge(database.db, { userId, articleId: article!.id, paidAt: c.paidAt ?? new Date(T0), status: c.paidAt ? c.status : 'failed' });
+    return article!.id;
+  }
+  const stored = async (id: number) => (await database.db.select({ paidUntil: articles.paidUntil, bumpedAt: articles.bumpedAt, published: articles.published }).from(articles).where(eq(articles.id, id)))[0];
+  /** The new payment's row, as the settle statement writes it before fulfilment runs. */
+  const pay = (articleId: number, paidAt: Date) =>
+    database.db.transaction(async (tx) => {
+      await tx.insert(chargesTable).values({ userId, articleId, product: 'job_listing', amount: 2500, currency: 'usd', status: 'succeeded', idempotencyKey: `pay-${articleId}-${paidAt.getTime()}`, paidAt });
+      return applyPayment(tx, articleId, paidAt);
+    });
+
+  it('extends the stored window to the one recomputed from every charge, and publishes, whether the payment is the latest or lands late', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(charge, { maxLength: 6 }), fc.integer({ min: 0, max: 61 * WEEK_MS }), async (charges, offset) => {
+        const id = await listing(charges);
+        const paidAt = new Date(T0 + offset);
+        const expected = computePaidWindow([...charges.map((c) => (c.paidAt ? c : { status: 'failed' as const, paidAt: new Date(T0) })), { status: 'succeeded', paidAt }]);
+        expect(await pay(id, paidAt)).toEqual(expected);
+        expect(await stored(id)).toEqual({ ...expected, published: true });
       }),
+      { numRuns: 40 },
     );
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WEEK_MS } from '../src/products/durations.js';
-import { extendPaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
+import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 import { REMINDER_LEAD_MS, RENEWAL_GRACE_MS, RENEWAL_LEAD_MS, upkeepDue } from '../src/products/job-listing/upkeep-rule.js';
 
 const MINUTE = 60_000;
@@ -67,7 +67,7 @@ describe('when a reminder or a renewal is due', () => {
         const now = new Date(paidUntil.getTime() - minutesBefore * MINUTE);
         const before = { ...live, autoRenew: true, paidUntil };
         expect(upkeepDue(before, now).renewal).toBe(true);
-        const next = extendPaidWindow({ paidUntil, bumpedAt: new Date(paidUntil.getTime() - WEEK_MS) }, now)!;
+        const next = computePaidWindow([{ status: 'succeeded', paidAt: new Date(paidUntil.getTime() - WEEK_MS) }, { status: 'succeeded', paidAt: now }]);
         const after = upkeepDue({ ...before, paidUntil: next.paidUntil }, now);
         expect(after).toEqual({ reminder: false, renewal: false });
         expect(next.paidUntil!.getTime()).toBe(Math.max(now.getTime(), paidUntil.getTime()) + WEEK_MS);

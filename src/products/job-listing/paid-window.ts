@@ -32,16 +32,5 @@ export function computePaidWindow(
   };
 }
 
-/**
- * The window after one more paying charge at `paidAt`, from the stored window alone, when that
- * charge is the latest (no paying charge after it): the same as computePaidWindow over all the
- * charges, without reading them. Null when an earlier payment lands late (then recompute).
- */
-export function extendPaidWindow(window: PaidWindow, paidAt: Date, weekMs: number = WEEK_MS): PaidWindow | null {
-  const t = paidAt.getTime();
-  if (window.bumpedAt && window.bumpedAt.getTime() > t) return null;
-  return { paidUntil: new Date(Math.max(t, window.paidUntil?.getTime() ?? t) + weekMs), bumpedAt: new Date(t) };
-}
-
 export const isPaid = (paidUntil: Date | null, now: Date): boolean =>
   paidUntil !== null && paidUntil.getTime() > now.getTime();

@@ -3,7 +3,8 @@ import type { Executor } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
 import { articles, charges } from '../../db/schema.js';
 import { listingsChanged } from '../../cache.js';
-import { computePaidWindow, extendPaidWindow, type PaidWindow } from './paid-window.js';
+import { WEEK_MS } from '../durations.js';
+import { computePaidWindow, type PaidWindow } from './paid-window.js';
 
 export const JOB_LISTING_PRODUCT = 'job_listing';
 
@@ -47,15 +48,40 @@ export async function recomputePaidWindow(tx: Executor, articleId: number): Prom
 }
 
 /**
+ * The latest payment's week, in one statement that takes the row lock itself: it starts at the later
+ * of the payment and the end of the stored window (paying early never loses time), and the listing is
+ * published. Nothing changes, and no row comes back, when a paying charge later than this one is
+ * already counted (bumped_at is the latest paying charge). The week is added in milliseconds, as
+ * computePaidWindow adds it: an interval of days would follow the session's time zone.
+ */
+const extendWindowPublished = prepared((db) =>
+  db
+    .update(articles)
+    .set({
+      paidUntil: sql`greatest(${at('paidAt')}, ${articles.paidUntil}) + ${p('weekMs')}::float8 * interval '1 millisecond'`,
+      bumpedAt: at('paidAt'),
+      published: true,
+      publishedAt: sql`coalesce(${articles.publishedAt}, ${at('paidAt')})`,
+    })
+    .where(and(byId, sql`(${articles.bumpedAt} is null or ${articles.bumpedAt} <= ${at('paidAt')})`))
+    .returning({ paidUntil: articles.paidUntil, bumpedAt: articles.bumpedAt })
+    .prepare('job_listing_extend_window_published'),
+);
+
+/**
  * Applies one more paying charge (paid at `paidAt`) to its listing and publishes it, inside the
  * settling transaction. The stored window always equals the one computed from the charges, so
  * the usual case, the latest payment, extends it without reading the listing's charges; a payment
  * that lands after a later one recomputes.
  */
 export async function applyPayment(tx: Executor, articleId: number, paidAt: Date): Promise<PaidWindow> {
-  const [locked] = await lockListing(tx).execute({ id: articleId });
-  const window = (locked && extendPaidWindow(locked, paidAt)) ?? computePaidWindow(await listingCharges(tx).execute({ id: articleId }));
-  await storeWindowPublished(tx).execute({ id: articleId, ...window, publishAt: paidAt });
+  const [extended] = await extendWindowPublished(tx).execute({ id: articleId, paidAt, weekMs: WEEK_MS });
+  let window: PaidWindow | undefined = extended;
+  if (!window) {
+    await lockListing(tx).execute({ id: articleId });
+    window = computePaidWindow(await listingCharges(tx).execute({ id: articleId }));
+    await storeWindowPublished(tx).execute({ id: articleId, ...window, publishAt: paidAt });
+  }
   listingsChanged();
   return window;
 }
