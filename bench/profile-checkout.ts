@@ -159,6 +159,7 @@ await attack(WARMUP);
 // The window includes the webhooks its checkouts cause: it ends when they have all been processed.
 await settled();
 const statementsBefore = await statementCounts();
+stripe.requestCounts.clear();
 const cpuBefore = { app: cpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
 const result = await attack(SECONDS);
@@ -169,6 +170,8 @@ const statementsAfter = await statementCounts();
 const checkouts = result.requests.total - result.non2xx;
 const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
 
+// Every call the app made to the local Stripe in the window, per checkout: the create, and any re-read a webhook caused.
+const stripeCalls = Object.fromEntries([...stripe.requestCounts].map(([route, n]) => [route, Number((n / checkouts).toFixed(3))]));
 const statements = Object.entries(statementsAfter)
   .map(([name, n]) => [name, n - (statementsBefore[name] ?? 0)] as const)
   .filter(([, n]) => n > 0)
@@ -179,6 +182,7 @@ const report: Record<string, unknown> = {
   rps: result.requests.average,
   p99_ms: result.latency.p99,
   app_cpu_ms_per_checkout: perCheckout(cpuAfter.app - cpuBefore.app),
+  stripe_calls_per_checkout: stripeCalls,
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch
     ? {
