@@ -122,7 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const hosted = deps.checkoutMode === 'hosted' ? new HostedCheckout({ ...paymentsDeps, publicUrl: deps.publicUrl }, checkout) : undefined;
-  const worker = new WebhookWorker(paymentsDeps, app.log, metrics.webhookObserver);
+  const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
   const upkeepDeps = {
     db: deps.database.db,

@@ -255,6 +255,26 @@ describe('failures', () => {
     }
   });
 
+  it('processes the payment_intent.succeeded that arrives while its checkout is still settling without re-reading the intent', async () => {
+    const a = await listing();
+    // Stripe charges and sends the event, and its answer is held back: the SDK's retry gets it later.
+    t.stripe.injectFault({ kind: 'timeout', when: 'after', timeoutMs: 300, path: '/v1/payment_intents', method: 'POST' });
+    const rereads = () => t.stripe.requestCount('GET /v1/payment_intents/:id');
+    const before = rereads();
+    const paid = pay(poster, { product: 'job_listing', article_id: a.id, payment_method: 'pm_card_visa' });
+    const row = async () => (await queryRows<{ id: number; status: string }>(t.database.db, `select id, status from charges where article_id = ${a.id}`))[0];
+    while (!(await count(`stripe_events where type = 'payment_intent.succeeded' and payload->'data'->'object'->'metadata'->>'article_id' = '${a.id}'`))) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await row())!.status).toBe('pending');
+    await t.app.payments.worker.kick();
+    const res = await paid;
+    expect(res.statusCode).toBe(201);
+    expect(rereads()).toBe(before);
+    expect(await count(`stripe_events where type = 'payment_intent.succeeded' and payload->'data'->'object'->'metadata'->>'article_id' = '${a.id}' and outcome = 'handled'`)).toBe(1);
+    expect(await count(`fulfilments where charge_id = ${(await row())!.id}`)).toBe(1);
+  });
+
   it('survives a response lost after Stripe charged: one PaymentIntent, settled', async () => {
     const a = await listing();
     const before = t.stripe.emulator.paymentIntents.size;

@@ -149,6 +149,11 @@ export class Checkout {
     this.records = new ChargeRecords(deps);
   }
 
+  /** This process's call to Stripe for the charge and its settling, while it runs (webhooks wait for it). */
+  settling(chargeId: number): Promise<CheckoutResult> | undefined {
+    return this.inFlight.get(chargeId);
+  }
+
   /** Where Stripe returns a buyer after a redirect (3-D Secure or a redirecting payment method). */
   returnUrl(chargeId: number): string {
     return `${this.deps.publicUrl}/charges/${chargeId}/return`;

@@ -16,6 +16,11 @@ import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 export interface SyncDeps extends SettleDeps {
   stripe: StripeGateway;
   afterSettle?: () => void;
+  /**
+   * This process's own checkout of a charge while it is still calling Stripe and settling
+   * (Checkout.settling): Stripe sends the event before it answers the call that caused it.
+   */
+  settling?: (chargeId: number) => Promise<unknown> | undefined;
 }
 
 
