@@ -196,7 +196,8 @@ await stopApp(app);
 if (PROFILE) {
   // Kept for a closer look (Chrome DevTools, or by the window's bounds on V8's clock, in µs).
   const kept = path.join(os.tmpdir(), `devboard-checkout-${process.pid}.cpuprofile`);
-  renameSync(path.join(profileDir, readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'))!), kept);
+  // The main thread's (thread id 0): the markdown worker thread writes one of its own.
+  renameSync(path.join(profileDir, readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))!), kept);
   report.profile = profileByCategory(kept, windowStart, windowEnd);
   report.profile_file = { path: kept, window_us: [String(windowStart), String(windowEnd)] };
 }
