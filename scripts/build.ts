@@ -18,6 +18,8 @@ cpSync('drizzle', 'dist/drizzle', { recursive: true });
 cpSync('src/web/assets', 'dist/src/web/assets', { recursive: true });
 // The Markdown worker is plain JavaScript that tsc does not emit; beside the compiled markdown.js it loads that.
 cpSync('src/articles/markdown-worker.mjs', 'dist/src/articles/markdown-worker.mjs');
+// So is the embedded database's worker, beside the compiled pglite-thread.js.
+cpSync('src/db/pglite-thread-worker.mjs', 'dist/src/db/pglite-thread-worker.mjs');
 const bundles = path.join('dist/src/web/client-bundle');
 mkdirSync(bundles, { recursive: true });
 for (const [url, text] of await bundleClientScripts()) writeFileSync(path.join(bundles, path.basename(url)), text);

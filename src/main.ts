@@ -35,6 +35,11 @@ const database = await openDatabase({
   ...config.database,
   // The message only: pg attaches the client (and its connection settings) to the error.
   onConnectionError: (error) => logger.warn({ message: error.message }, 'idle PostgreSQL connection lost; the pool replaces it'),
+  // Nothing replaces a dead embedded database within the process: stop, so a supervisor restarts it.
+  onEmbeddedFailure: (error) => {
+    logger.fatal({ message: error.message }, 'embedded database stopped; exiting');
+    process.exit(1);
+  },
 });
 await database.migrate();
 

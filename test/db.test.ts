@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
 import { openDatabase, queryRows } from '../src/db/client.js';
+import { freshDatabase } from './helpers/db.js';
 import { withDatabase } from './helpers/global-setup.js';
 
 const url = process.env.DATABASE_URL;
@@ -33,5 +35,47 @@ describe.runIf(url)('PostgreSQL connection pool', () => {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     }
+  });
+});
+
+describe.skipIf(url)('embedded PGlite on its worker thread', () => {
+  it('returns values typed as PGlite types them, and errors with their SQLSTATE fields', async () => {
+    const database = await freshDatabase();
+    try {
+      const [row] = await queryRows<Record<string, unknown>>(database.db, sql`select 9007199254740993::int8 as big, '{"a":[1]}'::jsonb as doc, '\\x0102'::bytea as bytes, timestamptz '2026-01-02 03:04:05+00' as at`);
+      expect(row).toEqual({ big: 9007199254740993n, doc: { a: [1] }, bytes: new Uint8Array([1, 2]), at: '2026-01-02 03:04:05+00' });
+
+      await database.db.execute(sql`create table worker_probe (n int primary key)`);
+      const failed = await database.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`insert into worker_probe values (1)`);
+          await tx.execute(sql`insert into worker_probe values (1)`);
+        })
+        .catch((error: { cause?: Record<string, unknown> }) => error);
+      expect(failed).toMatchObject({ cause: { code: '23505', constraint: 'worker_probe_pkey', table: 'worker_probe', detail: 'Key (n)=(1) already exists.' } });
+      // The transaction rolled back; a nested one that fails rolls back to its savepoint only.
+      await database.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into worker_probe values (2)`);
+        await expect(tx.transaction((nested) => nested.execute(sql`insert into worker_probe values (2)`))).rejects.toThrow();
+      });
+      expect(await queryRows(database.db, sql`select n from worker_probe`)).toEqual([{ n: 2 }]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('fails every waiting and later query when its worker dies, and says so', async () => {
+    const failures: Error[] = [];
+    const database = await openDatabase({ dataDir: 'memory://', onEmbeddedFailure: (error) => failures.push(error) });
+    const sleeping = queryRows(database.db, sql`select pg_sleep(5)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The worker stopped from outside, as a crash would: nothing waits on it for ever.
+    await (database.db as unknown as { $client: { worker: { terminate(): Promise<number> } } }).$client.worker.terminate();
+    // Drizzle wraps the driver's error; the reason is its cause.
+    const died = { cause: { message: "the embedded database's worker exited with code 1" } };
+    await expect(sleeping).rejects.toMatchObject(died);
+    await expect(queryRows(database.db, sql`select 1`)).rejects.toMatchObject(died);
+    expect(failures.map((e) => e.message)).toEqual(["the embedded database's worker exited with code 1"]);
+    await database.close();
   });
 });

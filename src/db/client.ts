@@ -1,11 +1,19 @@
 /**
  * db: the schema (schema.ts), the one dialect on two drivers (embedded PGlite or PostgreSQL),
  * migrations from drizzle/, prepared statements and locks across instances.
+ *
+ * The embedded PGlite runs on a worker thread (pglite-thread.ts), always, tests and CLIs included:
+ * PostgreSQL compiled to WebAssembly runs synchronously, so in the app's thread every statement
+ * stopped HTTP (connections waited seconds to be accepted) and app and database shared one core.
+ * The worker executes statements and parses their rows; this thread gets plain values by
+ * structured clone, and drizzle maps them as it would PGlite's own. The alternative, forwarding the
+ * wire protocol and parsing here (PGlite's node-postgres adapter), would leave the parsing on this
+ * thread. docs/decisions.md has the figures.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { makePrivate } from '../private-files.js';
 import type { SQLWrapper } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -14,6 +22,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { PgliteThread } from './pglite-thread.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -53,6 +62,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Told when an idle pooled connection breaks (server restart, network); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
+  /**
+   * Told when the embedded database's worker thread dies: every query fails from then on, so the
+   * server logs it and exits. Without it the error is thrown, uncaught.
+   */
+  onEmbeddedFailure?: (error: Error) => void;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -80,8 +94,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataDir = options.dataDir ?? 'memory://';
   const onDisk = !dataDir.startsWith('memory://');
   if (onDisk) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const client = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  const client = await PgliteThread.start({
+    dataDir,
+    loadDataDir: options.loadDataDir,
+    onFailure:
+      options.onEmbeddedFailure ??
+      ((error) => {
+        throw error;
+      }),
+  });
+  // The thread answers the calls drizzle makes on a PGlite client (query, transaction), typed as one.
+  const db = drizzlePglite(client as unknown as PGlite, { schema }) as unknown as Db;
   // PGlite's file system gives its files mode 0666 whatever the umask. Its directory is 0700, so no
   // other user reaches them; their own modes are tightened too, after start-up, migrations and close.
   const tighten = () => onDisk && makePrivate(dataDir);
@@ -168,7 +191,7 @@ function endPool(pool: pg.Pool): Promise<void> {
  * statement at a time (tests copy a migrated template this way; `npm run db:backup` gzips it).
  */
 export async function dumpPglite(database: Database, compression: 'none' | 'gzip' = 'none'): Promise<Blob> {
-  const client = (database.db as unknown as { $client: PGlite }).$client;
+  const client = (database.db as unknown as { $client: PgliteThread }).$client;
   return client.dumpDataDir(compression);
 }
 
