@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { type ReconcileReport, reconcile } from '../src/payments/reconcile.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -75,6 +75,30 @@ describe('POST /api/v1/checkout_sessions', () => {
     expect(json(again)).toEqual(json(first));
     const bad = await openSession({ product: 'nope' });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('a retry in a later minute finds the session Stripe made for the first try, whose answer was lost', async () => {
+    const article = await listing();
+    // Stripe makes the session, and every answer to it (the SDK's retries too) is lost: 503, try again.
+    t.stripe.injectFault({ kind: '500', when: 'after', rate: 1, path: '/v1/checkout/sessions' });
+    const lost = await openSession({ product: 'job_listing', article_id: article }, 'hosted-later-minute');
+    t.stripe.clearFaults();
+    expect(lost.statusCode).toBe(503);
+    const chargeId = json(lost).charge.id as number;
+    const made = [...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId));
+    expect(made).toHaveLength(1);
+    // The buyer tries again a minute later: expires_at comes out another minute, under the same key.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 60_000);
+      const retry = await openSession({ product: 'job_listing', article_id: article }, 'hosted-later-minute');
+      expect(retry.statusCode).toBe(201);
+      expect(json(retry).url).toBe(made[0]!.url);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await row(chargeId)).checkout_session_id).toBe(made[0]!.id);
+    expect([...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId))).toHaveLength(1);
   });
 });
 
