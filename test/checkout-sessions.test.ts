@@ -180,6 +180,20 @@ describe('reconcile covers sessions', () => {
     expect(await fulfilments(charge.id)).toBe(0);
   });
 
+  it('cancels at once the row of a session that expired, however young, whose event never came', async () => {
+    t.stripe.setDeliveryFaults({ drop: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    await t.app.payments.stripe.client.checkout.sessions.expire(sessionId);
+    await settleWebhooks(t);
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toEqual([expect.objectContaining({ kind: 'status_mismatch', stripe_id: sessionId, detail: 'pending → canceled (Checkout Session)', action: 'repaired' })]);
+    expect(report.scanned.checkout_sessions).toBeGreaterThan(0);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+    expect(findingsFor(await reconcile(deps(), { since: since() }), charge.id)).toEqual([]);
+  });
+
   it('leaves an old session that is still open to the buyer: it reached Stripe, and may yet be paid', async () => {
     const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
     pastStaleThreshold();
