@@ -84,6 +84,8 @@ let networkErrorsAtKill = 0;
 let requests = 0;
 /** Answered 502 by the proxy: in flight to the instance that was killed (retried like any 5xx). */
 let lostInFlight = 0;
+/** Answered 503 payment_provider_unavailable: Stripe failed every one of the SDK's tries, the designed answer (the buyer retries with the same key). */
+let providerUnavailable = 0;
 
 interface Reply {
   status: number;
@@ -98,6 +100,7 @@ async function send(method: string, url: string, headers: Record<string, string>
     const res = await fetch(`${base}${url}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(60_000) });
     const text = await res.text();
     if (res.headers.get('x-proxy-error') === 'upstream-lost') lostInFlight++;
+    else if (res.status === 503 && text.includes('"code":"payment_provider_unavailable"')) providerUnavailable++;
     else if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
     return { res, text };
   } catch {
@@ -538,9 +541,9 @@ const paidOpen = disagreeing('open', (row) => !taken.has(row.status) && row.stat
 check('every open Checkout Session’s charge is unpaid, still payable and unfulfilled', paidOpen.length === 0, `${sessionsIn('open').length} open; ${paidOpen.length} not${paidOpen.length ? `: ${paidOpen.slice(0, 3).map((s) => `${s.id} (${bySession.get(s.id)?.status})`).join(', ')}` : ''}`);
 check("every listing's paid_until equals the value recomputed from its charges", drift.length === 0, `${articles.length} listings, ${drift.length} differ`);
 check(
-  INSTANCES > 1 ? 'no instance answered 5xx' : 'no request answered 5xx except while the app was down',
+  INSTANCES > 1 ? 'no instance answered 5xx but 503 provider unavailable' : 'no request answered 5xx except while the app was down, or 503 provider unavailable',
   serverErrors.length === 0,
-  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
+  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''} (and ${providerUnavailable} answered 503 payment_provider_unavailable: Stripe failed all of the SDK's tries); ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
 );
 if (INSTANCES > 1) {
   // Runs of an instance killed mid-run never finish; every other run must end before the next starts.
