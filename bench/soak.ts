@@ -1,21 +1,29 @@
 /**
  * `npm run soak -- --buyers 200 --seconds 120 --faults 0.2 [--instances 3]`
  *
- * Simulated buyers sign up, get permission, post listings and pay (new cards, saved cards, declines,
- * 3-D Secure completed or failed, double submissions) against the app running as a child process,
- * while the local Stripe fails requests (500, 429, responses lost after the change) and misdelivers
- * webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and restarted
- * once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
+ * Simulated buyers sign up, get permission, post listings and pay for them every way the app sells
+ * (it runs with CHECKOUT_MODE=hosted, which keeps the card form's API beside Stripe's page):
+ * - with a card on file or a test PaymentMethod (new cards, saved cards, declines, 3-D Secure
+ *   completed or failed, double submissions);
+ * - with a confirmation token, made at Stripe with the publishable key as Stripe.js does for the
+ *   Payment Element (a good, declined or 3-D Secure card; sometimes submitted twice with one key);
+ * - on Stripe's hosted checkout page: a Checkout Session is opened, then paid (a new or saved card,
+ *   after a decline, through 3-D Secure) or abandoned (left open, or expired as Stripe does at
+ *   expires_at), the buyer coming back to the return page in their logged-in browser or closing the tab.
+ * Meanwhile the local Stripe fails requests (500, 429, responses lost after the change) and
+ * misdelivers webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and
+ * restarted once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
  *
  * With `--instances N` (PostgreSQL: DATABASE_URL), N app processes share one database behind a
  * loopback round-robin proxy (bench/proxy.ts) that buyers and webhooks go through; halfway, one
  * instance is SIGKILLed and started again at once, as a supervisor would, while the others serve.
  * They reconcile on schedule every minute, which must never overlap.
- */
+  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Stripe from 'stripe';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
@@ -57,6 +65,8 @@ const common: NodeJS.ProcessEnv = {
   PUBLIC_URL: base,
   // Several instances reconcile on schedule (one at a time); a single one is reconciled at the end only.
   RECONCILE_INTERVAL_MINUTES: INSTANCES > 1 ? '1' : '0',
+  // Stripe's hosted page beside the card form: buyers use both.
+  CHECKOUT_MODE: 'hosted',
   LOG_LEVEL: APP_LOGS ? 'error' : 'fatal',
 };
 const envs = ports.map((p, i): NodeJS.ProcessEnv => ({ ...common, PORT: String(p), DATA_DIR: dataDirs[i] }));
@@ -74,26 +84,25 @@ let networkErrorsAtKill = 0;
 let requests = 0;
 /** Answered 502 by the proxy: in flight to the instance that was killed (retried like any 5xx). */
 let lostInFlight = 0;
+/** Answered 503 payment_provider_unavailable: Stripe failed every one of the SDK's tries, the designed answer (the buyer retries with the same key). */
+let providerUnavailable = 0;
 
 interface Reply {
   status: number;
   body: Record<string, any>;
 }
 
-async function call(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply | null> {
+/** One request to the app (through the proxy), counted: a 5xx while it is up is a finding; null when the connection failed. */
+async function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ res: Response; text: string } | null> {
   requests++;
   const downAtStart = appDown;
   try {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(60_000),
-    });
-    const reply = { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+    const res = await fetch(`${base}${url}`, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(60_000) });
+    const text = await res.text();
     if (res.headers.get('x-proxy-error') === 'upstream-lost') lostInFlight++;
-    else if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
-    return reply;
+    else if (res.status === 503 && text.includes('"code":"payment_provider_unavailable"')) providerUnavailable++;
+    else if (res.status >= 500 && !downAtStart && !appDown) serverErrors.push(`${method} ${url} → ${res.status} ${text.slice(0, 200)}`);
+    return { res, text };
   } catch {
     if (!downAtStart && !appDown) {
       networkErrorsWhileUp++;
@@ -101,6 +110,23 @@ async function call(method: string, url: string, token?: string, body?: unknown,
     }
     return null;
   }
+}
+
+async function call(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply | null> {
+  const sent = await send(
+    method,
+    url,
+    { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body !== undefined ? JSON.stringify(body) : undefined,
+  );
+  if (!sent) return null;
+  let parsed: Record<string, any> = {};
+  try {
+    parsed = JSON.parse(sent.text);
+  } catch {
+    // not JSON (a proxy error page)
+  }
+  return { status: sent.res.status, body: parsed };
 }
 
 /** Retries while the app is down or unreachable, the way a person would reload. */
@@ -113,12 +139,124 @@ async function persist(method: string, url: string, token?: string, body?: unkno
   }
 }
 
+/**
+ * A buyer's browser on the app's pages: cookies kept, redirects within the site followed, and a 5xx
+ * or a lost connection answered by reloading. Answers the last page's status, path and HTML.
+ */
+class Browser {
+  private readonly cookies = new Map<string, string>();
+
+  async visit(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<{ status: number; path: string; html: string }> {
+    for (let hops = 0; hops < 10; hops++) {
+      const sent = await this.load(method, url, form);
+      const location = sent.res.headers.get('location');
+      if (sent.res.status < 300 || sent.res.status >= 400 || !location) return { status: sent.res.status, path: url, html: sent.text };
+      const next = new URL(location, base);
+      if (next.origin !== new URL(base).origin) throw new Error(`${url} sent the browser off the site, to ${location}`);
+      method = 'GET';
+      form = undefined;
+      url = next.pathname + next.search;
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  async logIn(email: string, password: string): Promise<void> {
+    const page = await this.visit('GET', '/login');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    if (!csrf) throw new Error(`no CSRF token on /login (${page.status})`);
+    await this.visit('POST', '/login', { email, password, _csrf: csrf });
+    if (!this.cookies.has('sid')) throw new Error('logging in set no session cookie');
+  }
+
+  private async load(method: string, url: string, form?: Record<string, string>) {
+    for (let attempt = 0; ; attempt++) {
+      const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html' };
+      if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+      const sent = await send(method, url, headers, form ? new URLSearchParams(form).toString() : undefined);
+      if (sent) {
+        for (const cookie of sent.res.headers.getSetCookie()) {
+          const [pair = ''] = cookie.split(';');
+          const eq = pair.indexOf('=');
+          const [name, value] = [pair.slice(0, eq).trim(), pair.slice(eq + 1).trim()];
+          if (value && !/max-age=0|expires=thu, 01 jan 1970/i.test(cookie)) this.cookies.set(name, value);
+          else this.cookies.delete(name);
+        }
+        if (sent.res.status < 500) return sent;
+      }
+      if (attempt > 200) throw new Error(`gave up on ${method} ${url}`);
+      await sleep(appDown ? 300 : 150);
+    }
+  }
+}
+
+// ---- Stripe, as the buyer's browser and Stripe's own page reach it ----
+const sdk = new Stripe(stripe.secretKey, { host: '127.0.0.1', port: stripe.port, protocol: 'http', maxNetworkRetries: 2 });
+
+/** A request to the local Stripe, retried as a browser (or Stripe's page) would on a 5xx, a 429 or a lost connection. */
+async function toStripe(method: string, url: string, headers: Record<string, string>, body: string): Promise<Reply> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await fetch(`${stripe.url}${url}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+      const reply = { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+      if (res.status < 500 && res.status !== 429) return reply;
+    } catch {
+      // the connection was reset: try again
+    }
+    if (attempt > 50) throw new Error(`gave up on Stripe ${method} ${url}`);
+    await sleep(200);
+  }
+}
+
+/** What Stripe.js sends for the Payment Element's card form: a ConfirmationToken made with the publishable key. */
+async function confirmationToken(cardNumber: string): Promise<string> {
+  const form = new URLSearchParams({
+    key: stripe.publishableKey,
+    'payment_method_data[type]': 'card',
+    'payment_method_data[card][number]': cardNumber,
+    'payment_method_data[card][exp_month]': '12',
+    'payment_method_data[card][exp_year]': '34',
+    'payment_method_data[card][cvc]': '123',
+  });
+  const reply = await toStripe('POST', '/v1/confirmation_tokens', { 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
+  if (reply.status !== 200) throw new Error(`Stripe refused a confirmation token: ${reply.status} ${JSON.stringify(reply.body).slice(0, 200)}`);
+  return reply.body.id as string;
+}
+
+/** The buyer pays on Stripe's checkout page (the local Stripe's control route does what the page's form does). */
+const payOnStripePage = (sessionId: string, paymentMethod: string) =>
+  toStripe('POST', `/_local/checkout/sessions/${sessionId}/pay`, { authorization: `Bearer ${stripe.secretKey}`, 'content-type': 'application/json' }, JSON.stringify({ payment_method: paymentMethod }));
+
+/** 3-D Secure on Stripe's page, completed or failed; an intent that has already moved on is left as it is. */
+function authenticate(paymentIntentId: string, outcome: 'complete' | 'fail'): void {
+  try {
+    stripe.emulator.authenticate(paymentIntentId, outcome, { id: 'req_soak', idempotencyKey: null });
+  } catch {
+    // already settled
+  }
+}
+
 const adminToken = (await persist('POST', '/api/v1/tokens', undefined, ADMIN)).body.token as string;
 
 // ---- buyers ----
-const stats = { checkouts: 0, succeeded: 0, declined: 0, threeDs: 0, doubleSubmits: 0, doubleMismatch: 0, savedCardPayments: 0 };
+const stats = {
+  checkouts: 0,
+  succeeded: 0,
+  declined: 0,
+  threeDs: 0,
+  doubleSubmits: 0,
+  doubleMismatch: 0,
+  savedCardPayments: 0,
+  ctokenPayments: 0,
+  hostedSessions: 0,
+  hostedPaid: 0,
+  hostedAbandoned: 0,
+  hostedExpired: 0,
+  returnPages: 0,
+  returnPagesSettled: 0,
+};
 const deadline = Date.now() + SECONDS * 1000;
 let seq = 0;
+const CARD = { visa: '4242424242424242', declined: '4000000000000002', threeDs: '4000002760003184' };
 
 async function checkout(token: string, body: Record<string, unknown>, key = randomUUID()): Promise<Reply> {
   stats.checkouts++;
@@ -126,54 +264,166 @@ async function checkout(token: string, body: Record<string, unknown>, key = rand
   return persist('POST', '/api/v1/charges', token, body, { 'idempotency-key': key });
 }
 
+/** 3-D Secure asked for on our page: the browser completes (or fails) it at Stripe, then asks us to confirm, or the tab is closed. */
+async function authenticateOnOurPage(token: string, r: Reply): Promise<void> {
+  if (r.status !== 202) return;
+  authenticate(r.body.charge.stripe_charge_key, Math.random() < 0.8 ? 'complete' : 'fail');
+  if (Math.random() < 0.7) await persist('POST', `/api/v1/charges/${r.body.charge.id}/confirm`, token);
+  // else the tab was closed: the webhook or reconcile must settle it
+}
+
+/** Two submissions with one key must answer with one charge. */
+async function submitTwice(token: string, body: Record<string, unknown>): Promise<void> {
+  stats.doubleSubmits++;
+  const key = randomUUID();
+  const [a, b] = await Promise.all([checkout(token, body, key), checkout(token, body, key)]);
+  if (a.body.charge?.id !== b.body.charge?.id) stats.doubleMismatch++;
+}
+
+interface Buyer {
+  token: string;
+  savedCard?: string;
+  /** Logged in on the site, for the pages Stripe sends the buyer back to; opened the first time it is needed. */
+  browser: () => Promise<Browser>;
+}
+
+/** A card on file or a test PaymentMethod, sent straight to POST /api/v1/charges. */
+async function payWithPaymentMethod(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+  const { token } = buyer;
+  const dice = Math.random();
+  if (dice < 0.3 && buyer.savedCard) {
+    stats.savedCardPayments++;
+    const r = await checkout(token, { ...purchase, payment_method: buyer.savedCard });
+    if (r.status === 201) stats.succeeded++;
+    if (r.status === 404) buyer.savedCard = undefined;
+  } else if (dice < 0.45) {
+    const r = await checkout(token, { ...purchase, payment_method: 'pm_card_chargeDeclined' });
+    if (r.status === 402) stats.declined++;
+  } else if (dice < 0.6) {
+    stats.threeDs++;
+    await authenticateOnOurPage(token, await checkout(token, { ...purchase, payment_method: 'pm_card_authenticationRequired' }));
+  } else if (dice < 0.75) {
+    await submitTwice(token, { ...purchase, payment_method: 'pm_card_visa' });
+  } else {
+    const r = await checkout(token, { ...purchase, payment_method: 'pm_card_visa', save_card: !buyer.savedCard });
+    if (r.status === 201) stats.succeeded++;
+    if (!buyer.savedCard && r.status === 201) {
+      const cards = (await persist('GET', '/api/v1/payment_methods', token)).body.payment_methods as Array<{ id: string }> | undefined;
+      buyer.savedCard = cards?.[0]?.id;
+    }
+  }
+}
+
+/** The Payment Element: the card typed becomes a ConfirmationToken at Stripe, and our server confirms with it. */
+async function payWithConfirmationToken(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+  const { token } = buyer;
+  stats.ctokenPayments++;
+  const dice = Math.random();
+  if (dice < 0.2) {
+    const r = await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.declined) });
+    if (r.status === 402) stats.declined++;
+  } else if (dice < 0.4) {
+    stats.threeDs++;
+    await authenticateOnOurPage(token, await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.threeDs) }));
+  } else if (dice < 0.6) {
+    // One token, one key, two clicks.
+    await submitTwice(token, { ...purchase, confirmation_token: await confirmationToken(CARD.visa) });
+  } else {
+    const r = await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.visa), save_card: Math.random() < 0.3 });
+    if (r.status === 201) stats.succeeded++;
+  }
+}
+
+/** Expires a session as Stripe does at its expires_at (here, sooner), through the SDK and the faults. */
+async function expireSession(id: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sdk.checkout.sessions.expire(id);
+      return;
+    } catch (error) {
+      // A retry after a lost answer finds the session expired already.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && stripe.emulator.checkoutSessions.get(id)?.status === 'expired') return;
+      if (error instanceof Stripe.errors.StripeInvalidRequestError || attempt > 50) throw error;
+      await sleep(200);
+    }
+  }
+}
+
+/** Stripe sends the buyer back to our return page; their browser follows it to the charge page. */
+async function comeBack(buyer: Buyer, url: string): Promise<void> {
+  stats.returnPages++;
+  const target = new URL(url);
+  const page = await (await buyer.browser()).visit('GET', target.pathname + target.search);
+  if (page.status !== 200 || !/^\/charges\/\d+$/.test(page.path)) throw new Error(`the return page ${target.pathname} ended at ${page.path} with ${page.status}`);
+  if (page.html.includes('<title>Receipt')) stats.returnPagesSettled++;
+}
+
+/** Stripe's hosted page: a Checkout Session is opened, then paid (maybe after a decline or through 3-D Secure) or abandoned. */
+async function payOnHostedPage(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+  stats.hostedSessions++;
+  const opened = await persist('POST', '/api/v1/checkout_sessions', buyer.token, purchase, { 'idempotency-key': randomUUID() });
+  if (opened.status !== 201) throw new Error(`opening a Checkout Session answered ${opened.status} ${JSON.stringify(opened.body).slice(0, 200)}`);
+  const sessionId = new URL(opened.body.url as string).pathname.split('/').pop()!;
+  const pay = async (paymentMethod: string) => {
+    const r = await payOnStripePage(sessionId, paymentMethod);
+    if (r.status !== 200 && r.status !== 402) throw new Error(`paying Checkout Session ${sessionId} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    return r;
+  };
+  const dice = Math.random();
+  if (dice < 0.15) {
+    stats.declined++;
+    await pay('pm_card_chargeDeclined');
+    // The page shows the decline; some buyers try another card.
+    if (Math.random() < 0.5) await pay('pm_card_visa');
+  } else if (dice < 0.35) {
+    stats.threeDs++;
+    const r = await pay('pm_card_authenticationRequired');
+    if (r.body.payment_intent?.status === 'requires_action') authenticate(r.body.payment_intent.id, Math.random() < 0.8 ? 'complete' : 'fail');
+  } else if (dice < 0.55) {
+    // The buyer looks at the page and leaves.
+  } else {
+    await pay(buyer.savedCard && Math.random() < 0.5 ? buyer.savedCard : 'pm_card_visa');
+  }
+  const session = stripe.emulator.checkoutSessions.get(sessionId)!;
+  if (session.status === 'complete') {
+    stats.hostedPaid++;
+    // Sent back to success_url, or the tab closed first: then only webhooks and reconcile settle it.
+    if (Math.random() < 0.6) await comeBack(buyer, session.success_url!);
+    return;
+  }
+  stats.hostedAbandoned++;
+  // Some follow the page's cancel link back to the shop; the row stays pending while the session is open.
+  if (Math.random() < 0.3) await comeBack(buyer, session.cancel_url!);
+  if (Math.random() < 0.5) {
+    stats.hostedExpired++;
+    await expireSession(sessionId);
+  }
+}
+
 async function buyer(i: number) {
   const username = `soak${i}_${Date.now().toString(36)}`;
+  const email = `${username}@soak.test`;
   const password = 'soak buyer password';
-  const user = (await persist('POST', '/api/v1/users', undefined, { username, email: `${username}@soak.test`, password })).body.user;
-  const token = (await persist('POST', '/api/v1/tokens', undefined, { email: `${username}@soak.test`, password })).body.token as string;
+  const user = (await persist('POST', '/api/v1/users', undefined, { username, email, password })).body.user;
+  const token = (await persist('POST', '/api/v1/tokens', undefined, { email, password })).body.token as string;
   await persist('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
-  let savedCard: string | undefined;
+  let browser: Promise<Browser> | undefined;
+  const state: Buyer = {
+    token,
+    browser: () =>
+      (browser ??= (async () => {
+        const opened = new Browser();
+        await opened.logIn(email, password);
+        return opened;
+      })()),
+  };
   while (Date.now() < deadline) {
     const article = (await persist('POST', '/api/v1/articles', token, { title: `Soak job ${++seq}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
     const purchase = { product: 'job_listing', article_id: article.id };
-    const dice = Math.random();
-    if (dice < 0.3 && savedCard) {
-      stats.savedCardPayments++;
-      const r = await checkout(token, { ...purchase, payment_method: savedCard });
-      if (r.status === 201) stats.succeeded++;
-      if (r.status === 404) savedCard = undefined;
-    } else if (dice < 0.45) {
-      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_chargeDeclined' });
-      if (r.status === 402) stats.declined++;
-    } else if (dice < 0.6) {
-      stats.threeDs++;
-      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_authenticationRequired' });
-      if (r.status === 202) {
-        // The buyer's browser completes (or fails) authentication at Stripe, then asks us to confirm.
-        try {
-          stripe.emulator.authenticate(r.body.charge.stripe_charge_key, Math.random() < 0.8 ? 'complete' : 'fail', { id: 'req_soak', idempotencyKey: null });
-        } catch {
-          // already settled
-        }
-        if (Math.random() < 0.7) await persist('POST', `/api/v1/charges/${r.body.charge.id}/confirm`, token);
-        // else the tab was closed: the webhook or reconcile must settle it
-      }
-    } else if (dice < 0.75) {
-      stats.doubleSubmits++;
-      const key = randomUUID();
-      const [a, b] = await Promise.all([
-        checkout(token, { ...purchase, payment_method: 'pm_card_visa' }, key),
-        checkout(token, { ...purchase, payment_method: 'pm_card_visa' }, key),
-      ]);
-      if (a.body.charge?.id !== b.body.charge?.id) stats.doubleMismatch++;
-    } else {
-      const r = await checkout(token, { ...purchase, payment_method: 'pm_card_visa', save_card: !savedCard });
-      if (r.status === 201) stats.succeeded++;
-      if (!savedCard && r.status === 201) {
-        const cards = (await persist('GET', '/api/v1/payment_methods', token)).body.payment_methods as Array<{ id: string }> | undefined;
-        savedCard = cards?.[0]?.id;
-      }
-    }
+    const way = Math.random();
+    if (way < 0.5) await payWithPaymentMethod(state, purchase);
+    else if (way < 0.75) await payWithConfirmationToken(state, purchase);
+    else await payOnHostedPage(state, purchase);
   }
 }
 
@@ -219,8 +469,18 @@ await proxy?.close();
 
 // ---- invariants ----
 const database = await openDatabase(databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') });
-type Row = { id: number; status: ChargeStatus; amount: number; stripe_charge_key: string | null; user_id: number; idempotency_key: string; article_id: number | null; paid_at: Date | null };
-const charges = (await queryRows<Row>(database.db, 'select id, status, amount::int, stripe_charge_key, user_id, idempotency_key, article_id, paid_at from charges')).map((r) => ({
+type Row = {
+  id: number;
+  status: ChargeStatus;
+  amount: number;
+  stripe_charge_key: string | null;
+  checkout_session_id: string | null;
+  user_id: number;
+  idempotency_key: string;
+  article_id: number | null;
+  paid_at: Date | null;
+};
+const charges = (await queryRows<Row>(database.db, 'select id, status, amount::int, stripe_charge_key, checkout_session_id, user_id, idempotency_key, article_id, paid_at from charges')).map((r) => ({
   ...r,
   id: Number(r.id),
   paid_at: r.paid_at ? new Date(r.paid_at) : null,
@@ -262,11 +522,28 @@ const drift = articles.filter((a) => {
   const window = computePaidWindow(charges.filter((c) => c.article_id === Number(a.id)).map((c) => ({ status: c.status, paidAt: c.paid_at })));
   return (window.paidUntil?.getTime() ?? null) !== (a.paid_until ? new Date(a.paid_until).getTime() : null);
 });
+// Stripe's hosted page: each session is one row, and the row says what the session says.
+const sessions = [...stripe.emulator.checkoutSessions.values()];
+const bySession = new Map(charges.filter((c) => c.checkout_session_id).map((c) => [c.checkout_session_id!, c]));
+const unowned = sessions.filter((s) => !bySession.has(s.id));
+check('every Checkout Session at Stripe is on one charge row of ours', unowned.length === 0 && bySession.size === sessions.length, `${sessions.length} sessions, ${bySession.size} rows with one${unowned.length ? `; without a row: ${unowned.slice(0, 3).map((s) => s.id).join(', ')}` : ''}`);
+const sessionsIn = (status: string) => sessions.filter((s) => s.status === status);
+const disagreeing = (status: string, agrees: (row: Row) => boolean) =>
+  sessionsIn(status).filter((s) => {
+    const row = bySession.get(s.id);
+    return !row || !agrees(row);
+  });
+const unsettledCompleted = disagreeing('complete', (row) => taken.has(row.status) && fulfilments.get(row.id) === 1);
+check('every completed Checkout Session’s charge is settled and fulfilled once', unsettledCompleted.length === 0, `${sessionsIn('complete').length} complete; ${unsettledCompleted.length} not${unsettledCompleted.length ? `: ${unsettledCompleted.slice(0, 3).map((s) => `${s.id} (${bySession.get(s.id)?.status})`).join(', ')}` : ''}`);
+const uncanceledExpired = disagreeing('expired', (row) => row.status === 'canceled' && !fulfilments.has(row.id));
+check('every expired Checkout Session’s charge is canceled, with no fulfilment', uncanceledExpired.length === 0, `${sessionsIn('expired').length} expired; ${uncanceledExpired.length} not${uncanceledExpired.length ? `: ${uncanceledExpired.slice(0, 3).map((s) => `${s.id} (${bySession.get(s.id)?.status})`).join(', ')}` : ''}`);
+const paidOpen = disagreeing('open', (row) => !taken.has(row.status) && row.status !== 'canceled' && !fulfilments.has(row.id));
+check('every open Checkout Session’s charge is unpaid, still payable and unfulfilled', paidOpen.length === 0, `${sessionsIn('open').length} open; ${paidOpen.length} not${paidOpen.length ? `: ${paidOpen.slice(0, 3).map((s) => `${s.id} (${bySession.get(s.id)?.status})`).join(', ')}` : ''}`);
 check("every listing's paid_until equals the value recomputed from its charges", drift.length === 0, `${articles.length} listings, ${drift.length} differ`);
 check(
-  INSTANCES > 1 ? 'no instance answered 5xx' : 'no request answered 5xx except while the app was down',
+  INSTANCES > 1 ? 'no instance answered 5xx but 503 provider unavailable' : 'no request answered 5xx except while the app was down, or 503 provider unavailable',
   serverErrors.length === 0,
-  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''}; ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
+  `${serverErrors.length}${serverErrors.length ? `: ${serverErrors.slice(0, 3).join(' | ')}` : ''} (and ${providerUnavailable} answered 503 payment_provider_unavailable: Stripe failed all of the SDK's tries); ${networkErrorsWhileUp} connection errors while up${proxy ? ` (${networkErrorsAtKill} within 2 s of the kill)` : ''}${proxy ? `; proxy: ${lostInFlight} lost in flight with the killed instance, ${proxy.redirected} sent on to another instance` : ''}`,
 );
 if (INSTANCES > 1) {
   // Runs of an instance killed mid-run never finish; every other run must end before the next starts.

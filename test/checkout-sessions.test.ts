@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { type ReconcileReport, reconcile } from '../src/payments/reconcile.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -75,6 +75,30 @@ describe('POST /api/v1/checkout_sessions', () => {
     expect(json(again)).toEqual(json(first));
     const bad = await openSession({ product: 'nope' });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('a retry in a later minute finds the session Stripe made for the first try, whose answer was lost', async () => {
+    const article = await listing();
+    // Stripe makes the session, and every answer to it (the SDK's retries too) is lost: 503, try again.
+    t.stripe.injectFault({ kind: '500', when: 'after', rate: 1, path: '/v1/checkout/sessions' });
+    const lost = await openSession({ product: 'job_listing', article_id: article }, 'hosted-later-minute');
+    t.stripe.clearFaults();
+    expect(lost.statusCode).toBe(503);
+    const chargeId = json(lost).charge.id as number;
+    const made = [...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId));
+    expect(made).toHaveLength(1);
+    // The buyer tries again a minute later: expires_at comes out another minute, under the same key.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 60_000);
+      const retry = await openSession({ product: 'job_listing', article_id: article }, 'hosted-later-minute');
+      expect(retry.statusCode).toBe(201);
+      expect(json(retry).url).toBe(made[0]!.url);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await row(chargeId)).checkout_session_id).toBe(made[0]!.id);
+    expect([...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId))).toHaveLength(1);
   });
 });
 
@@ -154,6 +178,20 @@ describe('reconcile covers sessions', () => {
     expect(findingsFor(report, charge.id)).toEqual([expect.objectContaining({ kind: 'status_mismatch', stripe_id: sessionId, detail: 'pending → canceled (Checkout Session)', action: 'repaired' })]);
     expect((await row(charge.id)).status).toBe('canceled');
     expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it('cancels at once the row of a session that expired, however young, whose event never came', async () => {
+    t.stripe.setDeliveryFaults({ drop: true });
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    await t.app.payments.stripe.client.checkout.sessions.expire(sessionId);
+    await settleWebhooks(t);
+    const report = await reconcile(deps(), { since: since() });
+    expect(findingsFor(report, charge.id)).toEqual([expect.objectContaining({ kind: 'status_mismatch', stripe_id: sessionId, detail: 'pending → canceled (Checkout Session)', action: 'repaired' })]);
+    expect(report.scanned.checkout_sessions).toBeGreaterThan(0);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+    expect(findingsFor(await reconcile(deps(), { since: since() }), charge.id)).toEqual([]);
   });
 
   it('leaves an old session that is still open to the buyer: it reached Stripe, and may yet be paid', async () => {

@@ -32,15 +32,23 @@ export class Faults {
     this.list = [];
   }
 
-  /** The fault this request meets, if any (a counted fault is used up). */
+  /**
+   * The fault this request meets, if any (a counted fault is used up). Faults are tried in the order
+   * injected: a rated one that spares the request passes it on to the next, so several rated faults
+   * on one path each fail their own share.
+   */
   take(method: string, pathname: string): RequestFault | undefined {
-    const index = this.list.findIndex((f) => (!f.method || f.method === method) && (!f.path || pathname.includes(f.path)));
-    if (index < 0) return undefined;
-    const fault = this.list[index]!;
-    if (fault.rate !== undefined) return this.random() < fault.rate ? fault : undefined;
-    fault.count = (fault.count ?? 1) - 1;
-    if (fault.count <= 0) this.list.splice(index, 1);
-    return fault;
+    for (const [index, fault] of this.list.entries()) {
+      if ((fault.method && fault.method !== method) || (fault.path && !pathname.includes(fault.path))) continue;
+      if (fault.rate !== undefined) {
+        if (this.random() < fault.rate) return fault;
+        continue;
+      }
+      fault.count = (fault.count ?? 1) - 1;
+      if (fault.count <= 0) this.list.splice(index, 1);
+      return fault;
+    }
+    return undefined;
   }
 }
 

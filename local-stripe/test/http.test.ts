@@ -80,6 +80,17 @@ describe('errors', () => {
   });
 });
 
+describe('faults', () => {
+  it('tries each rated fault in turn: one that spares a request does not shield it from the next', async () => {
+    local.injectFault({ kind: '500', when: 'before', rate: 0, path: '/v1/' });
+    local.injectFault({ kind: '429', when: 'before', rate: 1, path: '/v1/customers' });
+    expect(await apiError(stripe.customers.create({}))).toMatchObject({ statusCode: 429, type: 'StripeRateLimitError' });
+    expect(local.emulator.customers.size).toBe(0);
+    // A path the second fault does not match meets only the first, which spares it.
+    await expect(stripe.paymentIntents.list()).resolves.toMatchObject({ object: 'list' });
+  });
+});
+
 describe('expand', () => {
   it('expands what Stripe expands and answers other fields as Stripe does', async () => {
     const customer = await stripe.customers.create({});

@@ -35,7 +35,7 @@ process.exitCode = report.reported > 0 || report.wrong_account_suspected ? 1 : 0
 function printReport(r: ReconcileReport, where: string) {
   const s = r.scanned;
   console.log(`Reconciled since ${r.since} (run #${r.run_id}, by ${where}).`);
-  console.log(`  Stripe → ours: ${s.payment_intents} payment intents, ${s.refunds} refunds, ${s.disputes} disputes.`);
+  console.log(`  Stripe → ours: ${s.checkout_sessions} checkout sessions, ${s.payment_intents} payment intents, ${s.refunds} refunds, ${s.disputes} disputes.`);
   console.log(`  ours → Stripe: ${s.our_paid_rows} paid charges, ${s.pending_rows} old pending charges.`);
   for (const f of r.findings) {
     console.log(`- ${f.kind}${f.charge_id ? ` charge #${f.charge_id}` : ''}${f.stripe_id ? ` (${f.stripe_id})` : ''}: ${f.detail} [${f.action}]`);

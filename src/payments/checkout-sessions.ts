@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type Stripe from 'stripe';
+import Stripe from 'stripe';
 import { z } from 'zod';
 import { audit } from '../audit/log.js';
 import { type Charge, charges, type User } from '../db/schema.js';
@@ -26,6 +26,8 @@ const sessionRequest = z.object({
 
 /** Stripe's shortest session lifetime (expires_at at least 30 minutes ahead), plus a minute of slack. */
 const SESSION_LIFETIME_SECONDS = 31 * 60;
+/** How far Stripe's clock and ours may disagree when looking for a session made for a row. */
+const CLOCK_MARGIN_SECONDS = 24 * 3600;
 
 export class HostedCheckout {
   constructor(
@@ -73,22 +75,40 @@ export class HostedCheckout {
     // Stripe's clock decides expiry, so the wall clock (not the app's injectable one) sets it; rounded
     // to the minute so a retry within the minute sends the same parameters under the same key.
     const expiresAt = Math.floor(Date.now() / 60_000) * 60 + SESSION_LIFETIME_SECONDS;
-    return stripe.client.checkout.sessions.create(
-      {
-        mode: 'payment',
-        line_items: [{ quantity: 1, price_data: { currency: charge.currency, unit_amount: charge.amount, product_data: { name: product.name } } }],
-        customer,
-        // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default).
-        saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'] },
-        client_reference_id: String(charge.id),
-        metadata: { charge_id: String(charge.id) },
-        payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
-        success_url: returnUrl,
-        cancel_url: returnUrl,
-        expires_at: expiresAt,
-      },
-      { idempotencyKey: `checkout-session-${charge.id}` },
-    );
+    try {
+      return await stripe.client.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [{ quantity: 1, price_data: { currency: charge.currency, unit_amount: charge.amount, product_data: { name: product.name } } }],
+          customer,
+          // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default).
+          saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'] },
+          client_reference_id: String(charge.id),
+          metadata: { charge_id: String(charge.id) },
+          payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
+          success_url: returnUrl,
+          cancel_url: returnUrl,
+          expires_at: expiresAt,
+        },
+        { idempotencyKey: `checkout-session-${charge.id}` },
+      );
+    } catch (error) {
+      // An earlier try, in another minute, made the session and its answer was lost: Stripe refuses
+      // the key with another expires_at, and the row's session is the one made then.
+      if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
+      const made = await this.sessionMadeFor(charge, customer);
+      if (!made) throw error;
+      return made;
+    }
+  }
+
+  /** The session Stripe made for this row (its client_reference_id), among the customer's since the row was written. */
+  private async sessionMadeFor(charge: Charge, customer: string): Promise<Stripe.Checkout.Session | undefined> {
+    const created = { gte: Math.floor(charge.createdAt.getTime() / 1000) - CLOCK_MARGIN_SECONDS };
+    for await (const session of this.deps.stripe.client.checkout.sessions.list({ customer, created, limit: 100 })) {
+      if (session.client_reference_id === String(charge.id)) return session;
+    }
+    return undefined;
   }
 }
 

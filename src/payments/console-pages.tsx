@@ -147,7 +147,7 @@ export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Arr
     {
       direction: 'stripe_to_ours',
       title: 'Stripe → our database',
-      scanned: `${report?.scanned?.payment_intents ?? 0} payment intents, ${report?.scanned?.refunds ?? 0} refunds, ${report?.scanned?.disputes ?? 0} disputes`,
+      scanned: `${report?.scanned?.checkout_sessions ?? 0} checkout sessions, ${report?.scanned?.payment_intents ?? 0} payment intents, ${report?.scanned?.refunds ?? 0} refunds, ${report?.scanned?.disputes ?? 0} disputes`,
     },
     {
       direction: 'ours_to_stripe',
@@ -241,4 +241,4 @@ export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Arr
   );
 }
 
-const emptyScan: ReconcileReport['scanned'] = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+const emptyScan: ReconcileReport['scanned'] = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };

@@ -40,7 +40,7 @@ export interface Finding {
 export interface ReconcileReport {
   run_id: number;
   since: string;
-  scanned: { payment_intents: number; refunds: number; disputes: number; pending_rows: number; our_paid_rows: number };
+  scanned: { checkout_sessions: number; payment_intents: number; refunds: number; disputes: number; pending_rows: number; our_paid_rows: number };
   findings: Finding[];
   repaired: number;
   /** Findings left for a person: money that does not agree and could not be repaired. */
@@ -107,6 +107,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
     .values({ startedAt: deps.clock.now(), since: options.since, trigger: options.trigger ?? 'manual' })
     .returning();
   const run = new ReconcileRun(deps, options, row!.id);
+  await run.stripeCheckoutSessions();
   await run.checkoutSessions();
   await run.stripePaymentIntents();
   await run.stripeRefunds();
@@ -121,7 +122,9 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
 /** One run's state and its phases, in the order reconcile() calls them. */
 class ReconcileRun {
   private readonly findings: Finding[] = [];
-  private readonly scanned = { payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+  private readonly scanned = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+  /** Sessions the pass over Stripe's list has synced already. */
+  private readonly syncedSessions = new Set<string>();
   /** Our rows Stripe's list (or a look-up) has accounted for. */
   private readonly matched = new ChargeIdSet();
   private unknownAtStripe = 0;
@@ -308,23 +311,44 @@ class ReconcileRun {
   }
 
   /**
-   * Old rows paid (or not) on Stripe's checkout page, through the same sync as the checkout.session.*
-   * webhooks: a paid session whose events never came settles, an expired one cancels its row. First,
-   * so that the session's own price check settles such a row before its PaymentIntent is compared.
+   * Stripe → ours for Stripe's checkout page: every session in the window that is over (complete or
+   * expired) whose row is not, whatever the row's age, goes through the same sync as the
+   * checkout.session.* webhooks, so a session paid or expired whose events never came (or whose
+   * event died with the worker handling it) settles or cancels its row. First, so that the session's
+   * own price check settles such a row before its PaymentIntent is compared.
+   */
+  async stripeCheckoutSessions() {
+    const listed = { gte: Math.floor((this.options.since.getTime() - STRIPE_LIST_MARGIN_MS) / 1000) };
+    for await (const session of this.deps.stripe.client.checkout.sessions.list({ created: listed, limit: 100 })) {
+      this.progress('Stripe checkout sessions', ++this.scanned.checkout_sessions);
+      if (session.status === 'open') continue;
+      const [row] = await this.deps.db.select().from(charges).where(eq(charges.checkoutSessionId, session.id));
+      if (!row || SETTLED_STATUSES.includes(row.status) || row.status === 'canceled') continue;
+      this.syncedSessions.add(session.id);
+      await this.syncSessionRow(row, session.id);
+    }
+  }
+
+  /**
+   * Old rows paid (or not) on Stripe's checkout page that the list above did not settle: a session
+   * Stripe does not know, or one still open (left alone: the buyer may still pay).
    */
   async checkoutSessions() {
-    const pending = await this.unsettledRows(true);
+    const pending = (await this.unsettledRows(true)).filter((row) => !this.syncedSessions.has(row.checkoutSessionId!));
     for (const row of pending) {
       this.progress('old checkout sessions', ++this.scanned.pending_rows, pending.length);
-      const sessionId = row.checkoutSessionId!;
-      const result = await lookupSession(this.deps, sessionId);
-      if (result === null) {
-        this.reported({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} charge: Stripe answers that no such Checkout Session exists` });
-      } else if (result.mismatch) {
-        this.reported({ direction: 'stripe_to_ours', kind: 'session_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `Checkout Session is not for this sale (${result.mismatch}); nothing fulfilled` });
-      } else if (result.changed) {
-        await this.repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Checkout Session)` });
-      }
+      await this.syncSessionRow(row, row.checkoutSessionId!);
+    }
+  }
+
+  private async syncSessionRow(row: Charge, sessionId: string) {
+    const result = await lookupSession(this.deps, sessionId);
+    if (result === null) {
+      this.reported({ direction: 'ours_to_stripe', kind: 'unknown_at_stripe', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} charge: Stripe answers that no such Checkout Session exists` });
+    } else if (result.mismatch) {
+      this.reported({ direction: 'stripe_to_ours', kind: 'session_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `Checkout Session is not for this sale (${result.mismatch}); nothing fulfilled` });
+    } else if (result.changed) {
+      await this.repaired({ direction: 'stripe_to_ours', kind: 'status_mismatch', stripe_id: sessionId, charge_id: row.id, detail: `${row.status} → ${result.charge?.status} (Checkout Session)` });
     }
   }
 
