@@ -248,7 +248,8 @@ describe('reconcile covers sessions', () => {
 });
 
 describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
-  const billboard = { product: 'billboard', headline: 'Hosted ad', link_url: 'https://ad.example', payment_method: 'new' };
+  // As a browser sends the form: every field, the optional image URL left empty.
+  const billboard = { product: 'billboard', headline: 'Hosted ad', link_url: 'https://ad.example', image_url: '', payment_method: 'new' };
   const chargeCount = async () => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from charges where user_id = ${poster.id}`))[0]!.n;
   async function signedIn() {
     const browser = new FormClient(t.app);
@@ -273,6 +274,7 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
       `select id, status, checkout_session_id, product_data from charges where idempotency_key = 'hosted-form-1'`,
     );
     expect(stored).toMatchObject({ status: 'pending', product_data: { headline: 'Hosted ad', link_url: 'https://ad.example' } });
+    expect(stored!.product_data).not.toHaveProperty('image_url');
     expect(res.headers.location).toBe(t.stripe.emulator.checkoutSessions.get(stored!.checkout_session_id)!.url);
     const again = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
     expect(again.statusCode).toBe(303);

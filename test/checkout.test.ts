@@ -501,6 +501,24 @@ describe('pages', () => {
     const editor = await browser.get(`/articles/${(await listing(poster, false)).id}/edit`);
     expect(editor.body).toContain('Publish and pay');
   });
+
+  it('pays for a billboard without JavaScript with its optional image URL left empty, as a browser sends it', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: poster.email, password: poster.password });
+    await pay(poster, { product: 'billboard', payment_method: 'pm_card_visa', save_card: true, headline: 'Saved card ad', link_url: 'https://p.example' });
+    const card = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: poster.auth })).payment_methods[0];
+    const res = await browser.submit('/charges/new?product=billboard', '/charges', {
+      product: 'billboard',
+      headline: 'No image ad',
+      link_url: 'https://p.example/no-image',
+      image_url: '',
+      payment_method: card.id,
+      idempotency_key: newKey(),
+    });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toMatch(/^\/charges\/\d+\?done=paid$/);
+    expect((await browser.get(res.headers.location as string)).body).toContain('Billboard: No image ad');
+  });
 });
 
 describe('honest pages', () => {

@@ -64,7 +64,7 @@ export function servePage(store: Store, method: string, url: URL, raw: string): 
 
 function authenticationPage(pi: Stripe.PaymentIntent, returnUrl: string | undefined): string {
   const amount = `${(pi.amount / 100).toFixed(2)} ${pi.currency.toUpperCase()}`;
-  return `<!doctype html><html><head><meta charset="utf-8"><title>3D Secure authentication</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>3D Secure authentication</title></head>
 <body style="font-family:system-ui;padding:1.5em">
 <h2 style="margin-top:0">3D Secure 2 test page</h2>
 <p>Local Stripe test authentication for a payment of <strong>${escapeHtml(amount)}</strong>.</p>
@@ -86,7 +86,7 @@ function authenticatedPage(pi: Stripe.PaymentIntent, outcome: 'complete' | 'fail
   }
   const word = outcome === 'complete' ? 'completed' : 'failed';
   // The data rides in attributes (escaped), never inside the script.
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Authentication ${word}</title></head>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authentication ${word}</title></head>
 <body style="font-family:system-ui;padding:1.5em" data-outcome="${outcome}" data-redirect="${escapeHtml(redirect)}"><p id="result">Authentication ${word}.</p>
 <script nonce="${nonce}">
 (function(){var d=document.body.dataset;var msg={type:'local-stripe-3ds',outcome:d.outcome};

@@ -49,6 +49,12 @@ const hostedForm = z
   })
   .catchall(z.string());
 
+/**
+ * A form sends every product field; one left empty was not given (the script leaves it out of the
+ * JSON body too), so an optional field such as an image URL is not checked as an empty URL.
+ */
+const givenFields = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== ''));
+
 /** Confirmations carried by a redirect (fixed texts). */
 const BILLING_DONE = { card_removed: 'The card was removed; it will not be offered at checkout again.' } as const;
 const CHARGE_DONE = { paid: 'Thank you: your payment went through. This is your receipt.' } as const;
@@ -140,7 +146,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, _csrf, payment_method, save_card, ...rest } = form;
     let failure: ApiError;
     try {
-      const result = await hosted.create(user, rest, idempotency_key);
+      const result = await hosted.create(user, givenFields(rest), idempotency_key);
       if (result.url) return reply.redirect(result.url, 303);
       if (result.status !== 503) return reply.redirect(`/charges/${result.charge.id}`, 303);
       failure = new ApiError(result.status, 'provider_unavailable', (result.body.error as { message: string }).message);
@@ -205,7 +211,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, save_card, _csrf, ...rest } = form;
     let failure: ApiError;
     try {
-      const result = await create(user, { ...rest, ...(save_card ? { save_card } : {}) }, idempotency_key);
+      const result = await create(user, { ...givenFields(rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
       if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}?done=paid`, 303);
       failure = new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
     } catch (error) {

@@ -1,12 +1,18 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, fillCard, launchBrowser, logIn, type RunningServer, screenshot, signUp, startServer } from './harness.js';
+import { chargeOutcome, fillCard, grantJobsTo, jobTitles, launchBrowser, newestCharge, type RunningServer, screenshot, signUp, startServer, writeListing } from './harness.js';
+
+/**
+ * The checkout form with the Payment Element (CHECKOUT_MODE=elements) in a real browser. After each
+ * attempt, /jobs, the charge row and the charge page (the receipt) must say the same thing.
+ */
 
 let server: RunningServer;
 let browser: Browser;
 let buyer: BrowserContext;
 let page: Page;
 const username = `jane${Date.now() % 100000}`;
+const paidUrl = /\/charges\/(\d+)(\?done=paid)?$/;
 
 beforeAll(async () => {
   server = await startServer();
@@ -19,31 +25,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function grantJobsTo(name: string) {
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  await logIn(adminPage, server.url, ADMIN.email, ADMIN.password);
-  await adminPage.goto(`${server.url}/admin/users`);
-  const row = adminPage.locator('tr', { hasText: name });
-  await Promise.all([adminPage.waitForURL(/\/admin\/users\?done=granted$/), row.getByRole('button', { name: 'Grant' }).click()]);
-  await expect(adminPage.locator('tr', { hasText: name }).getByRole('button', { name: 'Revoke' })).toBeTruthy();
-  await adminContext.close();
-}
-
-async function writeListing(title: string, published = true): Promise<number> {
-  await page.goto(`${server.url}/articles/new`);
-  await page.fill('input[name=title]', title);
-  await page.fill('textarea[name=body_markdown]', `**${title}**: we are hiring.`);
-  await page.check('input[name=job_listing]');
-  if (published) await page.check('input[name=published]');
-  await Promise.all([page.waitForURL(/\/articles\/\d+\/edit\?saved=1$/), page.click('form.stack button[type=submit]')]);
-  return Number(page.url().match(/\/articles\/(\d+)\/edit/)![1]);
-}
-
-async function jobTitles(): Promise<string[]> {
-  const res = await fetch(`${server.url}/api/v1/jobs`);
-  return ((await res.json()) as { jobs: Array<{ title: string }> }).jobs.map((j) => j.title);
-}
+const chargeIdOnPage = () => Number(new URL(page.url()).pathname.match(/^\/charges\/(\d+)$/)![1]);
+const outcome = (chargeId: number, title: string) => chargeOutcome(page, server.url, chargeId, title);
 
 async function paymentsCount(): Promise<number> {
   await page.goto(`${server.url}/settings/billing`);
@@ -52,31 +35,32 @@ async function paymentsCount(): Promise<number> {
 
 describe('checkout in a real browser', () => {
   it('signs up, gets permission, writes a job listing, pays with a new card and appears on /jobs', async () => {
+    const title = 'Staff Engineer, Payments';
     await signUp(page, server.url, username);
-    await grantJobsTo(username);
-    const id = await writeListing('Staff Engineer, Payments');
+    await grantJobsTo(browser, server.url, username);
+    await writeListing(page, server.url, title);
     // The editor offers the checkout inline for an unpaid listing.
     await expect(page.locator('form#checkout [data-price]').textContent()).resolves.toBe('$25.00');
     await fillCard(page, '4242 4242 4242 4242');
     await page.check('input[name=save_card]');
     await screenshot(page, 'checkout');
-    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
-    await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
-    await expect(page.locator('.receipt').textContent()).resolves.toContain('Live on /jobs until');
+    await Promise.all([page.waitForURL(paidUrl), page.click('#pay')]);
     await screenshot(page, 'receipt');
-    expect(await jobTitles()).toContain('Staff Engineer, Payments');
+    const seen = await outcome(chargeIdOnPage(), title);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(seen.receipt).toContain('Live on /jobs until');
+    expect(seen.receipt).toContain('ending 4242');
     await page.goto(`${server.url}/jobs`);
-    await expect(page.locator('main').textContent()).resolves.toContain('Staff Engineer, Payments');
-    expect(id).toBeGreaterThan(0);
+    await expect(page.locator('main').textContent()).resolves.toContain(title);
   });
 
   it('pays again with the saved card and bumps the listing to the top', async () => {
-    const first = (await jobTitles())[0]!;
+    const first = (await jobTitles(server.url))[0]!;
     const second = 'Second listing, Berlin';
-    await writeListing(second);
+    await writeListing(page, server.url, second);
     await fillCard(page, '5555555555554444');
-    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
-    expect((await jobTitles())[0]).toBe(second);
+    await Promise.all([page.waitForURL(paidUrl), page.click('#pay')]);
+    expect((await jobTitles(server.url))[0]).toBe(second);
 
     const firstId = await page.evaluate(async (title) => {
       const res = await fetch('/api/v1/jobs');
@@ -86,46 +70,61 @@ describe('checkout in a real browser', () => {
     const saved = page.locator('input[name=payment_method]').first();
     await expect(saved.isChecked()).resolves.toBe(true);
     await expect(saved.getAttribute('value')).resolves.toMatch(/^pm_/);
-    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
-    await expect(page.locator('.receipt').textContent()).resolves.toContain('ending 4242');
-    expect((await jobTitles())[0]).toBe(first);
+    await Promise.all([page.waitForURL(paidUrl), page.click('#pay')]);
+    const seen = await outcome(chargeIdOnPage(), first);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(seen.receipt).toContain('ending 4242');
+    expect((await jobTitles(server.url))[0]).toBe(first);
   });
 
   it("shows a declined card's message from Stripe and does not list the job", async () => {
-    await writeListing('Declined listing');
+    const title = 'Declined listing';
+    await writeListing(page, server.url, title);
     await fillCard(page, '4000000000000002');
     await page.click('#pay');
     await expect(page.locator('#checkout-error').filter({ hasText: 'Your card was declined.' }).waitFor()).resolves.toBeUndefined();
     expect(page.url()).toMatch(/\/edit/);
-    expect(await jobTitles()).not.toContain('Declined listing');
+    const seen = await outcome(await newestCharge(page, server.url), title);
+    expect(seen).toMatchObject({ row: 'failed', page: 'failed', onJobs: false });
+    expect(seen.heading).not.toBe('Receipt');
+    expect(seen.receipt).toContain('Your card was declined.');
+    expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 
   it('completes 3-D Secure in the authentication frame', async () => {
-    await writeListing('3DS completed listing');
+    const title = '3DS completed listing';
+    await writeListing(page, server.url, title);
     await fillCard(page, '4000002760003184');
     await page.click('#pay');
     const frame = page.frameLocator('iframe[name=local-stripe-3ds]');
     await frame.locator('#complete-auth').click();
-    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
-    await expect(page.locator('[data-status]').getAttribute('data-status')).resolves.toBe('succeeded');
-    expect(await jobTitles()).toContain('3DS completed listing');
+    await page.waitForURL(paidUrl);
+    const seen = await outcome(chargeIdOnPage(), title);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(seen.receipt).toContain('Live on /jobs until');
+    expect(seen.receipt).toContain('ending 3184');
   });
 
   it('fails 3-D Secure and says so', async () => {
-    await writeListing('3DS failed listing');
+    const title = '3DS failed listing';
+    await writeListing(page, server.url, title);
     await fillCard(page, '4000002760003184');
     await page.click('#pay');
     await page.frameLocator('iframe[name=local-stripe-3ds]').locator('#fail-auth').click();
     await page.locator('#checkout-error').filter({ hasText: 'unable to authenticate' }).waitFor();
-    expect(await jobTitles()).not.toContain('3DS failed listing');
+    const seen = await outcome(await newestCharge(page, server.url), title);
+    expect(seen).toMatchObject({ row: 'failed', page: 'failed', onJobs: false });
+    expect(seen.heading).not.toBe('Receipt');
+    expect(seen.receipt).toContain('unable to authenticate');
+    expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 
   it('makes one charge from a double click on Pay', async () => {
     const before = await paymentsCount();
-    await writeListing('Double click listing');
+    await writeListing(page, server.url, 'Double click listing');
     await page.dblclick('#pay');
-    await page.waitForURL(/\/charges\/\d+(\?done=paid)?$/);
+    await page.waitForURL(paidUrl);
     expect(await paymentsCount()).toBe(before + 1);
-    expect((await jobTitles()).filter((t) => t === 'Double click listing')).toHaveLength(1);
+    expect((await jobTitles(server.url)).filter((t) => t === 'Double click listing')).toHaveLength(1);
   });
 });

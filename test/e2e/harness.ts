@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { freePort } from '../../bench/lib.js';
 
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin e2e password' };
@@ -101,4 +102,68 @@ export async function fillCard(page: Page, number: string) {
   await card.locator('input[data-field=number]').fill(number);
   await card.locator('input[data-field=expiry]').fill('12/34');
   await card.locator('input[data-field=cvc]').fill('123');
+}
+
+/** The admin grants `username` the right to post job listings, in a context of its own. */
+export async function grantJobsTo(browser: Browser, base: string, username: string) {
+  const adminContext = await browser.newContext();
+  const adminPage = await adminContext.newPage();
+  await logIn(adminPage, base, ADMIN.email, ADMIN.password);
+  await adminPage.goto(`${base}/admin/users`);
+  await Promise.all([adminPage.waitForURL(/\/admin\/users\?done=granted$/), adminPage.locator('tr', { hasText: username }).getByRole('button', { name: 'Grant' }).click()]);
+  await adminContext.close();
+}
+
+/** Writes an unpaid job listing in the editor, which then offers the checkout form; returns the article's id. */
+export async function writeListing(page: Page, base: string, title: string, published = true): Promise<number> {
+  await page.goto(`${base}/articles/new`);
+  await page.fill('input[name=title]', title);
+  await page.fill('textarea[name=body_markdown]', `**${title}**: we are hiring.`);
+  await page.check('input[name=job_listing]');
+  if (published) await page.check('input[name=published]');
+  await Promise.all([page.waitForURL(/\/articles\/\d+\/edit\?saved=1$/), page.click('form.stack button[type=submit]')]);
+  return Number(page.url().match(/\/articles\/(\d+)\/edit/)![1]);
+}
+
+export async function jobTitles(base: string): Promise<string[]> {
+  const res = await fetch(`${base}/api/v1/jobs`);
+  return ((await res.json()) as { jobs: Array<{ title: string }> }).jobs.map((j) => j.title);
+}
+
+/** The buyer's newest charge, as their payments list shows it: the one an attempt that stayed on our form made. */
+export async function newestCharge(page: Page, base: string): Promise<number> {
+  await page.goto(`${base}/settings/billing`);
+  const href = (await page.locator('table tbody tr a[href^="/charges/"]').first().getAttribute('href')) ?? '';
+  return Number(href.match(/^\/charges\/(\d+)$/)![1]);
+}
+
+/** Waits until the charge page shows `status` (a webhook settles it), failing after 15 seconds. */
+export async function waitForChargeStatus(page: Page, base: string, chargeId: number, status: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await page.goto(`${base}/charges/${chargeId}`);
+    const seen = await page.locator('[data-status]').first().getAttribute('data-status');
+    if (seen === status) return;
+    if (Date.now() > deadline) throw new Error(`charge ${chargeId} stayed ${seen}, expected ${status}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * What the buyer is told about a charge, in every place it shows: its row in their payments list,
+ * its page (the heading says "Receipt" only when money was taken), and /jobs. A test asserts they agree.
+ */
+export async function chargeOutcome(page: Page, base: string, chargeId: number, title: string) {
+  await page.goto(`${base}/settings/billing`);
+  const row = page.locator('tr', { has: page.locator(`a[href="/charges/${chargeId}"]`) });
+  await expect(row.count()).resolves.toBe(1);
+  const rowStatus = await row.locator('[data-status]').getAttribute('data-status');
+  await page.goto(`${base}/charges/${chargeId}`);
+  return {
+    row: rowStatus,
+    page: await page.locator('[data-status]').first().getAttribute('data-status'),
+    heading: (await page.locator('h1').textContent()) ?? '',
+    receipt: (await page.locator('.receipt').textContent()) ?? '',
+    onJobs: (await jobTitles(base)).includes(title),
+  };
 }

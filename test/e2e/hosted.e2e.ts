@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, launchBrowser, logIn, type RunningServer, screenshot, signUp, startServer } from './harness.js';
+import { chargeOutcome, fillCard, grantJobsTo, launchBrowser, type RunningServer, screenshot, signUp, startServer, waitForChargeStatus, writeListing } from './harness.js';
 
 /**
  * Stripe-hosted Checkout (CHECKOUT_MODE=hosted) in a real browser: "Pay on Stripe's checkout page"
  * on our form, the local Stripe's hosted page, and back to our return page. After each purchase,
- * /jobs, the charge row (the API) and the charge page (the receipt) must say the same thing.
+ * /jobs, the charge row and the charge page (the receipt) must say the same thing.
  */
 
 let server: RunningServer;
@@ -20,60 +20,38 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   await signUp(page, server.url, username);
-  const adminContext = await browser.newContext();
-  const adminPage = await adminContext.newPage();
-  await logIn(adminPage, server.url, ADMIN.email, ADMIN.password);
-  await adminPage.goto(`${server.url}/admin/users`);
-  await Promise.all([adminPage.waitForURL(/\/admin\/users\?done=granted$/), adminPage.locator('tr', { hasText: username }).getByRole('button', { name: 'Grant' }).click()]);
-  await adminContext.close();
+  await grantJobsTo(browser, server.url, username);
 });
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
 
-/** A published, unpaid job listing; its editor offers the checkout form. */
-async function writeListing(title: string): Promise<void> {
-  await page.goto(`${server.url}/articles/new`);
-  await page.fill('input[name=title]', title);
-  await page.fill('textarea[name=body_markdown]', `**${title}**: we are hiring.`);
-  await page.check('input[name=job_listing]');
-  await page.check('input[name=published]');
-  await Promise.all([page.waitForURL(/\/articles\/\d+\/edit\?saved=1$/), page.click('form.stack button[type=submit]')]);
-}
-
-/** "Pay on Stripe's checkout page": our row, then Stripe's page for the session. */
+/** "Pay on Stripe's checkout page" for a new listing: our row, then Stripe's page for the session. */
 async function toStripesPage(title: string): Promise<void> {
-  await writeListing(title);
+  await writeListing(page, server.url, title);
   await Promise.all([page.waitForURL(/\/c\/pay\/cs_test_/), page.click('#pay-hosted')]);
   await expect(page.locator('#total').textContent()).resolves.toBe('25.00 USD');
 }
 
+/** Types a card into the hosted page's form (which keeps what was typed after a decline: cleared first). */
 async function typeCard(number: string) {
-  await page.getByLabel('Card number').pressSequentially(number);
-  await page.getByLabel('Expiry (MM / YY)').pressSequentially('1234');
-  await page.getByLabel('CVC').pressSequentially('123');
+  for (const [label, value] of [['Card number', number], ['Expiry (MM / YY)', '1234'], ['CVC', '123']] as const) {
+    const field = page.getByLabel(label);
+    await field.fill('');
+    await field.pressSequentially(value);
+  }
 }
 
 const chargeIdOnPage = () => Number(new URL(page.url()).pathname.match(/^\/charges\/(\d+)$/)![1]);
 
-async function jobTitles(): Promise<string[]> {
-  const res = await fetch(`${server.url}/api/v1/jobs`);
-  return ((await res.json()) as { jobs: Array<{ title: string }> }).jobs.map((j) => j.title);
+/** The charge a Stripe page is for: its cancel link goes back to that charge's return page. */
+async function chargeIdOfSession(): Promise<number> {
+  const href = (await page.locator('#cancel').getAttribute('href')) ?? '';
+  return Number(new URL(href).pathname.match(/^\/charges\/(\d+)\/return$/)![1]);
 }
 
-/** /jobs, the charge row (as the buyer's payments list shows it) and the charge page, which must agree. */
-async function outcome(chargeId: number, title: string) {
-  await page.goto(`${server.url}/settings/billing`);
-  const row = await page.locator('tr', { has: page.locator(`a[href="/charges/${chargeId}"]`) }).locator('[data-status]').getAttribute('data-status');
-  await page.goto(`${server.url}/charges/${chargeId}`);
-  return {
-    row,
-    page: await page.locator('[data-status]').first().getAttribute('data-status'),
-    receipt: (await page.locator('.receipt').textContent()) ?? '',
-    onJobs: (await jobTitles()).includes(title),
-  };
-}
+const outcome = (chargeId: number, title: string, tab: Page = page) => chargeOutcome(tab, server.url, chargeId, title);
 
 /** The embedded local Stripe's control API (its secret key is in the server's DATA_DIR). */
 async function localStripe(pathName: string, body: unknown) {
@@ -90,11 +68,61 @@ describe("Stripe's checkout page in a real browser", () => {
     await typeCard('4242424242424242');
     await screenshot(page, 'hosted-checkout');
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
-    const id = chargeIdOnPage();
-    const seen = await outcome(id, title);
-    expect(seen).toMatchObject({ row: 'succeeded', page: 'succeeded', onJobs: true });
+    const seen = await outcome(chargeIdOnPage(), title);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
     expect(seen.receipt).toContain('Live on /jobs until');
     expect(seen.receipt).toContain('ending 4242');
+  });
+
+  it("pays in one click with a card saved on an earlier payment, which Stripe's page lists", async () => {
+    // The earlier payment, on our own form (the Payment Element), with "Save this card" ticked.
+    await writeListing(page, server.url, 'Hosted saved card, first listing');
+    await fillCard(page, '5555555555554444');
+    await page.check('input[name=save_card]');
+    await Promise.all([page.waitForURL(/\/charges\/\d+(\?done=paid)?$/), page.click('#pay')]);
+
+    const title = 'Hosted saved card listing';
+    await toStripesPage(title);
+    const saved = page.locator('button[data-saved-card]');
+    await expect(saved.count()).resolves.toBe(1);
+    await expect(saved.textContent()).resolves.toContain('mastercard •••• 4444');
+    await screenshot(page, 'hosted-checkout-saved-card');
+    await Promise.all([page.waitForURL(/\/charges\/\d+$/), saved.click()]);
+    const seen = await outcome(chargeIdOnPage(), title);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(seen.receipt).toContain('Live on /jobs until');
+    expect(seen.receipt).toContain('ending 4444');
+  });
+
+  it('declined on the hosted page: the page says so and takes another card; the receipt is for the card that paid', async () => {
+    const title = 'Hosted declined, then paid listing';
+    await toStripesPage(title);
+    const id = await chargeIdOfSession();
+    await typeCard('4000000000000002');
+    await page.click('#pay');
+    await expect(page.locator('#payment-error').textContent()).resolves.toBe('Your card was declined.');
+    expect(page.url()).toMatch(/\/c\/pay\/cs_test_/);
+    await screenshot(page, 'hosted-checkout-declined');
+
+    // Meanwhile, in another tab: the decline's webhook fails the charge; no receipt, nothing on /jobs.
+    const tab = await page.context().newPage();
+    await waitForChargeStatus(tab, server.url, id, 'failed');
+    const declined = await outcome(id, title, tab);
+    expect(declined).toMatchObject({ row: 'failed', page: 'failed', onJobs: false });
+    expect(declined.heading).not.toBe('Receipt');
+    expect(declined.receipt).toContain('No money was taken');
+    expect(declined.receipt).toContain('Your card was declined.');
+    expect(declined.receipt).not.toContain('Live on /jobs until');
+    await tab.close();
+
+    // The buyer stays on Stripe's page and pays with another card: the same charge succeeds.
+    await typeCard('4242424242424242');
+    await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#pay')]);
+    expect(chargeIdOnPage()).toBe(id);
+    const paid = await outcome(id, title);
+    expect(paid).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(paid.receipt).toContain('ending 4242');
+    expect(paid.receipt).not.toContain('Your card was declined');
   });
 
   it('cancelled: the cancel link comes back to a pending charge, and nothing is bought', async () => {
@@ -103,6 +131,7 @@ describe("Stripe's checkout page in a real browser", () => {
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
     const seen = await outcome(chargeIdOnPage(), title);
     expect(seen).toMatchObject({ row: 'pending', page: 'pending', onJobs: false });
+    expect(seen.heading).not.toBe('Receipt');
     expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 
@@ -113,8 +142,25 @@ describe("Stripe's checkout page in a real browser", () => {
     await page.click('#pay');
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#complete-auth')]);
     const seen = await outcome(chargeIdOnPage(), title);
-    expect(seen).toMatchObject({ row: 'succeeded', page: 'succeeded', onJobs: true });
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded', page: 'succeeded', onJobs: true });
     expect(seen.receipt).toContain('Live on /jobs until');
+  });
+
+  it('fails 3-D Secure on the hosted page: back on the page with the reason; cancelling then leaves a failed charge and no receipt', async () => {
+    const title = 'Hosted 3DS failed listing';
+    await toStripesPage(title);
+    const id = await chargeIdOfSession();
+    await typeCard('4000002760003184');
+    await page.click('#pay');
+    await Promise.all([page.waitForURL(/\/c\/pay\/cs_test_\w+\?payment_intent=pi_/), page.click('#fail-auth')]);
+    await expect(page.locator('#payment-error').textContent()).resolves.toContain('unable to authenticate');
+    await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
+    expect(chargeIdOnPage()).toBe(id);
+    const seen = await outcome(id, title);
+    expect(seen).toMatchObject({ row: 'failed', page: 'failed', onJobs: false });
+    expect(seen.heading).not.toBe('Receipt');
+    expect(seen.receipt).toContain('No money was taken');
+    expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 
   it("expired: when the session expires (the local Stripe's clock moved), the charge is canceled and nothing is bought", async () => {
@@ -126,9 +172,9 @@ describe("Stripe's checkout page in a real browser", () => {
     await page.goto(sessionUrl);
     await expect(page.locator('h1').textContent()).resolves.toBe('This checkout session has expired');
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
-    const id = chargeIdOnPage();
-    const seen = await outcome(id, title);
+    const seen = await outcome(chargeIdOnPage(), title);
     expect(seen).toMatchObject({ row: 'canceled', page: 'canceled', onJobs: false });
+    expect(seen.heading).not.toBe('Receipt');
     expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 });
