@@ -517,6 +517,7 @@ results.growth = {
   // Checkouts the other way round (the issue's target: ≥ 0.9), each size's ratio to the peer beside it.
   checkouts_large_over_small: Number((checkoutsLarge.ratio / checkoutsSmall.ratio).toFixed(3)),
 };
+results.run_seconds = Math.round(process.uptime());
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/${QUICK ? 'quick' : 'latest'}${driver === 'postgres' ? '-postgres' : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeReport();
