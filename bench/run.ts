@@ -136,12 +136,17 @@ function cpuSeconds(pid: number | string): number {
   }
 }
 
-/** CPU seconds of every PostgreSQL server process on this machine (a local server only). */
+/**
+ * CPU seconds of the PostgreSQL server processes working for this run (a local server only): the
+ * backends of its scratch database, and the writers every commit goes through. Other databases'
+ * backends on a shared server are left out.
+ */
 function postgresCpuSeconds(): number {
+  const ours = new RegExp(`^postgres: .*(?: ${new URL(databaseUrl).pathname.slice(1)} |: (?:walwriter|checkpointer|background writer))`);
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) total += cpuSeconds(pid);
+      if (ours.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) total += cpuSeconds(pid);
     } catch {
       // gone
     }
@@ -304,7 +309,11 @@ const noCpu: Cpu = { app: 0, postgres: 0, stripe: 0, peer: 0, load: 0 };
 /** Stripe round trips on the request path: the webhook handlers' re-reads of PaymentIntents aside. */
 const isReread = (route: string) => route.startsWith('GET /v1/payment_intents/');
 
-/** One side's measured rounds: req/s over all its rounds, the rounds' median p50 and worst p99. */
+/**
+ * One side's measured rounds: req/s over all its rounds, the rounds' median p50 and worst p99.
+ * CPU is per PaymentIntent created in its windows, not per answer autocannon counted: the requests
+ * in flight when a round ends are abandoned by autocannon but still done by the server.
+ */
 function side(rounds: autocannon.Result[], cpu: Record<string, number>, stripeCalls: Record<string, number>) {
   const requests = rounds.reduce((s, r) => s + r.requests.total, 0);
   const non2xx = rounds.reduce((s, r) => s + r.non2xx, 0);
@@ -319,8 +328,9 @@ function side(rounds: autocannon.Result[], cpu: Record<string, number>, stripeCa
     non2xx,
     errors: rounds.reduce((s, r) => s + r.errors, 0),
     succeeded,
+    payment_intents_created: creates,
     stripe_calls_per_checkout: creates ? requestPathCalls / creates : null,
-    cpu_ms_per_checkout: Object.fromEntries(Object.entries(cpu).map(([k, seconds]) => [k, (seconds * 1000) / Math.max(1, succeeded)])),
+    cpu_ms_per_checkout: Object.fromEntries(Object.entries(cpu).map(([k, seconds]) => [k, (seconds * 1000) / Math.max(1, creates)])),
   };
 }
 
@@ -329,13 +339,22 @@ function side(rounds: autocannon.Result[], cpu: Record<string, number>, stripeCa
  * the same moments of this shared machine; the ratio is the median of the rounds' ratios of
  * successful checkouts. CPU is read from /proc at each round's start, so the windows are contiguous:
  * the app's and PostgreSQL's CPU over all of them is the app's (during the peer's rounds they only
- * finish the app's webhooks), the local Stripe's is split by whose round it was. After each round a
- * short pause lets its in-flight requests finish inside its own window. The app's webhook endpoint
- * is off during the peer's rounds: the peer's PaymentIntents are none of the app's business.
+ * finish the app's webhooks), the local Stripe's is split by whose round it was. Each round's window
+ * lasts until the requests it left in flight have reached Stripe. The app's webhook endpoint is off
+ * during the peer's rounds: the peer's PaymentIntents are none of the app's business.
  */
 async function checkoutsAgainstPeer(charges: number) {
   const appUrl = `${base}/api/v1/charges`;
-  const pause = () => sleep(500);
+  /** Until the server has finished what autocannon left in flight: no new PaymentIntent for 300 ms. */
+  const pause = async () => {
+    let last = -1;
+    for (let quiet = 0, waited = 0; quiet < 3 && waited < 10_000; waited += 100) {
+      const creates = (await stripeCall('requestCounts'))['POST /v1/payment_intents'] ?? 0;
+      quiet = creates === last ? quiet + 1 : 0;
+      last = creates;
+      await sleep(100);
+    }
+  };
   const cpu = (): Cpu => {
     const own = process.cpuUsage();
     return { app: cpuSeconds(app.pid!), postgres: driver === 'postgres' ? postgresCpuSeconds() : 0, stripe: cpuSeconds(stripeProcess.pid!), peer: cpuSeconds(peer.pid!), load: (own.user + own.system) / 1e6 };
