@@ -22,13 +22,18 @@ export function writeReport(): void {
     const w = r.webhooks;
     lines.push(`| POST /webhooks/stripe (signed, 20% duplicates) | ${fmt(w.rps)} accepted, ${fmt(w.processed_per_second)} processed | ${fmt(w.rps / r.baseline.rps, 3)} | ${w.p50} | ${w.p99} |`);
     lines.push('');
+    if (r.checkouts_against_peer) lines.push(...peerTables(r.checkouts_against_peer, r.driver === 'postgres', fmt), '');
     lines.push(`- Growth, /jobs throughput (as a ratio to the baseline) at ${r.growth.articles[0]} articles ÷ at ${r.growth.articles[1]}: API ${fmt(r.growth.api_jobs_small_over_large, 2)}, HTML ${fmt(r.growth.html_jobs_small_over_large, 2)} (1.00 = flat).`);
+    if (r.growth.checkouts_large_over_small !== undefined) {
+      lines.push(`- Growth, checkout throughput (as a ratio to the peer) at ${r.growth.charges[1]} charges ÷ at ${r.growth.charges[0]}: ${fmt(r.growth.checkouts_large_over_small, 2)} (1.00 = flat).`);
+    }
     lines.push(`- Stripe calls: returning buyer with a saved card ${fmt(c.stripe_calls_per_checkout, 2)} per checkout; first-time buyer ${r.stripe_calls_first_time_buyer}; listing saved cards ${r.stripe_calls_list_saved_cards}.`);
     const others = [
       c.postgres_cpu_ms_per_checkout === undefined ? null : `PostgreSQL ${fmt(c.postgres_cpu_ms_per_checkout, 1)} ms`,
+      c.stripe_cpu_ms_per_checkout === undefined ? null : `local Stripe ${fmt(c.stripe_cpu_ms_per_checkout, 1)} ms`,
       c.stripe_and_load_cpu_ms_per_checkout === undefined ? null : `local Stripe + autocannon ${fmt(c.stripe_and_load_cpu_ms_per_checkout, 1)} ms`,
     ].filter(Boolean);
-    lines.push(`- App CPU per checkout: ${fmt(c.app_cpu_ms_per_checkout, 1)} ms (user + system of the app process only, from /proc, over the measured window)${others.length ? `; beside it, ${others.join(', ')}` : ''}; non-2xx during the checkout load: ${c.non2xx}.`);
+    lines.push(`- App CPU per checkout${r.checkouts_against_peer ? ', large dataset' : ''}: ${fmt(c.app_cpu_ms_per_checkout, 1)} ms (user + system of the app process only, from /proc, over the measured window)${others.length ? `; beside it, ${others.join(', ')}` : ''}; non-2xx during the checkout load: ${c.non2xx}${r.checkouts_against_peer ? `, the peer's ${r.checkouts_against_peer.large.peer.non2xx}` : ''}.`);
     lines.push('');
   }
   const doc = readFileSync('docs/benchmarks.md', 'utf8');
@@ -37,4 +42,30 @@ export function writeReport(): void {
   const before = doc.slice(0, doc.indexOf(start) + start.length);
   const after = doc.slice(doc.indexOf(end));
   writeFileSync('docs/benchmarks.md', `${before}\n${lines.join('\n')}\n${after}`);
+}
+
+type Fmt = (n: number | null | undefined, digits?: number) => string;
+
+/** The app's checkout against the peer at each dataset size: throughput, latency, then CPU per checkout by process. */
+function peerTables(sizes: Record<string, any>, postgres: boolean, fmt: Fmt): string[] {
+  const runs = Object.values(sizes);
+  const lines = [
+    `Checkouts against the peer (bare Fastify + the SDK, stores nothing), alternating ${runs[0].round_seconds} s rounds, app first:`,
+    '',
+    '| charges in the database | app checkouts/s | peer checkouts/s | app ÷ peer, median (range) | each round | app p50 / p99 ms | peer p50 / p99 ms |',
+    '|---:|---:|---:|---:|---|---:|---:|',
+  ];
+  for (const s of runs) {
+    lines.push(
+      `| ${s.charges} | ${fmt(s.app.rps)} | ${fmt(s.peer.rps)} | ${fmt(s.ratio, 3)} (${fmt(s.ratio_range[0], 3)}–${fmt(s.ratio_range[1], 3)}) | ${s.rounds.map((x: { ratio: number }) => fmt(x.ratio, 2)).join(', ')} | ${s.app.p50} / ${s.app.p99} | ${s.peer.p50} / ${s.peer.p99} |`,
+    );
+  }
+  lines.push('', `| CPU ms per checkout | app | ${postgres ? 'PostgreSQL | ' : ''}local Stripe | peer | autocannon, per request |`, `|---|---:|${postgres ? '---:|' : ''}---:|---:|---:|`);
+  for (const s of runs) {
+    const app = s.app.cpu_ms_per_checkout;
+    const peer = s.peer.cpu_ms_per_checkout;
+    lines.push(`| app's checkout, ${s.charges} charges | ${fmt(app.app, 2)} | ${postgres ? `${fmt(app.postgres, 2)} | ` : ''}${fmt(app.stripe, 2)} | — | ${fmt(s.load_cpu_ms_per_request.app, 2)} |`);
+    lines.push(`| peer's checkout, ${s.charges} charges | — | ${postgres ? '— | ' : ''}${fmt(peer.stripe, 2)} | ${fmt(peer.peer, 2)} | ${fmt(s.load_cpu_ms_per_request.peer, 2)} |`);
+  }
+  return lines;
 }

@@ -1,10 +1,11 @@
 /**
  * `npm run bench [-- --quick] [-- --articles 100000 --charges 1000000]`: seeds a dataset, starts the
- * app (embedded PGlite, or PostgreSQL with DATABASE_URL) and, in the same run, a bare Fastify
- * baseline, then drives both with autocannon. Writes bench/results/latest.json and the table in
- * docs/benchmarks.md. A benchmark, never part of `npm test`.
+ * app (embedded PGlite, or PostgreSQL with DATABASE_URL), the local Stripe (bench/stripe-process.ts),
+ * a bare Fastify baseline for the reads and the checkout peer (bench/peer.ts), each a process of its
+ * own, then drives them with autocannon from this one. Writes bench/results/latest.json and the
+ * tables in docs/benchmarks.md. A benchmark, never part of `npm test`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -12,13 +13,14 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { startLocalStripe } from '../local-stripe/index.js';
 import { openDatabase } from '../src/db/client.js';
 import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
+import { jobListingProduct } from '../src/products/job-listing/product.js';
 import { STRIPE_API_VERSION } from '../src/payments/stripe.js';
 import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
+import type { StripeCalls } from './stripe-process.js';
 
 const QUICK = flag('quick');
 const ARTICLES = arg('articles', QUICK ? 10_000 : 100_000);
@@ -27,6 +29,9 @@ const SMALL = 1_000;
 const CONNECTIONS = 50;
 const WARMUP = QUICK ? 1 : 3;
 const DURATION = QUICK ? 3 : 10;
+/** Checkouts: app and peer alternate, this many seconds each, this many pairs at each dataset size. */
+const CHECKOUT_ROUND = QUICK ? 2 : 6;
+const CHECKOUT_PAIRS = QUICK ? 3 : 5;
 const SECRET = 'whsec_bench_secret';
 const ADMIN = { email: 'bench-admin@bench.test', password: 'bench admin password' };
 const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
@@ -87,11 +92,31 @@ async function seed(fromArticle: number, toArticle: number, charges: number) {
 }
 
 // ---- processes ----
-const stripe = await startLocalStripe({ webhookRetryBaseMs: 500 });
+const stripeProcess = fork('bench/stripe-process.ts', [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+const stripeReplies = new Map<number, (result: unknown) => void>();
+let stripeCallId = 0;
+const stripe = await new Promise<{ url: string; secretKey: string; publishableKey: string }>((resolve, reject) => {
+  stripeProcess.once('exit', (code) => reject(new Error(`the local Stripe exited with ${code}`)));
+  stripeProcess.on('message', (message: { ready?: { url: string; secretKey: string; publishableKey: string }; id?: number; result?: unknown }) => {
+    if (message.ready) resolve(message.ready);
+    else stripeReplies.get(message.id!)?.(message.result);
+  });
+});
+/** One call into the local Stripe's process (bench/stripe-process.ts). */
+function stripeCall<K extends keyof StripeCalls>(call: K, ...args: Parameters<StripeCalls[K]>): Promise<Awaited<ReturnType<StripeCalls[K]>>> {
+  const id = stripeCallId++;
+  return new Promise((resolve) => {
+    stripeReplies.set(id, (result) => {
+      stripeReplies.delete(id);
+      resolve(result as Awaited<ReturnType<StripeCalls[K]>>);
+    });
+    stripeProcess.send({ id, call, args });
+  });
+}
 const appPort = await freePort();
 const base = `http://127.0.0.1:${appPort}`;
 // Subscribed to the event types the app handles, as `npm start` registers itself.
-stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
+await stripeCall('addWebhookEndpoint', `${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
 const env: NodeJS.ProcessEnv = {
   ...appEnv(stripe, SECRET, ADMIN),
   PORT: String(appPort),
@@ -111,12 +136,17 @@ function cpuSeconds(pid: number | string): number {
   }
 }
 
-/** CPU seconds of every PostgreSQL server process on this machine (a local server only). */
+/**
+ * CPU seconds of the PostgreSQL server processes working for this run (a local server only): the
+ * backends of its scratch database, and the writers every commit goes through. Other databases'
+ * backends on a shared server are left out.
+ */
 function postgresCpuSeconds(): number {
+  const ours = new RegExp(`^postgres: .*(?: ${new URL(databaseUrl).pathname.slice(1)} |: (?:walwriter|checkpointer|background writer))`);
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) total += cpuSeconds(pid);
+      if (ours.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) total += cpuSeconds(pid);
     } catch {
       // gone
     }
@@ -131,7 +161,6 @@ interface Load {
   requests: number;
   non2xx: number;
   errors: number;
-  cpuSeconds?: Record<string, number>;
 }
 
 const attack = (url: string, seconds: number, options: Partial<autocannon.Options> = {}) =>
@@ -139,17 +168,11 @@ const attack = (url: string, seconds: number, options: Partial<autocannon.Option
     autocannon({ url, connections: CONNECTIONS, duration: seconds, ...options }, (err, result) => (err ? reject(err) : resolve(result))),
   );
 
-/**
- * Warm-up, then the measured window. With `cpu`, also the CPU seconds each named process group
- * used during the window alone (read before and after it).
- */
-async function load(url: string, options: Partial<autocannon.Options> = {}, cpu?: () => Record<string, number>): Promise<Load> {
+/** Warm-up, then the measured window. */
+async function load(url: string, options: Partial<autocannon.Options> = {}): Promise<Load> {
   await attack(url, WARMUP, options);
-  const before = cpu?.();
   const r = await attack(url, DURATION, options);
-  const after = cpu?.();
-  const cpuSeconds = before && after ? Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!])) : undefined;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors, cpuSeconds };
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, non2xx: r.non2xx, errors: r.errors };
 }
 
 const median = (xs: number[]) => {
@@ -187,18 +210,18 @@ async function paired(url: string, baselineUrl: string): Promise<Load & { ratio:
   };
 }
 
-function startBaseline(port: number, bytes: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/baseline.ts', String(port), String(bytes)], { stdio: 'ignore' });
-  return (async () => {
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return child;
-      } catch {
-        await sleep(50);
-      }
+/** A bench server (baseline or peer) as a child process, once it answers on its port (its first argument). */
+async function startServer(script: string, port: number, ...args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 200; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return child;
+    } catch {
+      await sleep(50);
     }
-    throw new Error('baseline did not start');
-  })();
+  }
+  throw new Error(`${script} did not start`);
 }
 
 async function api(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
@@ -208,6 +231,188 @@ async function api(method: string, url: string, token?: string, body?: unknown, 
     body: body ? JSON.stringify(body) : undefined,
   });
   return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
+}
+
+// ---- checkouts: returning buyers paying with a saved card, the app against the peer ----
+interface Buyer {
+  token: string;
+  customer: string;
+  card: string;
+  article: number;
+}
+const buyers: Buyer[] = [];
+
+/**
+ * One buyer per connection: signs up, gets permission, posts a job listing and pays for it once
+ * with a new card it saves, so every measured checkout is a returning buyer's. The first one's
+ * Stripe round trips are counted, for the request path alone: webhooks wait until they are taken.
+ */
+async function addBuyers() {
+  const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).body.token;
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const email = `buyer${i}@bench.test`;
+    const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).body.user;
+    const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).body.token;
+    await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+    const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
+    if (i === 0) {
+      await stripeCall('setDeliveryFaults', { hold: true });
+      await stripeCall('clearRequestCounts');
+    }
+    const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
+    if (first.status !== 201) throw new Error(`first payment failed: ${JSON.stringify(first.body)}`);
+    if (i === 0) {
+      results.stripe_calls_first_time_buyer = stripeTotal(await stripeCall('requestCounts'));
+      await stripeCall('clearRequestCounts');
+    }
+    const card = (await api('GET', '/api/v1/payment_methods', token)).body.payment_methods[0].id as string;
+    if (i === 0) {
+      results.stripe_calls_list_saved_cards = stripeTotal(await stripeCall('requestCounts'));
+      await stripeCall('setDeliveryFaults', {});
+      await stripeCall('releaseWebhooks');
+    }
+    // The peer is handed the customer the app made for this buyer, as its caller would know it.
+    const pm = (await (await fetch(`${stripe.url}/v1/payment_methods/${card}`, { headers: { authorization: `Bearer ${stripe.secretKey}` } })).json()) as { customer: string };
+    buyers.push({ token, customer: pm.customer, card, article: article.id });
+  }
+  await stripeCall('webhooksIdle');
+}
+
+const stripeTotal = (counts: Record<string, number>) => Object.values(counts).reduce((s, n) => s + n, 0);
+
+/** autocannon options that post each connection's buyer's checkout, each request under a new idempotency key. */
+function checkoutRequests(body: (buyer: Buyer) => unknown, headers: (buyer: Buyer) => Record<string, string>): Partial<autocannon.Options> {
+  let next = 0;
+  return {
+    method: 'POST',
+    setupClient: (client) => {
+      const buyer = buyers[next++ % buyers.length]!;
+      client.setHeaders({ 'content-type': 'application/json', ...headers(buyer) });
+      client.setBody(JSON.stringify(body(buyer)));
+    },
+    requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+  };
+}
+const appCheckout = checkoutRequests(
+  (buyer) => ({ product: 'job_listing', article_id: buyer.article, payment_method: buyer.card }),
+  (buyer) => ({ authorization: `Bearer ${buyer.token}` }),
+);
+const peerCheckout = checkoutRequests(
+  (buyer) => ({ customer: buyer.customer, payment_method: buyer.card, article_id: buyer.article }),
+  () => ({}),
+);
+
+type Cpu = Record<'app' | 'postgres' | 'stripe' | 'peer' | 'load', number>;
+const cpuSince = (before: Cpu, after: Cpu) => Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof Cpu]])) as Cpu;
+const cpuSum = (a: Cpu, b: Cpu) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + b[k as keyof Cpu]])) as Cpu;
+const noCpu: Cpu = { app: 0, postgres: 0, stripe: 0, peer: 0, load: 0 };
+/** Stripe round trips on the request path: the webhook handlers' re-reads of PaymentIntents aside. */
+const isReread = (route: string) => route.startsWith('GET /v1/payment_intents/');
+
+/**
+ * One side's measured rounds: req/s over all its rounds, the rounds' median p50 and worst p99.
+ * CPU is per PaymentIntent created in its windows, not per answer autocannon counted: the requests
+ * in flight when a round ends are abandoned by autocannon but still done by the server.
+ */
+function side(rounds: autocannon.Result[], cpu: Record<string, number>, stripeCalls: Record<string, number>) {
+  const requests = rounds.reduce((s, r) => s + r.requests.total, 0);
+  const non2xx = rounds.reduce((s, r) => s + r.non2xx, 0);
+  const succeeded = requests - non2xx;
+  const creates = stripeCalls['POST /v1/payment_intents'] ?? 0;
+  const requestPathCalls = Object.entries(stripeCalls).filter(([route]) => !isReread(route)).reduce((s, [, n]) => s + n, 0);
+  return {
+    rps: requests / (CHECKOUT_ROUND * rounds.length),
+    p50: median(rounds.map((r) => r.latency.p50)),
+    p99: Math.max(...rounds.map((r) => r.latency.p99)),
+    requests,
+    non2xx,
+    errors: rounds.reduce((s, r) => s + r.errors, 0),
+    succeeded,
+    payment_intents_created: creates,
+    stripe_calls_per_checkout: creates ? requestPathCalls / creates : null,
+    cpu_ms_per_checkout: Object.fromEntries(Object.entries(cpu).map(([k, seconds]) => [k, (seconds * 1000) / Math.max(1, creates)])),
+  };
+}
+
+/**
+ * The app's checkout and the peer's in alternating rounds (app, peer, app, peer …), so both meet
+ * the same moments of this shared machine; the ratio is the median of the rounds' ratios of
+ * successful checkouts. CPU is read from /proc at each round's start, so the windows are contiguous:
+ * the app's and PostgreSQL's CPU over all of them is the app's (during the peer's rounds they only
+ * finish the app's webhooks), the local Stripe's is split by whose round it was. Each round's window
+ * lasts until the requests it left in flight have reached Stripe. The app's webhook endpoint is off
+ * during the peer's rounds: the peer's PaymentIntents are none of the app's business.
+ */
+async function checkoutsAgainstPeer(charges: number) {
+  const appUrl = `${base}/api/v1/charges`;
+  /** Until the server has finished what autocannon left in flight: no new PaymentIntent for 300 ms. */
+  const pause = async () => {
+    let last = -1;
+    for (let quiet = 0, waited = 0; quiet < 3 && waited < 10_000; waited += 100) {
+      const creates = (await stripeCall('requestCounts'))['POST /v1/payment_intents'] ?? 0;
+      quiet = creates === last ? quiet + 1 : 0;
+      last = creates;
+      await sleep(100);
+    }
+  };
+  const cpu = (): Cpu => {
+    const own = process.cpuUsage();
+    return { app: cpuSeconds(app.pid!), postgres: driver === 'postgres' ? postgresCpuSeconds() : 0, stripe: cpuSeconds(stripeProcess.pid!), peer: cpuSeconds(peer.pid!), load: (own.user + own.system) / 1e6 };
+  };
+  const callsSince = (before: Record<string, number>, after: Record<string, number>) =>
+    Object.fromEntries(Object.entries(after).map(([route, n]) => [route, n - (before[route] ?? 0)]));
+  const addCalls = (into: Record<string, number>, more: Record<string, number>) => {
+    for (const [route, n] of Object.entries(more)) into[route] = (into[route] ?? 0) + n;
+  };
+  await attack(appUrl, WARMUP, appCheckout);
+  await pause();
+  await stripeCall('setWebhooksEnabled', false);
+  await attack(peerUrl, WARMUP, peerCheckout);
+  await pause();
+  const appRounds: autocannon.Result[] = [];
+  const peerRounds: autocannon.Result[] = [];
+  let appCpu = noCpu;
+  let peerCpu = noCpu;
+  const appCalls: Record<string, number> = {};
+  const peerCalls: Record<string, number> = {};
+  for (let i = 0; i < CHECKOUT_PAIRS; i++) {
+    await stripeCall('setWebhooksEnabled', true);
+    const [cpu0, calls0] = [cpu(), await stripeCall('requestCounts')];
+    appRounds.push(await attack(appUrl, CHECKOUT_ROUND, appCheckout));
+    await pause();
+    await stripeCall('setWebhooksEnabled', false);
+    const [cpu1, calls1] = [cpu(), await stripeCall('requestCounts')];
+    peerRounds.push(await attack(peerUrl, CHECKOUT_ROUND, peerCheckout));
+    await pause();
+    const [cpu2, calls2] = [cpu(), await stripeCall('requestCounts')];
+    appCpu = cpuSum(appCpu, cpuSince(cpu0, cpu1));
+    peerCpu = cpuSum(peerCpu, cpuSince(cpu1, cpu2));
+    addCalls(appCalls, callsSince(calls0, calls1));
+    addCalls(peerCalls, callsSince(calls1, calls2));
+  }
+  await stripeCall('setWebhooksEnabled', true);
+  const rounds = appRounds.map((a, i) => {
+    const p = peerRounds[i]!;
+    const ok = (r: autocannon.Result) => r.requests.total - r.non2xx;
+    return { app_rps: ok(a) / CHECKOUT_ROUND, peer_rps: ok(p) / CHECKOUT_ROUND, ratio: Number((ok(a) / Math.max(1, ok(p))).toFixed(3)) };
+  });
+  const ratios = rounds.map((r) => r.ratio);
+  const both = cpuSum(appCpu, peerCpu);
+  const appSide = side(appRounds, { app: both.app, ...(driver === 'postgres' ? { postgres: both.postgres } : {}), stripe: appCpu.stripe }, appCalls);
+  const peerSide = side(peerRounds, { peer: both.peer, stripe: peerCpu.stripe }, peerCalls);
+  return {
+    charges,
+    round_seconds: CHECKOUT_ROUND,
+    ratio: median(ratios),
+    ratio_range: [Math.min(...ratios), Math.max(...ratios)],
+    rounds,
+    app: appSide,
+    peer: peerSide,
+    // The app's webhook handlers re-reading PaymentIntents, in either side's rounds.
+    webhook_rereads: [appCalls, peerCalls].flatMap((calls) => Object.entries(calls)).filter(([route]) => isReread(route)).reduce((s, [, n]) => s + n, 0),
+    // The bench process's own CPU: autocannon, per request it sent.
+    load_cpu_ms_per_request: { app: (appCpu.load * 1000) / Math.max(1, appSide.requests), peer: (peerCpu.load * 1000) / Math.max(1, peerSide.requests) },
+  };
 }
 
 // ---- run ----
@@ -226,11 +431,19 @@ await waitHealthy(base, app);
 
 const jobsBody = await (await fetch(`${base}/api/v1/jobs`)).text();
 const baselinePort = await freePort();
-const baseline = await startBaseline(baselinePort, Buffer.byteLength(jobsBody));
+const baseline = await startServer('bench/baseline.ts', baselinePort, String(Buffer.byteLength(jobsBody)));
 const baselineUrl = `http://127.0.0.1:${baselinePort}/`;
 console.log('bench: /jobs against the baseline…');
 const jobsSmall = await paired(`${base}/api/v1/jobs`, baselineUrl);
 const jobsHtmlSmall = await paired(`${base}/jobs`, baselineUrl);
+
+console.log('bench: checkouts against the peer…');
+await addBuyers();
+const peerPort = await freePort();
+const peerUrl = `http://127.0.0.1:${peerPort}/checkout`;
+const { id: productId, amount, currency, name } = jobListingProduct;
+const peer = await startServer('bench/peer.ts', peerPort, stripe.url, stripe.secretKey, productId, String(amount), currency, name);
+const checkoutsSmall = await checkoutsAgainstPeer(SMALL * 10);
 await stopApp(app);
 
 console.log(`bench: seeding up to ${ARTICLES} articles and ${CHARGES} charges…`);
@@ -240,75 +453,22 @@ await waitHealthy(base, app);
 const jobsLarge = await paired(`${base}/api/v1/jobs`, baselineUrl);
 const jobsHtmlLarge = await paired(`${base}/jobs`, baselineUrl);
 const baselineRps = baselineRounds.reduce((s, r) => s + r.requests.total, 0) / ((DURATION / ROUNDS) * baselineRounds.length);
-
-// ---- checkouts: returning buyers paying with a saved card ----
-console.log('bench: checkouts…');
-const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).body.token;
-interface Buyer {
-  token: string;
-  card: string;
-  article: number;
+console.log('bench: checkouts against the peer, large dataset…');
+const checkoutsLarge = await checkoutsAgainstPeer(CHARGES);
+await stripeCall('webhooksIdle');
+{
+  // The app's side at the large size, under the names earlier runs used.
+  const { cpu_ms_per_checkout: cpu, ...figures } = checkoutsLarge.app;
+  results.checkouts = {
+    ...figures,
+    ratio_to_peer: checkoutsLarge.ratio,
+    webhook_rereads: checkoutsLarge.webhook_rereads,
+    app_cpu_ms_per_checkout: cpu.app,
+    ...(driver === 'postgres' ? { postgres_cpu_ms_per_checkout: cpu.postgres } : {}),
+    stripe_cpu_ms_per_checkout: cpu.stripe,
+  };
 }
-const buyers: Buyer[] = [];
-for (let i = 0; i < CONNECTIONS; i++) {
-  const email = `buyer${i}@bench.test`;
-  const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).body.user;
-  const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).body.token;
-  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
-  const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
-  // Round trips are counted for the request path alone: webhooks wait until the counts are taken.
-  if (i === 0) {
-    stripe.setDeliveryFaults({ hold: true });
-    stripe.requestCounts.clear();
-  }
-  const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
-  if (first.status !== 201) throw new Error(`first payment failed: ${JSON.stringify(first.body)}`);
-  if (i === 0) results.stripe_calls_first_time_buyer = stripe.requestCount();
-  if (i === 0) stripe.requestCounts.clear();
-  const cards = (await api('GET', '/api/v1/payment_methods', token)).body.payment_methods;
-  if (i === 0) {
-    results.stripe_calls_list_saved_cards = stripe.requestCount();
-    stripe.setDeliveryFaults({});
-    stripe.webhooks.release();
-  }
-  buyers.push({ token, card: cards[0].id, article: article.id });
-}
-await stripe.webhooks.idle();
-let next = 0;
-stripe.requestCounts.clear();
-const checkoutLoad = await load(`${base}/api/v1/charges`, {
-  method: 'POST',
-  setupClient: (client) => {
-    const buyer = buyers[next++ % buyers.length]!;
-    client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${buyer.token}` });
-    client.setBody(JSON.stringify({ product: 'job_listing', article_id: buyer.article, payment_method: buyer.card }));
-  },
-  requests: [
-    {
-      setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }),
-    },
-  ],
-}, () => {
-  const own = process.cpuUsage();
-  return { app: cpuSeconds(app.pid!), postgres: driver === 'postgres' ? postgresCpuSeconds() : 0, bench: (own.user + own.system) / 1e6 };
-});
-const { cpuSeconds: checkoutCpu, ...checkoutFigures } = checkoutLoad;
-const succeeded = checkoutLoad.requests - checkoutLoad.non2xx;
-const msPerCheckout = (seconds = 0) => (seconds * 1000) / Math.max(1, succeeded);
-const piCreates = stripe.requestCount('POST /v1/payment_intents');
-const checkoutStripeCalls = [...stripe.requestCounts.entries()].filter(([route]) => !route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0);
-results.checkouts = {
-  ...checkoutFigures,
-  // Warm-up and window both hit Stripe; the window's successful charges are the 2xx among its requests.
-  succeeded,
-  stripe_calls_per_checkout: piCreates ? checkoutStripeCalls / piCreates : null,
-  webhook_rereads: [...stripe.requestCounts.entries()].filter(([route]) => route.startsWith('GET /v1/payment_intents/')).reduce((s, [, n]) => s + n, 0),
-  // All three over the measured window only. The bench process holds the local Stripe and autocannon.
-  app_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.app),
-  ...(driver === 'postgres' ? { postgres_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.postgres) } : {}),
-  stripe_and_load_cpu_ms_per_checkout: msPerCheckout(checkoutCpu?.bench),
-};
-await stripe.webhooks.idle();
+results.checkouts_against_peer = { small: checkoutsSmall, large: checkoutsLarge };
 
 // ---- webhooks: signed events, distinct ids with 20% duplicates ----
 console.log('bench: webhooks…');
@@ -345,7 +505,11 @@ results.webhooks = {
 
 await stopApp(app);
 baseline.kill('SIGTERM');
-await stripe.close();
+peer.kill('SIGTERM');
+await new Promise((resolve) => {
+  stripeProcess.once('exit', resolve);
+  stripeProcess.kill('SIGTERM');
+});
 rmSync(dataDir, { recursive: true, force: true });
 await scratch?.drop();
 
@@ -369,7 +533,10 @@ results.growth = {
   charges: [SMALL * 10, CHARGES],
   api_jobs_small_over_large: Number((jobsSmall.ratio / jobsLarge.ratio).toFixed(3)),
   html_jobs_small_over_large: Number((jobsHtmlSmall.ratio / jobsHtmlLarge.ratio).toFixed(3)),
+  // Checkouts the other way round (the issue's target: ≥ 0.9), each size's ratio to the peer beside it.
+  checkouts_large_over_small: Number((checkoutsLarge.ratio / checkoutsSmall.ratio).toFixed(3)),
 };
+results.run_seconds = Math.round(process.uptime());
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/${QUICK ? 'quick' : 'latest'}${driver === 'postgres' ? '-postgres' : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
 writeReport();
