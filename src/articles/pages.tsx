@@ -130,12 +130,13 @@ export function HomePage({
   );
 }
 
+/** The same for every visitor (no ctx): rendered once and reused while its listing is cached. */
 export function JobsPage({
   jobs,
   page,
   total,
   billboards,
-}: { ctx: PageContext; jobs: ArticleWithAuthor[]; page: number; total: number; billboards: Billboard[] }) {
+}: { jobs: ArticleWithAuthor[]; page: number; total: number; billboards: Billboard[] }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   return (
     <>

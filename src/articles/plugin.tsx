@@ -17,7 +17,7 @@ import { liveBillboards } from '../products/billboard/product.js';
 import { featuredNow } from '../products/featured-article/product.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
-import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
+import { doneMessage, type PageContext, pageContext, type RenderedBody, renderBody, sendPage } from '../web/render.js';
 import { JobPermissionBox } from '../accounts/permission-pages.js';
 import { latestRequest } from '../accounts/permission-requests.js';
 import { ExpiringCache } from '../cache.js';
@@ -80,6 +80,16 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       const body = JSON.stringify({ jobs: listing.jobs.map((row) => jobJson(row, at)), page, total: listing.total });
       return { value: { ...listing, body }, expiresAt: listing.earliestExpiry };
     });
+  // The page's body is the same for every visitor: rendered once per cached listing and sidebar, it
+  // lives exactly as long as both entries do (a new entry, after a change or an expiry, is a new key).
+  const jobsBodies = new WeakMap<JobsListing, { boards: Billboard[]; body: RenderedBody }>();
+  const jobsBody = (listing: JobsListing, page: number, boards: Billboard[]) => {
+    const rendered = jobsBodies.get(listing);
+    if (rendered?.boards === boards) return rendered.body;
+    const body = renderBody(<JobsPage jobs={listing.jobs} page={page} total={listing.total} billboards={boards} />);
+    jobsBodies.set(listing, { boards, body });
+    return body;
+  };
   const boardsCache = new ExpiringCache<Billboard[]>();
   const sidebar = (at: Date) =>
     boardsCache.get('sidebar', at, async () => {
@@ -153,8 +163,8 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/jobs', async (request, reply) => {
     const { page } = parseInput(pageInput, request.query);
     const ctx = pageContext(request, reply);
-    const [{ jobs, total }, boards] = await Promise.all([jobsPage(ctx.now, page), sidebar(ctx.now)]);
-    return sendPage(reply, ctx, 'Jobs', <JobsPage ctx={ctx} jobs={jobs} page={page} total={total} billboards={boards} />);
+    const [listing, boards] = await Promise.all([jobsPage(ctx.now, page), sidebar(ctx.now)]);
+    return sendPage(reply, ctx, 'Jobs', jobsBody(listing, page, boards));
   });
 
   app.get('/dashboard', async (request, reply) => {

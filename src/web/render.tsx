@@ -29,12 +29,18 @@ export function pageContext(request: FastifyRequest, reply: FastifyReply): PageC
   };
 }
 
-export function sendPage(reply: FastifyReply, ctx: PageContext, title: string, body: VNode, status = 200) {
-  const html = renderToString(
-    <Layout ctx={ctx} title={title}>
-      {body}
-    </Layout>,
-  );
+/** A page body rendered once, to be sent to many visitors: it must not depend on who is looking. */
+export interface RenderedBody {
+  html: string;
+}
+
+export function renderBody(body: VNode): RenderedBody {
+  return { html: renderToString(body) };
+}
+
+/** `body` is rendered here, or was rendered before (renderBody) and is sent as it is. */
+export function sendPage(reply: FastifyReply, ctx: PageContext, title: string, body: VNode | RenderedBody, status = 200) {
+  const html = renderToString(<Layout ctx={ctx} title={title} body={body} />);
   return reply.status(status).type('text/html; charset=utf-8').send(`<!doctype html>${html}`);
 }
 
@@ -42,7 +48,7 @@ export function CsrfField({ ctx }: { ctx: PageContext }) {
   return <input type="hidden" name="_csrf" value={ctx.csrf} />;
 }
 
-function Layout({ ctx, title, children }: { ctx: PageContext; title: string; children: ComponentChildren }) {
+function Layout({ ctx, title, body }: { ctx: PageContext; title: string; body: VNode | RenderedBody }) {
   const user = ctx.user;
   return (
     <html lang="en">
@@ -82,7 +88,7 @@ function Layout({ ctx, title, children }: { ctx: PageContext; title: string; chi
             )}
           </nav>
         </header>
-        <main>{children}</main>
+        {'html' in body ? <main dangerouslySetInnerHTML={{ __html: body.html }} /> : <main>{body}</main>}
       </body>
     </html>
   );
