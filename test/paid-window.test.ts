@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/client.js';
-import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, users } from '../src/db/schema.js';
+import type Stripe from 'stripe';
+import { ManualClock } from '../src/clock.js';
+import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, fulfilments, users } from '../src/db/schema.js';
+import { Catalog } from '../src/payments/catalog.js';
+import { settleFromIntent } from '../src/payments/settle.js';
+import { products } from '../src/products/index.js';
 import { WEEK_MS } from '../src/products/durations.js';
 import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 import { applyPayment } from '../src/products/job-listing/recompute.js';
@@ -124,6 +129,57 @@ describe('applyPayment (the settling transaction’s statement)', () => {
         const expected = computePaidWindow([...charges.map((c) => (c.paidAt ? c : { status: 'failed' as const, paidAt: new Date(T0) })), { status: 'succeeded', paidAt }]);
         expect(await pay(id, paidAt)).toEqual(expected);
         expect(await stored(id)).toEqual({ ...expected, published: true });
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('settleFromIntent for a job listing (one statement, or a transaction when the payment lands late)', () => {
+  let database: Database;
+  let userId: number;
+  const catalog = new Catalog(products);
+  beforeAll(async () => {
+    database = await freshDatabase();
+    const [user] = await database.db.insert(users).values({ username: 'settler', email: 'settler@example.com', passwordHash: 'x' }).returning();
+    userId = user!.id;
+  });
+  afterAll(() => database.close());
+
+  let seq = 0;
+  it('stores the window computed from every paying charge, fulfils once and answers it, whether latest or late', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(charge, { maxLength: 6 }), fc.integer({ min: 0, max: 61 * WEEK_MS }), async (charges, offset) => {
+        const [article] = await database.db.insert(articles).values({ userId, title: 'Job', bodyMarkdown: 'x', bodyHtml: 'x', jobListing: true }).returning();
+        const id = article!.id;
+        for (const c of charges) await recordListingCharge(database.db, { userId, articleId: id, paidAt: c.paidAt ?? new Date(T0), status: c.paidAt ? c.status : 'failed' });
+        const [row] = await database.db
+          .insert(chargesTable)
+          .values({ userId, articleId: id, product: 'job_listing', amount: 2500, currency: 'usd', status: 'pending', idempotencyKey: `settle-${++seq}`, intentNonce: `nonce-${seq}` })
+          .returning();
+        const paidAt = new Date(T0 + offset);
+        const intent = {
+          id: `pi_settle_${seq}`,
+          object: 'payment_intent',
+          status: 'succeeded',
+          amount: 2500,
+          currency: 'usd',
+          latest_charge: `ch_settle_${seq}`,
+          metadata: { charge_id: String(row!.id), product: 'job_listing', charge_nonce: `nonce-${seq}` },
+        } as unknown as Stripe.PaymentIntent;
+        const deps = { db: database.db, catalog, clock: new ManualClock(paidAt) };
+        const expected = computePaidWindow([...charges.map((c) => (c.paidAt ? c : { status: 'failed' as const, paidAt: new Date(T0) })), { status: 'succeeded', paidAt }]);
+
+        const settled = await settleFromIntent(deps, row!.id, intent);
+        expect(settled.charge.status).toBe('succeeded');
+        expect(settled.extras).toEqual({ paid_until: expected.paidUntil });
+        const [stored] = await database.db.select({ paidUntil: articles.paidUntil, bumpedAt: articles.bumpedAt, published: articles.published }).from(articles).where(eq(articles.id, id));
+        expect(stored).toEqual({ ...expected, published: true });
+        // Again (a webhook, reconcile): nothing more is applied.
+        expect((await settleFromIntent(deps, row!.id, intent)).extras).toBeUndefined();
+        expect(await database.db.select().from(fulfilments).where(eq(fulfilments.chargeId, row!.id))).toHaveLength(1);
+        const [after] = await database.db.select({ paidUntil: articles.paidUntil }).from(articles).where(eq(articles.id, id));
+        expect(after!.paidUntil).toEqual(expected.paidUntil);
       }),
       { numRuns: 40 },
     );

@@ -123,6 +123,14 @@ export class Metrics {
         count('fulfilled').inc();
         return extras;
       },
+      fulfilStep: product.fulfilStep && {
+        sql: product.fulfilStep.sql,
+        applied: (row: Record<string, unknown>) => {
+          const extras = product.fulfilStep!.applied(row);
+          count('fulfilled').inc();
+          return extras;
+        },
+      },
       reverse: async (...args: Parameters<Product['reverse']>) => {
         await product.reverse(...args);
         count('reversed').inc();

@@ -49,7 +49,16 @@ interface SettleShape {
   card: boolean;
   failure: boolean;
   fee: boolean;
+  /** With the catalog's fulfilment steps, for the statement that settles on its own (no transaction). */
+  steps: boolean;
 }
+
+/** The SQLSTATE of settle_needs_transaction() (drizzle/0011): the one-statement settle undid itself. */
+const NEEDS_TRANSACTION = 'DB001';
+const sqlState = (error: unknown) => {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  return e?.cause?.code ?? e?.code;
+};
 
 /**
  * One statement moves the charge (forward only: the guard lists the states it may come from),
@@ -57,8 +66,12 @@ interface SettleShape {
  * decides): all or nothing, in one round trip. The guard also holds the intent to the row: its id
  * is the one stored (or, none stored yet, it carries the row's nonce) and its amount and currency
  * are the row's, so no other PaymentIntent can move the row, whatever its metadata says.
+ *
+ * With `steps`, each product's FulfilStep runs in the same statement for a fresh claim of its
+ * product, and a claim that no step fulfilled (no step for the product, or its usual case did not
+ * apply) calls settle_needs_transaction(), which undoes the whole statement.
  */
-function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) {
+function buildSettle(db: Executor, { target, card, failure, fee, steps }: SettleShape, catalog: Catalog) {
   const moved = db.$with('moved').as(
     db
       .update(charges)
@@ -93,29 +106,51 @@ function buildSettle(db: Executor, { target, card, failure, fee }: SettleShape) 
     insert into ${fulfilments} (charge_id, product, fulfilled_at)
     select id, product, ${at('now')} from moved where status = 'succeeded'
     on conflict do nothing returning charge_id`);
+  const stepped = steps && target === 'succeeded' ? catalog.list().filter((product) => product.fulfilStep) : [];
+  const stepCtes = stepped.flatMap((product, i) => {
+    const paid = db.$with(`paid_${i}`, { id: sql<number>`id` }).as(sql`
+      select moved.* from moved join claimed on claimed.charge_id = moved.id where moved.product = ${product.id}`);
+    const fulfilled = db.$with(`fulfilled_${i}`, { row: sql`row` }).as(product.fulfilStep!.sql(sql`${sql.identifier(`paid_${i}`)}`));
+    return [paid, fulfilled];
+  });
+  const fulfilledRow = stepped.length
+    ? sql`coalesce(${sql.join(stepped.map((_, i) => sql`(select row_to_json(f) from ${sql.identifier(`fulfilled_${i}`)} f limit 1)`), sql`, `)})`
+    : sql`null`;
   return db
-    .with(moved, audited, claimed)
-    .select({ charge: moved._.selectedFields, fulfil: sql<boolean>`exists (select 1 from ${claimed})`.mapWith(Boolean) })
+    .with(moved, audited, claimed, ...stepCtes)
+    .select({
+      charge: moved._.selectedFields,
+      fulfil: sql<boolean>`exists (select 1 from ${claimed})`.mapWith(Boolean),
+      fulfilled: sql<Record<string, unknown> | null>`${fulfilledRow}`,
+      ...(steps ? { undone: sql`case when exists (select 1 from ${claimed}) and ${fulfilledRow} is null then settle_needs_transaction() end` } : {}),
+    })
     .from(moved)
-    .prepare(`settle_${target}${card ? '_card' : ''}${failure ? '_failure' : ''}${fee ? '_fee' : ''}`);
+    .prepare(`settle_${target}${card ? '_card' : ''}${failure ? '_failure' : ''}${fee ? '_fee' : ''}${steps ? `_with_${stepped.map((product) => product.id).join('_')}` : ''}`);
 }
-const settleStatements = new Map<string, ReturnType<typeof prepared<ReturnType<typeof buildSettle>>>>();
-function settleStatement(shape: SettleShape) {
+// Per catalog: the steps are its products'.
+const settleStatements = new WeakMap<Catalog, Map<string, ReturnType<typeof prepared<ReturnType<typeof buildSettle>>>>>();
+function settleStatement(catalog: Catalog, shape: SettleShape) {
+  let forCatalog = settleStatements.get(catalog);
+  if (!forCatalog) settleStatements.set(catalog, (forCatalog = new Map()));
   const key = JSON.stringify(shape);
-  let statement = settleStatements.get(key);
+  let statement = forCatalog.get(key);
   if (!statement) {
-    statement = prepared((db) => buildSettle(db, shape));
-    settleStatements.set(key, statement);
+    statement = prepared((db) => buildSettle(db, shape, catalog));
+    forCatalog.set(key, statement);
   }
   return statement;
 }
 
 /**
  * Moves a charge to where its PaymentIntent (as just read from Stripe) says it is, forward only,
- * and fulfils the product in the same transaction when it succeeded. Checkout, webhooks and
- * reconcile all come through here, so whichever gets there first does the work, once. An intent
- * that is not this row's, or not for its price, changes nothing and is recorded as a mismatch.
+ * and fulfils the product once, in the same statement or transaction, when it succeeded. Checkout,
+ * webhooks and reconcile all come through here, so whichever gets there first does the work, once.
+ * An intent that is not this row's, or not for its price, changes nothing and is recorded as a mismatch.
  * `fromCreate`: the intent is Stripe's answer to our own create call for this row (keyed by it).
+ *
+ * The usual case is one statement on its own: the move, with the product's FulfilStep. Anything
+ * else (no move, a product without a step, a step that did not apply) is settled in a transaction,
+ * the statement again and then the product's `fulfil` or the row read under its lock.
  */
 export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: Stripe.PaymentIntent, actor = 'system', fromCreate = false): Promise<Settled> {
   const target = statusFromIntent(pi);
@@ -124,26 +159,42 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
   const failure = target === 'failed' ? pi.last_payment_error : null;
   const fee = target === 'succeeded' ? feeOf(pi) : null;
   const shape = { target, card: Boolean(card.brand), failure: Boolean(failure), fee: Boolean(fee) };
+  const values = {
+    chargeId,
+    intent: pi.id,
+    latestCharge: idOf(pi.latest_charge),
+    clientSecret: pi.client_secret,
+    cardBrand: card.brand,
+    cardLast4: card.last4,
+    failureCode: failure?.code ?? 'payment_failed',
+    declineCode: failure?.decline_code ?? null,
+    failureMessage: failure?.message ?? null,
+    fee: fee?.stripeFee,
+    balanceTransaction: fee?.stripeBalanceTransaction,
+    now,
+    actor,
+    amount: pi.amount,
+    currency: pi.currency,
+    nonce: pi.metadata?.charge_nonce ?? null,
+    fromCreate,
+  };
+  // Our own metadata names the product: only a guess of which path is usual (the statement decides),
+  // so that a product without a step goes straight to the transaction.
+  const hinted = deps.catalog.find(pi.metadata?.product ?? '');
+  if (target !== 'succeeded' || hinted?.fulfilStep) {
+    try {
+      const [row] = await settleStatement(deps.catalog, { ...shape, steps: true })(deps.db).execute(values);
+      if (row) {
+        const charge = row.charge as Charge;
+        const step = row.fulfilled && deps.catalog.get(charge.product).fulfilStep;
+        return { charge, extras: step ? step.applied(row.fulfilled!) : undefined };
+      }
+    } catch (error) {
+      if (sqlState(error) !== NEEDS_TRANSACTION) throw error;
+    }
+  }
   return deps.db.transaction(async (tx) => {
-    const [row] = await settleStatement(shape)(tx).execute({
-      chargeId,
-      intent: pi.id,
-      latestCharge: idOf(pi.latest_charge),
-      clientSecret: pi.client_secret,
-      cardBrand: card.brand,
-      cardLast4: card.last4,
-      failureCode: failure?.code ?? 'payment_failed',
-      declineCode: failure?.decline_code ?? null,
-      failureMessage: failure?.message ?? null,
-      fee: fee?.stripeFee,
-      balanceTransaction: fee?.stripeBalanceTransaction,
-      now,
-      actor,
-      amount: pi.amount,
-      currency: pi.currency,
-      nonce: pi.metadata?.charge_nonce ?? null,
-      fromCreate,
-    });
+    const [row] = await settleStatement(deps.catalog, { ...shape, steps: false })(tx).execute(values);
     if (!row) {
       const [current] = await tx.select().from(charges).where(eq(charges.id, chargeId)).for('update');
       const mismatch = intentMismatch(current!, pi, fromCreate);

@@ -6,7 +6,8 @@ import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { articleTitle, buyersOwnArticle } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
-import { applyPayment, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+import { applyPayment, extendWindowStep, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
+import { listingsChanged } from '../../cache.js';
 import { formatUtc } from '../../format.js';
 
 const byId = eq(articles.id, sql.placeholder('id'));
@@ -48,6 +49,14 @@ export const jobListingProduct: Product = {
   async fulfil(tx, charge, now) {
     const window = await applyPayment(tx, charge.articleId!, charge.paidAt ?? now);
     return { paid_until: window.paidUntil };
+  },
+  // The usual case of the above, in the settling statement: the latest payment extends the window.
+  fulfilStep: {
+    sql: extendWindowStep,
+    applied(row) {
+      listingsChanged();
+      return { paid_until: new Date(row.paid_until as string) };
+    },
   },
   async reverse(tx, charge) {
     await recomputePaidWindow(tx, charge.articleId!);

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
 import { articles, charges } from '../../db/schema.js';
@@ -67,6 +67,21 @@ const extendWindowPublished = prepared((db) =>
     .returning({ paidUntil: articles.paidUntil, bumpedAt: articles.bumpedAt })
     .prepare('job_listing_extend_window_published'),
 );
+
+/**
+ * extendWindowPublished as the step of the statement that settles the charge (FulfilStep): the
+ * same update for the charge in `paid`, returning no row when a later payment is already counted.
+ */
+export function extendWindowStep(paid: SQL): SQL {
+  return sql`update ${articles} set
+      paid_until = greatest(paid.paid_at, ${articles}.paid_until) + ${WEEK_MS}::float8 * interval '1 millisecond',
+      bumped_at = paid.paid_at,
+      published = true,
+      published_at = coalesce(${articles}.published_at, paid.paid_at)
+    from ${paid} as paid
+    where ${articles}.id = paid.article_id and (${articles}.bumped_at is null or ${articles}.bumped_at <= paid.paid_at)
+    returning ${articles}.paid_until`;
+}
 
 /**
  * Applies one more paying charge (paid at `paidAt`) to its listing and publishes it, inside the
