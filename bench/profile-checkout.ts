@@ -124,6 +124,27 @@ function cpuSeconds(pid: number | string): number {
     return 0;
   }
 }
+/** CPU seconds of each of the app's threads by thread id (the main thread's id is the process id). */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, cpuSeconds(`${pid}/task/${tid}`));
+  return threads;
+}
+/**
+ * The app's CPU per checkout by thread: the main thread (HTTP, the app's code, the drivers), the
+ * busiest other thread (with PGlite, the database's worker thread) and the rest together (V8's
+ * garbage collection and compiler threads, libuv's pool: file writes, crypto).
+ */
+function threadsPerCheckout(before: Map<string, number>, after: Map<string, number>, perCheckout: (s: number) => number) {
+  const main = String(app.pid);
+  const deltas = [...after].map(([tid, s]) => [tid, s - (before.get(tid) ?? 0)] as const).filter(([tid]) => tid !== main);
+  const busiest = deltas.sort((a, b) => b[1] - a[1])[0];
+  return {
+    main: perCheckout((after.get(main) ?? 0) - (before.get(main) ?? 0)),
+    busiest_other: perCheckout(busiest?.[1] ?? 0),
+    rest: perCheckout(deltas.slice(1).reduce((sum, [, s]) => sum + s, 0)),
+  };
+}
 function postgresCpuSeconds(): number {
   let total = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
@@ -160,12 +181,12 @@ await attack(WARMUP);
 await settled();
 const statementsBefore = await statementCounts();
 stripe.requestCounts.clear();
-const cpuBefore = { app: cpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuBefore = { app: cpuSeconds(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
 const result = await attack(SECONDS);
 await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
-const cpuAfter = { app: cpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuAfter = { app: cpuSeconds(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
 const checkouts = result.requests.total - result.non2xx;
 const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
@@ -182,6 +203,7 @@ const report: Record<string, unknown> = {
   rps: result.requests.average,
   p99_ms: result.latency.p99,
   app_cpu_ms_per_checkout: perCheckout(cpuAfter.app - cpuBefore.app),
+  app_cpu_ms_per_checkout_by_thread: threadsPerCheckout(cpuBefore.threads, cpuAfter.threads, perCheckout),
   stripe_calls_per_checkout: stripeCalls,
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch
@@ -198,6 +220,7 @@ if (PROFILE) {
   const kept = path.join(os.tmpdir(), `devboard-checkout-${process.pid}.cpuprofile`);
   // The main thread's (thread id 0): the markdown worker thread writes one of its own.
   renameSync(path.join(profileDir, readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f))!), kept);
+  for (const f of readdirSync(profileDir)) renameSync(path.join(profileDir, f), path.join(os.tmpdir(), `devboard-thread-${f}`));
   report.profile = profileByCategory(kept, windowStart, windowEnd);
   report.profile_file = { path: kept, window_us: [String(windowStart), String(windowEnd)] };
 }
