@@ -131,7 +131,10 @@ function buildSettle(db: Executor, { target, card, failure, fee, steps }: Settle
 const settleStatements = new WeakMap<Catalog, Map<string, ReturnType<typeof prepared<ReturnType<typeof buildSettle>>>>>();
 function settleStatement(catalog: Catalog, shape: SettleShape) {
   let forCatalog = settleStatements.get(catalog);
-  if (!forCatalog) settleStatements.set(catalog, (forCatalog = new Map()));
+  if (!forCatalog) {
+    forCatalog = new Map();
+    settleStatements.set(catalog, forCatalog);
+  }
   const key = JSON.stringify(shape);
   let statement = forCatalog.get(key);
   if (!statement) {
