@@ -67,5 +67,10 @@ function peerTables(sizes: Record<string, any>, postgres: boolean, fmt: Fmt): st
     lines.push(`| app's checkout, ${s.charges} charges | ${fmt(app.app, 2)} | ${postgres ? `${fmt(app.postgres, 2)} | ` : ''}${fmt(app.stripe, 2)} | — | ${fmt(s.load_cpu_ms_per_request.app, 2)} |`);
     lines.push(`| peer's checkout, ${s.charges} charges | — | ${postgres ? '— | ' : ''}${fmt(peer.stripe, 2)} | ${fmt(peer.peer, 2)} | ${fmt(s.load_cpu_ms_per_request.peer, 2)} |`);
   }
+  const probed = runs.filter((s) => s.new_connection_ms);
+  if (probed.length) {
+    const probes = probed.map((s) => `${s.charges} charges: p50 ${fmt(s.new_connection_ms.p50, 1)}, p99 ${fmt(s.new_connection_ms.p99, 1)}, worst ${fmt(s.new_connection_ms.max, 1)} ms of ${s.new_connection_ms.probes}`);
+    lines.push('', `- A new connection during the app's checkout rounds (a fresh one every 100 ms, GET /assets/app.css, until the whole answer): ${probes.join('; ')}.`);
+  }
   return lines;
 }

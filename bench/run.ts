@@ -8,6 +8,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -335,6 +336,43 @@ function side(rounds: autocannon.Result[], cpu: Record<string, number>, stripeCa
 }
 
 /**
+ * A new buyer arriving while the app is under checkout load: every 100 ms a fresh connection asks for
+ * the stylesheet (no database), and the time until the whole answer is back is kept. It is what a
+ * saturated event loop makes a new connection wait (to be accepted, read and answered).
+ */
+function probeNewConnections(url: string) {
+  const times: number[] = [];
+  let running = true;
+  const once = () =>
+    new Promise<void>((resolve) => {
+      const start = performance.now();
+      const request = http.get(url, { agent: false }, (response) => {
+        response.resume();
+        response.on('end', () => {
+          times.push(performance.now() - start);
+          resolve();
+        });
+      });
+      request.on('error', () => resolve());
+    });
+  const loop = (async () => {
+    while (running) await Promise.all([once(), sleep(100)]);
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return times;
+    },
+  };
+}
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1)) : null;
+};
+
+/**
  * The app's checkout and the peer's in alternating rounds (app, peer, app, peer …), so both meet
  * the same moments of this shared machine; the ratio is the median of the rounds' ratios of
  * successful checkouts. CPU is read from /proc at each round's start, so the windows are contiguous:
@@ -375,10 +413,13 @@ async function checkoutsAgainstPeer(charges: number) {
   let peerCpu = noCpu;
   const appCalls: Record<string, number> = {};
   const peerCalls: Record<string, number> = {};
+  const newConnections: number[] = [];
   for (let i = 0; i < CHECKOUT_PAIRS; i++) {
     await stripeCall('setWebhooksEnabled', true);
     const [cpu0, calls0] = [cpu(), await stripeCall('requestCounts')];
+    const probe = probeNewConnections(`${base}/assets/app.css`);
     appRounds.push(await attack(appUrl, CHECKOUT_ROUND, appCheckout));
+    newConnections.push(...(await probe.stop()));
     await pause();
     await stripeCall('setWebhooksEnabled', false);
     const [cpu1, calls1] = [cpu(), await stripeCall('requestCounts')];
@@ -408,6 +449,8 @@ async function checkoutsAgainstPeer(charges: number) {
     rounds,
     app: appSide,
     peer: peerSide,
+    // A fresh connection's whole answer (GET /assets/app.css) during the app's rounds, ms.
+    new_connection_ms: { probes: newConnections.length, p50: percentile(newConnections, 50), p99: percentile(newConnections, 99), max: percentile(newConnections, 100) },
     // The app's webhook handlers re-reading PaymentIntents, in either side's rounds.
     webhook_rereads: [appCalls, peerCalls].flatMap((calls) => Object.entries(calls)).filter(([route]) => isReread(route)).reduce((s, [, n]) => s + n, 0),
     // The bench process's own CPU: autocannon, per request it sent.

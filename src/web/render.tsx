@@ -38,10 +38,31 @@ export function renderBody(body: VNode): RenderedBody {
   return { html: renderToString(body) };
 }
 
+/**
+ * The layout before and after the body, for a visitor nobody is signed in as on a page without
+ * scripts: the same for all of them, so rendered once per title (titles of such pages are the
+ * app's own; bounded all the same).
+ */
+const anonymousLayouts = new Map<string, readonly [string, string]>();
+const BODY_MARK = '<!--body-->';
+function anonymousLayout(ctx: PageContext, title: string): readonly [string, string] {
+  let parts = anonymousLayouts.get(title);
+  if (!parts) {
+    const [before, after] = renderToString(<Layout ctx={ctx} title={title} body={{ html: BODY_MARK }} />).split(BODY_MARK);
+    parts = [`<!doctype html>${before}`, after!];
+    if (anonymousLayouts.size < 64) anonymousLayouts.set(title, parts);
+  }
+  return parts;
+}
+
 /** `body` is rendered here, or was rendered before (renderBody) and is sent as it is. */
 export function sendPage(reply: FastifyReply, ctx: PageContext, title: string, body: VNode | RenderedBody, status = 200) {
-  const html = renderToString(<Layout ctx={ctx} title={title} body={body} />);
-  return reply.status(status).type('text/html; charset=utf-8').send(`<!doctype html>${html}`);
+  const send = (html: string) => reply.status(status).type('text/html; charset=utf-8').send(html);
+  if ('html' in body && !ctx.user && !ctx.scripts) {
+    const [before, after] = anonymousLayout(ctx, title);
+    return send(before + body.html + after);
+  }
+  return send(`<!doctype html>${renderToString(<Layout ctx={ctx} title={title} body={body} />)}`);
 }
 
 export function CsrfField({ ctx }: { ctx: PageContext }) {
