@@ -104,7 +104,7 @@ describe('POST /api/v1/checkout_sessions', () => {
 
 describe('one key on two instances', () => {
   it("answers 202 with the row as it stands while another instance's call with the same key is still at Stripe (409), then the one session", async () => {
-    const second = await secondInstance(t, { checkoutMode: 'hosted' });
+    const second = await secondInstance(t);
     try {
       const article = await listing();
       const key = 'hosted-in-flight';

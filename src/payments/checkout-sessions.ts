@@ -8,7 +8,7 @@ import { ensureCustomer } from './customers.js';
 import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
-import { isProviderUnavailable, keyInFlight, providerUnavailable } from './stripe.js';
+import { isProviderUnavailable, providerUnavailable } from './stripe.js';
 import { retrieveIntent, type SyncDeps } from './sync.js';
 
 /**
@@ -50,9 +50,6 @@ export class HostedCheckout {
       if (session.status !== 'open' || !session.url) return this.checkout.result(row);
       return { status: 201, body: { charge: await this.checkout.records.json(row), url: session.url }, charge: row, url: session.url };
     } catch (error) {
-      // Another instance is making this row's session under the same key right now (the SDK already
-      // retried the 409): answer the row as it stands; the same key again gets that session.
-      if (keyInFlight(error)) return this.checkout.result(await this.checkout.records.get(charge.id));
       if (!isProviderUnavailable(error)) throw error;
       // The row stays pending: the same Idempotency-Key asks again, and Stripe's key makes it one session.
       const unavailable = providerUnavailable('try again; you have not been charged.');

@@ -14,13 +14,6 @@ export const isProviderUnavailable = (error: unknown) =>
   error instanceof Stripe.errors.StripeRateLimitError ||
   (error instanceof Stripe.errors.StripeError && (error.statusCode ?? 0) >= 500);
 
-/**
- * Stripe's 409: another request with the same idempotency key (or on the same object) is still in
- * flight. The SDK surfaces it as a StripeAPIError, so it is told apart by its status, before
- * isProviderUnavailable (which would take it for an outage).
- */
-export const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
-
 export const PROVIDER_UNAVAILABLE = 'payment_provider_unavailable';
 
 /**

@@ -75,7 +75,7 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
  */
 export async function secondInstance(
   t: TestApp,
-  options: Pick<AppDeps, 'rateLimits' | 'checkoutMode'> = {},
+  options: Pick<AppDeps, 'rateLimits'> = {},
 ): Promise<{ app: FastifyInstance; database: Database; close(): Promise<void> }> {
   let database: Database = t.database;
   if (process.env.DATABASE_URL) {
@@ -92,7 +92,6 @@ export async function secondInstance(
     stripe: t.app.payments.stripe,
     webhookSecrets: [TEST_WEBHOOK_SECRET],
     rateLimits: options.rateLimits ?? false,
-    checkoutMode: options.checkoutMode,
     mail: { dir: t.mailDir },
   });
   return {
