@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { queryRows } from '../src/db/client.js';
 import { type ReconcileReport, reconcile } from '../src/payments/reconcile.js';
 import { FormClient } from './helpers/browser-form.js';
-import { admin, grantJobs, json, type Member, member, secondInstance, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 
 /** Stripe-hosted Checkout: POST /api/v1/checkout_sessions, paid through the local Stripe's control API. */
 let t: TestApp;
@@ -99,34 +99,6 @@ describe('POST /api/v1/checkout_sessions', () => {
     }
     expect((await row(chargeId)).checkout_session_id).toBe(made[0]!.id);
     expect([...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId))).toHaveLength(1);
-  });
-});
-
-describe('one key on two instances', () => {
-  it("answers 202 with the row as it stands while another instance's call with the same key is still at Stripe (409), then the one session", async () => {
-    const second = await secondInstance(t);
-    try {
-      const article = await listing();
-      const key = 'hosted-in-flight';
-      const payload = { product: 'job_listing', article_id: article };
-      // The first instance's create is held at Stripe long enough for every retry of the second's.
-      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 6_000, path: '/v1/checkout/sessions', method: 'POST', count: 1 });
-      const first = openSession(payload, key);
-      while (t.stripe.requestCount('POST /v1/checkout/sessions') === 0) await new Promise((r) => setTimeout(r, 20));
-      const meanwhile = await second.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: { ...poster.auth, 'idempotency-key': key }, payload });
-      expect(meanwhile.statusCode, meanwhile.body).toBe(202);
-      expect(json(meanwhile).charge).toMatchObject({ status: 'pending' });
-      expect(json(meanwhile).url).toBeUndefined();
-      const done = await first;
-      expect(done.statusCode, done.body).toBe(201);
-      const again = await second.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: { ...poster.auth, 'idempotency-key': key }, payload });
-      expect(again.statusCode, again.body).toBe(201);
-      expect(json(again).url).toBe(json(done).url);
-      const chargeId = json(done).charge.id as number;
-      expect([...t.stripe.emulator.checkoutSessions.values()].filter((s) => s.client_reference_id === String(chargeId))).toHaveLength(1);
-    } finally {
-      await second.close();
-    }
   });
 });
 

@@ -36,7 +36,8 @@ export interface Product {
   /** Throws 403/404 when this user may not buy it (for this article). */
   authorize(db: Db, user: User, articleId: number | undefined): Promise<void>;
   /**
-   * Called exactly once when a charge for it succeeds, inside that transaction. May return the
+   * Fulfils a charge that succeeded, inside the transaction that settled it: called at most once,
+   * and exactly once when the product has no `fulfilStep` or the step did not apply. May return the
    * charge's extras (see chargeExtras) as the fulfilment left them, which saves the buyer's answer a read.
    */
   fulfil(tx: Executor, charge: Charge, now: Date): Promise<ChargeExtras | undefined>;
@@ -62,6 +63,9 @@ export interface Product {
  * charge). Returning no row means the usual case does not apply: the whole settling statement is
  * then undone and the charge settled in a transaction with `fulfil`, so either way it runs once.
  * `applied` gets the returned row (as JSON) after it committed and returns the charge's extras.
+ * The step runs in the settling statement's snapshot: it does not see the charge's own move (a read
+ * of `charges` finds it as it was) and must not update the charge's row (one of the two updates would
+ * be lost); it should change only the product's own rows, from `paid`.
  */
 export interface FulfilStep {
   sql(paid: SQL): SQL;
