@@ -97,6 +97,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Query strings use bracket notation like form bodies (`tags[]=a`), parsed with depth limits.
     routerOptions: { querystringParser: (s: string) => qs.parse(s, { depth: 2, arrayLimit: 50 }) },
   });
+  // On close, Node ends only the connections idle at that moment: one whose request was still being
+  // answered stays open for its keep-alive (72 s), and close waits for it. Answers sent while closing
+  // say `Connection: close`, so each such connection ends with its response.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);
   const markdown = new MarkdownRenderer();

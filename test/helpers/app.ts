@@ -61,12 +61,32 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
     stripe,
     mailDir,
     close: async () => {
-      await app.close(); // sends the receipts still waiting
-      await stripe.close();
-      await database.close();
+      await reportIfSlow('app.close()', app.close(), database); // sends the receipts still waiting
+      await reportIfSlow('local Stripe close()', stripe.close(), database);
+      await reportIfSlow('database close()', database.close(), database);
       rmSync(mailDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Says on stderr which step of closing a test app is still waiting after 15 s, with the pool's
+ * counts on PostgreSQL and the kinds of handle keeping the process busy, so that a hook timing out
+ * in CI names its cause.
+ */
+async function reportIfSlow<T>(step: string, closing: Promise<T>, database: Database): Promise<T> {
+  const timer = setTimeout(() => {
+    const pool = (database.db as unknown as { $client: { totalCount?: number; idleCount?: number; waitingCount?: number } }).$client;
+    const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().map((h) => h.constructor.name);
+    process.stderr.write(
+      `test app: ${step} still waiting after 15 s; pool total=${pool.totalCount} idle=${pool.idleCount} waiting=${pool.waitingCount}; handles: ${handles.join(', ')}\n`,
+    );
+  }, 15_000);
+  try {
+    return await closing;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
