@@ -116,13 +116,18 @@ const attack = (seconds: number) =>
     ),
   );
 
-function cpuSeconds(pid: number | string): number {
+/** User and system (kernel: syscalls, and the loopback TCP stack they run) CPU seconds from /proc. */
+function cpuSplit(pid: number | string): { user: number; system: number } {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
+}
+function cpuSeconds(pid: number | string): number {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
 }
 /** CPU seconds of each of the app's threads by thread id (the main thread's id is the process id). */
 function threadCpuSeconds(pid: number): Map<string, number> {
@@ -181,12 +186,12 @@ await attack(WARMUP);
 await settled();
 const statementsBefore = await statementCounts();
 stripe.requestCounts.clear();
-const cpuBefore = { app: cpuSeconds(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuBefore = { app: cpuSeconds(app.pid!), split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
 const result = await attack(SECONDS);
 await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
-const cpuAfter = { app: cpuSeconds(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuAfter = { app: cpuSeconds(app.pid!), split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
 const checkouts = result.requests.total - result.non2xx;
 const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
@@ -204,6 +209,10 @@ const report: Record<string, unknown> = {
   p99_ms: result.latency.p99,
   app_cpu_ms_per_checkout: perCheckout(cpuAfter.app - cpuBefore.app),
   app_cpu_ms_per_checkout_by_thread: threadsPerCheckout(cpuBefore.threads, cpuAfter.threads, perCheckout),
+  app_cpu_ms_per_checkout_user_system: {
+    user: perCheckout(cpuAfter.split.user - cpuBefore.split.user),
+    system: perCheckout(cpuAfter.split.system - cpuBefore.split.system),
+  },
   stripe_calls_per_checkout: stripeCalls,
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch
