@@ -85,6 +85,19 @@ const periodic: PeriodicTaskRunner[] = [
     },
   }, logger),
 ];
+if (database.driver === 'pglite') {
+  // Autovacuum never runs in PGlite (single-user mode): its rule is applied every 5 minutes instead.
+  periodic.push(
+    new PeriodicTaskRunner(database, systemClock, {
+      name: 'embedded-vacuum',
+      intervalMs: 5 * 60_000,
+      run: async () => {
+        const done = await database.maintain();
+        if (done.length > 0) logger.info({ done }, 'embedded database vacuumed');
+      },
+    }, logger),
+  );
+}
 if (config.reconcileIntervalMinutes > 0) {
   const deps = { db: database.db, clock: systemClock, catalog: app.payments.catalog, stripe: stripe.gateway };
   periodic.push(

@@ -27,6 +27,8 @@ describe.runIf(url)('PostgreSQL connection pool', () => {
 
       // The pool replaced them: queries go on working.
       expect(await queryRows(database.db, 'select 1 as one')).toEqual([{ one: 1 }]);
+      // Vacuuming is autovacuum's job on PostgreSQL.
+      expect(await database.maintain()).toEqual([]);
 
       await database.close();
       const left = await admin.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
@@ -59,6 +61,37 @@ describe.skipIf(url)('embedded PGlite on its worker thread', () => {
         await expect(tx.transaction((nested) => nested.execute(sql`insert into worker_probe values (2)`))).rejects.toThrow();
       });
       expect(await queryRows(database.db, sql`select n from worker_probe`)).toEqual([{ n: 2 }]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('vacuums and analyzes the tables autovacuum would, which never runs in PGlite, and leaves the rest', async () => {
+    const database = await freshDatabase();
+    try {
+      const stats = async (table: string) =>
+        (
+          await queryRows<{ dead: number; vacuumed: boolean; analyzed: boolean }>(
+            database.db,
+            sql`select n_dead_tup::int as dead, last_vacuum is not null as vacuumed, last_analyze is not null as analyzed from pg_stat_user_tables where relname = ${table}`,
+          )
+        )[0]!;
+      await database.db.execute(sql`create table churned (n int primary key, v int)`);
+      await database.db.execute(sql`create table quiet (n int primary key)`);
+      await database.db.execute(sql`insert into churned select g, 0 from generate_series(1, 2000) g`);
+      await database.db.execute(sql`insert into quiet values (1)`);
+      await database.maintain();
+      for (let i = 0; i < 3; i++) await database.db.execute(sql`update churned set v = v + 1`);
+      // Statistics reach pg_stat_user_tables at most once a second; the rule reads them from there.
+      await database.db.execute(sql`select pg_stat_force_next_flush()`);
+      expect((await stats('churned')).dead).toBeGreaterThan(1000);
+
+      const done = await database.maintain();
+      expect(done).toContain('vacuum (analyze) public.churned');
+      expect(done.some((step) => step.endsWith('public.quiet'))).toBe(false);
+      expect(await stats('churned')).toEqual({ dead: 0, vacuumed: true, analyzed: true });
+      // Nothing changed since: nothing to do.
+      expect(await database.maintain()).toEqual([]);
     } finally {
       await database.close();
     }

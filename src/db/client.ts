@@ -41,6 +41,12 @@ export interface Database {
    * returns `{ ran: false }` at once when another holder has the lock.
    */
   exclusively<T>(name: string, fn: () => Promise<T>, options?: { wait?: boolean }): Promise<{ ran: true; value: T } | { ran: false }>;
+  /**
+   * Vacuums and analyzes the tables that need it, as autovacuum would, and says what it did. PGlite
+   * runs PostgreSQL in single-user mode, where autovacuum never runs: without this its tables only
+   * grow with dead rows and are never analyzed. On PostgreSQL it does nothing (autovacuum's job).
+   */
+  maintain(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -88,6 +94,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         await exclusively('migrate', () => migratePg(db as never, { migrationsFolder }));
       },
       exclusively,
+      maintain: async () => [],
       close: () => endPool(pool),
     };
   }
@@ -119,11 +126,37 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       tighten();
     },
     exclusively,
+    maintain: () => vacuumAsAutovacuumWould(db),
     close: async () => {
       await client.close();
       tighten();
     },
   };
+}
+
+/**
+ * Autovacuum's rule with PostgreSQL's default settings: vacuum a table once its dead rows exceed
+ * 50 + 20% of its rows, or its rows inserted since the last vacuum 1,000 + 20% (which keeps the
+ * visibility map current for index-only scans); analyze it once its changed rows exceed 50 + 10%.
+ * On the bench's million charges a vacuum with analyze takes about 0.3 s; a check that finds
+ * nothing due, one query.
+ */
+async function vacuumAsAutovacuumWould(db: Db): Promise<string[]> {
+  const due = await queryRows<{ name: string; vacuum: boolean; analyze: boolean }>(
+    db,
+    `select format('%I.%I', s.schemaname, s.relname) as name,
+       s.n_dead_tup > 50 + 0.2 * greatest(c.reltuples, 0) or s.n_ins_since_vacuum > 1000 + 0.2 * greatest(c.reltuples, 0) as vacuum,
+       s.n_mod_since_analyze > 50 + 0.1 * greatest(c.reltuples, 0) as analyze
+     from pg_stat_user_tables s join pg_class c on c.oid = s.relid`,
+  );
+  const done: string[] = [];
+  for (const table of due) {
+    const command = table.vacuum ? (table.analyze ? 'vacuum (analyze)' : 'vacuum') : table.analyze ? 'analyze' : undefined;
+    if (!command) continue;
+    await queryRows(db, `${command} ${table.name}`);
+    done.push(`${command} ${table.name}`);
+  }
+  return done;
 }
 
 /**
