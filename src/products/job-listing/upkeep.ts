@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { articles, charges, type ListingRenewal, listingReminders, listingRenewals, type RenewalOutcome, type User, users } from '../../db/schema.js';
 import { audit, userActor } from '../../audit/log.js';
@@ -199,19 +199,39 @@ function claimNewRenewals(db: Db, now: Date): Promise<ListingRenewal[]> {
     .returning();
 }
 
+/**
+ * Up to BATCH renewals matching `where`, locked (SKIP LOCKED, so instances share the work), as a CTE:
+ * one with FOR UPDATE is never inlined, so it runs once. As `(key) in (subquery)` PostgreSQL may
+ * plan a nested loop that runs the locking subquery again for each row (docs/decisions.md).
+ */
+function claimable(db: Db, name: string, where: SQL | undefined) {
+  return db.$with(name).as(
+    db
+      .select({ articleId: listingRenewals.articleId, paidUntil: listingRenewals.paidUntil })
+      .from(listingRenewals)
+      .where(where)
+      .limit(BATCH)
+      .for('update', { skipLocked: true }),
+  );
+}
+
+const sameRenewal = (claimed: ReturnType<typeof claimable>) =>
+  and(eq(listingRenewals.articleId, claimed.articleId), eq(listingRenewals.paidUntil, claimed.paidUntil));
+
 /** Renewals left pending past their lease (a crash, or Stripe out of reach): driven again under the same key. */
 function takeOverStaleRenewals(db: Db, now: Date): Promise<ListingRenewal[]> {
-  const stale = db
-    .select({ articleId: listingRenewals.articleId, paidUntil: listingRenewals.paidUntil })
-    .from(listingRenewals)
-    .where(and(eq(listingRenewals.outcome, 'pending'), lte(listingRenewals.leaseUntil, timestamptz(now))))
-    .limit(BATCH)
-    .for('update', { skipLocked: true });
+  const stale = claimable(
+    db,
+    'stale',
+    and(eq(listingRenewals.outcome, 'pending'), lte(listingRenewals.leaseUntil, timestamptz(now))),
+  );
   return db
+    .with(stale)
     .update(listingRenewals)
     .set({ leaseUntil: new Date(now.getTime() + RENEWAL_LEASE_MS) })
-    .where(and(sql`(${listingRenewals.articleId}, ${listingRenewals.paidUntil}) in ${stale}`, eq(listingRenewals.outcome, 'pending'), lte(listingRenewals.leaseUntil, timestamptz(now))))
-    .returning();
+    .from(stale)
+    .where(and(sameRenewal(stale), eq(listingRenewals.outcome, 'pending'), lte(listingRenewals.leaseUntil, timestamptz(now))))
+    .returning(getTableColumns(listingRenewals));
 }
 
 /**
@@ -291,17 +311,14 @@ async function sendRenewalNotices({ db, mailer, catalog }: UpkeepDeps, now: Date
   if (!mailer) return 0;
   let sent = 0;
   for (;;) {
-    const due = db
-      .select({ articleId: listingRenewals.articleId, paidUntil: listingRenewals.paidUntil })
-      .from(listingRenewals)
-      .where(and(inArray(listingRenewals.outcome, FAILED_OUTCOMES), isNull(listingRenewals.notifiedAt)))
-      .limit(BATCH)
-      .for('update', { skipLocked: true });
+    const due = claimable(db, 'due', and(inArray(listingRenewals.outcome, FAILED_OUTCOMES), isNull(listingRenewals.notifiedAt)));
     const claimed = await db
+      .with(due)
       .update(listingRenewals)
       .set({ notifiedAt: now })
-      .where(and(sql`(${listingRenewals.articleId}, ${listingRenewals.paidUntil}) in ${due}`, isNull(listingRenewals.notifiedAt)))
-      .returning();
+      .from(due)
+      .where(and(sameRenewal(due), isNull(listingRenewals.notifiedAt)))
+      .returning(getTableColumns(listingRenewals));
     if (claimed.length === 0) return sent;
     await mailer.deliverClaimed(
       claimed,
