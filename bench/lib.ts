@@ -14,9 +14,12 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** V8's young generation as `npm start` sizes it (package.json; docs/decisions.md says why); the bench's peers get it too. */
+export const APP_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 /** The app from its sources; its log (stdout) is dropped unless `showLog`. `nodeArgs` go to Node (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
 export function spawnApp(env: NodeJS.ProcessEnv, showLog = false, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', showLog ? 'inherit' : 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...APP_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', showLog ? 'inherit' : 'ignore', 'inherit'] });
 }
 
 export async function waitHealthy(base: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {

@@ -193,6 +193,8 @@ await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
 const cpuAfter = { app: cpuSeconds(app.pid!), split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
+// Resident memory after the load: what a larger young generation (--max-semi-space-size) costs.
+const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const checkouts = result.requests.total - result.non2xx;
 const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
 
@@ -213,6 +215,7 @@ const report: Record<string, unknown> = {
     user: perCheckout(cpuAfter.split.user - cpuBefore.split.user),
     system: perCheckout(cpuAfter.split.system - cpuBefore.split.system),
   },
+  app_rss_mb_after: Math.round(rssMb),
   stripe_calls_per_checkout: stripeCalls,
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch

@@ -19,7 +19,7 @@ import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { jobListingProduct } from '../src/products/job-listing/product.js';
 import { STRIPE_API_VERSION } from '../src/payments/stripe.js';
-import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { APP_NODE_FLAGS, appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
 import type { StripeCalls } from './stripe-process.js';
 
@@ -211,9 +211,12 @@ async function paired(url: string, baselineUrl: string): Promise<Load & { ratio:
   };
 }
 
-/** A bench server (baseline or peer) as a child process, once it answers on its port (its first argument). */
+/**
+ * A bench server (baseline or peer) as a child process, once it answers on its port (its first
+ * argument). It runs with the app's Node flags, so the comparison is of the code, not of V8's settings.
+ */
 async function startServer(script: string, port: number, ...args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   for (let i = 0; i < 200; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);

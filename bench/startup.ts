@@ -11,15 +11,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { arg, freePort, scratchDatabase, sleep, stopApp } from './lib.js';
+import { APP_NODE_FLAGS, arg, freePort, scratchDatabase, sleep, stopApp } from './lib.js';
 
 const ROUNDS = arg('rounds', 3);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-startup-'));
 const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_startup_${process.pid}`) : undefined;
 const admin = { email: 'startup@bench.test', password: 'startup bench password' };
 const variants = {
-  compiled: { args: ['--enable-source-maps', 'dist/src/main.js'], env: { NODE_ENV: 'production' } },
-  tsx: { args: ['--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development' } },
+  compiled: { args: [...APP_NODE_FLAGS, '--enable-source-maps', 'dist/src/main.js'], env: { NODE_ENV: 'production' } },
+  tsx: { args: [...APP_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development' } },
 } as const;
 
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
