@@ -438,7 +438,7 @@ async function checkoutsAgainstPeer(charges: number) {
   const rounds = appRounds.map((a, i) => {
     const p = peerRounds[i]!;
     const ok = (r: autocannon.Result) => r.requests.total - r.non2xx;
-    return { app_rps: ok(a) / CHECKOUT_ROUND, peer_rps: ok(p) / CHECKOUT_ROUND, ratio: Number((ok(a) / Math.max(1, ok(p))).toFixed(3)) };
+    return { app_rps: ok(a) / CHECKOUT_ROUND, peer_rps: ok(p) / CHECKOUT_ROUND, ratio: Number((ok(a) / Math.max(1, ok(p))).toFixed(3)), app_p99: a.latency.p99, peer_p99: p.latency.p99 };
   });
   const ratios = rounds.map((r) => r.ratio);
   const both = cpuSum(appCpu, peerCpu);
