@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
 
@@ -14,7 +15,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** V8's young generation as `npm start` sizes it (package.json; docs/decisions.md says why); the bench's peers get it too. */
+/** V8's semi-spaces as `npm start` sizes them (package.json; docs/decisions.md says why); the bench's peers get them too. */
 export const APP_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 /** The app from its sources; its log (stdout) is dropped unless `showLog`. `nodeArgs` go to Node (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
@@ -33,6 +34,15 @@ export async function waitHealthy(base: string, child: ChildProcess, timeoutMs =
     }
     if (Date.now() > deadline) throw new Error('app did not become healthy');
     await sleep(100);
+  }
+}
+
+/** A process's resident memory in MB, from /proc (0 once it has ended). */
+export function rssMb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
   }
 }
 

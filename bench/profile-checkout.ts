@@ -14,7 +14,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
-import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { appEnv, arg, flag, freePort, rssMb, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 
 const SECONDS = arg('seconds', 10);
 const WARMUP = arg('warmup', 3);
@@ -129,6 +129,7 @@ function cpuSeconds(pid: number | string): number {
   const { user, system } = cpuSplit(pid);
   return user + system;
 }
+const splitTotal = ({ user, system }: { user: number; system: number }) => user + system;
 /** CPU seconds of each of the app's threads by thread id (the main thread's id is the process id). */
 function threadCpuSeconds(pid: number): Map<string, number> {
   const threads = new Map<string, number>();
@@ -186,15 +187,15 @@ await attack(WARMUP);
 await settled();
 const statementsBefore = await statementCounts();
 stripe.requestCounts.clear();
-const cpuBefore = { app: cpuSeconds(app.pid!), split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuBefore = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
 const result = await attack(SECONDS);
 await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
-const cpuAfter = { app: cpuSeconds(app.pid!), split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
+const cpuAfter = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
-// Resident memory after the load: what a larger young generation (--max-semi-space-size) costs.
-const rssMb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${app.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+// Resident memory after the load: what larger semi-spaces (--max-semi-space-size) cost.
+const rssAfter = rssMb(app.pid!);
 const checkouts = result.requests.total - result.non2xx;
 const perCheckout = (seconds: number) => Number(((seconds * 1000) / checkouts).toFixed(3));
 
@@ -209,13 +210,13 @@ const report: Record<string, unknown> = {
   non2xx: result.non2xx,
   rps: result.requests.average,
   p99_ms: result.latency.p99,
-  app_cpu_ms_per_checkout: perCheckout(cpuAfter.app - cpuBefore.app),
+  app_cpu_ms_per_checkout: perCheckout(splitTotal(cpuAfter.split) - splitTotal(cpuBefore.split)),
   app_cpu_ms_per_checkout_by_thread: threadsPerCheckout(cpuBefore.threads, cpuAfter.threads, perCheckout),
   app_cpu_ms_per_checkout_user_system: {
     user: perCheckout(cpuAfter.split.user - cpuBefore.split.user),
     system: perCheckout(cpuAfter.split.system - cpuBefore.split.system),
   },
-  app_rss_mb_after: Math.round(rssMb),
+  app_rss_mb_after: Math.round(rssAfter),
   stripe_calls_per_checkout: stripeCalls,
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch

@@ -8,10 +8,10 @@
  * database beside it instead.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { APP_NODE_FLAGS, arg, freePort, scratchDatabase, sleep, stopApp } from './lib.js';
+import { APP_NODE_FLAGS, arg, freePort, rssMb, scratchDatabase, sleep, stopApp } from './lib.js';
 
 const ROUNDS = arg('rounds', 3);
 const dataDir = mkdtempSync(path.join(tmpdir(), 'devboard-startup-'));
@@ -21,8 +21,6 @@ const variants = {
   compiled: { args: [...APP_NODE_FLAGS, '--enable-source-maps', 'dist/src/main.js'], env: { NODE_ENV: 'production' } },
   tsx: { args: [...APP_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development' } },
 } as const;
-
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function start(variant: keyof typeof variants): Promise<{ app: ChildProcess; base: string; readyS: number }> {
   const port = await freePort();

@@ -99,7 +99,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // On close, Node ends only the connections idle at that moment: one whose request was still being
   // answered stays open for its keep-alive (72 s), and close waits for it. Answers sent while closing
-  // say `Connection: close`, so each such connection ends with its response.
+  // say `Connection: close`, so each such connection ends with its response; one whose headers were
+  // already on their way is closed once idle.
   let closing = false;
   app.addHook('preClose', (done) => {
     closing = true;
@@ -108,6 +109,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
     done(null, payload);
+  });
+  app.addHook('onResponse', (_request, _reply, done) => {
+    if (closing) setImmediate(() => app.server.closeIdleConnections());
+    done();
   });
   app.decorate('db', deps.database.db);
   app.decorate('clock', deps.clock);

@@ -31,7 +31,10 @@ it('answers a checkout in flight when it closes, and ends that connection with i
       request.on('error', reject);
       request.end(body);
     });
-    while (t.stripe.requestCount('POST /v1/payment_intents') === 0) await new Promise((r) => setTimeout(r, 10));
+    for (let waited = 0; t.stripe.requestCount('POST /v1/payment_intents') === 0; waited += 10) {
+      if (waited > 10_000) throw new Error(`the checkout never reached Stripe: ${JSON.stringify(await Promise.race([answer, 'no answer yet']))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
 
     // Without `Connection: close` on that answer, close would wait 72 s for the idle connection, past this test's limit.
     await t.close();

@@ -137,7 +137,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 /**
  * Autovacuum's rule with PostgreSQL's default settings: vacuum a table once its dead rows exceed
  * 50 + 20% of its rows, or its rows inserted since the last vacuum 1,000 + 20% (which keeps the
- * visibility map current for index-only scans); analyze it once its changed rows exceed 50 + 10%.
+ * visibility map current for index-only scans); analyze it once its changed rows exceed 50 + 10%;
+ * and vacuum everything once the database's oldest transaction id is older than
+ * autovacuum_freeze_max_age.
  * On the bench's million charges a vacuum with analyze takes about 0.3 s; a check that finds
  * nothing due, one query.
  */
@@ -155,6 +157,17 @@ async function vacuumAsAutovacuumWould(db: Db): Promise<string[]> {
     if (!command) continue;
     await queryRows(db, `${command} ${table.name}`);
     done.push(`${command} ${table.name}`);
+  }
+  // Against transaction-id wraparound: autovacuum also vacuums any table, quiet ones and the
+  // catalogs included, older than autovacuum_freeze_max_age. A database-wide vacuum freezes every
+  // table past vacuum_freeze_table_age, which moves the database's age back.
+  const [wraparound] = await queryRows<{ due: boolean }>(
+    db,
+    `select age(datfrozenxid) > current_setting('autovacuum_freeze_max_age')::bigint as due from pg_database where datname = current_database()`,
+  );
+  if (wraparound?.due) {
+    await queryRows(db, 'vacuum');
+    done.push('vacuum (against wraparound)');
   }
   return done;
 }

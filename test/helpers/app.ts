@@ -77,10 +77,9 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
 async function reportIfSlow<T>(step: string, closing: Promise<T>, database: Database): Promise<T> {
   const timer = setTimeout(() => {
     const pool = (database.db as unknown as { $client: { totalCount?: number; idleCount?: number; waitingCount?: number } }).$client;
+    const counts = database.driver === 'postgres' ? `; pool total=${pool.totalCount} idle=${pool.idleCount} waiting=${pool.waitingCount}` : '';
     const handles = (process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().map((h) => h.constructor.name);
-    process.stderr.write(
-      `test app: ${step} still waiting after 15 s; pool total=${pool.totalCount} idle=${pool.idleCount} waiting=${pool.waitingCount}; handles: ${handles.join(', ')}\n`,
-    );
+    process.stderr.write(`test app: ${step} still waiting after 15 s${counts}; handles: ${handles.join(', ')}\n`);
   }, 15_000);
   try {
     return await closing;
