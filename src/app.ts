@@ -131,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   metrics.countResponses(app);
   const stopObservingStripe = metrics.observeStripe(deps.stripe);
   const catalog = new Catalog(products.map((p) => metrics.instrumentProduct(p)));
-  const mail = deps.mail ? new Mailer(deps.mail) : undefined;
+  const mail = deps.mail ? new Mailer(deps.mail, app.log) : undefined;
   const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail) : undefined;
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))

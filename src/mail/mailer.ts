@@ -61,20 +61,51 @@ export interface MailSettings {
   baseUrl?: string;
 }
 
+export interface MailLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** How long to wait before the second and the third try when the SMTP server refuses for now. */
+export const SMTP_RETRY_DELAYS_MS = [1000, 2000];
+
+/**
+ * Whether the server certainly did not take the message, so sending it again cannot send it twice:
+ * a temporary refusal (a 4xx reply, RFC 5321 section 4.2.1), or no connection at all. A connection
+ * lost mid-message is not retried: the message may have gone out.
+ */
+function refusedForNow(error: unknown): boolean {
+  const { responseCode, syscall } = error as { responseCode?: number; syscall?: string };
+  return (responseCode !== undefined && responseCode >= 400 && responseCode < 500) || syscall === 'connect';
+}
+
 /** The app's one way out for e-mail: SMTP when configured, otherwise .eml files in a directory. */
 export class Mailer {
   private transport?: Transporter;
 
-  constructor(readonly settings: MailSettings) {
+  constructor(
+    readonly settings: MailSettings,
+    private readonly log?: MailLogger,
+  ) {
     this.transport = settings.smtpUrl ? nodemailer.createTransport(settings.smtpUrl) : undefined;
   }
 
-  /** Hands the message to SMTP, or writes it as `<name>.eml` (private to the app's user). */
+  /** Hands the message to SMTP (tried again when refused for now), or writes it as `<name>.eml` (private to the app's user). */
   async send(message: PlainMessage, name: string): Promise<void> {
     const { raw, envelope } = mimeMessage(message, new Date());
     if (this.transport) {
-      await this.transport.sendMail({ raw, envelope });
-      return;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const info = await this.transport.sendMail({ raw, envelope });
+          this.log?.info({ mail: name, to: envelope.to, attempt, response: info.response }, 'e-mail sent by SMTP');
+          return;
+        } catch (error) {
+          const delay = SMTP_RETRY_DELAYS_MS[attempt - 1];
+          if (delay === undefined || !refusedForNow(error)) throw error;
+          this.log?.warn({ mail: name, to: envelope.to, attempt, err: error }, `SMTP server refused the e-mail for now; trying again in ${delay / 1000} s`);
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
+      }
     }
     if (!this.settings.dir) return;
     // Asynchronous: creating a file in a directory of thousands blocked the event loop for about 0.3 ms.

@@ -15,7 +15,7 @@ export interface TestApp {
   database: Database;
   clock: ManualClock;
   stripe: LocalStripe;
-  /** Where receipt e-mails are written as .eml files. */
+  /** Where receipt e-mails are written as .eml files (unless the app was given an SMTP server). */
   mailDir: string;
   close(): Promise<void>;
 }
@@ -34,7 +34,9 @@ const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
  * The real app on a fresh database, listening on a random port, with its own local Stripe that
  * delivers signed webhooks to it (as `npm start` wires them).
  */
-export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustProxy' | 'hstsMaxAge' | 'checkoutMode'> = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: Pick<AppDeps, 'rateLimits' | 'trustProxy' | 'hstsMaxAge' | 'checkoutMode' | 'logger'> & { smtpUrl?: string } = {},
+): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = new ManualClock(START);
   const stripe = await startLocalStripe({ webhookRetryBaseMs: 50 });
@@ -50,7 +52,8 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
     trustProxy: options.trustProxy,
     hstsMaxAge: options.hstsMaxAge,
     checkoutMode: options.checkoutMode,
-    mail: { dir: mailDir },
+    logger: options.logger,
+    mail: { dir: mailDir, smtpUrl: options.smtpUrl },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   stripe.addWebhookEndpoint(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`, TEST_WEBHOOK_SECRET);
