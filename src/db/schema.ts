@@ -174,8 +174,11 @@ export const charges = pgTable(
     amount: bigint('amount', { mode: 'number' }).notNull(),
     currency: text('currency').notNull(),
     status: text('status', { enum: chargeStatuses }).notNull().default('pending'),
-    /** The Stripe PaymentIntent id (pi_…). */
-    /** The PaymentIntent our row created. The column keeps the seed's name, stripe_charge_key. */
+    /**
+     * The id (pi_…) of the PaymentIntent that pays this row: the one checkout created for it, or the
+     * one Stripe's hosted Checkout Session made; null until Stripe has answered. The column keeps the
+     * seed's name, stripe_charge_key.
+     */
     paymentIntentId: text('stripe_charge_key').unique(),
     /**
      * A random value put in the metadata of the PaymentIntent we create for this row: until the
