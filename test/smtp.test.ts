@@ -1,7 +1,8 @@
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Mailer } from '../src/mail/mailer.js';
 import { createLogger } from '../src/operations/logging.js';
 import { admin, grantJobs, json, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -31,7 +32,7 @@ const received: Received[] = [];
 let refuseNext = 0;
 let refused = 0;
 
-const server = new SMTPServer({
+const serverOptions: ConstructorParameters<typeof SMTPServer>[0] = {
   authOptional: true,
   disabledCommands: ['STARTTLS', 'AUTH'],
   logger: false,
@@ -57,7 +58,8 @@ const server = new SMTPServer({
       callback();
     });
   },
-});
+};
+const server = new SMTPServer(serverOptions);
 
 const logLines: { level: number; msg: string; mail?: string; to?: string; attempt?: number }[] = [];
 let t: TestApp;
@@ -149,5 +151,25 @@ describe('e-mail by SMTP (SMTP_URL)', () => {
     const mail = await arrival(poster.email, /^Reset your DevBoard password$/);
     expect(mail.text).toMatch(/\/password-reset\/[A-Za-z0-9_-]{43}/);
     expect(await sentLine(/^password-reset-/)).toMatchObject({ attempt: 1, to: poster.email });
+  });
+
+  it('tries again when the server does not take connections yet', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const warnings: string[] = [];
+    const mailer = new Mailer({ smtpUrl: `smtp://127.0.0.1:${port}` }, { info: () => {}, warn: (_, msg) => warnings.push(msg) });
+    const sending = mailer.send({ from: 'DevBoard <receipts@devboard.local>', to: 'late@example.test', subject: 'Late server', text: 'Hello.' }, 'late');
+    const late = new SMTPServer(serverOptions);
+    try {
+      await waitFor(() => warnings[0], () => 'no warning after the refused connection');
+      await new Promise<void>((resolve) => late.listen(port, '127.0.0.1', resolve));
+      await sending;
+      expect((await arrival('late@example.test', /^Late server$/)).text).toContain('Hello.');
+      expect(warnings).toEqual(['SMTP server refused the e-mail for now; trying again in 1 s']);
+    } finally {
+      await new Promise<void>((resolve) => late.close(() => resolve()));
+    }
   });
 });
