@@ -303,7 +303,7 @@ export class Checkout {
           amount: charge.amount,
           currency: charge.currency,
           customer,
-          // Exactly one: Stripe refuses both (parameters_exclusive).
+          // The one the buyer chose: a token from the Payment Element, or a saved card.
           ...('confirmationToken' in source ? { confirmation_token: source.confirmationToken } : { payment_method: source.paymentMethod }),
           confirm: true,
           // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
