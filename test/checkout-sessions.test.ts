@@ -102,6 +102,40 @@ describe('POST /api/v1/checkout_sessions', () => {
   });
 });
 
+describe('a session request that meets Stripe busy or slow', () => {
+  it('answers 409 request_in_progress to a repeat of the key while the first is still at Stripe, then the session', async () => {
+    const article = await listing();
+    // The first request's session takes longer at Stripe than the SDK's retries of the repeat's 409.
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    const first = openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const repeat = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    expect(repeat.statusCode).toBe(409);
+    expect(json(repeat).error).toMatchObject({ code: 'request_in_progress', message: expect.stringContaining('same Idempotency-Key') });
+    expect(json(repeat).charge).toMatchObject({ status: 'pending' });
+    const made = await first;
+    expect(made.statusCode).toBe(201);
+    const again = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    expect([again.statusCode, json(again).url]).toEqual([201, json(made).url]);
+  });
+
+  it('opens a session when the request reaches Stripe at the very end of a minute and takes seconds there', async () => {
+    const article = await listing();
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      vi.setSystemTime(Math.floor(Date.now() / 60_000) * 60_000 + 59_500);
+      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 2500, path: '/v1/checkout/sessions' });
+      const res = await openSession({ product: 'job_listing', article_id: article });
+      expect(res.statusCode).toBe(201);
+      const session = t.stripe.emulator.checkoutSessions.get((await row(json(res).charge.id)).checkout_session_id)!;
+      expect(session.expires_at - session.created).toBeGreaterThanOrEqual(30 * 60);
+    } finally {
+      t.stripe.clearFaults();
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('settling a session', () => {
   it('paid on the page, then the return page and webhooks (twice) settle it once', async () => {
     const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
@@ -279,6 +313,19 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
     const again = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
     expect(again.statusCode).toBe(303);
     expect(again.headers.location).toBe(res.headers.location);
+  });
+
+  it('shows the form again with the same key while the first submission is still at Stripe', async () => {
+    const browser = await signedIn();
+    const fields = { ...billboard, idempotency_key: 'hosted-form-in-progress' };
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    const first = browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const repeat = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    expect(repeat.statusCode).toBe(409);
+    expect(repeat.body).toContain('retry with the same Idempotency-Key');
+    expect(repeat.body).toContain('name="idempotency_key" value="hosted-form-in-progress"');
+    expect((await first).statusCode).toBe(303);
   });
 
   it('sends a bad field back beside it, with what was typed, and writes nothing', async () => {

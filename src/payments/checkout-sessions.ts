@@ -2,13 +2,14 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { audit } from '../audit/log.js';
+import { ApiError } from '../http/errors.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
 import { ensureCustomer } from './customers.js';
 import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
-import { isProviderUnavailable, providerUnavailable } from './stripe.js';
+import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
 import { retrieveIntent, type SyncDeps } from './sync.js';
 
 /**
@@ -24,8 +25,12 @@ const sessionRequest = z.object({
   article_id: z.number().int().positive().max(2147483647).optional(),
 });
 
-/** Stripe's shortest session lifetime (expires_at at least 30 minutes ahead), plus a minute of slack. */
-const SESSION_LIFETIME_SECONDS = 31 * 60;
+/**
+ * Stripe refuses an expires_at less than 30 minutes after it creates the session. expires_at is
+ * rounded down to the minute (below) and the request may wait at Stripe or be retried by the SDK, so
+ * five minutes more than that keep every try of the request valid.
+ */
+const SESSION_LIFETIME_SECONDS = 35 * 60;
 /** How far Stripe's clock and ours may disagree when looking for a session made for a row. */
 const CLOCK_MARGIN_SECONDS = 24 * 3600;
 
@@ -50,10 +55,11 @@ export class HostedCheckout {
       if (session.status !== 'open' || !session.url) return this.checkout.result(row);
       return { status: 201, body: { charge: await this.checkout.records.json(row), url: session.url }, charge: row, url: session.url };
     } catch (error) {
-      if (!isProviderUnavailable(error)) throw error;
       // The row stays pending: the same Idempotency-Key asks again, and Stripe's key makes it one session.
-      const unavailable = providerUnavailable('try again; you have not been charged.');
-      return { status: unavailable.status, body: { error: { code: unavailable.code, message: unavailable.message }, charge: await this.checkout.records.json(charge) }, charge };
+      const answer =
+        error instanceof ApiError ? error : isRequestInProgress(error) ? requestInProgress() : isProviderUnavailable(error) ? providerUnavailable('try again; you have not been charged.') : undefined;
+      if (!answer) throw error;
+      return { status: answer.status, body: { error: { code: answer.code, message: answer.message }, charge: await this.checkout.records.json(charge) }, charge };
     }
   }
 
@@ -94,10 +100,11 @@ export class HostedCheckout {
       );
     } catch (error) {
       // An earlier try, in another minute, made the session and its answer was lost: Stripe refuses
-      // the key with another expires_at, and the row's session is the one made then.
+      // the key with another expires_at, and the row's session is the one made then. None to be seen
+      // yet: that try is still being answered.
       if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
       const made = await this.sessionMadeFor(charge, customer);
-      if (!made) throw error;
+      if (!made) throw requestInProgress();
       return made;
     }
   }

@@ -18,6 +18,7 @@ import type { CheckoutResult } from './checkout.js';
 import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
+import { keepsIdempotencyKey } from './stripe.js';
 
 const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
@@ -148,13 +149,14 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     try {
       const result = await hosted.create(user, givenFields(rest), idempotency_key);
       if (result.url) return reply.redirect(result.url, 303);
-      if (result.status !== 503) return reply.redirect(`/charges/${result.charge.id}`, 303);
-      failure = new ApiError(result.status, 'provider_unavailable', (result.body.error as { message: string }).message);
+      const error = result.body.error as { code: string; message: string } | undefined;
+      failure = new ApiError(result.status, error?.code ?? '', error?.message ?? '');
+      if (!keepsIdempotencyKey(failure)) return reply.redirect(`/charges/${result.charge.id}`, 303);
     } catch (error) {
       failure = shownOnForm(error, form.product);
     }
-    // As for a card: an unreachable provider keeps the key, so sending again opens one session.
-    const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
+    // As for a card: a provider out of reach or still busy keeps the key, so sending again opens one session.
+    const idempotencyKey = keepsIdempotencyKey(failure) ? idempotency_key : undefined;
     return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
   });
 
