@@ -177,7 +177,7 @@ describe('reconcile covers sessions', () => {
   const deps = () => ({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe });
   const since = () => new Date(t.clock.now().getTime() - 3600_000);
   const findingsFor = (report: ReconcileReport, chargeId: number) => report.findings.filter((f) => f.charge_id === chargeId);
-  /** Past reconcile's stale threshold (15 minutes), inside the session's lifetime (31 minutes). */
+  /** Past reconcile's stale threshold (15 minutes), inside the session's lifetime (35 minutes). */
   const pastStaleThreshold = () => t.clock.advance(16 * 60_000);
   afterEach(() => t.stripe.setDeliveryFaults({}));
 

@@ -167,8 +167,8 @@ describe("Stripe's checkout page in a real browser", () => {
     const title = 'Hosted expired listing';
     await toStripesPage(title);
     const sessionUrl = page.url();
-    // Past expires_at (31 minutes): Stripe expires the session and sends checkout.session.expired.
-    await localStripe('/_local/clock/advance', { seconds: 32 * 60 });
+    // Past expires_at (35 minutes): Stripe expires the session and sends checkout.session.expired.
+    await localStripe('/_local/clock/advance', { seconds: 36 * 60 });
     await page.goto(sessionUrl);
     await expect(page.locator('h1').textContent()).resolves.toBe('This checkout session has expired');
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
