@@ -8,10 +8,11 @@ import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestA
 /** Stripe-hosted Checkout: POST /api/v1/checkout_sessions, paid through the local Stripe's control API. */
 let t: TestApp;
 let poster: Member;
+let boss: Member;
 
 beforeAll(async () => {
   t = await startTestApp({ checkoutMode: 'hosted' });
-  const boss = await admin(t);
+  boss = await admin(t);
   poster = await member(t.app);
   await grantJobs(t, boss, poster.id);
 });
@@ -348,5 +349,28 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
     const forged = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', { ...billboard, idempotency_key: 'hosted-form-forged' }, false);
     expect(forged.statusCode).toBe(403);
     expect(await chargeCount()).toBe(before);
+  });
+});
+
+describe('/metrics', () => {
+  const scrape = async () => (await t.app.inject({ method: 'GET', url: '/metrics', headers: boss.auth })).body;
+  const value = (text: string, outcome: string) => {
+    const series = `devboard_checkouts_total{product="job_listing",way="hosted_page",outcome="${outcome}"} `;
+    const line = text.split('\n').find((l) => l.startsWith(series));
+    return line ? Number(line.slice(series.length)) : 0;
+  };
+
+  it('counts hosted checkouts by product, way and outcome: opened, then paid or canceled when they end', async () => {
+    const before = await scrape();
+    const paid = json(await openSession({ product: 'job_listing', article_id: await listing() })).charge;
+    await payOnPage((await row(paid.id)).checkout_session_id);
+    await returnPage(paid.id);
+    const abandoned = json(await openSession({ product: 'job_listing', article_id: await listing() })).charge;
+    await t.app.payments.stripe.client.checkout.sessions.expire((await row(abandoned.id)).checkout_session_id);
+    await settleWebhooks(t);
+    await returnPage(abandoned.id);
+    const after = await scrape();
+    const delta = (outcome: string) => value(after, outcome) - value(before, outcome);
+    expect([delta('opened'), delta('succeeded'), delta('canceled')]).toEqual([2, 1, 1]);
   });
 });

@@ -152,6 +152,7 @@ export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, act
     }
     const settled = await settleFromIntent(deps, charge.id, pi, actor);
     if (settled.charge.status === 'succeeded') deps.afterSettle?.();
+    if (settled.moved) deps.afterSessionOutcome?.(settled.charge);
     if (session.status !== 'expired' || settled.charge.status !== 'pending') {
       return { charge: settled.charge, changed: settled.charge.status !== charge.status, mismatch: settled.mismatch };
     }
@@ -164,14 +165,16 @@ export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, act
 /** An expired session bought nothing: its row is canceled (forward only; a paid row stays paid). */
 async function cancelUnpaid(deps: SyncDeps, charge: Charge, actor: string): Promise<Charge> {
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  const { row, moved } = await deps.db.transaction(async (tx) => {
     const [canceled] = await tx
       .update(charges)
       .set({ status: 'canceled', stripeClientSecret: null, updatedAt: now })
       .where(and(eq(charges.id, charge.id), inArray(charges.status, intentPredecessors('canceled'))))
       .returning();
-    if (!canceled) return (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!;
+    if (!canceled) return { row: (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!, moved: false };
     await audit(tx, { actor, action: 'charge.canceled', subjectType: 'charge', subjectId: charge.id, after: { checkout_session: charge.checkoutSessionId, reason: 'expired' } }, now);
-    return canceled;
+    return { row: canceled, moved: true };
   });
+  if (moved) deps.afterSessionOutcome?.(row);
+  return row;
 }
