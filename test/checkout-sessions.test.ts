@@ -174,6 +174,42 @@ describe('settling a session', () => {
   });
 });
 
+describe("leaving Stripe's page by its cancel link", () => {
+  it('ends the session at Stripe and cancels the row at once: "Canceled: nothing was charged", with a Try again button', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    const session = t.stripe.emulator.checkoutSessions.get(sessionId)!;
+    expect(session.cancel_url).toBe(`${new URL(session.success_url!).origin}/charges/${charge.id}/cancel`);
+    await returnPage(charge.id);
+    const back = await buyer.get(`/charges/${charge.id}/cancel`);
+    expect([back.statusCode, back.headers.location]).toEqual([303, `/charges/${charge.id}`]);
+    expect(session.status).toBe('expired');
+    expect((await row(charge.id)).status).toBe('canceled');
+    const page = await buyer.get(`/charges/${charge.id}`);
+    expect(page.body).toContain('Canceled: nothing was charged.');
+    expect(page.body).toMatch(/<a href="[^"]+" class="button" data-pay-again="true">Try again<\/a>/);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it("keeps a session paid before the link was followed paid, and answers 404 for another member's charge", async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    const stranger = new FormClient(t.app);
+    const other = await member(t.app);
+    await stranger.submit('/login', '/login', { email: other.email, password: other.password });
+    expect((await stranger.get(`/charges/${charge.id}/cancel`)).statusCode).toBe(404);
+    expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.status).toBe('open');
+    await payOnPage(sessionId);
+    await returnPage(charge.id);
+    expect((await buyer.get(`/charges/${charge.id}/cancel`)).statusCode).toBe(303);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('succeeded');
+    expect(await fulfilments(charge.id)).toBe(1);
+  });
+});
+
 describe('reconcile covers sessions', () => {
   const deps = () => ({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe });
   const since = () => new Date(t.clock.now().getTime() - 3600_000);

@@ -72,6 +72,23 @@ export class HostedCheckout {
     }
   }
 
+  /**
+   * The buyer left Stripe's page by its cancel link: the session is ended at Stripe, so it can no
+   * longer be paid, then re-read like any other, which cancels the row at once (or settles it, when
+   * it was paid before the link was followed). Stripe out of reach leaves the row to the session's
+   * expiry, which cancels it the same way.
+   */
+  async cancel(sessionId: string, actor: string): Promise<void> {
+    try {
+      await this.deps.stripe.client.checkout.sessions.expire(sessionId);
+    } catch (error) {
+      if (isProviderUnavailable(error)) return;
+      // Already complete or expired: Stripe refuses to end it again, and the re-read says how it ended.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+    }
+    await this.settle(sessionId, actor);
+  }
+
   private async openSession(user: User, charge: Charge): Promise<Stripe.Checkout.Session> {
     const { stripe, catalog } = this.deps;
     if (charge.checkoutSessionId) return stripe.client.checkout.sessions.retrieve(charge.checkoutSessionId);
@@ -93,7 +110,7 @@ export class HostedCheckout {
           metadata: { charge_id: String(charge.id) },
           payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
           success_url: returnUrl,
-          cancel_url: returnUrl,
+          cancel_url: `${this.deps.publicUrl}/charges/${charge.id}/cancel`,
           expires_at: expiresAt,
         },
         { idempotencyKey: `checkout-session-${charge.id}` },

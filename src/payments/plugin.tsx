@@ -255,6 +255,18 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return reply.redirect(`/charges/${result.charge.id}`, 303);
   });
 
+  // The cancel link of Stripe's page: only the payer's own charge (owned answers 404 to anyone else),
+  // and only a session that can still be paid is ended.
+  app.get('/charges/:id/cancel', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const charge = await charges.owned(user, id);
+    if (charge.checkoutSessionId && hosted && (charge.status === 'pending' || charge.status === 'failed')) {
+      await hosted.cancel(charge.checkoutSessionId, `user:${user.id}`);
+    }
+    return reply.redirect(`/charges/${charge.id}`, 303);
+  });
+
   app.get('/charges/:id', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
