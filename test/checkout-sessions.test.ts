@@ -33,11 +33,11 @@ const openSession = (payload: Record<string, unknown>, key = `hosted-${++seq}-${
   t.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: { ...poster.auth, 'idempotency-key': key }, payload });
 
 /** As if the buyer paid on Stripe's page. */
-async function payOnPage(sessionId: string, paymentMethod = 'pm_card_visa') {
+async function payOnPage(sessionId: string, paymentMethod = 'pm_card_visa', saveCard = false) {
   const res = await fetch(`${t.stripe.url}/_local/checkout/sessions/${sessionId}/pay`, {
     method: 'POST',
     headers: { authorization: `Bearer ${t.stripe.secretKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ payment_method: paymentMethod }),
+    body: JSON.stringify({ payment_method: paymentMethod, ...(saveCard ? { save_payment_method: true } : {}) }),
   });
   return (await res.json()) as { session: Stripe.Checkout.Session; payment_intent: Stripe.PaymentIntent };
 }
@@ -207,6 +207,26 @@ describe("leaving Stripe's page by its cancel link", () => {
     await settleWebhooks(t);
     expect((await row(charge.id)).status).toBe('succeeded');
     expect(await fulfilments(charge.id)).toBe(1);
+  });
+});
+
+describe("saving the card on Stripe's page", () => {
+  it('offers saving; a card saved there is in our saved cards and offered on the next page', async () => {
+    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const sessionId = (await row(charge.id)).checkout_session_id;
+    expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.saved_payment_method_options).toMatchObject({ payment_method_save: 'enabled' });
+    const page = await fetch(t.stripe.emulator.checkoutSessions.get(sessionId)!.url!);
+    expect(await page.text()).toContain('Save this card');
+    const paid = await payOnPage(sessionId, 'pm_card_mastercard', true);
+    expect(paid.session.status).toBe('complete');
+    await returnPage(charge.id);
+    const cards = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: poster.auth })).payment_methods as { id: string }[];
+    expect(cards.map((c) => c.id)).toContain(paid.payment_intent.payment_method);
+    const saved = t.stripe.emulator.paymentMethods.get(paid.payment_intent.payment_method as string)!;
+    expect(saved.allow_redisplay).toBe('always');
+    const next = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const nextPage = await (await fetch(next.url)).text();
+    expect(nextPage).toContain(saved.id);
   });
 });
 

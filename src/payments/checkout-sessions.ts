@@ -104,8 +104,9 @@ export class HostedCheckout {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: charge.currency, unit_amount: charge.amount, product_data: { name: product.name } } }],
           customer,
-          // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default).
-          saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'] },
+          // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default),
+          // and a "save this card" box, so a card used here is offered again.
+          saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'], payment_method_save: 'enabled' },
           client_reference_id: String(charge.id),
           metadata: { charge_id: String(charge.id) },
           payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
