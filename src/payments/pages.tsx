@@ -254,7 +254,7 @@ export function ChargePage({
         )}
         {(paid || charge.status === 'failed' || charge.status === 'canceled') && (
           <>
-            <a href={payAgainUrl(charge)} class={paid ? undefined : 'button'} data-pay-again>
+            <a href={payAgainUrl(charge)} data-pay-again class={paid ? undefined : 'button'}>
               {paid ? 'Pay again' : 'Try again'}
             </a>{' '}
             ·{' '}
