@@ -47,12 +47,19 @@ const row = async (id: number) =>
 const fulfilments = async (id: number) => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from fulfilments where charge_id = ${id}`))[0]!.n;
 let buyer: FormClient;
 /** Stripe's page sends the buyer's browser here (session cookie, as a browser would). */
-async function returnPage(id: number) {
+async function buyerGet(url: string) {
   if (!buyer) {
     buyer = new FormClient(t.app);
     await buyer.submit('/login', '/login', { email: poster.email, password: poster.password });
   }
-  return buyer.get(`/charges/${id}/return`);
+  return buyer.get(url);
+}
+const returnPage = (id: number) => buyerGet(`/charges/${id}/return`);
+
+/** A session opened for a new listing: its charge and the session's id. */
+async function openedForListing() {
+  const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+  return { charge, sessionId: (await row(charge.id)).checkout_session_id };
 }
 
 describe('POST /api/v1/checkout_sessions', () => {
@@ -176,16 +183,14 @@ describe('settling a session', () => {
 
 describe("leaving Stripe's page by its cancel link", () => {
   it('ends the session at Stripe and cancels the row at once: "Canceled: nothing was charged", with a Try again button', async () => {
-    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
-    const sessionId = (await row(charge.id)).checkout_session_id;
+    const { charge, sessionId } = await openedForListing();
     const session = t.stripe.emulator.checkoutSessions.get(sessionId)!;
     expect(session.cancel_url).toBe(`${new URL(session.success_url!).origin}/charges/${charge.id}/cancel`);
-    await returnPage(charge.id);
-    const back = await buyer.get(`/charges/${charge.id}/cancel`);
+    const back = await buyerGet(`/charges/${charge.id}/cancel`);
     expect([back.statusCode, back.headers.location]).toEqual([303, `/charges/${charge.id}`]);
     expect(session.status).toBe('expired');
     expect((await row(charge.id)).status).toBe('canceled');
-    const page = await buyer.get(`/charges/${charge.id}`);
+    const page = await buyerGet(`/charges/${charge.id}`);
     expect(page.body).toContain('Canceled: nothing was charged.');
     expect(page.body).toMatch(/<a href="[^"]+" data-pay-again="true" class="button">Try again<\/a>/);
     await settleWebhooks(t);
@@ -194,8 +199,7 @@ describe("leaving Stripe's page by its cancel link", () => {
   });
 
   it("keeps a session paid before the link was followed paid, and answers 404 for another member's charge", async () => {
-    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
-    const sessionId = (await row(charge.id)).checkout_session_id;
+    const { charge, sessionId } = await openedForListing();
     const stranger = new FormClient(t.app);
     const other = await member(t.app);
     await stranger.submit('/login', '/login', { email: other.email, password: other.password });
@@ -203,7 +207,7 @@ describe("leaving Stripe's page by its cancel link", () => {
     expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.status).toBe('open');
     await payOnPage(sessionId);
     await returnPage(charge.id);
-    expect((await buyer.get(`/charges/${charge.id}/cancel`)).statusCode).toBe(303);
+    expect((await buyerGet(`/charges/${charge.id}/cancel`)).statusCode).toBe(303);
     await settleWebhooks(t);
     expect((await row(charge.id)).status).toBe('succeeded');
     expect(await fulfilments(charge.id)).toBe(1);
@@ -212,8 +216,7 @@ describe("leaving Stripe's page by its cancel link", () => {
 
 describe("saving the card on Stripe's page", () => {
   it('offers saving; a card saved there is in our saved cards and offered on the next page', async () => {
-    const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
-    const sessionId = (await row(charge.id)).checkout_session_id;
+    const { charge, sessionId } = await openedForListing();
     expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.saved_payment_method_options).toMatchObject({ payment_method_save: 'enabled' });
     const page = await fetch(t.stripe.emulator.checkoutSessions.get(sessionId)!.url!);
     expect(await page.text()).toContain('Save this card');
