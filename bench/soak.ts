@@ -133,7 +133,8 @@ async function call(method: string, url: string, token?: string, body?: unknown,
 async function persist(method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<Reply> {
   for (let attempt = 0; ; attempt++) {
     const reply = await call(method, url, token, body, headers);
-    if (reply && reply.status < 500) return reply;
+    // 409 request_in_progress: our earlier try with this key is still at Stripe; the same key again gets its answer.
+    if (reply && reply.status < 500 && !(reply.status === 409 && reply.body?.error?.code === 'request_in_progress')) return reply;
     if (attempt > 200) throw new Error(`gave up on ${method} ${url}`);
     await sleep(appDown ? 300 : 150);
   }
@@ -392,7 +393,7 @@ async function payOnHostedPage(buyer: Buyer, purchase: Record<string, unknown>):
     return;
   }
   stats.hostedAbandoned++;
-  // Some follow the page's cancel link back to the shop; the row stays pending while the session is open.
+  // Some follow the page's cancel link back to the shop: the session ends at Stripe and the row is canceled.
   if (Math.random() < 0.3) await comeBack(buyer, session.cancel_url!);
   if (Math.random() < 0.5) {
     stats.hostedExpired++;

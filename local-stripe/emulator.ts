@@ -50,8 +50,8 @@ export class Emulator extends Store {
   }
 
   /** The buyer pays a Checkout Session on its hosted page with this PaymentMethod. */
-  payCheckoutSession(id: string, paymentMethod: string, request: RequestInfo): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
-    return payCheckoutSession(this, id, paymentMethod, request);
+  payCheckoutSession(id: string, paymentMethod: string, request: RequestInfo, saveCard = false): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
+    return payCheckoutSession(this, id, paymentMethod, request, saveCard);
   }
 
   /** Expires the open sessions whose `expires_at` has passed. */

@@ -15,7 +15,7 @@ import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
 import { count, isNull } from 'drizzle-orm';
 import type { Database, Db } from './db/client.js';
-import { stripeEvents, type User } from './db/schema.js';
+import { type Charge, stripeEvents, type User } from './db/schema.js';
 import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
@@ -136,7 +136,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
-  const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle };
+  const afterSessionOutcome = (charge: Charge) => metrics.checkouts.inc({ product: charge.product, way: 'hosted_page', outcome: charge.status });
+  const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle, afterSessionOutcome };
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
   const hosted = deps.checkoutMode === 'hosted' ? new HostedCheckout({ ...paymentsDeps, publicUrl: deps.publicUrl }, checkout) : undefined;
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);

@@ -8,10 +8,11 @@ import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestA
 /** Stripe-hosted Checkout: POST /api/v1/checkout_sessions, paid through the local Stripe's control API. */
 let t: TestApp;
 let poster: Member;
+let boss: Member;
 
 beforeAll(async () => {
   t = await startTestApp({ checkoutMode: 'hosted' });
-  const boss = await admin(t);
+  boss = await admin(t);
   poster = await member(t.app);
   await grantJobs(t, boss, poster.id);
 });
@@ -32,11 +33,11 @@ const openSession = (payload: Record<string, unknown>, key = `hosted-${++seq}-${
   t.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: { ...poster.auth, 'idempotency-key': key }, payload });
 
 /** As if the buyer paid on Stripe's page. */
-async function payOnPage(sessionId: string, paymentMethod = 'pm_card_visa') {
+async function payOnPage(sessionId: string, paymentMethod = 'pm_card_visa', saveCard = false) {
   const res = await fetch(`${t.stripe.url}/_local/checkout/sessions/${sessionId}/pay`, {
     method: 'POST',
     headers: { authorization: `Bearer ${t.stripe.secretKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ payment_method: paymentMethod }),
+    body: JSON.stringify({ payment_method: paymentMethod, ...(saveCard ? { save_payment_method: true } : {}) }),
   });
   return (await res.json()) as { session: Stripe.Checkout.Session; payment_intent: Stripe.PaymentIntent };
 }
@@ -46,12 +47,19 @@ const row = async (id: number) =>
 const fulfilments = async (id: number) => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from fulfilments where charge_id = ${id}`))[0]!.n;
 let buyer: FormClient;
 /** Stripe's page sends the buyer's browser here (session cookie, as a browser would). */
-async function returnPage(id: number) {
+async function buyerGet(url: string) {
   if (!buyer) {
     buyer = new FormClient(t.app);
     await buyer.submit('/login', '/login', { email: poster.email, password: poster.password });
   }
-  return buyer.get(`/charges/${id}/return`);
+  return buyer.get(url);
+}
+const returnPage = (id: number) => buyerGet(`/charges/${id}/return`);
+
+/** A session opened for a new listing: its charge and the session's id. */
+async function openedForListing() {
+  const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+  return { charge, sessionId: (await row(charge.id)).checkout_session_id };
 }
 
 describe('POST /api/v1/checkout_sessions', () => {
@@ -102,6 +110,40 @@ describe('POST /api/v1/checkout_sessions', () => {
   });
 });
 
+describe('a session request that meets Stripe busy or slow', () => {
+  it('answers 409 request_in_progress to a repeat of the key while the first is still at Stripe, then the session', async () => {
+    const article = await listing();
+    // The first request's session takes longer at Stripe than the SDK's retries of the repeat's 409.
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    const first = openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const repeat = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    expect(repeat.statusCode).toBe(409);
+    expect(json(repeat).error).toMatchObject({ code: 'request_in_progress', message: expect.stringContaining('same Idempotency-Key') });
+    expect(json(repeat).charge).toMatchObject({ status: 'pending' });
+    const made = await first;
+    expect(made.statusCode).toBe(201);
+    const again = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
+    expect([again.statusCode, json(again).url]).toEqual([201, json(made).url]);
+  });
+
+  it('opens a session when the request reaches Stripe at the very end of a minute and takes seconds there', async () => {
+    const article = await listing();
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      vi.setSystemTime(Math.floor(Date.now() / 60_000) * 60_000 + 59_500);
+      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 2500, path: '/v1/checkout/sessions' });
+      const res = await openSession({ product: 'job_listing', article_id: article });
+      expect(res.statusCode).toBe(201);
+      const session = t.stripe.emulator.checkoutSessions.get((await row(json(res).charge.id)).checkout_session_id)!;
+      expect(session.expires_at - session.created).toBeGreaterThanOrEqual(30 * 60);
+    } finally {
+      t.stripe.clearFaults();
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('settling a session', () => {
   it('paid on the page, then the return page and webhooks (twice) settle it once', async () => {
     const { charge } = json(await openSession({ product: 'job_listing', article_id: await listing() }));
@@ -139,11 +181,63 @@ describe('settling a session', () => {
   });
 });
 
+describe("leaving Stripe's page by its cancel link", () => {
+  it('ends the session at Stripe and cancels the row at once: "Canceled: nothing was charged", with a Try again button', async () => {
+    const { charge, sessionId } = await openedForListing();
+    const session = t.stripe.emulator.checkoutSessions.get(sessionId)!;
+    expect(session.cancel_url).toBe(`${new URL(session.success_url!).origin}/charges/${charge.id}/cancel`);
+    const back = await buyerGet(`/charges/${charge.id}/cancel`);
+    expect([back.statusCode, back.headers.location]).toEqual([303, `/charges/${charge.id}`]);
+    expect(session.status).toBe('expired');
+    expect((await row(charge.id)).status).toBe('canceled');
+    const page = await buyerGet(`/charges/${charge.id}`);
+    expect(page.body).toContain('Canceled: nothing was charged.');
+    expect(page.body).toMatch(/<a href="[^"]+" data-pay-again="true" class="button">Try again<\/a>/);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('canceled');
+    expect(await fulfilments(charge.id)).toBe(0);
+  });
+
+  it("keeps a session paid before the link was followed paid, and answers 404 for another member's charge", async () => {
+    const { charge, sessionId } = await openedForListing();
+    const stranger = new FormClient(t.app);
+    const other = await member(t.app);
+    await stranger.submit('/login', '/login', { email: other.email, password: other.password });
+    expect((await stranger.get(`/charges/${charge.id}/cancel`)).statusCode).toBe(404);
+    expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.status).toBe('open');
+    await payOnPage(sessionId);
+    await returnPage(charge.id);
+    expect((await buyerGet(`/charges/${charge.id}/cancel`)).statusCode).toBe(303);
+    await settleWebhooks(t);
+    expect((await row(charge.id)).status).toBe('succeeded');
+    expect(await fulfilments(charge.id)).toBe(1);
+  });
+});
+
+describe("saving the card on Stripe's page", () => {
+  it('offers saving; a card saved there is in our saved cards and offered on the next page', async () => {
+    const { charge, sessionId } = await openedForListing();
+    expect(t.stripe.emulator.checkoutSessions.get(sessionId)!.saved_payment_method_options).toMatchObject({ payment_method_save: 'enabled' });
+    const page = await fetch(t.stripe.emulator.checkoutSessions.get(sessionId)!.url!);
+    expect(await page.text()).toContain('Save this card');
+    const paid = await payOnPage(sessionId, 'pm_card_mastercard', true);
+    expect(paid.session.status).toBe('complete');
+    await returnPage(charge.id);
+    const cards = json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: poster.auth })).payment_methods as { id: string }[];
+    expect(cards.map((c) => c.id)).toContain(paid.payment_intent.payment_method);
+    const saved = t.stripe.emulator.paymentMethods.get(paid.payment_intent.payment_method as string)!;
+    expect(saved.allow_redisplay).toBe('always');
+    const next = json(await openSession({ product: 'job_listing', article_id: await listing() }));
+    const nextPage = await (await fetch(next.url)).text();
+    expect(nextPage).toContain(saved.id);
+  });
+});
+
 describe('reconcile covers sessions', () => {
   const deps = () => ({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe });
   const since = () => new Date(t.clock.now().getTime() - 3600_000);
   const findingsFor = (report: ReconcileReport, chargeId: number) => report.findings.filter((f) => f.charge_id === chargeId);
-  /** Past reconcile's stale threshold (15 minutes), inside the session's lifetime (31 minutes). */
+  /** Past reconcile's stale threshold (15 minutes), inside the session's lifetime (35 minutes). */
   const pastStaleThreshold = () => t.clock.advance(16 * 60_000);
   afterEach(() => t.stripe.setDeliveryFaults({}));
 
@@ -281,6 +375,19 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
     expect(again.headers.location).toBe(res.headers.location);
   });
 
+  it('shows the form again with the same key while the first submission is still at Stripe', async () => {
+    const browser = await signedIn();
+    const fields = { ...billboard, idempotency_key: 'hosted-form-in-progress' };
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    const first = browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const repeat = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    expect(repeat.statusCode).toBe(409);
+    expect(repeat.body).toContain('retry with the same Idempotency-Key');
+    expect(repeat.body).toContain('name="idempotency_key" value="hosted-form-in-progress"');
+    expect((await first).statusCode).toBe(303);
+  });
+
   it('sends a bad field back beside it, with what was typed, and writes nothing', async () => {
     const browser = await signedIn();
     const before = await chargeCount();
@@ -301,5 +408,28 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
     const forged = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', { ...billboard, idempotency_key: 'hosted-form-forged' }, false);
     expect(forged.statusCode).toBe(403);
     expect(await chargeCount()).toBe(before);
+  });
+});
+
+describe('/metrics', () => {
+  const scrape = async () => (await t.app.inject({ method: 'GET', url: '/metrics', headers: boss.auth })).body;
+  const value = (text: string, outcome: string) => {
+    const series = `devboard_checkouts_total{product="job_listing",way="hosted_page",outcome="${outcome}"} `;
+    const line = text.split('\n').find((l) => l.startsWith(series));
+    return line ? Number(line.slice(series.length)) : 0;
+  };
+
+  it('counts hosted checkouts by product, way and outcome: opened, then paid or canceled when they end', async () => {
+    const before = await scrape();
+    const paid = json(await openSession({ product: 'job_listing', article_id: await listing() })).charge;
+    await payOnPage((await row(paid.id)).checkout_session_id);
+    await returnPage(paid.id);
+    const abandoned = json(await openSession({ product: 'job_listing', article_id: await listing() })).charge;
+    await t.app.payments.stripe.client.checkout.sessions.expire((await row(abandoned.id)).checkout_session_id);
+    await settleWebhooks(t);
+    await returnPage(abandoned.id);
+    const after = await scrape();
+    const delta = (outcome: string) => value(after, outcome) - value(before, outcome);
+    expect([delta('opened'), delta('succeeded'), delta('canceled')]).toEqual([2, 1, 1]);
   });
 });

@@ -207,6 +207,40 @@ describe('when Stripe cannot be reached', () => {
     expect([...t.stripe.emulator.refunds.values()].filter((r) => r.payment_intent === charge.stripe_charge_key)).toHaveLength(1);
   });
 
+  it('answers a repeat of a refund still at Stripe 409 request_in_progress, and refunds once', async () => {
+    const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: 'Refund in progress', body_markdown: 'x', job_listing: true, published: true } })).article;
+    const charge = json(await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } })).charge;
+    const refund = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/admin/charges/${charge.id}/refunds`, headers: { ...boss.auth, 'idempotency-key': `refund-in-progress-${charge.id}` }, payload: { amount: 500 } });
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
+    const first = refund();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const repeat = await refund();
+    expect(repeat.statusCode).toBe(409);
+    expect(json(repeat).error).toMatchObject({ code: 'request_in_progress', message: expect.stringContaining('same Idempotency-Key') });
+    expect(json(repeat).refund).toMatchObject({ amount: 500, status: 'requested' });
+    expect((await first).statusCode).toBe(201);
+    expect((await refund()).statusCode).toBe(200);
+    expect([...t.stripe.emulator.refunds.values()].filter((r) => r.payment_intent === charge.stripe_charge_key)).toHaveLength(1);
+  });
+
+  it('shows the refund form again with the same key while the first submission is still at Stripe', async () => {
+    const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: buyer.auth, payload: { title: 'Refund form in progress', body_markdown: 'x', job_listing: true, published: true } })).article;
+    const charge = json(await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } })).charge;
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    const form = { idempotency_key: `refund-form-in-progress-${charge.id}`, amount: '5.00', reason: 'requested_by_customer' };
+    const submit = () => browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, form);
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
+    const first = submit();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const repeat = await submit();
+    expect(repeat.statusCode).toBe(409);
+    expect(repeat.body).toContain('retry with the same Idempotency-Key');
+    expect(repeat.body).toContain(`name="idempotency_key" value="${form.idempotency_key}"`);
+    expect((await first).statusCode).toBe(303);
+  });
+
   it('answers the saved-card list and card removal 503, not 500', async () => {
     t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_methods', count: 20 });
     t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/customers', count: 20 });

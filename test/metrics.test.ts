@@ -28,7 +28,7 @@ function value(text: string, series: string): number {
 }
 
 let seq = 0;
-async function checkout(pm: string) {
+async function checkout(pm: string | { confirmation_token: string }) {
   const article = json(
     await t.app.inject({
       method: 'POST',
@@ -41,7 +41,7 @@ async function checkout(pm: string) {
     method: 'POST',
     url: '/api/v1/charges',
     headers: { ...poster.auth, 'idempotency-key': `metrics-${seq}` },
-    payload: { product: 'job_listing', article_id: article.id, payment_method: pm },
+    payload: { product: 'job_listing', article_id: article.id, ...(typeof pm === 'string' ? { payment_method: pm } : pm) },
   });
 }
 
@@ -58,6 +58,8 @@ describe('GET /metrics', () => {
     expect(paid.statusCode).toBe(201);
     expect((await checkout('pm_card_chargeDeclined')).statusCode).toBe(402);
     expect((await checkout('not a card')).statusCode).toBe(400);
+    const token = await t.app.payments.stripe.client.testHelpers.confirmationTokens.create({ payment_method: 'pm_card_visa' });
+    expect((await checkout({ confirmation_token: token.id })).statusCode).toBe(201);
     await settleWebhooks(t);
     const charge = json(paid).charge as { id: number };
     const refund = await t.app.inject({
@@ -71,22 +73,23 @@ describe('GET /metrics', () => {
     const after = await scrape();
     const delta = (series: string) => value(after, series) - value(before, series);
 
-    expect(delta('devboard_checkouts_total{product="job_listing",outcome="succeeded"}')).toBe(1);
-    expect(delta('devboard_checkouts_total{product="job_listing",outcome="failed"}')).toBe(1);
-    expect(delta('devboard_checkouts_total{product="job_listing",outcome="rejected"}')).toBe(1);
-    expect(delta('devboard_fulfilments_total{product="job_listing",action="fulfilled"}')).toBe(1);
+    expect(delta('devboard_checkouts_total{product="job_listing",way="payment_method",outcome="succeeded"}')).toBe(1);
+    expect(delta('devboard_checkouts_total{product="job_listing",way="payment_method",outcome="failed"}')).toBe(1);
+    expect(delta('devboard_checkouts_total{product="job_listing",way="payment_method",outcome="rejected"}')).toBe(1);
+    expect(delta('devboard_checkouts_total{product="job_listing",way="confirmation_token",outcome="succeeded"}')).toBe(1);
+    expect(delta('devboard_fulfilments_total{product="job_listing",action="fulfilled"}')).toBe(2);
     expect(delta('devboard_fulfilments_total{product="job_listing",action="reversed"}')).toBe(1);
-    expect(delta('devboard_webhook_events_total{type="payment_intent.succeeded",outcome="handled"}')).toBe(1);
+    expect(delta('devboard_webhook_events_total{type="payment_intent.succeeded",outcome="handled"}')).toBe(2);
     expect(delta('devboard_webhook_events_total{type="charge.refunded",outcome="handled"}')).toBe(1);
     expect(delta('devboard_webhook_handler_failures_total{type="charge.refunded"}')).toBe(0);
     expect(delta('devboard_refunds{status="succeeded"}')).toBe(1);
-    expect(delta('devboard_stripe_request_duration_seconds_count{operation="POST /v1/payment_intents",outcome="ok"}')).toBe(1);
+    expect(delta('devboard_stripe_request_duration_seconds_count{operation="POST /v1/payment_intents",outcome="ok"}')).toBe(2);
     expect(delta('devboard_stripe_request_duration_seconds_count{operation="POST /v1/payment_intents",outcome="client_error"}')).toBe(1);
     expect(value(after, 'devboard_stripe_request_duration_seconds_count{operation="POST /v1/refunds",outcome="ok"}')).toBe(1);
     expect(value(after, 'devboard_webhook_inbox_depth')).toBe(0);
     expect(value(after, 'devboard_webhook_inbox_oldest_age_seconds')).toBe(0);
     expect(value(after, 'devboard_receipts_waiting')).toBe(0);
-    expect(delta('devboard_http_responses_total{method="POST",route="/api/v1/charges",status="2xx"}')).toBe(1);
+    expect(delta('devboard_http_responses_total{method="POST",route="/api/v1/charges",status="2xx"}')).toBe(2);
     expect(delta('devboard_http_responses_total{method="POST",route="/api/v1/charges",status="4xx"}')).toBe(2);
     // Node's own process metrics come along.
     expect(after).toMatch(/^process_cpu_user_seconds_total \d/m);

@@ -160,6 +160,7 @@ const rules: Record<string, Rule> = {
   'POST /charges/:id/confirm': { expect: ownerOrAdmin(401, 404, 201), url: () => `/charges/${chargeId}/confirm` },
   'GET /charges/:id': { expect: ownerOrAdmin(302, 404, 200), url: () => `/charges/${chargeId}` },
   'GET /charges/:id/return': { expect: ownerOrAdmin(302, 404, 303), url: () => `/charges/${chargeId}/return` },
+  'GET /charges/:id/cancel': { expect: ownerOrAdmin(302, 404, 303), url: () => `/charges/${chargeId}/cancel` },
   'GET /charges/:id/receipt.pdf': { expect: ownerOrAdmin(302, 404, 200), url: () => `/charges/${chargeId}/receipt.pdf` },
   'GET /settings/billing': { expect: signedIn(302, 200) },
   'POST /settings/cards/:id/remove': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 303 }, url: () => `/settings/cards/${cardForPage}/remove` },

@@ -3,7 +3,7 @@ import type Stripe from 'stripe';
 import { StripeApiError } from '../errors.js';
 import { formatAmount } from '../limits.js';
 import { randomToken } from '../random.js';
-import { payCheckoutSession, redisplayedCards, sessionFor, sessionLineItems } from '../resources/checkout_sessions.js';
+import { offersSavingCard, payCheckoutSession, redisplayedCards, sessionFor, sessionLineItems } from '../resources/checkout_sessions.js';
 import { paymentIntents } from '../resources/payment_intents.js';
 import { createPaymentMethod } from '../resources/payment_methods.js';
 import type { Store } from '../store.js';
@@ -64,7 +64,7 @@ export function serveCheckoutPage(store: Store, method: string, url: URL, raw: s
       const [month = '', year = ''] = typed.expiry.split('/').map((part) => part.trim());
       paymentMethod = createPaymentMethod(store, { type: 'card', card: { number: typed.number, exp_month: month, exp_year: year, cvc: typed.cvc } }, true).id;
     }
-    const { paymentIntent } = payCheckoutSession(store, session.id, paymentMethod, request);
+    const { paymentIntent } = payCheckoutSession(store, session.id, paymentMethod, request, form.save_payment_method === 'on');
     if (paymentIntent.status === 'requires_action' && paymentIntent.next_action?.redirect_to_url?.url) {
       return redirect(paymentIntent.next_action.redirect_to_url.url, session);
     }
@@ -153,6 +153,7 @@ ${field('number', 'Card number', typed.number, errors.number, 'inputmode="numeri
     errors.cvc,
     'inputmode="numeric" autocomplete="cc-csc" placeholder="CVC"',
   )}</div>
+${offersSavingCard(session) ? '<div><label><input type="checkbox" id="save-card" name="save_payment_method"> Save this card for future payments</label></div>' : ''}
 <button type="submit" id="pay">Pay ${escapeHtml(total)}</button>
 </form>
 ${cancelLink(session)}`;

@@ -57,9 +57,10 @@ export function control(local: LocalStripe, method: string, url: URL, raw: strin
     }
     m = /^\/checkout\/sessions\/([^/]+)\/pay$/.exec(path);
     if (method === 'POST' && m) {
-      const paymentMethod = (body as { payment_method?: unknown }).payment_method;
+      const { payment_method: paymentMethod, save_payment_method: saveCard } = body as { payment_method?: unknown; save_payment_method?: unknown };
       if (typeof paymentMethod !== 'string' || !paymentMethod) throw missingParam('payment_method');
-      const { session, paymentIntent } = local.emulator.payCheckoutSession(m[1]!, paymentMethod, info);
+      // What the page's "Save this card" checkbox does.
+      const { session, paymentIntent } = local.emulator.payCheckoutSession(m[1]!, paymentMethod, info, saveCard === true);
       return reply(200, { session, payment_intent: paymentIntent });
     }
     m = /^\/payment_intents\/([^/]+)\/authenticate$/.exec(path);

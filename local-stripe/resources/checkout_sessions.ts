@@ -7,7 +7,7 @@ import { listSpec, metadata, type Spec } from '../params.js';
 import type { RequestInfo, Store } from '../store.js';
 import { customers } from './customers.js';
 import { cancelPaymentIntent, confirmPaymentIntent, createPaymentIntent, paymentIntents } from './payment_intents.js';
-import { paymentMethods, resolvePaymentMethod } from './payment_methods.js';
+import { attach, paymentMethods, resolvePaymentMethod } from './payment_methods.js';
 
 export const checkoutSessions = (store: Store) => store.collection<Stripe.Checkout.Session>('checkoutSessions');
 /** A session's line items by session id: listed through the session, never by their own id. */
@@ -41,7 +41,7 @@ const createSpec: Spec = {
     receipt_email: 'string',
     setup_future_usage: { enum: ['off_session', 'on_session'] },
   },
-  saved_payment_method_options: { allow_redisplay_filters: 'array' },
+  saved_payment_method_options: { allow_redisplay_filters: 'array', payment_method_save: { enum: ['enabled', 'disabled'] } },
   success_url: 'url',
   cancel_url: 'url',
   expires_at: 'integer',
@@ -137,7 +137,8 @@ export function createCheckoutSession(store: Store, params: Record<string, unkno
   if (reference !== undefined && reference.length > MAX_CLIENT_REFERENCE_ID) {
     throw invalidRequest(`client_reference_id can have up to ${MAX_CLIENT_REFERENCE_ID} characters; it has ${reference.length}.`, { param: 'client_reference_id' });
   }
-  const filters = (params.saved_payment_method_options as { allow_redisplay_filters?: string[] } | undefined)?.allow_redisplay_filters;
+  const savedOptions = params.saved_payment_method_options as { allow_redisplay_filters?: string[]; payment_method_save?: 'enabled' | 'disabled' } | undefined;
+  const filters = savedOptions?.allow_redisplay_filters;
   const badFilter = filters?.findIndex((f) => !['always', 'limited', 'unspecified'].includes(f)) ?? -1;
   if (badFilter >= 0) throw invalidRequest(`Invalid saved_payment_method_options[allow_redisplay_filters][${badFilter}]: must be one of always, limited, unspecified`, { param: `saved_payment_method_options[allow_redisplay_filters][${badFilter}]` });
   const created = store.now();
@@ -199,7 +200,7 @@ export function createCheckoutSession(store: Store, params: Record<string, unkno
     payment_status: 'unpaid',
     permissions: null,
     recovered_from: null,
-    saved_payment_method_options: customer ? { allow_redisplay_filters: (filters ?? ['always']) as Stripe.Checkout.Session.SavedPaymentMethodOptions.AllowRedisplayFilter[], payment_method_remove: null, payment_method_save: null } : null,
+    saved_payment_method_options: customer ? { allow_redisplay_filters: (filters ?? ['always']) as Stripe.Checkout.Session.SavedPaymentMethodOptions.AllowRedisplayFilter[], payment_method_remove: null, payment_method_save: savedOptions?.payment_method_save ?? null } : null,
     setup_intent: null,
     shipping_address_collection: null,
     shipping_cost: null,
@@ -271,16 +272,40 @@ export function expireCheckoutSession(store: Store, id: string, request: Request
 const pageUrl = (store: Store, session: Stripe.Checkout.Session) => `${store.baseUrl()}/c/pay/${session.id}`;
 
 /**
+ * Sessions whose buyer ticked "Save this card": the card is saved to the session's customer when the
+ * payment succeeds, with `allow_redisplay: always`, so later sessions offer it ("When a customer
+ * saves their payment method, Checkout sets allow_redisplay to always",
+ * https://docs.stripe.com/payments/checkout/save-during-payment).
+ */
+const savingCard = (store: Store) => store.internal<true>('checkoutSavingCard');
+
+/**
+ * Whether the page offers saving the card: only when the session enables it
+ * (`saved_payment_method_options.payment_method_save`, "Disabled by default") and has a customer to
+ * save it to (https://docs.stripe.com/api/checkout/sessions/create#create_checkout_session-saved_payment_method_options-payment_method_save).
+ */
+export const offersSavingCard = (session: Stripe.Checkout.Session) => Boolean(session.customer) && session.saved_payment_method_options?.payment_method_save === 'enabled';
+
+/**
  * The buyer pays on the hosted page with a card (a new one's PaymentMethod, or one of their saved
  * ones the page offers): the session's PaymentIntent is made on the first attempt (amount, currency, customer and
  * `payment_intent_data` from the session) and confirmed. A decline throws the card error and leaves
  * the session open; 3-D Secure leaves it open with the PaymentIntent `requires_action`; success
  * completes it (see completeOnPayment).
  */
-export function payCheckoutSession(store: Store, id: string, paymentMethodId: string, request: RequestInfo): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
+export function payCheckoutSession(
+  store: Store,
+  id: string,
+  paymentMethodId: string,
+  request: RequestInfo,
+  saveCard = false,
+): { session: Stripe.Checkout.Session; paymentIntent: Stripe.PaymentIntent } {
   const session = sessionFor(store, id);
   if (session.status !== 'open') {
     throw invalidRequest(`This Checkout Session is ${session.status} and can no longer be paid.`);
+  }
+  if (saveCard && !offersSavingCard(session)) {
+    throw invalidRequest('This Checkout Session does not offer saving the payment method: saved_payment_method_options[payment_method_save] is not enabled, or it has no customer.', { param: 'save_payment_method' });
   }
   const pm = resolvePaymentMethod(store, paymentMethodId);
   if (pm.customer && pm.customer !== session.customer) {
@@ -312,6 +337,8 @@ export function payCheckoutSession(store: Store, id: string, paymentMethodId: st
     );
     session.payment_intent = pi.id;
   }
+  if (saveCard) savingCard(store).set(id, true);
+  else savingCard(store).delete(id);
   const confirmed = confirmPaymentIntent(store, pi, { payment_method: pm.id, return_url: pageUrl(store, session) }, request);
   return { session, paymentIntent: confirmed };
 }
@@ -326,6 +353,11 @@ function completeOnPayment(store: Store, event: Stripe.Event): void {
   const pm = paymentMethods(store).get(pi.payment_method as string);
   session.status = 'complete';
   session.payment_status = 'paid';
+  const request = event.request?.id ? { id: event.request.id, idempotencyKey: event.request.idempotency_key ?? null } : null;
+  if (pm && savingCard(store).get(session.id) && session.customer) {
+    attach(store, pm, session.customer as string, request);
+    pm.allow_redisplay = 'always';
+  }
   session.customer_details = {
     address: null,
     business_name: null,
@@ -336,7 +368,7 @@ function completeOnPayment(store: Store, event: Stripe.Event): void {
     tax_exempt: 'none',
     tax_ids: [],
   };
-  store.emit('checkout.session.completed', session, event.request?.id ? { id: event.request.id, idempotencyKey: event.request.idempotency_key ?? null } : null);
+  store.emit('checkout.session.completed', session, request);
 }
 
 /** The session as retrieved: `expand[]=line_items` includes the first page of its line items, as at Stripe. */

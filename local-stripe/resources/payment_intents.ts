@@ -107,18 +107,13 @@ function paymentMethodChoice(params: Record<string, unknown>): PaymentMethodChoi
 }
 
 /**
- * The ConfirmationToken a request names, checked (not yet used up). Stripe lets a request's own
- * `payment_method` take precedence over the token's; here naming both is refused, so a caller
- * cannot confirm with a card it did not mean.
+ * The ConfirmationToken a request names, checked (not yet used up). A request may also name a
+ * `payment_method`: "If the provided ConfirmationToken contains properties that are also being
+ * provided in this request, such as payment_method, then the values in this request will take
+ * precedence" (https://docs.stripe.com/api/payment_intents/create#create_payment_intent-confirmation_token).
  */
 function requestedToken(store: Store, params: Record<string, unknown>): Stripe.ConfirmationToken | null {
   if (params.confirmation_token === undefined) return null;
-  if (params.payment_method !== undefined) {
-    throw invalidRequest('You may only specify one of these parameters: confirmation_token, payment_method.', {
-      code: 'parameters_exclusive',
-      param: 'confirmation_token',
-    });
-  }
   return usableConfirmationToken(store, params.confirmation_token as string);
 }
 
@@ -151,7 +146,7 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
   if (customer) store.referenced(customers(store), 'customer', customer, 'customer');
   const pm = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
   if (pm) checkPaymentMethodOwner(pm, customer ?? null);
-  const tokenPm = token && tokenPaymentMethod(store, token);
+  const tokenPm = token && !pm && tokenPaymentMethod(store, token);
   if (tokenPm) checkPaymentMethodOwner(tokenPm, customer ?? null);
   const id = store.newId('pi');
   const pi: Stripe.PaymentIntent = {
@@ -206,7 +201,7 @@ export function createPaymentIntent(store: Store, params: Record<string, unknown
     return confirmPaymentIntent(
       store,
       pi,
-      { off_session: params.off_session, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk, confirmation_token: params.confirmation_token },
+      { off_session: params.off_session, return_url: params.return_url, use_stripe_sdk: params.use_stripe_sdk, confirmation_token: params.confirmation_token, payment_method: pm?.id },
       request,
     );
   }
@@ -266,7 +261,10 @@ export function confirmPaymentIntent(store: Store, pi: Stripe.PaymentIntent, sen
     checkPaymentMethodOwner(pm, pi.customer as string | null);
     pi.payment_method = pm.id;
   }
-  if (token) {
+  if (token && params.payment_method) {
+    // The request's card wins; the token is used up all the same.
+    token.payment_intent = pi.id;
+  } else if (token) {
     const saved = tokenPaymentMethod(store, token);
     if (saved) checkPaymentMethodOwner(saved, pi.customer as string | null);
     pi.payment_method = redeemConfirmationToken(store, token, pi).id;

@@ -153,7 +153,7 @@ function magicPaymentMethod(store: Store, id: string): Stripe.PaymentMethod | un
   return magic && newCardPaymentMethod(store, { number: magic.number, expMonth: 12, expYear: nextYear(store.now()), behaviour: magic.behaviour }, {});
 }
 
-export function attach(store: Store, pm: Stripe.PaymentMethod, customerId: string, request: RequestInfo): Stripe.PaymentMethod {
+export function attach(store: Store, pm: Stripe.PaymentMethod, customerId: string, request: RequestInfo | null): Stripe.PaymentMethod {
   if (pm.customer === customerId) return pm;
   if (pm.customer) {
     throw invalidRequest('The payment method you provided has already been attached to a customer.', {

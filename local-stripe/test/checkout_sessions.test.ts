@@ -24,11 +24,11 @@ const params = (extra: Partial<Stripe.Checkout.SessionCreateParams> = {}): Strip
 });
 
 /** The control API's pay: as if the buyer paid on the page. */
-async function pay(id: string, paymentMethod: string) {
+async function pay(id: string, paymentMethod: string, extra: Record<string, unknown> = {}) {
   const res = await fetch(`${env.local.url}/_local/checkout/sessions/${id}/pay`, {
     method: 'POST',
     headers: controlHeaders(env.local),
-    body: JSON.stringify({ payment_method: paymentMethod }),
+    body: JSON.stringify({ payment_method: paymentMethod, ...extra }),
   });
   return { status: res.status, body: await res.json() };
 }
@@ -131,6 +131,21 @@ describe('paying a session (the control API, as the page does)', () => {
     expect(await typesOf()).toEqual(['customer.created', 'payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded', 'checkout.session.completed']);
     const completed = (await env.stripe.events.list({ type: 'checkout.session.completed' })).data[0]!;
     expect(completed.data.object).toMatchObject({ id: session.id, status: 'complete', payment_status: 'paid' });
+  });
+
+  it('saves the card with allow_redisplay always when the buyer asks and the session offers it; refuses it otherwise', async () => {
+    const customer = await env.stripe.customers.create({});
+    const plain = await env.stripe.checkout.sessions.create(params({ customer: customer.id }));
+    const refused = await pay(plain.id, 'pm_card_visa', { save_payment_method: true });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ param: 'save_payment_method' });
+    const offering = await env.stripe.checkout.sessions.create(params({ customer: customer.id, saved_payment_method_options: { payment_method_save: 'enabled' } }));
+    expect(offering.saved_payment_method_options).toMatchObject({ payment_method_save: 'enabled', allow_redisplay_filters: ['always'] });
+    const { body } = await pay(offering.id, 'pm_card_visa', { save_payment_method: true });
+    const saved = await env.stripe.paymentMethods.retrieve(body.payment_intent.payment_method);
+    expect(saved).toMatchObject({ customer: customer.id, allow_redisplay: 'always' });
+    const next = await env.stripe.checkout.sessions.create(params({ customer: customer.id }));
+    expect(await (await fetch(next.url!)).text()).toContain(`data-saved-card="${saved.id}"`);
   });
 
   it('leaves the session open after a decline, answering the card error, and takes another card on the same PaymentIntent', async () => {

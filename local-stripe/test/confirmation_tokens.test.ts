@@ -129,10 +129,20 @@ describe('PaymentIntents confirmed with a ConfirmationToken', () => {
     expect(cards.data.map((pm) => pm.id)).toEqual([pi.payment_method]);
   });
 
-  it('refuses a token with a payment_method, an expired token, a token without confirm, and another customer’s saved card', async () => {
+  it('takes the request’s payment_method over the token’s card when both are sent, and uses the token up', async () => {
     const { body: token } = await tokenFromStripeJs('4242424242424242');
-    const both = await apiError(payWithToken(token.id, { payment_method: 'pm_card_visa' }));
-    expect(both).toMatchObject({ statusCode: 400, code: 'parameters_exclusive', param: 'confirmation_token' });
+    const pi = await payWithToken(token.id, { payment_method: 'pm_card_mastercard', expand: ['payment_method'] });
+    expect(pi.status).toBe('succeeded');
+    expect((pi.payment_method as Stripe.PaymentMethod).card?.brand).toBe('mastercard');
+    expect((await env.stripe.confirmationTokens.retrieve(token.id)).payment_intent).toBe(pi.id);
+    const { body: second } = await tokenFromStripeJs('4242424242424242');
+    const created = await env.stripe.paymentIntents.create({ amount: 1200, currency: 'usd', automatic_payment_methods: cardOnly });
+    const confirmed = await env.stripe.paymentIntents.confirm(created.id, { confirmation_token: second.id, payment_method: 'pm_card_mastercard', expand: ['payment_method'] });
+    expect((confirmed.payment_method as Stripe.PaymentMethod).card?.brand).toBe('mastercard');
+  });
+
+  it('refuses an expired token, a token without confirm, and another customer’s saved card', async () => {
+    const { body: token } = await tokenFromStripeJs('4242424242424242');
     const unconfirmed = await apiError(env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', confirmation_token: token.id }));
     expect(unconfirmed).toMatchObject({ statusCode: 400, param: 'confirmation_token' });
     const unknown = await apiError(payWithToken('ctoken_nope'));

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
+import { keepsIdempotencyKey } from '../payments/stripe.js';
 import { doneMessage, pageContext, sendPage, } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
@@ -144,7 +145,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   const chargePage = async (request: FastifyRequest, reply: FastifyReply, id: number, refund: { error?: ApiError; values?: unknown } = {}) => {
     const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
     const d = await chargeDetail(app.db, id);
-    const page = <ChargeDetailPage ctx={ctx} {...d} refundKey={randomUUID()} stripeUrl={stripeUrl} done={doneMessage(request.query, CHARGE_DONE)} refundError={refund.error} refundValues={refund.values} />;
+    const page = <ChargeDetailPage ctx={ctx} {...d} refundKey={refund.error && keepsIdempotencyKey(refund.error) ? (refund.values as { idempotency_key: string }).idempotency_key : randomUUID()} stripeUrl={stripeUrl} done={doneMessage(request.query, CHARGE_DONE)} refundError={refund.error} refundValues={refund.values} />;
     return sendPage(reply, ctx, `Charge #${id}`, page, refund.error?.status ?? 200);
   };
 

@@ -16,8 +16,9 @@ export class Metrics {
   readonly registry = new Registry();
   readonly checkouts = new Counter({
     name: 'devboard_checkouts_total',
-    help: 'Checkout attempts answered, by product and outcome (succeeded, requires_action, failed, canceled, provider_unavailable, rejected).',
-    labelNames: ['product', 'outcome'] as const,
+    help:
+      "Checkouts by product, way (payment_method, confirmation_token, hosted_page) and outcome: each answer (succeeded, requires_action, failed, canceled, opened: Stripe's page is open, provider_unavailable, request_in_progress, rejected), and for hosted_page also how its session ended (succeeded, failed, canceled).",
+    labelNames: ['product', 'way', 'outcome'] as const,
     registers: [this.registry],
   });
   readonly stripeRequests = new Histogram({

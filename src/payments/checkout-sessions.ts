@@ -2,13 +2,14 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { audit } from '../audit/log.js';
+import { ApiError } from '../http/errors.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
 import { ensureCustomer } from './customers.js';
 import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
-import { isProviderUnavailable, providerUnavailable } from './stripe.js';
+import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
 import { retrieveIntent, type SyncDeps } from './sync.js';
 
 /**
@@ -24,8 +25,12 @@ const sessionRequest = z.object({
   article_id: z.number().int().positive().max(2147483647).optional(),
 });
 
-/** Stripe's shortest session lifetime (expires_at at least 30 minutes ahead), plus a minute of slack. */
-const SESSION_LIFETIME_SECONDS = 31 * 60;
+/**
+ * Stripe refuses an expires_at less than 30 minutes after it creates the session. expires_at is
+ * rounded down to the minute (below) and the request may wait at Stripe or be retried by the SDK, so
+ * five minutes more than that keep every try of the request valid.
+ */
+const SESSION_LIFETIME_SECONDS = 35 * 60;
 /** How far Stripe's clock and ours may disagree when looking for a session made for a row. */
 const CLOCK_MARGIN_SECONDS = 24 * 3600;
 
@@ -50,10 +55,11 @@ export class HostedCheckout {
       if (session.status !== 'open' || !session.url) return this.checkout.result(row);
       return { status: 201, body: { charge: await this.checkout.records.json(row), url: session.url }, charge: row, url: session.url };
     } catch (error) {
-      if (!isProviderUnavailable(error)) throw error;
       // The row stays pending: the same Idempotency-Key asks again, and Stripe's key makes it one session.
-      const unavailable = providerUnavailable('try again; you have not been charged.');
-      return { status: unavailable.status, body: { error: { code: unavailable.code, message: unavailable.message }, charge: await this.checkout.records.json(charge) }, charge };
+      const answer =
+        error instanceof ApiError ? error : isRequestInProgress(error) ? requestInProgress() : isProviderUnavailable(error) ? providerUnavailable('try again; you have not been charged.') : undefined;
+      if (!answer) throw error;
+      return { status: answer.status, body: { error: { code: answer.code, message: answer.message }, charge: await this.checkout.records.json(charge) }, charge };
     }
   }
 
@@ -64,6 +70,23 @@ export class HostedCheckout {
     } catch (error) {
       if (!isProviderUnavailable(error)) throw error;
     }
+  }
+
+  /**
+   * The buyer left Stripe's page by its cancel link: the session is ended at Stripe, so it can no
+   * longer be paid, then re-read like any other, which cancels the row at once (or settles it, when
+   * it was paid before the link was followed). Stripe out of reach leaves the row to the session's
+   * expiry, which cancels it the same way.
+   */
+  async cancel(sessionId: string, actor: string): Promise<void> {
+    try {
+      await this.deps.stripe.client.checkout.sessions.expire(sessionId);
+    } catch (error) {
+      if (isProviderUnavailable(error)) return;
+      // Already complete or expired: Stripe refuses to end it again, and the re-read says how it ended.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+    }
+    await this.settle(sessionId, actor);
   }
 
   private async openSession(user: User, charge: Charge): Promise<Stripe.Checkout.Session> {
@@ -81,23 +104,25 @@ export class HostedCheckout {
           mode: 'payment',
           line_items: [{ quantity: 1, price_data: { currency: charge.currency, unit_amount: charge.amount, product_data: { name: product.name } } }],
           customer,
-          // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default).
-          saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'] },
+          // The buyer's saved cards, however they were saved (Stripe shows only 'always' by default),
+          // and a "save this card" box, so a card used here is offered again.
+          saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'], payment_method_save: 'enabled' },
           client_reference_id: String(charge.id),
           metadata: { charge_id: String(charge.id) },
           payment_intent_data: { description: product.name, metadata: Checkout.intentMetadata(charge) },
           success_url: returnUrl,
-          cancel_url: returnUrl,
+          cancel_url: `${this.deps.publicUrl}/charges/${charge.id}/cancel`,
           expires_at: expiresAt,
         },
         { idempotencyKey: `checkout-session-${charge.id}` },
       );
     } catch (error) {
       // An earlier try, in another minute, made the session and its answer was lost: Stripe refuses
-      // the key with another expires_at, and the row's session is the one made then.
+      // the key with another expires_at, and the row's session is the one made then. None to be seen
+      // yet: that try is still being answered.
       if (!(error instanceof Stripe.errors.StripeIdempotencyError)) throw error;
       const made = await this.sessionMadeFor(charge, customer);
-      if (!made) throw error;
+      if (!made) throw requestInProgress();
       return made;
     }
   }
@@ -145,6 +170,7 @@ export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, act
     }
     const settled = await settleFromIntent(deps, charge.id, pi, actor);
     if (settled.charge.status === 'succeeded') deps.afterSettle?.();
+    if (settled.moved) deps.afterSessionOutcome?.(settled.charge);
     if (session.status !== 'expired' || settled.charge.status !== 'pending') {
       return { charge: settled.charge, changed: settled.charge.status !== charge.status, mismatch: settled.mismatch };
     }
@@ -157,14 +183,16 @@ export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, act
 /** An expired session bought nothing: its row is canceled (forward only; a paid row stays paid). */
 async function cancelUnpaid(deps: SyncDeps, charge: Charge, actor: string): Promise<Charge> {
   const now = deps.clock.now();
-  return deps.db.transaction(async (tx) => {
+  const { row, moved } = await deps.db.transaction(async (tx) => {
     const [canceled] = await tx
       .update(charges)
       .set({ status: 'canceled', stripeClientSecret: null, updatedAt: now })
       .where(and(eq(charges.id, charge.id), inArray(charges.status, intentPredecessors('canceled'))))
       .returning();
-    if (!canceled) return (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!;
+    if (!canceled) return { row: (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!, moved: false };
     await audit(tx, { actor, action: 'charge.canceled', subjectType: 'charge', subjectId: charge.id, after: { checkout_session: charge.checkoutSessionId, reason: 'expired' } }, now);
-    return canceled;
+    return { row: canceled, moved: true };
   });
+  if (moved) deps.afterSessionOutcome?.(row);
+  return row;
 }

@@ -12,7 +12,7 @@ import type { Catalog, ChargeExtras } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
-import { INTENT_EXPAND, isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
+import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
 
 export interface PaymentsDeps {
   db: Db;
@@ -127,12 +127,6 @@ export interface CheckoutDeps extends PaymentsDeps {
   /** The app's origin as buyers reach it: payment methods that redirect send the buyer back here. */
   publicUrl: string;
 }
-
-/**
- * Stripe's 409: another request with the same idempotency key (or on the same object) is still in
- * flight. The SDK surfaces it as a StripeAPIError, so it is told apart by its status.
- */
-const keyInFlight = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
 
 /**
  * Buying: our row first, then Stripe with a key tied to that row, then settle (on-session with a card,
@@ -303,7 +297,7 @@ export class Checkout {
           amount: charge.amount,
           currency: charge.currency,
           customer,
-          // Exactly one: Stripe refuses both (parameters_exclusive).
+          // The one the buyer chose: a token from the Payment Element, or a saved card.
           ...('confirmationToken' in source ? { confirmation_token: source.confirmationToken } : { payment_method: source.paymentMethod }),
           confirm: true,
           // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
@@ -346,7 +340,7 @@ export class Checkout {
       }
       // Another process is calling Stripe with this charge's key right now (the SDK already retried
       // the 409 with backoff): that call settles the row; answer with the row as it stands.
-      if (keyInFlight(error)) return this.result(await this.records.get(charge.id));
+      if (isRequestInProgress(error)) return this.result(await this.records.get(charge.id));
       // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
       if (isProviderUnavailable(error)) return this.unavailable(charge);
       throw error;

@@ -161,7 +161,7 @@ const nextStep: Partial<Record<ChargeStatus, string>> = {
   requires_action: 'Your bank asks you to confirm this payment.',
   processing: 'Your bank is processing the payment. This page shows the outcome once it is known.',
   failed: 'No money was taken. Try again with another card.',
-  canceled: 'This payment was canceled and no money was taken. You can start a new one.',
+  canceled: 'Canceled: nothing was charged. You can try again whenever you like.',
 };
 
 /** Where to buy the same thing again: a new attempt, with a new idempotency key. */
@@ -254,7 +254,7 @@ export function ChargePage({
         )}
         {(paid || charge.status === 'failed' || charge.status === 'canceled') && (
           <>
-            <a href={payAgainUrl(charge)} data-pay-again>
+            <a href={payAgainUrl(charge)} data-pay-again class={paid ? undefined : 'button'}>
               {paid ? 'Pay again' : 'Try again'}
             </a>{' '}
             ·{' '}

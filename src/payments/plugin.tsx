@@ -15,9 +15,11 @@ import { doneMessage, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { type Product, productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
+import type { HostedCheckout } from './checkout-sessions.js';
 import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
+import { keepsIdempotencyKey, REQUEST_IN_PROGRESS } from './stripe.js';
 
 const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
@@ -72,18 +74,26 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   const { checkout, charges, hosted, catalog, stripe } = app.payments;
   const perUser = perMemberLimit(options.rateLimits, 30);
   const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
-  /** A checkout, counted by product and outcome (a counter increment: nothing on the database). */
-  const create = async (...args: Parameters<typeof checkout.create>) => {
+  /**
+   * A checkout, counted by product, way and outcome (a counter increment: nothing on the database).
+   * A hosted one is counted `opened` here, and again when its session ends (afterSessionOutcome).
+   */
+  const counted = async <R extends CheckoutResult & { url?: string }>(way: string, body: unknown, run: () => Promise<R>): Promise<R> => {
     try {
-      const result = await checkout.create(...args);
-      app.metrics.checkouts.inc({ product: result.charge.product, outcome: result.status === 503 ? 'provider_unavailable' : result.charge.status });
+      const result = await run();
+      const code = (result.body.error as { code?: string } | undefined)?.code;
+      const outcome = result.url ? 'opened' : result.status === 503 ? 'provider_unavailable' : code === REQUEST_IN_PROGRESS ? code : result.charge.status;
+      app.metrics.checkouts.inc({ product: result.charge.product, way, outcome });
       return result;
     } catch (error) {
-      const product = (args[1] as { product?: unknown } | undefined)?.product;
-      app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', outcome: 'rejected' });
+      const product = (body as { product?: unknown } | undefined)?.product;
+      app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', way, outcome: 'rejected' });
       throw error;
     }
   };
+  const create = (...args: Parameters<typeof checkout.create>) =>
+    counted((args[1] as { confirmation_token?: unknown } | undefined)?.confirmation_token ? 'confirmation_token' : 'payment_method', args[1], () => checkout.create(...args));
+  const createSession = (hostedCheckout: HostedCheckout, ...args: Parameters<HostedCheckout['create']>) => counted('hosted_page', args[1], () => hostedCheckout.create(...args));
   /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
   const shownOnForm = (error: unknown, product: string): ApiError => {
     if (!(error instanceof ApiError) || !catalog.find(product) || error.status === 404 || error.status === 403) throw error;
@@ -136,7 +146,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.post('/api/v1/checkout_sessions', perUser, async (request, reply) => {
     const user = requireUser(request);
     if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
-    return send(reply, await hosted.create(user, request.body, headerKey(request.headers['idempotency-key'])));
+    return send(reply, await createSession(hosted, user, request.body, headerKey(request.headers['idempotency-key'])));
   });
 
   app.post('/checkout_sessions', perUser, async (request, reply) => {
@@ -146,15 +156,16 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, _csrf, payment_method, save_card, ...rest } = form;
     let failure: ApiError;
     try {
-      const result = await hosted.create(user, givenFields(rest), idempotency_key);
+      const result = await createSession(hosted, user, givenFields(rest), idempotency_key);
       if (result.url) return reply.redirect(result.url, 303);
-      if (result.status !== 503) return reply.redirect(`/charges/${result.charge.id}`, 303);
-      failure = new ApiError(result.status, 'provider_unavailable', (result.body.error as { message: string }).message);
+      const error = result.body.error as { code: string; message: string } | undefined;
+      failure = new ApiError(result.status, error?.code ?? '', error?.message ?? '');
+      if (!keepsIdempotencyKey(failure)) return reply.redirect(`/charges/${result.charge.id}`, 303);
     } catch (error) {
       failure = shownOnForm(error, form.product);
     }
-    // As for a card: an unreachable provider keeps the key, so sending again opens one session.
-    const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
+    // As for a card: a provider out of reach or still busy keeps the key, so sending again opens one session.
+    const idempotencyKey = keepsIdempotencyKey(failure) ? idempotency_key : undefined;
     return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
   });
 
@@ -242,6 +253,18 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
     const result = await checkout.confirm(user, id);
     return reply.redirect(`/charges/${result.charge.id}`, 303);
+  });
+
+  // The cancel link of Stripe's page: only the payer's own charge (owned answers 404 to anyone else),
+  // and only a session that can still be paid is ended.
+  app.get('/charges/:id/cancel', async (request, reply) => {
+    const user = requireUser(request);
+    const { id } = parseInput(idParam, request.params);
+    const charge = await charges.owned(user, id);
+    if (charge.checkoutSessionId && hosted && (charge.status === 'pending' || charge.status === 'failed')) {
+      await hosted.cancel(charge.checkoutSessionId, `user:${user.id}`);
+    }
+    return reply.redirect(`/charges/${charge.id}`, 303);
   });
 
   app.get('/charges/:id', async (request, reply) => {

@@ -7,7 +7,7 @@ import { audit, userActor } from '../audit/log.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout.js';
 import { REFUNDABLE_STATUSES } from './state.js';
-import { isProviderUnavailable, providerUnavailable } from './stripe.js';
+import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
 
 /** The reasons Stripe accepts for a refund, with the words the console shows for each. */
@@ -102,6 +102,7 @@ async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Re
     );
   } catch (error) {
     // The refund row stays pending: the same request again re-sends it under the same key.
+    if (isRequestInProgress(error)) throw requestInProgress({ refund: refundJson(row) });
     if (isProviderUnavailable(error)) throw providerUnavailable('nothing was refunded twice — try again.', { refund: refundJson(row) });
     if (error instanceof Stripe.errors.StripeInvalidRequestError) {
       const [failed] = await deps.db.update(refunds).set({ status: 'failed', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id)).returning();

@@ -37,6 +37,8 @@ export interface Settled {
   extras?: ChargeExtras;
   /** Set when the intent was not ours for this row, or not for its price: nothing changed. */
   mismatch?: MismatchReason;
+  /** This call moved the row (the database's guard lets one caller move it, however many race). */
+  moved?: true;
 }
 
 const p = sql.placeholder;
@@ -190,7 +192,7 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
       if (row) {
         const charge = row.charge as Charge;
         const step = row.fulfilled && deps.catalog.get(charge.product).fulfilStep;
-        return { charge, extras: step ? step.applied(row.fulfilled!) : undefined };
+        return { charge, extras: step ? step.applied(row.fulfilled!) : undefined, moved: true };
       }
     } catch (error) {
       if (sqlState(error) !== NEEDS_TRANSACTION) throw error;
@@ -216,7 +218,7 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
     }
     const charge = row.charge as Charge;
     const extras = row.fulfil ? await deps.catalog.get(charge.product).fulfil(tx, charge, now) : undefined;
-    return { charge, extras: extras ?? undefined };
+    return { charge, extras: extras ?? undefined, moved: true };
   });
 }
 

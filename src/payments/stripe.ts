@@ -17,6 +17,25 @@ export const isProviderUnavailable = (error: unknown) =>
 export const PROVIDER_UNAVAILABLE = 'payment_provider_unavailable';
 
 /**
+ * Stripe's 409: another request with the same idempotency key is still being processed there (the
+ * SDK has already retried it with backoff). The SDK raises it as a StripeAPIError, so it is told
+ * apart by its status; check it before isProviderUnavailable, which would call it an outage.
+ */
+export const isRequestInProgress = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
+
+export const REQUEST_IN_PROGRESS = 'request_in_progress';
+
+/** A form refused with one of these is shown again with its key: nothing was decided, so sending it again is safe. */
+export const keepsIdempotencyKey = (error: ApiError) => error.code === PROVIDER_UNAVAILABLE || error.code === REQUEST_IN_PROGRESS;
+
+/**
+ * The answer when Stripe is still working on the same request (a double click, two tabs, another
+ * instance): nothing went wrong, and the same key again gets the first request's outcome.
+ */
+export const requestInProgress = (extra?: Record<string, unknown>) =>
+  new ApiError(409, REQUEST_IN_PROGRESS, 'This request is still being processed by our payment provider; retry with the same Idempotency-Key to get its answer.', undefined, extra);
+
+/**
  * The one answer when Stripe cannot be reached, wherever it is called from (checkout, confirm,
  * refunds, cards): 503, a message that says what did not happen and that trying again is safe,
  * and what our side holds (`extra`) as it stands.

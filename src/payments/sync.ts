@@ -16,6 +16,8 @@ import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 export interface SyncDeps extends SettleDeps {
   stripe: StripeGateway;
   afterSettle?: () => void;
+  /** A hosted checkout's row moved to how its session ended (paid, failed, canceled), once per move. */
+  afterSessionOutcome?: (charge: Charge) => void;
   /**
    * This process's own checkout of a charge while it is still calling Stripe and settling
    * (Checkout.settling): Stripe sends the event before it answers the call that caused it.

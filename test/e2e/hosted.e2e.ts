@@ -45,10 +45,10 @@ async function typeCard(number: string) {
 
 const chargeIdOnPage = () => Number(new URL(page.url()).pathname.match(/^\/charges\/(\d+)$/)![1]);
 
-/** The charge a Stripe page is for: its cancel link goes back to that charge's return page. */
+/** The charge a Stripe page is for: its cancel link goes back to that charge's cancel route. */
 async function chargeIdOfSession(): Promise<number> {
   const href = (await page.locator('#cancel').getAttribute('href')) ?? '';
-  return Number(new URL(href).pathname.match(/^\/charges\/(\d+)\/return$/)![1]);
+  return Number(new URL(href).pathname.match(/^\/charges\/(\d+)\/cancel$/)![1]);
 }
 
 const outcome = (chargeId: number, title: string, tab: Page = page) => chargeOutcome(tab, server.url, chargeId, title);
@@ -125,12 +125,14 @@ describe("Stripe's checkout page in a real browser", () => {
     expect(paid.receipt).not.toContain('Your card was declined');
   });
 
-  it('cancelled: the cancel link comes back to a pending charge, and nothing is bought', async () => {
+  it('cancelled: the cancel link comes back to a canceled charge at once, and nothing is bought', async () => {
     const title = 'Hosted cancelled listing';
     await toStripesPage(title);
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
+    await expect(page.locator('.notice').textContent()).resolves.toContain('Canceled: nothing was charged.');
+    await expect(page.locator('[data-pay-again]').textContent()).resolves.toBe('Try again');
     const seen = await outcome(chargeIdOnPage(), title);
-    expect(seen).toMatchObject({ row: 'pending', page: 'pending', onJobs: false });
+    expect(seen).toMatchObject({ row: 'canceled', page: 'canceled', onJobs: false });
     expect(seen.heading).not.toBe('Receipt');
     expect(seen.receipt).not.toContain('Live on /jobs until');
   });
@@ -146,7 +148,7 @@ describe("Stripe's checkout page in a real browser", () => {
     expect(seen.receipt).toContain('Live on /jobs until');
   });
 
-  it('fails 3-D Secure on the hosted page: back on the page with the reason; cancelling then leaves a failed charge and no receipt', async () => {
+  it('fails 3-D Secure on the hosted page: back on the page with the reason; cancelling then leaves a canceled charge and no receipt', async () => {
     const title = 'Hosted 3DS failed listing';
     await toStripesPage(title);
     const id = await chargeIdOfSession();
@@ -157,9 +159,10 @@ describe("Stripe's checkout page in a real browser", () => {
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);
     expect(chargeIdOnPage()).toBe(id);
     const seen = await outcome(id, title);
-    expect(seen).toMatchObject({ row: 'failed', page: 'failed', onJobs: false });
+    // Ending the session cancels its unfinished PaymentIntent, so the row ends canceled.
+    expect(seen).toMatchObject({ row: 'canceled', page: 'canceled', onJobs: false });
     expect(seen.heading).not.toBe('Receipt');
-    expect(seen.receipt).toContain('No money was taken');
+    expect(seen.receipt).toContain('nothing was charged');
     expect(seen.receipt).not.toContain('Live on /jobs until');
   });
 
@@ -167,8 +170,8 @@ describe("Stripe's checkout page in a real browser", () => {
     const title = 'Hosted expired listing';
     await toStripesPage(title);
     const sessionUrl = page.url();
-    // Past expires_at (31 minutes): Stripe expires the session and sends checkout.session.expired.
-    await localStripe('/_local/clock/advance', { seconds: 32 * 60 });
+    // Past expires_at (35 minutes): Stripe expires the session and sends checkout.session.expired.
+    await localStripe('/_local/clock/advance', { seconds: 36 * 60 });
     await page.goto(sessionUrl);
     await expect(page.locator('h1').textContent()).resolves.toBe('This checkout session has expired');
     await Promise.all([page.waitForURL(/\/charges\/\d+$/), page.click('#cancel')]);

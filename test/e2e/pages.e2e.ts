@@ -107,6 +107,7 @@ describe('every page of the route table (Elements mode)', () => {
     if (pattern === '/charges/new') return ['/charges/new?product=billboard', `/charges/new?product=job_listing&article_id=${ids.article}`];
     if (pattern === '/charges/:id') return [`/charges/${ids.charge}`, `/charges/${ids.declinedCharge}`];
     if (pattern === '/charges/:id/return') return []; // a redirect to /charges/:id, visited above
+    if (pattern === '/charges/:id/cancel') return []; // a redirect to /charges/:id, visited above
     if (/^\/(admin\/finance\/)?charges\/:id$/.test(pattern)) return [pattern.replace(':id', ids.charge!)];
     if (/^\/articles\/:id(\/edit)?$/.test(pattern)) return [pattern.replace(':id', ids.article!)];
     // An unknown or used reset link: the page that says so.
