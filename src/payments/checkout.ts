@@ -202,7 +202,7 @@ export class Checkout {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: `Not used by ${product.id}.` });
     }
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
-    await product.authorize(this.deps.db, user, base.article_id);
+    await product.authorize(this.deps.db, user, base.article_id, this.deps.clock.now());
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -255,7 +255,7 @@ export class Checkout {
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
     const { user } = request;
     const product = this.deps.catalog.get(request.product);
-    await product.authorize(this.deps.db, user, request.articleId);
+    await product.authorize(this.deps.db, user, request.articleId, this.deps.clock.now());
     if (!user.stripeCustomerKey) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;

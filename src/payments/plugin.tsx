@@ -196,7 +196,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
     const product = catalog.get(query.product);
     if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
-    await product.authorize(app.db, user, query.article_id);
+    await product.authorize(app.db, user, query.article_id, app.clock.now());
     return checkoutPage(request, reply, user, product, query.article_id);
   });
 

@@ -33,8 +33,8 @@ export const jobListingProduct: Product = {
   formFields: [],
   subjectTitle: articleTitle,
 
-  async authorize(db, user, articleId) {
-    const article = await buyersOwnArticle(db, user, articleId!, 'You can only pay for your own job listings.');
+  async authorize(db, user, articleId, now) {
+    const article = await buyersOwnArticle(db, user, articleId!, now, 'You can only pay for your own job listings.');
     if (!user.canPostJobs && !user.admin) {
       throw forbidden('Only members with permission to post jobs can pay for job listings. Ask an admin for access.');
     }
