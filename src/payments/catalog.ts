@@ -54,6 +54,11 @@ export interface Product {
   receiptLines(db: Db, charges: Charge[], now: Date): Promise<string[][]>;
   /** Extra fields for the charge's JSON, e.g. until when what was bought lasts. */
   chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
+  /**
+   * Optional: what each charge bought, in the same order, as its buyer would name it (an article's
+   * title, an ad's headline); the billing page shows it beside the product's name. One read for a batch.
+   */
+  purchaseTitles?(db: Db, charges: Charge[]): Promise<Array<string | undefined>>;
 }
 
 /**

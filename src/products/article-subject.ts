@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { articles, type User } from '../db/schema.js';
+import { articles, type Charge, type User } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { isLive } from './job-listing/live.js';
 
@@ -9,6 +9,14 @@ import { isLive } from './job-listing/live.js';
 export async function articleTitle(db: Db, id: number): Promise<string | undefined> {
   const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
   return row?.title;
+}
+
+/** For products bought for an article: each charge's article title (`purchaseTitles`). */
+export async function purchasedArticleTitles(db: Db, charges: Charge[]): Promise<Array<string | undefined>> {
+  const ids = [...new Set(charges.flatMap((c) => (c.articleId === null ? [] : [c.articleId])))];
+  if (ids.length === 0) return charges.map(() => undefined);
+  const titles = new Map((await db.select({ id: articles.id, title: articles.title }).from(articles).where(inArray(articles.id, ids))).map((a) => [a.id, a.title]));
+  return charges.map((c) => (c.articleId === null ? undefined : titles.get(c.articleId)));
 }
 
 const articleForCheckout = prepared((db) =>

@@ -66,6 +66,10 @@ export const billboardProduct: Product = {
     listingsChanged();
     await tx.update(billboards).set({ active: true }).where(eq(billboards.chargeId, charge.id));
   },
+  // The headline is the charge's own data: no read.
+  async purchaseTitles(_db, charges) {
+    return charges.map((charge) => (charge.productData as { headline?: string }).headline);
+  },
   async receiptLines(db, charges, now) {
     const boards = new Map((await db.select().from(billboards).where(inArray(billboards.chargeId, charges.map((c) => c.id)))).map((b) => [b.chargeId, b]));
     return charges.map((charge) => {

@@ -6,7 +6,7 @@ import { articles, featuredArticles } from '../../db/schema.js';
 import { formatUtc } from '../../format.js';
 import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle, buyersOwnArticle } from '../article-subject.js';
+import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
 import { WEEK_MS } from '../durations.js';
 import { isLive } from '../job-listing/live.js';
 
@@ -35,6 +35,7 @@ export const featuredArticleProduct: Product = {
   fields: z.object({}).strict(),
   formFields: [],
   subjectTitle: articleTitle,
+  purchaseTitles: purchasedArticleTitles,
 
   async authorize(db, user, articleId, now) {
     const article = await buyersOwnArticle(db, user, articleId!, now, 'You can only feature your own articles.');
