@@ -327,7 +327,11 @@ export function ArticleEditor({
       <Flash message={done} />
       <div class="card">
         <h1>{a ? 'Edit article' : 'Write an article'}</h1>
-        {saved && <Flash message="Saved." />}
+        {saved && a && (
+          <p class="flash" role="status">
+            Saved. <a href={`/articles/${a.id}`}>{isLive(a, ctx.now) ? 'See it published' : 'Preview it'}</a>
+          </p>
+        )}
         {notice}
         {error && <p class="flash-error">{error.message}</p>}
         {row && (
