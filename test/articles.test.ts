@@ -119,7 +119,7 @@ describe('articles', () => {
     const id = editUrl.match(/\/articles\/(\d+)\/edit/)![1];
     const invalid = await browser.submit(editUrl, `/articles/${id}`, { title: '', body_markdown: 'x' });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.body).toContain('Required.');
+    expect(invalid.body).toContain('Enter a title.');
     const dashboard = await browser.get('/dashboard');
     expect(dashboard.body).toContain('Form job');
     expect(dashboard.body).toContain('Not paid');

@@ -62,7 +62,7 @@ const DASHBOARD_DONE = {
 } as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
-const autoRenewInput = z.object({ enabled: z.boolean({ error: 'true or false.' }) }).strict();
+const autoRenewInput = z.object({ enabled: z.boolean({ error: 'Send true or false.' }) }).strict();
 const autoRenewForm = z.object({ enabled: z.enum(['0', '1']).transform((v) => v === '1'), back: z.enum(['dashboard', 'edit']).default('dashboard') });
 /** `?auto_renew=on&article=7` after the switch: the page confirms it. */
 const autoRenewShown = z.object({ auto_renew: z.enum(['on', 'off']).optional(), article: z.coerce.number().int().positive().optional() });

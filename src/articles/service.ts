@@ -26,7 +26,7 @@ const tagsInput = z.preprocess(
 );
 
 export const articleInput = z.object({
-  title: z.string().trim().min(1, 'Required.').max(200, 'At most 200 characters.'),
+  title: z.string().trim().min(1, 'Enter a title.').max(200, 'At most 200 characters.'),
   body_markdown: z.string().max(100_000, 'At most 100,000 characters.'),
   tags: tagsInput.optional(),
   job_listing: z.boolean().optional(),

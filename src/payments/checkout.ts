@@ -33,7 +33,7 @@ export interface CheckoutResult {
 const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
 const chargeRequest = z
   .object({
-    product: z.string().min(1, 'Required.').max(60),
+    product: z.string().min(1, 'Choose a product.').max(60),
     article_id: z.number().int().positive().max(2147483647).optional(),
     payment_method: z
       .string()
@@ -196,7 +196,7 @@ export class Checkout {
     const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)));
     const fields = parseInput(product.fields, fieldsInput);
     if (product.needsArticle && base.article_id === undefined) {
-      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Required.' });
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Choose the article this is for.' });
     }
     if (!product.needsArticle && base.article_id !== undefined) {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: `Not used by ${product.id}.` });

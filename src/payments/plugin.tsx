@@ -195,7 +195,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return sendPage(reply, pageContext(request, reply), 'Buy', <CatalogPage products={catalog.list()} />);
     }
     const product = catalog.get(query.product);
-    if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
+    if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Choose the article this is for.' });
     await product.authorize(app.db, user, query.article_id, app.clock.now());
     return checkoutPage(request, reply, user, product, query.article_id);
   });
@@ -277,7 +277,8 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       catalog.list().map(async (product) => {
         const mine = rows.filter((c) => c.product === product.id);
         if (mine.length === 0 || !product.purchaseTitles) return;
-        (await product.purchaseTitles(app.db, mine)).forEach((title, i) => title && titles.set(mine[i]!.id, title));
+        const named = await product.purchaseTitles(app.db, mine);
+        for (const [i, charge] of mine.entries()) if (named[i]) titles.set(charge.id, named[i]);
       }),
     );
     return titles;
