@@ -57,7 +57,7 @@ const articleForm = z
 /** Confirmations on the Write page after a redirect (fixed texts). */
 const WRITE_DONE = { permission_requested: 'Your request was sent. An admin will answer by e-mail; until then you can write articles.' } as const;
 const DASHBOARD_DONE = {
-  published: 'Published: the article is public now (a job listing shows on /jobs while it is paid).',
+  published: 'Published: the article is public now (a job listing only while it is paid: until then only you and admins see it).',
   unpublished: 'Unpublished: the article is a draft again, seen only by you.',
 } as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
