@@ -119,9 +119,20 @@ describe('articles', () => {
     const id = editUrl.match(/\/articles\/(\d+)\/edit/)![1];
     const invalid = await browser.submit(editUrl, `/articles/${id}`, { title: '', body_markdown: 'x' });
     expect(invalid.statusCode).toBe(400);
-    expect(invalid.body).toContain('Required.');
+    expect(invalid.body).toContain('Enter a title.');
     const dashboard = await browser.get('/dashboard');
     expect(dashboard.body).toContain('Form job');
     expect(dashboard.body).toContain('Not paid');
+  });
+
+  it('links to the article after saving it: published, or a preview while it is not live', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: plain.email, password: plain.password });
+    const published = await browser.submit('/articles/new', '/articles', { title: 'Seen at once', body_markdown: 'Hello.', published: 'on' });
+    const id = (published.headers.location as string).match(/\/articles\/(\d+)\/edit/)![1];
+    expect((await browser.get(published.headers.location as string)).body).toContain(`<a href="/articles/${id}">See it published</a>`);
+    const draft = await browser.submit('/articles/new', '/articles', { title: 'Not yet', body_markdown: 'Soon.' });
+    const draftId = (draft.headers.location as string).match(/\/articles\/(\d+)\/edit/)![1];
+    expect((await browser.get(draft.headers.location as string)).body).toContain(`<a href="/articles/${draftId}">Preview it</a>`);
   });
 });

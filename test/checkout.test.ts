@@ -364,7 +364,9 @@ describe('authorization and validation', () => {
     ).article;
     const draft = await listing(poster, false);
     const cases: Array<[Member | null, Record<string, unknown>, number]> = [
-      [stranger, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa' }, 403],
+      // Someone else's unpaid listing is not live: it does not exist for them.
+      [stranger, { product: 'job_listing', article_id: mine.id, payment_method: 'pm_card_visa' }, 404],
+      [stranger, { product: 'featured_article', article_id: plain.id, payment_method: 'pm_card_visa' }, 403],
       [poster, { product: 'job_listing', article_id: 999999, payment_method: 'pm_card_visa' }, 404],
       [stranger, { product: 'job_listing', article_id: draft.id, payment_method: 'pm_card_visa' }, 404],
       [poster, { product: 'job_listing', article_id: plain.id, payment_method: 'pm_card_visa' }, 422],
@@ -547,8 +549,8 @@ describe('honest pages', () => {
       expect((await browser.get(url)).body).toContain(`href="/charges/new?product=job_listing&amp;article_id=${a.id}" data-extend`);
     }
     const billing = await browser.get('/settings/billing');
-    expect(billing.body).toContain('<td>Job listing — one week on /jobs</td>');
-    expect(billing.body).not.toContain('<td>job_listing</td>');
+    expect(billing.body).toContain('>Job listing — one week on /jobs</span>');
+    expect(billing.body).not.toContain('>job_listing<');
     expect(billing.body).toContain('data-status="failed">Failed<');
   });
 

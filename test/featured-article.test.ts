@@ -65,7 +65,7 @@ describe('featured article, a third product added without touching the payments 
     const draft = await article(author, false);
     const refused = await feature(author, draft.id);
     expect(refused.statusCode).toBe(422);
-    expect(json(refused).error.fields).toEqual({ article_id: 'Not published.' });
+    expect(json(refused).error.fields).toEqual({ article_id: 'Publish the article first.' });
     const stranger = await member(t.app);
     expect((await feature(stranger, (await article(author)).id)).statusCode).toBe(403);
     expect((await feature(author, 2147483000)).statusCode).toBe(404);

@@ -59,7 +59,7 @@ describe('forms sent back with an error', () => {
     const browser = await signedIn(m);
     const res = await browser.submit('/articles/new', '/articles', { title: '   ', body_markdown: 'my **draft**', tags: 'ok, not a tag!', job_listing: 'on' });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<span class="field-error" id="title-error">Required.</span>');
+    expect(res.body).toContain('<span class="field-error" id="title-error">Enter a title.</span>');
     expect(res.body).toMatch(/<span class="field-error" id="tags-error">[^<]+<\/span>/);
     expect(res.body).toContain('>my **draft**</textarea>');
     expect(res.body).toContain('value="ok, not a tag!"');
@@ -109,7 +109,7 @@ describe('forms sent back with an error', () => {
     const res = await browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, { amount: '12,50', reason: 'duplicate', idempotency_key: 'forms-refund' });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('value="12,50"');
-    expect(res.body).toContain('<span class="field-error" id="amount-error">An amount like 12.50.</span>');
+    expect(res.body).toContain('<span class="field-error" id="amount-error">Enter an amount in dollars, like 12.50.</span>');
     expect(res.body).toMatch(/<option value="duplicate" selected>/);
     expect(await queryRows(t.database.db, `select 1 from refunds where charge_id = ${charge.id}`)).toEqual([]);
     const done = await browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, { amount: '1.00', idempotency_key: 'forms-refund-2' });

@@ -42,8 +42,10 @@ describe('/jobs', () => {
     t.clock.advance(1);
     expect(await jobsPage()).not.toContain('Backend engineer');
     expect(ids(await jobs())).not.toContain(a.id);
-    const article = json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}` })).article;
-    expect(article.paid).toBe(false);
+    // Past its week the listing is hidden again: only its author still reads it.
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}` })).statusCode).toBe(404);
+    const article = json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}`, headers: poster.auth })).article;
+    expect(article).toMatchObject({ paid: false, live: false });
     expect(article.paid_until).toBe(new Date(START.getTime() + WEEK_MS).toISOString());
   });
 

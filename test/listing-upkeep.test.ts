@@ -141,7 +141,7 @@ describe('auto-renew', () => {
     expect((await t.app.inject({ method: 'POST', url: `/api/v1/articles/${id}/auto-renew`, headers: stranger.auth, payload: { enabled: true } })).statusCode).toBe(404);
     const article = json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: poster.auth, payload: { title: 'Plain', body_markdown: 'x' } })).article.id;
     expect((await setAutoRenew(article, true)).statusCode).toBe(422);
-    expect(json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${id}` })).article.auto_renew).toBe(false);
+    expect(json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${id}`, headers: poster.auth })).article.auto_renew).toBe(false);
     const on = await setAutoRenew(id, true);
     expect(on.statusCode).toBe(200);
     expect(json(on).article).toEqual({ id, auto_renew: true });

@@ -164,8 +164,9 @@ describe('refunds', () => {
       `select stripe_refund_id, amount::int, requested_by, status from refunds where charge_id = ${charge.id}`,
     );
     expect(rows).toEqual([{ stripe_refund_id: refund.id, amount: 2500, requested_by: null, status: 'succeeded' }]);
-    const article = json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}` })).article;
-    expect(article.paid).toBe(false);
+    expect((await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}` })).statusCode).toBe(404);
+    const article = json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${a.id}`, headers: poster.auth })).article;
+    expect(article).toMatchObject({ paid: false, live: false });
   });
 
   it('a partial refund keeps the listing and records the amount', async () => {

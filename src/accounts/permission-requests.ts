@@ -8,12 +8,12 @@ import type { Mailer } from '../mail/mailer.js';
 
 export const permissionRequestInput = z.object({
   note: z
-    .string({ error: 'Required.' })
+    .string({ error: 'Say in a few words what you will post.' })
     .trim()
     .min(1, 'Say in a few words what you will post.')
     .max(PERMISSION_NOTE_MAX, `At most ${PERMISSION_NOTE_MAX} characters.`),
 });
-export const decisionInput = z.object({ decision: z.enum(['approve', 'decline'], { error: 'approve or decline.' }) });
+export const decisionInput = z.object({ decision: z.enum(['approve', 'decline'], { error: 'Choose approve or decline.' }) });
 export type Decision = z.infer<typeof decisionInput>['decision'];
 
 export const permissionRequestJson = (r: PermissionRequest) => ({

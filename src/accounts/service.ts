@@ -28,7 +28,7 @@ export type SignupInput = z.infer<typeof signupInput>;
 
 export const loginInput = z.object({
   email: z.string().trim().toLowerCase().max(254).email('Not a valid e-mail address.'),
-  password: z.string().min(1, 'Required.').max(200),
+  password: z.string().min(1, 'Enter your password.').max(200),
 });
 
 export interface PublicUser {
@@ -140,7 +140,7 @@ export async function deleteSession(db: Db, secret: string): Promise<void> {
 }
 
 export const tokenOptions = z.object({
-  name: z.string().trim().min(1, 'Required.').max(60, 'At most 60 characters.').default('API token'),
+  name: z.string().trim().min(1, 'Enter a name for the token.').max(60, 'At most 60 characters.').default('API token'),
   /** Absent: valid until revoked. */
   expires_in_days: z.number().int('Whole days.').min(1, 'At least 1 day.').max(3650, 'At most 3650 days.').optional(),
 });
@@ -195,7 +195,7 @@ export async function userForToken(db: Db, secret: string, clock: Clock): Promis
 }
 
 export const passwordChangeInput = z.object({
-  current_password: z.string().min(1, 'Required.').max(200),
+  current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(200),
   new_password: newPasswordSchema,
   /** Also revoke the API tokens (the one making the request, if any, is kept). */
   revoke_tokens: z.boolean().default(false),

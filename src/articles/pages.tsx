@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { FEATURED_ARTICLE_PRODUCT } from '../products/featured-article/product.js';
+import { isLive } from '../products/job-listing/live.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
@@ -167,11 +168,30 @@ export function JobsPage({
   );
 }
 
+/** Why a job listing its author or an admin is looking at is hidden from everyone else; its author can pay from here. */
+function NotLiveNotice({ row, mine }: { row: ArticleWithAuthor; mine: boolean }) {
+  return (
+    <div class="flash-error" role="status" data-live="no">
+      <p>
+        <strong>Not live: pay to publish.</strong> Until it is paid, this job listing is on no public list and its page is seen only by its author and admins.
+      </p>
+      {mine && (
+        <form method="get" action="/charges/new" class="inline">
+          <input type="hidden" name="product" value="job_listing" />
+          <input type="hidden" name="article_id" value={String(row.article.id)} />
+          <button type="submit">Pay to publish</button>
+        </form>
+      )}
+    </div>
+  );
+}
+
 export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAuthor }) {
   const a = row.article;
   const mine = ctx.user?.id === a.userId;
   return (
     <article class="card">
+      {a.jobListing && !isLive(a, ctx.now) && <NotLiveNotice row={row} mine={mine} />}
       <h1>{a.title}</h1>
       <p class="muted">
         by {row.author.username}
@@ -307,7 +327,11 @@ export function ArticleEditor({
       <Flash message={done} />
       <div class="card">
         <h1>{a ? 'Edit article' : 'Write an article'}</h1>
-        {saved && <Flash message="Saved." />}
+        {saved && a && (
+          <p class="flash" role="status">
+            Saved. <a href={`/articles/${a.id}`}>{isLive(a, ctx.now) ? 'See it published' : 'Preview it'}</a>
+          </p>
+        )}
         {notice}
         {error && <p class="flash-error">{error.message}</p>}
         {row && (

@@ -38,7 +38,7 @@ import {
   listArticlesBy,
   listJobs,
   pageInput,
-  publishedArticles,
+  liveArticles,
   recentArticles,
   updateArticle,
 } from './service.js';
@@ -57,12 +57,12 @@ const articleForm = z
 /** Confirmations on the Write page after a redirect (fixed texts). */
 const WRITE_DONE = { permission_requested: 'Your request was sent. An admin will answer by e-mail; until then you can write articles.' } as const;
 const DASHBOARD_DONE = {
-  published: 'Published: the article is public now (a job listing shows on /jobs while it is paid).',
+  published: 'Published: the article is public now (a job listing only while it is paid: until then only you and admins see it).',
   unpublished: 'Unpublished: the article is a draft again, seen only by you.',
 } as const;
 const publishedForm = z.object({ published: z.enum(['0', '1']).transform((v) => v === '1') });
 const listQuery = z.object({ mine: z.enum(['0', '1']).optional() });
-const autoRenewInput = z.object({ enabled: z.boolean({ error: 'true or false.' }) }).strict();
+const autoRenewInput = z.object({ enabled: z.boolean({ error: 'Send true or false.' }) }).strict();
 const autoRenewForm = z.object({ enabled: z.enum(['0', '1']).transform((v) => v === '1'), back: z.enum(['dashboard', 'edit']).default('dashboard') });
 /** `?auto_renew=on&article=7` after the switch: the page confirms it. */
 const autoRenewShown = z.object({ auto_renew: z.enum(['on', 'off']).optional(), article: z.coerce.number().int().positive().optional() });
@@ -101,8 +101,10 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   const featured = (at: Date) =>
     featuredCache.get('home', at, async () => {
       const pinned = await featuredNow(app.db, at);
-      const value = await publishedArticles(app.db, pinned.map((p) => p.articleId));
-      return { value, expiresAt: pinned.reduce<Date | null>((m, p) => (m === null || p.endsAt < m ? p.endsAt : m), null) };
+      const value = await liveArticles(app.db, pinned.map((p) => p.articleId), at);
+      // Stale when a feature ends, or when a featured job listing's paid week does.
+      const ends = [...pinned.map((p) => p.endsAt), ...value.flatMap(({ article: a }) => (a.jobListing && a.paidUntil ? [a.paidUntil] : []))];
+      return { value, expiresAt: ends.reduce<Date | null>((m, end) => (m === null || end < m ? end : m), null) };
     });
 
   // ---- JSON API ----
@@ -114,7 +116,8 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
 
   app.get('/api/v1/articles/:id', async (request) => {
     const { id } = parseInput(idParam, request.params);
-    return { article: articleJson(await getArticle(app.db, id, request.user ?? undefined), now()) };
+    const at = now();
+    return { article: articleJson(await getArticle(app.db, id, at, request.user ?? undefined), at) };
   });
 
   app.patch('/api/v1/articles/:id', writes, async (request) => {
@@ -126,8 +129,9 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
 
   app.get('/api/v1/articles', async (request) => {
     const { mine } = parseInput(listQuery, request.query);
-    const rows = mine === '1' ? await listArticlesBy(app.db, requireUser(request).id) : await recentArticles(app.db);
-    return { articles: rows.map((row) => articleJson(row, now())) };
+    const at = now();
+    const rows = mine === '1' ? await listArticlesBy(app.db, requireUser(request).id) : await recentArticles(app.db, at);
+    return { articles: rows.map((row) => articleJson(row, at)) };
   });
 
   app.get('/api/v1/jobs', async (request, reply) => {
@@ -156,7 +160,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
-    const [articles, boards, pinned] = await Promise.all([recentArticles(app.db), sidebar(ctx.now), featured(ctx.now)]);
+    const [articles, boards, pinned] = await Promise.all([recentArticles(app.db, ctx.now), sidebar(ctx.now), featured(ctx.now)]);
     return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} featured={pinned} />);
   });
 
@@ -211,14 +215,14 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/articles/:id', async (request, reply) => {
     const { id } = parseInput(idParam, request.params);
     const ctx = pageContext(request, reply);
-    const row = await getArticle(app.db, id, request.user ?? undefined);
+    const row = await getArticle(app.db, id, ctx.now, request.user ?? undefined);
     return sendPage(reply, ctx, row.article.title, <ArticlePage ctx={ctx} row={row} />);
   });
 
   app.get('/articles/:id/edit', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const row = await getEditableArticle(app.db, id, user);
+    const row = await getEditableArticle(app.db, id, user, now());
     const saved = (request.query as { saved?: string }).saved === '1';
     const { stripe, catalog } = app.payments;
     // A saved job listing that is not paid offers "Publish and pay" inline: the same checkout form.
@@ -254,7 +258,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return reply.redirect(`/articles/${id}/edit?saved=1`, 303);
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 404) throw error;
-      const row = await getEditableArticle(app.db, id, user);
+      const row = await getEditableArticle(app.db, id, user, now());
       return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} error={error} values={request.body} />, error.status);
     }
   });

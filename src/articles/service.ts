@@ -1,8 +1,9 @@
-import { and, count, desc, eq, gt, inArray, min, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, min, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { type Article, articles, type User, users } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
+import { isLive, liveArticle, liveJobListing } from '../products/job-listing/live.js';
 import { isPaid } from '../products/job-listing/paid-window.js';
 import { recomputePaidWindow } from '../products/job-listing/recompute.js';
 import { listingsChanged } from '../cache.js';
@@ -25,7 +26,7 @@ const tagsInput = z.preprocess(
 );
 
 export const articleInput = z.object({
-  title: z.string().trim().min(1, 'Required.').max(200, 'At most 200 characters.'),
+  title: z.string().trim().min(1, 'Enter a title.').max(200, 'At most 200 characters.'),
   body_markdown: z.string().max(100_000, 'At most 100,000 characters.'),
   tags: tagsInput.optional(),
   job_listing: z.boolean().optional(),
@@ -50,6 +51,7 @@ export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date
     job_listing: a.jobListing,
     published: a.published,
     published_at: a.publishedAt,
+    live: isLive(a, now),
     paid: isPaid(a.paidUntil, now),
     paid_until: a.paidUntil,
     bumped_at: a.bumpedAt,
@@ -103,18 +105,18 @@ export async function createArticle(db: Db, render: RenderMarkdown, user: User, 
   return { article: article!, author: { id: user.id, username: user.username } };
 }
 
-/** An article the viewer may see: published ones, or their own, or any for an admin. */
-export async function getArticle(db: Db, id: number, viewer?: User): Promise<ArticleWithAuthor> {
+/** An article the viewer may see: live ones (isLive), or their own, or any for an admin. */
+export async function getArticle(db: Db, id: number, now: Date, viewer?: User): Promise<ArticleWithAuthor> {
   const [row] = await db.select(withAuthor).from(articles).innerJoin(users, eq(users.id, articles.userId)).where(eq(articles.id, id));
-  if (!row || !(row.article.published || viewer?.admin || viewer?.id === row.article.userId)) {
+  if (!row || !(isLive(row.article, now) || viewer?.admin || viewer?.id === row.article.userId)) {
     throw notFound('No such article.');
   }
   return row;
 }
 
 /** An article the user may change (their own, or any for an admin); others' are 404 or 403. */
-export async function getEditableArticle(db: Db, id: number, user: User): Promise<ArticleWithAuthor> {
-  const row = await getArticle(db, id, user);
+export async function getEditableArticle(db: Db, id: number, user: User, now: Date): Promise<ArticleWithAuthor> {
+  const row = await getArticle(db, id, now, user);
   if (row.article.userId !== user.id && !user.admin) throw forbidden('You can only edit your own articles.');
   return row;
 }
@@ -127,7 +129,7 @@ export async function updateArticle(
   patch: ArticlePatch,
   now: Date,
 ): Promise<ArticleWithAuthor> {
-  const { article, author } = await getEditableArticle(db, id, user);
+  const { article, author } = await getEditableArticle(db, id, user, now);
   if (patch.job_listing && !article.jobListing && !canPostJobs(user)) throw jobPermissionError();
   // Rendered before the transaction opens: a slow body holds no row lock.
   const bodyHtml = patch.body_markdown === undefined ? undefined : await render(patch.body_markdown);
@@ -162,29 +164,26 @@ export async function listArticlesBy(db: Db, userId: number): Promise<ArticleWit
     .orderBy(desc(articles.id));
 }
 
-/** Published articles by id, in the order of `ids`. */
-export async function publishedArticles(db: Db, ids: number[]): Promise<ArticleWithAuthor[]> {
+/** Live articles by id, in the order of `ids`. */
+export async function liveArticles(db: Db, ids: number[], now: Date): Promise<ArticleWithAuthor[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .select(withAuthor)
     .from(articles)
     .innerJoin(users, eq(users.id, articles.userId))
-    .where(and(inArray(articles.id, ids), eq(articles.published, true)));
+    .where(and(inArray(articles.id, ids), liveArticle(now)));
   return ids.flatMap((id) => rows.filter((r) => r.article.id === id));
 }
 
-export async function recentArticles(db: Db, limit = 20): Promise<ArticleWithAuthor[]> {
+export async function recentArticles(db: Db, now: Date, limit = 20): Promise<ArticleWithAuthor[]> {
   return db
     .select(withAuthor)
     .from(articles)
     .innerJoin(users, eq(users.id, articles.userId))
-    .where(eq(articles.published, true))
+    .where(liveArticle(now))
     .orderBy(sql`${articles.publishedAt} desc nulls last`, desc(articles.id))
     .limit(limit);
 }
-
-const liveJobs = (now: Date) =>
-  and(eq(articles.published, true), eq(articles.jobListing, true), gt(articles.paidUntil, now));
 
 /**
  * Published job listings paid beyond `now`, most recently bumped first. The week's end is in
@@ -203,11 +202,11 @@ export async function listJobs(db: Db, now: Date, page: number): Promise<JobsLis
       .select(withAuthor)
       .from(articles)
       .innerJoin(users, eq(users.id, articles.userId))
-      .where(liveJobs(now))
+      .where(liveJobListing(now))
       .orderBy(desc(articles.bumpedAt), desc(articles.id))
       .limit(PAGE_SIZE)
       .offset((page - 1) * PAGE_SIZE),
-    db.select({ total: count(), earliest: min(articles.paidUntil) }).from(articles).where(liveJobs(now)),
+    db.select({ total: count(), earliest: min(articles.paidUntil) }).from(articles).where(liveJobListing(now)),
   ]);
   return { jobs, total: totalRow?.total ?? 0, earliestExpiry: totalRow?.earliest ?? null };
 }

@@ -39,10 +39,10 @@ const refundForm = z.object({
   // Plain decimal notation only: Number() would also read `0x10`, `1e3` or ` 5 `.
   amount: z
     .string()
-    .regex(/^(\d{1,6}(\.\d{1,2})?)?$/, 'An amount like 12.50.')
+    .regex(/^(\d{1,6}(\.\d{1,2})?)?$/, 'Enter an amount in dollars, like 12.50.')
     .optional()
     .transform((v) => (v ? minorUnits(v) : undefined))
-    .pipe(z.number().int().positive('More than zero.').optional()),
+    .pipe(z.number().int().positive('Enter more than zero.').optional()),
   reason: refundReason.optional(),
   idempotency_key: z.string(),
   _csrf: z.string().optional(),

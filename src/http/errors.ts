@@ -54,9 +54,70 @@ export function refuseUnstorableText(request: FastifyRequest, _reply: FastifyRep
   done(new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [field.replace(unstorableAll, '?')]: 'Contains a NUL character or an unpaired surrogate.' }));
 }
 
-/** Parses input with a zod schema; a failure is a 400 naming each bad field. */
+/**
+ * What a field is called in an error sentence, for fields whose name does not say it in words;
+ * any other field is called by its name with spaces (`expires_in_days`: "expires in days").
+ */
+const FIELD_NAMES: Record<string, string> = {
+  body_markdown: 'body',
+  link_url: 'link',
+  image_url: 'image URL',
+  email: 'e-mail address',
+  article_id: 'article',
+  payment_method: 'card',
+  id: 'id in the address',
+  user_id: 'user id',
+  can_post_jobs: 'permission to post jobs',
+  enabled: 'auto-renew setting',
+  job_listing: 'job listing box',
+  published: 'published box',
+  new_password: 'new password',
+  current_password: 'current password',
+  expires_in_days: 'number of days',
+};
+
+// "an" before a vowel sound: an e-mail address, an image URL, a username.
+const withArticle = (noun: string) => `${/^(?:[aeio]|un)/i.test(noun) ? 'an' : 'a'} ${noun}`;
+const capitalised = (text: string) => text[0]!.toUpperCase() + text.slice(1);
+
+/**
+ * A sentence for an issue the schema gave no message of its own: what is wrong, in words, by the
+ * issue's code and the field's name ("Enter a headline."). Explicit messages in schemas win.
+ */
+function fieldSentence(issue: z.core.$ZodRawIssue): string {
+  const field = issue.path?.findLast((p) => typeof p === 'string');
+  const noun = (typeof field === 'string' && FIELD_NAMES[field]) || (typeof field === 'string' ? field.replace(/_/g, ' ') : 'value');
+  const The = `The ${noun}`;
+  switch (issue.code) {
+    case 'invalid_type': {
+      if (issue.input === undefined) return issue.expected === 'string' || issue.expected === 'number' ? `Enter ${withArticle(noun)}.` : `${The} is missing.`;
+      const kind: Record<string, string> = { string: 'text', number: 'a number', int: 'a whole number', boolean: 'true or false', array: 'a list', object: 'an object', date: 'a date' };
+      return `${The} must be ${kind[issue.expected] ?? `of type ${issue.expected}`}.`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? `Enter ${withArticle(noun)}.` : `${The} needs at least ${issue.minimum} characters.`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `Give at least ${issue.minimum} for the ${noun}.`;
+      return issue.inclusive ? `${The} must be at least ${issue.minimum}.` : `${The} must be more than ${issue.minimum}.`;
+    case 'too_big':
+      if (issue.origin === 'string') return `${The} can be at most ${issue.maximum} characters.`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `${The} can have at most ${issue.maximum} items.`;
+      return issue.inclusive ? `${The} can be at most ${issue.maximum}.` : `${The} must be less than ${issue.maximum}.`;
+    case 'invalid_format':
+      if (issue.format === 'email') return 'Enter an e-mail address like name@example.com.';
+      if (issue.format === 'url') return `${The} must be a web address (https://…).`;
+      return `${The} is not in the expected form.`;
+    case 'invalid_value':
+      return `${The} must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}.`;
+    case 'unrecognized_keys':
+      return `${capitalised(issue.keys.length === 1 ? 'this field is' : 'these fields are')} not accepted here: ${issue.keys.slice(0, 5).join(', ')}${issue.keys.length > 5 ? ', …' : ''}.`;
+    default:
+      return `${The} is not valid.`;
+  }
+}
+
+/** Parses input with a zod schema; a failure is a 400 naming each bad field in a sentence. */
 export function parseInput<T>(schema: ZodType<T>, input: unknown): T {
-  const result = schema.safeParse(input ?? {});
+  const result = schema.safeParse(input ?? {}, { error: fieldSentence });
   if (result.success) return result.data;
   const fields: Record<string, string> = {};
   for (const issue of result.error.issues) {

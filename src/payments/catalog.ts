@@ -33,8 +33,8 @@ export interface Product {
   formFields: ProductField[];
   /** What the purchase is for, shown at checkout ("For: …"), when it names an article. */
   subjectTitle?(db: Db, articleId: number): Promise<string | undefined>;
-  /** Throws 403/404 when this user may not buy it (for this article). */
-  authorize(db: Db, user: User, articleId: number | undefined): Promise<void>;
+  /** Throws 403/404 when this user may not buy it (for this article) at `now`. */
+  authorize(db: Db, user: User, articleId: number | undefined, now: Date): Promise<void>;
   /**
    * Fulfils a charge that succeeded, inside the transaction that settled it: called at most once,
    * and exactly once when the product has no `fulfilStep` or the step did not apply. May return the
@@ -54,6 +54,11 @@ export interface Product {
   receiptLines(db: Db, charges: Charge[], now: Date): Promise<string[][]>;
   /** Extra fields for the charge's JSON, e.g. until when what was bought lasts. */
   chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
+  /**
+   * Optional: what each charge bought, in the same order, as its buyer would name it (an article's
+   * title, an ad's headline); the billing page shows it beside the product's name. One read for a batch.
+   */
+  purchaseTitles?(db: Db, charges: Charge[]): Promise<Array<string | undefined>>;
 }
 
 /**

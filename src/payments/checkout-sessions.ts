@@ -21,7 +21,7 @@ import { retrieveIntent, type SyncDeps } from './sync.js';
 
 const sessionKeys = ['product', 'article_id'] as const;
 const sessionRequest = z.object({
-  product: z.string().min(1, 'Required.').max(60),
+  product: z.string().min(1, 'Choose a product.').max(60),
   article_id: z.number().int().positive().max(2147483647).optional(),
 });
 

@@ -33,7 +33,7 @@ export interface CheckoutResult {
 const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
 const chargeRequest = z
   .object({
-    product: z.string().min(1, 'Required.').max(60),
+    product: z.string().min(1, 'Choose a product.').max(60),
     article_id: z.number().int().positive().max(2147483647).optional(),
     payment_method: z
       .string()
@@ -190,13 +190,13 @@ export class Checkout {
     const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)));
     const fields = parseInput(product.fields, fieldsInput);
     if (product.needsArticle && base.article_id === undefined) {
-      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Required.' });
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Choose the article this is for.' });
     }
     if (!product.needsArticle && base.article_id !== undefined) {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: `Not used by ${product.id}.` });
     }
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
-    await product.authorize(this.deps.db, user, base.article_id);
+    await product.authorize(this.deps.db, user, base.article_id, this.deps.clock.now());
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -249,7 +249,7 @@ export class Checkout {
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
     const { user } = request;
     const product = this.deps.catalog.get(request.product);
-    await product.authorize(this.deps.db, user, request.articleId);
+    await product.authorize(this.deps.db, user, request.articleId, this.deps.clock.now());
     if (!user.stripeCustomerKey) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;

@@ -271,12 +271,15 @@ export function BillingPage({
   charges,
   cards,
   productNames,
+  titles,
   done,
 }: {
   ctx: PageContext;
   charges: Charge[];
   cards: SavedCard[];
   productNames: Map<string, string>;
+  /** What each charge bought, by charge id (purchaseTitles). */
+  titles: Map<number, string>;
   done?: string;
 }) {
   return (
@@ -322,7 +325,15 @@ export function BillingPage({
                 {charges.map((c) => (
                   <tr>
                     <td>{formatUtc(c.createdAt)}</td>
-                    <td>{productNames.get(c.product) ?? c.product}</td>
+                    <td>
+                      {titles.has(c.id) && (
+                        <>
+                          {titles.get(c.id)}
+                          <br />
+                        </>
+                      )}
+                      <span class={titles.has(c.id) ? 'muted' : undefined}>{productNames.get(c.product) ?? c.product}</span>
+                    </td>
                     <td>{formatMoney(c.amount, c.currency)}</td>
                     <td data-status={c.status}>{statusWords[c.status]}</td>
                     <td>

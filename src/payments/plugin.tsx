@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
-import type { User } from '../db/schema.js';
+import type { Charge, User } from '../db/schema.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { type Product, productJson } from './catalog.js';
@@ -206,8 +206,8 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return sendPage(reply, pageContext(request, reply), 'Buy', <CatalogPage products={catalog.list()} />);
     }
     const product = catalog.get(query.product);
-    if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Required.' });
-    await product.authorize(app.db, user, query.article_id);
+    if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Choose the article this is for.' });
+    await product.authorize(app.db, user, query.article_id, app.clock.now());
     return checkoutPage(request, reply, user, product, query.article_id);
   });
 
@@ -293,12 +293,27 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="receipt-${charge.id}.pdf"`).send(pdf);
   });
 
+  /** What each charge bought, by charge id, from each product's purchaseTitles (one read per product). */
+  const purchaseTitles = async (rows: Charge[]): Promise<Map<number, string>> => {
+    const titles = new Map<number, string>();
+    await Promise.all(
+      catalog.list().map(async (product) => {
+        const mine = rows.filter((c) => c.product === product.id);
+        if (mine.length === 0 || !product.purchaseTitles) return;
+        const named = await product.purchaseTitles(app.db, mine);
+        for (const [i, charge] of mine.entries()) if (named[i]) titles.set(charge.id, named[i]);
+      }),
+    );
+    return titles;
+  };
+
   app.get('/settings/billing', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
     const [rows, cards] = await Promise.all([charges.listFor(user), listCards(stripe, user)]);
     const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
-    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} done={doneMessage(request.query, BILLING_DONE)} />);
+    const titles = await purchaseTitles(rows);
+    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} titles={titles} done={doneMessage(request.query, BILLING_DONE)} />);
   });
 
   app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {

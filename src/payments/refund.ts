@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
+import { formatMoney } from '../format.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout.js';
 import { REFUNDABLE_STATUSES } from './state.js';
@@ -65,7 +66,7 @@ export async function refundCharge(
   const remaining = charge.amount - charge.amountRefunded;
   const amount = input.amount ?? remaining;
   if (amount > remaining) {
-    throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { amount: `At most ${remaining} (what is left to refund).` });
+    throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { amount: `At most ${formatMoney(remaining, charge.currency)}, what is left to refund.` });
   }
   const now = deps.clock.now();
   const [row] = await deps.db

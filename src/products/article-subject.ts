@@ -1,8 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { articles, type User } from '../db/schema.js';
+import { articles, type Charge, type User } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
+import { isLive } from './job-listing/live.js';
 
 /** For products bought for an article: its title, shown at checkout as what the purchase is for. */
 export async function articleTitle(db: Db, id: number): Promise<string | undefined> {
@@ -10,21 +11,30 @@ export async function articleTitle(db: Db, id: number): Promise<string | undefin
   return row?.title;
 }
 
+/** For products bought for an article: each charge's article title (`purchaseTitles`). */
+export async function purchasedArticleTitles(db: Db, charges: Charge[]): Promise<Array<string | undefined>> {
+  const ids = [...new Set(charges.flatMap((c) => (c.articleId === null ? [] : [c.articleId])))];
+  if (ids.length === 0) return charges.map(() => undefined);
+  const titles = new Map((await db.select({ id: articles.id, title: articles.title }).from(articles).where(inArray(articles.id, ids))).map((a) => [a.id, a.title]));
+  return charges.map((c) => (c.articleId === null ? undefined : titles.get(c.articleId)));
+}
+
 const articleForCheckout = prepared((db) =>
   db
-    .select({ userId: articles.userId, published: articles.published, jobListing: articles.jobListing })
+    .select({ userId: articles.userId, published: articles.published, jobListing: articles.jobListing, paidUntil: articles.paidUntil })
     .from(articles)
     .where(eq(articles.id, sql.placeholder('id')))
     .prepare('article_for_checkout'),
 );
 
 /**
- * The article a purchase is for, when the buyer is its author: someone else's draft is 404 (it does
- * not exist for them), someone else's published article 403 with `notYours`.
+ * The article a purchase is for, when the buyer is its author: someone else's article that is not
+ * live (a draft, an unpaid job listing) is 404 (it does not exist for them), someone else's live
+ * article 403 with `notYours`.
  */
-export async function buyersOwnArticle(db: Db, user: User, articleId: number, notYours: string) {
+export async function buyersOwnArticle(db: Db, user: User, articleId: number, now: Date, notYours: string) {
   const [article] = await articleForCheckout(db).execute({ id: articleId });
-  if (!article || (!article.published && article.userId !== user.id && !user.admin)) throw notFound('No such article.');
+  if (!article || (!isLive(article, now) && article.userId !== user.id && !user.admin)) throw notFound('No such article.');
   if (article.userId !== user.id) throw forbidden(notYours);
   return article;
 }

@@ -11,8 +11,8 @@ const webUrl = z
   .string()
   .trim()
   .max(500)
-  .url('Must be a URL.')
-  .refine((u) => /^https?:\/\//i.test(u), 'Must start with http:// or https://.');
+  .url('Enter a full web address, like https://example.com.')
+  .refine((u) => /^https?:\/\//i.test(u), 'Only http:// or https:// addresses.');
 
 /**
  * A sidebar ad for one week: proof that the payments core sells things that are not articles.
@@ -27,7 +27,7 @@ export const billboardProduct: Product = {
   needsArticle: false,
   fields: z
     .object({
-      headline: z.string().trim().min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),
+      headline: z.string().trim().min(1, 'Enter a headline.').min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),
       link_url: webUrl,
       image_url: webUrl.refine((u) => u.startsWith('https://'), 'Images must be https://.').optional(),
     })
@@ -65,6 +65,10 @@ export const billboardProduct: Product = {
   async restore(tx, charge) {
     listingsChanged();
     await tx.update(billboards).set({ active: true }).where(eq(billboards.chargeId, charge.id));
+  },
+  // The headline is the charge's own data: no read.
+  async purchaseTitles(_db, charges) {
+    return charges.map((charge) => (charge.productData as { headline?: string }).headline);
   },
   async receiptLines(db, charges, now) {
     const boards = new Map((await db.select().from(billboards).where(inArray(billboards.chargeId, charges.map((c) => c.id)))).map((b) => [b.chargeId, b]));

@@ -6,8 +6,9 @@ import { articles, featuredArticles } from '../../db/schema.js';
 import { formatUtc } from '../../format.js';
 import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle, buyersOwnArticle } from '../article-subject.js';
+import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
 import { WEEK_MS } from '../durations.js';
+import { isLive } from '../job-listing/live.js';
 
 export const FEATURED_ARTICLE_PRODUCT = 'featured_article';
 
@@ -34,11 +35,16 @@ export const featuredArticleProduct: Product = {
   fields: z.object({}).strict(),
   formFields: [],
   subjectTitle: articleTitle,
+  purchaseTitles: purchasedArticleTitles,
 
-  async authorize(db, user, articleId) {
-    const article = await buyersOwnArticle(db, user, articleId!, 'You can only feature your own articles.');
+  async authorize(db, user, articleId, now) {
+    const article = await buyersOwnArticle(db, user, articleId!, now, 'You can only feature your own articles.');
     if (!article.published) {
-      throw new ApiError(422, 'not_published', 'Publish the article before featuring it.', { article_id: 'Not published.' });
+      throw new ApiError(422, 'not_published', 'Publish the article before featuring it.', { article_id: 'Publish the article first.' });
+    }
+    // An unpaid job listing is on no public list: featuring it would show it for less than a listing's price.
+    if (!isLive(article, now)) {
+      throw new ApiError(422, 'not_live', 'Pay for the job listing before featuring it.', { article_id: 'Pay for this job listing first.' });
     }
   },
   async fulfil(tx, charge, now) {

@@ -4,7 +4,7 @@ import { prepared } from '../../db/prepared.js';
 import { articles } from '../../db/schema.js';
 import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle, buyersOwnArticle } from '../article-subject.js';
+import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
 import { applyPayment, extendWindowStep, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
 import { listingsChanged } from '../../cache.js';
@@ -32,9 +32,10 @@ export const jobListingProduct: Product = {
   fields: z.object({}).strict(),
   formFields: [],
   subjectTitle: articleTitle,
+  purchaseTitles: purchasedArticleTitles,
 
-  async authorize(db, user, articleId) {
-    const article = await buyersOwnArticle(db, user, articleId!, 'You can only pay for your own job listings.');
+  async authorize(db, user, articleId, now) {
+    const article = await buyersOwnArticle(db, user, articleId!, now, 'You can only pay for your own job listings.');
     if (!user.canPostJobs && !user.admin) {
       throw forbidden('Only members with permission to post jobs can pay for job listings. Ask an admin for access.');
     }
