@@ -1,4 +1,4 @@
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import type { Billboard } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { FEATURED_ARTICLE_PRODUCT } from '../products/featured-article/product.js';
@@ -85,19 +85,25 @@ function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   );
 }
 
-/** Paid sidebar ads (the billboard product), shown beside /jobs and the home page. */
-function Sidebar({ billboards }: { billboards: Billboard[] }) {
-  if (billboards.length === 0) return null;
+/**
+ * A page's content with the paid sidebar ads (the billboard product) in a column of their own:
+ * beside the content on a wide screen, above it on a narrow one, never over it.
+ */
+function WithSidebar({ billboards, children }: { billboards: Billboard[]; children: ComponentChildren }) {
+  if (billboards.length === 0) return <>{children}</>;
   return (
-    <aside class="sidebar" aria-label="Sponsored">
-      {billboards.map((b) => (
-        <a class="billboard card" href={b.linkUrl} rel="sponsored noopener" target="_blank">
-          {b.imageUrl && <img src={b.imageUrl} alt="" />}
-          <strong>{b.headline}</strong>
-          <span class="muted">Sponsored</span>
-        </a>
-      ))}
-    </aside>
+    <div class="with-sidebar">
+      <aside class="sidebar" aria-label="Sponsored">
+        {billboards.map((b) => (
+          <a class="billboard card" href={b.linkUrl} rel="sponsored noopener" target="_blank">
+            {b.imageUrl && <img src={b.imageUrl} alt="" />}
+            <strong>{b.headline}</strong>
+            <span class="muted">Sponsored</span>
+          </a>
+        ))}
+      </aside>
+      <div class="content">{children}</div>
+    </div>
   );
 }
 
@@ -107,8 +113,7 @@ export function HomePage({
   featured,
 }: { ctx: PageContext; articles: ArticleWithAuthor[]; billboards: Billboard[]; featured: ArticleWithAuthor[] }) {
   return (
-    <>
-      <Sidebar billboards={billboards} />
+    <WithSidebar billboards={billboards}>
       <h1>{featured.length > 0 ? 'Articles' : 'Recent articles'}</h1>
       {featured.length > 0 && (
         <section class="featured" aria-labelledby="featured-heading">
@@ -127,7 +132,7 @@ export function HomePage({
       {articles.map((row) => (
         <ArticleSummary row={row} />
       ))}
-    </>
+    </WithSidebar>
   );
 }
 
@@ -140,8 +145,7 @@ export function JobsPage({
 }: { jobs: ArticleWithAuthor[]; page: number; total: number; billboards: Billboard[] }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   return (
-    <>
-      <Sidebar billboards={billboards} />
+    <WithSidebar billboards={billboards}>
       <h1>Jobs</h1>
       <p>
         <a href="/charges/new?product=billboard">Advertise here</a>
@@ -164,7 +168,7 @@ export function JobsPage({
         </span>
         {page < pages && <a href={`/jobs?page=${page + 1}`}>Older →</a>}
       </nav>
-    </>
+    </WithSidebar>
   );
 }
 
@@ -248,7 +252,7 @@ export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContex
         <a href="/articles/new">Write a new article</a>
       </p>
       <ScrollX label="Your articles">
-        <table>
+        <table class="cards-when-narrow">
           <thead>
             <tr>
               <th>Title</th>
@@ -263,8 +267,8 @@ export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContex
                 <td>
                   <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
                 </td>
-                <td>{row.article.published ? 'published' : 'draft'}</td>
-                <td>
+                <td data-label="State">{row.article.published ? 'published' : 'draft'}</td>
+                <td data-label="Listing">
                   {row.article.jobListing ? (
                     <>
                       <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="dashboard" />

@@ -149,7 +149,9 @@ export function LedgerPage({
                 <td>
                   <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
                 </td>
-                <td>{formatUtc(new Date(r.created_at))}</td>
+                <td>
+                  <time dateTime={new Date(r.created_at).toISOString()}>{formatUtc(new Date(r.created_at))}</time>
+                </td>
                 <td>
                   <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
                 </td>

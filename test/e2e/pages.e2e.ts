@@ -8,13 +8,16 @@ import { launchBrowser, screenshot } from './harness.js';
 
 /**
  * Every GET page of the route table, as anonymous, a member, a job poster and an admin, at a
- * phone's and a laptop's width: no sideways scrolling, and no serious or critical axe-core finding.
+ * phone's, a tablet's and a laptop's width: no sideways scrolling, no box covering another, and no
+ * serious or critical axe-core finding (at the phone's and the laptop's).
  * In hosted mode, the same for our checkout form with its "Pay on Stripe's checkout page" button and
  * for each state of the local Stripe's hosted checkout page and its 3-D Secure page.
  */
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WIDTHS = [375, 1280] as const;
+const WIDTHS = [375, 768, 1280] as const;
+/** axe-core's findings do not depend on the width in between: the tablet's is checked for layout only. */
+const AXE_WIDTHS: readonly number[] = [375, 1280];
 type Role = 'anonymous' | 'member' | 'poster' | 'admin';
 
 /** Not pages: files, JSON, machinery. */
@@ -46,11 +49,55 @@ async function contextFor(base: string, who: Member | undefined, width: number):
   return context;
 }
 
-/** What is wrong with the page as shown now: sideways scrolling, serious or critical axe-core findings. */
-async function pageProblems(page: Page, label: string): Promise<string[]> {
+/**
+ * Boxes that cover one another: every visible element laid out as a box (cards, sidebar boxes,
+ * headings, buttons, inputs, table cells...; not inline text, not rows or SVG parts) against every
+ * other one that is neither its ancestor nor its descendant. A box is first cut to what the boxes
+ * that clip it (overflow other than visible) let show: a wide table scrolling in its own box covers nothing.
+ */
+async function overlaps(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const notBoxes = new Set(['inline', 'contents', 'table-row', 'table-row-group', 'table-header-group', 'table-footer-group', 'table-column', 'table-column-group']);
+    type Box = { el: Element; left: number; top: number; right: number; bottom: number };
+    const boxes: Box[] = [];
+    const visit = (el: Element, clip: Omit<Box, 'el'>) => {
+      const style = getComputedStyle(el);
+      if (style.display === 'none') return;
+      const r = el.getBoundingClientRect();
+      const box = { el, left: Math.max(r.left, clip.left), top: Math.max(r.top, clip.top), right: Math.min(r.right, clip.right), bottom: Math.min(r.bottom, clip.bottom) };
+      if (!notBoxes.has(style.display) && style.visibility === 'visible' && box.right - box.left >= 2 && box.bottom - box.top >= 2) boxes.push(box);
+      // A select's options and an SVG's shapes are drawn by their own element.
+      if (el.tagName === 'SELECT' || el.tagName === 'svg') return;
+      const clips = style.overflowX !== 'visible' || style.overflowY !== 'visible';
+      for (const child of el.children) visit(child, clips ? box : clip);
+    };
+    visit(document.body, { left: -Infinity, top: -Infinity, right: Infinity, bottom: Infinity });
+    const name = (el: Element) =>
+      `${el.tagName.toLowerCase()}${[...el.classList].map((c) => `.${c}`).join('')} "${(el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30)}"`;
+    // Sorted by top, each box meets only those that start above its bottom; a pixel's overlap is a shared border.
+    boxes.sort((a, b) => a.top - b.top);
+    const found: string[] = [];
+    for (let i = 0; i < boxes.length; i++) {
+      const a = boxes[i]!;
+      for (let j = i + 1; j < boxes.length && boxes[j]!.top < a.bottom - 1; j++) {
+        const b = boxes[j]!;
+        const width = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const height = Math.min(a.bottom, b.bottom) - b.top;
+        if (width > 1 && height > 1 && !a.el.contains(b.el) && !b.el.contains(a.el)) found.push(`${name(a.el)} and ${name(b.el)} overlap by ${Math.round(width)}x${Math.round(height)}px`);
+      }
+    }
+    return found;
+  });
+}
+
+/** What is wrong with the page as shown now: sideways scrolling, boxes covering one another, serious or critical axe-core findings. */
+async function pageProblems(page: Page, label: string, width: number): Promise<string[]> {
   const problems: string[] = [];
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   if (overflow > 0) problems.push(`${label}: scrolls sideways by ${overflow}px`);
+  for (const overlap of (await overlaps(page)).slice(0, 5)) problems.push(`${label}: ${overlap}`);
+  await screenshot(page, `pages/${label.replace(/[^a-z0-9]+/gi, '_')}`);
+  if (!AXE_WIDTHS.includes(width)) return problems;
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
@@ -58,7 +105,6 @@ async function pageProblems(page: Page, label: string): Promise<string[]> {
     return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}) at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   });
   for (const v of violations) problems.push(`${label}: ${v}`);
-  await screenshot(page, `pages/${label.replace(/[^a-z0-9]+/gi, '_')}`);
   return problems;
 }
 
@@ -87,6 +133,13 @@ describe('every page of the route table (Elements mode)', () => {
       }),
     ).article;
     ids.article = String(article.id);
+    // Beside the paid listing, the dashboard lists an unpaid listing (Pay) and a draft (Publish).
+    for (const payload of [
+      { title: 'Unpaid listing', body_markdown: 'We are hiring.', job_listing: true, published: true },
+      { title: 'A draft', body_markdown: 'Not yet.', published: false },
+    ]) {
+      await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: auth, payload });
+    }
     const paid = json(
       await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': 'pages-paid-1' }, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true } }),
     ).charge;
@@ -95,7 +148,10 @@ describe('every page of the route table (Elements mode)', () => {
       await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': 'pages-declined-1' }, payload: { product: 'billboard', payment_method: 'pm_card_chargeDeclined', headline: 'A declined ad', link_url: 'https://ads.example' } }),
     ).charge;
     ids.declinedCharge = String(declined.id);
-    await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': 'pages-ad-1' }, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline: 'An ad with a rather long headline', link_url: 'https://ads.example' } });
+    // Two live billboards: the home page's sidebar then holds two boxes beside the articles.
+    for (const [key, headline] of [['pages-ad-1', 'An ad with a rather long headline'], ['pages-ad-2', 'A second ad']] as const) {
+      await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': key }, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline, link_url: 'https://ads.example' } });
+    }
     await settleWebhooks(t);
   });
   afterAll(async () => {
@@ -116,7 +172,7 @@ describe('every page of the route table (Elements mode)', () => {
     throw new Error(`no fixture for ${pattern}: add one to test/e2e/pages.e2e.ts`);
   }
 
-  it('every page fits a phone and a laptop and passes axe-core as every role', async () => {
+  it('every page fits a phone, a tablet and a laptop with no box over another, and passes axe-core, as every role', async () => {
     const patterns = [...new Set(t.app.routeTable.filter((r) => r.method === 'GET' && !notPage(r.url)).map((r) => r.url))];
     const urls = patterns.flatMap(urlsFor);
     expect(urls.length).toBeGreaterThan(15);
@@ -137,14 +193,57 @@ describe('every page of the route table (Elements mode)', () => {
           seen.add(key);
           visited++;
           if (status >= 500) problems.push(`${role} ${width}px ${url}: HTTP ${status}`);
-          problems.push(...(await pageProblems(page, `${role}-${width}${landed}`)));
+          problems.push(...(await pageProblems(page, `${role}-${width}${landed}`, width)));
         }
         await context.close();
       }
     }
     expect(visited).toBeGreaterThan(urls.length);
     expect(problems).toEqual([]);
-  }, 600_000);
+  }, 900_000);
+
+  it("a phone reaches every action of the dashboard (Edit, Publish, Pay, Extend) without scrolling sideways", async () => {
+    const context = await contextFor(base, people.poster, 375);
+    const page = await context.newPage();
+    await page.goto(`${base}/dashboard`);
+    // Each link and button of the articles' list, brought into view by scrolling the page down only:
+    // reachable when it lies inside the screen's width and nothing clips or covers its middle.
+    const actions = await page.evaluate(() =>
+      [...document.querySelectorAll('main table :is(a, button)')].map((el) => {
+        window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - window.innerHeight / 2);
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return { text: (el.textContent ?? '').trim(), reachable: r.left >= 0 && r.right <= window.innerWidth && hit !== null && el.contains(hit) };
+      }),
+    );
+    await screenshot(page, 'dashboard-375');
+    await context.close();
+    const texts = actions.map((a) => a.text);
+    expect(texts.filter((t) => t === 'Edit')).toHaveLength(3);
+    expect(texts).toEqual(expect.arrayContaining(['Publish', 'Unpublish', 'Pay to list on /jobs', 'Extend a week']));
+    expect(actions.filter((a) => !a.reachable).map((a) => a.text)).toEqual([]);
+  });
+
+  it('the admin ledger fits its column at 1280 px, each date on one line', async () => {
+    const context = await contextFor(base, people.admin, 1280);
+    const page = await context.newPage();
+    await page.goto(`${base}/admin/finance`);
+    const ledger = await page.evaluate(() => {
+      const table = document.querySelector('table.ledger')!;
+      // The second column is the date: the lines its text takes, counted by their tops.
+      const dateLines = [...table.querySelectorAll('tbody td:nth-child(2)')].map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      });
+      return { table: table.getBoundingClientRect().width, column: table.parentElement!.clientWidth, dateLines };
+    });
+    await screenshot(page, 'ledger-1280');
+    await context.close();
+    expect(ledger.dateLines.length).toBeGreaterThanOrEqual(4);
+    const fit = ledger.table <= ledger.column ? 'fits' : `${ledger.table}px table in a ${ledger.column}px column`;
+    expect({ fit, dateLines: ledger.dateLines }).toEqual({ fit: 'fits', dateLines: ledger.dateLines.map(() => 1) });
+  });
 });
 
 describe("hosted mode: our checkout form with Stripe's button, and Stripe's checkout page", () => {
@@ -177,7 +276,7 @@ describe("hosted mode: our checkout form with Stripe's button, and Stripe's chec
     }
   }
 
-  it('the checkout form, its errors, and every state of the hosted page fit a phone and a laptop and pass axe-core', async () => {
+  it('the checkout form, its errors, and every state of the hosted page fit a phone, a tablet and a laptop and pass axe-core', async () => {
     const problems: string[] = [];
     const visited: string[] = [];
     for (const width of WIDTHS) {
@@ -185,7 +284,7 @@ describe("hosted mode: our checkout form with Stripe's button, and Stripe's chec
       const page = await context.newPage();
       const check = async (name: string) => {
         visited.push(`${width}-${name}`);
-        problems.push(...(await pageProblems(page, `hosted-${width}-${name}`)));
+        problems.push(...(await pageProblems(page, `hosted-${width}-${name}`, width)));
       };
 
       for (const [name, url] of [
@@ -235,7 +334,7 @@ describe("hosted mode: our checkout form with Stripe's button, and Stripe's chec
       await check('stripe-page-expired');
       await context.close();
     }
-    expect(visited).toHaveLength(2 * 10);
+    expect(visited).toHaveLength(WIDTHS.length * 10);
     expect(problems).toEqual([]);
   }, 300_000);
 });
