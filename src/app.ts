@@ -244,6 +244,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Prometheus scrapes with an admin's API token (Authorization: Bearer …), docs/operations.md.
   app.get('/metrics', async (request, reply) => {
+    // Read with an admin's token: no cache between Prometheus and us may keep (or serve) it.
+    reply.header('cache-control', 'no-store');
     const header = request.headers.authorization;
     const user = header?.startsWith('Bearer ') ? (await userForToken(deps.database.db, header.slice(7).trim(), deps.clock))?.user : undefined;
     if (!user) return reply.status(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: "Send an admin's API token as a Bearer token." } });

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormClient } from './helpers/browser-form.js';
+import { queryRows } from '../src/db/client.js';
 import { admin, type Member, member, type TestApp, startTestApp } from './helpers/app.js';
 
 let t: TestApp;
@@ -101,4 +103,15 @@ it("marks members' links nofollow ugc noopener, in Markdown and raw HTML alike",
   for (const a of anchors) expect(a).toContain('rel="nofollow ugc noopener"');
   const page = await t.app.inject({ method: 'GET', url: `/articles/${created.json().article.slug ?? created.json().article.id}` });
   expect(page.body).toContain('<a href="https://a.example" rel="nofollow ugc noopener">site</a>');
+});
+
+it('gives links stored before rel survived the sanitiser the same rel (migration 0012)', async () => {
+  const created = await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: m.auth, payload: { title: 'Old links', body_markdown: 'x', published: true } });
+  const id = created.json().article.id as number;
+  // As the sanitiser stored it then: every rel stripped; and text that merely looks like a tag.
+  const before = '<p><a href="https://a.example">a</a> <a>b</a> &lt;a href="x"&gt; <abbr>c</abbr></p>';
+  await queryRows(t.database.db, `update articles set body_html = '${before}' where id = ${id}`);
+  await queryRows(t.database.db, readFileSync(new URL('../drizzle/0012_member_link_rel.sql', import.meta.url), 'utf8'));
+  const [row] = await queryRows<{ body_html: string }>(t.database.db, `select body_html from articles where id = ${id}`);
+  expect(row!.body_html).toBe('<p><a rel="nofollow ugc noopener" href="https://a.example">a</a> <a rel="nofollow ugc noopener">b</a> &lt;a href="x"&gt; <abbr>c</abbr></p>');
 });
