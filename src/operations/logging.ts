@@ -1,13 +1,24 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import pino, { type Logger } from 'pino';
 import PinoPretty from 'pino-pretty';
 
-/** What the log keeps of a request: no secret that travels in its URL (a password-reset link). */
+/**
+ * What the log keeps of a request: its path without the query string (the Stripe return's client
+ * secret travels there) and without the secret of a password-reset link.
+ */
 export const requestForLog = (request: FastifyRequest) => ({
   method: request.method,
-  url: request.url.replace(/^\/password-reset\/[^/?#]+/, '/password-reset/[redacted]'),
+  url: request.url.split('?')[0]!.replace(/^\/password-reset\/[^/#]+/, '/password-reset/[redacted]'),
   remoteAddress: request.ip,
 });
+
+/**
+ * One line per request, once it is answered (Fastify's own request logging, an "incoming" and a
+ * "completed" entry for each, is turned off in src/app.ts).
+ */
+export function logResponse(request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+}
 
 /**
  * The server's logger: one line of JSON per entry for a log collector, or, on a terminal, lines a

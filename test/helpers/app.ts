@@ -34,7 +34,7 @@ const TEST_SESSION_SECRET = 'test-session-secret-test-session-secret';
  * The real app on a fresh database, listening on a random port, with its own local Stripe that
  * delivers signed webhooks to it (as `npm start` wires them).
  */
-export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustProxy' | 'hstsMaxAge' | 'checkoutMode'> = {}): Promise<TestApp> {
+export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustProxy' | 'hstsMaxAge' | 'checkoutMode' | 'logger'> = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const clock = new ManualClock(START);
   const stripe = await startLocalStripe({ webhookRetryBaseMs: 50 });
@@ -50,6 +50,7 @@ export async function startTestApp(options: Pick<AppDeps, 'rateLimits' | 'trustP
     trustProxy: options.trustProxy,
     hstsMaxAge: options.hstsMaxAge,
     checkoutMode: options.checkoutMode,
+    logger: options.logger,
     mail: { dir: mailDir },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
