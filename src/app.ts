@@ -31,7 +31,7 @@ import { financePlugin } from './finance/plugin.js';
 import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
-import { logResponse } from './operations/logging.js';
+import { RequestLogController } from './operations/logging.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
 import { listingUpkeep, type UpkeepReport } from './products/job-listing/upkeep.js';
@@ -90,8 +90,7 @@ const favicon = readFileSync(new URL('./web/assets/favicon.svg', import.meta.url
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    // One line per request, written by logResponse below.
-    disableRequestLogging: true,
+    logController: new RequestLogController(),
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
     // Fastify's own refusals (an undecodable URL, a malformed request) answer in our error shape.
@@ -115,10 +114,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.addHook('onResponse', (_request, _reply, done) => {
     if (closing) setImmediate(() => app.server.closeIdleConnections());
-    done();
-  });
-  if (deps.logger) app.addHook('onResponse', (request, reply, done) => {
-    logResponse(request, reply);
     done();
   });
   app.decorate('db', deps.database.db);

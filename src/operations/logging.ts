@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import PinoPretty from 'pino-pretty';
 
@@ -13,11 +13,17 @@ export const requestForLog = (request: FastifyRequest) => ({
 });
 
 /**
- * One line per request, once it is answered (Fastify's own request logging, an "incoming" and a
- * "completed" entry for each, is turned off in src/app.ts).
+ * One line per request, once it is answered, in place of Fastify's "incoming request" and
+ * "request completed" pair.
  */
-export function logResponse(request: FastifyRequest, reply: FastifyReply): void {
-  request.log.info({ req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const entry = { req: request, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime * 10) / 10 };
+    if (error) reply.log.error({ ...entry, err: error }, 'request');
+    else reply.log.info(entry, 'request');
+  }
 }
 
 /**
