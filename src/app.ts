@@ -31,6 +31,7 @@ import { financePlugin } from './finance/plugin.js';
 import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
+import { RequestLogController } from './operations/logging.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { products } from './products/index.js';
 import { listingUpkeep, type UpkeepReport } from './products/job-listing/upkeep.js';
@@ -89,6 +90,7 @@ const favicon = readFileSync(new URL('./web/assets/favicon.svg', import.meta.url
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    logController: new RequestLogController(),
     bodyLimit: 256 * 1024,
     trustProxy: deps.trustProxy ?? false,
     // Fastify's own refusals (an undecodable URL, a malformed request) answer in our error shape.
@@ -245,6 +247,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Prometheus scrapes with an admin's API token (Authorization: Bearer …), docs/operations.md.
   app.get('/metrics', async (request, reply) => {
+    // Read with an admin's token: no cache between Prometheus and us may keep (or serve) it.
+    reply.header('cache-control', 'no-store');
     const header = request.headers.authorization;
     const user = header?.startsWith('Bearer ') ? (await userForToken(deps.database.db, header.slice(7).trim(), deps.clock))?.user : undefined;
     if (!user) return reply.status(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthenticated', message: "Send an admin's API token as a Bearer token." } });

@@ -72,7 +72,7 @@ const controlToken = randomBytes(32).toString('hex');
 await app.register(controlPlugin, { prefix: CONTROL_PREFIX, token: controlToken, database });
 
 if (config.demoData) {
-  await database.exclusively('bootstrap', () => seedDemoData(database.db, (markdown) => app.markdown.render(markdown), systemClock, app.payments.checkout, logger));
+  await database.exclusively('bootstrap', () => seedDemoData(database.db, (markdown, authorId) => app.markdown.render(markdown, authorId), systemClock, app.payments.checkout, logger));
 }
 
 // Periodic work, run by one instance at a time, about once per interval across all of them.

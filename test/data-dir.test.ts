@@ -73,3 +73,27 @@ it('keeps DATA_DIR and everything in it private to the user: the embedded databa
   const open = entries.filter((e) => e.mode !== (e.dir ? 0o700 : 0o600)).map((e) => `${e.path} ${e.mode.toString(8)}`);
   expect(open).toEqual([]);
 }, 360_000);
+
+it('releases DATA_DIR on SIGINT (Ctrl-C) as on SIGTERM', async () => {
+  const own = mkdtempSync(path.join(tmpdir(), 'devboard-sigint-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: own, DATABASE_URL: '', DEMO_DATA: '0', RECONCILE_INTERVAL_MINUTES: '0', LOG_LEVEL: 'error' };
+  for (const key of ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_API_URL', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'SESSION_SECRET']) delete env[key];
+  try {
+    // As `npm start` runs it in development: the tsx command, which runs the app in a child process.
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let up = false;
+    for (let i = 0; i < 2400 && !up && child.exitCode === null; i++) {
+      up = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!up) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(up).toBe(true);
+    expect(existsSync(path.join(own, 'devboard.lock'))).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(path.join(own, 'devboard.lock'))).toBe(false);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
+}, 360_000);

@@ -93,6 +93,27 @@ describe('article rendering', () => {
     }
   });
 
+  it("refuses an author's renders beyond their share with a 429, and serves another author's body before theirs", async () => {
+    const renderer = new MarkdownRenderer({ workers: 1, perAuthor: 4 });
+    try {
+      const list = '- a\n'.repeat(25_000);
+      const finished: string[] = [];
+      const flood = Array.from({ length: 5 }, (_, i) => renderer.render(list, 1).then(() => finished.push(`flood ${i}`)));
+      const [fifth] = await Promise.allSettled([flood[4]!]);
+      expect(fifth.status === 'rejected' && fifth.reason).toMatchObject({ status: 429, code: 'rendering_busy' });
+      expect((fifth as PromiseRejectedResult).reason.message).toMatch(/^You have 4 articles being rendered already\./);
+      // Another member's one line goes before the flood's bodies still waiting.
+      const victim = renderer.render('one line', 2).then((html) => finished.push('victim') && html);
+      expect(await victim).toBe('<p>one line</p>\n');
+      await Promise.allSettled(flood.slice(0, 4));
+      expect(finished.indexOf('victim')).toBeLessThanOrEqual(1);
+      // Their share is free again once their bodies are saved.
+      expect(await renderer.render('again', 1)).toBe('<p>again</p>\n');
+    } finally {
+      await renderer.close();
+    }
+  }, 60_000);
+
   it('limits article writes per member', async () => {
     const limited = await startTestApp({ rateLimits: true });
     try {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { User } from '../db/schema.js';
-import { ApiError, forbidden } from '../http/errors.js';
+import { ApiError, forbidden, routedPath } from '../http/errors.js';
 import { hashSecret } from './tokens.js';
 import { type CurrentCredential, userForSession, userForToken } from './service.js';
 
@@ -13,7 +13,8 @@ export const SESSION_COOKIE = 'sid';
 export function resolveUser(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   const { db, clock } = request.server;
   let lookup: Promise<{ user: User; credential: CurrentCredential } | undefined> | undefined;
-  if (request.url.startsWith('/api/')) {
+  // Decided on the routed path: `/%61pi/v1/tokens` is routed to the API, so it is the API.
+  if (routedPath(request).startsWith('/api/')) {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       lookup = userForToken(db, header.slice(7).trim(), clock).then((found) => found && { user: found.user, credential: { tokenId: found.tokenId } });

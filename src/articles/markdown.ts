@@ -14,10 +14,13 @@ const markdownIt = new MarkdownIt('default', { html: true, linkify: false, typog
 // alike: a refused link keeps its text and loses its href.
 markdownIt.validateLink = () => true;
 
+export const MEMBER_LINK_REL = 'nofollow ugc noopener';
+
 const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedTags: [...sanitizeHtml.defaults.allowedTags, 'img', 'h1', 'h2', 'del', 's'],
   allowedAttributes: {
-    a: ['href', 'title'],
+    // rel is set by transformTags below (a member's own rel is replaced), and must survive the filter.
+    a: ['href', 'title', 'rel'],
     img: ['src', 'alt', 'title'],
     code: ['class'],
   },
@@ -25,7 +28,8 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowProtocolRelative: false,
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener noreferrer' }),
+    // Members' links: no endorsement for search engines (nofollow, ugc), no window.opener for the target.
+    a: sanitizeHtml.simpleTransform('a', { rel: MEMBER_LINK_REL }),
   },
 };
 

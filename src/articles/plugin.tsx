@@ -69,8 +69,8 @@ const autoRenewShown = z.object({ auto_renew: z.enum(['on', 'off']).optional(), 
 
 export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
   const now = () => app.clock.now();
-  const render = (markdown: string) => app.markdown.render(markdown);
-  // Each write renders Markdown on the shared worker: a member gets a few a minute, not the worker.
+  const render = (markdown: string, authorId: number) => app.markdown.render(markdown, authorId);
+  // Each write renders Markdown on the shared workers: a member gets a few a minute, not the workers.
   const writes = perMemberLimit(options.rateLimits, 20);
   // Each cached page also keeps its API body serialised: every listed job stays paid until the entry expires.
   const jobsCache = new ExpiringCache<JobsListing & { body: string }>();

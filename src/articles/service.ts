@@ -9,8 +9,8 @@ import { recomputePaidWindow } from '../products/job-listing/recompute.js';
 import { listingsChanged } from '../cache.js';
 import { excerpt } from './markdown.js';
 
-/** Markdown to sanitised HTML (MarkdownRenderer.render in the app). */
-export type RenderMarkdown = (markdown: string) => Promise<string>;
+/** Markdown to sanitised HTML, rendered within the author's share (MarkdownRenderer.render in the app). */
+export type RenderMarkdown = (markdown: string, authorId: number) => Promise<string>;
 
 export const PAGE_SIZE = 20;
 
@@ -85,7 +85,7 @@ const withAuthor = { article: articles, author: { id: users.id, username: users.
 
 export async function createArticle(db: Db, render: RenderMarkdown, user: User, input: ArticleInput, now: Date): Promise<ArticleWithAuthor> {
   if (input.job_listing && !canPostJobs(user)) throw jobPermissionError();
-  const bodyHtml = await render(input.body_markdown);
+  const bodyHtml = await render(input.body_markdown, user.id);
   const [article] = await db
     .insert(articles)
     .values({
@@ -132,7 +132,7 @@ export async function updateArticle(
   const { article, author } = await getEditableArticle(db, id, user, now);
   if (patch.job_listing && !article.jobListing && !canPostJobs(user)) throw jobPermissionError();
   // Rendered before the transaction opens: a slow body holds no row lock.
-  const bodyHtml = patch.body_markdown === undefined ? undefined : await render(patch.body_markdown);
+  const bodyHtml = patch.body_markdown === undefined ? undefined : await render(patch.body_markdown, user.id);
   return db.transaction(async (tx) => {
     // The seed's rule: before an article is saved, its paid state is brought up to date from its charges.
     await recomputePaidWindow(tx, id);

@@ -213,5 +213,22 @@ function answersJson(request: FastifyRequest): boolean {
 }
 
 export function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith('/api/') || request.url.startsWith('/webhooks/') || request.url === '/healthz';
+  const path = routedPath(request);
+  return path.startsWith('/api/') || path.startsWith('/webhooks/') || path === '/healthz';
+}
+
+/**
+ * The path as the router read it: the matched route's pattern (`/api/v1/tokens` for a request to
+ * `/%61pi/v1/tokens`, which the router decodes), or, when no route matched, the decoded path. What
+ * a request is (API or page, cookie or token, CSRF or not) is decided on this, never on the raw URL.
+ */
+export function routedPath(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const path = request.url.split('?')[0]!;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
