@@ -31,6 +31,22 @@ const logger = createLogger(config.logLevel);
 // a CLI already using DATA_DIR is refused rather than risking the data.
 const dataDirLock = !config.database.databaseUrl || !config.stripe.secretKey ? exitIfBusy(() => lockDataDir(config.dataDir, 'server (npm start)')) : undefined;
 
+// Signals are handled from here on, so a Ctrl-C during start-up also releases the lock (the default
+// action would end the process without its exit handlers). Each part opened below adds how to stop
+// it; a signal stops what is open, newest first.
+const stops: Array<() => unknown> = [];
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'shutting down');
+  for (const stop of stops.reverse()) await stop();
+  dataDirLock?.release();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
 const database = await openDatabase({
   ...config.database,
   // The message only: pg attaches the client (and its connection settings) to the error.
@@ -41,6 +57,7 @@ const database = await openDatabase({
     process.exit(1);
   },
 });
+stops.push(() => database.close());
 await database.migrate();
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
@@ -49,6 +66,7 @@ const admin = bootstrap.ran ? bootstrap.value : undefined;
 
 const mailDir = path.join(config.dataDir, 'mail');
 const stripe = await connectStripe(config.stripe, config.dataDir);
+stops.push(() => stripe.local?.close());
 
 const webhookSecrets = [...config.stripe.webhookSecrets];
 const app = await buildApp({
@@ -66,6 +84,7 @@ const app = await buildApp({
   mail: { dir: mailDir, smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
   logger,
 });
+stops.push(() => app.close()); // stops accepting connections and drains in-flight requests
 
 // The CLIs on this machine ask the running server through its control routes (src/operations/control.ts).
 const controlToken = randomBytes(32).toString('hex');
@@ -126,27 +145,13 @@ if (config.listingUpkeepIntervalMinutes > 0) {
   );
 }
 
-let closing = false;
-let control: { remove(): void } | undefined;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  logger.info({ signal }, 'shutting down');
-  control?.remove();
-  await Promise.all(periodic.map((runner) => runner.stop()));
-  await app.close(); // stops accepting connections and drains in-flight requests
-  await stripe.local?.close();
-  await database.close();
-  dataDirLock?.release();
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+stops.push(() => Promise.all(periodic.map((runner) => runner.stop())));
 
 await app.listen({ port: config.port, host: config.host });
 const bound = app.server.address() as AddressInfo;
 const loopback = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bound.address) ? '127.0.0.1' : bound.address;
-control = publishControl(config.dataDir, `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${bound.port}`, controlToken);
+const control = publishControl(config.dataDir, `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${bound.port}`, controlToken);
+stops.push(() => control.remove());
 
 if (stripe.local) {
   // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
