@@ -80,8 +80,9 @@ it('releases DATA_DIR on SIGINT (Ctrl-C) as on SIGTERM, even during start-up', a
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: own, DATABASE_URL: '', DEMO_DATA: '0', RECONCILE_INTERVAL_MINUTES: '0', LOG_LEVEL: 'error' };
   for (const key of ['STRIPE_SECRET_KEY', 'STRIPE_PUBLISHABLE_KEY', 'STRIPE_API_URL', 'STRIPE_WEBHOOK_SECRET', 'SMTP_URL', 'SESSION_SECRET']) delete env[key];
   try {
-    // As `npm start` runs it in development: the tsx command, which runs the app in a child process.
-    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // As `npm start` runs it in development: one Node process with tsx's loader, so a signal reaches
+    // the app itself (the tsx command's relay SIGKILLs a child busy for more than 60 ms).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Ctrl-C while it starts (the lock taken, the server not yet listening), the moment a slow
     // start leaves the widest open.
