@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { queryRows } from '../src/db/client.js';
 import { type ReconcileReport, reconcile } from '../src/payments/reconcile.js';
 import { FormClient } from './helpers/browser-form.js';
-import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, atStripe, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 
 /** Stripe-hosted Checkout: POST /api/v1/checkout_sessions, paid through the local Stripe's control API. */
 let t: TestApp;
@@ -115,8 +115,7 @@ describe('a session request that meets Stripe busy or slow', () => {
     const article = await listing();
     // The first request's session takes longer at Stripe than the SDK's retries of the repeat's 409.
     t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
-    const first = openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { answer: first } = await atStripe(t, 'POST /v1/checkout/sessions', () => openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress'));
     const repeat = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
     expect(repeat.statusCode).toBe(409);
     expect(json(repeat).error).toMatchObject({ code: 'request_in_progress', message: expect.stringContaining('same Idempotency-Key') });
@@ -379,8 +378,7 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
     const browser = await signedIn();
     const fields = { ...billboard, idempotency_key: 'hosted-form-in-progress' };
     t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
-    const first = browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { answer: first } = await atStripe(t, 'POST /v1/checkout/sessions', () => browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields));
     const repeat = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
     expect(repeat.statusCode).toBe(409);
     expect(repeat.body).toContain('retry with the same Idempotency-Key');

@@ -10,7 +10,7 @@ import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';
 import { createStripeGateway } from '../src/payments/stripe.js';
-import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, atStripe, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
 let t: TestApp;
@@ -213,8 +213,7 @@ describe('when Stripe cannot be reached', () => {
     const refund = () =>
       t.app.inject({ method: 'POST', url: `/api/v1/admin/charges/${charge.id}/refunds`, headers: { ...boss.auth, 'idempotency-key': `refund-in-progress-${charge.id}` }, payload: { amount: 500 } });
     t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
-    const first = refund();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { answer: first } = await atStripe(t, 'POST /v1/refunds', () => refund());
     const repeat = await refund();
     expect(repeat.statusCode).toBe(409);
     expect(json(repeat).error).toMatchObject({ code: 'request_in_progress', message: expect.stringContaining('same Idempotency-Key') });
@@ -232,8 +231,7 @@ describe('when Stripe cannot be reached', () => {
     const form = { idempotency_key: `refund-form-in-progress-${charge.id}`, amount: '5.00', reason: 'requested_by_customer' };
     const submit = () => browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, form);
     t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
-    const first = submit();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { answer: first } = await atStripe(t, 'POST /v1/refunds', () => submit());
     const repeat = await submit();
     expect(repeat.statusCode).toBe(409);
     expect(repeat.body).toContain('retry with the same Idempotency-Key');

@@ -167,4 +167,19 @@ export async function settleWebhooks(t: TestApp): Promise<void> {
   }
 }
 
+/**
+ * Starts `request` and resolves, with its answer still to come, once the local Stripe has received
+ * its call on `route` (e.g. 'POST /v1/refunds'): a repeat sent then meets the key in flight,
+ * however slowly a busy machine got the first one there.
+ */
+export async function atStripe<T>(t: TestApp, route: string, request: () => Promise<T>): Promise<{ answer: Promise<T> }> {
+  const before = t.stripe.requestCount(route);
+  const answer = request();
+  for (let waited = 0; t.stripe.requestCount(route) === before; waited += 10) {
+    if (waited > 30_000) throw new Error(`no ${route} reached the local Stripe`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { answer };
+}
+
 export const json = (res: LightMyRequestResponse) => res.json() as Record<string, any>;
