@@ -81,12 +81,15 @@ export function CheckoutForm(props: CheckoutFormProps) {
             <input type="radio" name="payment_method" value="new" checked={cards.length === 0} /> A new card
           </span>
         </label>
-        <div id="payment-element" class="card-element" />
-        <label>
-          <span>
-            <input type="checkbox" name="save_card" /> Save this card for next time
-          </span>
-        </label>
+        {/* Shown only while "A new card" is chosen (checkout.ts), so a card typed here is the card charged. */}
+        <div id="new-card">
+          <div id="payment-element" class="card-element" />
+          <label>
+            <span>
+              <input type="checkbox" name="save_card" /> Save this card for next time
+            </span>
+          </label>
+        </div>
       </fieldset>
       <p id="checkout-error" class="flash-error" role="alert">
         {props.error ?? ''}

@@ -77,6 +77,21 @@ describe('checkout in a real browser', () => {
     expect((await jobTitles(server.url))[0]).toBe(first);
   });
 
+  it('shows the card form only while "A new card" is chosen, and charges the card typed there', async () => {
+    const title = 'Typed card over a saved one';
+    await writeListing(page, server.url, title);
+    // A saved card is ticked first: no card form to type into, which would be ignored.
+    await expect(page.locator('input[name=payment_method]').first().isChecked()).resolves.toBe(true);
+    await expect(page.locator('#payment-element').isVisible()).resolves.toBe(false);
+    await expect(page.locator('input[name=save_card]').isVisible()).resolves.toBe(false);
+    await fillCard(page, '5555555555554444');
+    await expect(page.locator('#payment-element').isVisible()).resolves.toBe(true);
+    await Promise.all([page.waitForURL(paidUrl), page.click('#pay')]);
+    const seen = await outcome(chargeIdOnPage(), title);
+    expect(seen).toMatchObject({ heading: 'Receipt', row: 'succeeded' });
+    expect(seen.receipt).toContain('ending 4444');
+  });
+
   it("shows a declined card's message from Stripe and does not list the job", async () => {
     const title = 'Declined listing';
     await writeListing(page, server.url, title);

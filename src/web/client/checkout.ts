@@ -62,6 +62,15 @@ function setupCheckout(form: HTMLFormElement) {
   // Stripe.js updates the Element in place; the local stand-in has no update(), and our server
   // sends setup_future_usage with the PaymentIntent either way.
   saveCard.addEventListener('change', () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null }));
+  // The card form shows only while "A new card" is chosen: a card typed while a saved card is
+  // ticked would otherwise be ignored and the saved card charged.
+  const chosen = () => (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
+  const newCard = form.querySelector<HTMLElement>('#new-card')!;
+  const showChosen = () => {
+    newCard.hidden = chosen() !== 'new';
+  };
+  for (const radio of form.querySelectorAll('input[name="payment_method"]')) radio.addEventListener('change', showChosen);
+  showChosen();
   const button = form.querySelector('#pay') as HTMLButtonElement;
   const keyInput = form.querySelector('input[name="idempotency_key"]') as HTMLInputElement;
   const csrf = csrfOf(form);
@@ -77,7 +86,7 @@ function setupCheckout(form: HTMLFormElement) {
     showError(form, '');
     showFieldErrors(form);
     try {
-      const choice = (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
+      const choice = chosen();
       const source: Record<string, string> = {};
       if (choice === 'new') {
         // The Element shows each field's error beside it; the message here says why nothing was sent.
@@ -95,7 +104,7 @@ function setupCheckout(form: HTMLFormElement) {
       } else {
         source.payment_method = choice;
       }
-      const body: Record<string, unknown> = { product: form.dataset.product, ...source, save_card: saveCard.checked };
+      const body: Record<string, unknown> = { product: form.dataset.product, ...source, save_card: choice === 'new' && saveCard.checked };
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
       for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {
