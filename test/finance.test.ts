@@ -91,6 +91,23 @@ describe('totals', () => {
   });
 });
 
+describe('the admin console', () => {
+  it('shows its navigation on every page the navigation links to', async () => {
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
+    const nav = (html: string) => html.match(/<nav class="admin-nav"[\s\S]*?<\/nav>/)?.[0];
+    const links = [...nav((await browser.get('/admin/finance')).body)!.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThanOrEqual(9);
+    const without: string[] = [];
+    for (const link of links) {
+      const page = await browser.get(link);
+      expect(page.statusCode, link).toBe(200);
+      if (!nav(page.body)) without.push(link);
+    }
+    expect(without).toEqual([]);
+  });
+});
+
 describe('exports', () => {
   it('escapes CSV cells and defuses spreadsheet formulas', () => {
     expect(csvCell('plain')).toBe('plain');

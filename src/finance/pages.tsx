@@ -192,7 +192,7 @@ type AuditEntry = typeof auditLog.$inferSelect;
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   return (
     <ScrollX label="Audit log">
-      <table class="audit">
+      <table class="audit cards-when-narrow">
         <thead>
           <tr>
             <th>When</th>
@@ -206,16 +206,16 @@ export function AuditTable({ entries }: { entries: AuditEntry[] }) {
         <tbody>
           {entries.map((e) => (
             <tr>
-              <td>{formatUtc(e.at)}</td>
-              <td>{e.actor}</td>
-              <td>{e.action}</td>
-              <td>
+              <td data-label="When">{formatUtc(e.at)}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Action">{e.action}</td>
+              <td data-label="Subject">
                 {e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
               </td>
-              <td>
+              <td data-label="Before">
                 <code>{e.before ? JSON.stringify(e.before) : ''}</code>
               </td>
-              <td>
+              <td data-label="After">
                 <code>{e.after ? JSON.stringify(e.after) : ''}</code>
               </td>
             </tr>
@@ -329,6 +329,8 @@ export function ChargeDetailPage({
               type="text"
               name="amount"
               inputMode="decimal"
+              pattern="\d+(\.\d{1,2})?"
+              title="An amount like 12.50"
               placeholder={decimal(remaining)}
               value={typed(refundValues, 'amount')}
               aria-invalid={fieldMessage(refundError, 'amount') ? 'true' : undefined}
@@ -357,7 +359,7 @@ export function ChargeDetailPage({
         <button type="button" data-ok id="confirm-ok">
           Yes, refund
         </button>{' '}
-        <button type="button" data-cancel>
+        <button type="button" data-cancel class="secondary">
           Cancel
         </button>
       </dialog>
@@ -416,6 +418,7 @@ const renewalOutcomeWords: Record<RenewalRow['renewal']['outcome'], string> = {
 export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: number }) {
   return (
     <>
+      <AdminNav />
       <h1>Listing renewals</h1>
       <p class="muted">
         {autoRenewOn} job listing{autoRenewOn === 1 ? ' has' : 's have'} auto-renew on. Each is charged off-session once per paid week, in its last hour; the poster is e-mailed when it does not go through.

@@ -314,7 +314,7 @@ export function BillingPage({
           </p>
         ) : (
           <ScrollX label="Your charges">
-            <table>
+            <table class="cards-when-narrow">
               <thead>
                 <tr>
                   <th>Date</th>
@@ -327,8 +327,8 @@ export function BillingPage({
               <tbody>
                 {charges.map((c) => (
                   <tr>
-                    <td>{formatUtc(c.createdAt)}</td>
-                    <td>
+                    <td data-label="Date">{formatUtc(c.createdAt)}</td>
+                    <td data-label="Product">
                       {titles.has(c.id) && (
                         <>
                           {titles.get(c.id)}
@@ -337,8 +337,10 @@ export function BillingPage({
                       )}
                       <span class={titles.has(c.id) ? 'muted' : undefined}>{productNames.get(c.product) ?? c.product}</span>
                     </td>
-                    <td>{formatMoney(c.amount, c.currency)}</td>
-                    <td data-status={c.status}>{statusWords[c.status]}</td>
+                    <td data-label="Amount">{formatMoney(c.amount, c.currency)}</td>
+                    <td data-label="Status" data-status={c.status}>
+                      {statusWords[c.status]}
+                    </td>
                     <td>
                       <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a>
                     </td>

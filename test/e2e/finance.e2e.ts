@@ -45,6 +45,17 @@ it('an admin opens the ledger, refunds a charge in a confirmation dialog, and th
 
   await page.click(`tr[data-charge="${charge.id}"] a[href="/admin/finance/charges/${charge.id}"]`);
   await page.selectOption('select[name=reason]', 'requested_by_customer');
+  // More than the charge is not offered for confirmation: the server's answer sits beside the field.
+  await page.fill('input[name=amount]', '30.00');
+  await Promise.all([page.waitForURL(`${server.url}/admin/charges/${charge.id}/refunds`), page.click('#refund')]);
+  await expect(page.locator('#amount-error').textContent()).resolves.toBe('At most $25.00, what is left to refund.');
+  await expect(page.locator('input[name=amount]').inputValue()).resolves.toBe('30.00');
+  // Not an amount: the browser refuses it before anything is asked or sent.
+  await page.fill('input[name=amount]', 'abc');
+  await page.click('#refund');
+  await expect(page.locator('input[name=amount]').evaluate((input: HTMLInputElement) => input.validity.patternMismatch)).resolves.toBe(true);
+  await expect(page.locator('dialog#confirm-dialog').evaluate((d: HTMLDialogElement) => d.open)).resolves.toBe(false);
+  await page.fill('input[name=amount]', '');
   await page.click('#refund');
   const dialog = page.locator('dialog#confirm-dialog');
   await expect(dialog.locator('[data-message]').textContent()).resolves.toBe(`Refund 25.00 USD of charge #${charge.id} to hiring@e2e.test?`);

@@ -10,9 +10,11 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const form of document.querySelectorAll<HTMLFormElement>('form[data-confirm]')) {
     form.addEventListener('submit', (event) => {
       if (form.dataset.confirmed === '1') return;
+      const amount = (form.querySelector('input[name="amount"]') as HTMLInputElement | null)?.value;
+      // More than can be given back is refused by the server beside the field: nothing to confirm.
+      if (amount && form.dataset.full && Number(amount) > Number(form.dataset.full)) return;
       event.preventDefault();
       pending = form;
-      const amount = (form.querySelector('input[name="amount"]') as HTMLInputElement | null)?.value;
       message.textContent = form.dataset.confirm!.replace('{amount}', amount ? amount : form.dataset.full ?? '');
       dialog.showModal();
     });
