@@ -131,15 +131,17 @@ if (config.reconcileIntervalMinutes > 0) {
     }, logger),
   );
 }
-if (config.listingUpkeepIntervalMinutes > 0) {
+for (const task of app.scheduledTasks) {
+  const intervalMs = task.intervalMs(config);
+  if (intervalMs <= 0) continue;
   periodic.push(
     new PeriodicTaskRunner(database, systemClock, {
-      name: 'listing-upkeep',
-      intervalMs: config.listingUpkeepIntervalMinutes * 60_000,
+      name: task.name,
+      intervalMs,
       run: async () => {
-        // Each reminder and renewal is also claimed in the database, so even an overlap does each once.
-        const report = await app.listingUpkeep(systemClock.now());
-        if (report.reminders + report.notices + Object.keys(report.renewals).length > 0) logger.info(report, 'listing upkeep');
+        // What a product's task does is claimed in the database, so even an overlap does each step once.
+        const report = await task.run(systemClock.now());
+        if (report) logger.info(report, task.name);
       },
     }, logger),
   );
