@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { productMigrations } from './products/index.js';
 import { seedDemoData } from './demo.js';
 import { makePrivate } from './private-files.js';
 import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/control.js';
@@ -58,7 +59,7 @@ const database = await openDatabase({
   },
 });
 stops.push(() => database.close());
-await database.migrate();
+await database.migrate(productMigrations);
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
 const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData ? config.dataDir : undefined));

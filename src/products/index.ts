@@ -1,10 +1,12 @@
 /**
  * products: everything for sale, one folder per product, registered by one line below. A product
  * implements the payments core's Product (fulfil, reverse, restore, receipt lines) and may draw into
- * the pages' slots, run periodic work and add admin views (slots.ts). Nothing outside src/products/
+ * the pages' slots, run periodic work, add admin views and keep its own tables and migrations
+ * (slots.ts). Nothing outside src/products/
  * imports a product's folder: the pages and the app read products through the helpers here.
  */
 import type { Config } from '../config.js';
+import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
 import { billboard } from './billboard/index.js';
 import { featuredArticle } from './featured-article/index.js';
@@ -16,6 +18,9 @@ export const registered: ProductPlugin[] = [jobListing, billboard, featuredArtic
 
 /** Everything for sale, as the payments core knows it. */
 export const products: Product[] = registered.map((p) => p.product);
+
+/** Each product's own migrations, for Database.migrate (the core's first, then these in this order). */
+export const productMigrations: ProductMigrations[] = registered.flatMap((p) => (p.migrations ? [{ name: p.product.id, folder: p.migrations }] : []));
 
 /** What the products draw into one slot, in registry order. */
 export function slot<K extends keyof Draws>(name: K): Array<NonNullable<Draws[K]>> {

@@ -96,4 +96,6 @@ export interface ProductPlugin {
   schedules?: Schedule[];
   admin?: AdminView[];
   listing?: ArticleListing;
+  /** The folder of its own tables' migrations (drizzle's layout), applied after the core's. */
+  migrations?: string;
 }

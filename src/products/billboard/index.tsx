@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import type { ProductPlugin } from '../slots.js';
 import { billboardProduct, liveBillboards } from './product.js';
 
 /** The billboard: sold by the week, drawn in the sidebar of the home page and /jobs. */
 export const billboard: ProductPlugin = {
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   product: billboardProduct,
   draws: {
     async sidebar(db, now) {

@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import type { ProductPlugin } from '../slots.js';
 import { FEATURED_ARTICLE_PRODUCT, featuredArticleProduct, featuredNow } from './product.js';
 
 /** The featured article: pinned at the top of the home page; its author is offered it on the article's page. */
 export const featuredArticle: ProductPlugin = {
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   product: featuredArticleProduct,
   draws: {
     async 'home.top'(db, now) {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { formatMoney } from '../../format.js';
 import type { ProductPlugin } from '../slots.js';
 import { AutoRenewNotice, ListingState, NotLiveNotice, PaidState } from './draw.js';
@@ -13,6 +14,7 @@ import { listingUpkeep, setAutoRenew } from './upkeep.js';
  * are live, draws the listing's state for its author, and keeps listings reminded and renewed.
  */
 export const jobListing: ProductPlugin = {
+  migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
   product: jobListingProduct,
   listing: {
     product: JOB_LISTING_PRODUCT,

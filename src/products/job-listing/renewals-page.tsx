@@ -1,8 +1,29 @@
+import { and, count, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { articles, users } from '../../db/schema.js';
 import { formatUtc } from '../../format.js';
 import { ScrollX } from '../../web/render.js';
 import type { AdminView } from '../slots.js';
-import { autoRenewCount, recentRenewals, type RenewalRow } from './upkeep.js';
+import { listingRenewals } from './schema.js';
+
+/** The latest renewals and their outcomes, for the admin's view. */
+async function recentRenewals(db: Db, limit = 100) {
+  return db
+    .select({ renewal: listingRenewals, title: articles.title, username: users.username })
+    .from(listingRenewals)
+    .innerJoin(articles, eq(articles.id, listingRenewals.articleId))
+    .innerJoin(users, eq(users.id, listingRenewals.userId))
+    .orderBy(desc(listingRenewals.createdAt))
+    .limit(limit);
+}
+
+/** How many listings have auto-renew on. */
+async function autoRenewCount(db: Db): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(articles).where(and(eq(articles.jobListing, true), eq(articles.autoRenew, true)));
+  return row?.n ?? 0;
+}
+
+type RenewalRow = Awaited<ReturnType<typeof recentRenewals>>[number];
 
 const renewalOutcomeWords: Record<RenewalRow['renewal']['outcome'], string> = {
   pending: 'In progress',
