@@ -2,6 +2,8 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: './src/db/schema.ts',
+  // The core's tables and each product's own: one snapshot, so that a change to either is generated
+  // here (a product's migration is then moved into its folder's migrations/).
+  schema: ['./src/db/schema.ts', './src/products/*/schema.ts'],
   out: './drizzle',
 });

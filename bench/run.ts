@@ -15,6 +15,7 @@ import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { openDatabase } from '../src/db/client.js';
+import { productMigrations } from '../src/products/index.js';
 import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { jobListingProduct } from '../src/products/job-listing/product.js';
@@ -49,7 +50,7 @@ const dbOptions = databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 
  */
 async function seed(fromArticle: number, toArticle: number, charges: number) {
   const database = await openDatabase(dbOptions);
-  await database.migrate();
+  await database.migrate(productMigrations);
   const db = database.db;
   const t0 = Date.now();
   // Four bulk statements; the bar's ETA comes from how long the first ones took.

@@ -5,7 +5,7 @@
  * migrations, the Markdown worker). `NODE_ENV=production npm start` runs it with plain node.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleStripeJs, PREBUILT_STRIPE_JS } from '../local-stripe/stripe-js/bundle.js';
 import { bundleClientScripts } from '../src/web/assets.js';
@@ -15,6 +15,11 @@ rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 // The compiled src/db/client.js finds the migrations at ../../drizzle, as the source does.
 cpSync('drizzle', 'dist/drizzle', { recursive: true });
+// Each product's own migrations, beside its compiled index.js that names the folder.
+for (const product of readdirSync('src/products')) {
+  const migrations = path.join('src/products', product, 'migrations');
+  if (existsSync(migrations)) cpSync(migrations, path.join('dist', migrations), { recursive: true });
+}
 cpSync('src/web/assets', 'dist/src/web/assets', { recursive: true });
 // The Markdown worker is plain JavaScript that tsc does not emit; beside the compiled markdown.js it loads that.
 cpSync('src/articles/markdown-worker.mjs', 'dist/src/articles/markdown-worker.mjs');

@@ -1,8 +1,10 @@
 /**
  * The house's floors: a module may import its own room or a room on a lower floor, never one above.
  * Run by `npm run lint`; `npx tsx scripts/check-layers.ts` prints each upward import with its line.
+ * It also keeps each product in its folder: nothing outside src/products/ imports one, and the core's
+ * schema defines none of a product's tables.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Lowest first. Each entry is a file or a folder directly under src/ (extension left off). */
@@ -82,12 +84,52 @@ export function upwardImports(): string[] {
   return problems;
 }
 
+/** What the rest of src/ may import from src/products/: the registry and the slot types, never a product's folder. */
+export const PRODUCTS_SHARED = ['index', 'slots'];
+
+/** Imports of a product's folder (or a products module other than PRODUCTS_SHARED) from outside src/products/. */
+export function productFolderImports(): string[] {
+  const products = join(src, 'products');
+  const shared = PRODUCTS_SHARED.map((name) => join(products, name));
+  const problems: string[] = [];
+  for (const file of files(src)) {
+    if (file.startsWith(products + sep)) continue;
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2]!;
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec).replace(/\.(ts|tsx|js|mjs)$/, '');
+      if (target.startsWith(products + sep) && !shared.includes(target)) {
+        problems.push(`${relative(root, file)}:${lineOf(text, match.index + (match[0].startsWith('\n') ? 1 : 0))} imports ${spec}: only src/products/{${PRODUCTS_SHARED.join(',')}}.ts may be imported from outside src/products/`);
+      }
+    }
+  }
+  return problems;
+}
+
+const TABLE = /pgTable\(\s*['"](\w+)['"]/g;
+
+/** Tables src/db/schema.ts defines that belong to a product: declared in a product's schema.ts, or one of the known ones. */
+export function productTablesInCore(): string[] {
+  const products = join(src, 'products');
+  const owned = new Set(['billboards', 'featured_articles']);
+  for (const entry of readdirSync(products, { withFileTypes: true })) {
+    const schema = join(products, entry.name, 'schema.ts');
+    if (entry.isDirectory() && existsSync(schema)) for (const match of readFileSync(schema, 'utf8').matchAll(TABLE)) owned.add(match[1]!);
+  }
+  const core = readFileSync(join(src, 'db', 'schema.ts'), 'utf8');
+  return [...core.matchAll(TABLE)]
+    .map((m) => m[1]!)
+    .filter((name) => owned.has(name) || name.startsWith('listing_'))
+    .map((name) => `src/db/schema.ts defines ${name}, a product's table: it belongs in src/products/<name>/schema.ts`);
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const problems = upwardImports();
+  const problems = [...upwardImports(), ...productFolderImports(), ...productTablesInCore()];
   for (const p of problems) console.error(p);
   if (problems.length) {
-    console.error(`${problems.length} import(s) against the floors in scripts/check-layers.ts`);
+    console.error(`${problems.length} problem(s) against the floors and product folders in scripts/check-layers.ts`);
     process.exit(1);
   }
-  console.log(`layers: no upward imports (${FLOORS.flat().length} rooms)`);
+  console.log(`layers: no upward imports (${FLOORS.flat().length} rooms); products stay in their folders`);
 }

@@ -33,8 +33,7 @@ import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { RequestLogController } from './operations/logging.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
-import { products } from './products/index.js';
-import { listingUpkeep, type UpkeepReport } from './products/job-listing/upkeep.js';
+import { products, type ScheduledTask, scheduledTasks } from './products/index.js';
 import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
@@ -48,8 +47,10 @@ declare module 'fastify' {
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
-    /** Listing reminders and auto-renewals due at `now` (default: the app's clock); see src/products/job-listing/upkeep.ts. */
-    listingUpkeep(now?: Date): Promise<UpkeepReport>;
+    /** The products' periodic tasks (main.ts runs them on their intervals). */
+    scheduledTasks: ScheduledTask[];
+    /** Listing reminders and auto-renewals due at `now` (default: the app's clock): the job listing's `listing-upkeep` task. */
+    listingUpkeep(now?: Date): Promise<object | undefined>;
   }
   interface FastifyRequest {
     user: User | null;
@@ -144,15 +145,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hosted = deps.checkoutMode === 'hosted' ? new HostedCheckout({ ...paymentsDeps, publicUrl: deps.publicUrl }, checkout) : undefined;
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
-  const upkeepDeps = {
-    db: deps.database.db,
-    catalog,
-    checkout,
-    stripe: deps.stripe,
-    mailer: mail,
-    onError: (err: unknown, renewal: { articleId: number }) => app.log.warn({ err, article: renewal.articleId }, 'listing renewal failed; it is tried again after its lease'),
-  };
-  app.decorate('listingUpkeep', (now?: Date) => listingUpkeep(upkeepDeps, now ?? deps.clock.now()));
+  const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
+  app.decorate('scheduledTasks', tasks);
+  const upkeep = tasks.find((t) => t.name === 'listing-upkeep')!;
+  app.decorate('listingUpkeep', (now?: Date) => upkeep.run(now ?? deps.clock.now()));
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
     stopObservingStripe();

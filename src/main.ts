@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
+import { productMigrations } from './products/index.js';
 import { seedDemoData } from './demo.js';
 import { makePrivate } from './private-files.js';
 import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/control.js';
@@ -58,7 +59,7 @@ const database = await openDatabase({
   },
 });
 stops.push(() => database.close());
-await database.migrate();
+await database.migrate(productMigrations);
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
 const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData ? config.dataDir : undefined));
@@ -131,15 +132,17 @@ if (config.reconcileIntervalMinutes > 0) {
     }, logger),
   );
 }
-if (config.listingUpkeepIntervalMinutes > 0) {
+for (const task of app.scheduledTasks) {
+  const intervalMs = task.intervalMs(config);
+  if (intervalMs <= 0) continue;
   periodic.push(
     new PeriodicTaskRunner(database, systemClock, {
-      name: 'listing-upkeep',
-      intervalMs: config.listingUpkeepIntervalMinutes * 60_000,
+      name: task.name,
+      intervalMs,
       run: async () => {
-        // Each reminder and renewal is also claimed in the database, so even an overlap does each once.
-        const report = await app.listingUpkeep(systemClock.now());
-        if (report.reminders + report.notices + Object.keys(report.renewals).length > 0) logger.info(report, 'listing upkeep');
+        // What a product's task does is claimed in the database, so even an overlap does each step once.
+        const report = await task.run(systemClock.now());
+        if (report) logger.info(report, task.name);
       },
     }, logger),
   );

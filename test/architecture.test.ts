@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { products } from '../src/products/index.js';
-import { upwardImports } from '../scripts/check-layers.js';
+import { productFolderImports, productTablesInCore, upwardImports } from '../scripts/check-layers.js';
 
 const core = join(import.meta.dirname, '..', 'src', 'payments');
 
@@ -37,5 +37,15 @@ describe('the payments core', () => {
 
   it('has no upward imports between rooms (the same check as npm run lint)', () => {
     expect(upwardImports()).toEqual([]);
+  });
+});
+
+describe('a product is one folder', () => {
+  it('is imported from outside src/products/ only through the registry (index.ts) and the slot types (slots.ts)', () => {
+    expect(productFolderImports()).toEqual([]);
+  });
+
+  it("keeps its tables out of the core's schema (src/db/schema.ts)", () => {
+    expect(productTablesInCore()).toEqual([]);
   });
 });

@@ -1,9 +1,8 @@
 import type { ComponentChildren, JSX } from 'preact';
-import type { Billboard } from '../db/schema.js';
+import type { Article } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
-import { FEATURED_ARTICLE_PRODUCT } from '../products/featured-article/product.js';
-import { isLive } from '../products/job-listing/live.js';
-import { isPaid } from '../products/job-listing/paid-window.js';
+import { articleListing, slot } from '../products/index.js';
+import type { ArticlePlace } from '../products/slots.js';
 import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
@@ -16,59 +15,6 @@ function Tags({ tags }: { tags: string[] }) {
         <span>#{t}</span>
       ))}
     </div>
-  );
-}
-
-/** "Paid until …" or "Not paid — Pay to list on /jobs", as the author sees it. */
-export function PaidState({ row, now }: { row: ArticleWithAuthor; now: Date }) {
-  const a = row.article;
-  if (!a.jobListing) return null;
-  if (isPaid(a.paidUntil, now)) {
-    // Paying again adds a week after the current one and bumps the listing to the top.
-    return (
-      <span class="paid-state">
-        <span class="badge paid">Paid until {formatUtc(a.paidUntil!)}</span>{' '}
-        <a href={`/charges/new?product=job_listing&article_id=${a.id}`} data-extend>
-          Extend a week
-        </a>
-      </span>
-    );
-  }
-  return (
-    <span class="badge unpaid">
-      Not paid — <a href={`/charges/new?product=job_listing&article_id=${a.id}`}>Pay to list on /jobs</a>
-    </span>
-  );
-}
-
-/**
- * A job listing's auto-renew switch for its author: the state in words and one button that flips
- * it (a POST with CSRF; the page it returns to confirms the change).
- */
-export function AutoRenewForm({ ctx, row, back }: { ctx: PageContext; row: ArticleWithAuthor; back: 'dashboard' | 'edit' }) {
-  const a = row.article;
-  if (!a.jobListing || ctx.user?.id !== a.userId) return null;
-  return (
-    <form method="post" action={`/articles/${a.id}/auto-renew`} class="inline auto-renew" data-auto-renew={a.autoRenew ? 'on' : 'off'}>
-      <CsrfField ctx={ctx} />
-      <input type="hidden" name="enabled" value={a.autoRenew ? '0' : '1'} />
-      <input type="hidden" name="back" value={back} />
-      <span class={a.autoRenew ? 'badge paid' : 'badge'}>Auto-renew {a.autoRenew ? 'on' : 'off'}</span>{' '}
-      <button type="submit" class="link">
-        {a.autoRenew ? 'Turn off auto-renew' : 'Turn on auto-renew'}
-      </button>
-    </form>
-  );
-}
-
-/** What the page says after auto-renew was switched for one of the listed articles. */
-export function AutoRenewNotice({ title, on, price }: { title: string; on: boolean; price: string }) {
-  return (
-    <p class="flash" role="status">
-      {on
-        ? `Auto-renew is on for “${title}”: in the last hour of each paid week, ${price} is charged to the card you last paid for it with, for another week. If that card is declined or needs your bank's confirmation, the listing lapses and we e-mail you a link to pay.`
-        : `Auto-renew is off for “${title}”: it will not be charged again, and leaves /jobs when its paid week ends.`}
-    </p>
   );
 }
 
@@ -86,34 +32,33 @@ function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
 }
 
 /**
- * A page's content with the paid sidebar ads (the billboard product) in a column of their own:
+ * A page's content with what products draw in the sidebar (billboards) in a column of their own:
  * beside the content on a wide screen, above it on a narrow one, never over it.
  */
-function WithSidebar({ billboards, children }: { billboards: Billboard[]; children: ComponentChildren }) {
-  if (billboards.length === 0) return <>{children}</>;
+function WithSidebar({ sidebar, children }: { sidebar: JSX.Element[]; children: ComponentChildren }) {
+  if (sidebar.length === 0) return <>{children}</>;
   return (
     <div class="with-sidebar">
       <aside class="sidebar" aria-label="Sponsored">
-        {billboards.map((b) => (
-          <a class="billboard card" href={b.linkUrl} rel="sponsored noopener" target="_blank">
-            {b.imageUrl && <img src={b.imageUrl} alt="" />}
-            <strong>{b.headline}</strong>
-            <span class="muted">Sponsored</span>
-          </a>
-        ))}
+        {sidebar}
       </aside>
       <div class="content">{children}</div>
     </div>
   );
 }
 
+/** An article's listing state as the products draw it (the job listing's paid week and auto-renew). */
+function ListingState({ ctx, article, place }: { ctx: PageContext; article: Article; place: ArticlePlace }) {
+  return <>{slot('article.state').map((draw) => draw(ctx, article, place))}</>;
+}
+
 export function HomePage({
   articles,
-  billboards,
+  sidebar,
   featured,
-}: { ctx: PageContext; articles: ArticleWithAuthor[]; billboards: Billboard[]; featured: ArticleWithAuthor[] }) {
+}: { ctx: PageContext; articles: ArticleWithAuthor[]; sidebar: JSX.Element[]; featured: ArticleWithAuthor[] }) {
   return (
-    <WithSidebar billboards={billboards}>
+    <WithSidebar sidebar={sidebar}>
       <h1>{featured.length > 0 ? 'Articles' : 'Recent articles'}</h1>
       {featured.length > 0 && (
         <section class="featured" aria-labelledby="featured-heading">
@@ -141,11 +86,11 @@ export function JobsPage({
   jobs,
   page,
   total,
-  billboards,
-}: { jobs: ArticleWithAuthor[]; page: number; total: number; billboards: Billboard[] }) {
+  sidebar,
+}: { jobs: ArticleWithAuthor[]; page: number; total: number; sidebar: JSX.Element[] }) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   return (
-    <WithSidebar billboards={billboards}>
+    <WithSidebar sidebar={sidebar}>
       <h1>Jobs</h1>
       <p>
         <a href="/charges/new?product=billboard">Advertise here</a>
@@ -172,30 +117,13 @@ export function JobsPage({
   );
 }
 
-/** Why a job listing its author or an admin is looking at is hidden from everyone else; its author can pay from here. */
-function NotLiveNotice({ row, mine }: { row: ArticleWithAuthor; mine: boolean }) {
-  return (
-    <div class="flash-error" role="status" data-live="no">
-      <p>
-        <strong>Not live: pay to publish.</strong> Until it is paid, this job listing is on no public list and its page is seen only by its author and admins.
-      </p>
-      {mine && (
-        <form method="get" action="/charges/new" class="inline">
-          <input type="hidden" name="product" value="job_listing" />
-          <input type="hidden" name="article_id" value={String(row.article.id)} />
-          <button type="submit">Pay to publish</button>
-        </form>
-      )}
-    </div>
-  );
-}
-
 export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAuthor }) {
   const a = row.article;
   const mine = ctx.user?.id === a.userId;
+  const page = slot('article.page');
   return (
     <article class="card">
-      {a.jobListing && !isLive(a, ctx.now) && <NotLiveNotice row={row} mine={mine} />}
+      {page.map((draw) => draw.notice?.(ctx, a))}
       <h1>{a.title}</h1>
       <p class="muted">
         by {row.author.username}
@@ -203,18 +131,13 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
         {!a.published && ' · draft'}
       </p>
       <Tags tags={a.tags} />
-      {mine && <PaidState row={row} now={ctx.now} />}
+      {page.map((draw) => draw.badges?.(ctx, a))}
       {/* body_html is produced by renderMarkdown, which sanitises it. */}
       <div class="body" dangerouslySetInnerHTML={{ __html: a.bodyHtml }} />
       {mine && (
         <p>
           <a href={`/articles/${a.id}/edit`}>Edit</a>
-          {a.published && (
-            <>
-              {' · '}
-              <a href={`/charges/new?product=${FEATURED_ARTICLE_PRODUCT}&article_id=${a.id}`}>Feature it on the home page</a>
-            </>
-          )}
+          {page.map((draw) => draw.actions?.(ctx, a))}
         </p>
       )}
     </article>
@@ -270,9 +193,7 @@ export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContex
                 <td data-label="State">{row.article.published ? 'published' : 'draft'}</td>
                 <td data-label="Listing">
                   {row.article.jobListing ? (
-                    <>
-                      <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="dashboard" />
-                    </>
+                    <ListingState ctx={ctx} article={row.article} place="dashboard" />
                   ) : (
                     <span class="muted">article</span>
                   )}
@@ -333,14 +254,14 @@ export function ArticleEditor({
         <h1>{a ? 'Edit article' : 'Write an article'}</h1>
         {saved && a && (
           <p class="flash" role="status">
-            Saved. <a href={`/articles/${a.id}`}>{isLive(a, ctx.now) ? 'See it published' : 'Preview it'}</a>
+            Saved. <a href={`/articles/${a.id}`}>{articleListing.isLive(a, ctx.now) ? 'See it published' : 'Preview it'}</a>
           </p>
         )}
         {notice}
         {error && <p class="flash-error">{error.message}</p>}
         {row && (
           <div class="listing-state">
-            <PaidState row={row} now={ctx.now} /> <AutoRenewForm ctx={ctx} row={row} back="edit" />
+            <ListingState ctx={ctx} article={row.article} place="edit" />
           </div>
         )}
         <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">

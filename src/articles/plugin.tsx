@@ -1,7 +1,7 @@
 /**
  * articles: what members write and read — articles, job listings and /jobs, the home page (with what
- * products put there: billboards, featured articles), the dashboard and the editor. Routes here; views
- * in pages.tsx; queries in service.ts.
+ * products draw there, through the slots of src/products/index.ts), the dashboard and the editor.
+ * Routes here; views in pages.tsx; queries in service.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -13,18 +13,14 @@ import { perMemberLimit } from '../http/rate-limits.js';
 import { listCards } from '../payments/cards.js';
 import { CheckoutForm } from '../payments/pages.js';
 import { allowStripe } from '../payments/plugin.js';
-import { liveBillboards } from '../products/billboard/product.js';
-import { featuredNow } from '../products/featured-article/product.js';
-import { isPaid } from '../products/job-listing/paid-window.js';
-import { JOB_LISTING_PRODUCT } from '../products/job-listing/recompute.js';
+import { articleListing, slot } from '../products/index.js';
+import type { Expiring } from '../products/slots.js';
 import { doneMessage, type PageContext, pageContext, type RenderedBody, renderBody, sendPage } from '../web/render.js';
 import { JobPermissionBox } from '../accounts/permission-pages.js';
 import { latestRequest } from '../accounts/permission-requests.js';
 import { ExpiringCache } from '../cache.js';
-import type { Billboard, User } from '../db/schema.js';
-import { ArticleEditor, ArticlePage, AutoRenewNotice, DashboardPage, HomePage, JobsPage } from './pages.js';
-import { setAutoRenew } from '../products/job-listing/upkeep.js';
-import { formatMoney } from '../format.js';
+import type { User } from '../db/schema.js';
+import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
   articleInput,
   articleJson,
@@ -82,29 +78,31 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     });
   // The page's body is the same for every visitor: rendered once per cached listing and sidebar, it
   // lives exactly as long as both entries do (a new entry, after a change or an expiry, is a new key).
-  const jobsBodies = new WeakMap<JobsListing, { boards: Billboard[]; body: RenderedBody }>();
-  const jobsBody = (listing: JobsListing, page: number, boards: Billboard[]) => {
+  const jobsBodies = new WeakMap<JobsListing, { sidebar: JSX.Element[]; body: RenderedBody }>();
+  const jobsBody = (listing: JobsListing, page: number, sidebar: JSX.Element[]) => {
     const rendered = jobsBodies.get(listing);
-    if (rendered?.boards === boards) return rendered.body;
-    const body = renderBody(<JobsPage jobs={listing.jobs} page={page} total={listing.total} billboards={boards} />);
-    jobsBodies.set(listing, { boards, body });
+    if (rendered?.sidebar === sidebar) return rendered.body;
+    const body = renderBody(<JobsPage jobs={listing.jobs} page={page} total={listing.total} sidebar={sidebar} />);
+    jobsBodies.set(listing, { sidebar, body });
     return body;
   };
-  const boardsCache = new ExpiringCache<Billboard[]>();
-  const sidebar = (at: Date) =>
-    boardsCache.get('sidebar', at, async () => {
-      const value = await liveBillboards(app.db, at);
-      return { value, expiresAt: value.reduce<Date | null>((m, b) => (m === null || b.endsAt < m ? b.endsAt : m), null) };
-    });
+  const earliest = (dates: Array<Date | null>) => dates.reduce<Date | null>((m, d) => (d !== null && (m === null || d < m) ? d : m), null);
+  /** Every product's drawing into a slot, together: stale when the first of them is. */
+  const together = async <T,>(drawn: Promise<Expiring<T[]>>[]): Promise<Expiring<T[]>> => {
+    const all = await Promise.all(drawn);
+    return { value: all.flatMap((d) => d.value), expiresAt: earliest(all.map((d) => d.expiresAt)) };
+  };
+  const sidebarCache = new ExpiringCache<JSX.Element[]>();
+  const sidebar = (at: Date) => sidebarCache.get('sidebar', at, () => together(slot('sidebar').map((draw) => draw(app.db, at))));
 
   const featuredCache = new ExpiringCache<ArticleWithAuthor[]>();
   const featured = (at: Date) =>
     featuredCache.get('home', at, async () => {
-      const pinned = await featuredNow(app.db, at);
-      const value = await liveArticles(app.db, pinned.map((p) => p.articleId), at);
-      // Stale when a feature ends, or when a featured job listing's paid week does.
-      const ends = [...pinned.map((p) => p.endsAt), ...value.flatMap(({ article: a }) => (a.jobListing && a.paidUntil ? [a.paidUntil] : []))];
-      return { value, expiresAt: ends.reduce<Date | null>((m, end) => (m === null || end < m ? end : m), null) };
+      const pinned = await together(slot('home.top').map((draw) => draw(app.db, at)));
+      const value = await liveArticles(app.db, pinned.value, at);
+      // Stale when a pin ends, or when a pinned job listing's paid week does.
+      const ends = [pinned.expiresAt, ...value.map(({ article: a }) => (a.jobListing ? a.paidUntil : null))];
+      return { value, expiresAt: earliest(ends) };
     });
 
   // ---- JSON API ----
@@ -144,7 +142,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const { enabled } = parseInput(autoRenewInput, request.body);
-    const saved = await setAutoRenew(app.db, user, id, enabled, now());
+    const saved = await articleListing.setAutoRenew(app.db, user, id, enabled, now());
     return { article: { id: saved.id, auto_renew: saved.autoRenew } };
   });
 
@@ -153,15 +151,14 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const shown = autoRenewShown.safeParse(query);
     const row = shown.success && shown.data.auto_renew ? rows.find((r) => r.article.id === shown.data.article) : undefined;
     if (!row || !shown.success) return undefined;
-    const product = app.payments.catalog.get(JOB_LISTING_PRODUCT);
-    return <AutoRenewNotice title={row.article.title} on={shown.data.auto_renew === 'on'} price={formatMoney(product.amount, product.currency)} />;
+    return articleListing.autoRenewNotice(row.article.title, shown.data.auto_renew === 'on', app.payments.catalog);
   };
 
   // ---- Pages ----
   app.get('/', async (request, reply) => {
     const ctx = pageContext(request, reply);
     const [articles, boards, pinned] = await Promise.all([recentArticles(app.db, ctx.now), sidebar(ctx.now), featured(ctx.now)]);
-    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} billboards={boards} featured={pinned} />);
+    return sendPage(reply, ctx, 'Home', <HomePage ctx={ctx} articles={articles} sidebar={boards} featured={pinned} />);
   });
 
   app.get('/jobs', async (request, reply) => {
@@ -183,7 +180,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
     const form = parseInput(autoRenewForm, request.body);
-    const saved = await setAutoRenew(app.db, user, id, form.enabled, now());
+    const saved = await articleListing.setAutoRenew(app.db, user, id, form.enabled, now());
     const shown = `auto_renew=${saved.autoRenew ? 'on' : 'off'}&article=${id}`;
     return reply.redirect(form.back === 'edit' ? `/articles/${id}/edit?${shown}` : `/dashboard?${shown}`, 303);
   });
@@ -226,7 +223,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const saved = (request.query as { saved?: string }).saved === '1';
     const { stripe, catalog } = app.payments;
     // A saved job listing that is not paid offers "Publish and pay" inline: the same checkout form.
-    const offerPayment = row.article.jobListing && row.article.userId === user.id && !isPaid(row.article.paidUntil, now());
+    const offerPayment = row.article.jobListing && row.article.userId === user.id && !articleListing.isPaid(row.article.paidUntil, now());
     const ctx = { ...pageContext(request, reply), scripts: offerPayment ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
     let payment: JSX.Element | undefined;
     if (offerPayment) {
@@ -234,7 +231,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       payment = (
         <CheckoutForm
           ctx={ctx}
-          product={catalog.get(JOB_LISTING_PRODUCT)}
+          product={catalog.get(articleListing.product)}
           articleId={id}
           articleTitle={row.article.title}
           cards={await listCards(stripe, user)}

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { type Article, articles, type User, users } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
-import { isLive, liveArticle, liveJobListing } from '../products/job-listing/live.js';
-import { isPaid } from '../products/job-listing/paid-window.js';
-import { recomputePaidWindow } from '../products/job-listing/recompute.js';
+import { articleListing as listing } from '../products/index.js';
 import { listingsChanged } from '../cache.js';
 import { excerpt } from './markdown.js';
 
@@ -51,8 +49,8 @@ export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date
     job_listing: a.jobListing,
     published: a.published,
     published_at: a.publishedAt,
-    live: isLive(a, now),
-    paid: isPaid(a.paidUntil, now),
+    live: listing.isLive(a, now),
+    paid: listing.isPaid(a.paidUntil, now),
     paid_until: a.paidUntil,
     bumped_at: a.bumpedAt,
     auto_renew: a.autoRenew,
@@ -71,7 +69,7 @@ export function jobJson({ article: a, author }: ArticleWithAuthor, now: Date) {
     excerpt: excerpt(a.bodyHtml),
     author,
     url: `/articles/${a.id}`,
-    paid: isPaid(a.paidUntil, now),
+    paid: listing.isPaid(a.paidUntil, now),
     paid_until: a.paidUntil,
     bumped_at: a.bumpedAt,
   };
@@ -108,7 +106,7 @@ export async function createArticle(db: Db, render: RenderMarkdown, user: User, 
 /** An article the viewer may see: live ones (isLive), or their own, or any for an admin. */
 export async function getArticle(db: Db, id: number, now: Date, viewer?: User): Promise<ArticleWithAuthor> {
   const [row] = await db.select(withAuthor).from(articles).innerJoin(users, eq(users.id, articles.userId)).where(eq(articles.id, id));
-  if (!row || !(isLive(row.article, now) || viewer?.admin || viewer?.id === row.article.userId)) {
+  if (!row || !(listing.isLive(row.article, now) || viewer?.admin || viewer?.id === row.article.userId)) {
     throw notFound('No such article.');
   }
   return row;
@@ -134,8 +132,7 @@ export async function updateArticle(
   // Rendered before the transaction opens: a slow body holds no row lock.
   const bodyHtml = patch.body_markdown === undefined ? undefined : await render(patch.body_markdown, user.id);
   return db.transaction(async (tx) => {
-    // The seed's rule: before an article is saved, its paid state is brought up to date from its charges.
-    await recomputePaidWindow(tx, id);
+    await listing.beforeSave(tx, id);
     const publishing = patch.published === true && !article.published;
     const [saved] = await tx
       .update(articles)
@@ -171,7 +168,7 @@ export async function liveArticles(db: Db, ids: number[], now: Date): Promise<Ar
     .select(withAuthor)
     .from(articles)
     .innerJoin(users, eq(users.id, articles.userId))
-    .where(and(inArray(articles.id, ids), liveArticle(now)));
+    .where(and(inArray(articles.id, ids), listing.liveArticle(now)));
   return ids.flatMap((id) => rows.filter((r) => r.article.id === id));
 }
 
@@ -180,7 +177,7 @@ export async function recentArticles(db: Db, now: Date, limit = 20): Promise<Art
     .select(withAuthor)
     .from(articles)
     .innerJoin(users, eq(users.id, articles.userId))
-    .where(liveArticle(now))
+    .where(listing.liveArticle(now))
     .orderBy(sql`${articles.publishedAt} desc nulls last`, desc(articles.id))
     .limit(limit);
 }
@@ -202,11 +199,11 @@ export async function listJobs(db: Db, now: Date, page: number): Promise<JobsLis
       .select(withAuthor)
       .from(articles)
       .innerJoin(users, eq(users.id, articles.userId))
-      .where(liveJobListing(now))
+      .where(listing.liveListing(now))
       .orderBy(desc(articles.bumpedAt), desc(articles.id))
       .limit(PAGE_SIZE)
       .offset((page - 1) * PAGE_SIZE),
-    db.select({ total: count(), earliest: min(articles.paidUntil) }).from(articles).where(liveJobListing(now)),
+    db.select({ total: count(), earliest: min(articles.paidUntil) }).from(articles).where(listing.liveListing(now)),
   ]);
   return { jobs, total: totalRow?.total ?? 0, earliestExpiry: totalRow?.earliest ?? null };
 }

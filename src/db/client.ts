@@ -1,6 +1,6 @@
 /**
  * db: the schema (schema.ts), the one dialect on two drivers (embedded PGlite or PostgreSQL),
- * migrations from drizzle/, prepared statements and locks across instances.
+ * migrations from drizzle/ (then the products', passed in from above), prepared statements and locks across instances.
  *
  * The embedded PGlite runs on a worker thread (pglite-thread.ts), always, tests and CLIs included:
  * PostgreSQL compiled to WebAssembly runs synchronously, so in the app's thread every statement
@@ -32,8 +32,11 @@ export type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0];
 export interface Database {
   db: Db;
   driver: 'pglite' | 'postgres';
-  /** Applies pending migrations; instances starting together apply them once, one after another. */
-  migrate(): Promise<void>;
+  /**
+   * Applies pending migrations, the core's (drizzle/) then each product's, given from above (the
+   * products' registry); instances starting together apply them once, one after another.
+   */
+  migrate(products?: readonly ProductMigrations[]): Promise<void>;
   /**
    * Runs `fn` holding the lock `name` for every process on this database: a PostgreSQL session-level
    * advisory lock on a connection of its own (freed by PostgreSQL if the process dies), or, on the
@@ -57,6 +60,17 @@ export const migrationsFolder = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../drizzle',
 );
+
+/**
+ * A product's own migrations, in drizzle's layout (a folder with meta/_journal.json), tracked in a
+ * table of their own (drizzle.__drizzle_migrations_<name>) so that they never mix with the core's.
+ */
+export interface ProductMigrations {
+  name: string;
+  folder: string;
+}
+
+const productTable = (name: string) => `__drizzle_migrations_${name}`;
 
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent the embedded PGlite is used. */
@@ -90,8 +104,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       driver: 'postgres',
       // Without the lock, instances started together would each apply the same migration and all but one fail.
-      migrate: async () => {
-        await exclusively('migrate', () => migratePg(db as never, { migrationsFolder }));
+      migrate: async (products = []) => {
+        await exclusively('migrate', async () => {
+          await migratePg(db as never, { migrationsFolder });
+          for (const p of products) await migratePg(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
+        });
       },
       exclusively,
       maintain: async () => [],
@@ -121,8 +138,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     driver: 'pglite',
-    migrate: async () => {
-      await exclusively('migrate', () => migratePglite(db as never, { migrationsFolder }));
+    migrate: async (products = []) => {
+      await exclusively('migrate', async () => {
+        await migratePglite(db as never, { migrationsFolder });
+        for (const p of products) await migratePglite(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
+      });
       tighten();
     },
     exclusively,

@@ -7,7 +7,6 @@ import {
   integer,
   jsonb,
   pgTable,
-  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -244,47 +243,6 @@ export const fulfilments = pgTable('fulfilments', {
   reversedAt: timestamp('reversed_at', { withTimezone: true }),
 });
 
-/** What the featured-article product bought: an article pinned at the top of the home page for a week. */
-export const featuredArticles = pgTable(
-  'featured_articles',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    chargeId: integer('charge_id')
-      .notNull()
-      .unique()
-      .references(() => charges.id),
-    articleId: integer('article_id')
-      .notNull()
-      .references(() => articles.id),
-    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
-    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
-    active: boolean('active').notNull().default(true),
-  },
-  (t) => [index('featured_articles_live').on(t.active, t.endsAt)],
-);
-export type FeaturedArticle = typeof featuredArticles.$inferSelect;
-
-export const billboards = pgTable(
-  'billboards',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    chargeId: integer('charge_id')
-      .notNull()
-      .unique()
-      .references(() => charges.id),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id),
-    headline: text('headline').notNull(),
-    linkUrl: text('link_url').notNull(),
-    imageUrl: text('image_url'),
-    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
-    endsAt: timestamp('ends_at', { withTimezone: true }).notNull(),
-    active: boolean('active').notNull().default(true),
-  },
-  (t) => [index('billboards_live_idx').on(t.endsAt).where(sql`${t.active}`)],
-);
-
 /**
  * The durable webhook inbox: every verified event is stored before we answer 200, keyed by Stripe's
  * event id so a duplicate delivery is a no-op, and processed from here with retries.
@@ -391,57 +349,6 @@ export const paymentMismatches = pgTable(
   (t) => [index('payment_mismatches_detected_idx').on(t.detectedAt.desc())],
 );
 
-/**
- * The reminder e-mailed the day before a listing's paid week ends: the primary key (one row per
- * listing and paid_until) makes it at most one per paid week, whichever process sends it.
- */
-export const listingReminders = pgTable(
-  'listing_reminders',
-  {
-    articleId: integer('article_id')
-      .notNull()
-      .references(() => articles.id),
-    paidUntil: timestamp('paid_until', { withTimezone: true }).notNull(),
-    sentAt: timestamp('sent_at', { withTimezone: true }).notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.articleId, t.paidUntil] })],
-);
-
-export const renewalOutcomes = ['pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed'] as const;
-export type RenewalOutcome = (typeof renewalOutcomes)[number];
-
-/**
- * One auto-renewal per listing and paid week (the primary key): the off-session charge made for it
- * is keyed by the same pair, so the week is renewed at most once however many processes try.
- */
-export const listingRenewals = pgTable(
-  'listing_renewals',
-  {
-    articleId: integer('article_id')
-      .notNull()
-      .references(() => articles.id),
-    /** The end of the paid week being renewed. */
-    paidUntil: timestamp('paid_until', { withTimezone: true }).notNull(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id),
-    chargeId: integer('charge_id').references(() => charges.id),
-    outcome: text('outcome', { enum: renewalOutcomes }).notNull().default('pending'),
-    failureMessage: text('failure_message'),
-    /** While pending, the process working on it holds it until then; a crashed one's is taken over after. */
-    leaseUntil: timestamp('lease_until', { withTimezone: true }).notNull(),
-    /** Set when the poster was e-mailed that the renewal did not go through (at most once). */
-    notifiedAt: timestamp('notified_at', { withTimezone: true }),
-    ...timestamps,
-    finishedAt: timestamp('finished_at', { withTimezone: true }),
-  },
-  (t) => [
-    primaryKey({ columns: [t.articleId, t.paidUntil] }),
-    index('listing_renewals_created_idx').on(t.createdAt.desc()),
-    check('listing_renewals_outcome_known', sql.raw(`outcome in (${renewalOutcomes.map((s) => `'${s}'`).join(', ')})`)),
-  ],
-);
-
 export const reconcileRuns = pgTable('reconcile_runs', {
   id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
@@ -475,11 +382,9 @@ export const periodicRuns = pgTable('periodic_runs', {
 export type User = typeof users.$inferSelect;
 export type Article = typeof articles.$inferSelect;
 export type Charge = typeof charges.$inferSelect;
-export type Billboard = typeof billboards.$inferSelect;
 export type StripeEventRow = typeof stripeEvents.$inferSelect;
 export type Refund = typeof refunds.$inferSelect;
 export type Dispute = typeof disputes.$inferSelect;
 export type PaymentMismatch = typeof paymentMismatches.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
 export type PermissionRequest = typeof permissionRequests.$inferSelect;
-export type ListingRenewal = typeof listingRenewals.$inferSelect;

@@ -5,7 +5,6 @@ import { REFUND_REASONS } from '../payments/refund.js';
 import { REFUNDABLE_STATUSES } from '../payments/state.js';
 import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, StripeObject, typed } from '../web/render.js';
 import { decimal } from './export.js';
-import type { RenewalRow } from '../products/job-listing/upkeep.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 import { formatUtc, formatMoney } from '../format.js';
 
@@ -401,63 +400,6 @@ export function ChargeDetailPage({
       </ScrollX>
       <h2>History</h2>
       <AuditTable entries={audit} />
-    </>
-  );
-}
-
-const renewalOutcomeWords: Record<RenewalRow['renewal']['outcome'], string> = {
-  pending: 'In progress',
-  renewed: 'Renewed',
-  authentication_required: 'Needs authentication: lapsed',
-  declined: 'Declined: lapsed',
-  no_card: 'No saved card: lapsed',
-  not_allowed: 'Not allowed: lapsed',
-};
-
-/** Job listings' auto-renewals, newest first: one row per listing and paid week, with what happened. */
-export function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: number }) {
-  return (
-    <>
-      <AdminNav />
-      <h1>Listing renewals</h1>
-      <p class="muted">
-        {autoRenewOn} job listing{autoRenewOn === 1 ? ' has' : 's have'} auto-renew on. Each is charged off-session once per paid week, in its last hour; the poster is e-mailed when it does not go through.
-      </p>
-      {rows.length === 0 ? (
-        <p class="muted">No renewals yet.</p>
-      ) : (
-        <ScrollX label="Renewals">
-          <table>
-            <thead>
-              <tr>
-                <th>Week ending</th>
-                <th>Listing</th>
-                <th>Poster</th>
-                <th>Outcome</th>
-                <th>Charge</th>
-                <th>Poster e-mailed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ renewal: r, title, username }) => (
-                <tr data-renewal={`${r.articleId}`} data-outcome={r.outcome}>
-                  <td>{formatUtc(r.paidUntil)}</td>
-                  <td>
-                    <a href={`/articles/${r.articleId}`}>{title}</a>
-                  </td>
-                  <td>{username}</td>
-                  <td>
-                    {renewalOutcomeWords[r.outcome]}
-                    {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
-                  </td>
-                  <td>{r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—'}</td>
-                  <td>{r.notifiedAt ? formatUtc(r.notifiedAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollX>
-      )}
     </>
   );
 }

@@ -1,6 +1,7 @@
 /**
  * finance: the money as an accountant reads it — the ledger with totals and charts, a charge's page
- * with its refunds, the audit log's page, exports (CSV, JSON lines), listing renewals. Admins only.
+ * with its refunds, the audit log's page, exports (CSV, JSON lines), and the products' own views
+ * (listing renewals). Admins only.
  * Routes here; views in pages.tsx; queries in ledger.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,12 +12,12 @@ import { requireAdmin } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
 import { keepsIdempotencyKey } from '../payments/stripe.js';
-import { doneMessage, pageContext, sendPage, } from '../web/render.js';
+import { AdminNav, doneMessage, pageContext, sendPage } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { auditPage, chargeDetail, chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
-import { AuditPage, ChargeDetailPage, LedgerPage, RenewalsPage } from './pages.js';
-import { autoRenewCount, recentRenewals } from '../products/job-listing/upkeep.js';
+import { AuditPage, ChargeDetailPage, LedgerPage } from './pages.js';
+import { adminViews } from '../products/index.js';
 
 const auditQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -111,21 +112,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return reply.status(result.status).send({ refund: refundJson(result.refund), charge: await app.payments.charges.json(result.charge) });
   });
 
-  app.get('/api/v1/admin/renewals', async () => ({
-    renewals: (await recentRenewals(app.db)).map(({ renewal: r, title, username }) => ({
-      article_id: r.articleId,
-      title,
-      poster: username,
-      paid_until: r.paidUntil,
-      outcome: r.outcome,
-      charge_id: r.chargeId,
-      failure_message: r.failureMessage,
-      notified_at: r.notifiedAt,
-      created_at: r.createdAt,
-      finished_at: r.finishedAt,
-    })),
-    auto_renew_on: await autoRenewCount(app.db),
-  }));
+  // Each product's admin views: its data here, its page below.
+  for (const view of adminViews) app.get(`/api/v1/admin/${view.name}`, async () => view.json(app.db));
 
   // ---- Pages ----
   app.get('/admin/finance', async (request, reply) => {
@@ -158,11 +146,19 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Audit log', <AuditPage entries={entries} total={total} page={q.page} pageSize={AUDIT_PAGE} />);
   });
 
-  app.get('/admin/renewals', async (request, reply) => {
-    const ctx = pageContext(request, reply);
-    const [rows, on] = await Promise.all([recentRenewals(app.db), autoRenewCount(app.db)]);
-    return sendPage(reply, ctx, 'Listing renewals', <RenewalsPage rows={rows} autoRenewOn={on} />);
-  });
+  for (const view of adminViews) {
+    app.get(`/admin/${view.name}`, async (request, reply) =>
+      sendPage(
+        reply,
+        pageContext(request, reply),
+        view.title,
+        <>
+          <AdminNav />
+          {await view.page(app.db)}
+        </>,
+      ),
+    );
+  }
 
   app.post('/admin/charges/:id/refunds', async (request, reply) => {
     const admin = requireAdmin(request);

@@ -3,7 +3,7 @@ import { type Config, loadConfig } from '../config.js';
 import { type Database, openDatabase } from '../db/client.js';
 import { type RunningServer, runningServer } from './control.js';
 import { exitIfBusy, lockDataDir } from './data-lock.js';
-import { products } from '../products/index.js';
+import { productMigrations, products } from '../products/index.js';
 import { Catalog } from '../payments/catalog.js';
 import { connectStripe } from '../payments/connect.js';
 import type { SyncDeps } from '../payments/sync.js';
@@ -34,7 +34,7 @@ async function openInProcess(config: Config, purpose: string): Promise<InProcess
   const needsLock = !config.database.databaseUrl || !config.stripe.secretKey;
   const lock = needsLock ? exitIfBusy(() => lockDataDir(config.dataDir, purpose)) : undefined;
   const database = await openDatabase(config.database);
-  await database.migrate();
+  await database.migrate(productMigrations);
   const stripe = await connectStripe(config.stripe, config.dataDir);
   return {
     deps: { db: database.db, clock: systemClock, catalog: new Catalog(products), stripe: stripe.gateway },

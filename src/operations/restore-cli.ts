@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js';
 import { runningServer } from './control.js';
 import { exitIfBusy, lockDataDir } from './data-lock.js';
 import { openDatabase } from '../db/client.js';
+import { productMigrations } from '../products/index.js';
 
 const { positionals } = parseArgs({ allowPositionals: true });
 const config = loadConfig();
@@ -33,7 +34,7 @@ if (existsSync(dataDir)) renameSync(dataDir, previous);
 try {
   const database = await openDatabase({ dataDir, loadDataDir: new Blob([readFileSync(file)]) });
   // A backup from an older version is brought up to this version's schema.
-  await database.migrate();
+  await database.migrate(productMigrations);
   await database.close();
 } catch (error) {
   if (existsSync(previous)) {

@@ -1,12 +1,53 @@
 /**
- * products: everything for sale, one module per product implementing the payments core's Product
- * (fulfil, reverse, restore, receipt lines), with what products share (durations.ts, article-
- * subject.ts).
+ * products: everything for sale, one folder per product, registered by one line below. A product
+ * implements the payments core's Product (fulfil, reverse, restore, receipt lines) and may draw into
+ * the pages' slots, run periodic work, add admin views and keep its own tables and migrations
+ * (slots.ts). Nothing outside src/products/
+ * imports a product's folder: the pages and the app read products through the helpers here.
  */
+import type { Config } from '../config.js';
+import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
-import { billboardProduct } from './billboard/product.js';
-import { featuredArticleProduct } from './featured-article/product.js';
-import { jobListingProduct } from './job-listing/product.js';
+import { billboard } from './billboard/index.js';
+import { featuredArticle } from './featured-article/index.js';
+import { jobListing } from './job-listing/index.js';
+import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
 
-/** Everything for sale. A new product is a module here; the payments core does not change. */
-export const products: Product[] = [jobListingProduct, billboardProduct, featuredArticleProduct];
+/** Every product, in the order the pages draw them. */
+export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle];
+
+/** Everything for sale, as the payments core knows it. */
+export const products: Product[] = registered.map((p) => p.product);
+
+/** Each product's own migrations, for Database.migrate (the core's first, then these in this order). */
+export const productMigrations: ProductMigrations[] = registered.flatMap((p) => (p.migrations ? [{ name: p.product.id, folder: p.migrations }] : []));
+
+/** What the products draw into one slot, in registry order. */
+export function slot<K extends keyof Draws>(name: K): Array<NonNullable<Draws[K]>> {
+  return registered.flatMap((p) => (p.draws?.[name] ? [p.draws[name]!] : []));
+}
+
+/** The products' admin views. */
+export const adminViews: AdminView[] = registered.flatMap((p) => p.admin ?? []);
+
+/** The rules of the one product that makes an article a paid listing. */
+export const articleListing: ArticleListing = (() => {
+  const listings = registered.flatMap((p) => (p.listing ? [p.listing] : []));
+  if (listings.length !== 1) throw new Error(`exactly one product sets the article listing rules, not ${listings.length}`);
+  return listings[0]!;
+})();
+
+/** A product's periodic task, bound to what it runs with. */
+export interface ScheduledTask {
+  name: string;
+  intervalMs(config: Config): number;
+  run(now: Date): Promise<object | undefined>;
+}
+
+/** Every product's periodic work. */
+export const schedules: Schedule[] = registered.flatMap((p) => p.schedules ?? []);
+
+/** Every product's periodic tasks, bound to `services`. */
+export function scheduledTasks(services: ProductServices): ScheduledTask[] {
+  return schedules.map((s) => ({ name: s.name, intervalMs: s.intervalMs, run: (now: Date) => s.run(services, now) }));
+}

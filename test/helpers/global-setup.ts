@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { dumpPglite, openDatabase } from '../../src/db/client.js';
+import { productMigrations } from '../../src/products/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject) {
     await admin.connect();
     await admin.query(`create database ${name}`);
     const database = await openDatabase({ databaseUrl: withDatabase(url, name), poolSize: 1 });
-    await database.migrate();
+    await database.migrate(productMigrations);
     await database.close();
     project.provide('pgTemplateDb', name);
     project.provide('pgliteTemplate', '');
@@ -40,7 +41,7 @@ export default async function setup(project: TestProject) {
     };
   }
   const database = await openDatabase({ dataDir: 'memory://' });
-  await database.migrate();
+  await database.migrate(productMigrations);
   const dump = await dumpPglite(database);
   await database.close();
   const file = path.join(tmpdir(), `devboard-template-${process.pid}.tar`);

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { listingsChanged } from '../../cache.js';
 import type { Db } from '../../db/client.js';
-import { type Billboard, billboards } from '../../db/schema.js';
+import { type Billboard, billboards } from './schema.js';
 import { formatUtc } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
 import { WEEK_MS } from '../durations.js';

@@ -1,6 +1,7 @@
-import { and, count, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { articles, charges, type ListingRenewal, listingReminders, listingRenewals, type RenewalOutcome, type User, users } from '../../db/schema.js';
+import { articles, charges, type User, users } from '../../db/schema.js';
+import { type ListingRenewal, listingReminders, listingRenewals, type RenewalOutcome } from './schema.js';
 import { audit, userActor } from '../../audit/log.js';
 import { ApiError, notFound } from '../../http/errors.js';
 import type { Mailer, Outgoing } from '../../mail/mailer.js';
@@ -361,25 +362,6 @@ function renewalFailedMessage(mailer: Mailer, listing: ListingWithPoster, renewa
     name: `listing-renewal-failed-${listing.id}-${renewal.paidUntil.getTime()}`,
   };
 }
-
-/** The latest renewals and their outcomes, for the finance console. */
-export async function recentRenewals(db: Db, limit = 100) {
-  return db
-    .select({ renewal: listingRenewals, title: articles.title, username: users.username })
-    .from(listingRenewals)
-    .innerJoin(articles, eq(articles.id, listingRenewals.articleId))
-    .innerJoin(users, eq(users.id, listingRenewals.userId))
-    .orderBy(desc(listingRenewals.createdAt))
-    .limit(limit);
-}
-
-/** How many listings have auto-renew on. */
-export async function autoRenewCount(db: Db): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(articles).where(and(eq(articles.jobListing, true), eq(articles.autoRenew, true)));
-  return row?.n ?? 0;
-}
-
-export type RenewalRow = Awaited<ReturnType<typeof recentRenewals>>[number];
 
 /** A listing's auto-renew switch, for its author (an admin does not decide to charge someone's card). */
 export async function setAutoRenew(db: Db, user: User, articleId: number, enabled: boolean, now: Date): Promise<{ id: number; title: string; autoRenew: boolean }> {
