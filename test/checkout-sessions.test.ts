@@ -114,7 +114,7 @@ describe('a session request that meets Stripe busy or slow', () => {
   it('answers 409 request_in_progress to a repeat of the key while the first is still at Stripe, then the session', async () => {
     const article = await listing();
     // The first request's session takes longer at Stripe than the SDK's retries of the repeat's 409.
-    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions', method: 'POST', count: 1 });
     const { answer: first } = await atStripe(t, 'POST /v1/checkout/sessions', () => openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress'));
     const repeat = await openSession({ product: 'job_listing', article_id: article }, 'hosted-in-progress');
     expect(repeat.statusCode).toBe(409);
@@ -131,7 +131,7 @@ describe('a session request that meets Stripe busy or slow', () => {
     vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
     try {
       vi.setSystemTime(Math.floor(Date.now() / 60_000) * 60_000 + 59_500);
-      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 2500, path: '/v1/checkout/sessions' });
+      t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 2500, path: '/v1/checkout/sessions', method: 'POST', count: 1 });
       const res = await openSession({ product: 'job_listing', article_id: article });
       expect(res.statusCode).toBe(201);
       const session = t.stripe.emulator.checkoutSessions.get((await row(json(res).charge.id)).checkout_session_id)!;
@@ -377,7 +377,7 @@ describe("the checkout form's \"Pay on Stripe's checkout page\"", () => {
   it('shows the form again with the same key while the first submission is still at Stripe', async () => {
     const browser = await signedIn();
     const fields = { ...billboard, idempotency_key: 'hosted-form-in-progress' };
-    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions' });
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/checkout/sessions', method: 'POST', count: 1 });
     const { answer: first } = await atStripe(t, 'POST /v1/checkout/sessions', () => browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields));
     const repeat = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
     expect(repeat.statusCode).toBe(409);

@@ -229,7 +229,7 @@ describe('when Stripe cannot be reached', () => {
     const charge = json(await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: buyer.auth, payload: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } })).charge;
     const refund = () =>
       t.app.inject({ method: 'POST', url: `/api/v1/admin/charges/${charge.id}/refunds`, headers: { ...boss.auth, 'idempotency-key': `refund-in-progress-${charge.id}` }, payload: { amount: 500 } });
-    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds', method: 'POST', count: 1 });
     const { answer: first } = await atStripe(t, 'POST /v1/refunds', () => refund());
     const repeat = await refund();
     expect(repeat.statusCode).toBe(409);
@@ -247,7 +247,7 @@ describe('when Stripe cannot be reached', () => {
     await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
     const form = { idempotency_key: `refund-form-in-progress-${charge.id}`, amount: '5.00', reason: 'requested_by_customer' };
     const submit = () => browser.submit(`/admin/finance/charges/${charge.id}`, `/admin/charges/${charge.id}/refunds`, form);
-    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds' });
+    t.stripe.injectFault({ kind: 'slow', when: 'before', delayMs: 4000, path: '/v1/refunds', method: 'POST', count: 1 });
     const { answer: first } = await atStripe(t, 'POST /v1/refunds', () => submit());
     const repeat = await submit();
     expect(repeat.statusCode).toBe(409);
