@@ -33,8 +33,9 @@ function* files(dir: string): Generator<string> {
 export function chargeStatusWrites(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const found: string[] = [];
-  const report = (node: ts.Node, what: string) =>
-    found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${what}: ${node.getText().split('\n')[0]!.trim()}`);
+  const report = (nodes: ts.Node[], what: string) => {
+    for (const node of nodes) found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1} ${what}: ${node.getText().split('\n')[0]!.trim()}`);
+  };
   /** The table an update or insert chain starts from: `x.update(charges).set(…)` → ['update', 'charges']. */
   const chainTable = (node: ts.Expression): [string, string] | undefined => {
     while (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) {
@@ -44,7 +45,7 @@ export function chargeStatusWrites(file: string, text: string): string[] {
     }
     return undefined;
   };
-  const name = (p: ts.ObjectLiteralElementLike) => p.name && p.name.getText().replace(/^['"]|['"]$/g, '');
+  const name = (p: ts.ObjectLiteralElementLike) => p.name?.getText().replace(/^['"]|['"]$/g, '');
   /** The status properties (or what may hide one) of a set/values argument. */
   const statusIn = (node: ts.Expression, insert: boolean): ts.Node[] => {
     if (ts.isParenthesizedExpression(node)) return statusIn(node.expression, insert);
@@ -64,11 +65,11 @@ export function chargeStatusWrites(file: string, text: string): string[] {
       const table = chainTable(node.expression.expression);
       if (table?.[1] === 'charges' && node.arguments[0]) {
         const [kind] = table;
-        if (method === 'set' && kind === 'update') statusIn(node.arguments[0], false).forEach((n) => report(n, 'update(charges) sets status'));
-        if (method === 'values' && kind === 'insert') statusIn(node.arguments[0], true).forEach((n) => report(n, 'insert(charges) sets a status other than pending'));
+        if (method === 'set' && kind === 'update') report(statusIn(node.arguments[0], false), 'update(charges) sets status');
+        if (method === 'values' && kind === 'insert') report(statusIn(node.arguments[0], true), 'insert(charges) sets a status other than pending');
         if (method === 'onConflictDoUpdate' && ts.isObjectLiteralExpression(node.arguments[0])) {
           for (const p of node.arguments[0].properties.filter((p) => name(p) === 'set')) {
-            (ts.isPropertyAssignment(p) ? statusIn(p.initializer, false) : [p]).forEach((n) => report(n, 'insert(charges) upserts status'));
+            report(ts.isPropertyAssignment(p) ? statusIn(p.initializer, false) : [p], 'insert(charges) upserts status');
           }
         }
       }
@@ -77,7 +78,7 @@ export function chargeStatusWrites(file: string, text: string): string[] {
       const raw = node.getText();
       const setClause = UPDATE_SET.exec(raw)?.[1];
       if ((setClause && /\bstatus\s*=/i.test(setClause)) || INSERT_STATUS.test(raw)) {
-        report(node, 'SQL writes charges.status');
+        report([node], 'SQL writes charges.status');
       }
     }
     ts.forEachChild(node, visit);

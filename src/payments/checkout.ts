@@ -13,6 +13,7 @@ import { ChargeRecords } from './charges.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
+import { moveCharge } from './transition.js';
 
 export interface PaymentsDeps {
   db: Db;
@@ -323,19 +324,19 @@ export class Checkout {
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
         // Off-session, the saved card went with the deleted customer: nothing to charge.
-        if (offSession) return this.result(await this.markRejected(charge, 'payment_method_invalid', 'The saved card is no longer available.'));
+        if (offSession) return this.result(await this.markRejected(charge, actor, 'payment_method_invalid', 'The saved card is no longer available.'));
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
         const old = await forgetCustomer(this.deps.db, user);
         return this.callStripe(user, charge, source, saveCard, offSession, old ?? 'none');
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'confirmation_token') {
         // Used, expired or unknown: the buyer fills the form in again, and nothing was charged.
-        const failed = await this.markRejected(charge, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
+        const failed = await this.markRejected(charge, actor, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
         return this.result(failed);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
-        const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
+        const failed = await this.markRejected(charge, actor, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
         return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.records.json(failed) }, charge: failed };
       }
       // Another process is calling Stripe with this charge's key right now (the SDK already retried
@@ -347,12 +348,10 @@ export class Checkout {
     }
   }
 
-  private async markRejected(charge: Charge, code: string, message: string): Promise<Charge> {
-    const [failed] = await this.deps.db
-      .update(charges)
-      .set({ status: 'failed', failureCode: code, failureMessage: message, updatedAt: this.deps.clock.now() })
-      .where(and(eq(charges.id, charge.id), eq(charges.status, 'pending')))
-      .returning();
+  /** Stripe refused the request itself (nothing was charged): a pending row fails with our reason. */
+  private async markRejected(charge: Charge, actor: string, code: string, message: string): Promise<Charge> {
+    const after = { status: 'failed', failure_code: code };
+    const failed = await moveCharge(this.deps.db, charge.id, { to: 'failed', from: ['pending'], set: { failureCode: code, failureMessage: message }, at: this.deps.clock.now(), actor, after });
     return failed ?? (await this.records.get(charge.id));
   }
 

@@ -7,6 +7,7 @@ import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND } from './stripe.js';
 import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+import { moveCharge } from './transition.js';
 
 /**
  * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
@@ -362,11 +363,15 @@ class ReconcileRun {
         await this.resync(row, row.paymentIntentId, (to) => `${row.status} → ${to}`);
       } else if (!row.paymentIntentId && row.status === 'pending' && row.createdAt >= this.options.since) {
         // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
-        const [closed] = await db
-          .update(charges)
-          .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
-          .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.paymentIntentId)))
-          .returning();
+        const closed = await moveCharge(db, row.id, {
+          to: 'canceled',
+          from: ['pending'],
+          where: isNull(charges.paymentIntentId),
+          set: { failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.' },
+          at: clock.now(),
+          actor: 'reconcile',
+          after: { reason: 'abandoned' },
+        });
         if (closed) await this.repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
       }
     }
