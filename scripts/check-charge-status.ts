@@ -1,7 +1,7 @@
 /**
  * A charge's status is written in one place, src/payments/transition.ts (guarded by state.ts, with
- * its audit row): this finds every other write under src/. Run by test/architecture.test.ts;
- * `npx tsx scripts/check-charge-status.ts` prints each write with its line.
+ * its audit row): this finds every other write under src/. Run by test/architecture.test.ts and
+ * `npm run lint`, which prints each write with its line.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -42,7 +42,7 @@ describe('the payments core', () => {
 });
 
 describe("a charge's status", () => {
-  it('is written only by src/payments/transition.ts (guarded by state.ts, with its audit row)', () => {
+  it('is written only by src/payments/transition.ts (the same check as npm run lint)', () => {
     expect(statusWritesOutsideTransition()).toEqual([]);
   });
 
