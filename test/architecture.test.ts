@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { products } from '../src/products/index.js';
+import { chargeStatusWrites, statusWritesOutsideTransition } from '../scripts/check-charge-status.js';
 import { productFolderImports, productTablesInCore, upwardImports } from '../scripts/check-layers.js';
 
 const core = join(import.meta.dirname, '..', 'src', 'payments');
@@ -47,5 +48,29 @@ describe('a product is one folder', () => {
 
   it("keeps its tables out of the core's schema (src/db/schema.ts)", () => {
     expect(productTablesInCore()).toEqual([]);
+    });
+});
+
+describe("a charge's status", () => {
+  it('is written only by src/payments/transition.ts (the same check as npm run lint)', () => {
+    expect(statusWritesOutsideTransition()).toEqual([]);
+  });
+
+  it('is found by the scan however it is written', () => {
+    // Source text under test: #{ stands for a template's ${ (which a string literal may not hold here).
+    const writes = (code: string) => chargeStatusWrites('x.ts', code.replaceAll('#{', '$' + '{')).length;
+    expect(writes(`db.update(charges).set({ status: 'failed', updatedAt: now }).where(w)`)).toBe(1);
+    expect(writes(`tx.update(charges).set({ ...(x ? { status } : {}), a: 1 })`)).toBe(1);
+    expect(writes(`tx.update(charges).set(changes)`)).toBe(1);
+    expect(writes(`db.insert(charges).values({ status: 'succeeded' })`)).toBe(1);
+    expect(writes(`db.insert(charges).values({ a }).onConflictDoUpdate({ target: charges.id, set: { status: s } })`)).toBe(1);
+    expect(writes('db.execute(sql`update #{charges} set status = #{s} where id = #{id}`)')).toBe(1);
+    expect(writes("q('update charges set updated_at = now(), status = $1')".replace(/'/g, '`'))).toBe(1);
+    expect(writes('db.execute(sql`insert into charges (user_id, status) values (1, #{s})`)')).toBe(1);
+    // Creating a charge as pending, writing other columns, and reading the status are not moves.
+    expect(writes(`db.insert(charges).values({ status: 'pending', amount })`)).toBe(0);
+    expect(writes(`db.update(charges).set({ receiptSentAt: now }).where(eq(charges.status, 'succeeded'))`)).toBe(0);
+    expect(writes('sql`update #{charges} set receipt_sent_at = null where status = #{s}`')).toBe(0);
+    expect(writes(`db.update(refunds).set({ status: 'succeeded' })`)).toBe(0);
   });
 });

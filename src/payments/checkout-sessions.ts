@@ -1,7 +1,6 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
-import { audit } from '../audit/log.js';
 import { ApiError } from '../http/errors.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
@@ -11,6 +10,7 @@ import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
 import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
 import { retrieveIntent, type SyncDeps } from './sync.js';
+import { moveCharge } from './transition.js';
 
 /**
  * Stripe-hosted Checkout: our row first, then a Checkout Session for the catalog's price. The return
@@ -182,17 +182,9 @@ export async function syncCheckoutSession(deps: SyncDeps, sessionId: string, act
 
 /** An expired session bought nothing: its row is canceled (forward only; a paid row stays paid). */
 async function cancelUnpaid(deps: SyncDeps, charge: Charge, actor: string): Promise<Charge> {
-  const now = deps.clock.now();
-  const { row, moved } = await deps.db.transaction(async (tx) => {
-    const [canceled] = await tx
-      .update(charges)
-      .set({ status: 'canceled', stripeClientSecret: null, updatedAt: now })
-      .where(and(eq(charges.id, charge.id), inArray(charges.status, intentPredecessors('canceled'))))
-      .returning();
-    if (!canceled) return { row: (await tx.select().from(charges).where(eq(charges.id, charge.id)))[0]!, moved: false };
-    await audit(tx, { actor, action: 'charge.canceled', subjectType: 'charge', subjectId: charge.id, after: { checkout_session: charge.checkoutSessionId, reason: 'expired' } }, now);
-    return { row: canceled, moved: true };
-  });
-  if (moved) deps.afterSessionOutcome?.(row);
-  return row;
+  const after = { checkout_session: charge.checkoutSessionId, reason: 'expired' };
+  const canceled = await moveCharge(deps.db, charge.id, { to: 'canceled', from: intentPredecessors('canceled'), set: { stripeClientSecret: null }, at: deps.clock.now(), actor, after });
+  if (!canceled) return (await deps.db.select().from(charges).where(eq(charges.id, charge.id)))[0]!;
+  deps.afterSessionOutcome?.(canceled);
+  return canceled;
 }

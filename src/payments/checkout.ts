@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
@@ -13,6 +13,8 @@ import { ChargeRecords } from './charges.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
+import { moveCharge } from './transition.js';
+import { baseKeys, canonical, chargeRequest, idempotencyKeySchema, type PaymentSource } from './checkout-request.js';
 
 export interface PaymentsDeps {
   db: Db;
@@ -28,52 +30,6 @@ export interface CheckoutResult {
   status: number;
   body: Record<string, unknown>;
   charge: Charge;
-}
-
-const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
-const chargeRequest = z
-  .object({
-    product: z.string().min(1, 'Choose a product.').max(60),
-    article_id: z.number().int().positive().max(2147483647).optional(),
-    payment_method: z
-      .string()
-      .max(255)
-      .regex(/^pm_[A-Za-z0-9_]+$/, 'A PaymentMethod id (pm_…).')
-      .optional(),
-    // The Payment Element's deferred-intent flow: Stripe.js's createConfirmationToken answer.
-    confirmation_token: z
-      .string()
-      .max(255)
-      .regex(/^ctoken_[A-Za-z0-9_]+$/, 'A ConfirmationToken id (ctoken_…).')
-      .optional(),
-    save_card: z.boolean().optional(),
-  })
-  .superRefine((value, ctx) => {
-    if ((value.payment_method === undefined) === (value.confirmation_token === undefined)) {
-      const message = value.payment_method === undefined ? 'Required: a saved card (payment_method) or the card form (confirmation_token).' : 'Send payment_method or confirmation_token, not both.';
-      ctx.addIssue({ code: 'custom', path: ['payment_method'], message });
-      ctx.addIssue({ code: 'custom', path: ['confirmation_token'], message });
-    }
-  });
-
-/** How the buyer pays: a saved card's PaymentMethod, or the Payment Element's ConfirmationToken. */
-export type PaymentSource = { paymentMethod: string } | { confirmationToken: string };
-export const idempotencyKeySchema = z
-  .string()
-  .min(8, 'At least 8 characters.')
-  .max(255, 'At most 255 characters.')
-  .regex(/^[\x21-\x7e]+$/, 'Printable ASCII only.');
-
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 const p = sql.placeholder;
@@ -323,19 +279,19 @@ export class Checkout {
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
         // Off-session, the saved card went with the deleted customer: nothing to charge.
-        if (offSession) return this.result(await this.markRejected(charge, 'payment_method_invalid', 'The saved card is no longer available.'));
+        if (offSession) return this.result(await this.markRejected(charge, actor, 'payment_method_invalid', 'The saved card is no longer available.'));
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
         const old = await forgetCustomer(this.deps.db, user);
         return this.callStripe(user, charge, source, saveCard, offSession, old ?? 'none');
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'confirmation_token') {
         // Used, expired or unknown: the buyer fills the form in again, and nothing was charged.
-        const failed = await this.markRejected(charge, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
+        const failed = await this.markRejected(charge, actor, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
         return this.result(failed);
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
         // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
-        const failed = await this.markRejected(charge, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
+        const failed = await this.markRejected(charge, actor, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
         return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.records.json(failed) }, charge: failed };
       }
       // Another process is calling Stripe with this charge's key right now (the SDK already retried
@@ -347,12 +303,10 @@ export class Checkout {
     }
   }
 
-  private async markRejected(charge: Charge, code: string, message: string): Promise<Charge> {
-    const [failed] = await this.deps.db
-      .update(charges)
-      .set({ status: 'failed', failureCode: code, failureMessage: message, updatedAt: this.deps.clock.now() })
-      .where(and(eq(charges.id, charge.id), eq(charges.status, 'pending')))
-      .returning();
+  /** Stripe refused the request itself (nothing was charged): a pending row fails with our reason. */
+  private async markRejected(charge: Charge, actor: string, code: string, message: string): Promise<Charge> {
+    const after = { status: 'failed', failure_code: code };
+    const failed = await moveCharge(this.deps.db, charge.id, { to: 'failed', from: ['pending'], set: { failureCode: code, failureMessage: message }, at: this.deps.clock.now(), actor, after });
     return failed ?? (await this.records.get(charge.id));
   }
 

@@ -7,50 +7,10 @@ import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND } from './stripe.js';
 import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, syncDispute, syncPaymentIntent } from './sync.js';
+import type { Finding, ReconcileReport } from './reconcile-report.js';
+import { moveCharge } from './transition.js';
 
-/**
- * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
- * row of ours that Stripe does not have, or has with another amount, currency or state.
- */
-export type FindingDirection = 'stripe_to_ours' | 'ours_to_stripe';
-
-export interface Finding {
-  kind:
-    | 'missing_row'
-    | 'status_mismatch'
-    | 'refund_mismatch'
-    | 'missing_refund'
-    | 'dispute_mismatch'
-    | 'fee_missing'
-    | 'stale_pending'
-    | 'session_mismatch'
-    | 'unknown_payment_intent'
-    | 'payment_mismatch'
-    | 'unknown_at_stripe'
-    | 'amount_mismatch'
-    | 'currency_mismatch'
-    | 'state_mismatch';
-  direction: FindingDirection;
-  stripe_id?: string;
-  charge_id?: number;
-  detail: string;
-  action: 'repaired' | 'reported';
-}
-
-export interface ReconcileReport {
-  run_id: number;
-  since: string;
-  scanned: { checkout_sessions: number; payment_intents: number; refunds: number; disputes: number; pending_rows: number; our_paid_rows: number };
-  findings: Finding[];
-  repaired: number;
-  /** Findings left for a person: money that does not agree and could not be repaired. */
-  reported: number;
-  /**
-   * Most of our paid rows in the window are unknown to Stripe: the keys almost certainly belong to
-   * another account (or mode) than the one that took the payments.
-   */
-  wrong_account_suspected: boolean;
-}
+export { type Finding, type FindingDirection, type ReconcileReport, reconcileHeadline } from './reconcile-report.js';
 
 export interface ReconcileOptions {
   since: Date;
@@ -362,11 +322,15 @@ class ReconcileRun {
         await this.resync(row, row.paymentIntentId, (to) => `${row.status} → ${to}`);
       } else if (!row.paymentIntentId && row.status === 'pending' && row.createdAt >= this.options.since) {
         // Created inside the scanned window, yet no PaymentIntent carries its id: it never reached Stripe.
-        const [closed] = await db
-          .update(charges)
-          .set({ status: 'canceled', failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.', updatedAt: clock.now() })
-          .where(and(eq(charges.id, row.id), eq(charges.status, 'pending'), isNull(charges.paymentIntentId)))
-          .returning();
+        const closed = await moveCharge(db, row.id, {
+          to: 'canceled',
+          from: ['pending'],
+          where: isNull(charges.paymentIntentId),
+          set: { failureCode: 'abandoned', failureMessage: 'The payment never reached Stripe.' },
+          at: clock.now(),
+          actor: 'reconcile',
+          after: { reason: 'abandoned' },
+        });
         if (closed) await this.repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
       }
     }
@@ -403,15 +367,4 @@ async function lookupSession(deps: SyncDeps, id: string) {
     if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
     throw error;
   }
-}
-
-/** What an operator reads first: whether the run's differences are strays or the wrong Stripe account. */
-export function reconcileHeadline(report: Pick<ReconcileReport, 'findings' | 'reported' | 'wrong_account_suspected' | 'scanned'>): string {
-  if (report.wrong_account_suspected) {
-    const unknown = report.findings.filter((f) => f.kind === 'unknown_at_stripe').length;
-    return `${unknown} of our ${report.scanned.our_paid_rows} paid charges are unknown to Stripe: the Stripe keys probably point at another account (or test mode instead of live).`;
-  }
-  if (report.reported > 0) return `${report.reported} difference(s) need a person: our database and Stripe disagree.`;
-  if (report.findings.length > 0) return 'Every difference was repaired: our database now agrees with Stripe.';
-  return 'No differences: our database agrees with Stripe in both directions.';
 }

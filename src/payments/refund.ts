@@ -6,7 +6,7 @@ import { type Charge, charges, type Refund, refunds, type User } from '../db/sch
 import { audit, userActor } from '../audit/log.js';
 import { formatMoney } from '../format.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
-import { idempotencyKeySchema } from './checkout.js';
+import { idempotencyKeySchema } from './checkout-request.js';
 import { REFUNDABLE_STATUSES } from './state.js';
 import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';

@@ -1,12 +1,13 @@
-import { and, eq, inArray, isNull, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, isNotNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
 import type { Db, Executor } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
-import { auditLog, type Charge, type ChargeStatus, charges, fulfilments } from '../db/schema.js';
+import { type Charge, type ChargeStatus, charges, fulfilments } from '../db/schema.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
+import { chargeMoveCtes } from './transition.js';
 
 export interface SettleDeps {
   db: Db;
@@ -63,8 +64,8 @@ const sqlState = (error: unknown) => {
 };
 
 /**
- * One statement moves the charge (forward only: the guard lists the states it may come from),
- * appends its audit entry and, on success, claims the fulfilment (the fulfilments primary key
+ * One statement moves the charge with its audit entry (transition.ts's move, forward only) and,
+ * on success, claims the fulfilment (the fulfilments primary key
  * decides): all or nothing, in one round trip. The guard also holds the intent to the row: its id
  * is the one stored (or, none stored yet, it carries the row's nonce) and its amount and currency
  * are the row's, so no other PaymentIntent can move the row, whatever its metadata says.
@@ -74,36 +75,27 @@ const sqlState = (error: unknown) => {
  * apply) calls settle_needs_transaction(), which undoes the whole statement.
  */
 function buildSettle(db: Executor, { target, card, failure, fee, steps }: SettleShape, catalog: Catalog) {
-  const moved = db.$with('moved').as(
-    db
-      .update(charges)
-      .set({
-        status: target,
-        paymentIntentId: text('intent'),
-        stripeLatestCharge: text('latestCharge'),
-        stripeClientSecret: target === 'requires_action' ? text('clientSecret') : null,
-        ...(card ? { cardBrand: text('cardBrand'), cardLast4: text('cardLast4') } : {}),
-        ...(failure ? { failureCode: text('failureCode'), declineCode: text('declineCode'), failureMessage: text('failureMessage') } : {}),
-        ...(target === 'succeeded' ? { paidAt: at('now'), failureCode: null, declineCode: null, failureMessage: null } : {}),
-        ...(fee ? { stripeFee: sql`${p('fee')}::bigint`, stripeBalanceTransaction: text('balanceTransaction') } : {}),
-        updatedAt: at('now'),
-      })
-      .where(
-        and(
-          eq(charges.id, p('chargeId')),
-          inArray(charges.status, intentPredecessors(target)),
-          sql`${charges.amount} = ${p('amount')}::bigint`,
-          sql`${charges.currency} = ${text('currency')}`,
-          sql`(${charges.paymentIntentId} = ${text('intent')} or (${charges.paymentIntentId} is null and (${charges.intentNonce} = ${text('nonce')} or ${p('fromCreate')}::boolean)))`,
-        ),
-      )
-      .returning(),
-  );
-  const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
-    insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
-    select ${at('now')}, ${text('actor')}, ${`charge.${target}`}, 'charge', id::text,
-      jsonb_build_object('status', status, 'payment_intent', ${text('intent')}, 'amount', amount, 'currency', currency)
-    from moved returning id`);
+  const { moved, audited } = chargeMoveCtes(db, p('chargeId'), {
+    to: target,
+    from: intentPredecessors(target),
+    set: {
+      paymentIntentId: text('intent'),
+      stripeLatestCharge: text('latestCharge'),
+      stripeClientSecret: target === 'requires_action' ? text('clientSecret') : null,
+      ...(card ? { cardBrand: text('cardBrand'), cardLast4: text('cardLast4') } : {}),
+      ...(failure ? { failureCode: text('failureCode'), declineCode: text('declineCode'), failureMessage: text('failureMessage') } : {}),
+      ...(target === 'succeeded' ? { paidAt: at('now'), failureCode: null, declineCode: null, failureMessage: null } : {}),
+      ...(fee ? { stripeFee: sql`${p('fee')}::bigint`, stripeBalanceTransaction: text('balanceTransaction') } : {}),
+    },
+    where: and(
+      sql`${charges.amount} = ${p('amount')}::bigint`,
+      sql`${charges.currency} = ${text('currency')}`,
+      sql`(${charges.paymentIntentId} = ${text('intent')} or (${charges.paymentIntentId} is null and (${charges.intentNonce} = ${text('nonce')} or ${p('fromCreate')}::boolean)))`,
+    ),
+    at: at('now'),
+    actor: text('actor'),
+    after: sql`jsonb_build_object('status', status, 'payment_intent', ${text('intent')}, 'amount', amount, 'currency', currency)`,
+  });
   const claimed = db.$with('claimed', { chargeId: sql<number>`charge_id` }).as(sql`
     insert into ${fulfilments} (charge_id, product, fulfilled_at)
     select id, product, ${at('now')} from moved where status = 'succeeded'

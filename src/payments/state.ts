@@ -26,6 +26,11 @@ export function canTransition(from: ChargeStatus, to: ChargeStatus): boolean {
   return allowedFrom[to].includes(from);
 }
 
+/** The states a charge may move to `to` from: the guard of every move (transition.ts). */
+export function predecessors(to: ChargeStatus): readonly ChargeStatus[] {
+  return allowedFrom[to];
+}
+
 /** States in which money has been taken; only refunds and disputes move a charge from these. */
 export const SETTLED_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded', 'refunded', 'disputed'];
 
@@ -52,7 +57,7 @@ export const disputeHoldsMoney = (status: string) => OPEN_DISPUTE_STATUSES.inclu
 
 /** The states a PaymentIntent update may move a charge out of, towards `to`. */
 export function intentPredecessors(to: ChargeStatus): ChargeStatus[] {
-  return allowedFrom[to].filter((s) => !SETTLED_STATUSES.includes(s));
+  return predecessors(to).filter((s) => !SETTLED_STATUSES.includes(s));
 }
 
 /** Where a PaymentIntent's status puts our charge, before refunds and disputes. */

@@ -7,6 +7,7 @@ import { intentMismatch, type MismatchReason, recordMismatch } from './mismatche
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
 import { CLOSED_DISPUTE_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
+import { moveCharge } from './transition.js';
 
 /**
  * Bringing our rows in line with Stripe's objects, as just re-read from Stripe. Webhook handlers,
@@ -189,15 +190,13 @@ export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, 
       const candidate = statusFromRefunds(current!.amount, stripeCharge.amount_refunded);
       if (canTransition(before, candidate)) target = candidate;
     }
-    const [updated] = await tx
-      .update(charges)
-      .set({ amountRefunded: Math.min(stripeCharge.amount_refunded, current!.amount), status: target, updatedAt: now })
-      .where(eq(charges.id, charge.id))
-      .returning();
-    if (target !== before) {
-      await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: charge.id, before: { status: before }, after: { status: target, amount_refunded: stripeCharge.amount_refunded } }, now);
-      if (target === 'refunded') await reverseOnce(tx, deps.catalog, updated!, now);
-    }
+    const amountRefunded = Math.min(stripeCharge.amount_refunded, current!.amount);
+    const moved =
+      target !== before
+        ? await moveCharge(tx, charge.id, { to: target, set: { amountRefunded }, at: now, actor, before: { status: before }, after: { status: target, amount_refunded: stripeCharge.amount_refunded } })
+        : undefined;
+    const [updated] = moved ? [moved] : await tx.update(charges).set({ amountRefunded, updatedAt: now }).where(eq(charges.id, charge.id)).returning();
+    if (moved?.status === 'refunded') await reverseOnce(tx, deps.catalog, moved, now);
     return { charge: updated!, newRefunds };
   });
 }
@@ -245,10 +244,11 @@ export async function syncDispute(deps: SyncDeps, disputeId: string, actor: stri
       target = current!.amountRefunded > 0 ? 'partially_refunded' : 'succeeded';
     }
     if (target === before) return { charge: current };
-    const [updated] = await tx.update(charges).set({ status: target, updatedAt: now }).where(eq(charges.id, charge.id)).returning();
-    await audit(tx, { actor, action: `charge.${target}`, subjectType: 'charge', subjectId: charge.id, before: { status: before }, after: { status: target, dispute: dispute.id } }, now);
-    if (target === 'disputed') await reverseOnce(tx, deps.catalog, updated!, now);
-    else await restoreOnce(tx, deps.catalog, updated!, now);
+    // The row is locked and the target allowed: the guard passes; undefined only satisfies the types.
+    const updated = await moveCharge(tx, charge.id, { to: target, at: now, actor, before: { status: before }, after: { status: target, dispute: dispute.id } });
+    if (!updated) return { charge: current };
+    if (target === 'disputed') await reverseOnce(tx, deps.catalog, updated, now);
+    else await restoreOnce(tx, deps.catalog, updated, now);
     return { charge: updated };
   });
 }

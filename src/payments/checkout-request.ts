@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** What a buyer sends to check out, and the idempotency key that makes repeats of it one purchase. */
+export const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
+export const chargeRequest = z
+  .object({
+    product: z.string().min(1, 'Choose a product.').max(60),
+    article_id: z.number().int().positive().max(2147483647).optional(),
+    payment_method: z
+      .string()
+      .max(255)
+      .regex(/^pm_[A-Za-z0-9_]+$/, 'A PaymentMethod id (pm_…).')
+      .optional(),
+    // The Payment Element's deferred-intent flow: Stripe.js's createConfirmationToken answer.
+    confirmation_token: z
+      .string()
+      .max(255)
+      .regex(/^ctoken_[A-Za-z0-9_]+$/, 'A ConfirmationToken id (ctoken_…).')
+      .optional(),
+    save_card: z.boolean().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.payment_method === undefined) === (value.confirmation_token === undefined)) {
+      const message = value.payment_method === undefined ? 'Required: a saved card (payment_method) or the card form (confirmation_token).' : 'Send payment_method or confirmation_token, not both.';
+      ctx.addIssue({ code: 'custom', path: ['payment_method'], message });
+      ctx.addIssue({ code: 'custom', path: ['confirmation_token'], message });
+    }
+  });
+
+/** How the buyer pays: a saved card's PaymentMethod, or the Payment Element's ConfirmationToken. */
+export type PaymentSource = { paymentMethod: string } | { confirmationToken: string };
+export const idempotencyKeySchema = z
+  .string()
+  .min(8, 'At least 8 characters.')
+  .max(255, 'At most 255 characters.')
+  .regex(/^[\x21-\x7e]+$/, 'Printable ASCII only.');
+
+/** A value as one string whatever the order of its keys: what a request's fingerprint is taken of. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
