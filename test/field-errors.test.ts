@@ -84,6 +84,15 @@ describe('field errors are sentences a person wrote', () => {
     expect(billboard.body).not.toMatch(LIBRARY_TEXT);
   });
 
+  it('marks each refused field of the sign-up form invalid, beside its message', async () => {
+    const page = await new FormClient(t.app).submit('/signup', '/signup', { username: 'a b', email: 'not-mail', password: 'short' });
+    expect(page.statusCode).toBe(400);
+    for (const field of ['username', 'email', 'password']) {
+      expect(page.body, field).toMatch(new RegExp(`name="${field}"[^>]*aria-invalid="true"[^>]*aria-describedby="${field}-error"`));
+      expect(page.body, field).toMatch(new RegExp(`id="${field}-error">[A-Z][^<]+\\.<`));
+    }
+  });
+
   it('speaks dollars, in the currency’s format, when a refund asks for too much', async () => {
     const article = json(await send('POST', '/api/v1/articles', { title: 'Refund me', body_markdown: 'x', job_listing: true, published: true })).article;
     const charge = json(await send('POST', '/api/v1/charges', { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' })).charge;
