@@ -65,6 +65,9 @@ describe('a job listing is live only while paid', () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Not live: pay to publish');
     expect(page.body).toMatch(new RegExp(`action="/charges/new".*name="article_id" value="${a.id}".*Pay to publish</button>`, 's'));
+    // The dashboard does not call it published as if the public saw it.
+    const dashboard = (await author.get('/dashboard')).body;
+    expect(dashboard).toMatch(new RegExp(`href="/articles/${a.id}">Unpaid rocket engineer</a>\\s*</td>\\s*<td data-label="State">published, not live</td>`));
     const adminBrowser = new FormClient(t.app);
     await adminBrowser.submit('/login', '/login', { email: boss.email, password: boss.password });
     const adminPage = await adminBrowser.get(`/articles/${a.id}`);

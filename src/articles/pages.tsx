@@ -190,7 +190,8 @@ export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContex
                 <td>
                   <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
                 </td>
-                <td data-label="State">{row.article.published ? 'published' : 'draft'}</td>
+                {/* "published" only when the public sees it: a published listing that is not paid is not. */}
+                <td data-label="State">{!row.article.published ? 'draft' : articleListing.isLive(row.article, ctx.now) ? 'published' : 'published, not live'}</td>
                 <td data-label="Listing">
                   {row.article.jobListing ? (
                     <ListingState ctx={ctx} article={row.article} place="dashboard" />
