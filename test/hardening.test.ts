@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import MarkdownIt from 'markdown-it';
-import { MarkdownRefused, renderMarkdown, windowBlockquotes } from '../src/articles/markdown.js';
+import { excerpt, MarkdownRefused, renderMarkdown, windowBlockquotes } from '../src/articles/markdown.js';
 import { MarkdownRenderer } from '../src/articles/renderer.js';
 import { queryRows } from '../src/db/client.js';
 import { csvCell } from '../src/finance/export.js';
@@ -137,6 +137,10 @@ describe('article rendering', () => {
    * 2-core machine at a load average of 13–15, 400 runs of these recipes at 60 KB: at most 10 ms per
    * KB; marked took 1 s for 20 KB of `_a`, growing with the square of the size.
    */
+  it('excerpts words as they read: inline markup joins, blocks are apart', () => {
+    expect(excerpt(renderMarkdown('# Hello\n\nSee [acme.example](https://acme.example). **Bold**ly `on`e.\n\n- one\n- two'))).toBe('Hello See acme.example. Boldly one. one two');
+  });
+
   it('renders block quotes exactly as markdown-it does, in linear time', () => {
     const options = { html: true, linkify: false, typographer: false } as const;
     const plain = new MarkdownIt('default', options);

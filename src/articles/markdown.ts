@@ -135,6 +135,8 @@ const entities: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>
 /** Plain text (not HTML: templates escape it) of the first few hundred characters, for listings. */
 export function excerpt(safeHtml: string, length = 200): string {
   const text = safeHtml
+    // Inline markup joins its words to their neighbours ("acme.example."); a block's edge is a space.
+    .replace(/<\/?(a|abbr|b|code|del|em|i|s|span|strong|sub|sup)\b[^>]*>/gi, '')
     .replace(/<[^>]*>/g, ' ')
     .replace(/&(amp|lt|gt|quot|#39);/g, (m) => entities[m] ?? m)
     .replace(/\s+/g, ' ')
