@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { WEEK_MS } from '../src/products/durations.js';
+import { WEEK_MS } from '../src/products/period.js';
 import { admin, grantJobs, json, type Member, member, START, secondInstance, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { WEEK_MS } from '../src/products/durations.js';
+import { WEEK_MS } from '../src/products/period.js';
 import { FormClient } from './helpers/browser-form.js';
 import { admin, json, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEEK_MS } from '../src/products/durations.js';
+import { WEEK_MS } from '../src/products/period.js';
 import { admin, grantJobs, json, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 

@@ -8,7 +8,7 @@ import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, f
 import { Catalog } from '../src/payments/catalog.js';
 import { settleFromIntent } from '../src/payments/settle.js';
 import { products } from '../src/products/index.js';
-import { WEEK_MS } from '../src/products/durations.js';
+import { WEEK_MS } from '../src/products/period.js';
 import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 import { applyPayment } from '../src/products/job-listing/recompute.js';
 import { recordListingCharge } from './helpers/charges.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WEEK_MS } from '../src/products/durations.js';
+import { WEEK_MS } from '../src/products/period.js';
 import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
 import { REMINDER_LEAD_MS, RENEWAL_GRACE_MS, RENEWAL_LEAD_MS, upkeepDue } from '../src/products/job-listing/upkeep-rule.js';
 

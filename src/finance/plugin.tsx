@@ -16,7 +16,8 @@ import { AdminNav, doneMessage, pageContext, sendPage } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { auditPage, chargeDetail, chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
-import { AuditPage, ChargeDetailPage, LedgerPage } from './pages.js';
+import { ChargeDetailPage } from './charge-page.js';
+import { AuditPage, LedgerPage } from './pages.js';
 import { adminViews } from '../products/index.js';
 
 const auditQuery = z.object({

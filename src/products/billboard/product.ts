@@ -5,7 +5,7 @@ import type { Db } from '../../db/client.js';
 import { type Billboard, billboards } from './schema.js';
 import { formatUtc } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
-import { WEEK_MS } from '../durations.js';
+import { WEEK } from '../period.js';
 
 const webUrl = z
   .string()
@@ -53,7 +53,7 @@ export const billboardProduct: Product = {
         linkUrl: data.link_url,
         imageUrl: data.image_url ?? null,
         startsAt: now,
-        endsAt: new Date(now.getTime() + WEEK_MS),
+        endsAt: WEEK.extend(now),
       })
       .onConflictDoNothing();
     return {}; // a billboard adds nothing to its charge's JSON

@@ -8,7 +8,7 @@ import { formatUtc } from '../../format.js';
 import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
-import { WEEK_MS } from '../durations.js';
+import { WEEK } from '../period.js';
 import { isLive } from '../job-listing/live.js';
 
 export const FEATURED_ARTICLE_PRODUCT = 'featured_article';
@@ -51,11 +51,10 @@ export const featuredArticleProduct: Product = {
   async fulfil(tx, charge, now) {
     listingsChanged();
     const from = charge.paidAt ?? now;
-    const until = await featuredUntil(tx, charge.articleId!, from);
-    const startsAt = until && until > from ? until : from;
+    const endsAt = WEEK.extend(from, await featuredUntil(tx, charge.articleId!, from));
     const [row] = await tx
       .insert(featuredArticles)
-      .values({ chargeId: charge.id, articleId: charge.articleId!, startsAt, endsAt: new Date(startsAt.getTime() + WEEK_MS) })
+      .values({ chargeId: charge.id, articleId: charge.articleId!, startsAt: new Date(endsAt.getTime() - WEEK.ms), endsAt })
       .onConflictDoNothing()
       .returning({ endsAt: featuredArticles.endsAt });
     return row ? { featured_until: row.endsAt } : undefined;

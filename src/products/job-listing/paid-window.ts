@@ -1,6 +1,6 @@
 import type { ChargeStatus } from '../../db/schema.js';
 
-import { WEEK_MS } from '../durations.js';
+import { WEEK } from '../period.js';
 
 /** Charge states that still buy time: a partial refund keeps the week (docs/payments.md). */
 export const PAYING_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];
@@ -11,25 +11,13 @@ export interface PaidWindow {
 }
 
 /**
- * The paid window of a listing, derived from its charges: each paying charge buys one week,
- * starting at the later of its payment time and the end of the previous paid week, so paying
- * early never loses time. bumpedAt is the latest paying charge.
+ * The paid window of a listing, derived from its charges: each paying charge buys one week (the
+ * WEEK period's rule, src/products/period.ts). bumpedAt is the latest paying charge.
  */
-export function computePaidWindow(
-  charges: ReadonlyArray<{ status: ChargeStatus; paidAt: Date | null }>,
-  weekMs: number = WEEK_MS,
-): PaidWindow {
-  const times = charges
-    .filter((c) => c.paidAt && PAYING_STATUSES.includes(c.status))
-    .map((c) => c.paidAt!.getTime())
-    .sort((a, b) => a - b);
-  let end: number | null = null;
-  for (const t of times) end = Math.max(t, end ?? t) + weekMs;
-  const last = times.at(-1);
-  return {
-    paidUntil: end === null ? null : new Date(end),
-    bumpedAt: last === undefined ? null : new Date(last),
-  };
+export function computePaidWindow(charges: ReadonlyArray<{ status: ChargeStatus; paidAt: Date | null }>): PaidWindow {
+  const paidAts = charges.filter((c) => c.paidAt && PAYING_STATUSES.includes(c.status)).map((c) => c.paidAt!);
+  const times = paidAts.map((d) => d.getTime());
+  return { paidUntil: WEEK.endAfter(paidAts), bumpedAt: times.length ? new Date(Math.max(...times)) : null };
 }
 
 export const isPaid = (paidUntil: Date | null, now: Date): boolean =>

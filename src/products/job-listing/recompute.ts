@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js';
 import { prepared } from '../../db/prepared.js';
 import { articles, charges } from '../../db/schema.js';
 import { listingsChanged } from '../../cache.js';
-import { WEEK_MS } from '../durations.js';
+import { WEEK } from '../period.js';
 import { computePaidWindow, type PaidWindow } from './paid-window.js';
 
 export const JOB_LISTING_PRODUCT = 'job_listing';
@@ -48,17 +48,16 @@ export async function recomputePaidWindow(tx: Executor, articleId: number): Prom
 }
 
 /**
- * The latest payment's week, in one statement that takes the row lock itself: it starts at the later
- * of the payment and the end of the stored window (paying early never loses time), and the listing is
- * published. Nothing changes, and no row comes back, when a paying charge later than this one is
- * already counted (bumped_at is the latest paying charge). The week is added in milliseconds, as
- * computePaidWindow adds it: an interval of days would follow the session's time zone.
+ * The latest payment's week, in one statement that takes the row lock itself: the WEEK period's rule
+ * (as computePaidWindow applies it) from the stored window, and the listing is published. Nothing
+ * changes, and no row comes back, when a paying charge later than this one is already counted
+ * (bumped_at is the latest paying charge).
  */
 const extendWindowPublished = prepared((db) =>
   db
     .update(articles)
     .set({
-      paidUntil: sql`greatest(${at('paidAt')}, ${articles.paidUntil}) + ${p('weekMs')}::float8 * interval '1 millisecond'`,
+      paidUntil: WEEK.extendSql(at('paidAt'), sql`${articles.paidUntil}`),
       bumpedAt: at('paidAt'),
       published: true,
       publishedAt: sql`coalesce(${articles.publishedAt}, ${at('paidAt')})`,
@@ -74,7 +73,7 @@ const extendWindowPublished = prepared((db) =>
  */
 export function extendWindowStep(paid: SQL): SQL {
   return sql`update ${articles} set
-      paid_until = greatest(paid.paid_at, ${articles}.paid_until) + ${WEEK_MS}::float8 * interval '1 millisecond',
+      paid_until = ${WEEK.extendSql(sql`paid.paid_at`, sql`${articles}.paid_until`)},
       bumped_at = paid.paid_at,
       published = true,
       published_at = coalesce(${articles}.published_at, paid.paid_at)
@@ -90,7 +89,7 @@ export function extendWindowStep(paid: SQL): SQL {
  * that lands after a later one recomputes.
  */
 export async function applyPayment(tx: Executor, articleId: number, paidAt: Date): Promise<PaidWindow> {
-  const [extended] = await extendWindowPublished(tx).execute({ id: articleId, paidAt, weekMs: WEEK_MS });
+  const [extended] = await extendWindowPublished(tx).execute({ id: articleId, paidAt });
   let window: PaidWindow | undefined = extended;
   if (!window) {
     await lockListing(tx).execute({ id: articleId });
