@@ -76,14 +76,16 @@ try {
   const created = await call('POST', '/api/v1/articles', { token, body: { title: 'Smoke test job', body_markdown: markdown, job_listing: true, published: true } });
   const { article } = created.json<{ article: { id: number; body_html: string } }>();
   check('an article renders on the Markdown worker thread', created.status === 201 && article.body_html.includes('<strong>hiring</strong>') && !article.body_html.includes('<script'), 'bold kept, script dropped');
-  const page = await call('GET', `/articles/${article.id}`);
-  check('its page shows the rendered body', page.status === 200 && page.text.includes('<strong>hiring</strong>'));
+  const unpaid = await call('GET', `/articles/${article.id}`);
+  check('the listing, not yet paid, is not public', unpaid.status === 404, `${unpaid.status}`);
 
   const payment = await call('POST', '/api/v1/charges', { token, body: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' }, headers: { 'idempotency-key': randomUUID() } });
   const { charge } = payment.json<{ charge?: { status: string; amount: number; currency: string } }>();
   check('a checkout through the JSON API succeeds at the embedded local Stripe', payment.status === 201 && charge?.status === 'succeeded', `${payment.status} ${charge?.status} ${charge?.amount} ${charge?.currency}`);
   const jobs = await call('GET', '/jobs');
   check('the paid listing is on /jobs', jobs.status === 200 && jobs.text.includes('Smoke test job'));
+  const page = await call('GET', `/articles/${article.id}`);
+  check('its page shows the rendered body', page.status === 200 && page.text.includes('<strong>hiring</strong>'));
 
   const exited = new Promise<number | null>((resolve) => app.once('exit', (code) => resolve(code)));
   app.kill('SIGTERM');
