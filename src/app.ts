@@ -49,7 +49,7 @@ declare module 'fastify' {
     metrics: Metrics;
     /** The products' periodic tasks (main.ts runs them on their intervals). */
     scheduledTasks: ScheduledTask[];
-    /** Listing reminders and auto-renewals due at `now` (default: the app's clock): the job listing's `listing-upkeep` task. */
+    /** Reminders and auto-renewals due at `now` (default: the app's clock), of every renewable product: the `renewals` task. */
     listingUpkeep(now?: Date): Promise<object | undefined>;
   }
   interface FastifyRequest {
@@ -147,7 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
   const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
   app.decorate('scheduledTasks', tasks);
-  const upkeep = tasks.find((t) => t.name === 'listing-upkeep')!;
+  const upkeep = tasks.find((t) => t.name === 'renewals')!;
   app.decorate('listingUpkeep', (now?: Date) => upkeep.run(now ?? deps.clock.now()));
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {

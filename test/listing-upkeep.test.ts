@@ -67,7 +67,7 @@ const mails = (prefix: string) =>
 const reminderMails = (id: number) => mails(`listing-reminder-${id}-`);
 const failureMails = (id: number) => mails(`listing-renewal-failed-${id}-`);
 const renewalOf = async (id: number) =>
-  rows<{ outcome: string; charge_id: number | null; notified: boolean }>(`select outcome, charge_id, notified_at is not null as notified from listing_renewals where article_id = ${id}`);
+  rows<{ outcome: string; charge_id: number | null; notified: boolean }>(`select outcome, charge_id, notified_at is not null as notified from renewals where product = 'job_listing' and subject_id = ${id}`);
 const chargesOf = (id: number) => rows<{ id: number; status: string; failure_code: string | null }>(`select id, status, failure_code from charges where article_id = ${id} order by id`);
 const jobIds = async () => json(await t.app.inject({ method: 'GET', url: '/api/v1/jobs' })).jobs.map((j: { id: number }) => j.id);
 /** Quoted-printable soft line breaks removed, so links and sentences read whole. */
@@ -92,7 +92,7 @@ describe('the reminder the day before a paid week ends', () => {
     } finally {
       await second.close();
     }
-    expect(await rows(`select 1 from listing_reminders where article_id = ${id}`)).toHaveLength(1);
+    expect(await rows(`select 1 from renewal_reminders where product = 'job_listing' and subject_id = ${id}`)).toHaveLength(1);
     const [mail] = reminderMails(id);
     expect(reminderMails(id)).toHaveLength(1);
     expect(plain(mail!)).toContain(`leaves /jobs at ${end.toISOString().replace('T', ' ').slice(0, 16)} UTC`);
@@ -127,7 +127,7 @@ describe('the reminder the day before a paid week ends', () => {
     t.clock.set(new Date(end.getTime() - 2 * HOUR));
     await t.app.listingUpkeep();
     expect(reminderMails(id)).toHaveLength(2);
-    expect(await rows(`select 1 from listing_reminders where article_id = ${id}`)).toHaveLength(2);
+    expect(await rows(`select 1 from renewal_reminders where product = 'job_listing' and subject_id = ${id}`)).toHaveLength(2);
   });
 });
 

@@ -72,6 +72,8 @@ export interface OffSessionRequest {
   /** The buyer: their Stripe customer must hold the card. */
   user: User;
   paymentMethod: string;
+  /** The product's own fields, when it has any (a renewal buys again what was bought). */
+  fields?: Record<string, unknown>;
   /**
    * The caller's name for this one charge (e.g. what is renewed and for which period): however often,
    * and on however many instances, it is asked for, it is one row and one PaymentIntent.
@@ -210,7 +212,8 @@ export class Checkout {
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
     const fingerprint = createHash('sha256')
-      .update(canonical({ product: product.id, article_id: request.articleId ?? null, off_session: true }))
+      // Without fields the fingerprint is what it was before they could be given, so earlier keys still match.
+      .update(canonical({ product: product.id, article_id: request.articleId ?? null, off_session: true, ...(request.fields ? { fields: request.fields } : {}) }))
       .digest('hex');
     const now = this.deps.clock.now();
     const [row] = await insertCharge(this.deps.db).execute({
@@ -221,7 +224,7 @@ export class Checkout {
       currency: product.currency,
       key,
       fingerprint,
-      fields: {},
+      fields: request.fields ?? {},
       nonce: randomBytes(16).toString('hex'),
       now,
       actor: 'system',

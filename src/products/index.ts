@@ -11,6 +11,8 @@ import type { Product } from '../payments/catalog.js';
 import { billboard } from './billboard/index.js';
 import { featuredArticle } from './featured-article/index.js';
 import { jobListing } from './job-listing/index.js';
+import { renewalsSchedule } from './renewal-schedule.js';
+import { renewalsView } from './renewals-page.js';
 import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
 
 /** Every product, in the order the pages draw them. */
@@ -27,8 +29,11 @@ export function slot<K extends keyof Draws>(name: K): Array<NonNullable<Draws[K]
   return registered.flatMap((p) => (p.draws?.[name] ? [p.draws[name]!] : []));
 }
 
-/** The products' admin views. */
-export const adminViews: AdminView[] = registered.flatMap((p) => p.admin ?? []);
+/** The products that declare a period, for the one renewal scheduler and its admin view. */
+const renewable = registered.flatMap((p) => (p.renewal ? [{ product: p.product, renewal: p.renewal }] : []));
+
+/** The products' admin views, and the renewals of all of them. */
+export const adminViews: AdminView[] = [...registered.flatMap((p) => p.admin ?? []), renewalsView(renewable)];
 
 /** The rules of the one product that makes an article a paid listing. */
 export const articleListing: ArticleListing = (() => {
@@ -44,8 +49,8 @@ export interface ScheduledTask {
   run(now: Date): Promise<object | undefined>;
 }
 
-/** Every product's periodic work. */
-export const schedules: Schedule[] = registered.flatMap((p) => p.schedules ?? []);
+/** Every product's periodic work, and the renewals of all of them. */
+export const schedules: Schedule[] = [...registered.flatMap((p) => p.schedules ?? []), renewalsSchedule(renewable)];
 
 /** Every product's periodic tasks, bound to `services`. */
 export function scheduledTasks(services: ProductServices): ScheduledTask[] {

@@ -1,4 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
+import type { ChargeStatus } from '../db/schema.js';
+
+/** Charge states that still buy time: a partial refund keeps the period (docs/payments.md). */
+export const PAYING_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];
 
 /** How long what the products sell lasts: one definition, shared by every product sold by the week. */
 export const WEEK_MS = 7 * 24 * 3600 * 1000;

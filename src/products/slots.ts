@@ -14,6 +14,7 @@ import type { Catalog, Product } from '../payments/catalog.js';
 import type { Checkout } from '../payments/checkout.js';
 import type { StripeGateway } from '../payments/stripe.js';
 import type { PageContext } from '../web/render.js';
+import type { Renewable } from './renewal.js';
 
 /** A drawn value and when it goes stale (null: not before something changes). Pages cache it until then. */
 export interface Expiring<T> {
@@ -96,6 +97,8 @@ export interface ProductPlugin {
   schedules?: Schedule[];
   admin?: AdminView[];
   listing?: ArticleListing;
+  /** Its period, when it renews: reminders and opt-in off-session renewal (renewal.ts). */
+  renewal?: Renewable;
   /** The folder of its own tables' migrations (drizzle's layout), applied after the core's. */
   migrations?: string;
 }

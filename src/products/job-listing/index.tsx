@@ -6,12 +6,13 @@ import { isLive, liveArticle, liveJobListing } from './live.js';
 import { isPaid } from './paid-window.js';
 import { jobListingProduct } from './product.js';
 import { JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
-import { renewalsView } from './renewals-page.js';
-import { listingUpkeep, setAutoRenew } from './upkeep.js';
+import { sql } from 'drizzle-orm';
+import { articles, charges } from '../../db/schema.js';
+import { setAutoRenew } from './auto-renew.js';
 
 /**
  * The job listing: the article a paid week makes public on /jobs. It sets the rules of which articles
- * are live, draws the listing's state for its author, and keeps listings reminded and renewed.
+ * are live, draws the listing's state for its author, and is reminded and renewed by the week.
  */
 export const jobListing: ProductPlugin = {
   migrations: fileURLToPath(new URL('./migrations', import.meta.url)),
@@ -37,17 +38,14 @@ export const jobListing: ProductPlugin = {
     },
     'article.state': (ctx, article, place) => <ListingState ctx={ctx} article={article} place={place} />,
   },
-  schedules: [
-    {
-      name: 'listing-upkeep',
-      intervalMs: (config) => config.listingUpkeepIntervalMinutes * 60_000,
-      async run({ db, catalog, checkout, stripe, mailer, log }, now) {
-        const onError = (err: unknown, renewal: { articleId: number }) =>
-          log.warn({ err, article: renewal.articleId }, 'listing renewal failed; it is tried again after its lease');
-        const report = await listingUpkeep({ db, catalog, checkout, stripe, mailer, onError }, now);
-        return report.reminders + report.notices + Object.keys(report.renewals).length > 0 ? report : undefined;
-      },
-    },
-  ],
-  admin: [renewalsView],
+  // Reminded and renewed by the week, keyed by the article; its author's switch is articles.auto_renew.
+  renewal: {
+    key: 'listing',
+    words: { noun: 'job listing', place: '/jobs', period: 'week' },
+    subjects: sql`select ${articles.id} as subject_id, ${articles.userId} as user_id, ${articles.id} as article_id, null::jsonb as fields,
+      ${articles.paidUntil} as period_end, ${articles.autoRenew} as auto_renew, ${articles.published} as live, ${articles.title} as title
+      from ${articles} where ${articles.jobListing} and ${articles.paidUntil} is not null`,
+    paidBy: (articleId) => sql`${charges.articleId} = ${articleId}`,
+    offSwitch: '/dashboard',
+  },
 };

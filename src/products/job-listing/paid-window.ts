@@ -1,9 +1,6 @@
 import type { ChargeStatus } from '../../db/schema.js';
 
-import { WEEK } from '../period.js';
-
-/** Charge states that still buy time: a partial refund keeps the week (docs/payments.md). */
-export const PAYING_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];
+import { PAYING_STATUSES, WEEK } from '../period.js';
 
 export interface PaidWindow {
   paidUntil: Date | null;

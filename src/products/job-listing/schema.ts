@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { renewalOutcomes } from '../../db/renewal-schema.js';
 import { articles, charges, users } from '../../db/schema.js';
+
+// Both tables are kept, unused, since the core's 0013_renewals copied their rows into renewal_reminders
+// and renewals (products/renewal.ts), which every renewable product shares; a later migration drops them.
 
 /**
  * The reminder e-mailed the day before a listing's paid week ends: the primary key (one row per
@@ -17,9 +21,6 @@ export const listingReminders = pgTable(
   },
   (t) => [primaryKey({ columns: [t.articleId, t.paidUntil] })],
 );
-
-export const renewalOutcomes = ['pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed'] as const;
-export type RenewalOutcome = (typeof renewalOutcomes)[number];
 
 /**
  * One auto-renewal per listing and paid week (the primary key): the off-session charge made for it
@@ -52,4 +53,3 @@ export const listingRenewals = pgTable(
     check('listing_renewals_outcome_known', sql.raw(`outcome in (${renewalOutcomes.map((s) => `'${s}'`).join(', ')})`)),
   ],
 );
-export type ListingRenewal = typeof listingRenewals.$inferSelect;

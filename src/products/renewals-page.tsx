@@ -1,0 +1,134 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { queryRows } from '../db/client.js';
+import { type Renewal, type RenewalOutcome, renewals } from '../db/renewal-schema.js';
+import { users } from '../db/schema.js';
+import { formatUtc } from '../format.js';
+import { ScrollX } from '../web/render.js';
+import type { RenewableProduct } from './renewal-claims.js';
+import { subjectsOf } from './renewal-claims.js';
+import type { AdminView } from './slots.js';
+
+interface RenewalRow {
+  renewal: Renewal;
+  username: string;
+  productName: string;
+  title: string | undefined;
+  articleId: number | null;
+}
+
+/** The latest renewals of every product, with what each renewed (one read per product present). */
+async function recentRenewals(db: Db, products: readonly RenewableProduct[], limit = 100): Promise<RenewalRow[]> {
+  const rows = await db
+    .select({ renewal: renewals, username: users.username })
+    .from(renewals)
+    .innerJoin(users, eq(users.id, renewals.userId))
+    .orderBy(desc(renewals.createdAt))
+    .limit(limit);
+  const subjects = new Map<string, { title: string; article_id: number | null }>();
+  for (const { product, renewal } of products) {
+    const ids = rows.filter((r) => r.renewal.product === product.id).map((r) => r.renewal.subjectId);
+    if (ids.length) for (const s of await subjectsOf(db, renewal, ids)) subjects.set(`${product.id}:${s.subject_id}`, s);
+  }
+  return rows.map(({ renewal, username }) => {
+    const subject = subjects.get(`${renewal.product}:${renewal.subjectId}`);
+    const productName = products.find((p) => p.product.id === renewal.product)?.product.name ?? renewal.product;
+    return { renewal, username, productName, title: subject?.title, articleId: subject?.article_id ?? null };
+  });
+}
+
+/** How many subjects, of every product, have auto-renew on. */
+async function autoRenewCount(db: Db, products: readonly RenewableProduct[]): Promise<number> {
+  let n = 0;
+  for (const { renewal } of products) {
+    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${renewal.subjects}) s where s.auto_renew`);
+    n += row?.n ?? 0;
+  }
+  return n;
+}
+
+const renewalOutcomeWords: Record<RenewalOutcome, string> = {
+  pending: 'In progress',
+  renewed: 'Renewed',
+  authentication_required: 'Needs authentication: lapsed',
+  declined: 'Declined: lapsed',
+  no_card: 'No saved card: lapsed',
+  not_allowed: 'Not allowed: lapsed',
+};
+
+/** Auto-renewals, newest first: one row per product, subject and period, with what happened. */
+function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: number }) {
+  return (
+    <>
+      <h1>Renewals</h1>
+      <p class="muted">
+        {autoRenewOn} purchase{autoRenewOn === 1 ? ' has' : 's have'} auto-renew on. Each is charged off-session once per period, in its last hour; the buyer is e-mailed when it does not go through.
+      </p>
+      {rows.length === 0 ? (
+        <p class="muted">No renewals yet.</p>
+      ) : (
+        <ScrollX label="Renewals">
+          <table>
+            <thead>
+              <tr>
+                <th>Period ending</th>
+                <th>Product</th>
+                <th>What</th>
+                <th>Buyer</th>
+                <th>Outcome</th>
+                <th>Charge</th>
+                <th>Buyer e-mailed</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map(({ renewal: r, username, productName, title, articleId }) => (
+                <tr data-renewal={`${r.subjectId}`} data-product={r.product} data-outcome={r.outcome}>
+                  <td>{formatUtc(r.periodEnd)}</td>
+                  <td>{productName}</td>
+                  <td>{articleId ? <a href={`/articles/${articleId}`}>{title}</a> : (title ?? `#${r.subjectId}`)}</td>
+                  <td>{username}</td>
+                  <td>
+                    {renewalOutcomeWords[r.outcome]}
+                    {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
+                  </td>
+                  <td>{r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—'}</td>
+                  <td>{r.notifiedAt ? formatUtc(r.notifiedAt) : '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollX>
+      )}
+    </>
+  );
+}
+
+/** The admin's view of every product's auto-renewals: /admin/renewals and /api/v1/admin/renewals. */
+export const renewalsView = (products: readonly RenewableProduct[]): AdminView => ({
+  name: 'renewals',
+  title: 'Renewals',
+  async page(db: Db) {
+    const [rows, on] = await Promise.all([recentRenewals(db, products), autoRenewCount(db, products)]);
+    return <RenewalsPage rows={rows} autoRenewOn={on} />;
+  },
+  async json(db: Db) {
+    return {
+      renewals: (await recentRenewals(db, products)).map(({ renewal: r, username, productName, title, articleId }) => ({
+        product: r.product,
+        product_name: productName,
+        subject_id: r.subjectId,
+        article_id: articleId,
+        title,
+        buyer: username,
+        period_end: r.periodEnd,
+        outcome: r.outcome,
+        charge_id: r.chargeId,
+        failure_message: r.failureMessage,
+        notified_at: r.notifiedAt,
+        created_at: r.createdAt,
+        finished_at: r.finishedAt,
+      })),
+      auto_renew_on: await autoRenewCount(db, products),
+    };
+  },
+});
