@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lte } from 'drizzle-orm';
 import { z } from 'zod';
 import { listingsChanged } from '../../cache.js';
 import type { Db } from '../../db/client.js';
@@ -30,6 +30,8 @@ export const billboardProduct: Product = {
       headline: z.string().trim().min(1, 'Enter a headline.').min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),
       link_url: webUrl,
       image_url: webUrl.refine((u) => u.startsWith('https://'), 'Images must be https://.').optional(),
+      /** Opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
+      auto_renew: z.boolean().optional(),
     })
     .strict(),
   formFields: [
@@ -43,7 +45,10 @@ export const billboardProduct: Product = {
   },
   async fulfil(tx, charge, now) {
     listingsChanged();
-    const data = charge.productData as { headline: string; link_url: string; image_url?: string };
+    const data = charge.productData as { headline: string; link_url: string; image_url?: string; renews?: number };
+    // A renewal's week starts where the renewed billboard's ends: paying in its last hour loses no time.
+    const [renewed] = data.renews ? await tx.select({ endsAt: billboards.endsAt }).from(billboards).where(eq(billboards.id, data.renews)) : [];
+    const endsAt = WEEK.extend(now, renewed?.endsAt);
     await tx
       .insert(billboards)
       .values({
@@ -52,8 +57,8 @@ export const billboardProduct: Product = {
         headline: data.headline,
         linkUrl: data.link_url,
         imageUrl: data.image_url ?? null,
-        startsAt: now,
-        endsAt: WEEK.extend(now),
+        startsAt: new Date(endsAt.getTime() - WEEK.ms),
+        endsAt,
       })
       .onConflictDoNothing();
     return {}; // a billboard adds nothing to its charge's JSON
@@ -81,12 +86,12 @@ export const billboardProduct: Product = {
   },
 };
 
-/** Billboards showing now, newest first. */
+/** Billboards showing now (a renewal's waits for its week), newest first. */
 export async function liveBillboards(db: Db, now: Date, limit = 3): Promise<Billboard[]> {
   return db
     .select()
     .from(billboards)
-    .where(and(eq(billboards.active, true), gt(billboards.endsAt, now)))
+    .where(and(eq(billboards.active, true), lte(billboards.startsAt, now), gt(billboards.endsAt, now)))
     .orderBy(desc(billboards.startsAt))
     .limit(limit);
 }

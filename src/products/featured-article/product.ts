@@ -33,7 +33,8 @@ export const featuredArticleProduct: Product = {
   amount: 1500,
   currency: 'usd',
   needsArticle: true,
-  fields: z.object({}).strict(),
+  /** `auto_renew: true` opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
+  fields: z.object({ auto_renew: z.boolean().optional() }).strict(),
   formFields: [],
   subjectTitle: articleTitle,
   purchaseTitles: purchasedArticleTitles,
