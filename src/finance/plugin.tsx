@@ -1,7 +1,7 @@
 /**
  * finance: the money as an accountant reads it — the ledger with totals and charts, a charge's page
  * with its refunds, the audit log's page, exports (CSV, JSON lines), and the products' own views
- * (listing renewals). Admins only.
+ * (renewals). Admins only.
  * Routes here; views in pages.tsx; queries in ledger.ts.
  */
 import { randomUUID } from 'node:crypto';
