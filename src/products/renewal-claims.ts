@@ -1,7 +1,6 @@
 import { and, eq, type SQL, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
 import { type Renewal, type renewalReminders, renewals } from '../db/renewal-schema.js';
-import { queryRows } from '../db/client.js';
+import { type Db, queryRows } from '../db/client.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { Catalog, Product } from '../payments/catalog.js';
 import type { Checkout } from '../payments/checkout.js';

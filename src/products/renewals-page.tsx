@@ -1,12 +1,10 @@
 import { desc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
-import { queryRows } from '../db/client.js';
+import { type Db, queryRows } from '../db/client.js';
 import { type Renewal, type RenewalOutcome, renewals } from '../db/renewal-schema.js';
 import { users } from '../db/schema.js';
 import { formatUtc } from '../format.js';
 import { ScrollX } from '../web/render.js';
-import type { RenewableProduct } from './renewal-claims.js';
-import { subjectsOf } from './renewal-claims.js';
+import { type RenewableProduct, subjectsOf } from './renewal-claims.js';
 import type { AdminView } from './slots.js';
 
 interface RenewalRow {
