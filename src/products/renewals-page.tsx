@@ -119,6 +119,9 @@ export const renewalsView = (products: readonly RenewableProduct[]): AdminView =
         title,
         buyer: username,
         period_end: r.periodEnd,
+        // v1 clients read these names before renewals covered every product: kept, as v1 only adds.
+        poster: username,
+        paid_until: r.periodEnd,
         outcome: r.outcome,
         charge_id: r.chargeId,
         failure_message: r.failureMessage,
