@@ -5,6 +5,7 @@
  * (slots.ts). Nothing outside src/products/
  * imports a product's folder: the pages and the app read products through the helpers here.
  */
+import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
@@ -26,6 +27,9 @@ export const productMigrations: ProductMigrations[] = registered.flatMap((p) => 
 export function slot<K extends keyof Draws>(name: K): Array<NonNullable<Draws[K]>> {
   return registered.flatMap((p) => (p.draws?.[name] ? [p.draws[name]!] : []));
 }
+
+/** The products' own routes, in registry order. */
+export const productRoutes = (): FastifyPluginAsync[] => registered.flatMap((p) => (p.routes ? [p.routes] : []));
 
 /** The products' admin views. */
 export const adminViews: AdminView[] = registered.flatMap((p) => p.admin ?? []);
