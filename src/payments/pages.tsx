@@ -18,7 +18,7 @@ export interface CheckoutFormProps {
   /** CHECKOUT_MODE=hosted: a second button sends the same purchase to Stripe's checkout page. */
   hostedCheckout?: boolean;
   error?: string;
-  /** The server's error for each field, shown beside it (the script fills the same slots). */
+  /** The server's error for each field, shown beside it (the script fills the same places). */
   fieldErrors?: Record<string, string>;
   values?: Record<string, string>;
   /** Each select field's options now (catalog.ts's fieldChoices). */
