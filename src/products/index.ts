@@ -12,10 +12,11 @@ import type { Product } from '../payments/catalog.js';
 import { billboard } from './billboard/index.js';
 import { featuredArticle } from './featured-article/index.js';
 import { jobListing } from './job-listing/index.js';
+import { newsletter } from './newsletter/index.js';
 import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
 
 /** Every product, in the order the pages draw them. */
-export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle];
+export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle, newsletter];
 
 /** Everything for sale, as the payments core knows it. */
 export const products: Product[] = registered.map((p) => p.product);
