@@ -33,7 +33,7 @@ import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { RequestLogController } from './operations/logging.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
-import { products, type ScheduledTask, scheduledTasks } from './products/index.js';
+import { productRoutes, products, type ScheduledTask, scheduledTasks } from './products/index.js';
 import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
@@ -258,5 +258,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(paymentsConsolePlugin);
   await app.register(financePlugin);
+  for (const routes of productRoutes()) await app.register(routes);
   return app;
 }

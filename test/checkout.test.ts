@@ -54,6 +54,7 @@ describe('catalog', () => {
       expect.objectContaining({ id: 'job_listing', amount: 2500, currency: 'usd', requires: ['article_id'] }),
       expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
       expect.objectContaining({ id: 'featured_article', amount: 1500, currency: 'usd', requires: ['article_id'] }),
+      expect.objectContaining({ id: 'newsletter_slot', amount: 9900, currency: 'usd', requires: ['week'] }),
     ]);
   });
 });

@@ -6,13 +6,23 @@ import { ApiError } from '../http/errors.js';
 
 export type ChargeExtras = Record<string, unknown>;
 
-/** One of a product's own form fields, as the checkout form shows it. */
-export interface ProductField {
-  name: string;
+/** One choice of a select field: the value sent, and what the buyer reads. */
+export interface FieldOption {
+  value: string;
   label: string;
-  inputMode: 'text' | 'url';
-  required: boolean;
 }
+
+/** One of a product's own form fields, as the checkout form shows it. */
+export type ProductField = { name: string; label: string; required: boolean } & (
+  | { inputMode: 'text' | 'url' }
+  | {
+      /** A choice among options that change with time (e.g. dates still free): listed at each render, checked again at purchase. */
+      inputMode: 'select';
+      options(db: Db, now: Date): Promise<FieldOption[]>;
+      /** The field's error when the value sent is no longer among the options (taken meanwhile). */
+      unavailable: string;
+    }
+);
 
 /**
  * A product the payments core can sell. The core knows nothing else about it: a new product is
@@ -111,3 +121,21 @@ export const productJson = (p: Product) => ({
   description: p.description,
   requires: [...(p.needsArticle ? ['article_id'] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
 });
+
+/** Each select field's options at `now`, by field name, for the checkout form. */
+export async function fieldChoices(db: Db, product: Product, now: Date): Promise<Record<string, FieldOption[]>> {
+  const selects = product.formFields.flatMap((f) => (f.inputMode === 'select' ? [f] : []));
+  return Object.fromEntries(await Promise.all(selects.map(async (f) => [f.name, await f.options(db, now)] as const)));
+}
+
+/**
+ * A 400 naming each select field whose value is not among its options at `now`, or undefined. The
+ * options are checked here, not in `fields`, because they depend on the database and the time.
+ */
+export async function unavailableChoices(db: Db, product: Product, fields: Record<string, unknown>, now: Date): Promise<ApiError | undefined> {
+  const choices = await fieldChoices(db, product, now);
+  const refused = product.formFields.flatMap((f) =>
+    f.inputMode === 'select' && fields[f.name] !== undefined && !choices[f.name]!.some((o) => o.value === fields[f.name]) ? [[f.name, f.unavailable] as const] : [],
+  );
+  return refused.length ? new ApiError(400, 'validation_failed', 'Some fields are invalid.', Object.fromEntries(refused)) : undefined;
+}

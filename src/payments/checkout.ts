@@ -8,7 +8,7 @@ import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import type { Catalog, ChargeExtras } from './catalog.js';
+import { type Catalog, type ChargeExtras, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
@@ -160,7 +160,9 @@ export class Checkout {
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
       .digest('hex');
     const now = this.deps.clock.now();
-    const [row] = await insertCharge(this.deps.db).execute({
+    // A choice taken since the form was shown makes no new row; a repeat of a purchase that took it finds its own.
+    const refused = await unavailableChoices(this.deps.db, product, fields, now);
+    const [row] = refused ? [] : await insertCharge(this.deps.db).execute({
       userId: user.id,
       articleId: base.article_id ?? null,
       product: product.id,
@@ -179,7 +181,7 @@ export class Checkout {
       .select()
       .from(charges)
       .where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key)));
-    if (!existing) throw new Error('idempotency conflict without a row');
+    if (!existing) throw refused ?? new Error('idempotency conflict without a row');
     if (existing.requestFingerprint !== fingerprint) {
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different purchase. Use a new key.');
     }

@@ -1,7 +1,7 @@
 import type { Charge, ChargeStatus } from '../db/schema.js';
 import { CsrfField, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
-import type { Product } from './catalog.js';
+import type { FieldOption, Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
 import { formatUtc, formatMoney } from '../format.js';
 
@@ -18,9 +18,11 @@ export interface CheckoutFormProps {
   /** CHECKOUT_MODE=hosted: a second button sends the same purchase to Stripe's checkout page. */
   hostedCheckout?: boolean;
   error?: string;
-  /** The server's error for each field, shown beside it (the script fills the same slots). */
+  /** The server's error for each field, shown beside it (the script fills the same places). */
   fieldErrors?: Record<string, string>;
   values?: Record<string, string>;
+  /** Each select field's options now (catalog.ts's fieldChoices). */
+  choices?: Record<string, FieldOption[]>;
 }
 
 /** The generic checkout form for any product; also embedded in product pages (an editor's pay box). */
@@ -48,24 +50,37 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <p>
         Price: <strong data-price>{price}</strong>
       </p>
-      {product.formFields.map((f) => (
-        <label>
-          {f.label}
-          <input
-            type="text"
-            inputMode={f.inputMode}
-            name={f.name}
-            data-product-field
-            required={f.required}
-            value={props.values?.[f.name] ?? ''}
-            aria-invalid={props.fieldErrors?.[f.name] ? 'true' : undefined}
-            aria-describedby={`error-${f.name}`}
-          />
-          <span class="field-error" id={`error-${f.name}`} role="alert">
-            {props.fieldErrors?.[f.name] ?? ''}
-          </span>
-        </label>
-      ))}
+      {product.formFields.map((f) => {
+        const common = {
+          id: `field-${f.name}`,
+          name: f.name,
+          'data-product-field': true,
+          required: f.required,
+          'aria-invalid': props.fieldErrors?.[f.name] ? ('true' as const) : undefined,
+          'aria-describedby': `error-${f.name}`,
+        };
+        const typed = props.values?.[f.name] ?? '';
+        return (
+          <label for={`field-${f.name}`}>
+            {f.label}
+            {f.inputMode === 'select' ? (
+              <select {...common}>
+                <option value="">Choose…</option>
+                {(props.choices?.[f.name] ?? []).map((o) => (
+                  <option value={o.value} selected={o.value === typed}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input type="text" inputMode={f.inputMode} value={typed} {...common} />
+            )}
+            <span class="field-error" id={`error-${f.name}`} role="alert">
+              {props.fieldErrors?.[f.name] ?? ''}
+            </span>
+          </label>
+        );
+      })}
       <fieldset class="cards">
         <legend>Pay with</legend>
         {cards.map((card, i) => (

@@ -13,7 +13,7 @@ import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import type { Charge, User } from '../db/schema.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
-import { type Product, productJson } from './catalog.js';
+import { fieldChoices, type Product, productJson } from './catalog.js';
 import type { CheckoutResult } from './checkout.js';
 import type { HostedCheckout } from './checkout-sessions.js';
 import { receiptPdf } from './receipts.js';
@@ -129,6 +129,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         error={sentBack.error?.message}
         fieldErrors={sentBack.error?.fields}
         values={sentBack.values}
+        choices={await fieldChoices(app.db, product, app.clock.now())}
       />,
       sentBack.error?.status ?? 200,
     );

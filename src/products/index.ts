@@ -5,18 +5,20 @@
  * (slots.ts). Nothing outside src/products/
  * imports a product's folder: the pages and the app read products through the helpers here.
  */
+import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
 import { billboard } from './billboard/index.js';
 import { featuredArticle } from './featured-article/index.js';
 import { jobListing } from './job-listing/index.js';
+import { newsletter } from './newsletter/index.js';
 import { renewalsSchedule } from './renewal-schedule.js';
 import { renewalsView } from './renewals-page.js';
 import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
 
 /** Every product, in the order the pages draw them. */
-export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle];
+export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle, newsletter];
 
 /** Everything for sale, as the payments core knows it. */
 export const products: Product[] = registered.map((p) => p.product);
@@ -28,6 +30,9 @@ export const productMigrations: ProductMigrations[] = registered.flatMap((p) => 
 export function slot<K extends keyof Draws>(name: K): Array<NonNullable<Draws[K]>> {
   return registered.flatMap((p) => (p.draws?.[name] ? [p.draws[name]!] : []));
 }
+
+/** The products' own routes, in registry order. */
+export const productRoutes = (): FastifyPluginAsync[] => registered.flatMap((p) => (p.routes ? [p.routes] : []));
 
 /** The products that declare a period, for the one renewal scheduler and its admin view. */
 const renewable = registered.flatMap((p) => (p.renewal ? [{ product: p.product, renewal: p.renewal }] : []));

@@ -5,6 +5,7 @@
  * the registry (index.ts), never a product's folder.
  */
 import type { SQL } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
 import type { JSX } from 'preact';
 import type { Config } from '../config.js';
 import type { Db, Executor } from '../db/client.js';
@@ -101,4 +102,6 @@ export interface ProductPlugin {
   renewal?: Renewable;
   /** The folder of its own tables' migrations (drizzle's layout), applied after the core's. */
   migrations?: string;
+  /** Its own pages and API routes (e.g. a public page of what was bought), registered by the app. */
+  routes?: FastifyPluginAsync;
 }

@@ -38,7 +38,7 @@ function showError(form: HTMLFormElement, message: string) {
 
 /** Each field's error beside its field (cleared when the form is sent again). */
 function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> = {}) {
-  for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {
+  for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-product-field]')) {
     const message = fields[input.name];
     const slot = form.querySelector<HTMLElement>(`#error-${input.name}`);
     if (slot) slot.textContent = message ?? '';
@@ -107,7 +107,7 @@ function setupCheckout(form: HTMLFormElement) {
       const body: Record<string, unknown> = { product: form.dataset.product, ...source, save_card: choice === 'new' && saveCard.checked };
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
-      for (const input of form.querySelectorAll<HTMLInputElement>('[data-product-field]')) {
+      for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-product-field]')) {
         if (input.value !== '') body[input.name] = input.value;
       }
       let result = await post('/charges', csrf, body, keyInput.value);
