@@ -197,7 +197,7 @@ describe('auto-renew', () => {
     const [buyer] = await t.database.db.select().from(users).where(eq(users.id, poster.id));
     const request = {
       product: 'job_listing',
-      articleId: id,
+      subjectId: id,
       paymentMethod: t.stripe.emulator.paymentIntents.get(first.stripe_charge_key)!.payment_method as string,
       key: `core-test-${id}`,
     };

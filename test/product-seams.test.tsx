@@ -22,7 +22,6 @@ const pick: Product = {
   description: 'One day, chosen among the free ones.',
   amount: 500,
   currency: 'usd',
-  needsArticle: false,
   fields: z.object({ day: z.string().min(1, 'Choose a day.').max(20, 'At most 20 characters.') }).strict(),
   formFields: [
     { name: 'day', label: 'Day', inputMode: 'select', required: true, options: async () => free.map((d) => ({ value: d, label: `Day ${d}` })), unavailable: 'That day is taken now; choose another.' },

@@ -232,8 +232,8 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         <CheckoutForm
           ctx={ctx}
           product={catalog.get(articleListing.product)}
-          articleId={id}
-          articleTitle={row.article.title}
+          subjectId={id}
+          subjectTitle={row.article.title}
           cards={await listCards(stripe, user)}
           idempotencyKey={randomUUID()}
           publishableKey={stripe.publishableKey}

@@ -3,6 +3,7 @@ import type { ZodType } from 'zod';
 import type { Db, Executor } from '../db/client.js';
 import type { Charge, User } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
+import { SUBJECT_FIELD, type SubjectKind } from './subject.js';
 
 export type ChargeExtras = Record<string, unknown>;
 
@@ -35,16 +36,14 @@ export interface Product {
   /** Price in minor units of `currency`; never taken from the client. */
   amount: number;
   currency: string;
-  /** Whether a purchase names an article (`article_id`). */
-  needsArticle: boolean;
-  /** The product's own fields, beyond article_id (e.g. an ad's headline). A strict schema. */
+  /** What a purchase is for, when it names a subject (sent as its id); a purchase of nothing in particular has none. */
+  subject?: SubjectKind;
+  /** The product's own fields, beyond the subject's id (e.g. an ad's headline). A strict schema. */
   fields: ZodType<Record<string, unknown>>;
   /** How the checkout form asks for those fields, in order. */
   formFields: ProductField[];
-  /** What the purchase is for, shown at checkout ("For: …"), when it names an article. */
-  subjectTitle?(db: Db, articleId: number): Promise<string | undefined>;
-  /** Throws 403/404 when this user may not buy it (for this article) at `now`. */
-  authorize(db: Db, user: User, articleId: number | undefined, now: Date): Promise<void>;
+  /** Throws 403/404 when this user may not buy it (for this subject) at `now`. */
+  authorize(db: Db, user: User, subjectId: number | undefined, now: Date): Promise<void>;
   /**
    * Fulfils a charge that succeeded, inside the transaction that settled it: called at most once,
    * and exactly once when the product has no `fulfilStep` or the step did not apply. May return the
@@ -65,7 +64,7 @@ export interface Product {
   /** Extra fields for the charge's JSON, e.g. until when what was bought lasts. */
   chargeExtras?(db: Db, charge: Charge): Promise<ChargeExtras>;
   /**
-   * Optional: what each charge bought, in the same order, as its buyer would name it (an article's
+   * Optional: what each charge bought, in the same order, as its buyer would name it (its subject's
    * title, an ad's headline); the billing page shows it beside the product's name. One read for a batch.
    */
   purchaseTitles?(db: Db, charges: Charge[]): Promise<Array<string | undefined>>;
@@ -119,7 +118,7 @@ export const productJson = (p: Product) => ({
   amount: p.amount,
   currency: p.currency,
   description: p.description,
-  requires: [...(p.needsArticle ? ['article_id'] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
+  requires: [...(p.subject ? [SUBJECT_FIELD] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
 });
 
 /** Each select field's options at `now`, by field name, for the checkout form. */

@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
+import { SUBJECT_FIELD, subjectOf } from './subject.js';
 
 /** Our charge rows as the rest of the app reads them, and the one JSON shape they are shown in. */
 export class ChargeRecords {
@@ -33,7 +34,7 @@ export class ChargeRecords {
       id: charge.id,
       status: charge.status,
       product: charge.product,
-      article_id: charge.articleId,
+      [SUBJECT_FIELD]: subjectOf(charge),
       amount: charge.amount,
       currency: charge.currency,
       // The seed's name for the PaymentIntent id, kept for API clients; payment_intent says it plainly.

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { SUBJECT_FIELD, subjectIdSchema } from './subject.js';
 
 /** What a buyer sends to check out, and the idempotency key that makes repeats of it one purchase. */
-export const baseKeys = ['product', 'article_id', 'payment_method', 'confirmation_token', 'save_card'] as const;
+export const baseKeys = ['product', SUBJECT_FIELD, 'payment_method', 'confirmation_token', 'save_card'] as const;
 export const chargeRequest = z
   .object({
     product: z.string().min(1, 'Choose a product.').max(60),
-    article_id: z.number().int().positive().max(2147483647).optional(),
+    [SUBJECT_FIELD]: subjectIdSchema.optional(),
     payment_method: z
       .string()
       .max(255)

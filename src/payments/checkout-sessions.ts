@@ -5,6 +5,7 @@ import { ApiError } from '../http/errors.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
 import { ensureCustomer } from './customers.js';
+import { SUBJECT_FIELD, subjectIdSchema } from './subject.js';
 import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
 import { intentPredecessors } from './state.js';
@@ -19,10 +20,10 @@ import { moveCharge } from './transition.js';
  * whichever arrives first fulfils, once.
  */
 
-const sessionKeys = ['product', 'article_id'] as const;
+const sessionKeys = ['product', SUBJECT_FIELD] as const;
 const sessionRequest = z.object({
   product: z.string().min(1, 'Choose a product.').max(60),
-  article_id: z.number().int().positive().max(2147483647).optional(),
+  [SUBJECT_FIELD]: subjectIdSchema.optional(),
 });
 
 /**

@@ -14,6 +14,7 @@ import { ensureCustomer, forgetCustomer } from './customers.js';
 import { settleFromIntent } from './settle.js';
 import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
 import { moveCharge } from './transition.js';
+import { SUBJECT_COLUMN, SUBJECT_FIELD, subjectOf } from './subject.js';
 import { baseKeys, canonical, chargeRequest, idempotencyKeySchema, type PaymentSource } from './checkout-request.js';
 
 export interface PaymentsDeps {
@@ -41,7 +42,7 @@ const insertCharge = prepared((db) => {
       .insert(charges)
       .values({
         userId: p('userId'),
-        articleId: p('articleId'),
+        [SUBJECT_COLUMN]: p('subject'),
         product: p('product'),
         amount: p('amount'),
         currency: p('currency'),
@@ -59,7 +60,7 @@ const insertCharge = prepared((db) => {
   const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
     insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
     select created_at, ${p('actor')}, 'charge.created', 'charge', id::text,
-      jsonb_build_object('product', product, 'amount', amount, 'currency', currency, 'article_id', article_id)
+      jsonb_build_object('product', product, 'amount', amount, 'currency', currency, ${sql.raw(`'${SUBJECT_FIELD}'`)}, ${sql.identifier(charges[SUBJECT_COLUMN].name)})
     from created returning id`);
   return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare('insert_charge');
 });
@@ -67,8 +68,8 @@ const insertCharge = prepared((db) => {
 /** A charge with nobody at the keyboard, on a card the buyer saved (e.g. a renewal). */
 export interface OffSessionRequest {
   product: string;
-  /** The article it is for, when the product needs one. */
-  articleId?: number;
+  /** The subject it is for, when the product has one. */
+  subjectId?: number;
   /** The buyer: their Stripe customer must hold the card. */
   user: User;
   paymentMethod: string;
@@ -134,7 +135,7 @@ export class Checkout {
    * key; a repeat of the key finds the first request's row (409 when it was for another purchase).
    * The fingerprint covers everything sent, so a key used for one way of paying cannot start another.
    */
-  async recordPurchase<T extends { product: string; article_id?: number; save_card?: boolean }>(
+  async recordPurchase<T extends { product: string; [SUBJECT_FIELD]?: number; save_card?: boolean }>(
     user: User,
     input: unknown,
     idempotencyKey: string | undefined,
@@ -147,14 +148,15 @@ export class Checkout {
     const product = this.deps.catalog.get(base.product);
     const fieldsInput = Object.fromEntries(Object.entries(body).filter(([k]) => !keys.includes(k)));
     const fields = parseInput(product.fields, fieldsInput);
-    if (product.needsArticle && base.article_id === undefined) {
-      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: 'Choose the article this is for.' });
+    const subjectId = base[SUBJECT_FIELD];
+    if (product.subject && subjectId === undefined) {
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [SUBJECT_FIELD]: `Choose the ${product.subject.name} this is for.` });
     }
-    if (!product.needsArticle && base.article_id !== undefined) {
-      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { article_id: `Not used by ${product.id}.` });
+    if (!product.subject && subjectId !== undefined) {
+      throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [SUBJECT_FIELD]: `Not used by ${product.id}.` });
     }
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
-    await product.authorize(this.deps.db, user, base.article_id, this.deps.clock.now());
+    await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -164,7 +166,7 @@ export class Checkout {
     const refused = await unavailableChoices(this.deps.db, product, fields, now);
     const [row] = refused ? [] : await insertCharge(this.deps.db).execute({
       userId: user.id,
-      articleId: base.article_id ?? null,
+      subject: subjectId ?? null,
       product: product.id,
       amount: product.amount,
       currency: product.currency,
@@ -194,7 +196,7 @@ export class Checkout {
       charge_id: String(charge.id),
       user_id: String(charge.userId),
       product: charge.product,
-      ...(charge.articleId ? { article_id: String(charge.articleId) } : {}),
+      ...(subjectOf(charge) ? { [SUBJECT_FIELD]: String(subjectOf(charge)) } : {}),
       ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
     };
   }
@@ -209,18 +211,18 @@ export class Checkout {
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
     const { user } = request;
     const product = this.deps.catalog.get(request.product);
-    await product.authorize(this.deps.db, user, request.articleId, this.deps.clock.now());
+    await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now());
     if (!user.stripeCustomerKey) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
     const fingerprint = createHash('sha256')
       // Without fields the fingerprint is what it was before they could be given, so earlier keys still match.
-      .update(canonical({ product: product.id, article_id: request.articleId ?? null, off_session: true, ...(request.fields ? { fields: request.fields } : {}) }))
+      .update(canonical({ product: product.id, [SUBJECT_FIELD]: request.subjectId ?? null, off_session: true, ...(request.fields ? { fields: request.fields } : {}) }))
       .digest('hex');
     const now = this.deps.clock.now();
     const [row] = await insertCharge(this.deps.db).execute({
       userId: user.id,
-      articleId: request.articleId ?? null,
+      subject: request.subjectId ?? null,
       product: product.id,
       amount: product.amount,
       currency: product.currency,

@@ -3,13 +3,14 @@ import { CsrfField, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { FieldOption, Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
+import { type SUBJECT_COLUMN, SUBJECT_FIELD, subjectOf } from './subject.js';
 import { formatUtc, formatMoney } from '../format.js';
 
 export interface CheckoutFormProps {
   ctx: PageContext;
   product: Product;
-  articleId?: number;
-  articleTitle?: string;
+  subjectId?: number;
+  subjectTitle?: string;
   cards: SavedCard[];
   /** A fresh key per rendered form: every repeat of this attempt is the same charge. */
   idempotencyKey: string;
@@ -43,9 +44,9 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <CsrfField ctx={ctx} />
       <input type="hidden" name="idempotency_key" value={props.idempotencyKey} />
       <input type="hidden" name="product" value={product.id} />
-      {props.articleId !== undefined && <input type="hidden" name="article_id" value={String(props.articleId)} />}
+      {props.subjectId !== undefined && <input type="hidden" name={SUBJECT_FIELD} value={String(props.subjectId)} />}
       <h2>{product.name}</h2>
-      {props.articleTitle && <p>For: <strong>{props.articleTitle}</strong></p>}
+      {props.subjectTitle && <p>For: <strong>{props.subjectTitle}</strong></p>}
       <p class="muted">{product.description}</p>
       <p>
         Price: <strong data-price>{price}</strong>
@@ -137,9 +138,9 @@ export function CatalogPage({ products }: { products: Product[] }) {
           <p>
             Price: <strong>{formatMoney(product.amount, product.currency)}</strong>
           </p>
-          {product.needsArticle ? (
+          {product.subject ? (
             <p class="muted">
-              Bought for one of your articles: choose it on <a href="/dashboard">your dashboard</a>.
+              Bought for one of your {product.subject.name}s: choose it on <a href="/dashboard">your dashboard</a>.
             </p>
           ) : (
             <p>
@@ -183,8 +184,8 @@ const nextStep: Partial<Record<ChargeStatus, string>> = {
 };
 
 /** Where to buy the same thing again: a new attempt, with a new idempotency key. */
-export const payAgainUrl = (charge: Pick<Charge, 'product' | 'articleId'>) =>
-  `/charges/new?product=${encodeURIComponent(charge.product)}${charge.articleId ? `&article_id=${charge.articleId}` : ''}`;
+export const payAgainUrl = (charge: Pick<Charge, 'product' | typeof SUBJECT_COLUMN>) =>
+  `/charges/new?product=${encodeURIComponent(charge.product)}${subjectOf(charge) ? `&${SUBJECT_FIELD}=${subjectOf(charge)}` : ''}`;
 
 /**
  * A charge as its buyer sees it: a receipt only when money was taken; otherwise its status and what

@@ -20,17 +20,18 @@ import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
 import { keepsIdempotencyKey, REQUEST_IN_PROGRESS } from './stripe.js';
+import { SUBJECT_FIELD } from './subject.js';
 
 const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
-  article_id: z.coerce.number().int().positive().max(2147483647).optional(),
+  [SUBJECT_FIELD]: z.coerce.number().int().positive().max(2147483647).optional(),
 });
 const pmParam = z.object({ id: z.string().max(255) });
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
 const checkoutForm = z
   .object({
     product: z.string(),
-    article_id: z.coerce.number().int().positive().optional(),
+    [SUBJECT_FIELD]: z.coerce.number().int().positive().optional(),
     payment_method: z.string(),
     save_card: z.preprocess((v) => v === 'on', z.boolean()),
     idempotency_key: z.string(),
@@ -42,7 +43,7 @@ const checkoutForm = z
 const hostedForm = z
   .object({
     product: z.string(),
-    article_id: z.coerce.number().int().positive().optional(),
+    [SUBJECT_FIELD]: z.coerce.number().int().positive().optional(),
     idempotency_key: z.string(),
     _csrf: z.string().optional(),
     // Sent by the checkout form's card choice, which Stripe's page makes instead: not part of the purchase.
@@ -107,11 +108,11 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     reply: FastifyReply,
     user: User,
     product: Product,
-    articleId: number | undefined,
+    subjectId: number | undefined,
     sentBack: { error?: ApiError; values?: Record<string, string>; idempotencyKey?: string } = {},
   ) => {
     const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
-    const article = articleId ? await product.subjectTitle?.(app.db, articleId) : undefined;
+    const subjectTitle = subjectId ? await product.subject?.title(app.db, subjectId) : undefined;
     allowStripe(reply, stripe.origins);
     return sendPage(
       reply,
@@ -120,8 +121,8 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       <CheckoutPage
         ctx={ctx}
         product={product}
-        articleId={articleId}
-        articleTitle={article}
+        subjectId={subjectId}
+        subjectTitle={subjectTitle}
         cards={await listCards(stripe, user)}
         idempotencyKey={sentBack.idempotencyKey ?? randomUUID()}
         publishableKey={stripe.publishableKey}
@@ -167,7 +168,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
     // As for a card: a provider out of reach or still busy keeps the key, so sending again opens one session.
     const idempotencyKey = keepsIdempotencyKey(failure) ? idempotency_key : undefined;
-    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
+    return checkoutPage(request, reply, user, catalog.get(form.product), form[SUBJECT_FIELD], { error: failure, values: rest, idempotencyKey });
   });
 
   app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
@@ -207,9 +208,13 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return sendPage(reply, pageContext(request, reply), 'Buy', <CatalogPage products={catalog.list()} />);
     }
     const product = catalog.get(query.product);
-    if (product.needsArticle && !query.article_id) throw new ApiError(400, 'validation_failed', 'Which article? article_id is missing.', { article_id: 'Choose the article this is for.' });
-    await product.authorize(app.db, user, query.article_id, app.clock.now());
-    return checkoutPage(request, reply, user, product, query.article_id);
+    const subjectId = query[SUBJECT_FIELD];
+    if (product.subject && !subjectId) {
+      const { name } = product.subject;
+      throw new ApiError(400, 'validation_failed', `Which ${name}? ${SUBJECT_FIELD} is missing.`, { [SUBJECT_FIELD]: `Choose the ${name} this is for.` });
+    }
+    await product.authorize(app.db, user, subjectId, app.clock.now());
+    return checkoutPage(request, reply, user, product, subjectId);
   });
 
   app.post('/charges', perUser, async (request, reply) => {
@@ -232,7 +237,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     // An unreachable provider keeps the key, so sending the form again cannot charge twice; any other
     // failure is over, and the next try is a new attempt.
     const idempotencyKey = failure.status === 503 ? idempotency_key : undefined;
-    return checkoutPage(request, reply, user, catalog.get(form.product), form.article_id, { error: failure, values: rest, idempotencyKey });
+    return checkoutPage(request, reply, user, catalog.get(form.product), form[SUBJECT_FIELD], { error: failure, values: rest, idempotencyKey });
   });
 
   app.post('/charges/:id/confirm', perUser, async (request, reply) => {

@@ -8,6 +8,7 @@ import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } fro
 import { CLOSED_DISPUTE_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 import { moveCharge } from './transition.js';
+import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
 
 /**
  * Bringing our rows in line with Stripe's objects, as just re-read from Stripe. Webhook handlers,
@@ -77,12 +78,12 @@ async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<{ 
     await recordMismatch(deps.db, pi, reason, { amount: product.amount, currency: product.currency }, now);
     return { mismatch: reason };
   }
-  const articleId = pi.metadata.article_id ? Number(pi.metadata.article_id) : null;
+  const subjectId = pi.metadata[SUBJECT_FIELD] ? Number(pi.metadata[SUBJECT_FIELD]) : null;
   const [row] = await deps.db
     .insert(charges)
     .values({
       userId,
-      articleId,
+      [SUBJECT_COLUMN]: subjectId,
       product: product.id,
       amount: pi.amount,
       currency: pi.currency,

@@ -3,13 +3,17 @@ import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { articles, type Charge, type User } from '../db/schema.js';
 import { forbidden, notFound } from '../http/errors.js';
+import type { SubjectKind } from '../payments/subject.js';
 import { isLive } from './job-listing/live.js';
 
-/** For products bought for an article: its title, shown at checkout as what the purchase is for. */
-export async function articleTitle(db: Db, id: number): Promise<string | undefined> {
-  const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
-  return row?.title;
-}
+/** The subject of products bought for an article (its `subject`): charges store its id in charges.article_id. */
+export const articleSubject: SubjectKind = {
+  name: 'article',
+  async title(db, id) {
+    const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
+    return row?.title;
+  },
+};
 
 /** For products bought for an article: each charge's article title (`purchaseTitles`). */
 export async function purchasedArticleTitles(db: Db, charges: Charge[]): Promise<Array<string | undefined>> {

@@ -130,7 +130,7 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
   try {
     charge = await checkout.chargeOffSession({
       product: product.id,
-      articleId: subject.article_id ?? undefined,
+      subjectId: subject.article_id ?? undefined,
       fields: subject.fields ?? undefined,
       user: user!,
       paymentMethod: card,

@@ -24,7 +24,6 @@ export const billboardProduct: Product = {
   description: 'A sidebar ad with your headline, link and image on /jobs and the home page for one week.',
   amount: 4900,
   currency: 'usd',
-  needsArticle: false,
   fields: z
     .object({
       headline: z.string().trim().min(1, 'Enter a headline.').min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),

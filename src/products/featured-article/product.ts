@@ -7,7 +7,7 @@ import { featuredArticles } from './schema.js';
 import { formatUtc } from '../../format.js';
 import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
+import { articleSubject, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
 import { WEEK } from '../period.js';
 import { isLive } from '../job-listing/live.js';
 
@@ -32,11 +32,10 @@ export const featuredArticleProduct: Product = {
   description: 'Your article is pinned at the top of the home page for one week. Buying again adds a week after the current one.',
   amount: 1500,
   currency: 'usd',
-  needsArticle: true,
+  subject: articleSubject,
   /** `auto_renew: true` opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
   fields: z.object({ auto_renew: z.boolean().optional() }).strict(),
   formFields: [],
-  subjectTitle: articleTitle,
   purchaseTitles: purchasedArticleTitles,
 
   async authorize(db, user, articleId, now) {

@@ -4,7 +4,7 @@ import { prepared } from '../../db/prepared.js';
 import { articles } from '../../db/schema.js';
 import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleTitle, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
+import { articleSubject, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
 import { applyPayment, extendWindowStep, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
 import { listingsChanged } from '../../cache.js';
@@ -28,10 +28,9 @@ export const jobListingProduct: Product = {
   description: 'Your job listing appears on /jobs for one week. Paying again adds a week and bumps it to the top.',
   amount: 2500,
   currency: 'usd',
-  needsArticle: true,
+  subject: articleSubject,
   fields: z.object({}).strict(),
   formFields: [],
-  subjectTitle: articleTitle,
   purchaseTitles: purchasedArticleTitles,
 
   async authorize(db, user, articleId, now) {

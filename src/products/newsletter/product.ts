@@ -48,7 +48,6 @@ export const newsletterProduct: Product = {
   description: 'Your sponsorship in one weekly newsletter issue: choose the week among the free ones.',
   amount: 9900,
   currency: 'usd',
-  needsArticle: false,
   fields: z
     .object({ week: z.string({ error: 'Choose a week.' }).regex(/^\d{4}-\d{2}-\d{2}$/, 'Choose a week from the list.') })
     .strict(),
