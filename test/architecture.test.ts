@@ -11,19 +11,30 @@ function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** Every way a product's id can be spelt in code or prose, and each word of it except the generic subject "article". */
+/**
+ * Every way a product's id can be spelt in code or prose, and each word of it, also inside an
+ * identifier (`articleId`, `needs_article`): no word is exempt, not even the subject "article".
+ */
 function spellings(id: string): RegExp[] {
   const words = id.split('_');
   const camel = words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
-  const whole = [words.join('_'), words.join('-'), words.join(' '), camel];
-  return [...whole, ...words.filter((w) => w !== 'article')].map((s) => new RegExp(`\\b${s}s?\\b`, 'i'));
+  const whole = [words.join('_'), words.join('-'), words.join(' '), camel].map((s) => new RegExp(`\\b${s}s?\\b`, 'i'));
+  // A word starts after a non-letter, or capitalised (camelCase); it ends before a lowercase letter.
+  const inIdentifiers = words.map((w) => new RegExp(`(?:(?<![A-Za-z])${w[0]}|${w[0]!.toUpperCase()})${w.slice(1)}s?(?![a-z])`));
+  return [...whole, ...inIdentifiers];
 }
+
+/**
+ * The one file under src/payments that may spell the seed's subject: the API's field `article_id` and
+ * the column charges.article_id are the contract, so they keep their names, in this file only.
+ */
+const SEED_SUBJECT = join(core, 'subject.ts');
 
 describe('the payments core', () => {
   it('names no product: a product is added in src/products without editing src/payments', () => {
     expect(products.length).toBeGreaterThanOrEqual(3);
     const found: string[] = [];
-    for (const file of sources(core)) {
+    for (const file of sources(core).filter((f) => f !== SEED_SUBJECT)) {
       const lines = readFileSync(file, 'utf8').split('\n');
       for (const product of products) {
         for (const pattern of [...spellings(product.id), new RegExp(product.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i')]) {
