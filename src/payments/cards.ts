@@ -3,6 +3,7 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { notFound } from '../http/errors.js';
+import { memberPayer } from './payer.js';
 import { isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
 
 /** Rethrows, as our one "provider unavailable" answer when Stripe could not be reached. */
@@ -20,12 +21,13 @@ export interface SavedCard {
 
 /**
  * Saved cards live at Stripe, not in our database (the design note's wish): they are listed from
- * the buyer's Stripe customer, newest first, in one API call.
+ * the payer's Stripe customer, newest first, in one API call.
  */
 export async function listCards(stripe: StripeGateway, user: User): Promise<SavedCard[]> {
-  if (!user.stripeCustomerKey) return [];
+  const customer = memberPayer(user).knownCustomer();
+  if (!customer) return [];
   const list = await stripe.client.customers
-    .listPaymentMethods(user.stripeCustomerKey, { type: 'card', limit: 100 })
+    .listPaymentMethods(customer, { type: 'card', limit: 100 })
     .catch(unlessUnavailable('your saved cards could not be listed — try again.'));
   return list.data.map((pm) => ({
     id: pm.id,
@@ -44,7 +46,8 @@ export async function removeCard(
   user: User,
   paymentMethodId: string,
 ): Promise<Stripe.PaymentMethod> {
-  if (!user.stripeCustomerKey || !/^pm_[A-Za-z0-9_]+$/.test(paymentMethodId)) throw notFound('No such card.');
+  const customer = memberPayer(user).knownCustomer();
+  if (!customer || !/^pm_[A-Za-z0-9_]+$/.test(paymentMethodId)) throw notFound('No such card.');
   let pm: Stripe.PaymentMethod;
   try {
     pm = await stripe.client.paymentMethods.retrieve(paymentMethodId);
@@ -53,7 +56,7 @@ export async function removeCard(
     return unlessUnavailable('the card was not removed — try again.')(error);
   }
   const owner = typeof pm.customer === 'string' ? pm.customer : pm.customer?.id;
-  if (owner !== user.stripeCustomerKey) throw notFound('No such card.');
+  if (owner !== customer) throw notFound('No such card.');
   const detached = await stripe.client.paymentMethods.detach(paymentMethodId).catch(unlessUnavailable('the card was not removed — try again.'));
   await audit(db, { actor: userActor(user.id), action: 'card.removed', subjectType: 'user', subjectId: user.id, before: { payment_method: pm.id, brand: pm.card?.brand, last4: pm.card?.last4 } }, now);
   return detached;

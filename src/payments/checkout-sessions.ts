@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ApiError } from '../http/errors.js';
 import { type Charge, charges, type User } from '../db/schema.js';
 import { Checkout, type CheckoutDeps, type CheckoutResult } from './checkout.js';
-import { ensureCustomer } from './customers.js';
+import { memberPayer } from './payer.js';
 import { SUBJECT_FIELD, subjectIdSchema } from './subject.js';
 import { type MismatchReason, recordMismatch } from './mismatches.js';
 import { settleFromIntent } from './settle.js';
@@ -94,7 +94,7 @@ export class HostedCheckout {
     const { stripe, catalog } = this.deps;
     if (charge.checkoutSessionId) return stripe.client.checkout.sessions.retrieve(charge.checkoutSessionId);
     const product = catalog.get(charge.product);
-    const customer = await ensureCustomer(this.deps.db, stripe.client, user);
+    const customer = await memberPayer(user).customerFor(this.deps.db, stripe.client);
     const returnUrl = this.checkout.returnUrl(charge.id);
     // Stripe's clock decides expiry, so the wall clock (not the app's injectable one) sets it; rounded
     // to the minute so a retry within the minute sends the same parameters under the same key.

@@ -10,7 +10,7 @@ import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
 import { type Catalog, type ChargeExtras, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
-import { ensureCustomer, forgetCustomer } from './customers.js';
+import { memberPayer } from './payer.js';
 import { settleFromIntent } from './settle.js';
 import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
 import { moveCharge } from './transition.js';
@@ -212,7 +212,7 @@ export class Checkout {
     const { user } = request;
     const product = this.deps.catalog.get(request.product);
     await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now());
-    if (!user.stripeCustomerKey) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
+    if (!memberPayer(user).knownCustomer()) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
     const fingerprint = createHash('sha256')
@@ -254,7 +254,7 @@ export class Checkout {
     const product = this.deps.catalog.get(charge.product);
     const actor = offSession ? 'system' : `user:${user.id}`;
     try {
-      const customer = await ensureCustomer(this.deps.db, stripe.client, user, replacing);
+      const customer = await memberPayer(user).customerFor(this.deps.db, stripe.client, replacing);
       const intent = await stripe.client.paymentIntents.create(
         {
           amount: charge.amount,
@@ -288,7 +288,7 @@ export class Checkout {
         // Off-session, the saved card went with the deleted customer: nothing to charge.
         if (offSession) return this.result(await this.markRejected(charge, actor, 'payment_method_invalid', 'The saved card is no longer available.'));
         // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
-        const old = await forgetCustomer(this.deps.db, user);
+        const old = await memberPayer(user).forgetCustomer(this.deps.db);
         return this.callStripe(user, charge, source, saveCard, offSession, old ?? 'none');
       }
       if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'confirmation_token') {

@@ -13,6 +13,7 @@ import { ApiError } from '../http/errors.js';
 import { savedCardOfPayment } from '../payments/cards.js';
 import type { Product } from '../payments/catalog.js';
 import type { Checkout } from '../payments/checkout.js';
+import { memberPayer } from '../payments/payer.js';
 import { PAYING_STATUSES } from './period.js';
 import { BATCH, claimable, type RenewalDeps, renewable, sameRenewal, subjectsOf, timestamptz } from './renewal-claims.js';
 import { sendDueReminders, sendRenewalNotices } from './renewal-mail.js';
@@ -158,16 +159,17 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
   }
 }
 
-/** The card of the subject's latest paying charge, if the buyer's Stripe customer still holds it. */
+/** The card of the subject's latest paying charge, if its payer's Stripe customer still holds it. */
 async function cardToRenewWith({ db, stripe }: RenewalDeps, user: User, product: Product, paidBy: SQL): Promise<string | null> {
-  if (!user.stripeCustomerKey) return null;
+  const customer = memberPayer(user).knownCustomer();
+  if (!customer) return null;
   const [last] = await db
     .select({ paymentIntent: charges.paymentIntentId })
     .from(charges)
     .where(and(paidBy, eq(charges.product, product.id), eq(charges.userId, user.id), inArray(charges.status, [...PAYING_STATUSES]), isNotNull(charges.paymentIntentId)))
     .orderBy(desc(charges.paidAt))
     .limit(1);
-  return last?.paymentIntent ? savedCardOfPayment(stripe, last.paymentIntent, user.stripeCustomerKey) : null;
+  return last?.paymentIntent ? savedCardOfPayment(stripe, last.paymentIntent, customer) : null;
 }
 
 const renewalKey = (r: Pick<Renewal, 'product' | 'subjectId' | 'periodEnd'>) =>
