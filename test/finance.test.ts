@@ -10,6 +10,7 @@ import { Mailer } from '../src/mail/mailer.js';
 import { Catalog, type Product } from '../src/payments/catalog.js';
 import { billboardProduct } from '../src/products/billboard/product.js';
 import { createStripeGateway } from '../src/payments/stripe.js';
+import { adminViews } from '../src/products/index.js';
 import { admin, atStripe, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
 
@@ -98,6 +99,8 @@ describe('the admin console', () => {
     const nav = (html: string) => html.match(/<nav class="admin-nav"[\s\S]*?<\/nav>/)?.[0];
     const links = [...nav((await browser.get('/admin/finance')).body)!.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
     expect(links.length).toBeGreaterThanOrEqual(9);
+    // Every product's admin view is in the menu, as the core's pages are.
+    expect(links).toEqual(expect.arrayContaining(adminViews.map((view) => `/admin/${view.name}`)));
     const without: string[] = [];
     for (const link of links) {
       const page = await browser.get(link);

@@ -12,7 +12,7 @@ import { requireAdmin } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
 import { keepsIdempotencyKey } from '../payments/stripe.js';
-import { AdminNav, doneMessage, pageContext, sendPage } from '../web/render.js';
+import { AdminNav, doneMessage, linkAdminViews, pageContext, sendPage } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
 import { auditPage, chargeDetail, chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
@@ -147,6 +147,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     return sendPage(reply, ctx, 'Audit log', <AuditPage entries={entries} total={total} page={q.page} pageSize={AUDIT_PAGE} />);
   });
 
+  linkAdminViews(adminViews);
   for (const view of adminViews) {
     app.get(`/admin/${view.name}`, async (request, reply) =>
       sendPage(

@@ -179,13 +179,33 @@ export function Flash({ message }: { message?: string }) {
   ) : null;
 }
 
+const coreAdminPages: Array<[href: string, label: string]> = [
+  ['/admin/finance', 'Ledger'],
+  ['/admin/disputes', 'Disputes'],
+  ['/admin/payment-mismatches', 'Payment mismatches'],
+  ['/admin/webhooks', 'Failed webhooks'],
+  ['/admin/reconcile', 'Reconciliation'],
+  ['/admin/audit', 'Audit log'],
+  ['/admin/users', 'Users'],
+  ['/admin/permission-requests', 'Permission requests'],
+];
+/** The views products bring (renewals, a product's own), by href: linked after the core's pages. */
+const viewPages = new Map<string, string>();
+
+/** Links the products' admin views (`/admin/<name>`) in the menu; the finance room registers them. */
+export function linkAdminViews(views: ReadonlyArray<{ name: string; title: string }>): void {
+  for (const view of views) viewPages.set(`/admin/${view.name}`, view.title);
+}
+
 /** The admin pages' own navigation. */
 export function AdminNav() {
   return (
     <nav class="admin-nav" aria-label="Admin">
-      <a href="/admin/finance">Ledger</a> <a href="/admin/disputes">Disputes</a> <a href="/admin/payment-mismatches">Payment mismatches</a> <a href="/admin/webhooks">Failed webhooks</a>{' '}
-      <a href="/admin/reconcile">Reconciliation</a> <a href="/admin/renewals">Renewals</a> <a href="/admin/audit">Audit log</a> <a href="/admin/users">Users</a>{' '}
-      <a href="/admin/permission-requests">Permission requests</a>
+      {[...coreAdminPages, ...viewPages].map(([href, label]) => (
+        <>
+          <a href={href}>{label}</a>{' '}
+        </>
+      ))}
     </nav>
   );
 }
