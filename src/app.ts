@@ -50,7 +50,7 @@ declare module 'fastify' {
     /** The products' periodic tasks (main.ts runs them on their intervals). */
     scheduledTasks: ScheduledTask[];
     /** Reminders and auto-renewals due at `now` (default: the app's clock), of every renewable product: the `renewals` task. */
-    listingUpkeep(now?: Date): Promise<object | undefined>;
+    runRenewals(now?: Date): Promise<object | undefined>;
   }
   interface FastifyRequest {
     user: User | null;
@@ -147,8 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
   const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
   app.decorate('scheduledTasks', tasks);
-  const upkeep = tasks.find((t) => t.name === 'renewals')!;
-  app.decorate('listingUpkeep', (now?: Date) => upkeep.run(now ?? deps.clock.now()));
+  const renewals = tasks.find((t) => t.name === 'renewals')!;
+  app.decorate('runRenewals', (now?: Date) => renewals.run(now ?? deps.clock.now()));
   if (deps.webhookPollMs) worker.start(deps.webhookPollMs);
   app.addHook('onClose', async () => {
     stopObservingStripe();

@@ -26,7 +26,9 @@ const envSchema = z.object({
   /** How buyers pay: the Payment Element on our page, or also Stripe's hosted checkout page. */
   CHECKOUT_MODE: z.enum(['elements', 'hosted']).default('elements'),
   RECONCILE_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
-  LISTING_UPKEEP_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(60).default(5),
+  RENEWALS_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(60).optional(),
+  /** RENEWALS_INTERVAL_MINUTES's first name, from when only job listings renewed: still read. */
+  LISTING_UPKEEP_INTERVAL_MINUTES: z.coerce.number().int().min(0).max(60).optional(),
   TRUST_PROXY: z
     .string()
     .trim()
@@ -62,7 +64,7 @@ export interface Config {
   /** How often the server reconciles with Stripe; 0 turns it off. */
   reconcileIntervalMinutes: number;
   /** Listing reminders and auto-renewals; at most 60, so a renewal always falls in its last hour. */
-  listingUpkeepIntervalMinutes: number;
+  renewalsIntervalMinutes: number;
   rateLimits: boolean;
   trustProxy: TrustProxy;
   hstsMaxAge: number;
@@ -103,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     checkoutMode: e.CHECKOUT_MODE,
     reconcileIntervalMinutes: e.RECONCILE_INTERVAL_MINUTES,
-    listingUpkeepIntervalMinutes: e.LISTING_UPKEEP_INTERVAL_MINUTES,
+    renewalsIntervalMinutes: e.RENEWALS_INTERVAL_MINUTES ?? e.LISTING_UPKEEP_INTERVAL_MINUTES ?? 5,
     rateLimits: e.RATE_LIMITS === '1',
     trustProxy: e.TRUST_PROXY,
     hstsMaxAge: e.HSTS_MAX_AGE,

@@ -79,16 +79,16 @@ describe('the reminder the day before a paid week ends', () => {
     await pay(id);
     const end = await paidUntil(id);
     t.clock.set(new Date(end.getTime() - 25 * HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(reminderMails(id)).toHaveLength(0);
 
     t.clock.set(new Date(end.getTime() - 23 * HOUR));
     const second = await secondInstance(t);
     try {
-      await Promise.all([t.app.listingUpkeep(), second.app.listingUpkeep(), t.app.listingUpkeep()]);
-      await t.app.listingUpkeep();
+      await Promise.all([t.app.runRenewals(), second.app.runRenewals(), t.app.runRenewals()]);
+      await t.app.runRenewals();
       t.clock.advance(12 * HOUR);
-      await second.app.listingUpkeep();
+      await second.app.runRenewals();
     } finally {
       await second.close();
     }
@@ -110,7 +110,7 @@ describe('the reminder the day before a paid week ends', () => {
     await t.app.inject({ method: 'PATCH', url: `/api/v1/articles/${unpublished}`, headers: poster.auth, payload: { published: false } });
     // The last hour of the unpublished listing's week; the other's week ended a day ago, unseen by any upkeep.
     t.clock.set(new Date((await paidUntil(unpublished)).getTime() - HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     for (const id of [unpaid, ended, unpublished]) expect(reminderMails(id), `listing ${id}`).toHaveLength(0);
   });
 
@@ -118,14 +118,14 @@ describe('the reminder the day before a paid week ends', () => {
     const id = await listing();
     await pay(id);
     t.clock.set(new Date((await paidUntil(id)).getTime() - 2 * HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(reminderMails(id)).toHaveLength(1);
     await pay(id); // extended a week from the old end
     const end = await paidUntil(id);
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(reminderMails(id)).toHaveLength(1);
     t.clock.set(new Date(end.getTime() - 2 * HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(reminderMails(id)).toHaveLength(2);
     expect(await rows(`select 1 from renewal_reminders where product = 'job_listing' and subject_id = ${id}`)).toHaveLength(2);
   });
@@ -171,9 +171,9 @@ describe('auto-renew', () => {
     t.clock.set(new Date(end.getTime() - 30 * 60_000));
     const second = await secondInstance(t);
     try {
-      await Promise.all([t.app.listingUpkeep(), second.app.listingUpkeep(), second.app.listingUpkeep(), t.app.listingUpkeep()]);
+      await Promise.all([t.app.runRenewals(), second.app.runRenewals(), second.app.runRenewals(), t.app.runRenewals()]);
       t.clock.advance(HOUR);
-      await Promise.all([t.app.listingUpkeep(), second.app.listingUpkeep()]);
+      await Promise.all([t.app.runRenewals(), second.app.runRenewals()]);
     } finally {
       await second.close();
     }
@@ -226,8 +226,8 @@ describe('auto-renew', () => {
     await setAutoRenew(id, true);
     const end = await paidUntil(id);
     t.clock.set(new Date(end.getTime() - 30 * 60_000));
-    await t.app.listingUpkeep();
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
+    await t.app.runRenewals();
     const listed = await chargesOf(id);
     expect(listed.map((c) => [c.status, c.failure_code])).toEqual([
       ['succeeded', null],
@@ -241,7 +241,7 @@ describe('auto-renew', () => {
     expect(plain(mail!)).toContain(`/charges/new?product=job_listing&article_id=${id}`);
     t.clock.set(new Date(end.getTime() + 60_000));
     expect(await jobIds()).not.toContain(id);
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(await chargesOf(id)).toHaveLength(2);
     expect(failureMails(id)).toHaveLength(1);
   });
@@ -254,7 +254,7 @@ describe('auto-renew', () => {
     await setAutoRenew(id, true);
     const end = await paidUntil(id);
     t.clock.set(new Date(end.getTime() - 10 * 60_000));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     const listed = await chargesOf(id);
     expect(listed.map((c) => [c.status, c.failure_code])).toEqual([
       ['succeeded', null],
@@ -276,16 +276,16 @@ describe('auto-renew', () => {
     // More failures than the SDK's retries.
     t.stripe.injectFault({ kind: '500', when: 'before', path: '/v1/payment_intents', method: 'POST', count: 10 });
     try {
-      await t.app.listingUpkeep();
+      await t.app.runRenewals();
     } finally {
       t.stripe.clearFaults();
     }
     expect(await renewalOf(id)).toEqual([{ outcome: 'pending', charge_id: expect.any(Number), notified: false }]);
     expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'pending']);
-    await t.app.listingUpkeep(); // its lease has not run out: left alone
+    await t.app.runRenewals(); // its lease has not run out: left alone
     expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'pending']);
     t.clock.advance(6 * 60_000);
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect((await chargesOf(id)).map((c) => c.status)).toEqual(['succeeded', 'succeeded']);
     expect((await renewalOf(id))[0]!.outcome).toBe('renewed');
     expect((await paidUntil(id)).getTime()).toBe(end.getTime() + WEEK_MS);
@@ -296,7 +296,7 @@ describe('auto-renew', () => {
     await pay(id, 'pm_card_mastercard', false);
     await setAutoRenew(id, true);
     t.clock.set(new Date((await paidUntil(id)).getTime() - 10 * 60_000));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(await chargesOf(id)).toHaveLength(1);
     expect((await renewalOf(id))[0]!.outcome).toBe('no_card');
     expect(plain(failureMails(id)[0]!)).toContain('no longer saved');
@@ -309,9 +309,9 @@ describe('auto-renew', () => {
     await setAutoRenew(id, false);
     const end = await paidUntil(id);
     t.clock.set(new Date(end.getTime() - 10 * 60_000));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     t.clock.set(new Date(end.getTime() + HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     expect(await chargesOf(id)).toHaveLength(1);
     expect(await renewalOf(id)).toEqual([]);
     expect(await jobIds()).not.toContain(id);

@@ -33,8 +33,8 @@ const buy = async (payload: object) => {
 async function runEverywhere() {
   const second = await secondInstance(t);
   try {
-    await Promise.all([t.app.listingUpkeep(), second.app.listingUpkeep(), t.app.listingUpkeep()]);
-    await second.app.listingUpkeep();
+    await Promise.all([t.app.runRenewals(), second.app.runRenewals(), t.app.runRenewals()]);
+    await second.app.runRenewals();
   } finally {
     await second.close();
   }

@@ -75,6 +75,12 @@ describe('TRUST_PROXY', () => {
 
 describe('configuration', () => {
   const base = { SESSION_SECRET: 's'.repeat(32) };
+  it('reads RENEWALS_INTERVAL_MINUTES, and its first name LISTING_UPKEEP_INTERVAL_MINUTES when it is unset', () => {
+    expect(loadConfig(base).renewalsIntervalMinutes).toBe(5);
+    expect(loadConfig({ ...base, LISTING_UPKEEP_INTERVAL_MINUTES: '7' }).renewalsIntervalMinutes).toBe(7);
+    expect(loadConfig({ ...base, LISTING_UPKEEP_INTERVAL_MINUTES: '7', RENEWALS_INTERVAL_MINUTES: '0' }).renewalsIntervalMinutes).toBe(0);
+    expect(() => loadConfig({ ...base, RENEWALS_INTERVAL_MINUTES: '61' })).toThrow(/RENEWALS_INTERVAL_MINUTES/);
+  });
   it('reads TRUST_PROXY as off, on, or a list of proxy addresses, and refuses anything else', () => {
     expect(loadConfig(base).trustProxy).toBe(false);
     expect(loadConfig({ ...base, TRUST_PROXY: 'true' }).trustProxy).toBe(true);

@@ -139,7 +139,7 @@ describe('e-mail by SMTP (SMTP_URL)', () => {
     expect(json(paid).charge.status).toBe('succeeded');
     const paidUntil = new Date(json(await t.app.inject({ method: 'GET', url: `/api/v1/articles/${id}`, headers: poster.auth })).article.paid_until);
     t.clock.set(new Date(paidUntil.getTime() - 23 * 3600_000));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     const mail = await arrival(poster.email, /^"SMTP engineer" leaves \/jobs tomorrow$/);
     expect(mail.text).toContain(`/charges/new?product=job_listing&article_id=${id}`);
     expect(await sentLine(new RegExp(`^listing-reminder-${id}-`))).toMatchObject({ attempt: 1 });

@@ -5,7 +5,7 @@ import type { Schedule } from './slots.js';
 /** The one periodic task that reminds and renews every product that declares a period. */
 export const renewalsSchedule = (products: readonly RenewableProduct[]): Schedule => ({
   name: 'renewals',
-  intervalMs: (config) => config.listingUpkeepIntervalMinutes * 60_000,
+  intervalMs: (config) => config.renewalsIntervalMinutes * 60_000,
   async run({ db, catalog, checkout, stripe, mailer, log }, now) {
     const onError = (err: unknown, renewal: { product: string; subjectId: number }) =>
       log.warn({ err, product: renewal.product, subject: renewal.subjectId }, 'renewal failed; it is tried again after its lease');

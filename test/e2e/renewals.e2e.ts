@@ -79,7 +79,7 @@ async function turnOnAutoRenew(title: string) {
 /** The clock moved into the last hour of the listing's week, and the upkeep run as the server's timer would. */
 async function endOfWeek(id: number) {
   t.clock.set(new Date((await paidUntil(id)) - 30 * 60_000));
-  await t.app.listingUpkeep();
+  await t.app.runRenewals();
 }
 
 describe('extending and renewing a listing in the browser', () => {
@@ -98,7 +98,7 @@ describe('extending and renewing a listing in the browser', () => {
     const listing = await paidListing();
     const before = await paidUntil(listing.id);
     t.clock.set(new Date(before - 20 * HOUR));
-    await t.app.listingUpkeep();
+    await t.app.runRenewals();
     const eml = mail(`listing-reminder-${listing.id}-`);
     expect(eml).toContain(`"${listing.title}" leaves /jobs at ${new Date(before).toISOString().replace('T', ' ').slice(0, 16)} UTC`);
     await followPayLink(eml, listing.id);
