@@ -190,6 +190,8 @@ describe('refunds from the console', () => {
     await browser.submit('/login', '/login', { email: boss.email, password: boss.password });
     const page = await browser.get(`/admin/finance/charges/${charge.id}`);
     expect(page.body).toContain('data-confirm="Refund {amount} USD of charge');
+    // What the charge was for, named and linked through the product's subject kind.
+    expect(page.body).toContain(`job_listing · <a href="/articles/${article.id}">Refund me</a>`);
     const key = page.body.match(/name="idempotency_key" value="([^"]+)"/)![1]!;
     const form = { idempotency_key: key, amount: '10.00', reason: 'requested_by_customer' };
     const [a, b] = await Promise.all([

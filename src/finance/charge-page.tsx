@@ -2,6 +2,7 @@ import type { Charge, Dispute, Refund } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { REFUND_REASONS } from '../payments/refund.js';
 import { REFUNDABLE_STATUSES } from '../payments/state.js';
+import { type SubjectView, subjectOf } from '../payments/subject.js';
 import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, StripeObject, typed } from '../web/render.js';
 import { decimal } from './export.js';
 import { type AuditEntry, AuditTable } from './pages.js';
@@ -12,6 +13,7 @@ export function ChargeDetailPage({
   ctx,
   charge,
   buyer,
+  subject,
   refunds,
   disputes,
   audit,
@@ -24,6 +26,8 @@ export function ChargeDetailPage({
   ctx: PageContext;
   charge: Charge;
   buyer: { id: number; username: string; email: string };
+  /** What the charge was for, when its product names a subject. */
+  subject?: SubjectView;
   refunds: Refund[];
   disputes: Dispute[];
   audit: AuditEntry[];
@@ -51,10 +55,10 @@ export function ChargeDetailPage({
                 <th>Product</th>
                 <td>
                   {charge.product}
-                  {charge.articleId && (
+                  {subject && (
                     <>
                       {' · '}
-                      <a href={`/articles/${charge.articleId}`}>article #{charge.articleId}</a>
+                      <a href={subject.href}>{subject.title ?? `${subject.name} #${subjectOf(charge)}`}</a>
                     </>
                   )}
                 </td>

@@ -4,7 +4,9 @@ import { type Db, queryRows } from '../db/client.js';
 import { auditLog, type ChargeStatus, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import { dateParam } from '../http/dates.js';
+import type { Catalog } from '../payments/catalog.js';
 import { SETTLED_STATUSES } from '../payments/state.js';
+import { describeSubject, subjectOf } from '../payments/subject.js';
 
 export const LEDGER_PAGE_SIZE = 50;
 
@@ -257,16 +259,17 @@ export async function* refundRows(db: Db, f: { from?: string; to?: string }, bat
 }
 
 /** One charge with its buyer, refunds, disputes and audit trail: the console's charge page. */
-export async function chargeDetail(db: Db, id: number) {
+export async function chargeDetail(db: Db, catalog: Catalog, id: number) {
   const [charge] = await db.select().from(charges).where(eq(charges.id, id));
   if (!charge) throw notFound('No such charge.');
   const [buyer] = await db.select({ id: users.id, username: users.username, email: users.email }).from(users).where(eq(users.id, charge.userId));
-  const [refundRows, disputeRows, audit] = await Promise.all([
+  const [refundRows, disputeRows, audit, subject] = await Promise.all([
     db.select().from(refunds).where(eq(refunds.chargeId, id)).orderBy(refunds.id),
     db.select().from(disputes).where(eq(disputes.chargeId, id)).orderBy(disputes.id),
     db.select().from(auditLog).where(and(eq(auditLog.subjectType, 'charge'), eq(auditLog.subjectId, String(id)))).orderBy(auditLog.id),
+    describeSubject(db, catalog.find(charge.product)?.subject, subjectOf(charge)),
   ]);
-  return { charge, buyer: buyer!, refunds: refundRows, disputes: disputeRows, audit };
+  return { charge, buyer: buyer!, subject, refunds: refundRows, disputes: disputeRows, audit };
 }
 
 /** A page of the audit log, newest first, filtered by action and subject. */

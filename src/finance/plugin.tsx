@@ -78,7 +78,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   app.get('/api/v1/admin/charges/:id', async (request) => {
     const { id } = parseInput(idParam, request.params);
-    const d = await chargeDetail(app.db, id);
+    const d = await chargeDetail(app.db, catalog, id);
     return { charge: await app.payments.charges.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
   });
 
@@ -133,7 +133,7 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
 
   const chargePage = async (request: FastifyRequest, reply: FastifyReply, id: number, refund: { error?: ApiError; values?: unknown } = {}) => {
     const ctx = { ...pageContext(request, reply), scripts: ['/assets/confirm.js'] };
-    const d = await chargeDetail(app.db, id);
+    const d = await chargeDetail(app.db, catalog, id);
     const page = <ChargeDetailPage ctx={ctx} {...d} refundKey={refund.error && keepsIdempotencyKey(refund.error) ? (refund.values as { idempotency_key: string }).idempotency_key : randomUUID()} stripeUrl={stripeUrl} done={doneMessage(request.query, CHARGE_DONE)} refundError={refund.error} refundValues={refund.values} />;
     return sendPage(reply, ctx, `Charge #${id}`, page, refund.error?.status ?? 200);
   };

@@ -184,8 +184,8 @@ const nextStep: Partial<Record<ChargeStatus, string>> = {
 };
 
 /** Where to buy the same thing again: a new attempt, with a new idempotency key. */
-export const payAgainUrl = (charge: Pick<Charge, 'product' | typeof SUBJECT_COLUMN>) =>
-  `/charges/new?product=${encodeURIComponent(charge.product)}${subjectOf(charge) ? `&${SUBJECT_FIELD}=${subjectOf(charge)}` : ''}`;
+export const payAgainUrl = (product: string, subjectId: number | null) =>
+  `/charges/new?product=${encodeURIComponent(product)}${subjectId ? `&${SUBJECT_FIELD}=${subjectId}` : ''}`;
 
 /**
  * A charge as its buyer sees it: a receipt only when money was taken; otherwise its status and what
@@ -273,7 +273,7 @@ export function ChargePage({
         )}
         {(paid || charge.status === 'failed' || charge.status === 'canceled') && (
           <>
-            <a href={payAgainUrl(charge)} data-pay-again class={paid ? undefined : 'button'}>
+            <a href={payAgainUrl(charge.product, subjectOf(charge))} data-pay-again class={paid ? undefined : 'button'}>
               {paid ? 'Pay again' : 'Try again'}
             </a>{' '}
             ·{' '}

@@ -11,6 +11,20 @@ export interface SubjectKind {
   name: string;
   /** What one subject is called at checkout ("For: …"); undefined when it no longer exists. */
   title(db: Db, id: number): Promise<string | undefined>;
+  /** Where one subject is seen on the site. */
+  href(id: number): string;
+}
+
+/** A charge's subject as pages show it: its kind's name, its title (undefined when it no longer exists) and link. */
+export interface SubjectView {
+  name: string;
+  title?: string;
+  href: string;
+}
+
+export async function describeSubject(db: Db, kind: SubjectKind | undefined, id: number | null): Promise<SubjectView | undefined> {
+  if (!kind || id === null) return undefined;
+  return { name: kind.name, title: await kind.title(db, id), href: kind.href(id) };
 }
 
 /*

@@ -13,6 +13,7 @@ export const articleSubject: SubjectKind = {
     const [row] = await db.select({ title: articles.title }).from(articles).where(eq(articles.id, id));
     return row?.title;
   },
+  href: (id) => `/articles/${id}`,
 };
 
 /** For products bought for an article: each charge's article title (`purchaseTitles`). */

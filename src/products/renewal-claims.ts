@@ -41,7 +41,7 @@ export const renewable = (product: string, window: DueWindow, claims: typeof ren
 export interface Subject {
   subject_id: number;
   user_id: number;
-  article_id: number | null;
+  purchase_subject: number | null;
   fields: Record<string, unknown> | null;
   auto_renew: boolean;
   title: string;
@@ -52,7 +52,7 @@ export interface Subject {
 export function subjectsOf(db: Db, renewal: Renewable, ids: number[]): Promise<Subject[]> {
   return queryRows<Subject>(
     db,
-    sql`select s.subject_id, s.user_id, s.article_id, s.fields, s.auto_renew, s.title, u.email
+    sql`select s.subject_id, s.user_id, s.purchase_subject, s.fields, s.auto_renew, s.title, u.email
       from (${renewal.subjects}) s join users u on u.id = s.user_id
       where s.subject_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
   );

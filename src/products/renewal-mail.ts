@@ -25,7 +25,7 @@ function composeFor<T extends { product: string; subjectId: number }>(deps: Rene
       const product = deps.catalog.get(declared.product.id);
       const price = formatMoney(product.amount, product.currency);
       for (const subject of await subjectsOf(deps.db, declared.renewal, ids)) {
-        const link = `${mailer.settings.baseUrl ?? ''}${payAgainUrl({ product: product.id, articleId: subject.article_id })}`;
+        const link = `${mailer.settings.baseUrl ?? ''}${payAgainUrl(product.id, subject.purchase_subject)}`;
         byKey.set(`${product.id}:${subject.subject_id}`, { subject, declared, price, link });
       }
     }

@@ -26,8 +26,8 @@ export interface Renewable {
   /** What its e-mails call a subject, where it shows, and its period: 'job listing', '/jobs', 'week'. */
   words: { noun: string; place: string; period: string };
   /**
-   * Every subject with a period, as a SELECT of: subject_id (int), user_id (int, the buyer), article_id
-   * (int or null, what a renewal is for), fields (jsonb or null, the renewal's own fields), period_end
+   * Every subject with a period, as a SELECT of: subject_id (int), user_id (int, the buyer), purchase_subject
+   * (int or null, the subject id a renewal's charge is for, as the product's `subject` names it), fields (jsonb or null, the renewal's own fields), period_end
    * (timestamptz), auto_renew (boolean), live (boolean: reminded and renewed at all) and title (text).
    */
   subjects: SQL;
@@ -131,7 +131,7 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
   try {
     charge = await checkout.chargeOffSession({
       product: product.id,
-      subjectId: subject.article_id ?? undefined,
+      subjectId: subject.purchase_subject ?? undefined,
       fields: subject.fields ?? undefined,
       user: user!,
       paymentMethod: card,

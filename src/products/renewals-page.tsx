@@ -12,7 +12,9 @@ interface RenewalRow {
   username: string;
   productName: string;
   title: string | undefined;
-  articleId: number | null;
+  /** The subject id the renewal's charge is for, and where it is seen (none for a subject-less product). */
+  purchaseSubject: number | null;
+  href: string | undefined;
 }
 
 /** The latest renewals of every product, with what each renewed (one read per product present). */
@@ -23,15 +25,18 @@ async function recentRenewals(db: Db, products: readonly RenewableProduct[], lim
     .innerJoin(users, eq(users.id, renewals.userId))
     .orderBy(desc(renewals.createdAt))
     .limit(limit);
-  const subjects = new Map<string, { title: string; article_id: number | null }>();
+  const subjects = new Map<string, { title: string; purchase_subject: number | null }>();
   for (const { product, renewal } of products) {
     const ids = rows.filter((r) => r.renewal.product === product.id).map((r) => r.renewal.subjectId);
     if (ids.length) for (const s of await subjectsOf(db, renewal, ids)) subjects.set(`${product.id}:${s.subject_id}`, s);
   }
   return rows.map(({ renewal, username }) => {
     const subject = subjects.get(`${renewal.product}:${renewal.subjectId}`);
-    const productName = products.find((p) => p.product.id === renewal.product)?.product.name ?? renewal.product;
-    return { renewal, username, productName, title: subject?.title, articleId: subject?.article_id ?? null };
+    const product = products.find((p) => p.product.id === renewal.product)?.product;
+    const productName = product?.name ?? renewal.product;
+    const kind = product?.subject;
+    const purchaseSubject = subject?.purchase_subject ?? null;
+    return { renewal, username, productName, title: subject?.title, purchaseSubject, href: kind && purchaseSubject !== null ? kind.href(purchaseSubject) : undefined };
   });
 }
 
@@ -79,11 +84,11 @@ function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: 
               </tr>
             </thead>
             <tbody>
-              {rows.map(({ renewal: r, username, productName, title, articleId }) => (
+              {rows.map(({ renewal: r, username, productName, title, href }) => (
                 <tr data-renewal={`${r.subjectId}`} data-product={r.product} data-outcome={r.outcome}>
                   <td>{formatUtc(r.periodEnd)}</td>
                   <td>{productName}</td>
-                  <td>{articleId ? <a href={`/articles/${articleId}`}>{title}</a> : (title ?? `#${r.subjectId}`)}</td>
+                  <td>{href ? <a href={href}>{title}</a> : (title ?? `#${r.subjectId}`)}</td>
                   <td>{username}</td>
                   <td>
                     {renewalOutcomeWords[r.outcome]}
@@ -111,11 +116,12 @@ export const renewalsView = (products: readonly RenewableProduct[]): AdminView =
   },
   async json(db: Db) {
     return {
-      renewals: (await recentRenewals(db, products)).map(({ renewal: r, username, productName, title, articleId }) => ({
+      renewals: (await recentRenewals(db, products)).map(({ renewal: r, username, productName, title, purchaseSubject }) => ({
         product: r.product,
         product_name: productName,
         subject_id: r.subjectId,
-        article_id: articleId,
+        // The purchase's subject id, as v1 has always called it (null for a subject-less product).
+        article_id: purchaseSubject,
         title,
         buyer: username,
         period_end: r.periodEnd,

@@ -14,7 +14,7 @@ export const billboard: ProductPlugin = {
   renewal: {
     key: 'billboard',
     words: { noun: 'billboard', place: 'the sidebar', period: 'week' },
-    subjects: sql`select ${billboards.id} as subject_id, ${billboards.userId} as user_id, null::int as article_id,
+    subjects: sql`select ${billboards.id} as subject_id, ${billboards.userId} as user_id, null::int as purchase_subject,
       ${charges.productData} || jsonb_build_object('renews', ${billboards.id}) as fields, ${billboards.endsAt} as period_end,
       coalesce((${charges.productData}->>'auto_renew')::boolean, false) as auto_renew, ${billboards.active} as live, ${billboards.headline} as title
       from ${billboards} join ${charges} on ${charges.id} = ${billboards.chargeId}`,

@@ -15,7 +15,7 @@ export const featuredArticle: ProductPlugin = {
     key: 'featured',
     words: { noun: 'featured article', place: 'the top of the home page', period: 'week' },
     subjects: sql`select distinct on (${featuredArticles.articleId}) ${featuredArticles.articleId} as subject_id, ${articles.userId} as user_id,
-      ${featuredArticles.articleId} as article_id, ${charges.productData} as fields, ${featuredArticles.endsAt} as period_end,
+      ${featuredArticles.articleId} as purchase_subject, ${charges.productData} as fields, ${featuredArticles.endsAt} as period_end,
       coalesce((${charges.productData}->>'auto_renew')::boolean, false) as auto_renew, ${articles.published} as live, ${articles.title} as title
       from ${featuredArticles} join ${charges} on ${charges.id} = ${featuredArticles.chargeId} join ${articles} on ${articles.id} = ${featuredArticles.articleId}
       where ${featuredArticles.active} order by ${featuredArticles.articleId}, ${featuredArticles.endsAt} desc`,

@@ -42,7 +42,7 @@ export const jobListing: ProductPlugin = {
   renewal: {
     key: 'listing',
     words: { noun: 'job listing', place: '/jobs', period: 'week' },
-    subjects: sql`select ${articles.id} as subject_id, ${articles.userId} as user_id, ${articles.id} as article_id, null::jsonb as fields,
+    subjects: sql`select ${articles.id} as subject_id, ${articles.userId} as user_id, ${articles.id} as purchase_subject, null::jsonb as fields,
       ${articles.paidUntil} as period_end, ${articles.autoRenew} as auto_renew, ${articles.published} as live, ${articles.title} as title
       from ${articles} where ${articles.jobListing} and ${articles.paidUntil} is not null`,
     paidBy: (articleId) => sql`${charges.articleId} = ${articleId}`,
