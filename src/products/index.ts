@@ -2,23 +2,24 @@
  * products: everything for sale, one folder per product, registered by one line below. A product
  * implements the payments core's Product (fulfil, reverse, restore, receipt lines) and may draw into
  * the pages' slots, run periodic work, add admin views and keep its own tables and migrations
- * (slots.ts). Nothing outside src/products/
- * imports a product's folder: the pages and the app read products through the helpers here.
+ * (slots.ts). Nothing outside src/products/ imports a product's folder: the pages and the app read
+ * products through the helpers here.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
-import { billboard } from './billboard/index.js';
-import { featuredArticle } from './featured-article/index.js';
-import { jobListing } from './job-listing/index.js';
-import { newsletter } from './newsletter/index.js';
 import { renewalsSchedule } from './renewal-schedule.js';
 import { renewalsView } from './renewals-page.js';
 import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
 
-/** Every product, in the order the pages draw them. */
-export const registered: ProductPlugin[] = [jobListing, billboard, featuredArticle, newsletter];
+/** Every product, in the order the pages draw them: a product is its folder and its one line here. */
+export const registered: ProductPlugin[] = [
+  (await import('./job-listing/index.js')).jobListing,
+  (await import('./billboard/index.js')).billboard,
+  (await import('./featured-article/index.js')).featuredArticle,
+  (await import('./newsletter/index.js')).newsletter,
+];
 
 /** Everything for sale, as the payments core knows it. */
 export const products: Product[] = registered.map((p) => p.product);
