@@ -1,7 +1,7 @@
 import type { ApiToken, User } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { formatUtc } from '../format.js';
-import { AdminNav, CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, typed } from '../web/render.js';
+import { AdminNav, CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton, typed } from '../web/render.js';
 
 const invalid = (error: ApiError | undefined, field: string) => (fieldMessage(error, field) ? 'true' : undefined);
 
@@ -89,37 +89,24 @@ export function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenVal
         {tokens.length === 0 ? (
           <p class="muted">No tokens.</p>
         ) : (
-          <ScrollX label="API tokens">
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Created</th>
-                  <th>Last used</th>
-                  <th>Expires</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.map((t) => (
-                  <tr>
-                    <td>{t.name}</td>
-                    <td>{formatUtc(t.createdAt)}</td>
-                    <td>{t.lastUsedAt ? formatUtc(t.lastUsedAt) : 'never'}</td>
-                    <td>{t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatUtc(t.expiresAt)}` : formatUtc(t.expiresAt)) : 'never'}</td>
-                    <td>
-                      <form method="post" action={`/settings/tokens/${t.id}/revoke`} class="inline">
-                        <CsrfField ctx={ctx} />
-                        <button type="submit" class="link">
-                          Revoke
-                        </button>
-                      </form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollX>
+          <DataTable
+            label="API tokens"
+            rows={tokens}
+            columns={[
+              { heading: 'Name', cell: (t) => t.name },
+              { heading: 'Created', cell: (t) => formatUtc(t.createdAt) },
+              { heading: 'Last used', cell: (t) => (t.lastUsedAt ? formatUtc(t.lastUsedAt) : 'never') },
+              { heading: 'Expires', cell: (t) => (t.expiresAt ? (t.expiresAt <= ctx.now ? `expired ${formatUtc(t.expiresAt)}` : formatUtc(t.expiresAt)) : 'never') },
+              {
+                heading: '',
+                cell: (t) => (
+                  <PostButton ctx={ctx} action={`/settings/tokens/${t.id}/revoke`} class="link">
+                    Revoke
+                  </PostButton>
+                ),
+              },
+            ]}
+          />
         )}
         <h3>New token</h3>
         {tokenError && <p class="flash-error">{tokenError.message}</p>}
@@ -234,39 +221,27 @@ export function UsersPage({ ctx, users, done }: { ctx: PageContext; users: User[
       <h1>Users</h1>
       <AdminNav />
       <Flash message={done} />
-      <ScrollX label="Members">
-        <table>
-          <thead>
-            <tr>
-              <th>Id</th>
-              <th>Username</th>
-              <th>E-mail</th>
-              <th>Role</th>
-              <th>Can post jobs</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr>
-                <td>{u.id}</td>
-                <td>{u.username}</td>
-                <td>{u.email}</td>
-                <td>{u.admin ? 'admin' : 'member'}</td>
-                <td>
-                  <form method="post" action={`/admin/users/${u.id}/permissions`} class="inline">
-                    <CsrfField ctx={ctx} />
-                    <input type="hidden" name="can_post_jobs" value={u.canPostJobs ? '0' : '1'} />
-                    {u.canPostJobs ? 'yes ' : 'no '}
-                    <button type="submit" class="link">
-                      {u.canPostJobs ? 'Revoke' : 'Grant'}
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Members"
+        rows={users}
+        columns={[
+          { heading: 'Id', cell: (u) => u.id },
+          { heading: 'Username', cell: (u) => u.username },
+          { heading: 'E-mail', cell: (u) => u.email },
+          { heading: 'Role', cell: (u) => (u.admin ? 'admin' : 'member') },
+          {
+            heading: 'Can post jobs',
+            cell: (u) => (
+              <>
+                {u.canPostJobs ? 'yes ' : 'no '}
+                <PostButton ctx={ctx} action={`/admin/users/${u.id}/permissions`} fields={{ can_post_jobs: u.canPostJobs ? '0' : '1' }} class="link">
+                  {u.canPostJobs ? 'Revoke' : 'Grant'}
+                </PostButton>
+              </>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }

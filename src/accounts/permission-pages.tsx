@@ -1,6 +1,6 @@
 import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
-import { AdminNav, CsrfField, FieldError, Flash, type PageContext, ScrollX } from '../web/render.js';
+import { AdminNav, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
 import type { PendingRequest } from './permission-requests.js';
 import { formatUtc } from '../format.js';
 
@@ -75,42 +75,41 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
       {pending.length === 0 ? (
         <p class="muted">No member is waiting for an answer. Requests to post job listings appear here; you can also grant the permission on <a href="/admin/users">Users</a>.</p>
       ) : (
-        <ScrollX label="Pending permission requests">
-          <table>
-            <thead>
-              <tr>
-                <th>Member</th>
-                <th>Answer</th>
-                <th>Note</th>
-                <th>Asked</th>
-              </tr>
-            </thead>
-            <tbody>
-              {pending.map(({ request, user }) => (
-                <tr data-request={String(request.id)}>
-                  <td>
-                    {user.username}
-                    <br />
-                    <span class="muted">{user.email}</span>
-                  </td>
-                  <td>
-                    {(['approve', 'decline'] as const).map((decision) => (
-                      <form method="post" action={`/admin/permission-requests/${request.id}`} class="inline decision">
-                        <CsrfField ctx={ctx} />
-                        <input type="hidden" name="decision" value={decision} />
-                        <button type="submit" class={decision === 'approve' ? undefined : 'secondary'} aria-label={`${decision === 'approve' ? 'Approve' : 'Decline'} ${user.username}`}>
-                          {decision === 'approve' ? 'Approve' : 'Decline'}
-                        </button>
-                      </form>
-                    ))}
-                  </td>
-                  <td class="note">{request.note}</td>
-                  <td>{formatUtc(request.createdAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollX>
+        <DataTable
+          label="Pending permission requests"
+          rows={pending}
+          rowAttrs={({ request }) => ({ 'data-request': String(request.id) })}
+          columns={[
+            {
+              heading: 'Member',
+              cell: ({ user }) => (
+                <>
+                  {user.username}
+                  <br />
+                  <span class="muted">{user.email}</span>
+                </>
+              ),
+            },
+            {
+              heading: 'Answer',
+              cell: ({ request, user }) =>
+                (['approve', 'decline'] as const).map((decision) => (
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/permission-requests/${request.id}`}
+                    fields={{ decision }}
+                    formClass="decision"
+                    class={decision === 'approve' ? undefined : 'secondary'}
+                    label={`${decision === 'approve' ? 'Approve' : 'Decline'} ${user.username}`}
+                  >
+                    {decision === 'approve' ? 'Approve' : 'Decline'}
+                  </PostButton>
+                )),
+            },
+            { heading: 'Note', cell: ({ request }) => request.note, attrs: () => ({ class: 'note' }) },
+            { heading: 'Asked', cell: ({ request }) => formatUtc(request.createdAt) },
+          ]}
+        />
       )}
     </>
   );

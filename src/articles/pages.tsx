@@ -3,7 +3,7 @@ import type { Article } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { articleListing, slot } from '../products/index.js';
 import type { ArticlePlace } from '../products/slots.js';
-import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 import { formatUtc } from '../format.js';
@@ -174,46 +174,28 @@ export function DashboardPage({ ctx, articles, done, notice }: { ctx: PageContex
       <p>
         <a href="/articles/new">Write a new article</a>
       </p>
-      <ScrollX label="Your articles">
-        <table class="cards-when-narrow">
-          <thead>
-            <tr>
-              <th>Title</th>
-              <th>State</th>
-              <th>Listing</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {articles.map((row) => (
-              <tr>
-                <td>
-                  <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
-                </td>
-                {/* "published" only when the public sees it: a published listing that is not paid is not. */}
-                <td data-label="State">{!row.article.published ? 'draft' : articleListing.isLive(row.article, ctx.now) ? 'published' : 'published, not live'}</td>
-                <td data-label="Listing">
-                  {row.article.jobListing ? (
-                    <ListingState ctx={ctx} article={row.article} place="dashboard" />
-                  ) : (
-                    <span class="muted">article</span>
-                  )}
-                </td>
-                <td>
-                  <a href={`/articles/${row.article.id}/edit`}>Edit</a>{' '}
-                  <form method="post" action={`/articles/${row.article.id}/published`} class="inline">
-                    <CsrfField ctx={ctx} />
-                    <input type="hidden" name="published" value={row.article.published ? '0' : '1'} />
-                    <button type="submit" class="link">
-                      {row.article.published ? 'Unpublish' : 'Publish'}
-                    </button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Your articles"
+        cards
+        rows={articles.map((row) => row.article)}
+        columns={[
+          { heading: 'Title', label: '', cell: (article) => <a href={`/articles/${article.id}`}>{article.title}</a> },
+          // "published" only when the public sees it: a published listing that is not paid is not.
+          { heading: 'State', cell: (article) => (!article.published ? 'draft' : articleListing.isLive(article, ctx.now) ? 'published' : 'published, not live') },
+          { heading: 'Listing', cell: (article) => (article.jobListing ? <ListingState ctx={ctx} article={article} place="dashboard" /> : <span class="muted">article</span>) },
+          {
+            heading: '',
+            cell: (article) => (
+              <>
+                <a href={`/articles/${article.id}/edit`}>Edit</a>{' '}
+                <PostButton ctx={ctx} action={`/articles/${article.id}/published`} fields={{ published: article.published ? '0' : '1' }} class="link">
+                  {article.published ? 'Unpublish' : 'Publish'}
+                </PostButton>
+              </>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }

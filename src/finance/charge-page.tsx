@@ -3,7 +3,7 @@ import type { ApiError } from '../http/errors.js';
 import { REFUND_REASONS } from '../payments/refund.js';
 import { REFUNDABLE_STATUSES } from '../payments/state.js';
 import { type SubjectView, subjectOf } from '../payments/subject.js';
-import { CsrfField, FieldError, Flash, fieldMessage, type PageContext, ScrollX, StripeObject, typed } from '../web/render.js';
+import { CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, ScrollX, StripeObject, typed } from '../web/render.js';
 import { decimal } from './export.js';
 import { type AuditEntry, AuditTable } from './pages.js';
 import { formatUtc, formatMoney } from '../format.js';
@@ -150,41 +150,29 @@ export function ChargeDetailPage({
         </button>
       </dialog>
       <h2>Refunds</h2>
-      <ScrollX label="Refunds">
-        <table>
-          <tbody>
-            {refunds.map((r) => (
-              <tr>
-                <td>{formatUtc(r.createdAt)}</td>
-                <td>{formatMoney(r.amount, r.currency)}</td>
-                <td>{r.reason}</td>
-                <td>{r.status}</td>
-                <td>
-                  <StripeObject id={r.stripeRefundId} url={stripeUrl} />
-                </td>
-                <td>{r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Refunds"
+        rows={refunds}
+        columns={[
+          { heading: 'Date', cell: (r) => formatUtc(r.createdAt) },
+          { heading: 'Amount', cell: (r) => formatMoney(r.amount, r.currency) },
+          { heading: 'Reason', cell: (r) => r.reason },
+          { heading: 'Status', cell: (r) => r.status },
+          { heading: 'Stripe', cell: (r) => <StripeObject id={r.stripeRefundId} url={stripeUrl} /> },
+          { heading: 'By', cell: (r) => (r.requestedBy ? `user #${r.requestedBy}` : 'at Stripe') },
+        ]}
+      />
       <h2>Disputes</h2>
-      <ScrollX label="Disputes">
-        <table>
-          <tbody>
-            {disputes.map((d) => (
-              <tr>
-                <td>
-                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
-                </td>
-                <td>{d.reason}</td>
-                <td>{d.status}</td>
-                <td>{d.evidenceDueBy ? `evidence due ${formatUtc(d.evidenceDueBy)}` : ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Disputes"
+        rows={disputes}
+        columns={[
+          { heading: 'Stripe', cell: (d) => <StripeObject id={d.stripeDisputeId} url={stripeUrl} /> },
+          { heading: 'Reason', cell: (d) => d.reason },
+          { heading: 'Status', cell: (d) => d.status },
+          { heading: 'Evidence', cell: (d) => (d.evidenceDueBy ? `due ${formatUtc(d.evidenceDueBy)}` : '') },
+        ]}
+      />
       <h2>History</h2>
       <AuditTable entries={audit} />
     </>

@@ -1,6 +1,6 @@
 import type { auditLog } from '../db/schema.js';
 import { chargeStatuses } from '../db/schema.js';
-import { AdminNav, type PageContext, ScrollX, StripeObject } from '../web/render.js';
+import { AdminNav, DataTable, type PageContext, StripeObject } from '../web/render.js';
 import { decimal } from './export.js';
 import { LEDGER_PAGE_SIZE, type LedgerFilters, type LedgerRow, type Totals } from './ledger.js';
 import { formatUtc, formatMoney } from '../format.js';
@@ -14,43 +14,22 @@ function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): str
 
 export function TotalsTable({ totals }: { totals: Totals[] }) {
   return (
-    <ScrollX label="Totals">
-      <table class="totals">
-        <thead>
-          <tr>
-            <th>Currency</th>
-            <th>Charges</th>
-            <th>Gross</th>
-            <th>Refunded</th>
-            <th>Disputed</th>
-            <th>Stripe fees</th>
-            <th>Net</th>
-          </tr>
-        </thead>
-        <tbody>
-          {totals.length === 0 && (
-            <tr>
-              <td colSpan={7} class="muted">
-                No charges match.
-              </td>
-            </tr>
-          )}
-          {totals.map((t) => (
-            <tr data-currency={t.currency}>
-              <td>{t.currency.toUpperCase()}</td>
-              <td>{t.count}</td>
-              <td data-total="gross">{decimal(t.gross)}</td>
-              <td data-total="refunded">{decimal(t.refunded)}</td>
-              <td data-total="disputed">{decimal(t.disputed)}</td>
-              <td data-total="fees">{decimal(t.fees)}</td>
-              <td data-total="net">
-                <strong>{decimal(t.net)}</strong>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollX>
+    <DataTable
+      label="Totals"
+      class="totals"
+      rows={totals}
+      empty="No charges match."
+      rowAttrs={(t) => ({ 'data-currency': t.currency })}
+      columns={[
+        { heading: 'Currency', cell: (t) => t.currency.toUpperCase() },
+        { heading: 'Charges', cell: (t) => t.count },
+        { heading: 'Gross', cell: (t) => decimal(t.gross), attrs: () => ({ 'data-total': 'gross' }) },
+        { heading: 'Refunded', cell: (t) => decimal(t.refunded), attrs: () => ({ 'data-total': 'refunded' }) },
+        { heading: 'Disputed', cell: (t) => decimal(t.disputed), attrs: () => ({ 'data-total': 'disputed' }) },
+        { heading: 'Stripe fees', cell: (t) => decimal(t.fees), attrs: () => ({ 'data-total': 'fees' }) },
+        { heading: 'Net', cell: (t) => <strong>{decimal(t.net)}</strong>, attrs: () => ({ 'data-total': 'net' }) },
+      ]}
+    />
   );
 }
 
@@ -124,54 +103,36 @@ export function LedgerPage({
         ))}
       </section>
       <h2>Charges ({total})</h2>
-      <ScrollX label="Ledger">
-        <table class="ledger">
-          <thead>
-            <tr>
-              <th>{sortLink('id', '#')}</th>
-              <th>{sortLink('created_at', 'Date')}</th>
-              <th>Buyer</th>
-              <th>Product</th>
-              <th>{sortLink('amount', 'Amount')}</th>
-              <th>Refunded</th>
-              <th>Fee</th>
-              <th>{sortLink('status', 'Status')}</th>
-              <th>Stripe</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr data-charge={String(r.id)}>
-                <td>
-                  <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a>
-                </td>
-                <td>
-                  <time dateTime={new Date(r.created_at).toISOString()}>{formatUtc(new Date(r.created_at))}</time>
-                </td>
-                <td>
-                  <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a>
-                </td>
-                <td>
-                  {r.product}
-                  {r.article_id && (
-                    <>
-                      {' · '}
-                      <a href={`/articles/${r.article_id}`}>{r.article_title}</a>
-                    </>
-                  )}
-                </td>
-                <td>{formatMoney(r.amount, r.currency)}</td>
-                <td>{r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : ''}</td>
-                <td>{r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : ''}</td>
-                <td>{r.status}</td>
-                <td>
-                  <StripeObject id={r.payment_intent_id} url={stripeUrl} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Ledger"
+        class="ledger"
+        rows={rows}
+        rowAttrs={(r) => ({ 'data-charge': String(r.id) })}
+        columns={[
+          { heading: sortLink('id', '#'), cell: (r) => <a href={`/admin/finance/charges/${r.id}`}>#{r.id}</a> },
+          { heading: sortLink('created_at', 'Date'), cell: (r) => <time dateTime={new Date(r.created_at).toISOString()}>{formatUtc(new Date(r.created_at))}</time> },
+          { heading: 'Buyer', cell: (r) => <a href={`/admin/finance?user_id=${r.user_id}`}>{r.buyer}</a> },
+          {
+            heading: 'Product',
+            cell: (r) => (
+              <>
+                {r.product}
+                {r.article_id && (
+                  <>
+                    {' · '}
+                    <a href={`/articles/${r.article_id}`}>{r.article_title}</a>
+                  </>
+                )}
+              </>
+            ),
+          },
+          { heading: sortLink('amount', 'Amount'), cell: (r) => formatMoney(r.amount, r.currency) },
+          { heading: 'Refunded', cell: (r) => (r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : '') },
+          { heading: 'Fee', cell: (r) => (r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : '') },
+          { heading: sortLink('status', 'Status'), cell: (r) => r.status },
+          { heading: 'Stripe', cell: (r) => <StripeObject id={r.payment_intent_id} url={stripeUrl} /> },
+        ]}
+      />
       <nav class="pager">
         {filters.page > 1 && <a href={`/admin/finance?${query(filters, { page: filters.page - 1 })}`}>← Previous</a>}
         <span>
@@ -187,38 +148,20 @@ export type AuditEntry = typeof auditLog.$inferSelect;
 
 export function AuditTable({ entries }: { entries: AuditEntry[] }) {
   return (
-    <ScrollX label="Audit log">
-      <table class="audit cards-when-narrow">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Actor</th>
-            <th>Action</th>
-            <th>Subject</th>
-            <th>Before</th>
-            <th>After</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr>
-              <td data-label="When">{formatUtc(e.at)}</td>
-              <td data-label="Actor">{e.actor}</td>
-              <td data-label="Action">{e.action}</td>
-              <td data-label="Subject">
-                {e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`}
-              </td>
-              <td data-label="Before">
-                <code>{e.before ? JSON.stringify(e.before) : ''}</code>
-              </td>
-              <td data-label="After">
-                <code>{e.after ? JSON.stringify(e.after) : ''}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollX>
+    <DataTable
+      label="Audit log"
+      class="audit"
+      cards
+      rows={entries}
+      columns={[
+        { heading: 'When', cell: (e) => formatUtc(e.at) },
+        { heading: 'Actor', cell: (e) => e.actor },
+        { heading: 'Action', cell: (e) => e.action },
+        { heading: 'Subject', cell: (e) => (e.subjectType === 'charge' ? <a href={`/admin/finance/charges/${e.subjectId}`}>charge #{e.subjectId}</a> : `${e.subjectType} ${e.subjectId}`) },
+        { heading: 'Before', cell: (e) => <code>{e.before ? JSON.stringify(e.before) : ''}</code> },
+        { heading: 'After', cell: (e) => <code>{e.after ? JSON.stringify(e.after) : ''}</code> },
+      ]}
+    />
   );
 }
 

@@ -1,6 +1,6 @@
 import type { disputes, PaymentMismatch, reconcileRuns, StripeEventRow } from '../db/schema.js';
 import { formatMoney, formatUtc } from '../format.js';
-import { AdminNav, CsrfField, Flash, type PageContext, ScrollX, StripeObject } from '../web/render.js';
+import { AdminNav, CsrfField, DataTable, Flash, type PageContext, PostButton, StripeObject } from '../web/render.js';
 import type { FindingDirection, ReconcileReport } from './reconcile.js';
 import { reconcileHeadline } from './reconcile.js';
 
@@ -20,35 +20,24 @@ export function FailedEventsPage({ ctx, events, done }: { ctx: PageContext; even
       <AdminNav />
       <Flash message={done} />
       {events.length === 0 && <p class="muted">No failed events.</p>}
-      <ScrollX label="Failed webhook events">
-        <table>
-          <thead>
-            <tr>
-              <th>Event</th>
-              <th>Type</th>
-              <th>Attempts</th>
-              <th>Error</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {events.map((e) => (
-              <tr>
-                <td>{e.id}</td>
-                <td>{e.type}</td>
-                <td>{e.attempts}</td>
-                <td>{e.lastError}</td>
-                <td>
-                  <form method="post" action={`/admin/webhooks/${e.id}/retry`} class="inline">
-                    <CsrfField ctx={ctx} />
-                    <button type="submit">Retry</button>
-                  </form>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Failed webhook events"
+        rows={events}
+        columns={[
+          { heading: 'Event', cell: (e) => e.id },
+          { heading: 'Type', cell: (e) => e.type },
+          { heading: 'Attempts', cell: (e) => e.attempts },
+          { heading: 'Error', cell: (e) => e.lastError },
+          {
+            heading: '',
+            cell: (e) => (
+              <PostButton ctx={ctx} action={`/admin/webhooks/${e.id}/retry`}>
+                Retry
+              </PostButton>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }
@@ -60,36 +49,18 @@ export function DisputesPage({ rows, stripeUrl }: { ctx: PageContext; rows: Arra
       <AdminNav />
       <p class="muted">Soonest evidence deadline first. The disputed purchase is suspended until the dispute closes.</p>
       {rows.length === 0 && <p class="muted">No open disputes.</p>}
-      <ScrollX label="Disputes">
-        <table>
-          <thead>
-            <tr>
-              <th>Evidence due</th>
-              <th>Charge</th>
-              <th>Amount</th>
-              <th>Reason</th>
-              <th>Status</th>
-              <th>Stripe</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((d) => (
-              <tr>
-                <td>{d.evidenceDueBy ? formatUtc(d.evidenceDueBy) : '—'}</td>
-                <td>
-                  <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a>
-                </td>
-                <td>{formatMoney(d.amount, d.currency)}</td>
-                <td>{d.reason}</td>
-                <td>{d.status}</td>
-                <td>
-                  <StripeObject id={d.stripeDisputeId} url={stripeUrl} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Disputes"
+        rows={rows}
+        columns={[
+          { heading: 'Evidence due', cell: (d) => (d.evidenceDueBy ? formatUtc(d.evidenceDueBy) : '—') },
+          { heading: 'Charge', cell: (d) => <a href={`/admin/finance/charges/${d.chargeId}`}>#{d.chargeId}</a> },
+          { heading: 'Amount', cell: (d) => formatMoney(d.amount, d.currency) },
+          { heading: 'Reason', cell: (d) => d.reason },
+          { heading: 'Status', cell: (d) => d.status },
+          { heading: 'Stripe', cell: (d) => <StripeObject id={d.stripeDisputeId} url={stripeUrl} /> },
+        ]}
+      />
     </>
   );
 }
@@ -104,36 +75,19 @@ export function MismatchesPage({ rows, stripeUrl }: { rows: PaymentMismatch[]; s
         fulfilled for them; refund them at Stripe if the money should go back.
       </p>
       {rows.length === 0 && <p class="muted">No mismatches.</p>}
-      <ScrollX label="Payment mismatches">
-        <table>
-          <thead>
-            <tr>
-              <th>Detected</th>
-              <th>PaymentIntent</th>
-              <th>Status</th>
-              <th>Charge</th>
-              <th>Reason</th>
-              <th>Paid</th>
-              <th>Expected</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((m) => (
-              <tr>
-                <td>{formatUtc(m.detectedAt)}</td>
-                <td>
-                  <StripeObject id={m.stripePaymentIntent} url={stripeUrl} />
-                </td>
-                <td>{m.intentStatus}</td>
-                <td>{m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—'}</td>
-                <td>{m.reason.replaceAll('_', ' ')}</td>
-                <td>{formatMoney(m.amount, m.currency)}</td>
-                <td>{m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </ScrollX>
+      <DataTable
+        label="Payment mismatches"
+        rows={rows}
+        columns={[
+          { heading: 'Detected', cell: (m) => formatUtc(m.detectedAt) },
+          { heading: 'PaymentIntent', cell: (m) => <StripeObject id={m.stripePaymentIntent} url={stripeUrl} /> },
+          { heading: 'Status', cell: (m) => m.intentStatus },
+          { heading: 'Charge', cell: (m) => (m.chargeId ? <a href={`/admin/finance/charges/${m.chargeId}`}>#{m.chargeId}</a> : '—') },
+          { heading: 'Reason', cell: (m) => m.reason.replaceAll('_', ' ') },
+          { heading: 'Paid', cell: (m) => formatMoney(m.amount, m.currency) },
+          { heading: 'Expected', cell: (m) => (m.expectedAmount !== null && m.expectedCurrency ? formatMoney(m.expectedAmount, m.expectedCurrency) : '—') },
+        ]}
+      />
     </>
   );
 }
@@ -201,40 +155,20 @@ export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Arr
       {runs.length > 0 && (
         <>
           <h2>Runs</h2>
-          <ScrollX label="Reconciliation runs">
-            <table>
-              <thead>
-                <tr>
-                  <th>#</th>
-                  <th>trigger</th>
-                  <th>started</th>
-                  <th>since</th>
-                  <th>scanned at Stripe / ours</th>
-                  <th>repaired</th>
-                  <th>reported</th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.map((r) => {
-                  const rr = r.report as RunReport | null;
-                  return (
-                    <tr class="run">
-                      <td>{r.id}</td>
-                      <td>{r.trigger}</td>
-                      <td>{formatUtc(r.startedAt)}</td>
-                      <td>{formatUtc(r.since)}</td>
-                      <td>{rr?.scanned ? `${rr.scanned.payment_intents} / ${rr.scanned.our_paid_rows ?? '–'}` : 'unfinished'}</td>
-                      <td>{rr?.repaired ?? '–'}</td>
-                      <td>
-                        {rr?.reported ?? '–'}
-                        {rr?.wrong_account_suspected ? ' (keys of another account?)' : ''}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </ScrollX>
+          <DataTable
+            label="Reconciliation runs"
+            rows={runs.map((r) => ({ run: r, report: r.report as RunReport | null }))}
+            rowAttrs={() => ({ class: 'run' })}
+            columns={[
+              { heading: '#', cell: ({ run }) => run.id },
+              { heading: 'trigger', cell: ({ run }) => run.trigger },
+              { heading: 'started', cell: ({ run }) => formatUtc(run.startedAt) },
+              { heading: 'since', cell: ({ run }) => formatUtc(run.since) },
+              { heading: 'scanned at Stripe / ours', cell: ({ report }) => (report?.scanned ? `${report.scanned.payment_intents} / ${report.scanned.our_paid_rows ?? '–'}` : 'unfinished') },
+              { heading: 'repaired', cell: ({ report }) => report?.repaired ?? '–' },
+              { heading: 'reported', cell: ({ report }) => `${report?.reported ?? '–'}${report?.wrong_account_suspected ? ' (keys of another account?)' : ''}` },
+            ]}
+          />
         </>
       )}
     </>

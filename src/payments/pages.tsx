@@ -1,9 +1,9 @@
 import type { Charge, ChargeStatus } from '../db/schema.js';
-import { CsrfField, Flash, type PageContext, ScrollX } from '../web/render.js';
+import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { FieldOption, Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
-import { type SUBJECT_COLUMN, SUBJECT_FIELD, subjectOf } from './subject.js';
+import { SUBJECT_FIELD, subjectOf } from './subject.js';
 import { formatUtc, formatMoney } from '../format.js';
 
 export interface CheckoutFormProps {
@@ -329,42 +329,31 @@ export function BillingPage({
             No payments yet. What you buy appears here with its receipt. See <a href="/charges/new">what you can buy</a>.
           </p>
         ) : (
-          <ScrollX label="Your charges">
-            <table class="cards-when-narrow">
-              <thead>
-                <tr>
-                  <th>Date</th>
-                  <th>Product</th>
-                  <th>Amount</th>
-                  <th>Status</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {charges.map((c) => (
-                  <tr>
-                    <td data-label="Date">{formatUtc(c.createdAt)}</td>
-                    <td data-label="Product">
-                      {titles.has(c.id) && (
-                        <>
-                          {titles.get(c.id)}
-                          <br />
-                        </>
-                      )}
-                      <span class={titles.has(c.id) ? 'muted' : undefined}>{productNames.get(c.product) ?? c.product}</span>
-                    </td>
-                    <td data-label="Amount">{formatMoney(c.amount, c.currency)}</td>
-                    <td data-label="Status" data-status={c.status}>
-                      {statusWords[c.status]}
-                    </td>
-                    <td>
-                      <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollX>
+          <DataTable
+            label="Your charges"
+            cards
+            rows={charges}
+            columns={[
+              { heading: 'Date', cell: (c) => formatUtc(c.createdAt) },
+              {
+                heading: 'Product',
+                cell: (c) => (
+                  <>
+                    {titles.has(c.id) && (
+                      <>
+                        {titles.get(c.id)}
+                        <br />
+                      </>
+                    )}
+                    <span class={titles.has(c.id) ? 'muted' : undefined}>{productNames.get(c.product) ?? c.product}</span>
+                  </>
+                ),
+              },
+              { heading: 'Amount', cell: (c) => formatMoney(c.amount, c.currency) },
+              { heading: 'Status', cell: (c) => statusWords[c.status], attrs: (c) => ({ 'data-status': c.status }) },
+              { heading: '', cell: (c) => <a href={`/charges/${c.id}`}>{SETTLED_STATUSES.includes(c.status) ? 'Receipt' : 'Details'}</a> },
+            ]}
+          />
         )}
       </div>
     </>

@@ -39,6 +39,9 @@ export interface Renewable {
 
 export type { RenewalDeps } from './renewal-claims.js';
 
+/** For products whose buyer opts in at checkout: the `auto_renew` field of the charge joined as `charges`. */
+export const autoRenewChosen = sql`coalesce((${charges.productData}->>'auto_renew')::boolean, false)`;
+
 export interface RenewalReport {
   reminders: number;
   renewals: Partial<Record<RenewalOutcome, number>>;

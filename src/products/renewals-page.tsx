@@ -3,7 +3,7 @@ import { type Db, queryRows } from '../db/client.js';
 import { type Renewal, type RenewalOutcome, renewals } from '../db/renewal-schema.js';
 import { users } from '../db/schema.js';
 import { formatUtc } from '../format.js';
-import { ScrollX } from '../web/render.js';
+import { DataTable } from '../web/render.js';
 import { type RenewableProduct, subjectsOf } from './renewal-claims.js';
 import type { AdminView } from './slots.js';
 
@@ -70,37 +70,28 @@ function RenewalsPage({ rows, autoRenewOn }: { rows: RenewalRow[]; autoRenewOn: 
       {rows.length === 0 ? (
         <p class="muted">No renewals yet.</p>
       ) : (
-        <ScrollX label="Renewals">
-          <table>
-            <thead>
-              <tr>
-                <th>Period ending</th>
-                <th>Product</th>
-                <th>What</th>
-                <th>Buyer</th>
-                <th>Outcome</th>
-                <th>Charge</th>
-                <th>Buyer e-mailed</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map(({ renewal: r, username, productName, title, href }) => (
-                <tr data-renewal={`${r.subjectId}`} data-product={r.product} data-outcome={r.outcome}>
-                  <td>{formatUtc(r.periodEnd)}</td>
-                  <td>{productName}</td>
-                  <td>{href ? <a href={href}>{title}</a> : (title ?? `#${r.subjectId}`)}</td>
-                  <td>{username}</td>
-                  <td>
-                    {renewalOutcomeWords[r.outcome]}
-                    {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
-                  </td>
-                  <td>{r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—'}</td>
-                  <td>{r.notifiedAt ? formatUtc(r.notifiedAt) : '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </ScrollX>
+        <DataTable
+          label="Renewals"
+          rows={rows}
+          rowAttrs={({ renewal: r }) => ({ 'data-renewal': `${r.subjectId}`, 'data-product': r.product, 'data-outcome': r.outcome })}
+          columns={[
+            { heading: 'Period ending', cell: ({ renewal: r }) => formatUtc(r.periodEnd) },
+            { heading: 'Product', cell: ({ productName }) => productName },
+            { heading: 'What', cell: ({ renewal: r, title, href }) => (href ? <a href={href}>{title}</a> : (title ?? `#${r.subjectId}`)) },
+            { heading: 'Buyer', cell: ({ username }) => username },
+            {
+              heading: 'Outcome',
+              cell: ({ renewal: r }) => (
+                <>
+                  {renewalOutcomeWords[r.outcome]}
+                  {r.failureMessage && <span class="muted"> ({r.failureMessage})</span>}
+                </>
+              ),
+            },
+            { heading: 'Charge', cell: ({ renewal: r }) => (r.chargeId ? <a href={`/admin/finance/charges/${r.chargeId}`}>#{r.chargeId}</a> : '—') },
+            { heading: 'Buyer e-mailed', cell: ({ renewal: r }) => (r.notifiedAt ? formatUtc(r.notifiedAt) : '—') },
+          ]}
+        />
       )}
     </>
   );

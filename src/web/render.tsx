@@ -115,6 +115,88 @@ function Layout({ ctx, title, body }: { ctx: PageContext; title: string; body: V
   );
 }
 
+/** A form of one button, inline in text or a table cell: POSTs the CSRF token and the given hidden fields. */
+export function PostButton({ ctx, action, fields, class: buttonClass, label, formClass, children }: { ctx: PageContext; action: string; fields?: Record<string, string>; class?: string; label?: string; formClass?: string; children: ComponentChildren }) {
+  return (
+    <form method="post" action={action} class={formClass ? `inline ${formClass}` : 'inline'}>
+      <CsrfField ctx={ctx} />
+      {Object.entries(fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button type="submit" class={buttonClass} aria-label={label}>
+        {children}
+      </button>
+    </form>
+  );
+}
+
+/** One column of a DataTable: its heading and, for each row, its cell and the cell's attributes. */
+export interface Column<T> {
+  heading: ComponentChildren;
+  /** What labels the cell when rows are cards: the heading when it is text, unless '' is given. */
+  label?: string;
+  cell: (row: T) => ComponentChildren;
+  attrs?: (row: T) => Record<string, string | number | undefined>;
+}
+
+/** A column's label on a card; '' (none) for a column that speaks for itself, like a title or a button. */
+const cardLabel = (c: Column<never>) => (c.label ?? (typeof c.heading === 'string' ? c.heading : '')) || undefined;
+
+/**
+ * The site's table of rows, inside a ScrollX: one column per entry. `cards` turns each row into a card
+ * on a narrow screen, each cell labelled by its column's heading (stylesheet: table.cards-when-narrow).
+ */
+export function DataTable<T>({
+  label,
+  rows,
+  columns,
+  cards,
+  class: className,
+  rowAttrs,
+  empty,
+}: {
+  label: string;
+  rows: readonly T[];
+  columns: ReadonlyArray<Column<T>>;
+  cards?: boolean;
+  class?: string;
+  rowAttrs?: (row: T) => Record<string, string | number | undefined>;
+  /** A row said in place of none. */
+  empty?: ComponentChildren;
+}) {
+  return (
+    <ScrollX label={label}>
+      <table class={[className, cards && 'cards-when-narrow'].filter(Boolean).join(' ') || undefined}>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th>{c.heading}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 && empty && (
+            <tr>
+              <td colSpan={columns.length} class="muted">
+                {empty}
+              </td>
+            </tr>
+          )}
+          {rows.map((row) => (
+            <tr {...rowAttrs?.(row)}>
+              {columns.map((c) => (
+                <td data-label={cards ? cardLabel(c) : undefined} {...c.attrs?.(row)}>
+                  {c.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollX>
+  );
+}
+
 /** A wide table scrolls inside this box, never the page; keyboards can focus it to scroll. */
 export function ScrollX({ label, children }: { label: string; children: ComponentChildren }) {
   return (

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { charges } from '../../db/schema.js';
+import { autoRenewChosen } from '../renewal.js';
 import type { ProductPlugin } from '../slots.js';
 import { billboardProduct, liveBillboards } from './product.js';
 import { billboards } from './schema.js';
@@ -16,7 +17,7 @@ export const billboard: ProductPlugin = {
     words: { noun: 'billboard', place: 'the sidebar', period: 'week' },
     subjects: sql`select ${billboards.id} as subject_id, ${billboards.userId} as user_id, null::int as purchase_subject,
       ${charges.productData} || jsonb_build_object('renews', ${billboards.id}) as fields, ${billboards.endsAt} as period_end,
-      coalesce((${charges.productData}->>'auto_renew')::boolean, false) as auto_renew, ${billboards.active} as live, ${billboards.headline} as title
+      ${autoRenewChosen} as auto_renew, ${billboards.active} as live, ${billboards.headline} as title
       from ${billboards} join ${charges} on ${charges.id} = ${billboards.chargeId}`,
     paidBy: (billboardId) => sql`${charges.id} = (select ${billboards.chargeId} from ${billboards} where ${billboards.id} = ${billboardId})`,
   },

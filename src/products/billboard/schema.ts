@@ -1,19 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { charges, users } from '../../db/schema.js';
+import { boolean, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { buyerColumn, purchaseColumns } from '../purchase-columns.js';
 
 /** What the billboard product bought: a sidebar ad for a week. */
 export const billboards = pgTable(
   'billboards',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    chargeId: integer('charge_id')
-      .notNull()
-      .unique()
-      .references(() => charges.id),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id),
+    ...purchaseColumns(),
+    userId: buyerColumn(),
     headline: text('headline').notNull(),
     linkUrl: text('link_url').notNull(),
     imageUrl: text('image_url'),

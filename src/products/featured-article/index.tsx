@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { articles, charges } from '../../db/schema.js';
+import { autoRenewChosen } from '../renewal.js';
 import type { ProductPlugin } from '../slots.js';
 import { FEATURED_ARTICLE_PRODUCT, featuredArticleProduct, featuredNow } from './product.js';
 import { featuredArticles } from './schema.js';
@@ -16,7 +17,7 @@ export const featuredArticle: ProductPlugin = {
     words: { noun: 'featured article', place: 'the top of the home page', period: 'week' },
     subjects: sql`select distinct on (${featuredArticles.articleId}) ${featuredArticles.articleId} as subject_id, ${articles.userId} as user_id,
       ${featuredArticles.articleId} as purchase_subject, ${charges.productData} as fields, ${featuredArticles.endsAt} as period_end,
-      coalesce((${charges.productData}->>'auto_renew')::boolean, false) as auto_renew, ${articles.published} as live, ${articles.title} as title
+      ${autoRenewChosen} as auto_renew, ${articles.published} as live, ${articles.title} as title
       from ${featuredArticles} join ${charges} on ${charges.id} = ${featuredArticles.chargeId} join ${articles} on ${articles.id} = ${featuredArticles.articleId}
       where ${featuredArticles.active} order by ${featuredArticles.articleId}, ${featuredArticles.endsAt} desc`,
     paidBy: (articleId) => sql`${charges.articleId} = ${articleId}`,

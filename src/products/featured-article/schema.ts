@@ -1,15 +1,12 @@
 import { boolean, index, integer, pgTable, timestamp } from 'drizzle-orm/pg-core';
-import { articles, charges } from '../../db/schema.js';
+import { articles } from '../../db/schema.js';
+import { purchaseColumns } from '../purchase-columns.js';
 
 /** What the featured-article product bought: an article pinned at the top of the home page for a week. */
 export const featuredArticles = pgTable(
   'featured_articles',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    chargeId: integer('charge_id')
-      .notNull()
-      .unique()
-      .references(() => charges.id),
+    ...purchaseColumns(),
     articleId: integer('article_id')
       .notNull()
       .references(() => articles.id),

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../../db/client.js';
 import { charges, users } from '../../db/schema.js';
 import { formatMoney } from '../../format.js';
-import { pageContext, ScrollX, sendPage } from '../../web/render.js';
+import { pageContext, DataTable, sendPage } from '../../web/render.js';
 import type { AdminView } from '../slots.js';
 import { NEWSLETTER_PRODUCT } from './product.js';
 import { newsletterSlots } from './schema.js';
@@ -80,35 +80,32 @@ export const newsletterAdminView: AdminView = {
         {rows.length === 0 ? (
           <p class="muted">No slots sold yet.</p>
         ) : (
-          <ScrollX label="Newsletter slots">
-            <table>
-              <thead>
-                <tr>
-                  <th>Week</th>
-                  <th>Sponsor</th>
-                  <th>Charge</th>
-                  <th>Status</th>
-                  <th>Holds the week</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr>
-                    <td>
-                      {weekLabel(r.slot.weekStart)}
-                      {r.slot.chosenWeek !== r.slot.weekStart && <span class="muted"> (chose {weekLabel(r.slot.chosenWeek)})</span>}
-                    </td>
-                    <td>{r.sponsor}</td>
-                    <td>
-                      <a href={`/admin/finance/charges/${r.slot.chargeId}`}>#{r.slot.chargeId}</a> {formatMoney(r.amount, r.currency)}
-                    </td>
-                    <td>{r.status}</td>
-                    <td>{r.slot.active ? 'Yes' : 'No: freed'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </ScrollX>
+          <DataTable
+            label="Newsletter slots"
+            rows={rows}
+            columns={[
+              {
+                heading: 'Week',
+                cell: (r) => (
+                  <>
+                    {weekLabel(r.slot.weekStart)}
+                    {r.slot.chosenWeek !== r.slot.weekStart && <span class="muted"> (chose {weekLabel(r.slot.chosenWeek)})</span>}
+                  </>
+                ),
+              },
+              { heading: 'Sponsor', cell: (r) => r.sponsor },
+              {
+                heading: 'Charge',
+                cell: (r) => (
+                  <>
+                    <a href={`/admin/finance/charges/${r.slot.chargeId}`}>#{r.slot.chargeId}</a> {formatMoney(r.amount, r.currency)}
+                  </>
+                ),
+              },
+              { heading: 'Status', cell: (r) => r.status },
+              { heading: 'Holds the week', cell: (r) => (r.slot.active ? 'Yes' : 'No: freed') },
+            ]}
+          />
         )}
       </>
     );

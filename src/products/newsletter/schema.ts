@@ -1,19 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { boolean, date, integer, pgTable, uniqueIndex } from 'drizzle-orm/pg-core';
-import { charges, users } from '../../db/schema.js';
+import { boolean, date, pgTable, uniqueIndex } from 'drizzle-orm/pg-core';
+import { buyerColumn, purchaseColumns } from '../purchase-columns.js';
 
 /** What the newsletter slot bought: one sponsored weekly issue, its week starting on a Monday (UTC). */
 export const newsletterSlots = pgTable(
   'newsletter_slots',
   {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    chargeId: integer('charge_id')
-      .notNull()
-      .unique()
-      .references(() => charges.id),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id),
+    ...purchaseColumns(),
+    userId: buyerColumn(),
     /** The week sponsored: its Monday, 'YYYY-MM-DD'. */
     weekStart: date('week_start').notNull(),
     /** The week the buyer chose, when another sponsor's payment took it first. */
