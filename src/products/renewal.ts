@@ -134,6 +134,7 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
       subjectId: subject.article_id ?? undefined,
       fields: subject.fields ?? undefined,
       user: user!,
+      payer: memberPayer(user!),
       paymentMethod: card,
       key: `renew-${declared.key}-${renewal.subjectId}-${renewal.periodEnd.toISOString()}`,
     });
