@@ -132,8 +132,8 @@ export class Checkout {
    * and one provider attempt, and every repeat gets the first one's outcome. `buyer` is who buys
    * (charges.user_id); `payer` whose customer pays.
    */
-  async create(buyer: User, payer: Payer, input: unknown, idempotencyKey: string | undefined, wayId?: string): Promise<CheckoutOutcome> {
-    const way = wayId === undefined ? this.wayChosenBy(input) : this.ways.find((w) => w.id === wayId);
+  async create(buyer: User, payer: Payer, input: unknown, idempotencyKey: string | undefined, wayId = this.wayChosenBy(input).id): Promise<CheckoutOutcome> {
+    const way = this.ways.find((w) => w.id === wayId);
     if (!way) throw new Error(`no way to pay ${wayId} is offered`);
     const { schema, keys, flow } = way.request;
     const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, flow);
@@ -147,7 +147,7 @@ export class Checkout {
   }
 
   /** The offered way whose source field the request carries; the first with one when it carries none (its request then says what is missing). */
-  private wayChosenBy(input: unknown): WayToPay {
+  wayChosenBy(input: unknown): WayToPay {
     const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
     const bySource = this.ways.filter((way) => way.sourceField !== undefined);
     const way = bySource.find((w) => body[w.sourceField!] !== undefined) ?? bySource[0];

@@ -99,8 +99,10 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     }
   };
   // The buyer pays for themself: a member payer (charges.user_id stays the member who bought).
-  const create = (user: User, body: unknown, key: string | undefined) =>
-    counted((body as { confirmation_token?: unknown } | undefined)?.confirmation_token ? 'confirmation_token' : 'payment_method', body, () => checkout.create(user, memberPayer(user), body, key));
+  const create = (user: User, body: unknown, key: string | undefined) => {
+    const way = checkout.wayChosenBy(body).id;
+    return counted(way, body, () => checkout.create(user, memberPayer(user), body, key, way));
+  };
   const createSession = (user: User, body: unknown, key: string | undefined) => counted(hostedPage.id, body, () => checkout.create(user, memberPayer(user), body, key, hostedPage.id));
   /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
   const shownOnForm = (error: unknown, product: string): ApiError => {
