@@ -98,9 +98,9 @@ export class Checkout {
     this.core = {
       deps,
       returnUrl: (chargeId) => `${deps.publicUrl}/charges/${chargeId}/return`,
-      settleFromIntent: async (chargeId, intent, actor, fromCheckout) => {
-        const settled = await settleFromIntent(deps, chargeId, intent, actor, fromCheckout);
-        if (fromCheckout && settled.charge.status === 'succeeded') deps.afterSettle?.();
+      settleFromIntent: async (chargeId, intent, actor, fromCreate) => {
+        const settled = await settleFromIntent(deps, chargeId, intent, actor, fromCreate);
+        if (fromCreate && settled.charge.status === 'succeeded') deps.afterSettle?.();
         return outcomeOf(settled.charge, settled.extras);
       },
       reject: async (charge, actor, code, message) => outcomeOf(await this.markRejected(charge, actor, code, message)),

@@ -60,8 +60,8 @@ export interface WayCore {
   deps: CheckoutDeps;
   /** Where the provider sends the buyer back to after a redirect. */
   returnUrl(chargeId: number): string;
-  /** Settles the row from the PaymentIntent Stripe holds for it (once, guarded by settle.ts). */
-  settleFromIntent(chargeId: number, intent: Stripe.PaymentIntent, actor: string, fromCheckout?: boolean): Promise<CheckoutOutcome>;
+  /** Settles the row from the PaymentIntent Stripe holds for it (once, guarded by settle.ts); `fromCreate`: Stripe's answer to our create call, whose success e-mails due receipts. */
+  settleFromIntent(chargeId: number, intent: Stripe.PaymentIntent, actor: string, fromCreate?: boolean): Promise<CheckoutOutcome>;
   /** Refused before any money moved: a pending row fails with our reason. */
   reject(charge: Charge, actor: string, code: string, message: string): Promise<CheckoutOutcome>;
   /**
