@@ -22,7 +22,8 @@ import { Catalog } from './payments/catalog.js';
 import type { ChargeRecords } from './payments/charges.js';
 import { Checkout } from './payments/checkout.js';
 import { paymentsConsolePlugin } from './payments/console.js';
-import { HostedCheckout } from './payments/checkout-sessions.js';
+import { hostedPage } from './payments/ways-to-pay/hosted-page.js';
+import { waysToPay } from './payments/ways-to-pay/index.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
@@ -43,7 +44,7 @@ declare module 'fastify' {
     clock: Clock;
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
-    payments: { checkout: Checkout; charges: ChargeRecords; hosted?: HostedCheckout; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    payments: { checkout: Checkout; charges: ChargeRecords; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
@@ -141,10 +142,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : undefined;
   const afterSessionOutcome = (charge: Charge) => metrics.checkouts.inc({ product: charge.product, way: 'hosted_page', outcome: charge.status });
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle, afterSessionOutcome };
-  const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl });
-  const hosted = deps.checkoutMode === 'hosted' ? new HostedCheckout({ ...paymentsDeps, publicUrl: deps.publicUrl }, checkout) : undefined;
+  // Stripe's hosted page is offered only in its mode; its rows settle in any.
+  const ways = deps.checkoutMode === 'hosted' ? waysToPay : waysToPay.filter((way) => way !== hostedPage);
+  const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl }, ways);
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
-  app.decorate('payments', { checkout, charges: checkout.records, hosted, catalog, stripe: deps.stripe, worker, mailer });
+  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer });
   const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
   app.decorate('scheduledTasks', tasks);
   const renewals = tasks.find((t) => t.name === 'renewals')!;

@@ -4,6 +4,7 @@ import { createArticle, type RenderMarkdown } from './articles/service.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import type { Checkout } from './payments/checkout.js';
+import { memberPayer } from './payments/payer.js';
 
 export const DEMO_POSTER = { username: 'acme_jobs', email: 'jobs@acme.example', password: 'demo-password' };
 
@@ -66,9 +67,9 @@ export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock,
     now,
   );
   for (const [i, { article }] of [first, second].entries()) {
-    const paid = await checkout.create(poster, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: i === 0 }, `demo-listing-${article.id}`);
-    if (paid.status !== 201) logger.warn({ status: paid.status }, 'demo listing payment did not succeed');
+    const paid = await checkout.create(poster, memberPayer(poster), { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: i === 0 }, `demo-listing-${article.id}`);
+    if (paid.kind !== 'paid') logger.warn({ outcome: paid.kind }, 'demo listing payment did not succeed');
   }
-  await checkout.create(poster, { product: 'billboard', payment_method: 'pm_card_mastercard', headline: 'Acme is hiring: see our jobs', link_url: 'https://acme.example/jobs' }, 'demo-billboard-1');
+  await checkout.create(poster, memberPayer(poster), { product: 'billboard', payment_method: 'pm_card_mastercard', headline: 'Acme is hiring: see our jobs', link_url: 'https://acme.example/jobs' }, 'demo-billboard-1');
   logger.info(`demo data created (job poster ${DEMO_POSTER.email} / ${DEMO_POSTER.password})`);
 }

@@ -31,6 +31,18 @@ function interfaceMembers(file: string, name: string): string[] {
   return declaration!.members.map((m) => (m.name as ts.Identifier).text);
 }
 
+/** The type errors of `text` compiled as the file `path` of this project, with the project's settings. */
+function compileErrors(path: string, text: string): string[] {
+  const file = join(root, path);
+  const options: ts.CompilerOptions = { ...ts.parseJsonConfigFileContent({ compilerOptions: JSON.parse(read('tsconfig.json')).compilerOptions }, ts.sys, root).options, noEmit: true };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile;
+  host.getSourceFile = (name, ...rest) => (name === file ? ts.createSourceFile(name, text, ts.ScriptTarget.Latest) : getSourceFile.call(host, name, ...rest));
+  host.fileExists = (name) => name === file || ts.sys.fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+}
+
 describe('docs/payments.md', () => {
   it('names every webhook event type the handlers folder handles, in full', () => {
     expect(Object.keys(handlers).filter((type) => !payments.includes(`\`${type}\``))).toEqual([]);
@@ -52,16 +64,15 @@ describe('docs/payments.md', () => {
   it('shows an example product that compiles against the real interface', () => {
     const example = payments.match(/```ts\n(\/\/ (src\/products\/[\w/-]+\.ts)\n[\s\S]*?)```/);
     expect(example, 'a ```ts block starting with the path of the example product').not.toBeNull();
-    const file = join(root, example![2]!);
-    const options: ts.CompilerOptions = { ...ts.parseJsonConfigFileContent({ compilerOptions: JSON.parse(read('tsconfig.json')).compilerOptions }, ts.sys, root).options, noEmit: true };
-    const host = ts.createCompilerHost(options);
-    const getSourceFile = host.getSourceFile;
-    host.getSourceFile = (name, ...rest) =>
-      name === file ? ts.createSourceFile(name, example![1]!, ts.ScriptTarget.Latest) : getSourceFile.call(host, name, ...rest);
-    host.fileExists = (name) => name === file || ts.sys.fileExists(name);
-    const program = ts.createProgram([file], options, host);
-    const errors = ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
-    expect(errors).toEqual([]);
+    expect(compileErrors(example![2]!, example![1]!)).toEqual([]);
+  }, 60_000);
+
+  it('shows, under "How to add a way to pay", an example way that compiles against the real interface', () => {
+    const section = payments.slice(payments.indexOf('### How to add a way to pay'));
+    const example = section.match(/```ts\n(\/\/ (src\/payments\/ways-to-pay\/[\w/-]+\.ts)\n[\s\S]*?)```/);
+    expect(example, 'a ```ts block starting with the path of the example way to pay').not.toBeNull();
+    expect(example![1]).toMatch(/: WayToPay = \{/);
+    expect(compileErrors(example![2]!, example![1]!)).toEqual([]);
   }, 60_000);
 });
 

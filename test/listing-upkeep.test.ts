@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.js';
 import { users } from '../src/db/schema.js';
+import { memberPayer } from '../src/payments/payer.js';
 import { WEEK_MS } from '../src/products/period.js';
 import { admin, grantJobs, json, type Member, member, secondInstance, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -201,12 +202,17 @@ describe('auto-renew', () => {
       paymentMethod: t.stripe.emulator.paymentIntents.get(first.stripe_charge_key)!.payment_method as string,
       key: `core-test-${id}`,
     };
+    // Each call with its own copy of the buyer, as each instance reads it.
+    const buyerPaying = () => {
+      const user = { ...buyer! };
+      return { user, payer: memberPayer(user) };
+    };
     const second = await secondInstance(t);
     try {
       const answers = await Promise.all([
-        t.app.payments.checkout.chargeOffSession({ ...request, user: { ...buyer! } }),
-        second.app.payments.checkout.chargeOffSession({ ...request, user: { ...buyer! } }),
-        t.app.payments.checkout.chargeOffSession({ ...request, user: { ...buyer! } }),
+        t.app.payments.checkout.chargeOffSession({ ...request, ...buyerPaying() }),
+        second.app.payments.checkout.chargeOffSession({ ...request, ...buyerPaying() }),
+        t.app.payments.checkout.chargeOffSession({ ...request, ...buyerPaying() }),
       ]);
       const charge = answers[0]!;
       expect(new Set(answers.map((c) => c.id))).toEqual(new Set([charge.id]));
@@ -214,7 +220,7 @@ describe('auto-renew', () => {
       expect([...t.stripe.emulator.paymentIntents.values()].filter((pi) => pi.metadata.charge_id === String(charge.id))).toHaveLength(1);
       expect(await rows(`select 1 from fulfilments where charge_id = ${charge.id}`)).toHaveLength(1);
       // Asked again later: the same charge, no new PaymentIntent.
-      expect((await t.app.payments.checkout.chargeOffSession({ ...request, user: { ...buyer! } })).id).toBe(charge.id);
+      expect((await t.app.payments.checkout.chargeOffSession({ ...request, ...buyerPaying() })).id).toBe(charge.id);
     } finally {
       await second.close();
     }

@@ -12,6 +12,7 @@ import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { listCards } from '../payments/cards.js';
 import { CheckoutForm } from '../payments/pages.js';
+import { hostedPage } from '../payments/ways-to-pay/hosted-page.js';
 import { allowStripe } from '../payments/plugin.js';
 import { articleListing, slot } from '../products/index.js';
 import type { Expiring } from '../products/slots.js';
@@ -238,7 +239,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
           idempotencyKey={randomUUID()}
           publishableKey={stripe.publishableKey}
           submitLabel={row.article.published ? undefined : 'Publish and pay'}
-          hostedCheckout={app.payments.hosted !== undefined}
+          hostedCheckout={app.payments.checkout.offers(hostedPage.id)}
         />
       );
     }

@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
+import { refundAnswer } from '../payments/http-answers.js';
 import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
 import { keepsIdempotencyKey } from '../payments/stripe.js';
 import { AdminNav, doneMessage, linkAdminViews, pageContext, sendPage } from '../web/render.js';
@@ -109,8 +110,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
     const key = request.headers['idempotency-key'];
-    const result = await refundCharge(deps, admin, id, request.body, typeof key === 'string' ? key : undefined);
-    return reply.status(result.status).send({ refund: refundJson(result.refund), charge: await app.payments.charges.json(result.charge) });
+    const answer = await refundAnswer(app.payments.charges, await refundCharge(deps, admin, id, request.body, typeof key === 'string' ? key : undefined));
+    return reply.status(answer.status).send(answer.body);
   });
 
   // Each product's admin views: its data here, its page below.
@@ -167,7 +168,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const { id } = parseInput(idParam, request.params);
     try {
       const form = parseInput(refundForm, request.body);
-      await refundCharge(deps, admin, id, { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) }, form.idempotency_key);
+      const refund = { ...(form.amount ? { amount: form.amount } : {}), ...(form.reason ? { reason: form.reason } : {}) };
+      await refundAnswer(app.payments.charges, await refundCharge(deps, admin, id, refund, form.idempotency_key));
     } catch (error) {
       // The charge's page again, with what was typed and the error beside the field.
       if (!(error instanceof ApiError) || error.status === 404) throw error;

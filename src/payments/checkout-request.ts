@@ -28,8 +28,6 @@ export const chargeRequest = z
     }
   });
 
-/** How the buyer pays: a saved card's PaymentMethod, or the Payment Element's ConfirmationToken. */
-export type PaymentSource = { paymentMethod: string } | { confirmationToken: string };
 export const idempotencyKeySchema = z
   .string()
   .min(8, 'At least 8 characters.')

@@ -1,37 +1,22 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import Stripe from 'stripe';
 import type { z } from 'zod';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { type Catalog, type ChargeExtras, unavailableChoices } from './catalog.js';
+import { unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
-import { memberPayer } from './payer.js';
+import { type CheckoutOutcome, outcomeOf } from './outcome.js';
+import type { Payer } from './payer.js';
 import { settleFromIntent } from './settle.js';
-import { INTENT_EXPAND, isProviderUnavailable, isRequestInProgress, providerUnavailable, type StripeGateway } from './stripe.js';
+import type { SyncDeps } from './sync.js';
 import { moveCharge } from './transition.js';
-import { SUBJECT_COLUMN, SUBJECT_FIELD, subjectOf } from './subject.js';
-import { baseKeys, canonical, chargeRequest, idempotencyKeySchema, type PaymentSource } from './checkout-request.js';
-
-export interface PaymentsDeps {
-  db: Db;
-  clock: Clock;
-  catalog: Catalog;
-  stripe: StripeGateway;
-  /** Called after a charge may have succeeded (e-mails due receipts). */
-  afterSettle?: () => void;
-}
-
-/** A checkout's answer: the HTTP status and body the API (and the page's script) returns. */
-export interface CheckoutResult {
-  status: number;
-  body: Record<string, unknown>;
-  charge: Charge;
-}
+import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
+import { canonical, idempotencyKeySchema } from './checkout-request.js';
+import { waysToPay } from './ways-to-pay/index.js';
+import { savedCard } from './ways-to-pay/saved-card.js';
+import type { WayCore, WayToPay } from './ways-to-pay/way.js';
 
 const p = sql.placeholder;
 
@@ -70,8 +55,10 @@ export interface OffSessionRequest {
   product: string;
   /** The subject it is for, when the product has one. */
   subjectId?: number;
-  /** The buyer: their Stripe customer must hold the card. */
+  /** The buyer (charges.user_id). */
   user: User;
+  /** Who pays: its Stripe customer must hold the card. */
+  payer: Payer;
   paymentMethod: string;
   /** The product's own fields, when it has any (a renewal buys again what was bought). */
   fields?: Record<string, unknown>;
@@ -82,52 +69,90 @@ export interface OffSessionRequest {
   key: string;
 }
 
-export interface CheckoutDeps extends PaymentsDeps {
+export interface CheckoutDeps extends SyncDeps {
   /** The app's origin as buyers reach it: payment methods that redirect send the buyer back here. */
   publicUrl: string;
 }
 
 /**
- * Buying: our row first, then Stripe with a key tied to that row, then settle (on-session with a card,
- * off-session for a renewal, after 3-D Secure). Reading and showing rows is ChargeRecords (`records`).
+ * Buying, whatever the way to pay: the request is parsed and authorised, our row is written first,
+ * then the way (ways-to-pay/) asks for the money with a key tied to that row, and the row is settled
+ * once. Reading and showing rows is ChargeRecords (`records`).
  */
 export class Checkout {
-  /** Checkouts in progress in this process, so concurrent repeats of one key share one Stripe call. */
-  private inFlight = new Map<number, Promise<CheckoutResult>>();
+  /** Attempts that settle, in progress in this process, so concurrent repeats of one key share one provider call. */
+  private inFlight = new Map<number, Promise<CheckoutOutcome>>();
 
   /** Where our charge rows are read and shown: shared with the pages and the finance console. */
   readonly records: ChargeRecords;
 
-  constructor(private readonly deps: CheckoutDeps) {
+  /** What a way to pay is lent: the shared steps that end an attempt. */
+  private readonly core: WayCore;
+
+  /** `ways`: those offered to buyers (the hosted page only when it is enabled); a row made by any way still settles. */
+  constructor(
+    private readonly deps: CheckoutDeps,
+    private readonly ways: readonly WayToPay[] = waysToPay,
+  ) {
     this.records = new ChargeRecords(deps);
+    this.core = {
+      deps,
+      returnUrl: (chargeId) => `${deps.publicUrl}/charges/${chargeId}/return`,
+      settleFromIntent: async (chargeId, intent, actor, fromCreate) => {
+        const settled = await settleFromIntent(deps, chargeId, intent, actor, fromCreate);
+        if (fromCreate && settled.charge.status === 'succeeded') deps.afterSettle?.();
+        return outcomeOf(settled.charge, settled.extras);
+      },
+      reject: async (charge, actor, code, message) => outcomeOf(await this.markRejected(charge, actor, code, message)),
+      once: (chargeId, attempt) => {
+        const running = this.inFlight.get(chargeId);
+        if (running) return running;
+        const promise = attempt().finally(() => this.inFlight.delete(chargeId));
+        this.inFlight.set(chargeId, promise);
+        return promise;
+      },
+      current: async (chargeId) => outcomeOf(await this.records.get(chargeId)),
+    };
   }
 
-  /** This process's call to Stripe for the charge and its settling, while it runs (webhooks wait for it). */
-  settling(chargeId: number): Promise<CheckoutResult> | undefined {
+  /** Whether buyers are offered this way to pay. */
+  offers(wayId: string): boolean {
+    return this.ways.some((way) => way.id === wayId);
+  }
+
+  /** This process's attempt for the charge and its settling, while it runs (webhooks wait for it). */
+  settling(chargeId: number): Promise<CheckoutOutcome> | undefined {
     return this.inFlight.get(chargeId);
   }
 
-  /** Where Stripe returns a buyer after a redirect (3-D Secure or a redirecting payment method). */
-  returnUrl(chargeId: number): string {
-    return `${this.deps.publicUrl}/charges/${chargeId}/return`;
+  /**
+   * Creates a charge and asks for its money: by the way named (`wayId`), or else by the way whose
+   * source field the request carries (a card form's token or saved card). The row is written first,
+   * keyed by the buyer's idempotency key: a double click, a retry, a refresh or two tabs make one row
+   * and one provider attempt, and every repeat gets the first one's outcome. `buyer` is who buys
+   * (charges.user_id); `payer` whose customer pays.
+   */
+  async create(buyer: User, payer: Payer, input: unknown, idempotencyKey: string | undefined, wayId = this.wayChosenBy(input).id): Promise<CheckoutOutcome> {
+    const way = this.ways.find((w) => w.id === wayId);
+    if (!way) throw new Error(`no way to pay ${wayId} is offered`);
+    const { schema, keys, flow } = way.request;
+    const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, flow);
+    const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
+    const attempt = { charge: purchase.charge, payer, actor: userActor(buyer.id), source, saveCard: purchase.base.save_card ?? false, offSession: false };
+    // A new row, or one whose attempt never reached a verdict (the provider unreachable, or a crash),
+    // is driven: the provider's idempotency key, derived from the row, makes a repeat safe.
+    if (purchase.created || purchase.charge.status === 'pending') return way.start(this.core, attempt);
+    // Settled, perhaps by an attempt still finishing here: that attempt's outcome, else the row's.
+    return this.inFlight.get(purchase.charge.id) ?? outcomeOf(purchase.charge);
   }
 
-  /**
-   * Creates and confirms a charge. The row is written first, keyed by the buyer's idempotency key,
-   * then Stripe is called with a key derived from the row: a double click, a retry, a refresh or
-   * two tabs make one row and one PaymentIntent, and every repeat gets the first one's answer.
-   */
-  async create(user: User, input: unknown, idempotencyKey: string | undefined): Promise<CheckoutResult> {
-    const purchase = await this.recordPurchase(user, input, idempotencyKey, chargeRequest, baseKeys);
-    const { base } = purchase;
-    const source: PaymentSource = base.confirmation_token ? { confirmationToken: base.confirmation_token } : { paymentMethod: base.payment_method! };
-    if (purchase.created) return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
-    const running = this.inFlight.get(purchase.charge.id);
-    if (running) return running;
-    // An attempt that never reached a verdict (Stripe unreachable, or a crash) is driven again:
-    // Stripe's idempotency key, derived from the row, makes that safe.
-    if (purchase.charge.status === 'pending') return this.createIntentOnce(user, purchase.charge, source, base.save_card ?? false);
-    return this.result(purchase.charge);
+  /** The offered way whose source field the request carries; the first with one when it carries none (its request then says what is missing). */
+  wayChosenBy(input: unknown): WayToPay {
+    const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+    const bySource = this.ways.filter((way) => way.sourceField !== undefined);
+    const way = bySource.find((w) => body[w.sourceField!] !== undefined) ?? bySource[0];
+    if (!way) throw new Error('no way to pay with a source is offered');
+    return way;
   }
 
   /**
@@ -190,17 +215,6 @@ export class Checkout {
     return { base, charge: existing, created: false };
   }
 
-  /** What every PaymentIntent for a row carries: settle and reconcile recognise our intents by it. */
-  static intentMetadata(charge: Charge): Record<string, string> {
-    return {
-      charge_id: String(charge.id),
-      user_id: String(charge.userId),
-      product: charge.product,
-      ...(subjectOf(charge) ? { [SUBJECT_FIELD]: String(subjectOf(charge)) } : {}),
-      ...(charge.intentNonce ? { charge_nonce: charge.intentNonce } : {}),
-    };
-  }
-
   /**
    * Charges a saved card off-session. The row is written first under the caller's key, then
    * Stripe is called with the row's key and settled as checkout settles, so fulfilment happens once.
@@ -209,10 +223,10 @@ export class Checkout {
    * The product's `authorize` still decides (a 403/404 ApiError when the buyer may no longer buy it).
    */
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
-    const { user } = request;
+    const { user, payer } = request;
     const product = this.deps.catalog.get(request.product);
     await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now());
-    if (!memberPayer(user).knownCustomer()) throw new Error('an off-session charge needs the buyer\'s Stripe customer');
+    if (!payer.knownCustomer()) throw new Error("an off-session charge needs the payer's Stripe customer");
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
     const fingerprint = createHash('sha256')
@@ -238,137 +252,34 @@ export class Checkout {
       : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
     if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
     if (charge.status !== 'pending') return charge;
-    return (await this.createIntentOnce(user, charge, { paymentMethod: request.paymentMethod }, false, true)).charge;
+    const attempt = { charge, payer, actor: 'system', source: request.paymentMethod, saveCard: false, offSession: true };
+    return (await savedCard.start(this.core, attempt)).charge;
   }
 
-  private createIntentOnce(user: User, charge: Charge, source: PaymentSource, saveCard: boolean, offSession = false): Promise<CheckoutResult> {
-    const running = this.inFlight.get(charge.id);
-    if (running) return running;
-    const promise = this.callStripe(user, charge, source, saveCard, offSession).finally(() => this.inFlight.delete(charge.id));
-    this.inFlight.set(charge.id, promise);
-    return promise;
-  }
-
-  private async callStripe(user: User, charge: Charge, source: PaymentSource, saveCard: boolean, offSession: boolean, replacing?: string): Promise<CheckoutResult> {
-    const { stripe } = this.deps;
-    const product = this.deps.catalog.get(charge.product);
-    const actor = offSession ? 'system' : `user:${user.id}`;
-    try {
-      const customer = await memberPayer(user).customerFor(this.deps.db, stripe.client, replacing);
-      const intent = await stripe.client.paymentIntents.create(
-        {
-          amount: charge.amount,
-          currency: charge.currency,
-          customer,
-          // The one the buyer chose: a token from the Payment Element, or a saved card.
-          ...('confirmationToken' in source ? { confirmation_token: source.confirmationToken } : { payment_method: source.paymentMethod }),
-          confirm: true,
-          // Finalized on the server (docs.stripe.com/payments/finalize-payments-on-the-server): automatic
-          // payment methods, as Stripe defaults since 2023-08-16, with a return_url for any method that
-          // redirects, and next actions (3-D Secure) handed to Stripe.js's handleNextAction. Off-session
-          // nobody can be redirected or authenticate: Stripe declines what would need it
-          // (authentication_required) and needs no return_url.
-          automatic_payment_methods: { enabled: true },
-          ...(offSession ? { off_session: true } : { return_url: this.returnUrl(charge.id), use_stripe_sdk: true }),
-          ...(saveCard ? { setup_future_usage: 'off_session' as const } : {}),
-          description: product.name,
-          metadata: Checkout.intentMetadata(charge),
-          expand: INTENT_EXPAND,
-        },
-        { idempotencyKey: `charge-${charge.id}` },
-      );
-      const settled = await settleFromIntent(this.deps, charge.id, intent, actor, true);
-      if (settled.charge.status === 'succeeded') this.deps.afterSettle?.();
-      return this.result(settled.charge, settled.extras);
-    } catch (error) {
-      if (error instanceof Stripe.errors.StripeCardError && error.payment_intent) {
-        return this.result((await settleFromIntent(this.deps, charge.id, error.payment_intent, actor, true)).charge);
-      }
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'customer' && error.code === 'resource_missing' && !replacing) {
-        // Off-session, the saved card went with the deleted customer: nothing to charge.
-        if (offSession) return this.result(await this.markRejected(charge, actor, 'payment_method_invalid', 'The saved card is no longer available.'));
-        // The customer was deleted at Stripe: forget the mapping, make a new customer, try once more.
-        const old = await memberPayer(user).forgetCustomer(this.deps.db);
-        return this.callStripe(user, charge, source, saveCard, offSession, old ?? 'none');
-      }
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'confirmation_token') {
-        // Used, expired or unknown: the buyer fills the form in again, and nothing was charged.
-        const failed = await this.markRejected(charge, actor, 'confirmation_token_invalid', 'The card details expired or were already used. Enter them again.');
-        return this.result(failed);
-      }
-      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === 'payment_method') {
-        // A card that is not this buyer's (another customer's, or unknown): nothing was charged.
-        const failed = await this.markRejected(charge, actor, 'payment_method_invalid', 'That card cannot be used. Choose another card.');
-        return { status: 404, body: { error: { code: 'payment_method_not_found', message: failed.failureMessage }, charge: await this.records.json(failed) }, charge: failed };
-      }
-      // Another process is calling Stripe with this charge's key right now (the SDK already retried
-      // the 409 with backoff): that call settles the row; answer with the row as it stands.
-      if (isRequestInProgress(error)) return this.result(await this.records.get(charge.id));
-      // The row stays pending: a retry with the same key, the webhook or reconcile settles it.
-      if (isProviderUnavailable(error)) return this.unavailable(charge);
-      throw error;
-    }
-  }
-
-  /** Stripe refused the request itself (nothing was charged): a pending row fails with our reason. */
+  /** The provider refused the request itself (nothing was charged): a pending row fails with our reason. */
   private async markRejected(charge: Charge, actor: string, code: string, message: string): Promise<Charge> {
     const after = { status: 'failed', failure_code: code };
     const failed = await moveCharge(this.deps.db, charge.id, { to: 'failed', from: ['pending'], set: { failureCode: code, failureMessage: message }, at: this.deps.clock.now(), actor, after });
     return failed ?? (await this.records.get(charge.id));
   }
 
-  /** After 3-D Secure in the browser: re-read the PaymentIntent from Stripe, never the browser's word. */
-  async confirm(user: User, chargeId: number): Promise<CheckoutResult> {
+  /** The way that made a row's payment, among all ways: a row made while a way was offered still settles after. */
+  private wayOf(charge: Charge): WayToPay {
+    const way = waysToPay.find((w) => w.madeBy(charge));
+    if (!way) throw new Error(`no way to pay made charge ${charge.id}`);
+    return way;
+  }
+
+  /** The buyer is back (after 3-D Secure, or from the provider's page): their way re-reads the verdict. */
+  async confirm(user: User, chargeId: number): Promise<CheckoutOutcome> {
     const charge = await this.records.owned(user, chargeId);
-    if (!charge.paymentIntentId) return this.result(charge);
-    let intent: Stripe.PaymentIntent;
-    try {
-      intent = await this.deps.stripe.client.paymentIntents.retrieve(charge.paymentIntentId, {
-        expand: INTENT_EXPAND,
-      });
-    } catch (error) {
-      // Nothing changes without Stripe's word: the buyer confirms again, or the webhook or reconcile settles it.
-      if (isProviderUnavailable(error)) return this.unavailable(charge);
-      throw error;
-    }
-    const settled = await settleFromIntent(this.deps, charge.id, intent, `user:${user.id}`);
-    return this.result(settled.charge, settled.extras);
+    return this.wayOf(charge).confirm(this.core, charge, userActor(user.id));
   }
 
-  /** Stripe could not be reached (after the SDK's retries): a 503 with the charge as it stands. */
-  private async unavailable(charge: Charge): Promise<CheckoutResult> {
-    const error = providerUnavailable('you have not been charged twice — try again.');
-    return { status: error.status, body: { error: { code: error.code, message: error.message }, charge: await this.records.json(charge) }, charge };
-  }
-
-  /** The answer for a charge in its current state: the same for the first request and every repeat. */
-  async result(charge: Charge, extras?: ChargeExtras): Promise<CheckoutResult> {
-    const json = await this.records.json(charge, extras);
-    switch (charge.status) {
-      case 'succeeded':
-      case 'partially_refunded':
-      case 'refunded':
-      case 'disputed':
-        return { status: 201, body: { charge: json }, charge };
-      case 'requires_action':
-        return { status: 202, body: { charge: { ...json, client_secret: charge.stripeClientSecret } }, charge };
-      case 'failed':
-        return {
-          status: charge.failureCode === 'payment_method_invalid' ? 404 : 402,
-          body: {
-            error: {
-              code: charge.failureCode === 'payment_method_invalid' ? 'payment_method_not_found' : (charge.failureCode ?? 'card_declined'),
-              ...(charge.declineCode ? { decline_code: charge.declineCode } : {}),
-              message: charge.failureMessage ?? 'The payment failed.',
-            },
-            charge: json,
-          },
-          charge,
-        };
-      case 'canceled':
-        return { status: 409, body: { error: { code: 'charge_canceled', message: 'This payment was canceled. Start a new one.' }, charge: json }, charge };
-      default:
-        return { status: 202, body: { charge: json }, charge };
-    }
+  /** The buyer gave up on their unpaid charge: its way ends the attempt, when it has one to end. */
+  async cancel(user: User, chargeId: number): Promise<void> {
+    const charge = await this.records.owned(user, chargeId);
+    if (charge.status !== 'pending' && charge.status !== 'failed') return;
+    await this.wayOf(charge).cancel?.(this.core, charge, userActor(user.id));
   }
 }

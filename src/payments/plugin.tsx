@@ -14,13 +14,15 @@ import type { Charge, User } from '../db/schema.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard } from './cards.js';
 import { fieldChoices, type Product, productJson } from './catalog.js';
-import type { CheckoutResult } from './checkout.js';
-import type { HostedCheckout } from './checkout-sessions.js';
+import { checkoutAnswer } from './http-answers.js';
+import type { CheckoutOutcome } from './outcome.js';
+import { memberPayer } from './payer.js';
 import { receiptPdf } from './receipts.js';
 import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
 import { keepsIdempotencyKey, REQUEST_IN_PROGRESS } from './stripe.js';
 import { SUBJECT_FIELD } from './subject.js';
+import { hostedPage } from './ways-to-pay/hosted-page.js';
 
 const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
@@ -72,29 +74,36 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
 }
 
 export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
-  const { checkout, charges, hosted, catalog, stripe } = app.payments;
+  const { checkout, charges, catalog, stripe } = app.payments;
+  const hosted = checkout.offers(hostedPage.id);
   const perUser = perMemberLimit(options.rateLimits, 30);
-  const send = (reply: FastifyReply, result: CheckoutResult) => reply.status(result.status).send(result.body);
+  const send = async (reply: FastifyReply, outcome: CheckoutOutcome) => {
+    const answer = await checkoutAnswer(charges, outcome);
+    return reply.status(answer.status).send(answer.body);
+  };
+  const countedAs = (outcome: CheckoutOutcome): string =>
+    outcome.kind === 'redirect' ? 'opened' : outcome.kind === 'unavailable' ? 'provider_unavailable' : outcome.kind === 'in_progress' ? REQUEST_IN_PROGRESS : outcome.charge.status;
   /**
    * A checkout, counted by product, way and outcome (a counter increment: nothing on the database).
    * A hosted one is counted `opened` here, and again when its session ends (afterSessionOutcome).
    */
-  const counted = async <R extends CheckoutResult & { url?: string }>(way: string, body: unknown, run: () => Promise<R>): Promise<R> => {
+  const counted = async (way: string, body: unknown, run: () => Promise<CheckoutOutcome>): Promise<CheckoutOutcome> => {
     try {
-      const result = await run();
-      const code = (result.body.error as { code?: string } | undefined)?.code;
-      const outcome = result.url ? 'opened' : result.status === 503 ? 'provider_unavailable' : code === REQUEST_IN_PROGRESS ? code : result.charge.status;
-      app.metrics.checkouts.inc({ product: result.charge.product, way, outcome });
-      return result;
+      const outcome = await run();
+      app.metrics.checkouts.inc({ product: outcome.charge.product, way, outcome: countedAs(outcome) });
+      return outcome;
     } catch (error) {
       const product = (body as { product?: unknown } | undefined)?.product;
       app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', way, outcome: 'rejected' });
       throw error;
     }
   };
-  const create = (...args: Parameters<typeof checkout.create>) =>
-    counted((args[1] as { confirmation_token?: unknown } | undefined)?.confirmation_token ? 'confirmation_token' : 'payment_method', args[1], () => checkout.create(...args));
-  const createSession = (hostedCheckout: HostedCheckout, ...args: Parameters<HostedCheckout['create']>) => counted('hosted_page', args[1], () => hostedCheckout.create(...args));
+  // The buyer pays for themself: a member payer (charges.user_id stays the member who bought).
+  const create = (user: User, body: unknown, key: string | undefined) => {
+    const way = checkout.wayChosenBy(body).id;
+    return counted(way, body, () => checkout.create(user, memberPayer(user), body, key, way));
+  };
+  const createSession = (user: User, body: unknown, key: string | undefined) => counted(hostedPage.id, body, () => checkout.create(user, memberPayer(user), body, key, hostedPage.id));
   /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
   const shownOnForm = (error: unknown, product: string): ApiError => {
     if (!(error instanceof ApiError) || !catalog.find(product) || error.status === 404 || error.status === 403) throw error;
@@ -126,7 +135,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         cards={await listCards(stripe, user)}
         idempotencyKey={sentBack.idempotencyKey ?? randomUUID()}
         publishableKey={stripe.publishableKey}
-        hostedCheckout={hosted !== undefined}
+        hostedCheckout={hosted}
         error={sentBack.error?.message}
         fieldErrors={sentBack.error?.fields}
         values={sentBack.values}
@@ -148,7 +157,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.post('/api/v1/checkout_sessions', perUser, async (request, reply) => {
     const user = requireUser(request);
     if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
-    return send(reply, await createSession(hosted, user, request.body, headerKey(request.headers['idempotency-key'])));
+    return send(reply, await createSession(user, request.body, headerKey(request.headers['idempotency-key'])));
   });
 
   app.post('/checkout_sessions', perUser, async (request, reply) => {
@@ -158,11 +167,12 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, _csrf, payment_method, save_card, ...rest } = form;
     let failure: ApiError;
     try {
-      const result = await createSession(hosted, user, givenFields(rest), idempotency_key);
-      if (result.url) return reply.redirect(result.url, 303);
-      const error = result.body.error as { code: string; message: string } | undefined;
-      failure = new ApiError(result.status, error?.code ?? '', error?.message ?? '');
-      if (!keepsIdempotencyKey(failure)) return reply.redirect(`/charges/${result.charge.id}`, 303);
+      const outcome = await createSession(user, givenFields(rest), idempotency_key);
+      if (outcome.kind === 'redirect') return reply.redirect(outcome.url, 303);
+      const answer = await checkoutAnswer(charges, outcome);
+      const error = answer.body.error as { code: string; message: string } | undefined;
+      failure = new ApiError(answer.status, error?.code ?? '', error?.message ?? '');
+      if (!keepsIdempotencyKey(failure)) return reply.redirect(`/charges/${outcome.charge.id}`, 303);
     } catch (error) {
       failure = shownOnForm(error, form.product);
     }
@@ -228,9 +238,10 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, save_card, _csrf, ...rest } = form;
     let failure: ApiError;
     try {
-      const result = await create(user, { ...givenFields(rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
-      if (result.status === 201 || result.status === 202) return reply.redirect(`/charges/${result.charge.id}?done=paid`, 303);
-      failure = new ApiError(result.status, 'payment_failed', (result.body.error as { message: string }).message);
+      const outcome = await create(user, { ...givenFields(rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
+      const answer = await checkoutAnswer(charges, outcome);
+      if (answer.status === 201 || answer.status === 202) return reply.redirect(`/charges/${outcome.charge.id}?done=paid`, 303);
+      failure = new ApiError(answer.status, 'payment_failed', (answer.body.error as { message: string }).message);
     } catch (error) {
       failure = shownOnForm(error, form.product);
     }
@@ -251,14 +262,9 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/:id/return', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const charge = await charges.owned(user, id);
-    if (charge.checkoutSessionId && hosted) {
-      // Stripe's page sent the buyer back: the session and its PaymentIntent are re-read from Stripe.
-      await hosted?.settle(charge.checkoutSessionId, `user:${user.id}`);
-      return reply.redirect(`/charges/${charge.id}`, 303);
-    }
-    const result = await checkout.confirm(user, id);
-    return reply.redirect(`/charges/${result.charge.id}`, 303);
+    // The way that made the payment re-reads it: the PaymentIntent, or the session and its PaymentIntent.
+    const outcome = await checkout.confirm(user, id);
+    return reply.redirect(`/charges/${outcome.charge.id}`, 303);
   });
 
   // The cancel link of Stripe's page: only the payer's own charge (owned answers 404 to anyone else),
@@ -266,11 +272,8 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   app.get('/charges/:id/cancel', async (request, reply) => {
     const user = requireUser(request);
     const { id } = parseInput(idParam, request.params);
-    const charge = await charges.owned(user, id);
-    if (charge.checkoutSessionId && hosted && (charge.status === 'pending' || charge.status === 'failed')) {
-      await hosted.cancel(charge.checkoutSessionId, `user:${user.id}`);
-    }
-    return reply.redirect(`/charges/${charge.id}`, 303);
+    await checkout.cancel(user, id);
+    return reply.redirect(`/charges/${id}`, 303);
   });
 
   app.get('/charges/:id', async (request, reply) => {

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, sql } from 'driz
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
 import { audit } from '../audit/log.js';
-import { syncCheckoutSession } from './checkout-sessions.js';
+import { syncCheckoutSession } from './ways-to-pay/hosted-page.js';
 import { idOf } from './settle.js';
 import { SETTLED_STATUSES, statusFromIntent, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND } from './stripe.js';

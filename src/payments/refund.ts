@@ -4,11 +4,10 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
-import { formatMoney } from '../format.js';
-import { ApiError, notFound, parseInput } from '../http/errors.js';
+import { notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout-request.js';
 import { REFUNDABLE_STATUSES } from './state.js';
-import { isProviderUnavailable, isRequestInProgress, providerUnavailable, requestInProgress } from './stripe.js';
+import { isProviderUnavailable, isRequestInProgress } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
 
 /** The reasons Stripe accepts for a refund, with the words the console shows for each. */
@@ -35,18 +34,27 @@ export const refundJson = (r: Refund) => ({
 });
 
 /**
+ * What a refund request came to; the routes say it in HTTP (http-answers.ts). `submitted` is a refund
+ * sent to Stripe now, `already_submitted` a repeat of one sent (or refused) before.
+ */
+export type RefundOutcome =
+  | { kind: 'submitted' | 'already_submitted'; refund: Refund; charge: Charge }
+  | { kind: 'idempotency_conflict' }
+  | { kind: 'not_refundable'; charge: Charge }
+  /** More than is left: `remaining` is what can still be refunded. */
+  | { kind: 'too_much'; remaining: number; currency: string }
+  /** Stripe was out of reach, or still busy with this refund: the same key again sends it, once. */
+  | { kind: 'unavailable' | 'in_progress'; refund: Refund }
+  /** Stripe refused it (its code and words); the refund row is failed. */
+  | { kind: 'refused'; refund: Refund; code: string | undefined; message: string };
+
+/**
  * Refunds a charge from our side (console or API). The refund row is written first under the
  * caller's idempotency key, Stripe is called with a key derived from the row, and the charge is then
  * brought up to date by the same function the charge.refunded webhook uses, so a console refund
  * reverses the purchase exactly as a Dashboard refund does. A double click refunds once.
  */
-export async function refundCharge(
-  deps: SyncDeps,
-  actor: User,
-  chargeId: number,
-  body: unknown,
-  idempotencyKey: string | undefined,
-): Promise<{ status: number; refund: Refund; charge: Charge }> {
+export async function refundCharge(deps: SyncDeps, actor: User, chargeId: number, body: unknown, idempotencyKey: string | undefined): Promise<RefundOutcome> {
   const input = parseInput(refundInput, body);
   const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
   const [charge] = await deps.db.select().from(charges).where(eq(charges.id, chargeId));
@@ -54,20 +62,14 @@ export async function refundCharge(
   const scopedKey = `${actor.id}:${key}`;
   const [existing] = await deps.db.select().from(refunds).where(eq(refunds.idempotencyKey, scopedKey));
   if (existing) {
-    if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) {
-      throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different refund.');
-    }
-    if (existing.stripeRefundId || existing.status === 'failed') return { status: 200, refund: existing, charge };
+    if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) return { kind: 'idempotency_conflict' };
+    if (existing.stripeRefundId || existing.status === 'failed') return { kind: 'already_submitted', refund: existing, charge };
     return submitRefund(deps, actor, charge, existing);
   }
-  if (!charge.paymentIntentId || !REFUNDABLE_STATUSES.includes(charge.status)) {
-    throw new ApiError(409, 'not_refundable', `A ${charge.status} charge cannot be refunded.`);
-  }
+  if (!charge.paymentIntentId || !REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
   const remaining = charge.amount - charge.amountRefunded;
   const amount = input.amount ?? remaining;
-  if (amount > remaining) {
-    throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { amount: `At most ${formatMoney(remaining, charge.currency)}, what is left to refund.` });
-  }
+  if (amount > remaining) return { kind: 'too_much', remaining, currency: charge.currency };
   const now = deps.clock.now();
   const [row] = await deps.db
     .insert(refunds)
@@ -89,7 +91,7 @@ export async function refundCharge(
   return submitRefund(deps, actor, charge, row);
 }
 
-async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: number; refund: Refund; charge: Charge }> {
+async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<RefundOutcome> {
   let stripeRefund: Stripe.Refund;
   try {
     stripeRefund = await deps.stripe.client.refunds.create(
@@ -103,16 +105,16 @@ async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Re
     );
   } catch (error) {
     // The refund row stays pending: the same request again re-sends it under the same key.
-    if (isRequestInProgress(error)) throw requestInProgress({ refund: refundJson(row) });
-    if (isProviderUnavailable(error)) throw providerUnavailable('nothing was refunded twice — try again.', { refund: refundJson(row) });
+    if (isRequestInProgress(error)) return { kind: 'in_progress', refund: row };
+    if (isProviderUnavailable(error)) return { kind: 'unavailable', refund: row };
     if (error instanceof Stripe.errors.StripeInvalidRequestError) {
       const [failed] = await deps.db.update(refunds).set({ status: 'failed', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id)).returning();
-      throw new ApiError(409, error.code ?? 'refund_refused', `Stripe refused the refund: ${error.message}`, undefined, { refund: refundJson(failed!) });
+      return { kind: 'refused', refund: failed!, code: error.code, message: error.message };
     }
     throw error;
   }
   await deps.db.update(refunds).set({ stripeRefundId: stripeRefund.id, status: stripeRefund.status ?? 'pending', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id));
   const synced = await syncChargeRefunds(deps, stripeRefund.charge as string, userActor(actor.id));
   const [refund] = await deps.db.select().from(refunds).where(eq(refunds.id, row.id));
-  return { status: 201, refund: refund!, charge: synced.charge ?? charge };
+  return { kind: 'submitted', refund: refund!, charge: synced.charge ?? charge };
 }

@@ -137,6 +137,7 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
       subjectId: subject.purchase_subject ?? undefined,
       fields: subject.fields ?? undefined,
       user: user!,
+      payer: memberPayer(user!),
       paymentMethod: card,
       key: `renew-${declared.key}-${renewal.subjectId}-${renewal.periodEnd.toISOString()}`,
     });

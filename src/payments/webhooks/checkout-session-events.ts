@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { syncCheckoutSession } from '../checkout-sessions.js';
+import { syncCheckoutSession } from '../ways-to-pay/hosted-page.js';
 import type { SyncDeps } from '../sync.js';
 
 /** Shared by the checkout.session.* handlers: the session is re-read from Stripe, never taken from the event. */
