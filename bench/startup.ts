@@ -1,9 +1,11 @@
 /**
  * `npm run bench:startup [-- --rounds 3]` (runs `npm run build` first): how long `npm start`
  * takes to answer its first page (GET / 200, timed from spawn), with the embedded default's settings
- * (PGlite, the local Stripe, demo data): the **first start** on a fresh DATA_DIR (it creates the
- * database, migrates it and seeds the demo data), a **restart** on that DATA_DIR, and the **compiled
- * production start** (`node dist/src/main.js`, NODE_ENV=production) on it, in alternating rounds.
+ * (PGlite, the local Stripe, demo data): the **first start** on a fresh DATA_DIR (it loads the
+ * embedded database's template that the build made, and seeds the demo data), the same with no
+ * template in the user's cache (**uncached**: it creates the database and migrates it, then saves
+ * the template), a **restart** on the first one's DATA_DIR, and the **compiled production start**
+ * (`node dist/src/main.js`, NODE_ENV=production) on it, in alternating rounds.
  * Then each kind once more under `--cpu-prof`: the top contributors, by self time per package or
  * source file over every thread (the app's and the embedded database's worker). Resident memory
  * two seconds after each start, and after 200 requests (/, /jobs, /api/v1/jobs, /login). With
@@ -21,8 +23,12 @@ const TOP = 12;
 // The production start runs what `npm run build` makes of these sources.
 execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
 
-type Kind = 'first' | 'restart' | 'production';
+type Kind = 'uncached' | 'first' | 'restart' | 'production';
+const KINDS: Kind[] = ['uncached', 'first', 'restart', 'production'];
+/** A user cache with no embedded database template in it (src/db/client.ts, EmbeddedTemplate). */
+const noCache = mkdtempSync(path.join(tmpdir(), 'devboard-startup-cache-'));
 const commands: Record<Kind, { args: string[]; env: NodeJS.ProcessEnv }> = {
+  uncached: { args: [...APP_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development', XDG_CACHE_HOME: noCache } },
   first: { args: [...APP_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development' } },
   restart: { args: [...APP_NODE_FLAGS, '--import', 'tsx', 'src/main.ts'], env: { NODE_ENV: 'development' } },
   production: { args: [...APP_NODE_FLAGS, '--enable-source-maps', 'dist/src/main.js'], env: { NODE_ENV: 'production' } },
@@ -67,14 +73,17 @@ async function freshStore(name: string) {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const times: Record<Kind, number[]> = { first: [], restart: [], production: [] };
-const memory: Record<Kind, Array<{ after_start_mb: number; after_requests_mb: number }>> = { first: [], restart: [], production: [] };
+const times = Object.fromEntries(KINDS.map((k) => [k, [] as number[]])) as Record<Kind, number[]>;
+const memory = Object.fromEntries(KINDS.map((k) => [k, []])) as unknown as Record<Kind, Array<{ after_start_mb: number; after_requests_mb: number }>>;
 const pages = ['/', '/jobs', '/api/v1/jobs', '/login'];
 
 for (let round = 1; round <= ROUNDS; round++) {
+  // The uncached first start on a DATA_DIR of its own (its cache is emptied each round); the others in turn on one.
+  const uncached = await freshStore(`u${round}`);
   const store = await freshStore(`r${round}`);
-  for (const kind of ['first', 'restart', 'production'] as const) {
-    const { app, base, firstPageS } = await start(kind, store.dataDir, store.url);
+  rmSync(noCache, { recursive: true, force: true });
+  for (const kind of KINDS) {
+    const { app, base, firstPageS } = await start(kind, kind === 'uncached' ? uncached.dataDir : store.dataDir, kind === 'uncached' ? uncached.url : store.url);
     await sleep(2000);
     const afterStart = rssMb(app.pid!);
     for (let i = 0; i < 200; i++) await (await fetch(`${base}${pages[i % pages.length]}`)).arrayBuffer();
@@ -84,6 +93,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     console.log(`round ${round}\t${kind}\tfirst page ${firstPageS.toFixed(2)} s\tRSS ${afterStart.toFixed(0)} MB after start`);
   }
   await store.drop();
+  await uncached.drop();
 }
 
 /** Self time per package (node_modules/<name>) or source file, summed over every thread's profile in `dir`. */
@@ -99,6 +109,7 @@ function contributors(dir: string): Array<{ where: string; ms: number }> {
     profile.samples.forEach((id, i) => {
       const { url, functionName } = byId.get(id)!.callFrame;
       const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+      if (functionName === '(idle)') return;
       const where = pkg ? pkg : url ? url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '') : `(${functionName || 'native'})`;
       self.set(where, (self.get(where) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
     });
@@ -107,10 +118,12 @@ function contributors(dir: string): Array<{ where: string; ms: number }> {
 }
 
 const profiles: Partial<Record<Kind, { first_page_s: number; top: Array<{ where: string; ms: number }> }>> = {};
+const profiled = await freshStore('profile-uncached');
 const store = await freshStore('profile');
-for (const kind of ['first', 'restart', 'production'] as const) {
+rmSync(noCache, { recursive: true, force: true });
+for (const kind of KINDS) {
   const dir = mkdtempSync(path.join(tmpdir(), `devboard-startup-prof-${kind}-`));
-  const { app, firstPageS } = await start(kind, store.dataDir, store.url, ['--cpu-prof', '--cpu-prof-dir', dir]);
+  const { app, firstPageS } = await start(kind, kind === 'uncached' ? profiled.dataDir : store.dataDir, kind === 'uncached' ? profiled.url : store.url, ['--cpu-prof', '--cpu-prof-dir', dir]);
   await stopApp(app);
   profiles[kind] = { first_page_s: Number(firstPageS.toFixed(2)), top: contributors(dir) };
   rmSync(dir, { recursive: true, force: true });
@@ -118,6 +131,8 @@ for (const kind of ['first', 'restart', 'production'] as const) {
   for (const { where, ms } of profiles[kind]!.top) console.log(`  ${String(ms).padStart(6)} ms  ${where}`);
 }
 await store.drop();
+await profiled.drop();
+rmSync(noCache, { recursive: true, force: true });
 
 const results = {
   date: new Date().toISOString(),
@@ -131,4 +146,4 @@ const results = {
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(`bench/results/startup${process.env.DATABASE_URL ? '-postgres' : ''}.json`, `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nfirst page, median of ${ROUNDS}: first start ${results.first_page_seconds.first!.median} s, restart ${results.first_page_seconds.restart!.median} s, production ${results.first_page_seconds.production!.median} s (load average ${results.load_average.join(' ')})`);
+console.log(`\nfirst page, median of ${ROUNDS}: first start ${results.first_page_seconds.first!.median} s (no template cached: ${results.first_page_seconds.uncached!.median} s), restart ${results.first_page_seconds.restart!.median} s, production ${results.first_page_seconds.production!.median} s (load average ${results.load_average.join(' ')})`);
