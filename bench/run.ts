@@ -227,7 +227,8 @@ async function paired(url: string, baselineUrl: string): Promise<Load & { ratio:
  */
 async function startServer(script: string, port: number, ...args: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200; i++) {
+  // Up to two minutes: the durable peer on PGlite creates its database first.
+  for (let waited = 0; waited < 120_000 && child.exitCode === null; waited += 50) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
       return child;
