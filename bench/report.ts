@@ -22,10 +22,12 @@ export function writeReport(): void {
     const w = r.webhooks;
     lines.push(`| POST /webhooks/stripe (signed, 20% duplicates) | ${fmt(w.rps)} accepted, ${fmt(w.processed_per_second)} processed | ${fmt(w.rps / r.baseline.rps, 3)} | ${w.p50} | ${w.p99} |`);
     lines.push('');
+    if (r.checkouts_against_peer?.large.durable) lines.push(...durablePeerTables(r.checkouts_against_peer, r.driver === 'postgres', fmt), '');
+    if (r.durable_peer_orders) lines.push(`- The durable peer's orders after the run: ${r.durable_peer_orders.orders}, ${r.durable_peer_orders.paid} paid, ${r.durable_peer_orders.fulfilled} fulfilled from their webhook.`, '');
     if (r.checkouts_against_peer) lines.push(...peerTables(r.checkouts_against_peer, r.driver === 'postgres', fmt), '');
     lines.push(`- Growth, /jobs throughput (as a ratio to the baseline) at ${r.growth.articles[0]} articles ÷ at ${r.growth.articles[1]}: API ${fmt(r.growth.api_jobs_small_over_large, 2)}, HTML ${fmt(r.growth.html_jobs_small_over_large, 2)} (1.00 = flat).`);
     if (r.growth.checkouts_large_over_small !== undefined) {
-      lines.push(`- Growth, checkout throughput (as a ratio to the peer) at ${r.growth.charges[1]} charges ÷ at ${r.growth.charges[0]}: ${fmt(r.growth.checkouts_large_over_small, 2)} (1.00 = flat).`);
+      lines.push(`- Growth, checkout throughput (as a ratio to the peer) at ${r.growth.charges[1]} charges ÷ at ${r.growth.charges[0]}: ${fmt(r.growth.checkouts_large_over_small, 2)}${r.growth.checkouts_large_over_small_durable === undefined ? '' : `, to the durable peer ${fmt(r.growth.checkouts_large_over_small_durable, 2)}`} (1.00 = flat).`);
     }
     lines.push(`- Stripe calls: returning buyer with a saved card ${fmt(c.stripe_calls_per_checkout, 2)} per checkout; first-time buyer ${r.stripe_calls_first_time_buyer}; listing saved cards ${r.stripe_calls_list_saved_cards}.`);
     const others = [
@@ -46,11 +48,36 @@ export function writeReport(): void {
 
 type Fmt = (n: number | null | undefined, digits?: number) => string;
 
+/** The app's checkout against the durable peer (bench/durable-peer.ts) at each dataset size: the issue's measure. */
+function durablePeerTables(sizes: Record<string, any>, postgres: boolean, fmt: Fmt): string[] {
+  const runs = Object.values(sizes);
+  const lines = [
+    `Checkouts against the **durable peer** (stores the order, derived idempotency key, fulfils from the signed webhook deduplicated by event id), alternating ${runs[0].round_seconds} s rounds with the bare peer's, app first:`,
+    '',
+    '| charges in the database | app checkouts/s | durable peer checkouts/s | app ÷ durable peer, median (range) | each round (p99 ms, app / durable peer) | app p50 / p99 ms | durable peer p50 / p99 ms |',
+    '|---:|---:|---:|---:|---|---:|---:|',
+  ];
+  for (const s of runs) {
+    const d = s.durable;
+    lines.push(
+      `| ${s.charges} | ${fmt(s.app.rps)} | ${fmt(d.peer.rps)} | ${fmt(d.ratio, 3)} (${fmt(d.ratio_range[0], 3)}–${fmt(d.ratio_range[1], 3)}) | ${d.rounds.map((x: { ratio: number; app_p99: number; peer_p99: number }) => `${fmt(x.ratio, 2)} (p99 ${x.app_p99} / ${x.peer_p99})`).join(', ')} | ${s.app.p50} / ${s.app.p99} | ${d.peer.p50} / ${d.peer.p99} |`,
+    );
+  }
+  lines.push('', `| CPU ms per checkout | app or durable peer | ${postgres ? 'PostgreSQL | ' : ''}local Stripe | autocannon, per request |`, `|---|---:|${postgres ? '---:|' : ''}---:|---:|`);
+  for (const s of runs) {
+    const app = s.app.cpu_ms_per_checkout;
+    const peer = s.durable.peer.cpu_ms_per_checkout;
+    lines.push(`| app's checkout, ${s.charges} charges | ${fmt(app.app, 2)} | ${postgres ? `${fmt(app.postgres, 2)} | ` : ''}${fmt(app.stripe, 2)} | ${fmt(s.load_cpu_ms_per_request.app, 2)} |`);
+    lines.push(`| durable peer's checkout, ${s.charges} charges | ${fmt(peer.peer, 2)} | ${postgres ? `${fmt(peer.postgres, 2)} | ` : ''}${fmt(peer.stripe, 2)} | ${fmt(s.load_cpu_ms_per_request.durable, 2)} |`);
+  }
+  return lines;
+}
+
 /** The app's checkout against the peer at each dataset size: throughput, latency, then CPU per checkout by process. */
 function peerTables(sizes: Record<string, any>, postgres: boolean, fmt: Fmt): string[] {
   const runs = Object.values(sizes);
   const lines = [
-    `Checkouts against the peer (bare Fastify + the SDK, stores nothing), alternating ${runs[0].round_seconds} s rounds, app first:`,
+    `Checkouts against the bare peer (bare Fastify + the SDK, stores nothing), alternating ${runs[0].round_seconds} s rounds, app first:`,
     '',
     '| charges in the database | app checkouts/s | peer checkouts/s | app ÷ peer, median (range) | each round (p99 ms, app / peer) | app p50 / p99 ms | peer p50 / p99 ms |',
     '|---:|---:|---:|---:|---|---:|---:|',

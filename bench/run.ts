@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --articles 100000 --charges 1000000]`: seeds a dataset, starts the
  * app (embedded PGlite, or PostgreSQL with DATABASE_URL), the local Stripe (bench/stripe-process.ts),
- * a bare Fastify baseline for the reads and the checkout peer (bench/peer.ts), each a process of its
- * own, then drives them with autocannon from this one. Writes bench/results/latest.json and the
+ * a bare Fastify baseline for the reads and the two checkout peers (bench/peer.ts, bare;
+ * bench/durable-peer.ts, which keeps its orders), each a process of its own, then drives them with autocannon from this one. Writes bench/results/latest.json and the
  * tables in docs/benchmarks.md. A benchmark, never part of `npm test`.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -31,7 +31,7 @@ const SMALL = 1_000;
 const CONNECTIONS = 50;
 const WARMUP = QUICK ? 1 : 3;
 const DURATION = QUICK ? 3 : 10;
-/** Checkouts: app and peer alternate, this many seconds each, this many pairs at each dataset size. */
+/** Checkouts: app, bare peer and durable peer alternate, this many seconds each, this many rounds each at each dataset size. */
 const CHECKOUT_ROUND = QUICK ? 2 : 6;
 const CHECKOUT_PAIRS = QUICK ? 3 : 5;
 const SECRET = 'whsec_bench_secret';
@@ -42,6 +42,9 @@ const driver = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'devboard-bench-'));
 const scratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_bench_${process.pid}`) : undefined;
 const databaseUrl = scratch?.url ?? '';
+// The durable peer's own database (PostgreSQL) or embedded PGlite, so its statements are counted apart.
+const peerScratch = process.env.DATABASE_URL ? await scratchDatabase(`devboard_bench_${process.pid}_peer`) : undefined;
+const peerDatabase = peerScratch?.url ?? path.join(dataDir, 'durable-peer');
 const dbOptions = databaseUrl ? { databaseUrl } : { dataDir: path.join(dataDir, 'pglite') };
 
 /**
@@ -117,8 +120,9 @@ function stripeCall<K extends keyof StripeCalls>(call: K, ...args: Parameters<St
 }
 const appPort = await freePort();
 const base = `http://127.0.0.1:${appPort}`;
+const appWebhooks = `${base}/webhooks/stripe`;
 // Subscribed to the event types the app handles, as `npm start` registers itself.
-await stripeCall('addWebhookEndpoint', `${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
+await stripeCall('addWebhookEndpoint', appWebhooks, SECRET, Object.keys(handlers));
 const env: NodeJS.ProcessEnv = {
   ...appEnv(stripe, SECRET, ADMIN),
   PORT: String(appPort),
@@ -140,15 +144,20 @@ function cpuSeconds(pid: number | string): number {
 
 /**
  * CPU seconds of the PostgreSQL server processes working for this run (a local server only): the
- * backends of its scratch database, and the writers every commit goes through. Other databases'
- * backends on a shared server are left out.
+ * backends of the app's scratch database, of the durable peer's, and the writers every commit goes
+ * through. Other databases' backends on a shared server are left out.
  */
-function postgresCpuSeconds(): number {
-  const ours = new RegExp(`^postgres: .*(?: ${new URL(databaseUrl).pathname.slice(1)} |: (?:walwriter|checkpointer|background writer))`);
-  let total = 0;
+function postgresCpuSeconds(): { app: number; peer: number; writers: number } {
+  const name = (url: string) => new URL(url).pathname.slice(1);
+  const kinds = { app: ` ${name(databaseUrl)} `, peer: ` ${name(peerScratch!.url)} ` };
+  const total = { app: 0, peer: 0, writers: 0 };
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (ours.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) total += cpuSeconds(pid);
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmdline.startsWith('postgres: ')) continue;
+      if (cmdline.includes(kinds.app)) total.app += cpuSeconds(pid);
+      else if (cmdline.includes(kinds.peer)) total.peer += cpuSeconds(pid);
+      else if (/: (?:walwriter|checkpointer|background writer)/.test(cmdline)) total.writers += cpuSeconds(pid);
     } catch {
       // gone
     }
@@ -218,7 +227,8 @@ async function paired(url: string, baselineUrl: string): Promise<Load & { ratio:
  */
 async function startServer(script: string, port: number, ...args: string[]): Promise<ChildProcess> {
   const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 200; i++) {
+  // Up to two minutes: the durable peer on PGlite creates its database first.
+  for (let waited = 0; waited < 120_000 && child.exitCode === null; waited += 50) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
       return child;
@@ -307,10 +317,10 @@ const peerCheckout = checkoutRequests(
   () => ({}),
 );
 
-type Cpu = Record<'app' | 'postgres' | 'stripe' | 'peer' | 'load', number>;
+type Cpu = Record<'app' | 'postgres' | 'postgres_peer' | 'postgres_writers' | 'stripe' | 'peer' | 'durable' | 'load', number>;
 const cpuSince = (before: Cpu, after: Cpu) => Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof Cpu]])) as Cpu;
 const cpuSum = (a: Cpu, b: Cpu) => Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v + b[k as keyof Cpu]])) as Cpu;
-const noCpu: Cpu = { app: 0, postgres: 0, stripe: 0, peer: 0, load: 0 };
+const noCpu: Cpu = { app: 0, postgres: 0, postgres_peer: 0, postgres_writers: 0, stripe: 0, peer: 0, durable: 0, load: 0 };
 /** Stripe round trips on the request path: the webhook handlers' re-reads of PaymentIntents aside. */
 const isReread = (route: string) => route.startsWith('GET /v1/payment_intents/');
 
@@ -377,17 +387,19 @@ const percentile = (xs: number[], p: number) => {
 };
 
 /**
- * The app's checkout and the peer's in alternating rounds (app, peer, app, peer …), so both meet
- * the same moments of this shared machine; the ratio is the median of the rounds' ratios of
- * successful checkouts. CPU is read from /proc at each round's start, so the windows are contiguous:
- * the app's and PostgreSQL's CPU over all of them is the app's (during the peer's rounds they only
- * finish the app's webhooks), the local Stripe's is split by whose round it was. Each round's window
- * lasts until the requests it left in flight have reached Stripe. The app's webhook endpoint is off
- * during the peer's rounds: the peer's PaymentIntents are none of the app's business.
+ * The app's checkout, the bare peer's and the durable peer's in alternating rounds (app, peer,
+ * durable peer, app …), so all meet the same moments of this shared machine; each ratio is the
+ * median of the rounds' ratios of successful checkouts. CPU is read from /proc at each round's
+ * start, so the windows are contiguous. A side's own processes (the app, or a peer, and the backends
+ * of its own PostgreSQL database) count over all windows, as they may finish a round's webhooks in
+ * the next; the local Stripe and PostgreSQL's shared writers are split by whose round it was. Each
+ * round lasts until the requests it left in flight have reached Stripe and its webhooks have been
+ * delivered. Only the side's own webhook endpoint is on in its rounds: another's PaymentIntents are
+ * none of its business.
  */
-async function checkoutsAgainstPeer(charges: number) {
+async function checkoutsAgainstPeers(charges: number) {
   const appUrl = `${base}/api/v1/charges`;
-  /** Until the server has finished what autocannon left in flight: no new PaymentIntent for 300 ms. */
+  /** Until the server has finished what autocannon left in flight (no new PaymentIntent for 300 ms) and its webhooks are delivered. */
   const pause = async () => {
     let last = -1;
     for (let quiet = 0, waited = 0; quiet < 3 && waited < 10_000; waited += 100) {
@@ -396,69 +408,87 @@ async function checkoutsAgainstPeer(charges: number) {
       last = creates;
       await sleep(100);
     }
+    await stripeCall('webhooksIdle');
   };
   const cpu = (): Cpu => {
     const own = process.cpuUsage();
-    return { app: cpuSeconds(app.pid!), postgres: driver === 'postgres' ? postgresCpuSeconds() : 0, stripe: cpuSeconds(stripeProcess.pid!), peer: cpuSeconds(peer.pid!), load: (own.user + own.system) / 1e6 };
+    const pgCpu = driver === 'postgres' ? postgresCpuSeconds() : { app: 0, peer: 0, writers: 0 };
+    return {
+      app: cpuSeconds(app.pid!),
+      postgres: pgCpu.app,
+      postgres_peer: pgCpu.peer,
+      postgres_writers: pgCpu.writers,
+      stripe: cpuSeconds(stripeProcess.pid!),
+      peer: cpuSeconds(peer.pid!),
+      durable: cpuSeconds(durablePeer.pid!),
+      load: (own.user + own.system) / 1e6,
+    };
   };
   const callsSince = (before: Record<string, number>, after: Record<string, number>) =>
     Object.fromEntries(Object.entries(after).map(([route, n]) => [route, n - (before[route] ?? 0)]));
   const addCalls = (into: Record<string, number>, more: Record<string, number>) => {
     for (const [route, n] of Object.entries(more)) into[route] = (into[route] ?? 0) + n;
   };
-  await attack(appUrl, WARMUP, appCheckout);
-  await pause();
-  await stripeCall('setWebhooksEnabled', false);
-  await attack(peerUrl, WARMUP, peerCheckout);
-  await pause();
-  const appRounds: autocannon.Result[] = [];
-  const peerRounds: autocannon.Result[] = [];
-  let appCpu = noCpu;
-  let peerCpu = noCpu;
-  const appCalls: Record<string, number> = {};
-  const peerCalls: Record<string, number> = {};
+  const sides = [
+    { name: 'app', url: appUrl, requests: appCheckout, webhooks: appWebhooks },
+    { name: 'peer', url: peerUrl, requests: peerCheckout, webhooks: null },
+    { name: 'durable', url: durablePeerUrl, requests: peerCheckout, webhooks: durablePeerWebhooks },
+  ] as const;
+  for (const s of sides) {
+    await stripeCall('enableWebhooksOnly', s.webhooks);
+    await attack(s.url, WARMUP, s.requests);
+    await pause();
+  }
+  const measured = sides.map(() => ({ rounds: [] as autocannon.Result[], cpu: noCpu, calls: {} as Record<string, number> }));
   const newConnections: number[] = [];
   for (let i = 0; i < CHECKOUT_PAIRS; i++) {
-    await stripeCall('setWebhooksEnabled', true);
-    const [cpu0, calls0] = [cpu(), await stripeCall('requestCounts')];
-    const probe = probeNewConnections(`${base}/assets/app.css`);
-    appRounds.push(await attack(appUrl, CHECKOUT_ROUND, appCheckout));
-    newConnections.push(...(await probe.stop()));
-    await pause();
-    await stripeCall('setWebhooksEnabled', false);
-    const [cpu1, calls1] = [cpu(), await stripeCall('requestCounts')];
-    peerRounds.push(await attack(peerUrl, CHECKOUT_ROUND, peerCheckout));
-    await pause();
-    const [cpu2, calls2] = [cpu(), await stripeCall('requestCounts')];
-    appCpu = cpuSum(appCpu, cpuSince(cpu0, cpu1));
-    peerCpu = cpuSum(peerCpu, cpuSince(cpu1, cpu2));
-    addCalls(appCalls, callsSince(calls0, calls1));
-    addCalls(peerCalls, callsSince(calls1, calls2));
+    for (const [k, s] of sides.entries()) {
+      await stripeCall('enableWebhooksOnly', s.webhooks);
+      const [cpu0, calls0] = [cpu(), await stripeCall('requestCounts')];
+      const probe = s.name === 'app' ? probeNewConnections(`${base}/assets/app.css`) : undefined;
+      measured[k]!.rounds.push(await attack(s.url, CHECKOUT_ROUND, s.requests));
+      if (probe) newConnections.push(...(await probe.stop()));
+      await pause();
+      const [cpu1, calls1] = [cpu(), await stripeCall('requestCounts')];
+      measured[k]!.cpu = cpuSum(measured[k]!.cpu, cpuSince(cpu0, cpu1));
+      addCalls(measured[k]!.calls, callsSince(calls0, calls1));
+    }
   }
-  await stripeCall('setWebhooksEnabled', true);
-  const rounds = appRounds.map((a, i) => {
-    const p = peerRounds[i]!;
-    const ok = (r: autocannon.Result) => r.requests.total - r.non2xx;
-    return { app_rps: ok(a) / CHECKOUT_ROUND, peer_rps: ok(p) / CHECKOUT_ROUND, ratio: Number((ok(a) / Math.max(1, ok(p))).toFixed(3)), app_p99: a.latency.p99, peer_p99: p.latency.p99 };
-  });
-  const ratios = rounds.map((r) => r.ratio);
-  const both = cpuSum(appCpu, peerCpu);
-  const appSide = side(appRounds, { app: both.app, ...(driver === 'postgres' ? { postgres: both.postgres } : {}), stripe: appCpu.stripe }, appCalls);
-  const peerSide = side(peerRounds, { peer: both.peer, stripe: peerCpu.stripe }, peerCalls);
+  await stripeCall('enableWebhooksOnly', appWebhooks);
+  const [appM, peerM, durableM] = measured as [(typeof measured)[0], (typeof measured)[0], (typeof measured)[0]];
+  const all = cpuSum(cpuSum(appM.cpu, peerM.cpu), durableM.cpu);
+  const ok = (r: autocannon.Result) => r.requests.total - r.non2xx;
+  const against = (other: typeof appM) => {
+    const rounds = appM.rounds.map((a, i) => {
+      const p = other.rounds[i]!;
+      return { app_rps: ok(a) / CHECKOUT_ROUND, peer_rps: ok(p) / CHECKOUT_ROUND, ratio: Number((ok(a) / Math.max(1, ok(p))).toFixed(3)), app_p99: a.latency.p99, peer_p99: p.latency.p99 };
+    });
+    const ratios = rounds.map((r) => r.ratio);
+    return { ratio: median(ratios), ratio_range: [Math.min(...ratios), Math.max(...ratios)], rounds };
+  };
+  const pg = driver === 'postgres';
+  const appSide = side(appM.rounds, { app: all.app, ...(pg ? { postgres: all.postgres + appM.cpu.postgres_writers + peerM.cpu.postgres_writers } : {}), stripe: appM.cpu.stripe }, appM.calls);
+  const peerSide = side(peerM.rounds, { peer: all.peer, stripe: peerM.cpu.stripe }, peerM.calls);
+  const durableSide = side(durableM.rounds, { peer: all.durable, ...(pg ? { postgres: all.postgres_peer + durableM.cpu.postgres_writers } : {}), stripe: durableM.cpu.stripe }, durableM.calls);
+  const bare = against(peerM);
+  const durable = against(durableM);
   return {
     charges,
     round_seconds: CHECKOUT_ROUND,
-    ratio: median(ratios),
-    ratio_range: [Math.min(...ratios), Math.max(...ratios)],
-    rounds,
+    ...bare,
     app: appSide,
     peer: peerSide,
+    durable: { ...durable, peer: durableSide },
     // A fresh connection's whole answer (GET /assets/app.css) during the app's rounds, ms.
     new_connection_ms: { probes: newConnections.length, p50: percentile(newConnections, 50), p99: percentile(newConnections, 99), max: percentile(newConnections, 100) },
-    // The app's webhook handlers re-reading PaymentIntents, in either side's rounds.
-    webhook_rereads: [appCalls, peerCalls].flatMap((calls) => Object.entries(calls)).filter(([route]) => isReread(route)).reduce((s, [, n]) => s + n, 0),
+    // The app's webhook handlers re-reading PaymentIntents, in any side's rounds.
+    webhook_rereads: measured.flatMap((m) => Object.entries(m.calls)).filter(([route]) => isReread(route)).reduce((s, [, n]) => s + n, 0),
     // The bench process's own CPU: autocannon, per request it sent.
-    load_cpu_ms_per_request: { app: (appCpu.load * 1000) / Math.max(1, appSide.requests), peer: (peerCpu.load * 1000) / Math.max(1, peerSide.requests) },
+    load_cpu_ms_per_request: {
+      app: (appM.cpu.load * 1000) / Math.max(1, appSide.requests),
+      peer: (peerM.cpu.load * 1000) / Math.max(1, peerSide.requests),
+      durable: (durableM.cpu.load * 1000) / Math.max(1, durableSide.requests),
+    },
   };
 }
 
@@ -490,7 +520,14 @@ const peerPort = await freePort();
 const peerUrl = `http://127.0.0.1:${peerPort}/checkout`;
 const { id: productId, amount, currency, name } = jobListingProduct;
 const peer = await startServer('bench/peer.ts', peerPort, stripe.url, stripe.secretKey, productId, String(amount), currency, name);
-const checkoutsSmall = await checkoutsAgainstPeer(SMALL * 10);
+const durablePeerPort = await freePort();
+const durablePeerUrl = `http://127.0.0.1:${durablePeerPort}/checkout`;
+const durablePeerWebhooks = `http://127.0.0.1:${durablePeerPort}/webhooks`;
+const durablePeer = await startServer('bench/durable-peer.ts', durablePeerPort, stripe.url, stripe.secretKey, SECRET, peerDatabase, productId, String(amount), currency, name);
+// Subscribed to the one event it fulfils from; off until its rounds.
+await stripeCall('addWebhookEndpoint', durablePeerWebhooks, SECRET, ['payment_intent.succeeded']);
+await stripeCall('enableWebhooksOnly', appWebhooks);
+const checkoutsSmall = await checkoutsAgainstPeers(SMALL * 10);
 await stopApp(app);
 
 console.log(`bench: seeding up to ${ARTICLES} articles and ${CHARGES} charges…`);
@@ -501,14 +538,17 @@ const jobsLarge = await paired(`${base}/api/v1/jobs`, baselineUrl);
 const jobsHtmlLarge = await paired(`${base}/jobs`, baselineUrl);
 const baselineRps = baselineRounds.reduce((s, r) => s + r.requests.total, 0) / ((DURATION / ROUNDS) * baselineRounds.length);
 console.log('bench: checkouts against the peer, large dataset…');
-const checkoutsLarge = await checkoutsAgainstPeer(CHARGES);
+const checkoutsLarge = await checkoutsAgainstPeers(CHARGES);
 await stripeCall('webhooksIdle');
+// Its orders: all paid ones fulfilled from their webhook, once.
+results.durable_peer_orders = await (await fetch(durablePeerUrl.replace('/checkout', '/orders/summary'))).json();
 {
   // The app's side at the large size, under the names earlier runs used.
   const { cpu_ms_per_checkout: cpu, ...figures } = checkoutsLarge.app;
   results.checkouts = {
     ...figures,
     ratio_to_peer: checkoutsLarge.ratio,
+    ratio_to_durable_peer: checkoutsLarge.durable.ratio,
     webhook_rereads: checkoutsLarge.webhook_rereads,
     app_cpu_ms_per_checkout: cpu.app,
     ...(driver === 'postgres' ? { postgres_cpu_ms_per_checkout: cpu.postgres } : {}),
@@ -559,12 +599,14 @@ results.webhooks = {
 await stopApp(app);
 baseline.kill('SIGTERM');
 peer.kill('SIGTERM');
+await stopApp(durablePeer);
 await new Promise((resolve) => {
   stripeProcess.once('exit', resolve);
   stripeProcess.kill('SIGTERM');
 });
 rmSync(dataDir, { recursive: true, force: true });
 await scratch?.drop();
+await peerScratch?.drop();
 
 results.baseline = {
   rps: baselineRps,
@@ -588,6 +630,7 @@ results.growth = {
   html_jobs_small_over_large: Number((jobsHtmlSmall.ratio / jobsHtmlLarge.ratio).toFixed(3)),
   // Checkouts the other way round (the issue's target: ≥ 0.9), each size's ratio to the peer beside it.
   checkouts_large_over_small: Number((checkoutsLarge.ratio / checkoutsSmall.ratio).toFixed(3)),
+  checkouts_large_over_small_durable: Number((checkoutsLarge.durable.ratio / checkoutsSmall.durable.ratio).toFixed(3)),
 };
 results.run_seconds = Math.round(process.uptime());
 mkdirSync('bench/results', { recursive: true });

@@ -10,9 +10,9 @@ const stripe = await startLocalStripe({ webhookRetryBaseMs: 500 });
 
 export const stripeCalls = {
   addWebhookEndpoint: (url: string, secret: string, events: string[]) => stripe.addWebhookEndpoint(url, secret, events).id,
-  /** Off while the peer is measured: its PaymentIntents are not the app's, and a real peer's events would not reach it. */
-  setWebhooksEnabled: (enabled: boolean) => {
-    for (const endpoint of stripe.webhooks.endpoints.values()) endpoint.status = enabled ? 'enabled' : 'disabled';
+  /** Only this endpoint's (none with null): each side's endpoint is on in its own rounds, as another's events would never reach it. */
+  enableWebhooksOnly: (url: string | null) => {
+    for (const endpoint of stripe.webhooks.endpoints.values()) endpoint.status = endpoint.url === url ? 'enabled' : 'disabled';
   },
   setDeliveryFaults: (faults: DeliveryFaults) => stripe.setDeliveryFaults(faults),
   releaseWebhooks: () => stripe.webhooks.release(),

@@ -2,12 +2,15 @@
  * `npm run build`: compiles the app and the local Stripe to JavaScript in dist/ (tsc, the same
  * strict settings as `npm run typecheck`), bundles the browser scripts (ours and the local Stripe's
  * Stripe.js stand-in), and copies what the compiled code reads at run time (the stylesheet, the
- * migrations, the Markdown worker). `NODE_ENV=production npm start` runs it with plain node.
+ * migrations, the Markdown worker), and makes the embedded database's template. `NODE_ENV=production npm start` runs it with plain node.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleStripeJs, PREBUILT_STRIPE_JS } from '../local-stripe/stripe-js/bundle.js';
+import { openDatabase } from '../src/db/client.js';
+import { productMigrations } from '../src/products/index.js';
 import { bundleClientScripts } from '../src/web/assets.js';
 
 const t0 = Date.now();
@@ -30,4 +33,11 @@ mkdirSync(bundles, { recursive: true });
 for (const [url, text] of await bundleClientScripts()) writeFileSync(path.join(bundles, path.basename(url)), text);
 // The embedded local Stripe's Stripe.js stand-in, bundled now as the app's scripts are.
 writeFileSync(path.join('dist/local-stripe/stripe-js', path.basename(PREBUILT_STRIPE_JS)), await bundleStripeJs());
+// The embedded database's template (src/db/client.ts, EmbeddedTemplate), made now if this user has
+// none for these migrations, so that the first start loads it rather than creating a database.
+const scratch = mkdtempSync(path.join(tmpdir(), 'devboard-build-'));
+const database = await openDatabase({ dataDir: scratch, template: productMigrations });
+await database.migrate(productMigrations);
+await database.close();
+rmSync(scratch, { recursive: true, force: true });
 console.log(`built dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s; run it with NODE_ENV=production npm start`);

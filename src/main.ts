@@ -50,6 +50,7 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 
 const database = await openDatabase({
   ...config.database,
+  template: productMigrations,
   // The message only: pg attaches the client (and its connection settings) to the error.
   onConnectionError: (error) => logger.warn({ message: error.message }, 'idle PostgreSQL connection lost; the pool replaces it'),
   // Nothing replaces a dead embedded database within the process: stop, so a supervisor restarts it.

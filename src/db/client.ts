@@ -10,7 +10,10 @@
  * wire protocol and parsing here (PGlite's node-postgres adapter), would leave the parsing on this
  * thread. docs/decisions.md has the figures.
  */
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PGlite } from '@electric-sql/pglite';
@@ -83,6 +86,13 @@ export interface DatabaseOptions {
   /** Told when an idle pooled connection breaks (server restart, network); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
   /**
+   * The embedded database only (`npm start`, `npm run build`): a DATA_DIR without a database starts
+   * from a copy of a freshly created one migrated with these products' migrations, made once per
+   * PGlite version and set of migrations (see `EmbeddedTemplate`), instead of creating and migrating
+   * it anew: creating one is most of a first start.
+   */
+  template?: readonly ProductMigrations[];
+  /**
    * Told when the embedded database's worker thread dies: every query fails from then on, so the
    * server logs it and exits. Without it the error is thrown, uncaught.
    */
@@ -105,6 +115,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       driver: 'postgres',
       // Without the lock, instances started together would each apply the same migration and all but one fail.
       migrate: async (products = []) => {
+        if (await allApplied(db, products)) return;
         await exclusively('migrate', async () => {
           await migratePg(db as never, { migrationsFolder });
           for (const p of products) await migratePg(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
@@ -118,9 +129,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataDir = options.dataDir ?? 'memory://';
   const onDisk = !dataDir.startsWith('memory://');
   if (onDisk) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // PostgreSQL's own marker of an initialized data directory.
+  const fresh = onDisk && !options.loadDataDir && !existsSync(path.join(dataDir, 'PG_VERSION'));
+  const template = fresh && options.template ? new EmbeddedTemplate(options.template) : undefined;
   const client = await PgliteThread.start({
     dataDir,
-    loadDataDir: options.loadDataDir,
+    loadDataDir: options.loadDataDir ?? template?.load(),
     onFailure:
       options.onEmbeddedFailure ??
       ((error) => {
@@ -139,10 +153,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     db,
     driver: 'pglite',
     migrate: async (products = []) => {
-      await exclusively('migrate', async () => {
-        await migratePglite(db as never, { migrationsFolder });
-        for (const p of products) await migratePglite(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
-      });
+      if (!(await allApplied(db, products))) {
+        await exclusively('migrate', async () => {
+          await migratePglite(db as never, { migrationsFolder });
+          for (const p of products) await migratePglite(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
+        });
+        // Created here and now migrated: the next fresh DATA_DIR starts from a copy of it.
+        if (template && !template.loaded && products === options.template) await template.save(await client.dumpDataDir('none'));
+      }
       tighten();
     },
     exclusively,
@@ -152,6 +170,84 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       tighten();
     },
   };
+}
+
+/** The newest migration in a folder: drizzle records each one's journal `when` as its `created_at`. */
+function newestMigration(folder: string): number {
+  const journal = JSON.parse(readFileSync(path.join(folder, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ when: number }> };
+  return Math.max(0, ...journal.entries.map((e) => e.when));
+}
+
+/**
+ * Whether the core's and each product's newest migrations are already applied: one query, so that a
+ * restart skips the migrator, which reads and hashes every migration file and, on PostgreSQL, takes
+ * a lock on a connection of its own. False when a migrations table does not exist yet.
+ */
+async function allApplied(db: Db, products: readonly ProductMigrations[]): Promise<boolean> {
+  const tables = [{ table: '__drizzle_migrations', folder: migrationsFolder }, ...products.map((p) => ({ table: productTable(p.name), folder: p.folder }))];
+  try {
+    const [row] = await queryRows<Record<string, string | number | null>>(db, `select ${tables.map(({ table }, i) => `(select max(created_at) from drizzle."${table}") as m${i}`).join(', ')}`);
+    return tables.every(({ folder }, i) => Number(row?.[`m${i}`] ?? 0) >= newestMigration(folder));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A dump of a freshly created embedded database with every migration applied, kept in the user's
+ * cache (~/.cache/devboard, or under XDG_CACHE_HOME) and named by a hash of PGlite's
+ * version and every migration file, so a changed migration or another PGlite makes a new one. A
+ * first start loads it instead of running initdb and the migrations (on this 2-core machine, 12.5 s
+ * and 1.8 s under load, against 4 s to load it: docs/benchmarks.md). Made by the first start that
+ * finds none, and by `npm run build`; written to a temporary name then renamed, so processes making
+ * it at once never see half a file; older ones are removed.
+ */
+class EmbeddedTemplate {
+  private readonly dir: string;
+  private readonly file: string;
+  loaded = false;
+
+  constructor(products: readonly ProductMigrations[]) {
+    const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+    const pglite = entry.slice(0, entry.lastIndexOf('/dist/'));
+    const hash = createHash('sha256').update(readFileSync(path.join(pglite, 'package.json')));
+    for (const folder of [migrationsFolder, ...products.map((p) => p.folder)]) {
+      hash.update(folder.slice(folder.lastIndexOf('/')));
+      const walk = (dir: string): void => {
+        for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+          const full = path.join(dir, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else hash.update(entry.name).update(readFileSync(full));
+        }
+      };
+      walk(folder);
+    }
+    this.dir = path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'devboard');
+    this.file = path.join(this.dir, `pglite-template-${hash.digest('hex').slice(0, 16)}.tar`);
+  }
+
+  load(): Blob | undefined {
+    if (!existsSync(this.file)) return undefined;
+    this.loaded = true;
+    return new Blob([readFileSync(this.file)], { type: 'application/x-tar' });
+  }
+
+  async save(dump: Blob): Promise<void> {
+    const bytes = Buffer.from(await dump.arrayBuffer());
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const temporary = `${this.file}.${process.pid}`;
+      writeFileSync(temporary, bytes);
+      renameSync(temporary, this.file);
+      // Others' a day old: another checkout of this user's may still use a recent one.
+      for (const name of readdirSync(this.dir)) {
+        const other = path.join(this.dir, name);
+        if (name.startsWith('pglite-template-') && other !== this.file && Date.now() - statSync(other).mtimeMs > 86_400_000) rmSync(other, { force: true });
+      }
+    } catch {
+      // Only a cache: the next first start creates the database again.
+    }
+  }
 }
 
 /**

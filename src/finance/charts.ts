@@ -1,11 +1,15 @@
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import type { chartData } from './ledger.js';
 
 type ChartData = Awaited<ReturnType<typeof chartData>>;
 
-/** Renders a Vega-Lite spec to an SVG string on the server: readable without JavaScript. */
+/**
+ * Renders a Vega-Lite spec to an SVG string on the server: readable without JavaScript. Vega and
+ * Vega-Lite are loaded on the first chart, not at start-up (together about as long to import as the
+ * rest of the first page's modules: docs/benchmarks.md, start-up).
+ */
 async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();

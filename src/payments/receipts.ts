@@ -1,5 +1,4 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
-import PDFDocument from 'pdfkit';
 import type { Db } from '../db/client.js';
 import { type Charge, charges, users } from '../db/schema.js';
 import type { Mailer, PlainMessage } from '../mail/mailer.js';
@@ -7,8 +6,9 @@ import type { Catalog } from './catalog.js';
 import { formatUtc, formatMoney } from '../format.js';
 
 
-/** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed). */
-export function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
+/** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed; loaded on the first receipt, not at start-up). */
+export async function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Receipt #${charge.id}`, Author: 'DevBoard' } });
     const chunks: Buffer[] = [];
