@@ -13,17 +13,12 @@ import { ApiError, forbidden, notFound } from '../http/errors.js';
 import { listPayerCards, type SavedCard } from '../payments/cards.js';
 import type { StripeGateway } from '../payments/stripe.js';
 import { organizationPayer } from './payer.js';
-import { type Organization, type OrganizationRole, organizationMembers, organizationRoles, organizations, SLUG_PATTERN } from './schema.js';
+import { type Organization, type OrganizationRole, organizationMembers, organizationRoles, organizations } from './schema.js';
 
-const slug = z.string().regex(new RegExp(SLUG_PATTERN), 'Lowercase letters, digits and "-" only, 2 to 40 of them.');
 const name = z.string().trim().min(1).max(100);
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
-export const slugParam = z.object({ slug });
-export const createInput = z.strictObject({ name, slug });
 export const memberInput = z.strictObject({ username: z.string().trim().min(1).max(30), role: z.enum(organizationRoles) });
-export const memberParams = z.object({ slug, username: z.string().min(1).max(30) });
-export const permissionInput = z.strictObject({ can_post_jobs: z.boolean() });
 
 /** Billing details as Stripe keeps them on a customer: `null` clears one, a missing key leaves it. */
 export const billingInput = z.strictObject({
@@ -71,7 +66,7 @@ export interface Membership {
 const slugTaken = () => new ApiError(409, 'slug_taken', 'That address is already taken by another organization.', { slug: 'Already taken.' });
 
 /** Creates an organization whose first admin is its creator; a slug already taken is a 409. */
-export async function createOrganization(db: Db, creator: User, input: z.infer<typeof createInput>, now: Date): Promise<Membership> {
+export async function createOrganization(db: Db, creator: User, input: { name: string; slug: string }, now: Date): Promise<Membership> {
   return db.transaction(async (tx) => {
     const [organization] = await tx.insert(organizations).values({ slug: input.slug, name: input.name, createdAt: now }).onConflictDoNothing().returning();
     if (!organization) throw slugTaken();
@@ -159,7 +154,7 @@ export async function addMember(db: Db, actor: User, orgSlug: string, input: z.i
       .returning();
     if (!added) throw new ApiError(409, 'already_member', `${member.username} is already a member of ${organization.name}.`, { username: 'Already a member.' });
     await audit(tx, { actor: userActor(actor.id), action: 'organization.member_added', subjectType: 'organization', subjectId: organization.id, after: { user_id: member.id, role: input.role } }, now);
-    return { organization, member, role: input.role };
+    return { organization, member, role: input.role, joinedAt: added.createdAt };
   });
 }
 
