@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.js';
+import { organizationPayer } from '../src/organizations/payer.js';
+import { organizations } from '../src/organizations/schema.js';
 import { admin, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
@@ -107,6 +110,22 @@ describe('organizations API', () => {
     expect((await call(bob, 'GET', '/api/v1/organizations/acme')).statusCode).toBe(404);
     await call(ada, 'POST', '/api/v1/organizations/acme/members', { username: 'eve', role: 'member' });
     expect((await call(eve, 'DELETE', '/api/v1/organizations/acme/members/eve')).statusCode).toBe(204);
+  });
+
+  it("lists the organization's saved cards, from its own Stripe customer, to its admins only", async () => {
+    expect((await call(ada, 'GET', '/api/v1/organizations/acme/payment_methods')).json()).toEqual({ payment_methods: [] });
+    const [org] = await t.database.db.select().from(organizations).where(eq(organizations.slug, 'acme'));
+    const stripe = t.app.payments.stripe.client;
+    const customer = await organizationPayer(org!).customerFor(t.database.db, stripe);
+    await stripe.paymentMethods.attach('pm_card_visa', { customer });
+    const cards = await call(ada, 'GET', '/api/v1/organizations/acme/payment_methods');
+    expect(cards.statusCode).toBe(200);
+    expect(cards.json().payment_methods).toEqual([expect.objectContaining({ brand: 'visa', last4: '4242' })]);
+    await call(ada, 'POST', '/api/v1/organizations/acme/members', { username: 'bob', role: 'member' });
+    expect((await call(bob, 'GET', '/api/v1/organizations/acme/payment_methods')).statusCode).toBe(403);
+    expect((await call(eve, 'GET', '/api/v1/organizations/acme/payment_methods')).statusCode).toBe(404);
+    // The member's own saved cards are not the organization's.
+    expect((await call(ada, 'GET', '/api/v1/payment_methods')).json().payment_methods).toEqual([]);
   });
 
   it("takes a site admin's grant of can_post_jobs; 403 for anyone else", async () => {

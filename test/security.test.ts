@@ -172,6 +172,7 @@ const rules: Record<string, Rule> = {
     expect: { anon: 401, member: 403, poster: 204, other: 404, admin: 404 },
     url: () => `/api/v1/organizations/matrix-co/members/${joiner.username}`,
   },
+  'GET /api/v1/organizations/:slug/payment_methods': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/payment_methods' },
   'POST /api/v1/admin/organizations/:slug/permissions': { expect: adminOnly(401, 200), url: () => '/api/v1/admin/organizations/matrix-co/permissions', body: () => ({ can_post_jobs: true }) },
   'GET /api/v1/credits/prices': { expect: all(200) },
   'GET /api/v1/credits/quote': { expect: all(200), url: () => '/api/v1/credits/quote?quantity=10' },

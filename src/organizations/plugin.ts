@@ -11,6 +11,7 @@ import {
   membership,
   memberInput,
   myOrganizations,
+  organizationCards,
   organizationJson,
   removeMember,
   setOrganizationCanPostJobs,
@@ -44,7 +45,7 @@ const slugRule = new RegExp(SLUG_PATTERN);
 /**
  * The organizations API: create one (its first admin), see it (members; anyone else gets 404),
  * change its name and billing details, add, list and remove members (admins; the last admin stays),
- * and a site admin's permission to post jobs. Schema-first, with the zod compilers in this scope.
+ * its saved cards (admins), and a site admin's permission to post jobs. Schema-first, with the zod compilers in this scope.
  */
 export const organizationsPlugin: FastifyPluginAsync = async (parent) => {
   const app = withZodRoutes(parent);
@@ -114,6 +115,21 @@ export const organizationsPlugin: FastifyPluginAsync = async (parent) => {
       await removeMember(app.db, requireUser(request), request.params.slug, request.params.username, app.clock.now());
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/api/v1/organizations/:slug/payment_methods',
+    {
+      preValidation: signedIn,
+      schema: {
+        params: slugParams,
+        response: {
+          200: z.object({ payment_methods: z.array(z.object({ id: z.string(), brand: z.string(), last4: z.string(), exp_month: z.number().int(), exp_year: z.number().int() })) }),
+          ...errors(400, 401, 403, 404, 503),
+        },
+      },
+    },
+    async (request) => ({ payment_methods: await organizationCards(app.db, app.payments.stripe, requireUser(request), request.params.slug) }),
   );
 
   app.post(
