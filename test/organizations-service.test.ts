@@ -26,12 +26,20 @@ let ada: User;
 let bob: User;
 let eve: User;
 
+let local: LocalStripe;
+let stripe: Stripe;
+
 beforeAll(async () => {
+  local = await startLocalStripe();
+  stripe = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
   database = await freshDatabase();
   const make = (u: string) => createUser(database.db, { username: u, email: `${u}@example.com`, password: 'a long password' });
   [ada, bob, eve] = await Promise.all([make('ada'), make('bob'), make('eve')]);
 });
-afterAll(() => database.close());
+afterAll(async () => {
+  await database.close();
+  await local.close();
+});
 
 const code = (promise: Promise<unknown>) =>
   promise.then(
@@ -57,7 +65,7 @@ describe('organizations', () => {
     expect((await membership(database.db, bob, 'acme')).role).toBe('member');
     expect(await code(adminMembership(database.db, bob, 'acme'))).toBe('403 forbidden');
     expect(await code(addMember(database.db, bob, 'acme', { username: 'eve', role: 'admin' }, now))).toBe('403 forbidden');
-    expect(await code(updateOrganization(database.db, bob, 'acme', { name: 'Bob Co' }, now))).toBe('403 forbidden');
+    expect(await code(updateOrganization(database.db, stripe, bob, 'acme', { name: 'Bob Co' }, now))).toBe('403 forbidden');
     expect(await code(addMember(database.db, ada, 'acme', { username: 'bob', role: 'admin' }, now))).toBe('409 already_member');
     expect(await code(addMember(database.db, ada, 'acme', { username: 'nobody', role: 'member' }, now))).toBe('404 not_found');
   });
@@ -75,11 +83,21 @@ describe('organizations', () => {
     expect(await myOrganizations(database.db, eve)).toEqual([]);
   });
 
-  it('keeps billing details, audited', async () => {
-    const org = await updateOrganization(database.db, ada, 'acme', { legal_name: 'Acme GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' }, tax_id: { type: 'eu_vat', value: 'DE123456789' } }, now);
+  it("keeps billing details, audited, on the organization's own Stripe customer too", async () => {
+    const org = await updateOrganization(database.db, stripe, ada, 'acme', { legal_name: 'Acme GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' }, tax_id: { type: 'eu_vat', value: 'DE123456789' } }, now);
     expect(org).toMatchObject({ name: 'Acme', legalName: 'Acme GmbH', address: { country: 'DE' }, taxId: { type: 'eu_vat', value: 'DE123456789' } });
-    const cleared = await updateOrganization(database.db, ada, 'acme', { tax_id: null }, now);
-    expect(cleared).toMatchObject({ legalName: 'Acme GmbH', taxId: null });
+    const customer = org.stripeCustomerKey!;
+    expect(await stripe.customers.retrieve(customer)).toMatchObject({ name: 'Acme GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' } });
+    expect((await stripe.customers.listTaxIds(customer)).data).toEqual([expect.objectContaining({ type: 'eu_vat', value: 'DE123456789' })]);
+    // A value Stripe refuses is a 400 on the field, and nothing changes, here or there.
+    const refused = await updateOrganization(database.db, stripe, ada, 'acme', { legal_name: 'Other GmbH', tax_id: { type: 'eu_vat', value: 'DE1' } }, now).catch((e) => e);
+    expect(refused).toMatchObject({ status: 400, fields: { 'tax_id.value': expect.stringMatching(/Invalid value for eu_vat/) } });
+    expect((await membership(database.db, ada, 'acme')).organization).toMatchObject({ legalName: 'Acme GmbH', taxId: { value: 'DE123456789' } });
+    expect((await stripe.customers.listTaxIds(customer)).data).toHaveLength(1);
+    const cleared = await updateOrganization(database.db, stripe, ada, 'acme', { tax_id: null, address: null }, now);
+    expect(cleared).toMatchObject({ legalName: 'Acme GmbH', taxId: null, address: null, stripeCustomerKey: customer });
+    expect((await stripe.customers.listTaxIds(customer)).data).toEqual([]);
+    expect(await stripe.customers.retrieve(customer)).toMatchObject({ address: null });
     const actions = (await database.db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.subjectType, 'organization'))).map((a) => a.action);
     expect(actions.filter((a) => a === 'organization.updated')).toHaveLength(2);
   });
@@ -108,14 +126,6 @@ describe('organizations', () => {
 });
 
 describe('the organization as a payer', () => {
-  let local: LocalStripe;
-  let stripe: Stripe;
-  beforeAll(async () => {
-    local = await startLocalStripe();
-    stripe = new Stripe(local.secretKey, { host: '127.0.0.1', port: local.port, protocol: 'http' });
-  });
-  afterAll(() => local.close());
-
   it('makes its own Stripe customer once, even when two first payments race', async () => {
     const [org] = await database.db.select().from(organizations).where(eq(organizations.slug, 'bobs'));
     const a = organizationPayer({ ...org! });

@@ -85,10 +85,10 @@ export const organizationsPlugin: FastifyPluginAsync = async (parent) => {
 
   app.patch(
     '/api/v1/organizations/:slug',
-    { preValidation: signedIn, schema: { params: slugParams, body: billingInput, response: { 200: z.object({ organization }), ...errors(400, 401, 403, 404) } } },
+    { preValidation: signedIn, schema: { params: slugParams, body: billingInput, response: { 200: z.object({ organization }), ...errors(400, 401, 403, 404, 503) } } },
     async (request) => {
       const user = requireUser(request);
-      const updated = await updateOrganization(app.db, user, request.params.slug, request.body, app.clock.now());
+      const updated = await updateOrganization(app.db, app.payments.stripe.client, user, request.params.slug, request.body, app.clock.now());
       return { organization: organizationJson(updated, 'admin') };
     },
   );

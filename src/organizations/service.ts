@@ -11,8 +11,9 @@ import type { Db, Executor } from '../db/client.js';
 import { type User, users } from '../db/schema.js';
 import { ApiError, forbidden, notFound } from '../http/errors.js';
 import { listPayerCards, type SavedCard } from '../payments/cards.js';
-import type { StripeGateway } from '../payments/stripe.js';
-import { organizationPayer } from './payer.js';
+import { isProviderUnavailable, providerUnavailable, type StripeGateway } from '../payments/stripe.js';
+import type Stripe from 'stripe';
+import { keepBillingAtStripe, organizationPayer } from './payer.js';
 import { type Organization, type OrganizationRole, organizationMembers, organizationRoles, organizations } from './schema.js';
 
 const name = z.string().trim().min(1).max(100);
@@ -104,9 +105,21 @@ export async function myOrganizations(db: Db, user: User): Promise<Membership[]>
     .orderBy(asc(organizations.name), asc(organizations.id));
 }
 
-/** Changes the name and billing details (admins), audited. */
-export async function updateOrganization(db: Db, actor: User, orgSlug: string, input: BillingInput, now: Date): Promise<Organization> {
+/**
+ * Changes the name and billing details (admins), audited, and keeps them on the organization's
+ * Stripe customer (made now if it has none). The row stays locked while Stripe is told, so two
+ * changes at once reach Stripe in the order they are saved; if Stripe refuses or cannot be reached,
+ * nothing is saved.
+ */
+export async function updateOrganization(db: Db, stripe: Stripe, actor: User, orgSlug: string, input: BillingInput, now: Date): Promise<Organization> {
+  const { organization } = await adminMembership(db, actor, orgSlug);
+  const customer = await organizationPayer(organization)
+    .customerFor(db, stripe)
+    .catch((error: unknown) => {
+      throw isProviderUnavailable(error) ? providerUnavailable('the billing details were not changed — try again.') : error;
+    });
   return db.transaction(async (tx) => {
+    await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, organization.id)).for('update');
     const { organization: before } = await adminMembership(tx, actor, orgSlug);
     const changes = {
       ...(input.name !== undefined ? { name: input.name } : {}),
@@ -121,6 +134,7 @@ export async function updateOrganization(db: Db, actor: User, orgSlug: string, i
       { actor: userActor(actor.id), action: 'organization.updated', subjectType: 'organization', subjectId: before.id, before: organizationJson(before), after: organizationJson(after!) },
       now,
     );
+    await keepBillingAtStripe(stripe, customer, after!);
     return after!;
   });
 }
