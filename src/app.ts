@@ -257,7 +257,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
   await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
-  await app.register(organizationsPlugin);
+  await app.register(organizationsPlugin, { mailer: mail });
   await app.register(creditsPlugin);
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(paymentsConsolePlugin);

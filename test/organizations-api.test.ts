@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { queryRows } from '../src/db/client.js';
@@ -59,6 +61,12 @@ describe('organizations API', () => {
     const added = await call(ada, 'POST', '/api/v1/organizations/acme/members', { username: 'bob', role: 'member' });
     expect(added.statusCode).toBe(201);
     expect(added.json().member).toMatchObject({ username: 'bob', role: 'member' });
+    const mails = readdirSync(t.mailDir).filter((f) => f.startsWith('organization-'));
+    expect(mails).toHaveLength(1);
+    const mail = readFileSync(path.join(t.mailDir, mails[0]!), 'utf8');
+    expect(mail).toContain('To: bob@example.test');
+    expect(mail).toMatch(/Subject: You are now a member of Acme Jobs on DevBoard/);
+    expect(mail).toContain('ada added you to Acme Jobs as a member.');
     expect((await call(bob, 'POST', '/api/v1/organizations/acme/members', { username: 'eve', role: 'member' })).statusCode).toBe(403);
     expect((await call(bob, 'PATCH', '/api/v1/organizations/acme', { name: 'Bob Co' })).statusCode).toBe(403);
     expect((await call(ada, 'POST', '/api/v1/organizations/acme/members', { username: 'bob', role: 'admin' })).statusCode).toBe(409);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { requireAdmin, requireUser } from '../accounts/request-user.js';
+import type { Mailer } from '../mail/mailer.js';
 import { before, errors, unprocessable, withZodRoutes } from '../http/zod-routes.js';
 import { organizationRoles, SLUG_PATTERN } from './schema.js';
 import {
@@ -8,6 +9,7 @@ import {
   billingInput,
   createOrganization,
   listMembers,
+  mailNewMember,
   membership,
   memberInput,
   myOrganizations,
@@ -44,10 +46,10 @@ const slugRule = new RegExp(SLUG_PATTERN);
 
 /**
  * The organizations API: create one (its first admin), see it (members; anyone else gets 404),
- * change its name and billing details, add, list and remove members (admins; the last admin stays),
+ * change its name and billing details, add (the new member is e-mailed), list and remove members (admins; the last admin stays),
  * its saved cards (admins), and a site admin's permission to post jobs. Schema-first, with the zod compilers in this scope.
  */
-export const organizationsPlugin: FastifyPluginAsync = async (parent) => {
+export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = async (parent, options) => {
   const app = withZodRoutes(parent);
   const signedIn = before(requireUser);
 
@@ -97,7 +99,10 @@ export const organizationsPlugin: FastifyPluginAsync = async (parent) => {
     '/api/v1/organizations/:slug/members',
     { preValidation: signedIn, schema: { params: slugParams, body: memberInput, response: { 201: z.object({ member }), ...errors(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
-      const added = await addMember(app.db, requireUser(request), request.params.slug, request.body, app.clock.now());
+      const actor = requireUser(request);
+      const added = await addMember(app.db, actor, request.params.slug, request.body, app.clock.now());
+      // The membership stands whether or not the e-mail goes out; a failure is logged.
+      if (options.mailer) await mailNewMember(options.mailer, added, actor).catch((err: unknown) => request.log.warn({ err }, 'new member e-mail failed'));
       return reply.status(201).send({ member: { username: added.member.username, role: added.role, joined_at: added.joinedAt } });
     },
   );

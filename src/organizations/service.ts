@@ -10,6 +10,7 @@ import { audit, userActor } from '../audit/log.js';
 import type { Db, Executor } from '../db/client.js';
 import { type User, users } from '../db/schema.js';
 import { ApiError, forbidden, notFound } from '../http/errors.js';
+import type { Mailer } from '../mail/mailer.js';
 import { listPayerCards, type SavedCard } from '../payments/cards.js';
 import { isProviderUnavailable, providerUnavailable, type StripeGateway } from '../payments/stripe.js';
 import type Stripe from 'stripe';
@@ -170,6 +171,25 @@ export async function addMember(db: Db, actor: User, orgSlug: string, input: z.i
     await audit(tx, { actor: userActor(actor.id), action: 'organization.member_added', subjectType: 'organization', subjectId: organization.id, after: { user_id: member.id, role: input.role } }, now);
     return { organization, member, role: input.role, joinedAt: added.createdAt };
   });
+}
+
+/** Tells a new member which organization added them, by whom and as what, through the site's mail path. */
+export async function mailNewMember(mailer: Mailer, added: { organization: Organization; member: User; role: OrganizationRole; joinedAt: Date }, by: User): Promise<void> {
+  const { organization, member, role } = added;
+  await mailer.send(
+    {
+      from: mailer.settings.from ?? 'DevBoard <accounts@devboard.local>',
+      to: member.email,
+      subject: `You are now ${role === 'admin' ? 'an admin' : 'a member'} of ${organization.name} on DevBoard`,
+      text: [
+        `Hello ${member.username},`,
+        `${by.username} added you to ${organization.name} as ${role === 'admin' ? 'an admin: you can manage its members and billing details and pay for it' : 'a member'}.`,
+        'Your organizations, with your role in each, are listed at:',
+        `${mailer.settings.baseUrl ?? ''}/api/v1/organizations`,
+      ].join('\n'),
+    },
+    `organization-${organization.id}-member-${member.id}-${added.joinedAt.getTime()}`,
+  );
 }
 
 /**
