@@ -13,6 +13,8 @@ export type ParamType =
   | 'hash'
   | 'array'
   | { enum: readonly string[] }
+  /** A hash Stripe lets the caller unset with an empty string (`address=`): '' gives null. */
+  | { emptyable: Spec }
   /** An array of hashes (`line_items[0][quantity]=1`), each validated against the spec. */
   | { items: Spec; max: number }
   | Spec;
@@ -70,6 +72,9 @@ function coerce(raw: unknown, type: ParamType, name: string): unknown {
     const values = Array.isArray(raw) ? raw : isPlain(raw) ? Object.values(raw) : [raw];
     if (values.some((v) => typeof v !== 'string')) throw invalidRequest(`Invalid array`, { code: 'parameter_invalid_array', param: name });
     return values;
+  }
+  if ('emptyable' in type && typeof type.emptyable === 'object') {
+    return raw === '' ? null : coerce(raw, type.emptyable as Spec, name);
   }
   if ('items' in type && typeof type.max === 'number') {
     const values = Array.isArray(raw) ? raw : isPlain(raw) ? Object.values(raw) : null;

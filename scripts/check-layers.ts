@@ -15,6 +15,8 @@ export const FLOORS: string[][] = [
   ['http', 'mail', 'web', 'audit'],
   ['accounts'],
   ['payments'],
+  ['organizations'],
+  ['credits'],
   ['products'],
   ['articles'],
   ['finance'],

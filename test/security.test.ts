@@ -19,6 +19,8 @@ let cardForPage = '';
 /** Spare tokens of the member: one for the API's revoke route, one for the settings page's. */
 let tokenForApi = 0;
 let tokenForPage = 0;
+/** Added to the poster's organization by the matrix, then removed. */
+let joiner: Member;
 let seq = 0;
 /** A well-formed reset link that was never issued: everyone gets the same 400. */
 const UNKNOWN_RESET = `/password-reset/${'A'.repeat(43)}`;
@@ -52,6 +54,11 @@ beforeAll(async () => {
     json(await t.app.inject({ method: 'POST', url: '/api/v1/tokens', payload: { email: people.member!.email, password: people.member!.password, name: 'spare' } })).id as number;
   tokenForApi = await spare();
   tokenForPage = await spare();
+  // An organization the poster runs, with the member in it; the other member and the admin are outsiders.
+  joiner = await member(t.app);
+  const org = (path: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1/organizations${path}`, headers: poster.auth, payload });
+  await org('', { name: 'Matrix Co', slug: 'matrix-co' });
+  await org('/matrix-co/members', { username: people.member.username, role: 'member' });
   // Polling as in production, so that /readyz is ready.
   t.app.payments.worker.start(60_000);
   browsers.anon = new FormClient(t.app);
@@ -151,6 +158,24 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/charges': { expect: signedIn(401, 200) },
   'GET /api/v1/charges/:id': { expect: ownerOrAdmin(401, 404, 200), url: () => `/api/v1/charges/${chargeId}` },
   'GET /api/v1/payment_methods': { expect: signedIn(401, 200) },
+  'POST /api/v1/organizations': { expect: signedIn(401, 201), body: () => ({ name: 'Org', slug: unique().toLowerCase().replace(/_/g, '-') }) },
+  'GET /api/v1/organizations': { expect: signedIn(401, 200) },
+  'GET /api/v1/organizations/:slug': { expect: { anon: 401, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co' },
+  'PATCH /api/v1/organizations/:slug': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co', body: () => ({ name: 'Matrix Co' }) },
+  'POST /api/v1/organizations/:slug/members': {
+    expect: { anon: 401, member: 403, poster: 201, other: 404, admin: 404 },
+    url: () => '/api/v1/organizations/matrix-co/members',
+    body: () => ({ username: joiner.username, role: 'member' }),
+  },
+  'GET /api/v1/organizations/:slug/members': { expect: { anon: 401, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/members' },
+  'DELETE /api/v1/organizations/:slug/members/:username': {
+    expect: { anon: 401, member: 403, poster: 204, other: 404, admin: 404 },
+    url: () => `/api/v1/organizations/matrix-co/members/${joiner.username}`,
+  },
+  'GET /api/v1/organizations/:slug/payment_methods': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/payment_methods' },
+  'POST /api/v1/admin/organizations/:slug/permissions': { expect: adminOnly(401, 200), url: () => '/api/v1/admin/organizations/matrix-co/permissions', body: () => ({ can_post_jobs: true }) },
+  'GET /api/v1/credits/prices': { expect: all(200) },
+  'GET /api/v1/credits/quote': { expect: all(200), url: () => '/api/v1/credits/quote?quantity=10' },
   'DELETE /api/v1/payment_methods/:id': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 204 }, url: () => `/api/v1/payment_methods/${cardForApi}` },
   'GET /charges/new': { expect: signedIn(302, 200), url: () => '/charges/new?product=billboard' },
   'POST /charges': {

@@ -7,14 +7,18 @@ import { newMetadata, updatedMetadata } from '../limits.js';
 import { listSpec, metadata, type Spec } from '../params.js';
 import type { RequestInfo, Store } from '../store.js';
 import { attach, paymentMethods, resolvePaymentMethod } from './payment_methods.js';
+import { checkTaxId, createTaxId, taxIdDataSpec, taxIdRoutes } from './tax_ids.js';
 
 export const customers = (store: Store) => store.collection<Stripe.Customer>('customers');
 /** What retrieving a deleted customer answers, as Stripe keeps it. */
 const deletedCustomers = (store: Store) => store.collection<Stripe.DeletedCustomer>('deletedCustomers');
 
+const addressSpec: Spec = { city: 'string', country: 'string', line1: 'string', line2: 'string', postal_code: 'string', state: 'string' };
+
 const customerSpec: Spec = {
   email: 'string',
   name: 'string',
+  address: { emptyable: addressSpec },
   description: 'string',
   phone: 'string',
   metadata,
@@ -23,9 +27,21 @@ const customerSpec: Spec = {
   expand: 'array',
 };
 
+/** A customer's address as Stripe keeps it: every part present, null when not given. */
+const customerAddress = (address: Record<string, string> | null): Stripe.Address | null =>
+  address && {
+    city: address.city || null,
+    country: address.country || null,
+    line1: address.line1 || null,
+    line2: address.line2 || null,
+    postal_code: address.postal_code || null,
+    state: address.state || null,
+  };
+
 export function createCustomer(store: Store, params: Record<string, unknown>, request: RequestInfo): Stripe.Customer {
   // Everything is checked before anything is written: a refused request leaves nothing behind.
   const metadata = newMetadata(params.metadata);
+  const taxIdData = ((params.tax_id_data as Array<Record<string, unknown>> | undefined) ?? []).map((data, i) => checkTaxId(data, (name) => `tax_id_data[${i}][${name}]`));
   const paymentMethod = params.payment_method ? resolvePaymentMethod(store, params.payment_method as string) : null;
   const id = store.newId('cus');
   const defaultPm = (params.invoice_settings as { default_payment_method?: string } | undefined)?.default_payment_method;
@@ -33,7 +49,7 @@ export function createCustomer(store: Store, params: Record<string, unknown>, re
   const customer: Stripe.Customer = {
     id,
     object: 'customer',
-    address: null,
+    address: customerAddress((params.address as Record<string, string> | null | undefined) ?? null),
     balance: 0,
     created: store.now(),
     currency: null,
@@ -57,6 +73,7 @@ export function createCustomer(store: Store, params: Record<string, unknown>, re
   if (paymentMethod) attach(store, paymentMethod, customer.id, request);
   customers(store).set(customer.id, customer);
   store.emit('customer.created', customer, request);
+  for (const checked of taxIdData) createTaxId(store, customer.id, checked, request);
   return customer;
 }
 
@@ -85,6 +102,10 @@ export function updateCustomer(store: Store, id: string, params: Record<string, 
       customer[key] = (params[key] as string) || null;
     }
   }
+  if (params.address !== undefined) {
+    previous.address = customer.address;
+    customer.address = customerAddress(params.address as Record<string, string> | null);
+  }
   if (metadata) {
     previous.metadata = customer.metadata;
     customer.metadata = metadata;
@@ -110,7 +131,8 @@ export function deleteCustomer(store: Store, id: string, request: RequestInfo): 
 export const customerResource: Resource = {
   expandable: { object: 'customer', fields: ['default_source', 'test_clock'] },
   routes: [
-    route('POST', '/v1/customers', { spec: customerSpec, handler: (c) => createCustomer(c.store, c.params, c.request) }),
+    ...taxIdRoutes((store, id) => store.get(customers(store), 'customer', id, 'customer')),
+    route('POST', '/v1/customers', { spec: { ...customerSpec, tax_id_data: { items: taxIdDataSpec, max: 25 } }, handler: (c) => createCustomer(c.store, c.params, c.request) }),
     route('GET', '/v1/customers', {
       spec: { ...listSpec, email: 'string' },
       handler: (c) => list(c.store, customers(c.store).values(), c.params, '/v1/customers', (x) => !c.params.email || x.email === c.params.email),

@@ -357,6 +357,12 @@ export async function dumpPglite(database: Database, compression: 'none' | 'gzip
   return client.dumpDataDir(compression);
 }
 
+/** The SQLSTATE of a database error (drizzle wraps the driver's error: its code is on the cause). */
+export const sqlState = (error: unknown) => {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  return e?.cause?.code ?? e?.code;
+};
+
 /** Rows of a raw SQL query; both drivers return `{ rows }` from execute. */
 export async function queryRows<T>(db: Executor, query: SQLWrapper | string): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };

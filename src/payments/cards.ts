@@ -3,7 +3,7 @@ import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { notFound } from '../http/errors.js';
-import { memberPayer } from './payer.js';
+import { memberPayer, type Payer } from './payer.js';
 import { isProviderUnavailable, providerUnavailable, type StripeGateway } from './stripe.js';
 
 /** Rethrows, as our one "provider unavailable" answer when Stripe could not be reached. */
@@ -19,12 +19,15 @@ export interface SavedCard {
   exp_year: number;
 }
 
+/** A member's own saved cards (see listPayerCards). */
+export const listCards = (stripe: StripeGateway, user: User): Promise<SavedCard[]> => listPayerCards(stripe, memberPayer(user));
+
 /**
  * Saved cards live at Stripe, not in our database (the design note's wish): they are listed from
  * the payer's Stripe customer, newest first, in one API call.
  */
-export async function listCards(stripe: StripeGateway, user: User): Promise<SavedCard[]> {
-  const customer = memberPayer(user).knownCustomer();
+export async function listPayerCards(stripe: StripeGateway, payer: Payer): Promise<SavedCard[]> {
+  const customer = payer.knownCustomer();
   if (!customer) return [];
   const list = await stripe.client.customers
     .listPaymentMethods(customer, { type: 'card', limit: 100 })

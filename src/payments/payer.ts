@@ -9,7 +9,7 @@ import { type User, users } from '../db/schema.js';
  * of payer (an organization) is another implementation of this.
  */
 export interface Payer {
-  kind: 'member';
+  kind: 'member' | 'organization';
   id: number;
   /** Its Stripe customer if it has one already (no call to Stripe). */
   knownCustomer(): string | null;

@@ -1,7 +1,7 @@
 import { and, eq, isNull, isNotNull, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import type { Clock } from '../clock.js';
-import type { Db, Executor } from '../db/client.js';
+import { type Db, type Executor, sqlState } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, fulfilments } from '../db/schema.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
@@ -58,10 +58,6 @@ interface SettleShape {
 
 /** The SQLSTATE of settle_needs_transaction() (drizzle/0011): the one-statement settle undid itself. */
 const NEEDS_TRANSACTION = 'DB001';
-const sqlState = (error: unknown) => {
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  return e?.cause?.code ?? e?.code;
-};
 
 /**
  * One statement moves the charge with its audit entry (transition.ts's move, forward only) and,

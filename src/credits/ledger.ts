@@ -1,0 +1,105 @@
+/**
+ * The credits ledger: a balance per owner (a member or an organization) that only ever changes by
+ * appending an entry, in the same statement that moves the balance. That statement moves the
+ * balance only if it stays at or above zero, and the account's row lock makes concurrent spends
+ * queue, so twenty spends against five credits give exactly five; the unique indexes make a
+ * purchase's credits granted once and a charge paid with credits once, whoever races.
+ */
+import { asc, eq, sql } from 'drizzle-orm';
+import { type Executor, queryRows, sqlState } from '../db/client.js';
+import { users } from '../db/schema.js';
+import { type CreditReason, creditAccounts, creditEntries } from './schema.js';
+
+/** Whose credits: a member's own or an organization's. */
+export type CreditOwner = { userId: number } | { organizationId: number };
+
+const ownerColumns = (owner: CreditOwner) => ('userId' in owner ? { userId: owner.userId } : { organizationId: owner.organizationId });
+const ownerWhere = (owner: CreditOwner) =>
+  'userId' in owner ? eq(creditAccounts.userId, owner.userId) : eq(creditAccounts.organizationId, owner.organizationId);
+
+/** The owner's account id, made (with a zero balance) on first use; safe when two first uses race. */
+export async function creditAccount(ex: Executor, owner: CreditOwner): Promise<number> {
+  await ex.insert(creditAccounts).values(ownerColumns(owner)).onConflictDoNothing();
+  const [account] = await ex.select({ id: creditAccounts.id }).from(creditAccounts).where(ownerWhere(owner));
+  return account!.id;
+}
+
+/** The owner's balance: 0 for an owner with no account yet. */
+export async function creditBalance(ex: Executor, owner: CreditOwner): Promise<number> {
+  const [account] = await ex.select({ balance: creditAccounts.balance }).from(creditAccounts).where(ownerWhere(owner));
+  return account?.balance ?? 0;
+}
+
+export interface CreditChange {
+  /** Credits added (positive) or taken (negative). */
+  change: number;
+  reason: CreditReason;
+  chargeId?: number;
+  note?: string;
+  /** Who made the change. */
+  byUserId?: number;
+  at: Date;
+}
+
+/** What became of a change: made; refused as it would take the balance below zero; or made already (the same purchase or spend). */
+export type CreditOutcome = { outcome: 'applied'; balance: number } | { outcome: 'insufficient' | 'duplicate'; balance: number };
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Appends one entry and moves the balance by it, in one statement, unless the balance would go below
+ * zero. Inside a transaction it runs in a savepoint, so a duplicate (refused by a unique index) leaves
+ * the caller's transaction usable.
+ */
+export async function appendCredits(ex: Executor, owner: CreditOwner, entry: CreditChange): Promise<CreditOutcome> {
+  if (!Number.isSafeInteger(entry.change) || entry.change === 0) throw new Error(`credits: a change must be a non-zero integer, not ${entry.change}`);
+  const account = await creditAccount(ex, owner);
+  try {
+    const [moved] = await ex.transaction((step) =>
+      queryRows<{ balance: number }>(
+        step,
+        sql`with moved as (
+              update ${creditAccounts} set balance = balance + ${entry.change}
+              where id = ${account} and balance + ${entry.change} >= 0
+              returning id, balance
+            ), entry as (
+              insert into ${creditEntries} (account_id, change, reason, charge_id, note, by_user_id, at)
+              select id, ${entry.change}, ${entry.reason}, ${entry.chargeId ?? null}, ${entry.note ?? null}, ${entry.byUserId ?? null}, ${entry.at.toISOString()}::timestamptz from moved
+            )
+            select balance from moved`,
+      ),
+    );
+    if (moved) return { outcome: 'applied', balance: Number(moved.balance) };
+    return { outcome: 'insufficient', balance: await creditBalance(ex, owner) };
+  } catch (error) {
+    if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
+    return { outcome: 'duplicate', balance: await creditBalance(ex, owner) };
+  }
+}
+
+/** Grants a purchase's credits, once per charge, when its payment settles. */
+export const grantPurchase = (ex: Executor, owner: CreditOwner, purchase: { chargeId: number; credits: number; byUserId: number; at: Date }) =>
+  appendCredits(ex, owner, { change: purchase.credits, reason: 'purchase', chargeId: purchase.chargeId, byUserId: purchase.byUserId, at: purchase.at });
+
+/** Spends credits on what a charge buys, once per charge; refused when the balance is short. */
+export const spendCredits = (ex: Executor, owner: CreditOwner, spend: { chargeId: number; credits: number; byUserId: number; at: Date }) =>
+  appendCredits(ex, owner, { change: -spend.credits, reason: 'spend', chargeId: spend.chargeId, byUserId: spend.byUserId, at: spend.at });
+
+/** The owner's entries, oldest first, with who made each, as the API shows them. */
+export async function creditEntriesOf(ex: Executor, owner: CreditOwner) {
+  const rows = await ex
+    .select({ entry: creditEntries, by: users.username })
+    .from(creditEntries)
+    .innerJoin(creditAccounts, eq(creditAccounts.id, creditEntries.accountId))
+    .leftJoin(users, eq(users.id, creditEntries.byUserId))
+    .where(ownerWhere(owner))
+    .orderBy(asc(creditEntries.id));
+  return rows.map(({ entry, by }) => ({
+    at: entry.at,
+    change: entry.change,
+    reason: entry.reason,
+    ...(entry.chargeId !== null ? { charge_id: entry.chargeId } : {}),
+    ...(entry.note !== null ? { note: entry.note } : {}),
+    by,
+  }));
+}
