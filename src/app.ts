@@ -16,6 +16,7 @@ import type { TrustProxy } from './config.js';
 import { count, isNull } from 'drizzle-orm';
 import type { Database, Db } from './db/client.js';
 import { type Charge, stripeEvents, type User } from './db/schema.js';
+import { apiSerializerCompiler, apiValidatorCompiler, registerApiDocument } from './http/api.js';
 import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
@@ -26,7 +27,7 @@ import { HostedCheckout } from './payments/checkout-sessions.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
-import { webhooksPlugin } from './payments/webhooks/plugin.js';
+import { stripeWebhookDocument, webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
 import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
@@ -191,6 +192,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true, store: sharedRateLimitStore(deps.database.db, deps.clock) });
 
   installErrorHandler(app, renderErrorPage);
+  // Routes declare their inputs and answers as zod schemas (src/http/api.ts), which also make the API's document.
+  app.setValidatorCompiler(apiValidatorCompiler);
+  app.setSerializerCompiler(apiSerializerCompiler);
+  await registerApiDocument(app, { webhooks: stripeWebhookDocument });
   app.addHook('onRequest', resolveUser);
   app.addHook('onSend', noStoreWhenSignedIn);
   app.addHook('preValidation', refuseUnstorableText);

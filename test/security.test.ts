@@ -89,6 +89,7 @@ const rules: Record<string, Rule> = {
   'GET /healthz': { expect: all(200) },
   'GET /readyz': { expect: all(200) },
   'GET /metrics': { expect: adminOnly(401, 200) },
+  'GET /api/v1/openapi.json': { expect: all(200) },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },
   'POST /api/v1/tokens': { expect: all(201), body: () => ({ email: people.other!.email, password: people.other!.password }) },
   'GET /api/v1/tokens': { expect: signedIn(401, 200) },
