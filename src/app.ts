@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { CsrfTokens } from './accounts/csrf.js';
-import { noStoreWhenSignedIn, resolveUser } from './accounts/request-user.js';
+import { noStoreWhenSignedIn, refuseUndeclaredCaller, resolveUser } from './accounts/request-user.js';
 import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
@@ -199,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', resolveUser);
   app.addHook('onSend', noStoreWhenSignedIn);
   app.addHook('preValidation', refuseUnstorableText);
+  app.addHook('preValidation', refuseUndeclaredCaller);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
   app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();

@@ -54,3 +54,19 @@ export function requireAdmin(request: FastifyRequest): User {
   if (!user.admin) throw forbidden('Only admins can do this.');
   return user;
 }
+
+/**
+ * An API route whose schema declares a bearer token (`security`, as its document says) refuses a
+ * caller without one (401), or a member on an /api/v1/admin/ route (403), before its input is
+ * validated: who may call comes first. Its handler still asks requireUser or requireAdmin for the user.
+ */
+export function refuseUndeclaredCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  if (!(request.routeOptions.schema as { security?: unknown } | undefined)?.security) return done();
+  try {
+    if (request.routeOptions.url?.startsWith('/api/v1/admin/')) requireAdmin(request);
+    else requireUser(request);
+  } catch (error) {
+    return done(error as Error);
+  }
+  done();
+}

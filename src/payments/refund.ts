@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { formatMoney } from '../format.js';
+import { timestamp } from '../http/api.js';
 import { ApiError, notFound, parseInput } from '../http/errors.js';
 import { idempotencyKeySchema } from './checkout-request.js';
 import { REFUNDABLE_STATUSES } from './state.js';
@@ -22,7 +23,18 @@ export const refundInput = z
   })
   .strict();
 
-export const refundJson = (r: Refund) => ({
+export const refundSchema = z.object({
+  id: z.number().int(),
+  charge_id: z.number().int(),
+  stripe_refund_id: z.string().nullable(),
+  amount: z.number().int().meta({ description: 'In minor units (cents).' }),
+  currency: z.string(),
+  reason: z.string().nullable(),
+  status: z.string().meta({ description: 'Stripe’s: `pending`, `succeeded`, `failed`…' }),
+  requested_by: z.number().int().nullable(),
+  created_at: timestamp,
+});
+export const refundJson = (r: Refund): z.output<typeof refundSchema> => ({
   id: r.id,
   charge_id: r.chargeId,
   stripe_refund_id: r.stripeRefundId,
@@ -46,7 +58,7 @@ export async function refundCharge(
   chargeId: number,
   body: unknown,
   idempotencyKey: string | undefined,
-): Promise<{ status: number; refund: Refund; charge: Charge }> {
+): Promise<{ status: 200 | 201; refund: Refund; charge: Charge }> {
   const input = parseInput(refundInput, body);
   const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
   const [charge] = await deps.db.select().from(charges).where(eq(charges.id, chargeId));
@@ -89,7 +101,7 @@ export async function refundCharge(
   return submitRefund(deps, actor, charge, row);
 }
 
-async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: number; refund: Refund; charge: Charge }> {
+async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<{ status: 200 | 201; refund: Refund; charge: Charge }> {
   let stripeRefund: Stripe.Refund;
   try {
     stripeRefund = await deps.stripe.client.refunds.create(
