@@ -61,12 +61,11 @@ export function requireAdmin(request: FastifyRequest): User {
  * validated: who may call comes first. Its handler still asks requireUser or requireAdmin for the user.
  */
 export function refuseUndeclaredCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-  if (!(request.routeOptions.schema as { security?: unknown } | undefined)?.security) return done();
   try {
-    if (request.routeOptions.url?.startsWith('/api/v1/admin/')) requireAdmin(request);
-    else requireUser(request);
+    if (!(request.routeOptions.schema as { security?: unknown } | undefined)?.security) done();
+    else if (request.routeOptions.url?.startsWith('/api/v1/admin/')) done(void requireAdmin(request));
+    else done(void requireUser(request));
   } catch (error) {
-    return done(error as Error);
+    done(error as Error);
   }
-  done();
 }

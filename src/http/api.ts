@@ -31,6 +31,7 @@ export const errorBodySchema = z
   .looseObject({
     error: z.object({
       code: z.string().meta({ description: 'A stable, machine-readable code (`validation_failed`, `not_found`, …).' }),
+      decline_code: z.string().optional().meta({ description: 'For a declined card: the bank’s reason, as Stripe gives it.' }),
       message: z.string().meta({ description: 'A sentence for people; its wording may change.' }),
       fields: z
         .record(z.string(), z.string())
@@ -45,6 +46,7 @@ const { $schema: _, ...errorBodyJsonSchema } = z.toJSONSchema(errorBodySchema, {
 
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Invalid input: `validation_failed` names each bad field in `fields`.',
+  402: 'The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge.',
   401: 'No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`).',
   403: 'Signed in, but not allowed (`forbidden`).',
   404: 'No such thing, or not yours (`not_found`).',

@@ -7,7 +7,7 @@ import { notFound } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { SUBJECT_FIELD, subjectOf } from './subject.js';
 
-/** A charge as the API shows it; its product may add fields of its own (a listing's paid week, say). */
+/** A charge as the API shows it; its product may add fields of its own. */
 export const chargeSchema = z
   .looseObject({
     id: z.number().int(),

@@ -6,14 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import type { Charge, User } from '../db/schema.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
-import { listCards, removeCard } from './cards.js';
-import { fieldChoices, type Product, productJson } from './catalog.js';
+import { listCards, removeCard, savedCardSchema } from './cards.js';
+import { fieldChoices, type Product, productJson, productSchema } from './catalog.js';
+import { chargeSchema } from './charges.js';
+import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import type { CheckoutResult } from './checkout.js';
 import type { HostedCheckout } from './checkout-sessions.js';
 import { receiptPdf } from './receipts.js';
@@ -27,6 +31,8 @@ const checkoutQuery = z.object({
   [SUBJECT_FIELD]: z.coerce.number().int().positive().max(2147483647).optional(),
 });
 const pmParam = z.object({ id: z.string().max(255) });
+/** A purchase's common fields, checked here; the product's own fields pass through and are checked by the product. */
+const purchaseBody = z.looseObject(chargeRequest.shape).meta({ description: 'Besides these, the fields the product `requires`.' });
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
 const checkoutForm = z
   .object({
@@ -137,19 +143,67 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   };
 
   // ---- JSON API ----
-  app.get('/api/v1/products', async () => ({ products: catalog.list().map(productJson) }));
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const buyer = { tags: ['payments'], security: BEARER };
+  const chargeAnswer = z.object({ charge: chargeSchema });
+  /** What a purchase answers, by status: the charge, or an error with the charge beside it. */
+  const purchaseAnswers = {
+    201: chargeAnswer.describe('Paid.'),
+    202: z
+      .object({ charge: chargeSchema.extend({ client_secret: z.string().nullable().optional().meta({ description: 'When the card asks for authentication (3-D Secure): confirm it with Stripe.js, then `POST /api/v1/charges/{id}/confirm`.' }) }) })
+      .describe('Not settled yet: processing, or waiting for the buyer’s authentication.'),
+    ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
+  };
 
-  app.post('/api/v1/charges', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
-  });
+  api.get(
+    '/api/v1/products',
+    { schema: { tags: ['payments'], summary: 'What can be bought', response: { 200: z.object({ products: z.array(productSchema) }) } } },
+    async () => ({ products: catalog.list().map(productJson) }),
+  );
+
+  api.post(
+    '/api/v1/charges',
+    {
+      ...perUser,
+      schema: {
+        ...buyer,
+        summary: 'Buy a product with a card',
+        description:
+          'With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.',
+        headers: idempotencyHeaders,
+        body: purchaseBody,
+        response: purchaseAnswers,
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return send(reply, await create(user, request.body, request.headers['idempotency-key']));
+    },
+  );
 
   // Stripe-hosted Checkout, when CHECKOUT_MODE=hosted: 201 {charge, url}; the page form is sent there (303).
-  app.post('/api/v1/checkout_sessions', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
-    return send(reply, await createSession(hosted, user, request.body, headerKey(request.headers['idempotency-key'])));
-  });
+  api.post(
+    '/api/v1/checkout_sessions',
+    {
+      ...perUser,
+      schema: {
+        ...buyer,
+        summary: 'Buy on Stripe’s hosted checkout page',
+        description: 'Only when the server runs with CHECKOUT_MODE=hosted (otherwise 404). Send the buyer to `url`; the charge settles when Stripe says the session completed.',
+        headers: idempotencyHeaders,
+        body: purchaseBody.omit({ payment_method: true, confirmation_token: true, save_card: true }),
+        response: {
+          201: z.object({ charge: chargeSchema, url: z.string().meta({ description: 'Stripe’s checkout page for this charge.' }) }),
+          ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
+      return send(reply, await createSession(hosted, user, request.body, request.headers['idempotency-key']));
+    },
+  );
 
   app.post('/checkout_sessions', perUser, async (request, reply) => {
     const user = requireUser(request);
@@ -171,34 +225,61 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return checkoutPage(request, reply, user, catalog.get(form.product), form[SUBJECT_FIELD], { error: failure, values: rest, idempotencyKey });
   });
 
-  app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    return send(reply, await checkout.confirm(user, id));
-  });
+  api.post(
+    '/api/v1/charges/:id/confirm',
+    {
+      ...perUser,
+      schema: {
+        ...buyer,
+        summary: 'Finish a charge after the buyer’s authentication',
+        description: 'Asks Stripe for the charge’s state now and answers as the purchase would have.',
+        params: idParam,
+        response: purchaseAnswers,
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return send(reply, await checkout.confirm(user, request.params.id));
+    },
+  );
 
-  app.get('/api/v1/charges', async (request) => {
-    const user = requireUser(request);
-    const rows = await charges.listFor(user);
-    return { charges: await Promise.all(rows.map((c) => charges.json(c))) };
-  });
+  api.get(
+    '/api/v1/charges',
+    { schema: { ...buyer, summary: 'Your charges, newest first (the last 100)', response: { 200: z.object({ charges: z.array(chargeSchema) }), ...errorResponses(401) } } },
+    async (request) => {
+      const user = requireUser(request);
+      const rows = await charges.listFor(user);
+      return { charges: await Promise.all(rows.map((c) => charges.json(c))) };
+    },
+  );
 
-  app.get('/api/v1/charges/:id', async (request) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    return { charge: await charges.json(await charges.owned(user, id)) };
-  });
+  api.get(
+    '/api/v1/charges/:id',
+    { schema: { ...buyer, summary: 'One of your charges', params: idParam, response: { 200: chargeAnswer, ...errorResponses(400, 401, 404) } } },
+    async (request) => {
+      const user = requireUser(request);
+      return { charge: await charges.json(await charges.owned(user, request.params.id)) };
+    },
+  );
 
-  app.get('/api/v1/payment_methods', perUser, async (request) => ({
-    payment_methods: await listCards(stripe, requireUser(request)),
-  }));
+  api.get(
+    '/api/v1/payment_methods',
+    { ...perUser, schema: { ...buyer, summary: 'Your saved cards', response: { 200: z.object({ payment_methods: z.array(savedCardSchema) }), ...errorResponses(401, 429, 503) } } },
+    async (request) => ({ payment_methods: await listCards(stripe, requireUser(request)) }),
+  );
 
-  app.delete('/api/v1/payment_methods/:id', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(pmParam, request.params);
-    await removeCard(app.db, app.clock.now(), stripe, user, id);
-    return reply.status(204).send();
-  });
+  api.delete(
+    '/api/v1/payment_methods/:id',
+    {
+      ...perUser,
+      schema: { ...buyer, summary: 'Remove a saved card', params: pmParam, response: { 204: z.undefined().describe('Removed.'), ...errorResponses(400, 401, 404, 429, 503) } },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await removeCard(app.db, app.clock.now(), stripe, user, request.params.id);
+      return reply.status(204).send();
+    },
+  );
 
   // ---- Pages ----
   app.get('/charges/new', async (request, reply) => {
