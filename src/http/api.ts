@@ -4,7 +4,7 @@
  * document served at /api/v1/openapi.json. docs/api.md says what may change within v1.
  */
 import fastifySwagger from '@fastify/swagger';
-import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler, RouteOptions } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { type ZodType, z } from 'zod';
@@ -53,7 +53,9 @@ const ERROR_MEANINGS: Record<number, string> = {
   409: 'Conflicts with the current state (the code says which).',
   413: 'The request body is larger than 256 KiB (`payload_too_large`).',
   422: 'Valid input that the thing’s state does not allow now (the code says why).',
+  415: 'The body is not JSON (`unsupported_media_type`).',
   429: 'Too many requests (`rate_limited`); `Retry-After` says when to try again.',
+  500: 'Something went wrong on our side (`internal_error`); nothing about the request is said.',
   503: 'A service we depend on is unavailable; retry later.',
 };
 
@@ -98,8 +100,22 @@ const onlyApiRoutes: typeof jsonSchemaTransform = (route) =>
 
 export type ApiWebhooks = OpenAPIV3_1.Document['webhooks'];
 
+/**
+ * The errors the framework answers on a route's behalf, added to every /api/v1 route's declared
+ * answers: a body that is not JSON or too large, a request over its rate limit, and our own failure.
+ */
+function declareFrameworkErrors(route: RouteOptions): void {
+  if (!route.url.startsWith('/api/v1/') || !route.schema?.response) return;
+  const methods = [route.method].flat();
+  const statuses: number[] = [500];
+  if (methods.some((m) => ['POST', 'PUT', 'PATCH'].includes(m))) statuses.push(400, 413, 415);
+  if ((route.config as { rateLimit?: unknown } | undefined)?.rateLimit) statuses.push(429);
+  route.schema = { ...route.schema, response: { ...errorResponses(...statuses), ...(route.schema.response as object) } };
+}
+
 /** Registers the document's generator (before any route) and serves it at GET /api/v1/openapi.json. */
 export async function registerApiDocument(app: FastifyInstance, options: { webhooks: ApiWebhooks }): Promise<void> {
+  app.addHook('onRoute', declareFrameworkErrors);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
