@@ -53,7 +53,7 @@ export class ApiContract {
     if (!response) return [`${where}: status not declared (declared: ${Object.keys(operation.responses ?? {}).join(', ')})`];
     const declared = Object.keys(response.content ?? {});
     if (declared.length === 0) return body ? [`${where}: a body where none is declared`] : [];
-    const type = contentType?.split(';')[0]!.trim();
+    const type = contentType?.split(';')[0]?.trim();
     if (!type || !declared.includes(type)) return [`${where}: content type ${type} not declared (${declared.join(', ')})`];
     if (type !== 'application/json' || body === undefined) return [];
     const pointer = ['#', 'paths', path, method.toLowerCase(), 'responses', String(status), 'content', type, 'schema'].map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
