@@ -4,6 +4,7 @@
  * document served at /api/v1/openapi.json. docs/api.md says what may change within v1.
  */
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchemaCompiler, RouteOptions } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
@@ -131,6 +132,8 @@ export async function registerApiDocument(app: FastifyInstance, options: { webho
     },
     transform: onlyApiRoutes,
   });
+  // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above.
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', theme: { title: 'DevBoard API reference' }, uiConfig: { deepLinking: true } });
   app.get(
     '/api/v1/openapi.json',
     {
