@@ -28,7 +28,7 @@ export const apiValidatorCompiler: FastifySchemaCompiler<ZodType> =
 export { serializerCompiler as apiSerializerCompiler };
 
 /** Our one error body: `{error: {code, message, fields?}}`; a few errors add a field beside `error` (said on their route). */
-export const errorBodySchema = z
+const errorBodySchema = z
   .looseObject({
     error: z.object({
       code: z.string().meta({ description: 'A stable, machine-readable code (`validation_failed`, `not_found`, …).' }),
@@ -76,14 +76,14 @@ const API_DESCRIPTION = `DevBoard's JSON API, version 1.
 
 **Errors** are always \`{"error": {"code", "message", "fields"?}}\`: \`code\` is stable, \`message\` is for people, and \`fields\` names each invalid field of a 400.
 
-**Idempotency.** Calls that move money (\`POST /api/v1/charges\`, \`POST /api/v1/charges/{id}/confirm\`, \`POST /api/v1/checkout_sessions\`, \`POST /api/v1/admin/charges/{id}/refunds\`) accept an \`Idempotency-Key\` header (up to 255 characters). Retrying with the same key and the same body returns the first answer and charges once; the same key with a different body is a 409 \`idempotency_key_reused\`, and a retry while the first is still being processed is a 409 \`request_in_progress\`.
+**Idempotency.** Calls that move money (\`POST /api/v1/charges\`, \`POST /api/v1/charges/{id}/confirm\`, \`POST /api/v1/checkout_sessions\`, \`POST /api/v1/admin/charges/{id}/refunds\`) accept an \`Idempotency-Key\` header (8 to 255 printable ASCII characters). Retrying with the same key and the same body returns the first answer and charges once; the same key with a different body is a 409 \`idempotency_key_reused\`, and a retry while the first is still being processed is a 409 \`request_in_progress\`.
 
 **Versioning.** Within v1 the contract only grows: new routes, new optional inputs, new fields in answers. Anything else waits for v2 (docs/api.md).`;
 
 /** The document's version: 1.x for /api/v1, the minor part raised with each addition (docs/api.md). */
-export const API_VERSION = '1.0.0';
+const API_VERSION = '1.0.0';
 
-export const API_TAGS = [
+const API_TAGS = [
   { name: 'accounts', description: 'Members, API tokens, passwords and the permission to post jobs.' },
   { name: 'articles', description: 'Articles and job listings.' },
   { name: 'payments', description: 'Products, charges, saved cards and hosted checkout.' },
@@ -91,15 +91,13 @@ export const API_TAGS = [
   { name: 'finance', description: 'Admins: the ledger, exports, the audit log and reconciliation.' },
   { name: 'products', description: 'What each product adds: renewals, newsletter slots.' },
   { name: 'documentation', description: 'This document.' },
-] as const;
-
-export type ApiTag = (typeof API_TAGS)[number]['name'];
+];
 
 /** Only /api/v1 routes are in the document; pages, assets and webhooks-as-routes are not. */
 const onlyApiRoutes: typeof jsonSchemaTransform = (route) =>
   route.url.startsWith('/api/v1/') ? jsonSchemaTransform(route) : { schema: { ...route.schema, hide: true }, url: route.url };
 
-export type ApiWebhooks = OpenAPIV3_1.Document['webhooks'];
+type ApiWebhooks = OpenAPIV3_1.Document['webhooks'];
 
 /**
  * The errors the framework answers on a route's behalf, added to every /api/v1 route's declared
