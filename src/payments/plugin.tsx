@@ -85,6 +85,11 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
    * A checkout, counted by product, way and outcome (a counter increment: nothing on the database).
    * A hosted one is counted `opened` here, and again when its session ends (afterSessionOutcome).
    */
+  /** The product a request names, as a metric label: `unknown` for none or one we do not sell. */
+  const productLabel = (body: unknown) => {
+    const product = (body as { product?: unknown } | undefined)?.product;
+    return typeof product === 'string' && catalog.find(product) ? product : 'unknown';
+  };
   const counted = async <R extends CheckoutResult & { url?: string }>(way: string, body: unknown, run: () => Promise<R>): Promise<R> => {
     try {
       const result = await run();
@@ -93,13 +98,19 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       app.metrics.checkouts.inc({ product: result.charge.product, way, outcome });
       return result;
     } catch (error) {
-      const product = (body as { product?: unknown } | undefined)?.product;
-      app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', way, outcome: 'rejected' });
+      app.metrics.checkouts.inc({ product: productLabel(body), way, outcome: 'rejected' });
       throw error;
     }
   };
-  const create = (...args: Parameters<typeof checkout.create>) =>
-    counted((args[1] as { confirmation_token?: unknown } | undefined)?.confirmation_token ? 'confirmation_token' : 'payment_method', args[1], () => checkout.create(...args));
+  const wayOf = (body: unknown) => ((body as { confirmation_token?: unknown } | undefined)?.confirmation_token ? 'confirmation_token' : 'payment_method');
+  const create = (...args: Parameters<typeof checkout.create>) => counted(wayOf(args[1]), args[1], () => checkout.create(...args));
+  /** A purchase whose input the route's schema refused never reaches `counted`: it is counted `rejected` here. */
+  const countRefusedInput =
+    (way: (body: unknown) => string) =>
+    (request: FastifyRequest, _reply: FastifyReply, error: Error & { validationContext?: string }, done: () => void) => {
+      if (error.validationContext) app.metrics.checkouts.inc({ product: productLabel(request.body), way: way(request.body), outcome: 'rejected' });
+      done();
+    };
   const createSession = (hostedCheckout: HostedCheckout, ...args: Parameters<HostedCheckout['create']>) => counted('hosted_page', args[1], () => hostedCheckout.create(...args));
   /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
   const shownOnForm = (error: unknown, product: string): ApiError => {
@@ -165,6 +176,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     '/api/v1/charges',
     {
       ...perUser,
+      onError: countRefusedInput(wayOf),
       schema: {
         ...buyer,
         summary: 'Buy a product with a card',
@@ -186,6 +198,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     '/api/v1/checkout_sessions',
     {
       ...perUser,
+      onError: countRefusedInput(() => 'hosted_page'),
       schema: {
         ...buyer,
         summary: 'Buy on Stripe’s hosted checkout page',
