@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.{ts,tsx}', 'local-stripe/test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/api-contract-setup.ts'],
     pool: 'forks',
     // Lets the export test force garbage collection before it samples the heap.
     execArgv: ['--expose-gc'],

@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type ApiClient, apiClient } from '../scripts/api/client.js';
 import { arg, freePort, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 
 const ATTACKERS = arg('attackers', 5);
@@ -19,44 +20,43 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const app = spawnApp({ ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', DEMO_DATA: '0', LOG_LEVEL: 'warn', RECONCILE_INTERVAL_MINUTES: '0' });
 
-async function member(name: string): Promise<Record<string, string>> {
+/** A member signed up through the API, as a client sending their token. */
+async function member(name: string): Promise<ApiClient> {
   const account = { username: name, email: `${name}@bench.test`, password: 'fairness bench password' };
+  const anonymous = apiClient(base);
   // Sign-ups are limited per address (5 a minute): the sixth member waits for its turn, as a person would.
   for (;;) {
-    const signup = await fetch(`${base}/api/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
-    if (signup.status !== 429) break;
-    await sleep(1_000 * Number(signup.headers.get('retry-after') ?? 5));
+    const signup = await anonymous.POST('/api/v1/users', { body: account });
+    if (signup.response.status !== 429) break;
+    await sleep(1_000 * Number(signup.response.headers.get('retry-after') ?? 5));
   }
-  const res = await fetch(`${base}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(account) });
-  if (res.status !== 201) throw new Error(`${name} got no token: ${res.status} ${await res.text()}`);
-  return { authorization: `Bearer ${((await res.json()) as { token: string }).token}`, 'content-type': 'application/json' };
+  const { data, error, response } = await anonymous.POST('/api/v1/tokens', { body: account });
+  if (!data) throw new Error(`${name} got no token: ${response.status} ${JSON.stringify(error)}`);
+  return apiClient(base, data.token);
 }
 
-const save = (headers: Record<string, string>, body_markdown: string) =>
-  fetch(`${base}/api/v1/articles`, { method: 'POST', headers, body: JSON.stringify({ title: 'Fairness', body_markdown }) }).then(async (res) => {
-    const answer = (await res.json()) as { error?: { code: string } };
-    return res.status === 201 ? '201' : `${res.status} ${answer.error?.code}`;
-  });
+const save = (client: ApiClient, body_markdown: string) =>
+  client.POST('/api/v1/articles', { body: { title: 'Fairness', body_markdown } }).then(({ error, response }) => (response.status === 201 ? '201' : `${response.status} ${error?.error.code}`));
 
 try {
   await waitHealthy(base, app);
   const victim = await member('victim');
-  const attackers: Array<Record<string, string>> = [];
+  const attackers: ApiClient[] = [];
   for (let i = 0; i < ATTACKERS; i++) attackers.push(await member(`attacker${i}`));
   const list = '- a\n'.repeat(25_000);
   const statuses = new Map<string, number>();
   let attacking = true;
   const attack = Promise.all(
-    attackers.map(async (headers) => {
+    attackers.map(async (client) => {
       let left = SAVES;
       await Promise.all(
         Array.from({ length: LANES }, async () => {
           while (left > 0) {
             left--;
-            let status = await save(headers, list);
+            let status = await save(client, list);
             while (status === '429 rendering_busy') {
               await sleep(50);
-              status = await save(headers, list);
+              status = await save(client, list);
             }
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
           }

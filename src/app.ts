@@ -7,7 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import qs from 'qs';
 import { accountsPlugin } from './accounts/plugin.js';
 import { CsrfTokens } from './accounts/csrf.js';
-import { noStoreWhenSignedIn, resolveUser } from './accounts/request-user.js';
+import { noStoreWhenSignedIn, refuseUndeclaredCaller, resolveUser } from './accounts/request-user.js';
 import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
@@ -17,6 +17,7 @@ import type { TrustProxy } from './config.js';
 import { count, isNull } from 'drizzle-orm';
 import type { Database, Db } from './db/client.js';
 import { type Charge, stripeEvents, type User } from './db/schema.js';
+import { apiSerializerCompiler, apiValidatorCompiler, registerApiDocument } from './http/api.js';
 import { sharedRateLimitStore } from './http/rate-limit-store.js';
 import { frameworkErrorSender, installErrorHandler, refuseUnstorableText, sendClientError, wantsJson } from './http/errors.js';
 import { Catalog } from './payments/catalog.js';
@@ -28,7 +29,7 @@ import { waysToPay } from './payments/ways-to-pay/index.js';
 import { paymentsPlugin } from './payments/plugin.js';
 import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
-import { webhooksPlugin } from './payments/webhooks/plugin.js';
+import { stripeWebhookDocument, webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
 import { ReceiptMailer } from './payments/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
@@ -195,9 +196,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true, store: sharedRateLimitStore(deps.database.db, deps.clock) });
 
   installErrorHandler(app, renderErrorPage);
+  // Routes declare their inputs and answers as zod schemas (src/http/api.ts), which also make the API's document.
+  app.setValidatorCompiler(apiValidatorCompiler);
+  app.setSerializerCompiler(apiSerializerCompiler);
+  await registerApiDocument(app, { webhooks: stripeWebhookDocument });
   app.addHook('onRequest', resolveUser);
   app.addHook('onSend', noStoreWhenSignedIn);
   app.addHook('preValidation', refuseUnstorableText);
+  app.addHook('preValidation', refuseUndeclaredCaller);
   // Every browser form POST carries a CSRF token; the JSON API uses bearer tokens instead of cookies.
   app.addHook('preHandler', (request, _reply, done) => {
     if (request.method === 'GET' || request.method === 'HEAD' || wantsJson(request)) return done();

@@ -81,6 +81,8 @@ interface Rule {
   body?: () => Record<string, unknown>;
   /** Runs on a fresh, signed-out browser (routes that change the session itself). */
   fresh?: boolean;
+  /** Where a route that always redirects sends everyone (otherwise a 302 must be to the login page). */
+  location?: string;
 }
 
 const unique = () => `u${++seq}_${Math.random().toString(36).slice(2, 8)}`;
@@ -96,6 +98,13 @@ const rules: Record<string, Rule> = {
   'GET /healthz': { expect: all(200) },
   'GET /readyz': { expect: all(200) },
   'GET /metrics': { expect: adminOnly(401, 200) },
+  'GET /api/v1/openapi.json': { expect: all(200) },
+  'GET /api/docs': { expect: all(200) },
+  'GET /api/docs/static/index.html': { expect: all(302), location: '/api/docs/' },
+  'GET /api/docs/static/swagger-initializer.js': { expect: all(200) },
+  'GET /api/docs/json': { expect: all(200) },
+  'GET /api/docs/yaml': { expect: all(200) },
+  'GET /api/docs/static/*': { expect: all(200), url: () => '/api/docs/static/swagger-ui.css' },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },
   'POST /api/v1/tokens': { expect: all(201), body: () => ({ email: people.other!.email, password: people.other!.password }) },
   'GET /api/v1/tokens': { expect: signedIn(401, 200) },
@@ -252,7 +261,8 @@ describe('authorization matrix', () => {
       for (const role of ROLES) {
         const res = await call(role, route.method, rule.url?.() ?? route.url, rule);
         if (res.statusCode !== rule.expect[role]) failures.push(`${key} as ${role}: ${res.statusCode}, expected ${rule.expect[role]}`);
-        if (res.statusCode === 302) expect(res.headers.location).toMatch(/^\/login\?next=/);
+        if (res.statusCode === 302 && rule.location) expect(res.headers.location).toBe(rule.location);
+        else if (res.statusCode === 302) expect(res.headers.location).toMatch(/^\/login\?next=/);
         expect(res.statusCode, `${key} as ${role}`).toBeLessThan(500);
       }
     }

@@ -1,8 +1,9 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Executor } from '../db/client.js';
-import { PERMISSION_NOTE_MAX, type PermissionRequest, permissionRequests, type User, users } from '../db/schema.js';
+import { PERMISSION_NOTE_MAX, type PermissionRequest, permissionRequestStatuses, permissionRequests, type User, users } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
+import { timestamp } from '../http/api.js';
 import { ApiError, notFound } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 
@@ -16,7 +17,15 @@ export const permissionRequestInput = z.object({
 export const decisionInput = z.object({ decision: z.enum(['approve', 'decline'], { error: 'Choose approve or decline.' }) });
 export type Decision = z.infer<typeof decisionInput>['decision'];
 
-export const permissionRequestJson = (r: PermissionRequest) => ({
+export const permissionRequestSchema = z.object({
+  id: z.number().int(),
+  user_id: z.number().int(),
+  note: z.string(),
+  status: z.enum(permissionRequestStatuses),
+  created_at: timestamp,
+  decided_at: timestamp.nullable(),
+});
+export const permissionRequestJson = (r: PermissionRequest): z.output<typeof permissionRequestSchema> => ({
   id: r.id,
   user_id: r.userId,
   note: r.note,

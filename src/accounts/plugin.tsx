@@ -4,8 +4,10 @@
  * pages.tsx and permission-pages.tsx; rules in service.ts.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { User } from '../db/schema.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { doneMessage, typed, pageContext, sendPage } from '../web/render.js';
@@ -20,6 +22,7 @@ import {
   pendingRequests,
   permissionRequestInput,
   permissionRequestJson,
+  permissionRequestSchema,
   requestPermission,
 } from './permission-requests.js';
 import { PasswordResets, resetInput, resetRequestInput, resetTokenParam } from './password-reset.js';
@@ -36,6 +39,7 @@ import {
   loginInput,
   passwordChangeInput,
   publicUser,
+  publicUserSchema,
   revokeApiToken,
   SESSION_TTL_MS,
   setCanPostJobs,
@@ -43,6 +47,7 @@ import {
   tokenJson,
   tokenOptions,
   tokenRequest,
+  tokenSchema,
 } from './service.js';
 
 export interface AccountsOptions {
@@ -102,47 +107,125 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
   }
 
   // ---- JSON API ----
-  app.post('/api/v1/users', signupLimit, async (request, reply) => {
-    const input = parseInput(signupInput, request.body);
-    const user = await createUser(app.db, input);
-    return reply.status(201).send({ user: publicUser(user) });
-  });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const userAnswer = z.object({ user: publicUserSchema });
 
-  app.post('/api/v1/tokens', limited(10), async (request, reply) => {
-    const input = parseInput(tokenRequest, request.body);
-    const user = await authenticate(app.db, input.email, input.password, app.clock.now());
-    const { secret, token } = await createApiToken(app.db, user.id, input, app.clock.now());
-    return reply.status(201).send({ ...tokenJson(token), token: secret });
-  });
+  api.post(
+    '/api/v1/users',
+    {
+      ...signupLimit,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Sign up',
+        description: 'Creates a member. An e-mail address or username already taken is a 409 that says which.',
+        body: signupInput,
+        response: { 201: userAnswer, ...errorResponses(400, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const user = await createUser(app.db, request.body);
+      return reply.status(201).send({ user: publicUser(user) });
+    },
+  );
 
-  app.get('/api/v1/tokens', async (request) => {
-    const user = requireUser(request);
-    const current = request.credential?.tokenId;
-    return { tokens: (await listApiTokens(app.db, user.id)).map((t) => ({ ...tokenJson(t), current: t.id === current })) };
-  });
+  api.post(
+    '/api/v1/tokens',
+    {
+      ...limited(10),
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an API token',
+        description: 'With your e-mail and password. The secret (`token`) is shown only in this answer.',
+        body: tokenRequest,
+        response: { 201: tokenSchema.extend({ token: z.string().meta({ description: 'The secret: send it as `Authorization: Bearer <token>`.' }) }), ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request, reply) => {
+      const input = request.body;
+      const user = await authenticate(app.db, input.email, input.password, app.clock.now());
+      const { secret, token } = await createApiToken(app.db, user.id, input, app.clock.now());
+      return reply.status(201).send({ ...tokenJson(token), token: secret });
+    },
+  );
 
-  app.delete('/api/v1/tokens/:id', async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    await revokeApiToken(app.db, user.id, id, app.clock.now());
-    return reply.status(204).send();
-  });
+  api.get(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Your API tokens',
+        security: BEARER,
+        response: { 200: z.object({ tokens: z.array(tokenSchema.extend({ current: z.boolean().meta({ description: 'The token making this request.' }) })) }), ...errorResponses(401) },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const current = request.credential?.tokenId;
+      return { tokens: (await listApiTokens(app.db, user.id)).map((t) => ({ ...tokenJson(t), current: t.id === current })) };
+    },
+  );
 
-  app.post('/api/v1/me/password', limited(10), async (request) => {
-    const user = requireUser(request);
-    const input = parseInput(passwordChangeInput, request.body);
-    await changePassword(app.db, user, input, request.credential ?? {}, app.clock.now());
-    return { user: publicUser(user) };
-  });
+  api.delete(
+    '/api/v1/tokens/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Revoke one of your API tokens',
+        security: BEARER,
+        params: idParam,
+        response: { 204: z.undefined().describe('Revoked.'), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await revokeApiToken(app.db, user.id, request.params.id, app.clock.now());
+      return reply.status(204).send();
+    },
+  );
 
-  app.get('/api/v1/me', async (request) => ({ user: publicUser(requireUser(request)) }));
+  api.post(
+    '/api/v1/me/password',
+    {
+      ...limited(10),
+      schema: {
+        tags: ['accounts'],
+        summary: 'Change your password',
+        description: 'Logs out your other sessions; `revoke_tokens` also revokes your other API tokens.',
+        security: BEARER,
+        body: passwordChangeInput,
+        response: { 200: userAnswer, ...errorResponses(400, 401, 429) },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      await changePassword(app.db, user, request.body, request.credential ?? {}, app.clock.now());
+      return { user: publicUser(user) };
+    },
+  );
 
-  app.post('/api/v1/admin/users/:id/permissions', async (request) => {
-    const admin = requireAdmin(request);
-    const { id } = parseInput(idParam, request.params);
-    const input = parseInput(permissionInput, request.body);
-    return { user: publicUser(await setCanPostJobs(app.db, admin, id, input.can_post_jobs, app.clock.now())) };
-  });
+  api.get(
+    '/api/v1/me',
+    { schema: { tags: ['accounts'], summary: 'Who you are', security: BEARER, response: { 200: userAnswer, ...errorResponses(401) } } },
+    async (request) => ({ user: publicUser(requireUser(request)) }),
+  );
+
+  api.post(
+    '/api/v1/admin/users/:id/permissions',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Grant or revoke the permission to post jobs (admins)',
+        security: BEARER,
+        params: idParam,
+        body: permissionInput,
+        response: { 200: userAnswer, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const admin = requireAdmin(request);
+      return { user: publicUser(await setCanPostJobs(app.db, admin, request.params.id, request.body.can_post_jobs, app.clock.now())) };
+    },
+  );
 
   // ---- Pages ----
   app.get('/signup', (request, reply) => {
@@ -307,25 +390,68 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, o
     return { ...result, mailed };
   };
 
-  app.post('/api/v1/me/permission-requests', async (request, reply) => {
-    const user = requireUser(request);
-    const { note } = parseInput(permissionRequestInput, request.body);
-    return reply.status(201).send({ permission_request: permissionRequestJson(await requestPermission(app.db, user, note, app.clock.now())) });
-  });
+  api.post(
+    '/api/v1/me/permission-requests',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Ask for the permission to post jobs',
+        description: 'An admin answers; you are e-mailed either way. Asking again while a request waits, or when already allowed, is a 409.',
+        security: BEARER,
+        body: permissionRequestInput,
+        response: { 201: z.object({ permission_request: permissionRequestSchema }), ...errorResponses(400, 401, 409) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.status(201).send({ permission_request: permissionRequestJson(await requestPermission(app.db, user, request.body.note, app.clock.now())) });
+    },
+  );
 
-  app.get('/api/v1/admin/permission-requests', async (request) => {
-    requireAdmin(request);
-    const pending = await pendingRequests(app.db);
-    return { permission_requests: pending.map(({ request: r, user }) => ({ ...permissionRequestJson(r), username: user.username, email: user.email })) };
-  });
+  api.get(
+    '/api/v1/admin/permission-requests',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Requests waiting for an answer (admins)',
+        security: BEARER,
+        response: { 200: z.object({ permission_requests: z.array(permissionRequestSchema.extend({ username: z.string(), email: z.string() })) }), ...errorResponses(401, 403) },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const pending = await pendingRequests(app.db);
+      return { permission_requests: pending.map(({ request: r, user }) => ({ ...permissionRequestJson(r), username: user.username, email: user.email })) };
+    },
+  );
 
-  app.post('/api/v1/admin/permission-requests/:id', async (request) => {
-    const admin = requireAdmin(request);
-    const { id } = parseInput(idParam, request.params);
-    const { decision } = parseInput(decisionInput, request.body);
-    const result = await decide(admin, id, decision);
-    return { permission_request: permissionRequestJson(result.request), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
-  });
+  api.post(
+    '/api/v1/admin/permission-requests/:id',
+    {
+      schema: {
+        tags: ['accounts'],
+        summary: 'Approve or decline a request (admins)',
+        description: 'Deciding again the same way changes nothing (`changed: false`); the other way is a 409.',
+        security: BEARER,
+        params: idParam,
+        body: decisionInput,
+        response: {
+          200: z.object({
+            permission_request: permissionRequestSchema,
+            user: publicUserSchema,
+            changed: z.boolean(),
+            mailed: z.boolean().meta({ description: 'Whether the member was e-mailed the answer.' }),
+          }),
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const admin = requireAdmin(request);
+      const result = await decide(admin, request.params.id, request.body.decision);
+      return { permission_request: permissionRequestJson(result.request), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
+    },
+  );
 
   app.post('/permission-requests', async (request, reply) => {
     const user = requireUser(request);

@@ -54,3 +54,18 @@ export function requireAdmin(request: FastifyRequest): User {
   if (!user.admin) throw forbidden('Only admins can do this.');
   return user;
 }
+
+/**
+ * An API route whose schema declares a bearer token (`security`, as its document says) refuses a
+ * caller without one (401), or a member on an /api/v1/admin/ route (403), before its input is
+ * validated: who may call comes first. Its handler still asks requireUser or requireAdmin for the user.
+ */
+export function refuseUndeclaredCaller(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  try {
+    if (!(request.routeOptions.schema as { security?: unknown } | undefined)?.security) done();
+    else if (request.routeOptions.url?.startsWith('/api/v1/admin/')) done(void requireAdmin(request));
+    else done(void requireUser(request));
+  } catch (error) {
+    done(error as Error);
+  }
+}

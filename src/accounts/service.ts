@@ -5,6 +5,7 @@ import type { Db, Executor } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { type ApiToken, apiTokens, passwordResets, sessions, type User, users } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
+import { timestamp } from '../http/api.js';
 import { ApiError, notFound } from '../http/errors.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { applyCanPostJobs } from './permission-requests.js';
@@ -31,13 +32,15 @@ export const loginInput = z.object({
   password: z.string().min(1, 'Enter your password.').max(200),
 });
 
-export interface PublicUser {
-  id: number;
-  username: string;
-  email: string;
-  admin: boolean;
-  can_post_jobs: boolean;
-}
+/** A member as the API shows them (to themselves and to admins). */
+export const publicUserSchema = z.object({
+  id: z.number().int(),
+  username: z.string(),
+  email: z.string(),
+  admin: z.boolean(),
+  can_post_jobs: z.boolean().meta({ description: 'May publish job listings (an admin grants it).' }),
+});
+export type PublicUser = z.output<typeof publicUserSchema>;
 
 export const publicUser = (u: User): PublicUser => ({
   id: u.id,
@@ -155,7 +158,14 @@ export async function createApiToken(db: Db, userId: number, options: z.infer<ty
 }
 
 /** What may be shown of a token: never its secret (only its hash is kept anyway). */
-export const tokenJson = (t: ApiToken) => ({ id: t.id, name: t.name, created_at: t.createdAt, last_used_at: t.lastUsedAt, expires_at: t.expiresAt });
+export const tokenSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  created_at: timestamp,
+  last_used_at: timestamp.nullable(),
+  expires_at: timestamp.nullable().meta({ description: 'Null: valid until revoked.' }),
+});
+export const tokenJson = (t: ApiToken): z.output<typeof tokenSchema> => ({ id: t.id, name: t.name, created_at: t.createdAt, last_used_at: t.lastUsedAt, expires_at: t.expiresAt });
 
 export const listApiTokens = (db: Db, userId: number): Promise<ApiToken[]> =>
   db.select().from(apiTokens).where(eq(apiTokens.userId, userId)).orderBy(desc(apiTokens.id));

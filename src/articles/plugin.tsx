@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { JSX } from 'preact';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { listCards } from '../payments/cards.js';
@@ -26,14 +28,17 @@ import {
   articleInput,
   articleJson,
   articlePatch,
+  articleSchema,
   createArticle,
   getArticle,
   getEditableArticle,
   type ArticleWithAuthor,
   type JobsListing,
   jobJson,
+  jobSchema,
   listArticlesBy,
   listJobs,
+  PAGE_SIZE,
   pageInput,
   liveArticles,
   recentArticles,
@@ -107,45 +112,120 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     });
 
   // ---- JSON API ----
-  app.post('/api/v1/articles', writes, async (request, reply) => {
-    const user = requireUser(request);
-    const input = parseInput(articleInput, request.body);
-    return reply.status(201).send({ article: articleJson(await createArticle(app.db, render, user, input, now()), now()) });
-  });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const articleAnswer = z.object({ article: articleSchema });
 
-  app.get('/api/v1/articles/:id', async (request) => {
-    const { id } = parseInput(idParam, request.params);
-    const at = now();
-    return { article: articleJson(await getArticle(app.db, id, at, request.user ?? undefined), at) };
-  });
+  api.post(
+    '/api/v1/articles',
+    {
+      ...writes,
+      schema: {
+        tags: ['articles'],
+        summary: 'Write an article or a job listing',
+        description: 'A job listing needs the permission to post jobs, and is public only once paid (`POST /api/v1/charges` with its product).',
+        security: BEARER,
+        body: articleInput,
+        response: { 201: articleAnswer, ...errorResponses(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.status(201).send({ article: articleJson(await createArticle(app.db, render, user, request.body, now()), now()) });
+    },
+  );
 
-  app.patch('/api/v1/articles/:id', writes, async (request) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    const patch = parseInput(articlePatch, request.body);
-    return { article: articleJson(await updateArticle(app.db, render, user, id, patch, now()), now()) };
-  });
+  api.get(
+    '/api/v1/articles/:id',
+    {
+      schema: {
+        tags: ['articles'],
+        summary: 'One article',
+        description: 'A draft, or an unpaid job listing, is found only by its author and admins.',
+        params: idParam,
+        response: { 200: articleAnswer, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const at = now();
+      return { article: articleJson(await getArticle(app.db, request.params.id, at, request.user ?? undefined), at) };
+    },
+  );
 
-  app.get('/api/v1/articles', async (request) => {
-    const { mine } = parseInput(listQuery, request.query);
-    const at = now();
-    const rows = mine === '1' ? await listArticlesBy(app.db, requireUser(request).id) : await recentArticles(app.db, at);
-    return { articles: rows.map((row) => articleJson(row, at)) };
-  });
+  api.patch(
+    '/api/v1/articles/:id',
+    {
+      ...writes,
+      schema: {
+        tags: ['articles'],
+        summary: 'Change an article (its author or an admin)',
+        security: BEARER,
+        params: idParam,
+        body: articlePatch,
+        response: { 200: articleAnswer, ...errorResponses(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      return { article: articleJson(await updateArticle(app.db, render, user, request.params.id, request.body, now()), now()) };
+    },
+  );
 
-  app.get('/api/v1/jobs', async (request, reply) => {
-    const { page } = parseInput(pageInput, request.query);
-    const { body } = await jobsPage(now(), page);
-    return reply.type('application/json; charset=utf-8').send(body);
-  });
+  api.get(
+    '/api/v1/articles',
+    {
+      schema: {
+        tags: ['articles'],
+        summary: 'Recent public articles, or yours',
+        description: '`mine=1` lists your own, drafts included (needs a token).',
+        querystring: listQuery,
+        response: { 200: z.object({ articles: z.array(articleSchema) }), ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const at = now();
+      const rows = request.query.mine === '1' ? await listArticlesBy(app.db, requireUser(request).id) : await recentArticles(app.db, at);
+      return { articles: rows.map((row) => articleJson(row, at)) };
+    },
+  );
 
-  app.post('/api/v1/articles/:id/auto-renew', writes, async (request) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    const { enabled } = parseInput(autoRenewInput, request.body);
-    const saved = await articleListing.setAutoRenew(app.db, user, id, enabled, now());
-    return { article: { id: saved.id, auto_renew: saved.autoRenew } };
-  });
+  api.get(
+    '/api/v1/jobs',
+    {
+      schema: {
+        tags: ['articles'],
+        summary: 'Paid job listings, most recently bumped first',
+        description: `${PAGE_SIZE} a page.`,
+        querystring: pageInput,
+        response: { 200: z.object({ jobs: z.array(jobSchema), page: z.number().int(), total: z.number().int() }), ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      // Sent as kept in the cache, already serialised (a string skips the serialiser; the tests check its shape).
+      const { body } = await jobsPage(now(), request.query.page);
+      return reply.type('application/json; charset=utf-8').send(body as never);
+    },
+  );
+
+  api.post(
+    '/api/v1/articles/:id/auto-renew',
+    {
+      ...writes,
+      schema: {
+        tags: ['articles'],
+        summary: 'Turn a job listing’s auto-renewal on or off (its author)',
+        description: 'Renews the paid week with the saved card before it ends.',
+        security: BEARER,
+        params: idParam,
+        body: autoRenewInput,
+        response: { 200: z.object({ article: z.object({ id: z.number().int(), auto_renew: z.boolean() }) }), ...errorResponses(400, 401, 404, 422, 429) },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const saved = await articleListing.setAutoRenew(app.db, user, request.params.id, request.body.enabled, now());
+      return { article: { id: saved.id, auto_renew: saved.autoRenew } };
+    },
+  );
 
   /** The confirmation a page shows after the auto-renew switch, when `article` is one of `rows`. */
   const autoRenewNotice = (query: unknown, rows: Array<{ article: { id: number; title: string } }>) => {

@@ -2,6 +2,7 @@ import { and, count, desc, eq, inArray, min, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { type Article, articles, type User, users } from '../db/schema.js';
+import { timestamp } from '../http/api.js';
 import { forbidden, notFound } from '../http/errors.js';
 import { articleListing as listing } from '../products/index.js';
 import { listingsChanged } from '../cache.js';
@@ -39,7 +40,29 @@ export interface ArticleWithAuthor {
   author: { id: number; username: string };
 }
 
-export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date) {
+const authorSchema = z.object({ id: z.number().int(), username: z.string() });
+
+export const articleSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  body_markdown: z.string(),
+  body_html: z.string().meta({ description: 'The Markdown rendered and sanitised.' }),
+  tags: z.array(z.string()),
+  job_listing: z.boolean(),
+  published: z.boolean(),
+  published_at: timestamp.nullable(),
+  live: z.boolean().meta({ description: 'Public now: published, and for a job listing also paid.' }),
+  paid: z.boolean(),
+  paid_until: timestamp.nullable(),
+  bumped_at: timestamp.nullable(),
+  auto_renew: z.boolean(),
+  author: authorSchema,
+  url: z.string().meta({ description: 'The article’s page, a path on this site.' }),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date): z.output<typeof articleSchema> {
   return {
     id: a.id,
     title: a.title,
@@ -61,7 +84,19 @@ export function articleJson({ article: a, author }: ArticleWithAuthor, now: Date
   };
 }
 
-export function jobJson({ article: a, author }: ArticleWithAuthor, now: Date) {
+export const jobSchema = z.object({
+  id: z.number().int(),
+  title: z.string(),
+  tags: z.array(z.string()),
+  excerpt: z.string().meta({ description: 'The start of the listing, as plain text.' }),
+  author: authorSchema,
+  url: z.string(),
+  paid: z.boolean(),
+  paid_until: timestamp.nullable(),
+  bumped_at: timestamp.nullable(),
+});
+
+export function jobJson({ article: a, author }: ArticleWithAuthor, now: Date): z.output<typeof jobSchema> {
   return {
     id: a.id,
     title: a.title,

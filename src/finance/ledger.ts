@@ -1,7 +1,8 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
-import { auditLog, type ChargeStatus, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
+import { auditLog, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
+import { timestamp } from '../http/api.js';
 import { notFound } from '../http/errors.js';
 import { dateParam } from '../http/dates.js';
 import type { Catalog } from '../payments/catalog.js';
@@ -40,15 +41,18 @@ export function whereCharges(f: Partial<LedgerFilters>): SQL {
 /** int8 and numeric arrive as strings (pg) or bigints (PGlite); money stays an exact integer. */
 export const toInt = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-export interface Totals {
-  currency: string;
-  count: number;
-  gross: number;
-  refunded: number;
-  disputed: number;
-  fees: number;
-  net: number;
-}
+const cents = z.number().int().meta({ description: 'In minor units (cents).' });
+
+export const totalsSchema = z.object({
+  currency: z.string(),
+  count: z.number().int(),
+  gross: cents,
+  refunded: cents,
+  disputed: cents,
+  fees: cents,
+  net: cents.meta({ description: 'gross − refunded − disputed − fees, in minor units.' }),
+});
+export type Totals = z.output<typeof totalsSchema>;
 
 /**
  * Gross is what buyers paid (charges where money was taken), refunded what went back, disputed what
@@ -78,24 +82,25 @@ export async function ledgerTotals(db: Db, f: Partial<LedgerFilters>): Promise<T
   return rows.map(totalsRow);
 }
 
-export interface LedgerRow {
-  id: number;
-  created_at: string;
-  paid_at: string | null;
-  status: ChargeStatus;
-  product: string;
-  amount: number;
-  amount_refunded: number;
-  stripe_fee: number | null;
-  currency: string;
-  user_id: number;
-  buyer: string;
-  buyer_email: string;
-  article_id: number | null;
-  article_title: string | null;
-  payment_intent_id: string | null;
-  stripe_latest_charge: string | null;
-}
+export const ledgerRowSchema = z.object({
+  id: z.number().int(),
+  created_at: z.string().meta({ format: 'date-time' }),
+  paid_at: z.string().meta({ format: 'date-time' }).nullable(),
+  status: z.enum(chargeStatuses),
+  product: z.string(),
+  amount: cents,
+  amount_refunded: cents,
+  stripe_fee: cents.nullable(),
+  currency: z.string(),
+  user_id: z.number().int(),
+  buyer: z.string(),
+  buyer_email: z.string(),
+  article_id: z.number().int().nullable(),
+  article_title: z.string().nullable(),
+  payment_intent_id: z.string().nullable(),
+  stripe_latest_charge: z.string().nullable(),
+});
+export type LedgerRow = z.output<typeof ledgerRowSchema>;
 
 const orderBy: Record<LedgerFilters['sort'], SQL> = {
   created_at: sql`c.created_at`,
@@ -158,10 +163,11 @@ export const summaryQuery = z.object({
 });
 export type SummaryQuery = z.infer<typeof summaryQuery>;
 
-export interface SummaryRow extends Totals {
-  period?: string;
-  product?: string;
-}
+export const summaryRowSchema = totalsSchema.extend({
+  period: z.string().optional().meta({ description: 'The day, week or month (grouped by time).' }),
+  product: z.string().optional().meta({ description: 'Grouped by product.' }),
+});
+export type SummaryRow = z.output<typeof summaryRowSchema>;
 
 /** Totals per day, week or month (of the payment, in UTC) or per product. */
 export async function summary(db: Db, q: SummaryQuery): Promise<SummaryRow[]> {
@@ -257,6 +263,19 @@ export async function* refundRows(db: Db, f: { from?: string; to?: string }, bat
     after = toInt(rows.at(-1)!.id);
   }
 }
+
+/** An audit log entry as stored: who did what to which subject, with the subject before and after. */
+export const auditEntrySchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  actor: z.string().meta({ description: '`user:<id>`, `stripe`, `reconcile` or `system`.' }),
+  action: z.string(),
+  subjectType: z.string(),
+  subjectId: z.string(),
+  before: z.unknown(),
+  after: z.unknown(),
+});
+
 
 /** One charge with its buyer, refunds, disputes and audit trail: the console's charge page. */
 export async function chargeDetail(db: Db, catalog: Catalog, id: number) {

@@ -7,16 +7,37 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { ApiError, idParam, parseInput } from '../http/errors.js';
-import { refundAnswer } from '../payments/http-answers.js';
-import { refundCharge, refundJson, refundReason } from '../payments/refund.js';
+import { refundAnswer, sendAnswer } from '../payments/http-answers.js';
+import { chargeSchema } from '../payments/charges.js';
+import { disputeSchema } from '../payments/console-pages.js';
+import { idempotencyHeaders } from '../payments/checkout-request.js';
+import { refundCharge, refundInput, refundJson, refundReason, refundSchema } from '../payments/refund.js';
 import { keepsIdempotencyKey } from '../payments/stripe.js';
 import { AdminNav, doneMessage, linkAdminViews, pageContext, sendPage } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
 import { csvLines, jsonLines, refundCsvLines } from './export.js';
-import { auditPage, chargeDetail, chartData, ledgerFilters, ledgerPage, ledgerRows, ledgerTotals, refundRows, summary, summaryQuery } from './ledger.js';
+import {
+  auditEntrySchema,
+  auditPage,
+  chargeDetail,
+  chartData,
+  LEDGER_PAGE_SIZE,
+  ledgerFilters,
+  ledgerPage,
+  ledgerRowSchema,
+  ledgerRows,
+  ledgerTotals,
+  refundRows,
+  summary,
+  summaryQuery,
+  summaryRowSchema,
+  totalsSchema,
+} from './ledger.js';
 import { ChargeDetailPage } from './charge-page.js';
 import { AuditPage, LedgerPage } from './pages.js';
 import { adminViews } from '../products/index.js';
@@ -28,6 +49,8 @@ const auditQuery = z.object({
   subject_id: z.string().max(60).optional(),
 });
 const exportQuery = ledgerFilters.pick({ from: true, to: true, status: true, product: true, user_id: true, article_id: true });
+const refundExportQuery = exportQuery.pick({ from: true, to: true });
+const refundReply = z.object({ refund: refundSchema, charge: chargeSchema });
 const AUDIT_PAGE = 100;
 
 /** "12.5" → 1250, without floating point. */
@@ -56,8 +79,8 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   const stripeUrl = (id: string) => stripe.objectUrl(id);
   const deps = { db: app.db, clock: app.clock, catalog, stripe };
 
-  // Every route here is for admins: anonymous callers get 401, members 403.
-  app.addHook('preHandler', async (request) => {
+  // Every route here is for admins: anonymous callers get 401, members 403, before their input is read.
+  app.addHook('preValidation', async (request) => {
     requireAdmin(request);
   });
 
@@ -71,51 +94,144 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   const exportName = (f: { from?: string; to?: string }, base: string, ext: string) => `${base}${f.from ? `-from-${f.from.slice(0, 10)}` : ''}${f.to ? `-to-${f.to.slice(0, 10)}` : ''}.${ext}`;
 
   // ---- JSON API ----
-  app.get('/api/v1/admin/charges', async (request) => {
-    const f = parseInput(ledgerFilters, request.query);
-    const [{ rows, total }, totals] = await Promise.all([ledgerPage(app.db, f), ledgerTotals(app.db, f)]);
-    return { charges: rows, page: f.page, total, totals };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const adminOnly = { tags: ['finance'], security: BEARER };
+
+  api.get(
+    '/api/v1/admin/charges',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'The ledger: charges, filtered and sorted, with totals per currency',
+        description: `${LEDGER_PAGE_SIZE} charges a page; \`totals\` cover every page of the filter.`,
+        querystring: ledgerFilters,
+        response: {
+          200: z.object({ charges: z.array(ledgerRowSchema), page: z.number().int(), total: z.number().int(), totals: z.array(totalsSchema) }),
+          ...errorResponses(400, 401, 403),
+        },
+      },
+    },
+    async (request) => {
+      const f = request.query;
+      const [{ rows, total }, totals] = await Promise.all([ledgerPage(app.db, f), ledgerTotals(app.db, f)]);
+      return { charges: rows, page: f.page, total, totals };
+    },
+  );
+
+  api.get(
+    '/api/v1/admin/charges/:id',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'One charge with its buyer, refunds, disputes and audit trail',
+        params: idParam,
+        response: {
+          200: z.object({
+            charge: chargeSchema,
+            buyer: z.object({ id: z.number().int(), username: z.string(), email: z.string() }),
+            refunds: z.array(refundSchema),
+            disputes: z.array(disputeSchema),
+            audit: z.array(auditEntrySchema),
+          }),
+          ...errorResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (request) => {
+      const d = await chargeDetail(app.db, catalog, request.params.id);
+      return { charge: await app.payments.charges.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
+    },
+  );
+
+  api.get(
+    '/api/v1/admin/finance/summary',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Totals per day, week, month or product',
+        querystring: summaryQuery,
+        response: { 200: z.object({ summary: z.array(summaryRowSchema) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ summary: await summary(app.db, request.query) }),
+  );
+
+  api.get(
+    '/api/v1/admin/audit',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'The audit log, newest first',
+        description: `${AUDIT_PAGE} entries a page.`,
+        querystring: auditQuery,
+        response: { 200: z.object({ entries: z.array(auditEntrySchema), page: z.number().int(), total: z.number().int() }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const { entries, total } = await auditPage(app.db, q, AUDIT_PAGE);
+      return { entries, page: q.page, total };
+    },
+  );
+
+  /** An export's answer: a file, streamed. */
+  const exportAnswer = (type: string, what: string) => ({
+    200: { description: what, content: { [type]: { schema: z.string() } } },
+    ...errorResponses(400, 401, 403),
   });
-
-  app.get('/api/v1/admin/charges/:id', async (request) => {
-    const { id } = parseInput(idParam, request.params);
-    const d = await chargeDetail(app.db, catalog, id);
-    return { charge: await app.payments.charges.json(d.charge), buyer: d.buyer, refunds: d.refunds.map(refundJson), disputes: d.disputes, audit: d.audit };
-  });
-
-  app.get('/api/v1/admin/finance/summary', async (request) => ({ summary: await summary(app.db, parseInput(summaryQuery, request.query)) }));
-
-  app.get('/api/v1/admin/audit', async (request) => {
-    const q = parseInput(auditQuery, request.query);
-    const { entries, total } = await auditPage(app.db, q, AUDIT_PAGE);
-    return { entries, page: q.page, total };
-  });
-
   for (const prefix of ['/admin/finance', '/api/v1/admin/finance']) {
-    app.get(`${prefix}/charges.csv`, async (request, reply) => {
-      const f = parseInput(exportQuery, request.query);
-      return stream(reply, 'text/csv; charset=utf-8', exportName(f, 'charges', 'csv'), csvLines(ledgerRows(app.db, f)));
-    });
-    app.get(`${prefix}/charges.jsonl`, async (request, reply) => {
-      const f = parseInput(exportQuery, request.query);
-      return stream(reply, 'application/x-ndjson; charset=utf-8', exportName(f, 'charges', 'jsonl'), jsonLines(ledgerRows(app.db, f)));
-    });
-    app.get(`${prefix}/refunds.csv`, async (request, reply) => {
-      const f = parseInput(exportQuery.pick({ from: true, to: true }), request.query);
-      return stream(reply, 'text/csv; charset=utf-8', exportName(f, 'refunds', 'csv'), refundCsvLines(refundRows(app.db, f)));
-    });
+    api.get(
+      `${prefix}/charges.csv`,
+      { schema: { ...adminOnly, summary: 'The ledger as CSV', querystring: exportQuery, response: exportAnswer('text/csv', 'One charge a line, with a header line.') } },
+      async (request, reply) => stream(reply, 'text/csv; charset=utf-8', exportName(request.query, 'charges', 'csv'), csvLines(ledgerRows(app.db, request.query))),
+    );
+    api.get(
+      `${prefix}/charges.jsonl`,
+      {
+        schema: { ...adminOnly, summary: 'The ledger as JSON lines', querystring: exportQuery, response: exportAnswer('application/x-ndjson', 'One charge (a ledger row) a line.') },
+      },
+      async (request, reply) => stream(reply, 'application/x-ndjson; charset=utf-8', exportName(request.query, 'charges', 'jsonl'), jsonLines(ledgerRows(app.db, request.query))),
+    );
+    api.get(
+      `${prefix}/refunds.csv`,
+      { schema: { ...adminOnly, summary: 'Refunds as CSV', querystring: refundExportQuery, response: exportAnswer('text/csv', 'One refund a line, with a header line.') } },
+      async (request, reply) => stream(reply, 'text/csv; charset=utf-8', exportName(request.query, 'refunds', 'csv'), refundCsvLines(refundRows(app.db, request.query))),
+    );
   }
 
-  app.post('/api/v1/admin/charges/:id/refunds', async (request, reply) => {
-    const admin = requireAdmin(request);
-    const { id } = parseInput(idParam, request.params);
-    const key = request.headers['idempotency-key'];
-    const answer = await refundAnswer(app.payments.charges, await refundCharge(deps, admin, id, request.body, typeof key === 'string' ? key : undefined));
-    return reply.status(answer.status).send(answer.body);
-  });
+  api.post(
+    '/api/v1/admin/charges/:id/refunds',
+    {
+      schema: {
+        ...adminOnly,
+        tags: ['payments console'],
+        summary: 'Refund a charge, in full or in part',
+        description:
+          'Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`.',
+        params: idParam,
+        headers: idempotencyHeaders,
+        body: refundInput,
+        response: {
+          201: refundReply.describe('Refund requested at Stripe.'),
+          200: refundReply.describe('This Idempotency-Key’s refund, again.'),
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const admin = requireAdmin(request);
+      return sendAnswer(reply, await refundAnswer(app.payments.charges, await refundCharge(deps, admin, request.params.id, request.body, request.headers['idempotency-key'])));
+    },
+  );
 
   // Each product's admin views: its data here, its page below.
-  for (const view of adminViews) app.get(`/api/v1/admin/${view.name}`, async () => view.json(app.db));
+  for (const view of adminViews) {
+    api.get(
+      `/api/v1/admin/${view.name}`,
+      { schema: { ...adminOnly, tags: ['products'], summary: view.title, response: { 200: view.answer, ...errorResponses(401, 403) } } },
+      async () => view.json(app.db),
+    );
+  }
 
   // ---- Pages ----
   app.get('/admin/finance', async (request, reply) => {

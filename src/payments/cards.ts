@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import Stripe from 'stripe';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
@@ -11,13 +12,14 @@ const unlessUnavailable = (message: string) => (error: unknown): never => {
   throw isProviderUnavailable(error) ? providerUnavailable(message) : error;
 };
 
-export interface SavedCard {
-  id: string;
-  brand: string;
-  last4: string;
-  exp_month: number;
-  exp_year: number;
-}
+export const savedCardSchema = z.object({
+  id: z.string().meta({ description: 'The PaymentMethod id (pm_…): send it as `payment_method` to pay with this card.' }),
+  brand: z.string(),
+  last4: z.string(),
+  exp_month: z.number().int(),
+  exp_year: z.number().int(),
+});
+export type SavedCard = z.output<typeof savedCardSchema>;
 
 /** A member's own saved cards (see listPayerCards). */
 export const listCards = (stripe: StripeGateway, user: User): Promise<SavedCard[]> => listPayerCards(stripe, memberPayer(user));

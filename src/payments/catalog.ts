@@ -1,5 +1,5 @@
 import type { SQL } from 'drizzle-orm';
-import type { ZodType } from 'zod';
+import { type ZodType, z } from 'zod';
 import type { Db, Executor } from '../db/client.js';
 import type { Charge, User } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
@@ -112,7 +112,15 @@ export class Catalog {
   }
 }
 
-export const productJson = (p: Product) => ({
+export const productSchema = z.object({
+  id: z.string().meta({ description: 'Send it as `product` to buy it.' }),
+  name: z.string(),
+  amount: z.number().int().meta({ description: 'In minor units (cents).' }),
+  currency: z.string(),
+  description: z.string(),
+  requires: z.array(z.string()).meta({ description: 'The fields a purchase of it must carry besides `product` and the card.' }),
+});
+export const productJson = (p: Product): z.output<typeof productSchema> => ({
   id: p.id,
   name: p.name,
   amount: p.amount,

@@ -1,9 +1,32 @@
 import { desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { type Charge, charges, type User } from '../db/schema.js';
+import { type Charge, charges, chargeStatuses, type User } from '../db/schema.js';
+import { timestamp } from '../http/api.js';
 import { notFound } from '../http/errors.js';
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { SUBJECT_FIELD, subjectOf } from './subject.js';
+
+/** A charge as the API shows it; its product may add fields of its own. */
+export const chargeSchema = z
+  .looseObject({
+    id: z.number().int(),
+    status: z.enum(chargeStatuses),
+    product: z.string(),
+    [SUBJECT_FIELD]: z.number().int().nullable(),
+    amount: z.number().int().meta({ description: 'In minor units (cents).' }),
+    currency: z.string(),
+    stripe_charge_key: z.string().nullable().meta({ description: 'The PaymentIntent id, by its first name; `payment_intent` says it plainly.', deprecated: true }),
+    payment_intent: z.string().nullable(),
+    card_brand: z.string().nullable(),
+    card_last4: z.string().nullable(),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    paid_at: timestamp.nullable(),
+    created_at: timestamp,
+    amount_refunded: z.number().int(),
+  })
+  .meta({ description: 'Other fields are added by the charge’s product.' });
 
 /** Our charge rows as the rest of the app reads them, and the one JSON shape they are shown in. */
 export class ChargeRecords {
@@ -27,7 +50,7 @@ export class ChargeRecords {
   }
 
   /** A charge as the API shows it, with what its product adds (`known` when the caller has it already). */
-  async json(charge: Charge, known?: ChargeExtras) {
+  async json(charge: Charge, known?: ChargeExtras): Promise<z.output<typeof chargeSchema>> {
     const product = this.deps.catalog.find(charge.product);
     const extras = known ?? (product?.chargeExtras ? await product.chargeExtras(this.deps.db, charge) : {});
     return {

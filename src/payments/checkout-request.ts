@@ -34,6 +34,13 @@ export const idempotencyKeySchema = z
   .max(255, 'At most 255 characters.')
   .regex(/^[\x21-\x7e]+$/, 'Printable ASCII only.');
 
+/** The `Idempotency-Key` header of a call that moves money (other headers pass through). */
+export const idempotencyHeaders = z.looseObject({
+  'idempotency-key': idempotencyKeySchema
+    .optional()
+    .meta({ description: 'Any unique string of 8–255 printable ASCII characters: a retry with the same key and body gets the first answer, and moves money once.' }),
+});
+
 /** A value as one string whatever the order of its keys: what a request's fingerprint is taken of. */
 export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;

@@ -1,16 +1,51 @@
 import type { disputes, PaymentMismatch, reconcileRuns, StripeEventRow } from '../db/schema.js';
+import { z } from 'zod';
 import { formatMoney, formatUtc } from '../format.js';
+import { timestamp } from '../http/api.js';
 import { AdminNav, CsrfField, DataTable, Flash, type PageContext, PostButton, StripeObject } from '../web/render.js';
 import type { FindingDirection, ReconcileReport } from './reconcile.js';
 import { reconcileHeadline } from './reconcile.js';
 
-export const eventJson = (e: StripeEventRow) => ({
+export const failedEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  attempts: z.number().int(),
+  last_error: z.string().nullable(),
+  received_at: timestamp,
+  next_attempt_at: timestamp,
+});
+export const eventJson = (e: StripeEventRow): z.output<typeof failedEventSchema> => ({
   id: e.id,
   type: e.type,
   attempts: e.attempts,
   last_error: e.lastError,
   received_at: e.receivedAt,
   next_attempt_at: e.nextAttemptAt,
+});
+
+/** A dispute as stored (the console's API shows the row as it is). */
+export const disputeSchema = z.object({
+  id: z.number().int(),
+  chargeId: z.number().int(),
+  stripeDisputeId: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  reason: z.string(),
+  status: z.string(),
+  evidenceDueBy: timestamp.nullable(),
+  closedAt: timestamp.nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+
+/** A reconciliation run as stored: its report once finished. */
+export const reconcileRunSchema = z.object({
+  id: z.number().int(),
+  startedAt: timestamp,
+  finishedAt: timestamp.nullable(),
+  since: timestamp,
+  trigger: z.string().meta({ description: 'What started it: `api`, `console`, `cli`…' }),
+  report: z.record(z.string(), z.unknown()).nullable().meta({ description: 'The run’s report (as `POST /api/v1/admin/reconcile` answers it), once finished.' }),
 });
 
 export function FailedEventsPage({ ctx, events, done }: { ctx: PageContext; events: StripeEventRow[]; done?: string }) {

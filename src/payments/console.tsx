@@ -1,14 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { desc, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { requireAdmin } from '../accounts/request-user.js';
 import { disputes, reconcileRuns } from '../db/schema.js';
 import { plausibleDate } from '../http/dates.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { notFound, parseInput } from '../http/errors.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
-import { DisputesPage, eventJson, FailedEventsPage, MismatchesPage, ReconcilePage } from './console-pages.js';
-import { listMismatches, mismatchJson } from './mismatches.js';
-import { reconcile } from './reconcile.js';
+import { DisputesPage, disputeSchema, eventJson, FailedEventsPage, failedEventSchema, MismatchesPage, ReconcilePage, reconcileRunSchema } from './console-pages.js';
+import { listMismatches, mismatchJson, mismatchSchema } from './mismatches.js';
+import { reconcile, reconcileReportSchema } from './reconcile.js';
 import { OPEN_DISPUTE_STATUSES } from './state.js';
 import { failedEvents, requeueEvents } from './webhooks/inbox.js';
 
@@ -34,34 +36,94 @@ export const paymentsConsolePlugin: FastifyPluginAsync = async (app) => {
   const recentRuns = (limit: number) => app.db.select().from(reconcileRuns).orderBy(desc(reconcileRuns.id)).limit(limit);
   const latestRun = async () => (await recentRuns(1))[0];
 
-  // Every route here is for admins: anonymous callers get 401, members 403.
-  app.addHook('preHandler', async (request) => {
+  // Every route here is for admins: anonymous callers get 401, members 403, before their input is read.
+  app.addHook('preValidation', async (request) => {
     requireAdmin(request);
   });
 
   // ---- JSON API ----
-  app.get('/api/v1/admin/webhooks/failed', async () => ({ events: (await failedEvents(app.db)).map(eventJson) }));
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const adminOnly = { tags: ['payments console'], security: BEARER };
 
-  app.post('/api/v1/admin/webhooks/:id/retry', async (request) => {
-    const { id } = parseInput(eventParam, request.params);
-    const requeued = (await requeueEvents(app.db, app.clock.now(), { ids: [id] })).length;
-    if (requeued === 0) throw notFound('No such event.');
-    await worker.kick();
-    return { requeued };
-  });
+  api.get(
+    '/api/v1/admin/webhooks/failed',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Stripe events whose processing failed',
+        response: { 200: z.object({ events: z.array(failedEventSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ events: (await failedEvents(app.db)).map(eventJson) }),
+  );
 
-  app.get('/api/v1/admin/disputes', async () => ({ disputes: await openDisputes() }));
+  api.post(
+    '/api/v1/admin/webhooks/:id/retry',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Process a failed event again',
+        params: eventParam,
+        response: { 200: z.object({ requeued: z.number().int() }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const requeued = (await requeueEvents(app.db, app.clock.now(), { ids: [request.params.id] })).length;
+      if (requeued === 0) throw notFound('No such event.');
+      await worker.kick();
+      return { requeued };
+    },
+  );
 
-  app.get('/api/v1/admin/payment-mismatches', async () => ({ mismatches: (await listMismatches(app.db)).map(mismatchJson) }));
+  api.get(
+    '/api/v1/admin/disputes',
+    { schema: { ...adminOnly, summary: 'Open disputes, soonest evidence deadline first', response: { 200: z.object({ disputes: z.array(disputeSchema) }), ...errorResponses(401, 403) } } },
+    async () => ({ disputes: await openDisputes() }),
+  );
 
-  app.post('/api/v1/admin/reconcile', async (request) => {
-    const { since } = parseInput(reconcileInput, request.body ?? {});
-    return { report: await runReconcile(since, 'api') };
-  });
+  api.get(
+    '/api/v1/admin/payment-mismatches',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'PaymentIntents that name our charges but do not match them (never fulfilled)',
+        response: { 200: z.object({ mismatches: z.array(mismatchSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ mismatches: (await listMismatches(app.db)).map(mismatchJson) }),
+  );
 
-  app.get('/api/v1/admin/reconcile/latest', async () => ({ run: (await latestRun()) ?? null }));
+  api.post(
+    '/api/v1/admin/reconcile',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Compare our charges with Stripe and repair what can be repaired',
+        description: 'Over the last 30 days, or from `since`.',
+        body: reconcileInput,
+        response: { 200: z.object({ report: reconcileReportSchema }), ...errorResponses(400, 401, 403, 503) },
+      },
+    },
+    async (request) => ({ report: await runReconcile(request.body.since, 'api') }),
+  );
 
-  app.get('/api/v1/admin/reconcile/runs', async () => ({ runs: await recentRuns(RUN_HISTORY) }));
+  api.get(
+    '/api/v1/admin/reconcile/latest',
+    { schema: { ...adminOnly, summary: 'The latest reconciliation run', response: { 200: z.object({ run: reconcileRunSchema.nullable() }), ...errorResponses(401, 403) } } },
+    async () => ({ run: (await latestRun()) ?? null }),
+  );
+
+  api.get(
+    '/api/v1/admin/reconcile/runs',
+    {
+      schema: {
+        ...adminOnly,
+        summary: `The last ${RUN_HISTORY} reconciliation runs`,
+        response: { 200: z.object({ runs: z.array(reconcileRunSchema) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => ({ runs: await recentRuns(RUN_HISTORY) }),
+  );
 
   // ---- Pages ----
   app.get('/admin/webhooks', async (request, reply) => {

@@ -1,6 +1,8 @@
 import { desc, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
+import { z } from 'zod';
 import type { Db, Executor } from '../db/client.js';
+import { timestamp } from '../http/api.js';
 import { type Charge, type PaymentMismatch, paymentMismatches } from '../db/schema.js';
 import { audit } from '../audit/log.js';
 
@@ -78,7 +80,21 @@ export async function recordMismatch(db: Executor, pi: Stripe.PaymentIntent, rea
 export const listMismatches = (db: Db, limit = 200): Promise<PaymentMismatch[]> =>
   db.select().from(paymentMismatches).orderBy(desc(paymentMismatches.detectedAt), desc(paymentMismatches.id)).limit(limit);
 
-export const mismatchJson = (m: PaymentMismatch) => ({
+export const mismatchSchema = z.object({
+  id: z.number().int(),
+  payment_intent: z.string(),
+  charge_id: z.number().int().nullable(),
+  reason: z.string().meta({ description: '`not_our_intent`, `amount` or `currency`.' }),
+  amount: z.number().int(),
+  currency: z.string(),
+  expected_amount: z.number().int().nullable(),
+  expected_currency: z.string().nullable(),
+  intent_status: z.string(),
+  metadata: z.record(z.string(), z.string()),
+  detected_at: timestamp,
+  last_seen_at: timestamp,
+});
+export const mismatchJson = (m: PaymentMismatch): z.output<typeof mismatchSchema> => ({
   id: m.id,
   payment_intent: m.stripePaymentIntent,
   charge_id: m.chargeId,

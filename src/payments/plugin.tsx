@@ -6,15 +6,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
+import { BEARER, errorResponses } from '../http/api.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import type { Charge, User } from '../db/schema.js';
 import { doneMessage, pageContext, sendPage } from '../web/render.js';
-import { listCards, removeCard } from './cards.js';
-import { fieldChoices, type Product, productJson } from './catalog.js';
-import { checkoutAnswer } from './http-answers.js';
+import { listCards, removeCard, savedCardSchema } from './cards.js';
+import { fieldChoices, type Product, productJson, productSchema } from './catalog.js';
+import { chargeSchema } from './charges.js';
+import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
+import { checkoutAnswer, sendAnswer } from './http-answers.js';
 import type { CheckoutOutcome } from './outcome.js';
 import { memberPayer } from './payer.js';
 import { receiptPdf } from './receipts.js';
@@ -29,6 +33,8 @@ const checkoutQuery = z.object({
   [SUBJECT_FIELD]: z.coerce.number().int().positive().max(2147483647).optional(),
 });
 const pmParam = z.object({ id: z.string().max(255) });
+/** A purchase's common fields, checked here; the product's own fields pass through and are checked by the product. */
+const purchaseBody = z.looseObject(chargeRequest.shape).meta({ description: 'Besides these, the fields the product `requires`.' });
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
 const checkoutForm = z
   .object({
@@ -77,33 +83,42 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   const { checkout, charges, catalog, stripe } = app.payments;
   const hosted = checkout.offers(hostedPage.id);
   const perUser = perMemberLimit(options.rateLimits, 30);
-  const send = async (reply: FastifyReply, outcome: CheckoutOutcome) => {
-    const answer = await checkoutAnswer(charges, outcome);
-    return reply.status(answer.status).send(answer.body);
-  };
+  const send = async (reply: FastifyReply, outcome: CheckoutOutcome) => sendAnswer(reply, await checkoutAnswer(charges, outcome));
   const countedAs = (outcome: CheckoutOutcome): string =>
     outcome.kind === 'redirect' ? 'opened' : outcome.kind === 'unavailable' ? 'provider_unavailable' : outcome.kind === 'in_progress' ? REQUEST_IN_PROGRESS : outcome.charge.status;
   /**
    * A checkout, counted by product, way and outcome (a counter increment: nothing on the database).
    * A hosted one is counted `opened` here, and again when its session ends (afterSessionOutcome).
    */
+  /** The product a request names, as a metric label: `unknown` for none or one we do not sell. */
+  const productLabel = (body: unknown) => {
+    const product = (body as { product?: unknown } | undefined)?.product;
+    return typeof product === 'string' && catalog.find(product) ? product : 'unknown';
+  };
   const counted = async (way: string, body: unknown, run: () => Promise<CheckoutOutcome>): Promise<CheckoutOutcome> => {
     try {
       const outcome = await run();
       app.metrics.checkouts.inc({ product: outcome.charge.product, way, outcome: countedAs(outcome) });
       return outcome;
     } catch (error) {
-      const product = (body as { product?: unknown } | undefined)?.product;
-      app.metrics.checkouts.inc({ product: typeof product === 'string' && catalog.find(product) ? product : 'unknown', way, outcome: 'rejected' });
+      app.metrics.checkouts.inc({ product: productLabel(body), way, outcome: 'rejected' });
       throw error;
     }
   };
+  const wayOf = (body: unknown) => checkout.wayChosenBy(body).id;
   // The buyer pays for themself: a member payer (charges.user_id stays the member who bought).
   const create = (user: User, body: unknown, key: string | undefined) => {
-    const way = checkout.wayChosenBy(body).id;
+    const way = wayOf(body);
     return counted(way, body, () => checkout.create(user, memberPayer(user), body, key, way));
   };
   const createSession = (user: User, body: unknown, key: string | undefined) => counted(hostedPage.id, body, () => checkout.create(user, memberPayer(user), body, key, hostedPage.id));
+  /** A purchase whose input the route's schema refused never reaches `counted`: it is counted `rejected` here. */
+  const countRefusedInput =
+    (way: (body: unknown) => string) =>
+    (request: FastifyRequest, _reply: FastifyReply, error: Error & { validationContext?: string }, done: () => void) => {
+      if (error.validationContext) app.metrics.checkouts.inc({ product: productLabel(request.body), way: way(request.body), outcome: 'rejected' });
+      done();
+    };
   /** A form's failure to show beside its fields; anything else (unknown product, not yours, a bug) is thrown on. */
   const shownOnForm = (error: unknown, product: string): ApiError => {
     if (!(error instanceof ApiError) || !catalog.find(product) || error.status === 404 || error.status === 403) throw error;
@@ -146,19 +161,69 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   };
 
   // ---- JSON API ----
-  app.get('/api/v1/products', async () => ({ products: catalog.list().map(productJson) }));
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const buyer = { tags: ['payments'], security: BEARER };
+  const chargeAnswer = z.object({ charge: chargeSchema });
+  /** What a purchase answers, by status: the charge, or an error with the charge beside it. */
+  const purchaseAnswers = {
+    201: chargeAnswer.describe('Paid.'),
+    202: z
+      .object({ charge: chargeSchema.extend({ client_secret: z.string().nullable().optional().meta({ description: 'When the card asks for authentication (3-D Secure): confirm it with Stripe.js, then `POST /api/v1/charges/{id}/confirm`.' }) }) })
+      .describe('Not settled yet: processing, or waiting for the buyer’s authentication.'),
+    ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
+  };
 
-  app.post('/api/v1/charges', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    return send(reply, await create(user, request.body, headerKey(request.headers['idempotency-key'])));
-  });
+  api.get(
+    '/api/v1/products',
+    { schema: { tags: ['payments'], summary: 'What can be bought', response: { 200: z.object({ products: z.array(productSchema) }) } } },
+    async () => ({ products: catalog.list().map(productJson) }),
+  );
+
+  api.post(
+    '/api/v1/charges',
+    {
+      ...perUser,
+      onError: countRefusedInput(wayOf),
+      schema: {
+        ...buyer,
+        summary: 'Buy a product with a card',
+        description:
+          'With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.',
+        headers: idempotencyHeaders,
+        body: purchaseBody,
+        response: purchaseAnswers,
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return send(reply, await create(user, request.body, request.headers['idempotency-key']));
+    },
+  );
 
   // Stripe-hosted Checkout, when CHECKOUT_MODE=hosted: 201 {charge, url}; the page form is sent there (303).
-  app.post('/api/v1/checkout_sessions', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
-    return send(reply, await createSession(user, request.body, headerKey(request.headers['idempotency-key'])));
-  });
+  api.post(
+    '/api/v1/checkout_sessions',
+    {
+      ...perUser,
+      onError: countRefusedInput(() => hostedPage.id),
+      schema: {
+        ...buyer,
+        summary: 'Buy on Stripe’s hosted checkout page',
+        description: 'Only when the server runs with CHECKOUT_MODE=hosted (otherwise 404). Send the buyer to `url`; the charge settles when Stripe says the session completed.',
+        headers: idempotencyHeaders,
+        body: purchaseBody.omit({ payment_method: true, confirmation_token: true, save_card: true }),
+        response: {
+          201: z.object({ charge: chargeSchema, url: z.string().meta({ description: 'Stripe’s checkout page for this charge.' }) }),
+          ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      if (!hosted) throw notFound("Stripe's hosted checkout page is not enabled (CHECKOUT_MODE=hosted).");
+      return send(reply, await createSession(user, request.body, request.headers['idempotency-key']));
+    },
+  );
 
   app.post('/checkout_sessions', perUser, async (request, reply) => {
     const user = requireUser(request);
@@ -181,34 +246,61 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     return checkoutPage(request, reply, user, catalog.get(form.product), form[SUBJECT_FIELD], { error: failure, values: rest, idempotencyKey });
   });
 
-  app.post('/api/v1/charges/:id/confirm', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    return send(reply, await checkout.confirm(user, id));
-  });
+  api.post(
+    '/api/v1/charges/:id/confirm',
+    {
+      ...perUser,
+      schema: {
+        ...buyer,
+        summary: 'Finish a charge after the buyer’s authentication',
+        description: 'Asks Stripe for the charge’s state now and answers as the purchase would have.',
+        params: idParam,
+        response: purchaseAnswers,
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return send(reply, await checkout.confirm(user, request.params.id));
+    },
+  );
 
-  app.get('/api/v1/charges', async (request) => {
-    const user = requireUser(request);
-    const rows = await charges.listFor(user);
-    return { charges: await Promise.all(rows.map((c) => charges.json(c))) };
-  });
+  api.get(
+    '/api/v1/charges',
+    { schema: { ...buyer, summary: 'Your charges, newest first (the last 100)', response: { 200: z.object({ charges: z.array(chargeSchema) }), ...errorResponses(401) } } },
+    async (request) => {
+      const user = requireUser(request);
+      const rows = await charges.listFor(user);
+      return { charges: await Promise.all(rows.map((c) => charges.json(c))) };
+    },
+  );
 
-  app.get('/api/v1/charges/:id', async (request) => {
-    const user = requireUser(request);
-    const { id } = parseInput(idParam, request.params);
-    return { charge: await charges.json(await charges.owned(user, id)) };
-  });
+  api.get(
+    '/api/v1/charges/:id',
+    { schema: { ...buyer, summary: 'One of your charges', params: idParam, response: { 200: chargeAnswer, ...errorResponses(400, 401, 404) } } },
+    async (request) => {
+      const user = requireUser(request);
+      return { charge: await charges.json(await charges.owned(user, request.params.id)) };
+    },
+  );
 
-  app.get('/api/v1/payment_methods', perUser, async (request) => ({
-    payment_methods: await listCards(stripe, requireUser(request)),
-  }));
+  api.get(
+    '/api/v1/payment_methods',
+    { ...perUser, schema: { ...buyer, summary: 'Your saved cards', response: { 200: z.object({ payment_methods: z.array(savedCardSchema) }), ...errorResponses(401, 429, 503) } } },
+    async (request) => ({ payment_methods: await listCards(stripe, requireUser(request)) }),
+  );
 
-  app.delete('/api/v1/payment_methods/:id', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(pmParam, request.params);
-    await removeCard(app.db, app.clock.now(), stripe, user, id);
-    return reply.status(204).send();
-  });
+  api.delete(
+    '/api/v1/payment_methods/:id',
+    {
+      ...perUser,
+      schema: { ...buyer, summary: 'Remove a saved card', params: pmParam, response: { 204: z.undefined().describe('Removed.'), ...errorResponses(400, 401, 404, 429, 503) } },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await removeCard(app.db, app.clock.now(), stripe, user, request.params.id);
+      return reply.status(204).send();
+    },
+  );
 
   // ---- Pages ----
   app.get('/charges/new', async (request, reply) => {

@@ -2,45 +2,52 @@
  * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
  * row of ours that Stripe does not have, or has with another amount, currency or state.
  */
-export type FindingDirection = 'stripe_to_ours' | 'ours_to_stripe';
+import { z } from 'zod';
+export const findingSchema = z.object({
+  kind: z.enum([
+    'missing_row',
+    'status_mismatch',
+    'refund_mismatch',
+    'missing_refund',
+    'dispute_mismatch',
+    'fee_missing',
+    'stale_pending',
+    'session_mismatch',
+    'unknown_payment_intent',
+    'payment_mismatch',
+    'unknown_at_stripe',
+    'amount_mismatch',
+    'currency_mismatch',
+    'state_mismatch',
+  ]),
+  direction: z.enum(['stripe_to_ours', 'ours_to_stripe']),
+  stripe_id: z.string().optional(),
+  charge_id: z.number().int().optional(),
+  detail: z.string(),
+  action: z.enum(['repaired', 'reported']),
+});
+export type Finding = z.output<typeof findingSchema>;
+export type FindingDirection = Finding['direction'];
 
-export interface Finding {
-  kind:
-    | 'missing_row'
-    | 'status_mismatch'
-    | 'refund_mismatch'
-    | 'missing_refund'
-    | 'dispute_mismatch'
-    | 'fee_missing'
-    | 'stale_pending'
-    | 'session_mismatch'
-    | 'unknown_payment_intent'
-    | 'payment_mismatch'
-    | 'unknown_at_stripe'
-    | 'amount_mismatch'
-    | 'currency_mismatch'
-    | 'state_mismatch';
-  direction: FindingDirection;
-  stripe_id?: string;
-  charge_id?: number;
-  detail: string;
-  action: 'repaired' | 'reported';
-}
-
-export interface ReconcileReport {
-  run_id: number;
-  since: string;
-  scanned: { checkout_sessions: number; payment_intents: number; refunds: number; disputes: number; pending_rows: number; our_paid_rows: number };
-  findings: Finding[];
-  repaired: number;
-  /** Findings left for a person: money that does not agree and could not be repaired. */
-  reported: number;
-  /**
-   * Most of our paid rows in the window are unknown to Stripe: the keys almost certainly belong to
-   * another account (or mode) than the one that took the payments.
-   */
-  wrong_account_suspected: boolean;
-}
+export const reconcileReportSchema = z.object({
+  run_id: z.number().int(),
+  since: z.string().meta({ format: 'date-time' }),
+  scanned: z.object({
+    checkout_sessions: z.number().int(),
+    payment_intents: z.number().int(),
+    refunds: z.number().int(),
+    disputes: z.number().int(),
+    pending_rows: z.number().int(),
+    our_paid_rows: z.number().int(),
+  }),
+  findings: z.array(findingSchema),
+  repaired: z.number().int(),
+  reported: z.number().int().meta({ description: 'Findings left for a person: money that does not agree and could not be repaired.' }),
+  wrong_account_suspected: z
+    .boolean()
+    .meta({ description: 'Most of our paid rows in the window are unknown to Stripe: the keys almost certainly belong to another account (or mode).' }),
+});
+export type ReconcileReport = z.output<typeof reconcileReportSchema>;
 
 /** What an operator reads first: whether the run's differences are strays or the wrong Stripe account. */
 export function reconcileHeadline(report: Pick<ReconcileReport, 'findings' | 'reported' | 'wrong_account_suspected' | 'scanned'>): string {

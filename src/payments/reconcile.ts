@@ -10,7 +10,7 @@ import { chargeForIntent, retrieveIntent, type SyncDeps, syncChargeRefunds, sync
 import type { Finding, ReconcileReport } from './reconcile-report.js';
 import { moveCharge } from './transition.js';
 
-export { type Finding, type FindingDirection, type ReconcileReport, reconcileHeadline } from './reconcile-report.js';
+export { type Finding, type FindingDirection, type ReconcileReport, reconcileHeadline, reconcileReportSchema } from './reconcile-report.js';
 
 export interface ReconcileOptions {
   since: Date;

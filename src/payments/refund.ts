@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { notFound, parseInput } from '../http/errors.js';
+import { timestamp } from '../http/api.js';
 import { idempotencyKeySchema } from './checkout-request.js';
 import { REFUNDABLE_STATUSES } from './state.js';
 import { isProviderUnavailable, isRequestInProgress } from './stripe.js';
@@ -21,7 +22,18 @@ export const refundInput = z
   })
   .strict();
 
-export const refundJson = (r: Refund) => ({
+export const refundSchema = z.object({
+  id: z.number().int(),
+  charge_id: z.number().int(),
+  stripe_refund_id: z.string().nullable(),
+  amount: z.number().int().meta({ description: 'In minor units (cents).' }),
+  currency: z.string(),
+  reason: z.string().nullable(),
+  status: z.string().meta({ description: 'Stripe’s: `pending`, `succeeded`, `failed`…' }),
+  requested_by: z.number().int().nullable(),
+  created_at: timestamp,
+});
+export const refundJson = (r: Refund): z.output<typeof refundSchema> => ({
   id: r.id,
   charge_id: r.chargeId,
   stripe_refund_id: r.stripeRefundId,

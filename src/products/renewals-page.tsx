@@ -1,8 +1,10 @@
 import { desc, eq, sql } from 'drizzle-orm';
 import { type Db, queryRows } from '../db/client.js';
-import { type Renewal, type RenewalOutcome, renewals } from '../db/renewal-schema.js';
+import { z } from 'zod';
+import { type Renewal, type RenewalOutcome, renewalOutcomes, renewals } from '../db/renewal-schema.js';
 import { users } from '../db/schema.js';
 import { formatUtc } from '../format.js';
+import { timestamp } from '../http/api.js';
 import { DataTable } from '../web/render.js';
 import { type RenewableProduct, subjectsOf } from './renewal-claims.js';
 import type { AdminView } from './slots.js';
@@ -105,6 +107,28 @@ export const renewalsView = (products: readonly RenewableProduct[]): AdminView =
     const [rows, on] = await Promise.all([recentRenewals(db, products), autoRenewCount(db, products)]);
     return <RenewalsPage rows={rows} autoRenewOn={on} />;
   },
+  answer: z.object({
+    renewals: z.array(
+      z.object({
+        product: z.string(),
+        product_name: z.string(),
+        subject_id: z.number().int(),
+        article_id: z.number().int().nullable(),
+        title: z.string().optional(),
+        buyer: z.string(),
+        period_end: timestamp,
+        poster: z.string().meta({ description: 'The same as `buyer`.', deprecated: true }),
+        paid_until: timestamp.meta({ description: 'The same as `period_end`.', deprecated: true }),
+        outcome: z.enum(renewalOutcomes),
+        charge_id: z.number().int().nullable(),
+        failure_message: z.string().nullable(),
+        notified_at: timestamp.nullable(),
+        created_at: timestamp,
+        finished_at: timestamp.nullable(),
+      }),
+    ),
+    auto_renew_on: z.number().int().meta({ description: 'Subjects with auto-renewal on, across products.' }),
+  }),
   async json(db: Db) {
     return {
       renewals: (await recentRenewals(db, products)).map(({ renewal: r, username, productName, title, purchaseSubject }) => ({

@@ -7,6 +7,7 @@
 import type { SQL } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { JSX } from 'preact';
+import type { ZodType } from 'zod';
 import type { Config } from '../config.js';
 import type { Db, Executor } from '../db/client.js';
 import type { Article, User } from '../db/schema.js';
@@ -48,6 +49,8 @@ export interface AdminView {
   title: string;
   page(db: Db): Promise<JSX.Element>;
   json(db: Db): Promise<object>;
+  /** The JSON answer's schema, for the API's document. */
+  answer: ZodType;
 }
 
 /** What a product's periodic work runs with. */

@@ -110,6 +110,9 @@ function Layout({ ctx, title, body }: { ctx: PageContext; title: string; body: V
           </nav>
         </header>
         {'html' in body ? <main dangerouslySetInnerHTML={{ __html: body.html }} /> : <main>{body}</main>}
+        <footer class="site">
+          <a href="/api/docs">API reference</a>
+        </footer>
       </body>
     </html>
   );

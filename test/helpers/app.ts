@@ -8,6 +8,7 @@ import { type AppDeps, buildApp } from '../../src/app.js';
 import { createStripeGateway } from '../../src/payments/stripe.js';
 import { ManualClock } from '../../src/clock.js';
 import { type Database, openDatabase, queryRows } from '../../src/db/client.js';
+import { checkApiAnswers } from './api-contract.js';
 import { freshDatabase } from './db.js';
 
 export interface TestApp {
@@ -55,6 +56,7 @@ export async function startTestApp(
     logger: options.logger,
     mail: { dir: mailDir, smtpUrl: options.smtpUrl },
   });
+  checkApiAnswers(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   stripe.addWebhookEndpoint(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/webhooks/stripe`, TEST_WEBHOOK_SECRET);
   return {
@@ -116,6 +118,7 @@ export async function secondInstance(
     rateLimits: options.rateLimits ?? false,
     mail: { dir: t.mailDir },
   });
+  checkApiAnswers(app);
   return {
     app,
     database,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +11,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     pgliteTemplate: string;
     pgTemplateDb: string;
+    /** Where each test file adds how many /api/v1 answers it checked (api-contract.ts). */
+    apiContractTally: string;
   }
 }
 
@@ -19,6 +21,27 @@ declare module 'vitest' {
  * initialising and migrating its own (PGlite: a data-directory dump; PostgreSQL: CREATE DATABASE … TEMPLATE).
  */
 export default async function setup(project: TestProject) {
+  const tallyFile = path.join(tmpdir(), `devboard-api-contract-${process.pid}.jsonl`);
+  writeFileSync(tallyFile, '');
+  project.provide('apiContractTally', tallyFile);
+  const databaseTeardown = await setupDatabase(project);
+  return async () => {
+    printApiContractTally(tallyFile);
+    rmSync(tallyFile, { force: true });
+    await databaseTeardown();
+  };
+}
+
+/** Like the local Stripe's conformance test: how many answers were checked against the document. */
+function printApiContractTally(file: string) {
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { validated: number; statuses: number[] });
+  if (lines.length === 0) return;
+  const validated = lines.reduce((sum, l) => sum + l.validated, 0);
+  const statuses = [...new Set(lines.flatMap((l) => l.statuses))].sort();
+  console.info(`api contract: ${validated} /api/v1 responses (statuses ${statuses.join(', ')}) from ${lines.length} test files validated against the OpenAPI document; a mismatch fails its test`);
+}
+
+async function setupDatabase(project: TestProject): Promise<() => Promise<void> | void> {
   const url = process.env.DATABASE_URL;
   if (url) {
     const name = `devboard_tmpl_${randomBytes(4).toString('hex')}`;

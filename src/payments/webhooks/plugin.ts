@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { OpenAPIV3_1 } from 'openapi-types';
 import type Stripe from 'stripe';
 import { ApiError } from '../../http/errors.js';
 import type { StripeGateway } from '../stripe.js';
+import { handlers } from './handlers/index.js';
 import { EventStore, type WebhookWorker } from './inbox.js';
 
 export interface WebhooksOptions {
@@ -56,4 +58,44 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
     void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
     return reply.status(200).send({ received: true, duplicate });
   });
+};
+
+/** POST /webhooks/stripe as the API document's `webhooks` entry: what Stripe sends us and what we answer. */
+export const stripeWebhookDocument: Record<string, OpenAPIV3_1.PathItemObject> = {
+  stripeEvent: {
+    post: {
+      summary: 'A Stripe event, sent by Stripe to POST /webhooks/stripe',
+      description: `Stripe signs each event (\`Stripe-Signature\`, checked against every secret in STRIPE_WEBHOOK_SECRET, 5 minutes' tolerance either way). A verified event is stored in the inbox and answered 200 at once, then processed; a duplicate is answered 200 with \`duplicate: true\`. The types acted on: ${Object.keys(handlers)
+        .map((t) => `\`${t}\``)
+        .join(', ')}; any other verified event is stored and ignored.`,
+      parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' }, description: '`t=<unix seconds>,v1=<HMAC-SHA256 of "t.body">`' }],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['id', 'type', 'data'],
+              properties: {
+                id: { type: 'string', pattern: '^evt_' },
+                type: { type: 'string', examples: Object.keys(handlers) },
+                created: { type: 'integer' },
+                data: { type: 'object', required: ['object'], properties: { object: { type: 'object' } } },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        200: {
+          description: 'Stored (or already stored); Stripe stops retrying.',
+          content: { 'application/json': { schema: { type: 'object', required: ['received', 'duplicate'], properties: { received: { const: true }, duplicate: { type: 'boolean' } } } } },
+        },
+        400: {
+          description: 'No signature, a signature that does not verify, or not a Stripe event (`signature_missing`, `signature_invalid`, `event_invalid`); nothing is stored.',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
+      },
+    },
+  },
 };

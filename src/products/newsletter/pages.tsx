@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gte } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Db } from '../../db/client.js';
-import { charges, users } from '../../db/schema.js';
+import { z } from 'zod';
+import { charges, chargeStatuses, users } from '../../db/schema.js';
 import { formatMoney } from '../../format.js';
 import { pageContext, DataTable, sendPage } from '../../web/render.js';
 import type { AdminView } from '../slots.js';
@@ -110,6 +111,18 @@ export const newsletterAdminView: AdminView = {
       </>
     );
   },
+  answer: z.object({
+    slots: z.array(
+      z.object({
+        week_start: z.string().meta({ format: 'date' }),
+        chosen_week: z.string().meta({ format: 'date' }),
+        sponsor: z.string(),
+        charge_id: z.number().int(),
+        charge_status: z.enum(chargeStatuses),
+        active: z.boolean().meta({ description: 'False once freed (its charge refunded or disputed).' }),
+      }),
+    ),
+  }),
   async json(db) {
     const rows = await allSlots(db);
     return {

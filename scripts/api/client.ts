@@ -1,0 +1,12 @@
+/**
+ * A fetch client typed by the API's OpenAPI document (types.ts, generated from docs/openapi.json by
+ * `npm run openapi:write`): the bench, the soak and the browser tests' harness call /api/v1 through
+ * it, so a change of the contract breaks them at compile time.
+ */
+import createClient from 'openapi-fetch';
+import type { paths } from './types.js';
+
+export type ApiClient = ReturnType<typeof apiClient>;
+
+/** A client for the app at `baseUrl`, sending `token` as the bearer token when given. */
+export const apiClient = (baseUrl: string, token?: string) => createClient<paths>({ baseUrl, headers: token ? { authorization: `Bearer ${token}` } : {} });
