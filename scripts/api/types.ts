@@ -4801,6 +4801,1919 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your organizations, with your role in each */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organizations: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            }[];
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Create an organization; you are its first admin
+         * @description Slug: lowercase letters, digits and `-`, 2 to 40 (422 otherwise; 409 when taken).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        slug: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organization: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your organizations (404 to anyone not a member) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organization: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change its name and billing details (admins); kept on its Stripe customer */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        legal_name?: string | null;
+                        address?: {
+                            line1?: string;
+                            line2?: string;
+                            city?: string;
+                            postal_code?: string;
+                            state?: string;
+                            country: string;
+                        } | null;
+                        tax_id?: {
+                            type: string;
+                            value: string;
+                        } | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organization: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A service we depend on is unavailable; retry later. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/organizations/{slug}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Its members and their roles */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            members: {
+                                username: string;
+                                /** @enum {string} */
+                                role: "admin" | "member";
+                                /** Format: date-time */
+                                joined_at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a member, admin or member (admins); the new member is e-mailed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        username: string;
+                        /** @enum {string} */
+                        role: "admin" | "member";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            member: {
+                                username: string;
+                                /** @enum {string} */
+                                role: "admin" | "member";
+                                /** Format: date-time */
+                                joined_at: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{slug}/members/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member (admins), or leave; the last admin stays (409) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{slug}/payment_methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cards saved on its Stripe customer (admins) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            payment_methods: {
+                                id: string;
+                                brand: string;
+                                last4: string;
+                                exp_month: number;
+                                exp_year: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A service we depend on is unavailable; retry later. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/organizations/{slug}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let an organization post job listings, or stop it (site admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        can_post_jobs: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organization: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credit prices: graduated tiers, and what a week of each product costs in credits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            currency: string;
+                            tiers: {
+                                up_to: number | null;
+                                unit_amount: number;
+                            }[];
+                            products: {
+                                product: string;
+                                credits: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a quantity of credits costs, line by tier (422 outside 1 to 1000) */
+        get: {
+            parameters: {
+                query: {
+                    quantity: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            quantity: number;
+                            amount: number;
+                            currency: string;
+                            lines: {
+                                quantity: number;
+                                unit_amount: number;
+                                amount: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/failed": {
         parameters: {
             query?: never;

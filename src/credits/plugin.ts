@@ -1,18 +1,22 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errors, unprocessable, withZodRoutes } from '../http/zod-routes.js';
+import { errorResponses } from '../http/api.js';
+import { unprocessable } from '../http/errors.js';
 import { MAX_CREDITS_PER_PURCHASE, pricesJson, quote } from './prices.js';
 
 const line = z.object({ quantity: z.number().int(), unit_amount: z.number().int(), amount: z.number().int() });
 
 /** The credits API's price list and quotes, open to anyone (the page shows the quote before paying). */
 export const creditsPlugin: FastifyPluginAsync = async (parent) => {
-  const app = withZodRoutes(parent);
+  const app = parent.withTypeProvider<ZodTypeProvider>();
 
   app.get(
     '/api/v1/credits/prices',
     {
       schema: {
+        tags: ['credits'],
+        summary: 'Credit prices: graduated tiers, and what a week of each product costs in credits',
         response: {
           200: z.object({
             currency: z.string(),
@@ -29,8 +33,10 @@ export const creditsPlugin: FastifyPluginAsync = async (parent) => {
     '/api/v1/credits/quote',
     {
       schema: {
+        tags: ['credits'],
+        summary: 'What a quantity of credits costs, line by tier (422 outside 1 to 1000)',
         querystring: z.object({ quantity: z.coerce.number() }),
-        response: { 200: z.object({ quantity: z.number().int(), amount: z.number().int(), currency: z.string(), lines: z.array(line) }), ...errors(400, 422) },
+        response: { 200: z.object({ quantity: z.number().int(), amount: z.number().int(), currency: z.string(), lines: z.array(line) }), ...errorResponses(400, 422) },
       },
     },
     async (request) => {

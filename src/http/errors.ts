@@ -232,3 +232,6 @@ export function routedPath(request: FastifyRequest): string {
     return path;
   }
 }
+
+/** A value the route's schema let through that breaks a domain rule: a 422 naming the field. */
+export const unprocessable = (field: string, message: string) => new ApiError(422, 'validation_failed', 'Some fields are invalid.', { [field]: message });

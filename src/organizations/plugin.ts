@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireAdmin, requireUser } from '../accounts/request-user.js';
 import type { Mailer } from '../mail/mailer.js';
-import { before, errors, unprocessable, withZodRoutes } from '../http/zod-routes.js';
+import { BEARER, errorResponses } from '../http/api.js';
+import { unprocessable } from '../http/errors.js';
 import { organizationRoles, SLUG_PATTERN } from './schema.js';
 import {
   addMember,
@@ -50,16 +52,18 @@ const slugRule = new RegExp(SLUG_PATTERN);
  * its saved cards (admins), and a site admin's permission to post jobs. Schema-first, with the zod compilers in this scope.
  */
 export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = async (parent, options) => {
-  const app = withZodRoutes(parent);
-  const signedIn = before(requireUser);
+  const app = parent.withTypeProvider<ZodTypeProvider>();
+  const signedIn = { tags: ['organizations'], security: BEARER };
 
   app.post(
     '/api/v1/organizations',
     {
-      preValidation: signedIn,
       schema: {
+        ...signedIn,
+        summary: 'Create an organization; you are its first admin',
+        description: 'Slug: lowercase letters, digits and `-`, 2 to 40 (422 otherwise; 409 when taken).',
         body: z.strictObject({ name: z.string().trim().min(1).max(100), slug: z.string().max(200) }),
-        response: { 201: z.object({ organization }), ...errors(400, 401, 409, 422) },
+        response: { 201: z.object({ organization }), ...errorResponses(400, 401, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -72,13 +76,13 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
 
   app.get(
     '/api/v1/organizations',
-    { preValidation: signedIn, schema: { response: { 200: z.object({ organizations: z.array(organization) }), ...errors(401) } } },
+    { schema: { ...signedIn, summary: 'Your organizations, with your role in each', response: { 200: z.object({ organizations: z.array(organization) }), ...errorResponses(401) } } },
     async (request) => ({ organizations: (await myOrganizations(app.db, requireUser(request))).map((m) => organizationJson(m.organization, m.role)) }),
   );
 
   app.get(
     '/api/v1/organizations/:slug',
-    { preValidation: signedIn, schema: { params: slugParams, response: { 200: z.object({ organization }), ...errors(400, 401, 404) } } },
+    { schema: { ...signedIn, summary: 'One of your organizations (404 to anyone not a member)', params: slugParams, response: { 200: z.object({ organization }), ...errorResponses(400, 401, 404) } } },
     async (request) => {
       const found = await membership(app.db, requireUser(request), request.params.slug);
       return { organization: organizationJson(found.organization, found.role) };
@@ -87,7 +91,7 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
 
   app.patch(
     '/api/v1/organizations/:slug',
-    { preValidation: signedIn, schema: { params: slugParams, body: billingInput, response: { 200: z.object({ organization }), ...errors(400, 401, 403, 404, 503) } } },
+    { schema: { ...signedIn, summary: 'Change its name and billing details (admins); kept on its Stripe customer', params: slugParams, body: billingInput, response: { 200: z.object({ organization }), ...errorResponses(400, 401, 403, 404, 503) } } },
     async (request) => {
       const user = requireUser(request);
       const updated = await updateOrganization(app.db, app.payments.stripe.client, user, request.params.slug, request.body, app.clock.now());
@@ -97,7 +101,7 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
 
   app.post(
     '/api/v1/organizations/:slug/members',
-    { preValidation: signedIn, schema: { params: slugParams, body: memberInput, response: { 201: z.object({ member }), ...errors(400, 401, 403, 404, 409) } } },
+    { schema: { ...signedIn, summary: 'Add a member, admin or member (admins); the new member is e-mailed', params: slugParams, body: memberInput, response: { 201: z.object({ member }), ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
       const actor = requireUser(request);
       const added = await addMember(app.db, actor, request.params.slug, request.body, app.clock.now());
@@ -109,28 +113,29 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
 
   app.get(
     '/api/v1/organizations/:slug/members',
-    { preValidation: signedIn, schema: { params: slugParams, response: { 200: z.object({ members: z.array(member) }), ...errors(400, 401, 404) } } },
+    { schema: { ...signedIn, summary: 'Its members and their roles', params: slugParams, response: { 200: z.object({ members: z.array(member) }), ...errorResponses(400, 401, 404) } } },
     async (request) => ({ members: await listMembers(app.db, requireUser(request), request.params.slug) }),
   );
 
   app.delete(
     '/api/v1/organizations/:slug/members/:username',
-    { preValidation: signedIn, schema: { params: memberParams, response: { 204: z.null(), ...errors(400, 401, 403, 404, 409) } } },
+    { schema: { ...signedIn, summary: 'Remove a member (admins), or leave; the last admin stays (409)', params: memberParams, response: { 204: z.undefined().describe('Removed.'), ...errorResponses(400, 401, 403, 404, 409) } } },
     async (request, reply) => {
       await removeMember(app.db, requireUser(request), request.params.slug, request.params.username, app.clock.now());
-      return reply.status(204).send(null);
+      return reply.status(204).send();
     },
   );
 
   app.get(
     '/api/v1/organizations/:slug/payment_methods',
     {
-      preValidation: signedIn,
       schema: {
+        ...signedIn,
+        summary: 'The cards saved on its Stripe customer (admins)',
         params: slugParams,
         response: {
           200: z.object({ payment_methods: z.array(z.object({ id: z.string(), brand: z.string(), last4: z.string(), exp_month: z.number().int(), exp_year: z.number().int() })) }),
-          ...errors(400, 401, 403, 404, 503),
+          ...errorResponses(400, 401, 403, 404, 503),
         },
       },
     },
@@ -140,8 +145,13 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
   app.post(
     '/api/v1/admin/organizations/:slug/permissions',
     {
-      preValidation: before(requireAdmin),
-      schema: { params: slugParams, body: z.strictObject({ can_post_jobs: z.boolean() }), response: { 200: z.object({ organization }), ...errors(400, 401, 403, 404) } },
+      schema: {
+        ...signedIn,
+        summary: 'Let an organization post job listings, or stop it (site admins)',
+        params: slugParams,
+        body: z.strictObject({ can_post_jobs: z.boolean() }),
+        response: { 200: z.object({ organization }), ...errorResponses(400, 401, 403, 404) },
+      },
     },
     async (request) => {
       const updated = await setOrganizationCanPostJobs(app.db, requireAdmin(request), request.params.slug, request.body.can_post_jobs, app.clock.now());
