@@ -179,14 +179,19 @@ async function statementCounts(): Promise<Record<string, number>> {
   throw new Error('no statement counts from the app');
 }
 
-/** The events the app has stored (PostgreSQL only): what arrived per checkout. */
-async function storedEvents(): Promise<number> {
-  if (!scratch) return 0;
+/**
+ * The events the app has stored, and the rows it has inserted, updated and deleted in each table
+ * (PostgreSQL only, from pg_stat_user_tables: the app's idle connections report within a second).
+ */
+async function tableCounts(): Promise<{ events: number; rows: Map<string, number> }> {
+  if (!scratch) return { events: 0, rows: new Map() };
+  await sleep(2_000);
   const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
-  const { rows } = await client.query<{ n: number }>('select count(*)::int as n from stripe_events');
+  const events = (await client.query<{ n: number }>('select count(*)::int as n from stripe_events')).rows[0]!.n;
+  const { rows } = await client.query<{ relname: string; n: string }>('select relname, n_tup_ins + n_tup_upd + n_tup_del as n from pg_stat_user_tables');
   await client.end();
-  return rows[0]!.n;
+  return { events, rows: new Map(rows.map((r) => [r.relname, Number(r.n)])) };
 }
 
 /** Until the local Stripe has delivered every webhook and the app's inbox is empty. */
@@ -199,7 +204,7 @@ await attack(WARMUP);
 // The window includes the webhooks its checkouts cause: it ends when they have all been processed.
 await settled();
 const statementsBefore = await statementCounts();
-const eventsBefore = await storedEvents();
+const tablesBefore = await tableCounts();
 stripe.requestCounts.clear();
 const cpuBefore = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
@@ -208,7 +213,7 @@ await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
 const cpuAfter = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
-const eventsAfter = await storedEvents();
+const tablesAfter = await tableCounts();
 // Resident memory after the load: what larger semi-spaces (--max-semi-space-size) cost.
 const rssAfter = rssMb(app.pid!);
 const checkouts = result.requests.total - result.non2xx;
@@ -233,7 +238,17 @@ const report: Record<string, unknown> = {
   },
   app_rss_mb_after: Math.round(rssAfter),
   stripe_calls_per_checkout: stripeCalls,
-  ...(scratch ? { events_per_checkout: Number(((eventsAfter - eventsBefore) / checkouts).toFixed(3)) } : {}),
+  ...(scratch
+    ? {
+        events_per_checkout: Number(((tablesAfter.events - tablesBefore.events) / checkouts).toFixed(3)),
+        rows_written_per_checkout: Object.fromEntries(
+          [...tablesAfter.rows]
+            .map(([table, n]) => [table, Number(((n - (tablesBefore.rows.get(table) ?? 0)) / checkouts).toFixed(3))] as const)
+            .filter(([, n]) => n > 0)
+            .sort((a, b) => b[1] - a[1]),
+        ),
+      }
+    : {}),
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch
     ? {
