@@ -1,7 +1,8 @@
 /**
- * `npm run bench:checkout-cpu [-- --seconds 10 --profile]`: where the app's CPU goes per checkout.
+ * `npm run bench:checkout-cpu [-- --seconds 10 --profile --all-events]`: where the app's CPU goes per checkout.
  * Returning buyers pay with a saved card (as in `npm run bench`), 50 connections, through a local
- * Stripe; the webhooks each checkout causes arrive and are processed by the same app. Prints the
+ * Stripe; the webhooks each checkout causes arrive and are processed by the same app (the types it
+ * handles or, with `--all-events`, every type, as `stripe listen --forward-to` sends them). Prints the
  * app's (and PostgreSQL's) CPU per checkout from /proc over the measured window, the statements the
  * app sent per checkout (counted in the app by bench/statement-counter.mjs, PostgreSQL only) and,
  * with `--profile`, the app's `--cpu-prof` samples of the window by where the time went.
@@ -12,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { appEnv, arg, flag, freePort, rssMb, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
@@ -20,6 +22,7 @@ const SECONDS = arg('seconds', 10);
 const WARMUP = arg('warmup', 3);
 const CONNECTIONS = arg('connections', 50);
 const PROFILE = flag('profile');
+const ALL_EVENTS = flag('all-events');
 const SECRET = 'whsec_bench_secret';
 const ADMIN = { email: 'bench-admin@bench.test', password: 'bench admin password' };
 
@@ -55,7 +58,7 @@ const profileDir = path.join(work, 'profile');
 const stripe = await startLocalStripe({ webhookRetryBaseMs: 500 });
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, Object.keys(handlers));
+stripe.addWebhookEndpoint(`${base}/webhooks/stripe`, SECRET, ALL_EVENTS ? ['*'] : Object.keys(handlers));
 const app = spawnApp(
   {
     ...appEnv(stripe, SECRET, ADMIN),
@@ -176,6 +179,21 @@ async function statementCounts(): Promise<Record<string, number>> {
   throw new Error('no statement counts from the app');
 }
 
+/**
+ * The events the app has stored, and the rows it has inserted, updated and deleted in each table
+ * (PostgreSQL only, from pg_stat_user_tables: the app's idle connections report within a second).
+ */
+async function tableCounts(): Promise<{ events: number; rows: Map<string, number> }> {
+  if (!scratch) return { events: 0, rows: new Map() };
+  await sleep(2_000);
+  const client = new pg.Client({ connectionString: scratch.url });
+  await client.connect();
+  const events = (await client.query<{ n: number }>('select count(*)::int as n from stripe_events')).rows[0]!.n;
+  const { rows } = await client.query<{ relname: string; n: string }>('select relname, n_tup_ins + n_tup_upd + n_tup_del as n from pg_stat_user_tables');
+  await client.end();
+  return { events, rows: new Map(rows.map((r) => [r.relname, Number(r.n)])) };
+}
+
 /** Until the local Stripe has delivered every webhook and the app's inbox is empty. */
 async function settled() {
   await stripe.webhooks.idle();
@@ -186,6 +204,7 @@ await attack(WARMUP);
 // The window includes the webhooks its checkouts cause: it ends when they have all been processed.
 await settled();
 const statementsBefore = await statementCounts();
+const tablesBefore = await tableCounts();
 stripe.requestCounts.clear();
 const cpuBefore = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const windowStart = process.hrtime.bigint() / 1000n;
@@ -194,6 +213,7 @@ await settled();
 const windowEnd = process.hrtime.bigint() / 1000n;
 const cpuAfter = { split: cpuSplit(app.pid!), threads: threadCpuSeconds(app.pid!), postgres: scratch ? postgresCpuSeconds() : 0 };
 const statementsAfter = await statementCounts();
+const tablesAfter = await tableCounts();
 // Resident memory after the load: what larger semi-spaces (--max-semi-space-size) cost.
 const rssAfter = rssMb(app.pid!);
 const checkouts = result.requests.total - result.non2xx;
@@ -218,6 +238,17 @@ const report: Record<string, unknown> = {
   },
   app_rss_mb_after: Math.round(rssAfter),
   stripe_calls_per_checkout: stripeCalls,
+  ...(scratch
+    ? {
+        events_per_checkout: Number(((tablesAfter.events - tablesBefore.events) / checkouts).toFixed(3)),
+        rows_written_per_checkout: Object.fromEntries(
+          [...tablesAfter.rows]
+            .map(([table, n]) => [table, Number(((n - (tablesBefore.rows.get(table) ?? 0)) / checkouts).toFixed(3))] as const)
+            .filter(([, n]) => n > 0)
+            .sort((a, b) => b[1] - a[1]),
+        ),
+      }
+    : {}),
   ...(scratch ? { postgres_cpu_ms_per_checkout: perCheckout(cpuAfter.postgres - cpuBefore.postgres) } : {}),
   ...(scratch
     ? {

@@ -45,6 +45,11 @@ export interface Product {
   /** Throws 403/404 when this user may not buy it (for this subject) at `now`. */
   authorize(db: Db, user: User, subjectId: number | undefined, now: Date): Promise<void>;
   /**
+   * Optional: when `authorize` passes, as one SQL condition, so that the statement writing a new row
+   * checks it and a purchase costs no read of its own. See AuthorizeStep.
+   */
+  authorizeStep?: AuthorizeStep;
+  /**
    * Fulfils a charge that succeeded, inside the transaction that settled it: called at most once,
    * and exactly once when the product has no `fulfilStep` or the step did not apply. May return the
    * charge's extras (see chargeExtras) as the fulfilment left them, which saves the buyer's answer a read.
@@ -84,6 +89,16 @@ export interface Product {
 export interface FulfilStep {
   sql(paid: SQL): SQL;
   applied(row: Record<string, unknown>): ChargeExtras;
+}
+
+/**
+ * `authorize`'s passing case as a condition in the statement that writes the charge's row (checkout.ts):
+ * `sql` is true exactly when `authorize` would pass, over the placeholders of the subject's id, the
+ * buyer's id and the time. When it is false no row is written and `authorize` itself runs, to say why
+ * (or, the answer having changed in between, to let the row be written as without a step).
+ */
+export interface AuthorizeStep {
+  sql(subjectId: SQL, userId: SQL, now: SQL): SQL;
 }
 
 export class Catalog {

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { z } from 'zod';
+import type { Executor } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { unavailableChoices } from './catalog.js';
+import { type AuthorizeStep, type Product, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { type CheckoutOutcome, outcomeOf } from './outcome.js';
 import type { Payer } from './payer.js';
@@ -20,35 +21,57 @@ import type { WayCore, WayToPay } from './ways-to-pay/way.js';
 
 const p = sql.placeholder;
 
-/** The row and its audit entry in one statement: a repeat of the idempotency key inserts neither. */
-const insertCharge = prepared((db) => {
-  const created = db.$with('created').as(
-    db
-      .insert(charges)
-      .values({
-        userId: p('userId'),
-        [SUBJECT_COLUMN]: p('subject'),
-        product: p('product'),
-        amount: p('amount'),
-        currency: p('currency'),
-        status: 'pending',
-        idempotencyKey: p('key'),
-        requestFingerprint: p('fingerprint'),
-        productData: p('fields'),
-        intentNonce: p('nonce'),
-        createdAt: p('now'),
-        updatedAt: p('now'),
-      })
-      .onConflictDoNothing()
-      .returning(),
-  );
+/** A new row's columns and the placeholder each takes (its status is `pending`). */
+const NEW_ROW = {
+  userId: 'userId',
+  [SUBJECT_COLUMN]: 'subject',
+  product: 'product',
+  amount: 'amount',
+  currency: 'currency',
+  idempotencyKey: 'key',
+  requestFingerprint: 'fingerprint',
+  productData: 'fields',
+  intentNonce: 'nonce',
+  createdAt: 'now',
+  updatedAt: 'now',
+} as const satisfies Partial<Record<keyof typeof charges.$inferInsert, string>>;
+const newRowColumns = Object.entries(NEW_ROW) as Array<[keyof typeof NEW_ROW, string]>;
+
+/**
+ * The row and its audit entry in one statement: a repeat of the idempotency key inserts neither,
+ * and neither does a purchase the product's AuthorizeStep (`authorized`) refuses.
+ */
+function buildInsertCharge(db: Executor, name = 'insert_charge', authorized?: SQL) {
+  const created = db.$with('created', getTableColumns(charges)).as(sql`
+    insert into ${charges} (${sql.join(
+      newRowColumns.map(([column]) => sql.identifier(charges[column].name)),
+      sql`, `,
+    )}, ${sql.identifier(charges.status.name)})
+    select ${sql.join(
+      newRowColumns.map(([column, placeholder]) => sql.param(p(placeholder), charges[column])),
+      sql`, `,
+    )}, 'pending'
+    ${authorized ? sql`where ${authorized}` : sql``}
+    on conflict do nothing returning *`);
   const audited = db.$with('audited', { id: sql<number>`id` }).as(sql`
     insert into ${auditLog} (at, actor, action, subject_type, subject_id, after)
     select created_at, ${p('actor')}, 'charge.created', 'charge', id::text,
       jsonb_build_object('product', product, 'amount', amount, 'currency', currency, ${sql.raw(`'${SUBJECT_FIELD}'`)}, ${sql.identifier(charges[SUBJECT_COLUMN].name)})
     from created returning id`);
-  return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare('insert_charge');
-});
+  return db.with(created, audited).select({ charge: created._.selectedFields }).from(created).prepare(name);
+}
+const insertCharge = prepared((db) => buildInsertCharge(db));
+/** Per product with an AuthorizeStep: the insert that checks it. */
+const authorizedInserts = new WeakMap<Product, ReturnType<typeof prepared<ReturnType<typeof buildInsertCharge>>>>();
+function authorizedInsert(product: Product, step: AuthorizeStep) {
+  let statement = authorizedInserts.get(product);
+  if (!statement) {
+    const condition = step.sql(sql`${p('subject')}::int`, sql`${p('userId')}::int`, sql`${p('now')}::timestamptz`);
+    statement = prepared((db) => buildInsertCharge(db, `insert_charge_authorized_${product.id}`, condition));
+    authorizedInserts.set(product, statement);
+  }
+  return statement;
+}
 
 /** A charge with nobody at the keyboard, on a card the buyer saved (e.g. a renewal). */
 export interface OffSessionRequest {
@@ -181,7 +204,9 @@ export class Checkout {
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { [SUBJECT_FIELD]: `Not used by ${product.id}.` });
     }
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
-    await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+    // With an AuthorizeStep the statement that writes the row checks it: `authorize` runs only when no row was written.
+    const step = product.authorizeStep && authorizedInsert(product, product.authorizeStep);
+    if (!step) await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -189,7 +214,7 @@ export class Checkout {
     const now = this.deps.clock.now();
     // A choice taken since the form was shown makes no new row; a repeat of a purchase that took it finds its own.
     const refused = await unavailableChoices(this.deps.db, product, fields, now);
-    const [row] = refused ? [] : await insertCharge(this.deps.db).execute({
+    const values = {
       userId: user.id,
       subject: subjectId ?? null,
       product: product.id,
@@ -201,7 +226,14 @@ export class Checkout {
       nonce: randomBytes(16).toString('hex'),
       now,
       actor: userActor(user.id),
-    });
+    };
+    let [row] = refused ? [] : await (step ?? insertCharge)(this.deps.db).execute(values);
+    if (!row && step) {
+      // Refused by the step, or a repeat of the key: `authorize` says why it was refused, else the row
+      // is written as without a step (the answer changed in between) or, for a repeat, found below.
+      await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+      [row] = refused ? [] : await insertCharge(this.deps.db).execute(values);
+    }
     if (row) return { base, charge: row.charge as Charge, created: true };
 
     const [existing] = await this.deps.db

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { prepared } from '../db/prepared.js';
 import { articles, type Charge, type User } from '../db/schema.js';
@@ -31,6 +31,13 @@ const articleForCheckout = prepared((db) =>
     .where(eq(articles.id, sql.placeholder('id')))
     .prepare('article_for_checkout'),
 );
+
+/**
+ * buyersOwnArticle's passing case, as a condition (AuthorizeStep): the article exists, its author
+ * is the buyer, and `also` (over `articles`) holds.
+ */
+export const buyersOwnArticleSql = (articleId: SQL, userId: SQL, also: SQL): SQL =>
+  sql`exists (select 1 from ${articles} where ${articles.id} = ${articleId} and ${articles.userId} = ${userId} and ${also})`;
 
 /**
  * The article a purchase is for, when the buyer is its author: someone else's article that is not

@@ -17,19 +17,23 @@ export const backoffMs = (attempts: number) => Math.min(2_000 * 2 ** (attempts -
 /**
  * Inserts a batch of events from their bodies as received (a JSON array of them): PostgreSQL parses
  * each body once into jsonb, and the app neither re-serialises the events nor builds the statement
- * again. A repeated id inserts nothing; the ids inserted come back.
+ * again. A repeated id inserts nothing; the ids inserted come back. An event of a type no handler
+ * takes is stored already processed (`ignored`): kept for deduplication, replay and the record, it
+ * is never claimed, leased and closed (docs/decisions.md).
  */
-const insertEvents = prepared((db) =>
-  db
+const insertEvents = prepared((db) => {
+  const ignored = sql`not (e->>'type' = any(${sql.placeholder('handled')}::text[]))`;
+  return db
     .insert(stripeEvents)
     .select(
-      sql`select e->>'id', e->>'type', e, ${sql.placeholder('now')}::timestamptz, 0, ${sql.placeholder('now')}::timestamptz, null, null, null
+      sql`select e->>'id', e->>'type', e, ${sql.placeholder('now')}::timestamptz, 0, ${sql.placeholder('now')}::timestamptz, null,
+          case when ${ignored} then ${sql.placeholder('now')}::timestamptz end, case when ${ignored} then 'ignored' end
         from jsonb_array_elements(${sql.placeholder('events')}::jsonb) e`,
     )
     .onConflictDoNothing()
     .returning({ id: stripeEvents.id })
-    .prepare('insert_stripe_events'),
-);
+    .prepare('insert_stripe_events');
+});
 
 /**
  * Stores verified events; a second delivery of an event id changes nothing. Deliveries that arrive
@@ -70,7 +74,7 @@ export class EventStore {
   private async insert(batch: EventStore['pending'], now: Date): Promise<void> {
     const bodies = new Map<string, string>();
     for (const p of batch) if (!bodies.has(p.id)) bodies.set(p.id, p.body);
-    const inserted = await insertEvents(this.db).execute({ events: `[${[...bodies.values()].join(',')}]`, now });
+    const inserted = await insertEvents(this.db).execute({ events: `[${[...bodies.values()].join(',')}]`, now, handled: handledTypes });
     // Within a batch only the first delivery of an id counts as new.
     const fresh = new Set(inserted.map((r) => r.id));
     for (const p of batch) p.resolve({ duplicate: !fresh.delete(p.id) });

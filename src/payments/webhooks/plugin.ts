@@ -55,7 +55,8 @@ export const webhooksPlugin: FastifyPluginAsync<WebhooksOptions> = async (app, o
       if (['22P02', '22P05'].includes(error.cause?.code ?? '')) throw new ApiError(400, 'event_invalid', 'Not a Stripe event.');
       throw error;
     });
-    void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
+    // An event no handler takes was stored processed: the worker has nothing to do for it.
+    if (Object.hasOwn(handlers, event.type)) void options.worker.schedule().catch((err) => request.log.warn({ err }, 'webhook processing failed'));
     return reply.status(200).send({ received: true, duplicate });
   });
 };

@@ -7,9 +7,9 @@ import { featuredArticles } from './schema.js';
 import { formatUtc } from '../../format.js';
 import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleSubject, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
+import { articleSubject, buyersOwnArticle, buyersOwnArticleSql, purchasedArticleTitles } from '../article-subject.js';
 import { WEEK } from '../period.js';
-import { isLive } from '../job-listing/live.js';
+import { isLive, liveArticle } from '../job-listing/live.js';
 
 export const FEATURED_ARTICLE_PRODUCT = 'featured_article';
 
@@ -48,6 +48,8 @@ export const featuredArticleProduct: Product = {
       throw new ApiError(422, 'not_live', 'Pay for the job listing before featuring it.', { article_id: 'Pay for this job listing first.' });
     }
   },
+  // The above passes: the buyer's own article, live (published, and paid when a job listing).
+  authorizeStep: { sql: (articleId, userId, now) => buyersOwnArticleSql(articleId, userId, liveArticle(now)) },
   async fulfil(tx, charge, now) {
     listingsChanged();
     const from = charge.paidAt ?? now;

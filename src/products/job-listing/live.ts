@@ -11,7 +11,7 @@ export const isLive = (a: { published: boolean; jobListing: boolean; paidUntil: 
   a.published && (!a.jobListing || isPaid(a.paidUntil, now));
 
 /** A live job listing, in the form /jobs' partial indexes serve (published and job_listing, then paid_until). */
-export const liveJobListing = (now: Date): SQL => and(eq(articles.published, true), eq(articles.jobListing, true), gt(articles.paidUntil, now))!;
+export const liveJobListing = (now: Date | SQL): SQL => and(eq(articles.published, true), eq(articles.jobListing, true), gt(articles.paidUntil, now))!;
 
-/** isLive as a WHERE condition on `articles`. */
-export const liveArticle = (now: Date): SQL => or(and(eq(articles.published, true), eq(articles.jobListing, false)), liveJobListing(now))!;
+/** isLive as a WHERE condition on `articles` (`now` a value, or a placeholder of a prepared statement). */
+export const liveArticle = (now: Date | SQL): SQL => or(and(eq(articles.published, true), eq(articles.jobListing, false)), liveJobListing(now))!;

@@ -1,10 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { prepared } from '../../db/prepared.js';
-import { articles } from '../../db/schema.js';
+import { articles, users } from '../../db/schema.js';
 import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
-import { articleSubject, buyersOwnArticle, purchasedArticleTitles } from '../article-subject.js';
+import { articleSubject, buyersOwnArticle, buyersOwnArticleSql, purchasedArticleTitles } from '../article-subject.js';
 import { isPaid } from './paid-window.js';
 import { applyPayment, extendWindowStep, JOB_LISTING_PRODUCT, recomputePaidWindow } from './recompute.js';
 import { listingsChanged } from '../../cache.js';
@@ -43,6 +43,11 @@ export const jobListingProduct: Product = {
         article_id: 'Not a job listing.',
       });
     }
+  },
+  // The above passes: the buyer's own job listing, and the buyer may post jobs.
+  authorizeStep: {
+    sql: (articleId, userId) =>
+      sql`${buyersOwnArticleSql(articleId, userId, sql`${articles.jobListing}`)} and exists (select 1 from ${users} where ${users.id} = ${userId} and (${users.canPostJobs} or ${users.admin}))`,
   },
 
   // Paying makes the listing live: it is published if it was a draft, and its window extended.
