@@ -62,6 +62,14 @@ function setupCheckout(form: HTMLFormElement) {
   // Stripe.js updates the Element in place; the local stand-in has no update(), and our server
   // sends setup_future_usage with the PaymentIntent either way.
   saveCard.addEventListener('change', () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null }));
+  // A box that needs the card kept (auto-renewal) ticks "save" too: the server saves the card for it anyway.
+  for (const box of form.querySelectorAll<HTMLInputElement>('input[data-saves-card]')) {
+    box.addEventListener('change', () => {
+      if (!box.checked || saveCard.checked) return;
+      saveCard.checked = true;
+      saveCard.dispatchEvent(new Event('change'));
+    });
+  }
   // The card form shows only while "A new card" is chosen: a card typed while a saved card is
   // ticked would otherwise be ignored and the saved card charged.
   const chosen = () => (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
@@ -108,7 +116,8 @@ function setupCheckout(form: HTMLFormElement) {
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
       for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-product-field]')) {
-        if (input.value !== '') body[input.name] = input.value;
+        if (input instanceof HTMLInputElement && input.type === 'checkbox') body[input.name] = input.checked;
+        else if (input.value !== '') body[input.name] = input.value;
       }
       let result = await post('/charges', csrf, body, keyInput.value);
       if (result.status === 202 && result.json.charge?.client_secret) {
