@@ -71,6 +71,24 @@ describe('auto-renewal chosen at checkout and switched by the buyer', () => {
     ticked = await boardOf(charge!.id);
   });
 
+  it('saves the card paid with when the box is ticked, and only then, without the "save" box', async () => {
+    const cards = async (who: Member) => json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: who.auth })).payment_methods as unknown[];
+    for (const [autoRenew, saved] of [
+      [true, 1],
+      [false, 0],
+    ] as const) {
+      const fresh = await member(t.app);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/charges',
+        headers: fresh.auth,
+        payload: { product: 'billboard', headline: 'Fresh ad', link_url: 'https://ad.example', payment_method: 'pm_card_visa', auto_renew: autoRenew },
+      });
+      expect(res.statusCode).toBe(201);
+      expect(await cards(fresh)).toHaveLength(saved);
+    }
+  });
+
   it('lists what renews on the billing page and in GET /api/v1/renewals; stopping and renewing again are confirmed there and audited', async () => {
     stopped = await boardOf((await buy({ product: 'billboard', headline: 'Stopped ad', link_url: 'https://ad.example', auto_renew: true })).id);
     restored = await boardOf((await buy({ product: 'billboard', headline: 'Restored ad', link_url: 'https://ad.example', auto_renew: true })).id);
@@ -136,13 +154,13 @@ describe('auto-renewal chosen at checkout and switched by the buyer', () => {
     t.clock.set(new Date(end - 30 * 60_000));
     await t.app.runRenewals();
     await t.app.runRenewals();
-    const outcomes = await rows<{ subject_id: number; outcome: string; charge_id: number | null }>(`select subject_id, outcome, charge_id from renewals where product = 'billboard' order by subject_id`);
+    const outcomes = await rows<{ subject_id: number; outcome: string; charge_id: number | null }>(`select subject_id, outcome, charge_id from renewals where product = 'billboard' and user_id = ${buyer.id} order by subject_id`);
     expect(outcomes).toEqual([
       { subject_id: ticked.id, outcome: 'renewed', charge_id: expect.any(Number) },
       { subject_id: stopped.id, outcome: 'stopped', charge_id: null },
       { subject_id: restored.id, outcome: 'renewed', charge_id: expect.any(Number) },
     ]);
-    const headlines = await rows<{ headline: string }>(`select product_data->>'headline' as headline from charges where product = 'billboard' and status = 'succeeded' order by id`);
+    const headlines = await rows<{ headline: string }>(`select product_data->>'headline' as headline from charges where product = 'billboard' and status = 'succeeded' and user_id = ${buyer.id} order by id`);
     expect(headlines.filter((h) => h.headline === 'Stopped ad')).toHaveLength(1);
     expect(headlines.filter((h) => h.headline === 'Restored ad')).toHaveLength(2);
     expect(headlines.filter((h) => h.headline === 'Ticked ad')).toHaveLength(2);

@@ -64,11 +64,9 @@ export function CheckoutForm(props: CheckoutFormProps) {
         const typed = props.values?.[f.name] ?? '';
         if (f.inputMode === 'checkbox') {
           return (
-            <div class="checkbox-field">
-              <label for={`field-${f.name}`}>
-                <span>
-                  <input type="checkbox" checked={typed === 'on'} data-saves-card={f.savesCard || undefined} {...common} /> {f.label}
-                </span>
+            <div>
+              <label class="check" for={`field-${f.name}`}>
+                <input type="checkbox" checked={typed === 'on'} data-saves-card={f.savesCard || undefined} {...common} /> {f.label}
               </label>
               {f.hint && <p class="muted">{f.hint}</p>}
               <span class="field-error" id={`error-${f.name}`} role="alert">
