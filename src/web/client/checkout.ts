@@ -50,8 +50,10 @@ function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> =
 function setupCheckout(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
   const saveCard = form.querySelector('input[name="save_card"]') as HTMLInputElement;
-  // The Element's setup_future_usage must match the PaymentIntent's, which follows the "save" box.
-  const setupFutureUsage = () => (saveCard.checked ? ('off_session' as const) : undefined);
+  // The Element's setup_future_usage must match the PaymentIntent's, which follows the "save" box and
+  // any product box that needs the card kept (auto-renewal: the server saves the card for it).
+  const boxesSavingCard = [...form.querySelectorAll<HTMLInputElement>('input[data-saves-card]')];
+  const setupFutureUsage = () => (saveCard.checked || boxesSavingCard.some((box) => box.checked) ? ('off_session' as const) : undefined);
   const elements = stripe.elements({
     mode: 'payment',
     amount: Number(form.dataset.amount),
@@ -61,15 +63,8 @@ function setupCheckout(form: HTMLFormElement) {
   elements.create('payment').mount(form.querySelector<HTMLElement>('#payment-element')!);
   // Stripe.js updates the Element in place; the local stand-in has no update(), and our server
   // sends setup_future_usage with the PaymentIntent either way.
-  saveCard.addEventListener('change', () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null }));
-  // A box that needs the card kept (auto-renewal) ticks "save" too: the server saves the card for it anyway.
-  for (const box of form.querySelectorAll<HTMLInputElement>('input[data-saves-card]')) {
-    box.addEventListener('change', () => {
-      if (!box.checked || saveCard.checked) return;
-      saveCard.checked = true;
-      saveCard.dispatchEvent(new Event('change'));
-    });
-  }
+  const updateElement = () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null });
+  for (const box of [saveCard, ...boxesSavingCard]) box.addEventListener('change', updateElement);
   // The card form shows only while "A new card" is chosen: a card typed while a saved card is
   // ticked would otherwise be ignored and the saved card charged.
   const chosen = () => (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
