@@ -180,5 +180,12 @@ describe('auto-renewal chosen at checkout and switched by the buyer', () => {
     expect(json(await setSwitch(buyer, 'job_listing', listing, { enabled: true })).renewal).toMatchObject({ subject_id: listing, auto_renew: true });
     expect(await rows(`select auto_renew from articles where id = ${listing}`)).toEqual([{ auto_renew: true }]);
     expect((await setSwitch(other, 'job_listing', listing, { enabled: false })).statusCode).toBe(404);
+    // On the billing page beside the others; stopped there, it flips the listing's own switch and leaves the list.
+    expect((await browser.get('/settings/billing')).body).toContain(`/settings/renewals/job_listing/${listing}/auto-renew`);
+    const off = await browser.submit('/settings/billing', `/settings/renewals/job_listing/${listing}/auto-renew`, { enabled: '0' });
+    const after = (await browser.get(off.headers.location as string)).body;
+    expect(after).toContain('Auto-renew stopped: &quot;Listing&quot;');
+    expect(after).not.toContain(`/settings/renewals/job_listing/${listing}/auto-renew`);
+    expect(await rows(`select auto_renew from articles where id = ${listing}`)).toEqual([{ auto_renew: false }]);
   });
 });

@@ -8,7 +8,7 @@ import { parseInput } from '../http/errors.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { DataTable, Flash, type PageContext, PostButton } from '../web/render.js';
 import type { RenewableProduct } from './renewal-claims.js';
-import { RENEWALS_PAGE, type RenewingPurchase, renewingPurchases, setRenewal } from './renewal-switch.js';
+import { RENEWALS_PAGE, type RenewingPurchase, renewalOf, renewingPurchases, setRenewal } from './renewal-switch.js';
 
 const purchaseParams = z.object({ product: z.string().min(1).max(60), subject_id: z.coerce.number().int().positive().max(2147483647) });
 const switchInput = z.object({ enabled: z.boolean({ error: 'Send true or false.' }) }).strict();
@@ -51,26 +51,27 @@ export const renewalRoutes =
     });
   };
 
-/** What the page says after a switch, when the purchase is among those listed. */
-function switchedNotice(query: unknown, purchases: RenewingPurchase[]): string | undefined {
+/** What the page says after a switch, of the user's purchase the query names (read again: a stopped job listing is no longer listed). */
+async function switchedNotice(db: Db, products: readonly RenewableProduct[], user: User, query: unknown): Promise<string | undefined> {
   const shown = switchedQuery.safeParse(query);
   if (!shown.success) return undefined;
-  const p = purchases.find((r) => r.product === shown.data.product && r.subjectId === shown.data.subject_id);
+  const p = await renewalOf(db, products, user, shown.data.product, shown.data.subject_id);
   if (!p) return undefined;
+  const end = p.periodEnd ? ` at ${formatUtc(p.periodEnd)}` : '';
   return shown.data.renewal === 'off'
-    ? `Auto-renew stopped: "${p.title}" ends at ${formatUtc(p.periodEnd!)} and your card is not charged again for it.`
-    : `Auto-renew is back on: "${p.title}" renews at ${formatUtc(p.periodEnd!)} with the card you paid with.`;
+    ? `Auto-renew stopped: "${p.title}" ends${end} and your card is not charged again for it.`
+    : `Auto-renew is back on: "${p.title}" renews${end} with the card you paid with.`;
 }
 
 /** The billing page's "Renewing automatically": each purchase, when it renews, and its switch. */
 export const renewingSection =
   (products: readonly RenewableProduct[]) =>
   async (db: Db, ctx: PageContext, user: User, query: unknown) => {
-    const purchases = await renewingPurchases(db, products, user, ctx.now);
+    const [purchases, notice] = await Promise.all([renewingPurchases(db, products, user, ctx.now), switchedNotice(db, products, user, query)]);
     return (
       <div class="card" id="renewing">
         <h2>Renewing automatically</h2>
-        <Flash message={switchedNotice(query, purchases)} />
+        <Flash message={notice} />
         {purchases.length === 0 ? (
           <p class="muted" data-empty="renewing">
             Nothing renews by itself. Tick "Renew automatically" when you buy a billboard or a featured article.

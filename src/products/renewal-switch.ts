@@ -71,6 +71,13 @@ export async function renewingPurchases(db: Db, products: readonly RenewableProd
   return found.sort((a, b) => a.periodEnd!.getTime() - b.periodEnd!.getTime());
 }
 
+/** One purchase of the user's as it stands now, or undefined (not theirs, unknown, or without a period). */
+export async function renewalOf(db: Db, products: readonly RenewableProduct[], user: User, productId: string, subjectId: number): Promise<RenewingPurchase | undefined> {
+  const declared = products.find((p) => p.product.id === productId);
+  const [row] = declared ? await subjectRows(db, declared, sql`s.subject_id = ${subjectId} and s.user_id = ${user.id}`) : [];
+  return row && declared ? purchase(declared, row) : undefined;
+}
+
 /**
  * Turns auto-renew of one of the user's purchases on or off, audited; a 404 for anyone else's (or
  * an unknown product's). Off stops the current period's renewal; on restores it while the period
