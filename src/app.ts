@@ -37,7 +37,7 @@ import { userForToken } from './accounts/service.js';
 import { RequestLogController } from './operations/logging.js';
 import { organizationsPlugin } from './organizations/plugin.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
-import { productRoutes, products, type ScheduledTask, scheduledTasks } from './products/index.js';
+import { productRoutes, products, renewalSwitchRoutes, renewingOnBillingPage, type ScheduledTask, scheduledTasks } from './products/index.js';
 import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
@@ -264,12 +264,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
   await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
-  await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true });
+  await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true, billingSection: renewingOnBillingPage });
   await app.register(organizationsPlugin, { mailer: mail });
   await app.register(creditsPlugin);
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(paymentsConsolePlugin);
   await app.register(financePlugin);
+  await app.register(renewalSwitchRoutes, { rateLimits: deps.rateLimits ?? true });
   for (const routes of productRoutes()) await app.register(routes);
   return app;
 }

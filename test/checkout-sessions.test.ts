@@ -431,3 +431,24 @@ describe('/metrics', () => {
     expect([delta('opened'), delta('succeeded'), delta('canceled')]).toEqual([2, 1, 1]);
   });
 });
+
+describe("the auto-renew box on Stripe's page", () => {
+  it('arrives as a boolean from the hosted-page form and keeps the card typed there for the renewals', async () => {
+    const fresh = await member(t.app);
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: fresh.email, password: fresh.password });
+    const fields = { product: 'billboard', headline: 'Hosted renewing ad', link_url: 'https://ad.example', image_url: '', auto_renew: 'on', payment_method: 'new', idempotency_key: 'hosted-auto-renew' };
+    const sent = await browser.submit('/charges/new?product=billboard', '/checkout_sessions', fields);
+    expect(sent.statusCode).toBe(303);
+    const [charge] = await queryRows<{ id: number; auto_renew: unknown; checkout_session_id: string }>(
+      t.database.db,
+      `select id, product_data->'auto_renew' as auto_renew, checkout_session_id from charges where user_id = ${fresh.id}`,
+    );
+    expect(charge!.auto_renew).toBe(true);
+    // Paid on Stripe's page without its own "save" box: the session asked Stripe to keep the card.
+    await payOnPage(charge!.checkout_session_id);
+    await browser.get(`/charges/${charge!.id}/return`);
+    expect((await row(charge!.id)).status).toBe('succeeded');
+    expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/payment_methods', headers: fresh.auth })).payment_methods).toHaveLength(1);
+  });
+});

@@ -19,7 +19,8 @@ export const renewalReminders = pgTable(
   (t) => [primaryKey({ columns: [t.product, t.subjectId, t.periodEnd] })],
 );
 
-export const renewalOutcomes = ['pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed'] as const;
+/** `stopped`: the buyer turned auto-renew off for this period (renewal-switch.ts); the claim then finds the key taken. */
+export const renewalOutcomes = ['pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed', 'stopped'] as const;
 export type RenewalOutcome = (typeof renewalOutcomes)[number];
 
 /** One off-session renewal per (product, subject, period end): its charge is keyed by the same triple. */

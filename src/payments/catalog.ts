@@ -17,6 +17,14 @@ export interface FieldOption {
 export type ProductField = { name: string; label: string; required: boolean } & (
   | { inputMode: 'text' | 'url' }
   | {
+      /** A box, sent as a boolean (true when ticked, false otherwise) by every form. */
+      inputMode: 'checkbox';
+      /** Ticked, the card paid with is kept at the payment provider for charges made without the buyer (a renewal). */
+      savesCard?: boolean;
+      /** Said under the box. */
+      hint?: string;
+    }
+  | {
       /** A choice among options that change with time (e.g. dates still free): listed at each render, checked again at purchase. */
       inputMode: 'select';
       options(db: Db, now: Date): Promise<FieldOption[]>;
@@ -143,6 +151,23 @@ export const productJson = (p: Product): z.output<typeof productSchema> => ({
   description: p.description,
   requires: [...(p.subject ? [SUBJECT_FIELD] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
 });
+
+/** Whether the purchase's fields tick a box that needs the card paid with kept for off-session charges. */
+export const needsSavedCard = (product: Product, fields: Record<string, unknown>): boolean =>
+  product.formFields.some((f) => f.inputMode === 'checkbox' && f.savesCard && fields[f.name] === true);
+
+/**
+ * A posted form's product fields as the JSON body sends them: a field left empty was not given (so an
+ * optional image URL is not checked as an empty URL), and each of the product's boxes is a boolean
+ * (a form sends "on" for a ticked box and nothing for another).
+ */
+export function postedFields(product: Product | undefined, posted: Record<string, unknown>): Record<string, unknown> {
+  const boxes = (product?.formFields ?? []).flatMap((f) => (f.inputMode === 'checkbox' ? [f.name] : []));
+  return {
+    ...Object.fromEntries(Object.entries(posted).filter(([name, value]) => value !== '' && !boxes.includes(name))),
+    ...Object.fromEntries(boxes.map((name) => [name, posted[name] === 'on'])),
+  };
+}
 
 /** Each select field's options at `now`, by field name, for the checkout form. */
 export async function fieldChoices(db: Db, product: Product, now: Date): Promise<Record<string, FieldOption[]>> {

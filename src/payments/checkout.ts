@@ -6,7 +6,7 @@ import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { type AuthorizeStep, type Product, unavailableChoices } from './catalog.js';
+import { type AuthorizeStep, needsSavedCard, type Product, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { type CheckoutOutcome, outcomeOf } from './outcome.js';
 import type { Payer } from './payer.js';
@@ -161,7 +161,9 @@ export class Checkout {
     const { schema, keys, flow } = way.request;
     const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, flow);
     const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
-    const attempt = { charge: purchase.charge, payer, actor: userActor(buyer.id), source, saveCard: purchase.base.save_card ?? false, offSession: false };
+    // A ticked box that needs the card for later (auto-renewal) saves it, whatever the "save" box says.
+    const saveCard = (purchase.base.save_card ?? false) || needsSavedCard(this.deps.catalog.get(purchase.charge.product), purchase.charge.productData as Record<string, unknown>);
+    const attempt = { charge: purchase.charge, payer, actor: userActor(buyer.id), source, saveCard, offSession: false };
     // A new row, or one whose attempt never reached a verdict (the provider unreachable, or a crash),
     // is driven: the provider's idempotency key, derived from the row, makes a repeat safe.
     if (purchase.created || purchase.charge.status === 'pending') return way.start(this.core, attempt);

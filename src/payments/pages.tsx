@@ -1,3 +1,4 @@
+import type { JSX } from 'preact';
 import type { Charge, ChargeStatus } from '../db/schema.js';
 import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
@@ -61,6 +62,19 @@ export function CheckoutForm(props: CheckoutFormProps) {
           'aria-describedby': `error-${f.name}`,
         };
         const typed = props.values?.[f.name] ?? '';
+        if (f.inputMode === 'checkbox') {
+          return (
+            <div>
+              <label class="check" for={`field-${f.name}`}>
+                <input type="checkbox" checked={typed === 'on'} data-saves-card={f.savesCard || undefined} {...common} /> {f.label}
+              </label>
+              {f.hint && <p class="muted">{f.hint}</p>}
+              <span class="field-error" id={`error-${f.name}`} role="alert">
+                {props.fieldErrors?.[f.name] ?? ''}
+              </span>
+            </div>
+          );
+        }
         return (
           <label for={`field-${f.name}`}>
             {f.label}
@@ -291,6 +305,7 @@ export function BillingPage({
   cards,
   productNames,
   titles,
+  section,
   done,
 }: {
   ctx: PageContext;
@@ -299,6 +314,8 @@ export function BillingPage({
   productNames: Map<string, string>;
   /** What each charge bought, by charge id (purchaseTitles). */
   titles: Map<number, string>;
+  /** Shown between the saved cards and the payments (the plugin's billingSection). */
+  section?: JSX.Element;
   done?: string;
 }) {
   return (
@@ -322,6 +339,7 @@ export function BillingPage({
           ))}
         </ul>
       </div>
+      {section}
       <div class="card">
         <h2>Payments</h2>
         {charges.length === 0 ? (

@@ -13,9 +13,11 @@ import { BEARER, errorResponses } from '../http/api.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
 import type { Charge, User } from '../db/schema.js';
-import { doneMessage, pageContext, sendPage } from '../web/render.js';
+import type { JSX } from 'preact';
+import type { Db } from '../db/client.js';
+import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
 import { listCards, removeCard, savedCardSchema } from './cards.js';
-import { fieldChoices, type Product, productJson, productSchema } from './catalog.js';
+import { fieldChoices, type Product, postedFields, productJson, productSchema } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import { checkoutAnswer, sendAnswer } from './http-answers.js';
@@ -60,12 +62,6 @@ const hostedForm = z
   })
   .catchall(z.string());
 
-/**
- * A form sends every product field; one left empty was not given (the script leaves it out of the
- * JSON body too), so an optional field such as an image URL is not checked as an empty URL.
- */
-const givenFields = (fields: Record<string, unknown>) => Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== ''));
-
 /** Confirmations carried by a redirect (fixed texts). */
 const BILLING_DONE = { card_removed: 'The card was removed; it will not be offered at checkout again.' } as const;
 const CHARGE_DONE = { paid: 'Thank you: your payment went through. This is your receipt.' } as const;
@@ -79,7 +75,13 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
   );
 }
 
-export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async (app, options) => {
+export interface PaymentsOptions {
+  rateLimits: boolean;
+  /** What the billing page shows between the saved cards and the payments (the buyer's renewing purchases), given the request's query. */
+  billingSection?: (db: Db, ctx: PageContext, user: User, query: unknown) => Promise<JSX.Element>;
+}
+
+export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, options) => {
   const { checkout, charges, catalog, stripe } = app.payments;
   const hosted = checkout.offers(hostedPage.id);
   const perUser = perMemberLimit(options.rateLimits, 30);
@@ -232,7 +234,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, _csrf, payment_method, save_card, ...rest } = form;
     let failure: ApiError;
     try {
-      const outcome = await createSession(user, givenFields(rest), idempotency_key);
+      const outcome = await createSession(user, postedFields(catalog.find(form.product), rest), idempotency_key);
       if (outcome.kind === 'redirect') return reply.redirect(outcome.url, 303);
       const answer = await checkoutAnswer(charges, outcome);
       const error = answer.body.error as { code: string; message: string } | undefined;
@@ -330,7 +332,7 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const { idempotency_key, save_card, _csrf, ...rest } = form;
     let failure: ApiError;
     try {
-      const outcome = await create(user, { ...givenFields(rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
+      const outcome = await create(user, { ...postedFields(catalog.find(form.product), rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
       const answer = await checkoutAnswer(charges, outcome);
       if (answer.status === 201 || answer.status === 202) return reply.redirect(`/charges/${outcome.charge.id}?done=paid`, 303);
       failure = new ApiError(answer.status, 'payment_failed', (answer.body.error as { message: string }).message);
@@ -413,8 +415,13 @@ export const paymentsPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     const ctx = pageContext(request, reply);
     const [rows, cards] = await Promise.all([charges.listFor(user), listCards(stripe, user)]);
     const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
-    const titles = await purchaseTitles(rows);
-    return sendPage(reply, ctx, 'Billing', <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} titles={titles} done={doneMessage(request.query, BILLING_DONE)} />);
+    const [titles, section] = await Promise.all([purchaseTitles(rows), options.billingSection?.(app.db, ctx, user, request.query)]);
+    return sendPage(
+      reply,
+      ctx,
+      'Billing',
+      <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} titles={titles} section={section} done={doneMessage(request.query, BILLING_DONE)} />,
+    );
   });
 
   app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.js';
 import type { ProductMigrations } from '../db/client.js';
 import type { Product } from '../payments/catalog.js';
+import { renewalRoutes, renewingSection } from './renewal-routes.js';
 import { renewalsSchedule } from './renewal-schedule.js';
 import { renewalsView } from './renewals-page.js';
 import type { AdminView, ArticleListing, Draws, ProductPlugin, ProductServices, Schedule } from './slots.js';
@@ -37,6 +38,10 @@ export const productRoutes = (): FastifyPluginAsync[] => registered.flatMap((p) 
 
 /** The products that declare a period, for the one renewal scheduler and its admin view. */
 const renewable = registered.flatMap((p) => (p.renewal ? [{ product: p.product, renewal: p.renewal }] : []));
+
+/** The buyers' auto-renew switches, of every renewable product: their routes, and the billing page's section. */
+export const renewalSwitchRoutes = renewalRoutes(renewable);
+export const renewingOnBillingPage = renewingSection(renewable);
 
 /** The products' admin views, and the renewals of all of them. */
 export const adminViews: AdminView[] = [...registered.flatMap((p) => p.admin ?? []), renewalsView(renewable)];

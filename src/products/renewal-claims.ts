@@ -37,7 +37,18 @@ export const renewable = (product: string, window: DueWindow, claims: typeof ren
   sql`s.live and s.period_end > ${timestamptz(window.after)} and s.period_end <= ${timestamptz(window.through)}
     and not exists (select 1 from ${claims} r where r.product = ${product} and r.subject_id = s.subject_id and r.period_end = s.period_end)`;
 
-/** A subject as a product's `subjects` SELECT gives it. */
+/**
+ * For a SELECT over a product's subjects aliased `s`: the buyer stopped the renewal of the current
+ * period (a `stopped` row under its key, renewal-switch.ts). The claim of a renewal finds that key
+ * taken, so a stopped period is never charged; this says so to the reminders and the pages.
+ */
+export const stoppedByBuyer = (product: string) =>
+  sql`exists (select 1 from ${renewals} r where r.product = ${product} and r.subject_id = s.subject_id and r.period_end = s.period_end and r.outcome = 'stopped')`;
+
+/** Auto-renew as it stands for a subject aliased `s`: chosen (the product's flag) and not stopped for this period. */
+export const autoRenewOn = (product: string) => sql`(s.auto_renew and not ${stoppedByBuyer(product)})`;
+
+/** A subject as a product's `subjects` SELECT gives it, auto-renew as it stands (autoRenewOn). */
 export interface Subject {
   subject_id: number;
   user_id: number;
@@ -49,10 +60,10 @@ export interface Subject {
 }
 
 /** The given subjects of one product, with their buyer's e-mail address (one read for a batch). */
-export function subjectsOf(db: Db, renewal: Renewable, ids: number[]): Promise<Subject[]> {
+export function subjectsOf(db: Db, { product, renewal }: RenewableProduct, ids: number[]): Promise<Subject[]> {
   return queryRows<Subject>(
     db,
-    sql`select s.subject_id, s.user_id, s.purchase_subject, s.fields, s.auto_renew, s.title, u.email
+    sql`select s.subject_id, s.user_id, s.purchase_subject, s.fields, ${autoRenewOn(product.id)} as auto_renew, s.title, u.email
       from (${renewal.subjects}) s join users u on u.id = s.user_id
       where s.subject_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)})`,
   );

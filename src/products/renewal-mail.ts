@@ -5,6 +5,7 @@ import type { Mailer, Outgoing } from '../mail/mailer.js';
 import { payAgainUrl } from '../payments/pages.js';
 import { BATCH, claimable, keysIn, type RenewableProduct, type RenewalDeps, renewable, sameRenewal, type Subject, subjectsOf, timestamptz } from './renewal-claims.js';
 import { reminderWindow } from './renewal-rule.js';
+import { RENEWALS_PAGE } from './renewal-switch.js';
 
 const FAILED_OUTCOMES: RenewalOutcome[] = ['authentication_required', 'declined', 'no_card', 'not_allowed'];
 
@@ -24,7 +25,7 @@ function composeFor<T extends { product: string; subjectId: number }>(deps: Rene
       const ids = claimed.filter((r) => r.product === declared.product.id).map((r) => r.subjectId);
       const product = deps.catalog.get(declared.product.id);
       const price = formatMoney(product.amount, product.currency);
-      for (const subject of await subjectsOf(deps.db, declared.renewal, ids)) {
+      for (const subject of await subjectsOf(deps.db, declared, ids)) {
         const link = `${mailer.settings.baseUrl ?? ''}${payAgainUrl(product.id, subject.purchase_subject)}`;
         byKey.set(`${product.id}:${subject.subject_id}`, { subject, declared, price, link });
       }
@@ -67,7 +68,7 @@ function reminderMessage(mailer: Mailer, periodEnd: Date, { subject: s, declared
     ? [
         `Your ${words.noun} "${s.title}" is paid until ${formatUtc(periodEnd)}.`,
         `Auto-renew is on: in its last hour we charge ${price} to the card you last paid for it with, for another ${words.period}.`,
-        ...(offSwitch ? [`To turn auto-renew off, use your dashboard: ${mailer.settings.baseUrl ?? ''}${offSwitch}`] : []),
+        `To turn auto-renew off: ${mailer.settings.baseUrl ?? ''}${offSwitch ?? RENEWALS_PAGE}`,
         `To extend it by a ${words.period} now instead: ${link}`,
       ]
     : [

@@ -11,7 +11,7 @@ import { type Renewal, type RenewalOutcome, renewals } from '../db/renewal-schem
 import { charges, type User, users } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { savedCardOfPayment } from '../payments/cards.js';
-import type { Product } from '../payments/catalog.js';
+import type { Product, ProductField } from '../payments/catalog.js';
 import type { Checkout } from '../payments/checkout.js';
 import { memberPayer } from '../payments/payer.js';
 import { PAYING_STATUSES } from './period.js';
@@ -33,11 +33,30 @@ export interface Renewable {
   subjects: SQL;
   /** A subject's charges, as a condition on `charges` (of this product): the latest paying one's card renews it. */
   paidBy(subjectId: number): SQL;
-  /** Where the buyer turns auto-renew off, when there is a switch (the reminder says so). */
+  /** Where the buyer turns auto-renew off, when not on the billing page (the reminder says so). */
   offSwitch?: string;
+  /**
+   * A product whose auto-renew is its own persistent switch (the job listing's articles.auto_renew)
+   * flips it here; any other's buyer stops or restores one period at a time (renewal-switch.ts).
+   * Throws a 404 for a subject that is not the user's.
+   */
+  setAutoRenew?(db: Db, user: User, subjectId: number, enabled: boolean, now: Date): Promise<unknown>;
 }
 
 export type { RenewalDeps } from './renewal-claims.js';
+
+/**
+ * The checkout box of products whose buyer opts in at checkout (their `auto_renew` field, a boolean):
+ * ticked, the card paid with is saved at Stripe, since a renewal charges it with nobody at the keyboard.
+ */
+export const autoRenewField = (period: string): ProductField => ({
+  name: 'auto_renew',
+  label: `Renew automatically each ${period} with the card I pay with`,
+  inputMode: 'checkbox',
+  required: false,
+  savesCard: true,
+  hint: `Charged in the last hour of each ${period} until you stop it on your billing page. Ticked, the card you pay with is saved for it (a saved card you choose already is).`,
+});
 
 /** For products whose buyer opts in at checkout: the `auto_renew` field of the charge joined as `charges`. */
 export const autoRenewChosen = sql`coalesce((${charges.productData}->>'auto_renew')::boolean, false)`;
@@ -124,8 +143,9 @@ function takeOverStaleRenewals(db: Db, now: Date): Promise<Renewal[]> {
  */
 async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<RenewalOutcome> {
   const { db, checkout } = deps;
-  const { product, renewal: declared } = deps.products.find((p) => p.product.id === renewal.product)!;
-  const [subject] = await subjectsOf(db, declared, [renewal.subjectId]);
+  const renewing = deps.products.find((p) => p.product.id === renewal.product)!;
+  const { product, renewal: declared } = renewing;
+  const [subject] = await subjectsOf(db, renewing, [renewal.subjectId]);
   if (!subject) return finish(db, renewal, now, 'not_allowed', 'It can no longer be renewed.');
   const [user] = await db.select().from(users).where(eq(users.id, renewal.userId));
   const card = await cardToRenewWith(deps, user!, product, declared.paidBy(renewal.subjectId));

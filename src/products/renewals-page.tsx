@@ -6,7 +6,7 @@ import { users } from '../db/schema.js';
 import { formatUtc } from '../format.js';
 import { timestamp } from '../http/api.js';
 import { DataTable } from '../web/render.js';
-import { type RenewableProduct, subjectsOf } from './renewal-claims.js';
+import { autoRenewOn, type RenewableProduct, subjectsOf } from './renewal-claims.js';
 import type { AdminView } from './slots.js';
 
 interface RenewalRow {
@@ -28,9 +28,9 @@ async function recentRenewals(db: Db, products: readonly RenewableProduct[], lim
     .orderBy(desc(renewals.createdAt))
     .limit(limit);
   const subjects = new Map<string, { title: string; purchase_subject: number | null }>();
-  for (const { product, renewal } of products) {
-    const ids = rows.filter((r) => r.renewal.product === product.id).map((r) => r.renewal.subjectId);
-    if (ids.length) for (const s of await subjectsOf(db, renewal, ids)) subjects.set(`${product.id}:${s.subject_id}`, s);
+  for (const declared of products) {
+    const ids = rows.filter((r) => r.renewal.product === declared.product.id).map((r) => r.renewal.subjectId);
+    if (ids.length) for (const s of await subjectsOf(db, declared, ids)) subjects.set(`${declared.product.id}:${s.subject_id}`, s);
   }
   return rows.map(({ renewal, username }) => {
     const subject = subjects.get(`${renewal.product}:${renewal.subjectId}`);
@@ -42,11 +42,11 @@ async function recentRenewals(db: Db, products: readonly RenewableProduct[], lim
   });
 }
 
-/** How many subjects, of every product, have auto-renew on. */
+/** How many subjects, of every product, have auto-renew on (and not stopped by their buyer). */
 async function autoRenewCount(db: Db, products: readonly RenewableProduct[]): Promise<number> {
   let n = 0;
-  for (const { renewal } of products) {
-    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${renewal.subjects}) s where s.auto_renew`);
+  for (const { product, renewal } of products) {
+    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from (${renewal.subjects}) s where ${autoRenewOn(product.id)}`);
     n += row?.n ?? 0;
   }
   return n;
@@ -59,6 +59,7 @@ const renewalOutcomeWords: Record<RenewalOutcome, string> = {
   declined: 'Declined: lapsed',
   no_card: 'No saved card: lapsed',
   not_allowed: 'Not allowed: lapsed',
+  stopped: 'Stopped by the buyer: lapses',
 };
 
 /** Auto-renewals, newest first: one row per product, subject and period, with what happened. */

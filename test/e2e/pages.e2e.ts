@@ -148,10 +148,13 @@ describe('every page of the route table (Elements mode)', () => {
       await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': 'pages-declined-1' }, payload: { product: 'billboard', payment_method: 'pm_card_chargeDeclined', headline: 'A declined ad', link_url: 'https://ads.example' } }),
     ).charge;
     ids.declinedCharge = String(declined.id);
-    // Two live billboards: the home page's sidebar then holds two boxes beside the articles.
+    // Two live billboards: the home page's sidebar then holds two boxes beside the articles. Both
+    // renew by themselves, the second stopped: the billing page lists them with both buttons.
     for (const [key, headline] of [['pages-ad-1', 'An ad with a rather long headline'], ['pages-ad-2', 'A second ad']] as const) {
-      await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': key }, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline, link_url: 'https://ads.example' } });
+      await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...auth, 'idempotency-key': key }, payload: { product: 'billboard', payment_method: 'pm_card_visa', headline, link_url: 'https://ads.example', auto_renew: true } });
     }
+    const stopped = json(await t.app.inject({ method: 'GET', url: '/api/v1/renewals', headers: auth })).renewals.find((r: { title: string }) => r.title === 'A second ad');
+    await t.app.inject({ method: 'POST', url: `/api/v1/renewals/billboard/${stopped.subject_id}/auto-renew`, headers: auth, payload: { enabled: false } });
     await settleWebhooks(t);
   });
   afterAll(async () => {

@@ -3,6 +3,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { type Charge, charges } from '../../db/schema.js';
 import { type MismatchReason, recordMismatch } from '../mismatches.js';
+import { needsSavedCard } from '../catalog.js';
 import type { Payer } from '../payer.js';
 import { settleFromIntent } from '../settle.js';
 import { intentPredecessors } from '../state.js';
@@ -112,7 +113,12 @@ async function openSession(core: WayCore, charge: Charge, payer: Payer): Promise
         saved_payment_method_options: { allow_redisplay_filters: ['always', 'limited', 'unspecified'], payment_method_save: 'enabled' },
         client_reference_id: String(charge.id),
         metadata: { charge_id: String(charge.id) },
-        payment_intent_data: { description: product.name, metadata: intentMetadata(charge) },
+        payment_intent_data: {
+          description: product.name,
+          metadata: intentMetadata(charge),
+          // A box ticked for auto-renewal: the card typed on Stripe's page is kept for the renewals.
+          ...(needsSavedCard(product, charge.productData as Record<string, unknown>) ? { setup_future_usage: 'off_session' as const } : {}),
+        },
         success_url: returnUrl,
         cancel_url: `${core.deps.publicUrl}/charges/${charge.id}/cancel`,
         expires_at: expiresAt,

@@ -6,6 +6,7 @@ import { type Billboard, billboards } from './schema.js';
 import { formatUtc } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
 import { WEEK } from '../period.js';
+import { autoRenewField } from '../renewal.js';
 
 const webUrl = z
   .string()
@@ -29,7 +30,7 @@ export const billboardProduct: Product = {
       headline: z.string().trim().min(1, 'Enter a headline.').min(3, 'At least 3 characters.').max(80, 'At most 80 characters.'),
       link_url: webUrl,
       image_url: webUrl.refine((u) => u.startsWith('https://'), 'Images must be https://.').optional(),
-      /** Opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
+      /** Opts in to off-session renewal each week with the card paid with (products/renewal.ts); the form's box. */
       auto_renew: z.boolean().optional(),
     })
     .strict(),
@@ -37,6 +38,7 @@ export const billboardProduct: Product = {
     { name: 'headline', label: 'Headline', inputMode: 'text', required: true },
     { name: 'link_url', label: 'Link (https://…)', inputMode: 'url', required: true },
     { name: 'image_url', label: 'Image URL (https://…, optional)', inputMode: 'url', required: false },
+    autoRenewField('week'),
   ],
 
   async authorize() {

@@ -9,6 +9,7 @@ import { ApiError } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { articleSubject, buyersOwnArticle, buyersOwnArticleSql, purchasedArticleTitles } from '../article-subject.js';
 import { WEEK } from '../period.js';
+import { autoRenewField } from '../renewal.js';
 import { isLive, liveArticle } from '../job-listing/live.js';
 
 export const FEATURED_ARTICLE_PRODUCT = 'featured_article';
@@ -33,9 +34,9 @@ export const featuredArticleProduct: Product = {
   amount: 1500,
   currency: 'usd',
   subject: articleSubject,
-  /** `auto_renew: true` opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
+  /** `auto_renew: true` (the form's box) opts in to off-session renewal each week with the card paid with (products/renewal.ts). */
   fields: z.object({ auto_renew: z.boolean().optional() }).strict(),
-  formFields: [],
+  formFields: [autoRenewField('week')],
   purchaseTitles: purchasedArticleTitles,
 
   async authorize(db, user, articleId, now) {

@@ -47,5 +47,6 @@ export const jobListing: ProductPlugin = {
       from ${articles} where ${articles.jobListing} and ${articles.paidUntil} is not null`,
     paidBy: (articleId) => sql`${charges.articleId} = ${articleId}`,
     offSwitch: '/dashboard',
+    setAutoRenew,
   },
 };

@@ -50,8 +50,10 @@ function showFieldErrors(form: HTMLFormElement, fields: Record<string, string> =
 function setupCheckout(form: HTMLFormElement) {
   const stripe = window.Stripe!(form.dataset.publishableKey!);
   const saveCard = form.querySelector('input[name="save_card"]') as HTMLInputElement;
-  // The Element's setup_future_usage must match the PaymentIntent's, which follows the "save" box.
-  const setupFutureUsage = () => (saveCard.checked ? ('off_session' as const) : undefined);
+  // The Element's setup_future_usage must match the PaymentIntent's, which follows the "save" box and
+  // any product box that needs the card kept (auto-renewal: the server saves the card for it).
+  const boxesSavingCard = [...form.querySelectorAll<HTMLInputElement>('input[data-saves-card]')];
+  const setupFutureUsage = () => (saveCard.checked || boxesSavingCard.some((box) => box.checked) ? ('off_session' as const) : undefined);
   const elements = stripe.elements({
     mode: 'payment',
     amount: Number(form.dataset.amount),
@@ -61,7 +63,8 @@ function setupCheckout(form: HTMLFormElement) {
   elements.create('payment').mount(form.querySelector<HTMLElement>('#payment-element')!);
   // Stripe.js updates the Element in place; the local stand-in has no update(), and our server
   // sends setup_future_usage with the PaymentIntent either way.
-  saveCard.addEventListener('change', () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null }));
+  const updateElement = () => (elements as Partial<StripeElements>).update?.({ setupFutureUsage: setupFutureUsage() ?? null });
+  for (const box of [saveCard, ...boxesSavingCard]) box.addEventListener('change', updateElement);
   // The card form shows only while "A new card" is chosen: a card typed while a saved card is
   // ticked would otherwise be ignored and the saved card charged.
   const chosen = () => (form.querySelector('input[name="payment_method"]:checked') as HTMLInputElement | null)?.value ?? 'new';
@@ -108,7 +111,8 @@ function setupCheckout(form: HTMLFormElement) {
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
       for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-product-field]')) {
-        if (input.value !== '') body[input.name] = input.value;
+        if (input instanceof HTMLInputElement && input.type === 'checkbox') body[input.name] = input.checked;
+        else if (input.value !== '') body[input.name] = input.value;
       }
       let result = await post('/charges', csrf, body, keyInput.value);
       if (result.status === 202 && result.json.charge?.client_secret) {

@@ -1,0 +1,2 @@
+ALTER TABLE "renewals" DROP CONSTRAINT "renewals_outcome_known";--> statement-breakpoint
+ALTER TABLE "renewals" ADD CONSTRAINT "renewals_outcome_known" CHECK (outcome in ('pending', 'renewed', 'authentication_required', 'declined', 'no_card', 'not_allowed', 'stopped'));
