@@ -155,6 +155,10 @@ const rules: Record<string, Rule> = {
   // Only the author switches auto-renew (an admin does not decide to charge someone's card): anyone else finds no listing of theirs.
   'POST /api/v1/articles/:id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 200 }, url: () => `/api/v1/articles/${listingId}/auto-renew`, body: () => ({ enabled: false }) },
   'POST /articles/:id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 303 }, url: () => `/articles/${listingId}/auto-renew`, body: () => ({ enabled: '0' }) },
+  // The same switch through the renewal core's routes, for every renewable product: only the buyer's own.
+  'GET /api/v1/renewals': { expect: signedIn(401, 200) },
+  'POST /api/v1/renewals/:product/:subject_id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 200 }, url: () => `/api/v1/renewals/job_listing/${listingId}/auto-renew`, body: () => ({ enabled: false }) },
+  'POST /settings/renewals/:product/:subject_id/auto-renew': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 303 }, url: () => `/settings/renewals/job_listing/${listingId}/auto-renew`, body: () => ({ enabled: '0' }) },
   'POST /articles/:id/published': { expect: ownerOrAdmin(401, 403, 303), url: () => `/articles/${listingId}/published`, body: () => ({ published: '1' }) },
   'GET /api/v1/products': { expect: all(200) },
   'POST /api/v1/charges': { expect: signedIn(401, 201), body: () => ({ product: 'billboard', payment_method: 'pm_card_visa', headline: 'Matrix ad', link_url: 'https://m.example' }) },

@@ -9511,7 +9511,7 @@ export interface paths {
                                  */
                                 paid_until: string;
                                 /** @enum {string} */
-                                outcome: "pending" | "renewed" | "authentication_required" | "declined" | "no_card" | "not_allowed";
+                                outcome: "pending" | "renewed" | "authentication_required" | "declined" | "no_card" | "not_allowed" | "stopped";
                                 charge_id: number | null;
                                 failure_message: string | null;
                                 notified_at: string | null;
@@ -9603,6 +9603,375 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/renewals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your purchases that renew by themselves
+         * @description Auto-renew chosen, live, and the period not ended; a stopped one is listed with `auto_renew: false` until its period ends.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            renewals: {
+                                product: string;
+                                product_name: string;
+                                subject_id: number;
+                                title: string | null;
+                                period_end: string | null;
+                                auto_renew: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/renewals/{product}/{subject_id}/auto-renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop or restore the auto-renewal of one of your purchases
+         * @description Stopping covers the current period: it ends and is not charged again. 422 for a purchase bought without auto-renewal or whose period has ended; 409 once the renewal is under way.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    product: string;
+                    subject_id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        enabled: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            renewal: {
+                                product: string;
+                                product_name: string;
+                                subject_id: number;
+                                title: string | null;
+                                period_end: string | null;
+                                auto_renew: boolean;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

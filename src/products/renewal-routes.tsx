@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { requireUser } from '../accounts/request-user.js';
 import type { Db } from '../db/client.js';
 import type { User } from '../db/schema.js';
 import { formatUtc } from '../format.js';
+import { BEARER, errorResponses, timestamp } from '../http/api.js';
 import { parseInput } from '../http/errors.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { DataTable, Flash, type PageContext, PostButton } from '../web/render.js';
@@ -15,6 +17,15 @@ const switchInput = z.object({ enabled: z.boolean({ error: 'Send true or false.'
 const switchForm = z.object({ enabled: z.enum(['0', '1']).transform((v) => v === '1'), _csrf: z.string().optional() });
 /** The confirmation the billing page shows after a switch (it names the purchase, read again there). */
 const switchedQuery = z.object({ renewal: z.enum(['on', 'off']), product: z.string().max(60), subject_id: z.coerce.number().int().positive().max(2147483647) });
+
+const renewalSchema = z.object({
+  product: z.string(),
+  product_name: z.string(),
+  subject_id: z.number().int(),
+  title: z.string().nullable(),
+  period_end: timestamp.nullable(),
+  auto_renew: z.boolean(),
+});
 
 const renewalJson = (p: RenewingPurchase) => ({
   product: p.product,
@@ -30,16 +41,42 @@ export const renewalRoutes =
   (products: readonly RenewableProduct[]): FastifyPluginAsync<{ rateLimits: boolean }> =>
   async (app, options) => {
     const writes = perMemberLimit(options.rateLimits, 20);
-    app.get('/api/v1/renewals', async (request) => ({
-      renewals: (await renewingPurchases(app.db, products, requireUser(request), app.clock.now())).map(renewalJson),
-    }));
+    const api = app.withTypeProvider<ZodTypeProvider>();
+    const buyer = { tags: ['products'], security: BEARER };
+    api.get(
+      '/api/v1/renewals',
+      {
+        schema: {
+          ...buyer,
+          summary: 'Your purchases that renew by themselves',
+          description: 'Auto-renew chosen, live, and the period not ended; a stopped one is listed with `auto_renew: false` until its period ends.',
+          response: { 200: z.object({ renewals: z.array(renewalSchema) }), ...errorResponses(401) },
+        },
+      },
+      async (request) => ({
+        renewals: (await renewingPurchases(app.db, products, requireUser(request), app.clock.now())).map(renewalJson),
+      }),
+    );
 
-    app.post('/api/v1/renewals/:product/:subject_id/auto-renew', writes, async (request) => {
-      const user = requireUser(request);
-      const params = parseInput(purchaseParams, request.params);
-      const { enabled } = parseInput(switchInput, request.body);
-      return { renewal: renewalJson(await setRenewal(app.db, products, user, params.product, params.subject_id, enabled, app.clock.now())) };
-    });
+    api.post(
+      '/api/v1/renewals/:product/:subject_id/auto-renew',
+      {
+        ...writes,
+        schema: {
+          ...buyer,
+          summary: 'Stop or restore the auto-renewal of one of your purchases',
+          description: 'Stopping covers the current period: it ends and is not charged again. 422 for a purchase bought without auto-renewal or whose period has ended; 409 once the renewal is under way.',
+          params: purchaseParams,
+          body: switchInput,
+          response: { 200: z.object({ renewal: renewalSchema }), ...errorResponses(400, 401, 404, 409, 422, 429) },
+        },
+      },
+      async (request) => {
+        const user = requireUser(request);
+        const { product, subject_id } = request.params;
+        return { renewal: renewalJson(await setRenewal(app.db, products, user, product, subject_id, request.body.enabled, app.clock.now())) };
+      },
+    );
 
     app.post('/settings/renewals/:product/:subject_id/auto-renew', writes, async (request, reply) => {
       const user = requireUser(request);
