@@ -1,7 +1,6 @@
-import { and, eq, isNull } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { ApiError } from '../http/errors.js';
-import type { Payer } from '../payments/payer.js';
+import { type Payer, rowPayer } from '../payments/payer.js';
 import { isProviderUnavailable, providerUnavailable } from '../payments/stripe.js';
 import { type BillingAddress, type Organization, organizations } from './schema.js';
 
@@ -17,43 +16,20 @@ const billingName = (organization: Organization) => organization.legalName ?? or
  * after its legal name. As for a member, two first payments racing make one customer: the
  * idempotency key is derived from the organization's id and the conditional update stores it once.
  */
-export function organizationPayer(organization: Organization): Payer {
-  return {
+export const organizationPayer = (organization: Organization): Payer =>
+  rowPayer({
     kind: 'organization',
-    id: organization.id,
-    knownCustomer: () => organization.stripeCustomerKey,
-    async customerFor(db, stripe, replacing) {
-      if (organization.stripeCustomerKey) return organization.stripeCustomerKey;
-      const key = replacing ? `customer-for-organization-${organization.id}-replacing-${replacing}` : `customer-for-organization-${organization.id}`;
-      const customer = await stripe.customers.create(
-        {
-          name: billingName(organization),
-          ...(organization.address ? { address: stripeAddress(organization.address) } : {}),
-          ...(organization.taxId ? { tax_id_data: [organization.taxId as Stripe.CustomerCreateParams.TaxIdDatum] } : {}),
-          metadata: { organization_id: String(organization.id), organization_slug: organization.slug },
-        },
-        { idempotencyKey: key },
-      );
-      await db
-        .update(organizations)
-        .set({ stripeCustomerKey: customer.id })
-        .where(and(eq(organizations.id, organization.id), isNull(organizations.stripeCustomerKey)));
-      const [row] = await db.select({ key: organizations.stripeCustomerKey }).from(organizations).where(eq(organizations.id, organization.id));
-      organization.stripeCustomerKey = row!.key;
-      return row!.key!;
-    },
-    async forgetCustomer(db) {
-      const old = organization.stripeCustomerKey;
-      if (!old) return undefined;
-      await db
-        .update(organizations)
-        .set({ stripeCustomerKey: null })
-        .where(and(eq(organizations.id, organization.id), eq(organizations.stripeCustomerKey, old)));
-      organization.stripeCustomerKey = null;
-      return old;
-    },
-  };
-}
+    row: organization,
+    table: organizations,
+    idColumn: organizations.id,
+    keyColumn: organizations.stripeCustomerKey,
+    customer: () => ({
+      name: billingName(organization),
+      ...(organization.address ? { address: stripeAddress(organization.address) } : {}),
+      ...(organization.taxId ? { tax_id_data: [organization.taxId as Stripe.CustomerCreateParams.TaxIdDatum] } : {}),
+      metadata: { organization_id: String(organization.id), organization_slug: organization.slug },
+    }),
+  });
 
 /**
  * Copies the organization's billing details to its Stripe customer: name, address and its one tax id

@@ -1,4 +1,5 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq, isNull, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type Stripe from 'stripe';
 import type { Db } from '../db/client.js';
 import { type User, users } from '../db/schema.js';
@@ -20,40 +21,54 @@ export interface Payer {
 }
 
 /**
- * A member paying for themself, with their customer in users.stripe_customer_key. Two first payments
- * racing make one customer: the idempotency key is derived from the user id, so Stripe returns the
- * same customer to both, and the conditional update stores it once. The user object is kept in step.
+ * A payer whose Stripe customer key is a column of its own row (a member's, an organization's). Two
+ * first payments racing make one customer: the idempotency key is derived from the row's id, so
+ * Stripe returns the same customer to both, and the conditional update stores it once. `row` is
+ * kept in step.
  */
-export function memberPayer(user: User): Payer {
+export function rowPayer(spec: {
+  kind: Payer['kind'];
+  row: { id: number; stripeCustomerKey: string | null };
+  /** The row's table, its id column and its customer key column. */
+  table: PgTable;
+  idColumn: PgColumn;
+  keyColumn: PgColumn;
+  /** What the customer is created with (name, e-mail, address…). */
+  customer: () => Stripe.CustomerCreateParams;
+}): Payer {
+  const { kind, row, table, idColumn, keyColumn } = spec;
+  const storeKey = (db: Db, key: string | null, where: SQL) => db.execute(sql`update ${table} set ${sql.identifier(keyColumn.name)} = ${key} where ${idColumn} = ${row.id} and ${where}`);
   return {
-    kind: 'member',
-    id: user.id,
-    knownCustomer: () => user.stripeCustomerKey,
+    kind,
+    id: row.id,
+    knownCustomer: () => row.stripeCustomerKey,
     async customerFor(db, stripe, replacing) {
-      if (user.stripeCustomerKey) return user.stripeCustomerKey;
+      if (row.stripeCustomerKey) return row.stripeCustomerKey;
       // A replacement for a customer deleted at Stripe needs its own key, or Stripe would replay the old one.
-      const key = replacing ? `customer-for-user-${user.id}-replacing-${replacing}` : `customer-for-user-${user.id}`;
-      const customer = await stripe.customers.create(
-        { email: user.email, name: user.username, metadata: { user_id: String(user.id) } },
-        { idempotencyKey: key },
-      );
-      await db
-        .update(users)
-        .set({ stripeCustomerKey: customer.id })
-        .where(and(eq(users.id, user.id), isNull(users.stripeCustomerKey)));
-      const [row] = await db.select({ key: users.stripeCustomerKey }).from(users).where(eq(users.id, user.id));
-      user.stripeCustomerKey = row!.key;
-      return row!.key!;
+      const key = replacing ? `customer-for-${kind === 'member' ? 'user' : kind}-${row.id}-replacing-${replacing}` : `customer-for-${kind === 'member' ? 'user' : kind}-${row.id}`;
+      const customer = await stripe.customers.create(spec.customer(), { idempotencyKey: key });
+      await storeKey(db, customer.id, isNull(keyColumn));
+      const [stored] = await db.select({ key: keyColumn }).from(table).where(eq(idColumn, row.id));
+      row.stripeCustomerKey = stored!.key as string;
+      return row.stripeCustomerKey;
     },
     async forgetCustomer(db) {
-      const old = user.stripeCustomerKey;
+      const old = row.stripeCustomerKey;
       if (!old) return undefined;
-      await db
-        .update(users)
-        .set({ stripeCustomerKey: null })
-        .where(and(eq(users.id, user.id), eq(users.stripeCustomerKey, old)));
-      user.stripeCustomerKey = null;
+      await storeKey(db, null, eq(keyColumn, old));
+      row.stripeCustomerKey = null;
       return old;
     },
   };
 }
+
+/** A member paying for themself, with their customer in users.stripe_customer_key. */
+export const memberPayer = (user: User): Payer =>
+  rowPayer({
+    kind: 'member',
+    row: user,
+    table: users,
+    idColumn: users.id,
+    keyColumn: users.stripeCustomerKey,
+    customer: () => ({ email: user.email, name: user.username, metadata: { user_id: String(user.id) } }),
+  });
