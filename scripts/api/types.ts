@@ -2981,6 +2981,327 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/payment_methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved cards */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            payment_methods: {
+                                /** @description The PaymentMethod id (pm_…): send it as `payment_method` to pay with this card. */
+                                id: string;
+                                brand: string;
+                                last4: string;
+                                exp_month: number;
+                                exp_year: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A service we depend on is unavailable; retry later. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/payment_methods/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a saved card */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Removed. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A service we depend on is unavailable; retry later. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -4475,327 +4796,6 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payment_methods": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Your saved cards */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            payment_methods: {
-                                /** @description The PaymentMethod id (pm_…): send it as `payment_method` to pay with this card. */
-                                id: string;
-                                brand: string;
-                                last4: string;
-                                exp_month: number;
-                                exp_year: number;
-                            }[];
-                        };
-                    };
-                };
-                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description A service we depend on is unavailable; retry later. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/payment_methods/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Remove a saved card */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Removed. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description No such thing, or not yours (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-                /** @description A service we depend on is unavailable; retry later. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-        };
         options?: never;
         head?: never;
         patch?: never;

@@ -12,11 +12,12 @@ import { requireUser } from '../accounts/request-user.js';
 import { BEARER, errorResponses } from '../http/api.js';
 import { perMemberLimit } from '../http/rate-limits.js';
 import { ApiError, idParam, notFound, parseInput } from '../http/errors.js';
-import type { Charge, User } from '../db/schema.js';
+import type { User } from '../db/schema.js';
 import type { JSX } from 'preact';
 import type { Db } from '../db/client.js';
 import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
-import { listCards, removeCard, savedCardSchema } from './cards.js';
+import { billingRoutes } from './billing-routes.js';
+import { listCards } from './cards.js';
 import { fieldChoices, type Product, postedFields, productJson, productSchema } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
@@ -24,7 +25,7 @@ import { checkoutAnswer, sendAnswer } from './http-answers.js';
 import type { CheckoutOutcome } from './outcome.js';
 import { memberPayer } from './payer.js';
 import { receiptPdf } from './receipts.js';
-import { BillingPage, CatalogPage, ChargePage, CheckoutPage } from './pages.js';
+import { CatalogPage, ChargePage, CheckoutPage } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
 import { keepsIdempotencyKey, REQUEST_IN_PROGRESS } from './stripe.js';
 import { SUBJECT_FIELD } from './subject.js';
@@ -34,7 +35,6 @@ const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
   [SUBJECT_FIELD]: z.coerce.number().int().positive().max(2147483647).optional(),
 });
-const pmParam = z.object({ id: z.string().max(255) });
 /** A purchase's common fields, checked here; the product's own fields pass through and are checked by the product. */
 const purchaseBody = z.looseObject(chargeRequest.shape).meta({ description: 'Besides these, the fields the product `requires`.' });
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
@@ -63,7 +63,6 @@ const hostedForm = z
   .catchall(z.string());
 
 /** Confirmations carried by a redirect (fixed texts). */
-const BILLING_DONE = { card_removed: 'The card was removed; it will not be offered at checkout again.' } as const;
 const CHARGE_DONE = { paid: 'Thank you: your payment went through. This is your receipt.' } as const;
 
 /** Checkout pages carry a CSP that allows Stripe.js (or the local stand-in) and nothing else external. */
@@ -163,6 +162,8 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
   };
 
   // ---- JSON API ----
+  await app.register(billingRoutes, options);
+
   const api = app.withTypeProvider<ZodTypeProvider>();
   const buyer = { tags: ['payments'], security: BEARER };
   const chargeAnswer = z.object({ charge: chargeSchema });
@@ -285,26 +286,6 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     },
   );
 
-  api.get(
-    '/api/v1/payment_methods',
-    { ...perUser, schema: { ...buyer, summary: 'Your saved cards', response: { 200: z.object({ payment_methods: z.array(savedCardSchema) }), ...errorResponses(401, 429, 503) } } },
-    async (request) => ({ payment_methods: await listCards(stripe, requireUser(request)) }),
-  );
-
-  api.delete(
-    '/api/v1/payment_methods/:id',
-    {
-      ...perUser,
-      schema: { ...buyer, summary: 'Remove a saved card', params: pmParam, response: { 204: z.undefined().describe('Removed.'), ...errorResponses(400, 401, 404, 429, 503) } },
-    },
-    async (request, reply) => {
-      const user = requireUser(request);
-      await removeCard(app.db, app.clock.now(), stripe, user, request.params.id);
-      return reply.status(204).send();
-    },
-  );
-
-  // ---- Pages ----
   app.get('/charges/new', async (request, reply) => {
     const user = requireUser(request);
     const query = parseInput(checkoutQuery, request.query);
@@ -396,38 +377,4 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="receipt-${charge.id}.pdf"`).send(pdf);
   });
 
-  /** What each charge bought, by charge id, from each product's purchaseTitles (one read per product). */
-  const purchaseTitles = async (rows: Charge[]): Promise<Map<number, string>> => {
-    const titles = new Map<number, string>();
-    await Promise.all(
-      catalog.list().map(async (product) => {
-        const mine = rows.filter((c) => c.product === product.id);
-        if (mine.length === 0 || !product.purchaseTitles) return;
-        const named = await product.purchaseTitles(app.db, mine);
-        for (const [i, charge] of mine.entries()) if (named[i]) titles.set(charge.id, named[i]);
-      }),
-    );
-    return titles;
-  };
-
-  app.get('/settings/billing', async (request, reply) => {
-    const user = requireUser(request);
-    const ctx = pageContext(request, reply);
-    const [rows, cards] = await Promise.all([charges.listFor(user), listCards(stripe, user)]);
-    const productNames = new Map(catalog.list().map((p) => [p.id, p.name]));
-    const [titles, section] = await Promise.all([purchaseTitles(rows), options.billingSection?.(app.db, ctx, user, request.query)]);
-    return sendPage(
-      reply,
-      ctx,
-      'Billing',
-      <BillingPage ctx={ctx} charges={rows} cards={cards} productNames={productNames} titles={titles} section={section} done={doneMessage(request.query, BILLING_DONE)} />,
-    );
-  });
-
-  app.post('/settings/cards/:id/remove', perUser, async (request, reply) => {
-    const user = requireUser(request);
-    const { id } = parseInput(pmParam, request.params);
-    await removeCard(app.db, app.clock.now(), stripe, user, id);
-    return reply.redirect('/settings/billing?done=card_removed', 303);
-  });
 };
