@@ -2,8 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses } from '../http/api.js';
-import { unprocessable } from '../http/errors.js';
-import { MAX_CREDITS_PER_PURCHASE, pricesJson, quote } from './prices.js';
+import { creditQuantity, pricesJson, quote } from './prices.js';
 
 const line = z.object({ quantity: z.number().int(), unit_amount: z.number().int(), amount: z.number().int() });
 
@@ -39,12 +38,6 @@ export const creditsPlugin: FastifyPluginAsync = async (parent) => {
         response: { 200: z.object({ quantity: z.number().int(), amount: z.number().int(), currency: z.string(), lines: z.array(line) }), ...errorResponses(400, 422) },
       },
     },
-    async (request) => {
-      const { quantity } = request.query;
-      if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_CREDITS_PER_PURCHASE) {
-        throw unprocessable('quantity', `A whole number of credits from 1 to ${MAX_CREDITS_PER_PURCHASE}.`);
-      }
-      return quote(quantity);
-    },
+    async (request) => quote(creditQuantity(request.query.quantity)),
   );
 };

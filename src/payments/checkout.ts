@@ -6,7 +6,7 @@ import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { type AuthorizeStep, needsSavedCard, type Product, unavailableChoices } from './catalog.js';
+import { type AuthorizeStep, needsSavedCard, type Product, priceOf, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { type CheckoutOutcome, outcomeOf } from './outcome.js';
 import type { Payer } from './payer.js';
@@ -208,7 +208,7 @@ export class Checkout {
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
     // With an AuthorizeStep the statement that writes the row checks it: `authorize` runs only when no row was written.
     const step = product.authorizeStep && authorizedInsert(product, product.authorizeStep);
-    if (!step) await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+    if (!step) await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now(), fields);
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -220,7 +220,7 @@ export class Checkout {
       userId: user.id,
       subject: subjectId ?? null,
       product: product.id,
-      amount: product.amount,
+      amount: priceOf(product, fields),
       currency: product.currency,
       key,
       fingerprint,
@@ -233,7 +233,7 @@ export class Checkout {
     if (!row && step) {
       // Refused by the step, or a repeat of the key: `authorize` says why it was refused, else the row
       // is written as without a step (the answer changed in between) or, for a repeat, found below.
-      await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+      await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now(), fields);
       [row] = refused ? [] : await insertCharge(this.deps.db).execute(values);
     }
     if (row) return { base, charge: row.charge as Charge, created: true };
@@ -259,7 +259,7 @@ export class Checkout {
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
     const { user, payer } = request;
     const product = this.deps.catalog.get(request.product);
-    await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now());
+    await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now(), request.fields);
     if (!payer.knownCustomer()) throw new Error("an off-session charge needs the payer's Stripe customer");
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
@@ -272,7 +272,7 @@ export class Checkout {
       userId: user.id,
       subject: request.subjectId ?? null,
       product: product.id,
-      amount: product.amount,
+      amount: priceOf(product, request.fields ?? {}),
       currency: product.currency,
       key,
       fingerprint,

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../src/db/client.js';
+import { creditBalance } from '../src/credits/ledger.js';
+import { reconcile } from '../src/payments/reconcile.js';
+import { json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+
+let t: TestApp;
+let ada: Member;
+let bob: Member;
+let eve: Member;
+let orgId: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  [ada, bob, eve] = [await member(t.app), await member(t.app), await member(t.app)];
+  const org = (path: string, payload: object) => t.app.inject({ method: 'POST', url: `/api/v1/organizations${path}`, headers: ada.auth, payload });
+  orgId = json(await org('', { name: 'Credit Co', slug: 'credit-co' })).organization.id;
+  await org('/credit-co/members', { username: bob.username, role: 'member' });
+});
+afterAll(() => t.close());
+
+const buy = (who: Member, payload: object, key?: string) =>
+  t.app.inject({ method: 'POST', url: '/api/v1/credits/purchases', headers: { ...who.auth, ...(key ? { 'idempotency-key': key } : {}) }, payload });
+const count = async (sql: string) => (await queryRows<{ n: number }>(t.database.db, `select count(*)::int as n from ${sql}`))[0]!.n;
+const grants = (chargeId: number) => count(`credit_entries where charge_id = ${chargeId} and reason = 'purchase'`);
+
+describe('POST /api/v1/credits/purchases', () => {
+  it("charges the server's quote and grants the credits once, however often the purchase is submitted", async () => {
+    const [first, second] = await Promise.all([
+      buy(eve, { quantity: 10, payment_method: 'pm_card_visa' }, 'credits-double-1'),
+      buy(eve, { quantity: 10, payment_method: 'pm_card_visa' }, 'credits-double-1'),
+    ]);
+    const again = await buy(eve, { quantity: 10, payment_method: 'pm_card_visa' }, 'credits-double-1');
+    for (const res of [first, second, again]) expect(res.statusCode).toBe(201);
+    const charge = json(first).charge;
+    expect(charge).toMatchObject({ product: 'credit_pack', status: 'succeeded', amount: 23250, currency: 'usd', credits: 10 });
+    expect(json(again).charge.id).toBe(charge.id);
+    expect(await count(`charges where user_id = ${eve.id}`)).toBe(1);
+    expect(t.stripe.emulator.paymentIntents.get(charge.payment_intent)!.amount).toBe(23250);
+    expect(await grants(charge.id)).toBe(1);
+    expect(await creditBalance(t.database.db, { userId: eve.id })).toBe(10);
+    // The same key for another quantity is another purchase: refused.
+    expect((await buy(eve, { quantity: 11, payment_method: 'pm_card_visa' }, 'credits-double-1')).statusCode).toBe(409);
+  });
+
+  it('answers 422 for a quantity outside 1 to 1000 and writes nothing', async () => {
+    const before = await count('charges');
+    for (const quantity of [0, -1, 1001, 2.5]) {
+      const res = await buy(eve, { quantity, payment_method: 'pm_card_visa' });
+      expect(res.statusCode, String(quantity)).toBe(422);
+      expect(json(res).error.fields).toHaveProperty('quantity');
+    }
+    expect(await count('charges')).toBe(before);
+    expect(await creditBalance(t.database.db, { userId: eve.id })).toBe(10);
+  });
+
+  it("buys for an organization only as one of its admins, with the organization's own customer", async () => {
+    const before = await count('charges');
+    const refused = await buy(bob, { quantity: 5, organization: 'credit-co', payment_method: 'pm_card_visa' });
+    expect(refused.statusCode).toBe(403);
+    expect((await buy(eve, { quantity: 5, organization: 'credit-co', payment_method: 'pm_card_visa' })).statusCode).toBe(404);
+    // Not through the charges route either.
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: bob.auth, payload: { product: 'credit_pack', quantity: 5, organization: 'credit-co', payment_method: 'pm_card_visa' } })).statusCode).toBe(403);
+    expect(await count('charges')).toBe(before);
+
+    const bought = await buy(ada, { quantity: 5, organization: 'credit-co', payment_method: 'pm_card_visa' });
+    expect(bought.statusCode).toBe(201);
+    const charge = json(bought).charge;
+    expect(charge).toMatchObject({ amount: 4 * 2500 + 2250, credits: 5, organization: 'credit-co' });
+    const [org] = await queryRows<{ key: string }>(t.database.db, `select stripe_customer_key as key from organizations where id = ${orgId}`);
+    expect(t.stripe.emulator.paymentIntents.get(charge.payment_intent)!.customer).toBe(org!.key);
+    expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(5);
+    expect(await creditBalance(t.database.db, { userId: ada.id })).toBe(0);
+  });
+
+  it('grants once when the webhook, the return page and reconcile race to settle one purchase', async () => {
+    const res = await buy(ada, { quantity: 3, payment_method: 'pm_card_authenticationRequired' });
+    expect(res.statusCode).toBe(202);
+    const charge = json(res).charge;
+    expect(await grants(charge.id)).toBe(0);
+    t.stripe.setDeliveryFaults({ hold: true });
+    t.stripe.emulator.authenticate(charge.payment_intent, 'complete', { id: 'req_test', idempotencyKey: null });
+    t.clock.advance(16 * 60_000);
+    t.stripe.setDeliveryFaults({});
+    const confirm = () => t.app.inject({ method: 'POST', url: `/api/v1/charges/${charge.id}/confirm`, headers: ada.auth });
+    await Promise.all([
+      reconcile({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe }, { since: new Date(t.clock.now().getTime() - 3600_000) }),
+      confirm(),
+      confirm(),
+      (async () => {
+        t.stripe.webhooks.release({ reverse: true });
+        await settleWebhooks(t);
+      })(),
+    ]);
+    await settleWebhooks(t);
+    expect(json(await confirm()).charge.status).toBe('succeeded');
+    expect(await grants(charge.id)).toBe(1);
+    expect(await creditBalance(t.database.db, { userId: ada.id })).toBe(3);
+  });
+});
