@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { creditBalance } from '../src/credits/ledger.js';
 import { reconcile } from '../src/payments/reconcile.js';
-import { json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
+import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 
 let t: TestApp;
 let ada: Member;
@@ -96,5 +96,54 @@ describe('POST /api/v1/credits/purchases', () => {
     expect(json(await confirm()).charge.status).toBe('succeeded');
     expect(await grants(charge.id)).toBe(1);
     expect(await creditBalance(t.database.db, { userId: ada.id })).toBe(3);
+  });
+});
+
+describe("POST /api/v1/charges with pay_with: 'credits'", () => {
+  async function poster() {
+    const who = await member(t.app);
+    await grantJobs(t, await admin(t), who.id);
+    return who;
+  }
+  const listing = async (who: Member) =>
+    json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.auth, payload: { title: 'Paid in credits', body_markdown: 'x', job_listing: true, published: true } })).article.id as number;
+  const spend = (who: Member, payload: object, key: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...who.auth, 'idempotency-key': key }, payload: { product: 'job_listing', pay_with: 'credits', ...payload } });
+
+  it('20 spends at once against 5 credits: exactly 5 paid at once, 15 refused with the balance, no call to Stripe', async () => {
+    const ann = await poster();
+    expect((await buy(ann, { quantity: 5, payment_method: 'pm_card_visa' })).statusCode).toBe(201);
+    const articleId = await listing(ann);
+    const intents = t.stripe.emulator.paymentIntents.size;
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => spend(ann, { article_id: articleId }, `spend-race-${ann.id}-${i}`)));
+    const paid = answers.filter((a) => a.statusCode === 201);
+    const refused = answers.filter((a) => a.statusCode === 402);
+    expect([paid.length, refused.length]).toEqual([5, 15]);
+    for (const a of paid) expect(json(a).charge).toMatchObject({ status: 'succeeded', product: 'job_listing', amount: 2500, payment_intent: null });
+    for (const a of refused) expect(json(a)).toMatchObject({ error: { code: 'insufficient_credits' }, balance: 0, charge: { status: 'failed' } });
+    expect(t.stripe.emulator.paymentIntents.size).toBe(intents);
+    expect(await creditBalance(t.database.db, { userId: ann.id })).toBe(0);
+    expect(await count(`credit_entries e join credit_accounts a on a.id = e.account_id where a.user_id = ${ann.id} and e.reason = 'spend'`)).toBe(5);
+    expect(await count(`fulfilments f join charges c on c.id = f.charge_id where c.user_id = ${ann.id} and c.product = 'job_listing'`)).toBe(5);
+    // A repeat of a paid spend is the same charge, spent once.
+    const again = await spend(ann, { article_id: articleId }, `spend-race-${ann.id}-${answers.indexOf(paid[0]!)}`);
+    expect(again.statusCode).toBe(201);
+    expect(json(again).charge.id).toBe(json(paid[0]!).charge.id);
+    expect(await creditBalance(t.database.db, { userId: ann.id })).toBe(0);
+  });
+
+  it("lets an organization's members spend its credits, and nobody else", async () => {
+    await grantJobs(t, await admin(t), bob.id);
+    const articleId = await listing(bob);
+    const before = await creditBalance(t.database.db, { organizationId: orgId });
+    expect(before).toBeGreaterThan(0);
+    const paid = await spend(bob, { article_id: articleId, organization: 'credit-co' }, `org-spend-${bob.id}`);
+    expect(paid.statusCode).toBe(201);
+    expect(json(paid).charge.status).toBe('succeeded');
+    expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(before - 1);
+    await grantJobs(t, await admin(t), eve.id);
+    const outsider = await spend(eve, { article_id: await listing(eve), organization: 'credit-co' }, `org-spend-${eve.id}`);
+    expect(outsider.statusCode).toBe(404);
+    expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(before - 1);
   });
 });

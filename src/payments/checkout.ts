@@ -10,7 +10,7 @@ import { type AuthorizeStep, needsSavedCard, type Product, priceOf, unavailableC
 import { ChargeRecords } from './charges.js';
 import { type CheckoutOutcome, outcomeOf } from './outcome.js';
 import type { Payer } from './payer.js';
-import { settleFromIntent } from './settle.js';
+import { settleFromIntent, settleWithoutIntent } from './settle.js';
 import type { SyncDeps } from './sync.js';
 import { moveCharge } from './transition.js';
 import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
@@ -126,6 +126,13 @@ export class Checkout {
         if (fromCreate && settled.charge.status === 'succeeded') deps.afterSettle?.();
         return outcomeOf(settled.charge, settled.extras);
       },
+      settleWithoutIntent: async (charge, actor, pay) => {
+        const settled = await settleWithoutIntent(deps, charge.id, actor, pay);
+        if (!settled.refused) return outcomeOf(settled.charge, settled.extras);
+        const { code, message, details } = settled.refused;
+        const failed = outcomeOf(await this.markRejected(settled.charge, actor, code, message));
+        return failed.kind === 'declined' ? { ...failed, details } : failed;
+      },
       reject: async (charge, actor, code, message) => outcomeOf(await this.markRejected(charge, actor, code, message)),
       once: (chargeId, attempt) => {
         const running = this.inFlight.get(chargeId);
@@ -163,7 +170,7 @@ export class Checkout {
     const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
     // A ticked box that needs the card for later (auto-renewal) saves it, whatever the "save" box says.
     const saveCard = (purchase.base.save_card ?? false) || needsSavedCard(this.deps.catalog.get(purchase.charge.product), purchase.charge.productData as Record<string, unknown>);
-    const attempt = { charge: purchase.charge, payer, actor: userActor(buyer.id), source, saveCard, offSession: false };
+    const attempt = { charge: purchase.charge, payer, buyer, actor: userActor(buyer.id), source, request: purchase.base, saveCard, offSession: false };
     // A new row, or one whose attempt never reached a verdict (the provider unreachable, or a crash),
     // is driven: the provider's idempotency key, derived from the row, makes a repeat safe.
     if (purchase.created || purchase.charge.status === 'pending') return way.start(this.core, attempt);
@@ -286,7 +293,7 @@ export class Checkout {
       : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
     if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
     if (charge.status !== 'pending') return charge;
-    const attempt = { charge, payer, actor: 'system', source: request.paymentMethod, saveCard: false, offSession: true };
+    const attempt = { charge, payer, buyer: user, actor: 'system', source: request.paymentMethod, request: {}, saveCard: false, offSession: true };
     return (await savedCard.start(this.core, attempt)).charge;
   }
 

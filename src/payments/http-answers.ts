@@ -29,7 +29,7 @@ export const purchaseAnswers = {
 /** A checkout's outcome in HTTP: what the API and the page's script receive, for the first request and every repeat. */
 export async function checkoutAnswer(records: ChargeRecords, outcome: CheckoutOutcome): Promise<HttpAnswer> {
   const charge = outcome.kind === 'redirect' || outcome.kind === 'unavailable' || outcome.kind === 'in_progress' ? await records.json(outcome.charge) : await records.json(outcome.charge, outcome.extras);
-  const failed = (status: number, error: Record<string, unknown>) => ({ status, body: { error, charge } });
+  const failed = (status: number, error: Record<string, unknown>, details?: Record<string, unknown>) => ({ status, body: { error, charge, ...details } });
   switch (outcome.kind) {
     case 'paid':
       return { status: 201, body: { charge } };
@@ -43,7 +43,7 @@ export async function checkoutAnswer(records: ChargeRecords, outcome: CheckoutOu
       // A card that is not the payer's is "not found", as any resource of someone else's.
       const notTheirs = outcome.reason === 'payment_method_invalid';
       const code = notTheirs ? 'payment_method_not_found' : outcome.reason;
-      return failed(notTheirs ? 404 : 402, { code, ...(outcome.declineCode ? { decline_code: outcome.declineCode } : {}), message: outcome.message });
+      return failed(notTheirs ? 404 : 402, { code, ...(outcome.declineCode ? { decline_code: outcome.declineCode } : {}), message: outcome.message }, outcome.details);
     }
     case 'canceled':
       return failed(409, { code: 'charge_canceled', message: 'This payment was canceled. Start a new one.' });
