@@ -145,5 +145,17 @@ describe("POST /api/v1/charges with pay_with: 'credits'", () => {
     const outsider = await spend(eve, { article_id: await listing(eve), organization: 'credit-co' }, `org-spend-${eve.id}`);
     expect(outsider.statusCode).toBe(404);
     expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(before - 1);
+
+    // The ledger, as its members read it: the balance is the sum of its entries.
+    const ledger = json(await t.app.inject({ method: 'GET', url: '/api/v1/credits?organization=credit-co', headers: bob.auth }));
+    expect(ledger.balance).toBe(before - 1);
+    expect(ledger.entries.reduce((sum: number, e: { change: number }) => sum + e.change, 0)).toBe(ledger.balance);
+    expect(ledger.entries.map((e: { reason: string; change: number; by: string }) => [e.reason, e.change, e.by])).toEqual([
+      ['purchase', 5, ada.username],
+      ['spend', -1, bob.username],
+    ]);
+    expect(ledger.entries[1].charge_id).toBe(json(paid).charge.id);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/credits?organization=credit-co', headers: eve.auth })).statusCode).toBe(404);
+    expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/credits', headers: eve.auth }))).toMatchObject({ balance: 10 });
   });
 });
