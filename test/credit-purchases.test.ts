@@ -159,3 +159,27 @@ describe("POST /api/v1/charges with pay_with: 'credits'", () => {
     expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/credits', headers: eve.auth }))).toMatchObject({ balance: 10 });
   });
 });
+
+describe('POST /api/v1/admin/credits', () => {
+  it('grants and revokes with a required note, audited, never below zero', async () => {
+    const boss = await admin(t);
+    const adjust = (who: Member, payload: object) => t.app.inject({ method: 'POST', url: '/api/v1/admin/credits', headers: who.auth, payload });
+    const start = await creditBalance(t.database.db, { userId: eve.id });
+    expect((await adjust(eve, { user_id: eve.id, change: 5, note: 'Self-service' })).statusCode).toBe(403);
+    expect((await adjust(boss, { user_id: eve.id, change: 5 })).statusCode).toBeGreaterThanOrEqual(400);
+    const granted = await adjust(boss, { user_id: eve.id, change: 3, note: 'Goodwill for the outage' });
+    expect(granted.statusCode).toBe(201);
+    expect(json(granted).balance).toBe(start + 3);
+    const tooMany = await adjust(boss, { user_id: eve.id, change: -(start + 4), note: 'Too many' });
+    expect(tooMany.statusCode).toBe(409);
+    expect(json(tooMany)).toMatchObject({ error: { code: 'insufficient_credits' }, balance: start + 3 });
+    expect(json(await adjust(boss, { user_id: eve.id, change: -2, note: 'Granted twice by mistake' })).balance).toBe(start + 1);
+    const ledger = json(await t.app.inject({ method: 'GET', url: '/api/v1/credits', headers: eve.auth }));
+    expect(ledger.entries.slice(-2).map((e: { reason: string; change: number; note: string; by: string }) => [e.reason, e.change, e.note, e.by])).toEqual([
+      ['grant', 3, 'Goodwill for the outage', boss.username],
+      ['revoke', -2, 'Granted twice by mistake', boss.username],
+    ]);
+    expect(await count(`audit_log where action in ('credits.grant', 'credits.revoke')`)).toBe(2);
+    expect((await adjust(boss, { organization: 'nobody-here', change: 1, note: 'x' })).statusCode).toBe(404);
+  });
+});

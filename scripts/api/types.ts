@@ -6869,6 +6869,272 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant or revoke credits (site admins), with a note that says why
+         * @description To a member (`user_id`) or an organization (its slug). A positive `change` grants, a negative one revokes (409 `insufficient_credits` beyond the balance). Audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        user_id?: number;
+                        organization?: string;
+                        change: number;
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            balance: number;
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/failed": {
         parameters: {
             query?: never;

@@ -1,10 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { requireUser } from '../accounts/request-user.js';
+import { requireAdmin, requireUser } from '../accounts/request-user.js';
+import { ApiError, notFound } from '../http/errors.js';
 import { BEARER, errorResponses, timestamp } from '../http/api.js';
 import { membership } from '../organizations/service.js';
-import { creditBalance, type CreditOwner, creditEntriesOf } from './ledger.js';
+import { organizations } from '../organizations/schema.js';
+import { users } from '../db/schema.js';
+import { adjustCredits, creditBalance, type CreditOwner, creditEntriesOf } from './ledger.js';
 import { creditQuantity, pricesJson, quote } from './prices.js';
 import { creditReasons } from './schema.js';
 
@@ -71,6 +75,44 @@ export const creditsPlugin: FastifyPluginAsync = async (parent) => {
       const slug = request.query.organization;
       const owner: CreditOwner = slug ? { organizationId: (await membership(parent.db, user, slug)).organization.id } : { userId: user.id };
       return { balance: await creditBalance(parent.db, owner), entries: await creditEntriesOf(parent.db, owner) };
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/credits',
+    {
+      schema: {
+        tags: ['credits'],
+        security: BEARER,
+        summary: 'Grant or revoke credits (site admins), with a note that says why',
+        description: 'To a member (`user_id`) or an organization (its slug). A positive `change` grants, a negative one revokes (409 `insufficient_credits` beyond the balance). Audited.',
+        body: z
+          .strictObject({
+            user_id: z.number().int().positive().max(2147483647).optional(),
+            organization: z.string().max(40).optional(),
+            change: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, 'Not zero.'),
+            note: z.string().trim().min(1, 'Say why.').max(500),
+          })
+          .refine((b) => (b.user_id === undefined) !== (b.organization === undefined), { message: 'Name a user_id or an organization, not both.', path: ['user_id'] }),
+        response: { 201: z.object({ balance: z.number().int() }), ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const admin = requireAdmin(request);
+      const { user_id, organization, change, note } = request.body;
+      let owner: CreditOwner;
+      if (organization) {
+        const [org] = await parent.db.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, organization));
+        if (!org) throw notFound('No such organization.');
+        owner = { organizationId: org.id };
+      } else {
+        const [user] = await parent.db.select({ id: users.id }).from(users).where(eq(users.id, user_id!));
+        if (!user) throw notFound('No such user.');
+        owner = { userId: user.id };
+      }
+      const outcome = await adjustCredits(parent.db, admin, owner, change, note, parent.clock.now());
+      if (outcome.outcome !== 'applied') throw new ApiError(409, 'insufficient_credits', `The balance is ${outcome.balance}: that many cannot be revoked.`, undefined, { balance: outcome.balance });
+      return reply.status(201).send({ balance: outcome.balance });
     },
   );
 };
