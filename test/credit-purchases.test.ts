@@ -183,3 +183,27 @@ describe('POST /api/v1/admin/credits', () => {
     expect((await adjust(boss, { organization: 'nobody-here', change: 1, note: 'x' })).statusCode).toBe(404);
   });
 });
+
+describe("credits on Stripe's hosted checkout page", () => {
+  it('opens a session for the quote of the quantity and grants the credits when it completes', async () => {
+    const h = await startTestApp({ checkoutMode: 'hosted' });
+    try {
+      const kim = await member(h.app);
+      const opened = await h.app.inject({ method: 'POST', url: '/api/v1/checkout_sessions', headers: kim.auth, payload: { product: 'credit_pack', quantity: 10 } });
+      expect(opened.statusCode).toBe(201);
+      const charge = json(opened).charge;
+      expect(charge).toMatchObject({ amount: 23250, credits: 10 });
+      const [row] = await queryRows<{ session: string }>(h.database.db, `select checkout_session_id as session from charges where id = ${charge.id}`);
+      const paid = await fetch(`${h.stripe.url}/_local/checkout/sessions/${row!.session}/pay`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.stripe.secretKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ payment_method: 'pm_card_visa' }),
+      });
+      expect(paid.status).toBe(200);
+      await settleWebhooks(h);
+      expect(await creditBalance(h.database.db, { userId: kim.id })).toBe(10);
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -128,7 +128,10 @@ export class Checkout {
       },
       settleWithoutIntent: async (charge, actor, pay) => {
         const settled = await settleWithoutIntent(deps, charge.id, actor, pay);
-        if (!settled.refused) return outcomeOf(settled.charge, settled.extras);
+        if (!settled.refused) {
+          if (settled.moved) deps.afterSettle?.();
+          return outcomeOf(settled.charge, settled.extras);
+        }
         const { code, message, details } = settled.refused;
         const failed = outcomeOf(await this.markRejected(settled.charge, actor, code, message));
         return failed.kind === 'declined' ? { ...failed, details } : failed;
