@@ -15,7 +15,8 @@ export const CREDIT_PACK_PRODUCT = 'credit_pack';
 /** What a purchase of credits carries: how many, and for which organization (its slug) when not for the buyer. */
 export const creditPackFields = z
   .object({
-    quantity: z.number({ error: 'How many credits?' }).int('A whole number of credits.').min(1).max(MAX_CREDITS_PER_PURCHASE),
+    // Coerced: the checkout form sends it as text.
+    quantity: z.coerce.number({ error: 'How many credits?' }).int('A whole number of credits.').min(1).max(MAX_CREDITS_PER_PURCHASE),
     organization: z.string().min(2).max(40).optional(),
   })
   .strict();
