@@ -12,6 +12,7 @@ import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
 import { creditsPlugin } from './credits/plugin.js';
+import { payWithCredits } from './credits/way.js';
 import type { Clock } from './clock.js';
 import type { TrustProxy } from './config.js';
 import { count, isNull } from 'drizzle-orm';
@@ -146,7 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const afterSessionOutcome = (charge: Charge) => metrics.checkouts.inc({ product: charge.product, way: 'hosted_page', outcome: charge.status });
   const paymentsDeps = { db: deps.database.db, clock: deps.clock, catalog, stripe: deps.stripe, afterSettle, afterSessionOutcome };
   // Stripe's hosted page is offered only in its mode; its rows settle in any.
-  const ways = deps.checkoutMode === 'hosted' ? waysToPay : waysToPay.filter((way) => way !== hostedPage);
+  // Credits are a way to pay beside the card's: last, so a request naming no source still means a saved card.
+  const ways = [...(deps.checkoutMode === 'hosted' ? waysToPay : waysToPay.filter((way) => way !== hostedPage)), payWithCredits];
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl }, ways);
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
   app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer });

@@ -55,6 +55,8 @@ describe('catalog', () => {
       expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
       expect.objectContaining({ id: 'featured_article', amount: 1500, currency: 'usd', requires: ['article_id'] }),
       expect.objectContaining({ id: 'newsletter_slot', amount: 9900, currency: 'usd', requires: ['week'] }),
+      // Shown at one credit's price: a purchase costs the quote for its quantity.
+      expect.objectContaining({ id: 'credit_pack', amount: 2500, currency: 'usd', requires: ['quantity'] }),
     ]);
   });
 });

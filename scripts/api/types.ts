@@ -6714,6 +6714,427 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your credits, or an organization’s: the balance and every entry of its ledger, oldest first
+         * @description With `organization` (a slug), that organization’s credits, for its members (404 for anyone else). The balance is always the sum of the entries.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    organization?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            balance: number;
+                            entries: {
+                                /**
+                                 * Format: date-time
+                                 * @description An ISO 8601 date-time, UTC.
+                                 */
+                                at: string;
+                                /** @description Credits added (positive) or taken (negative). */
+                                change: number;
+                                /** @enum {string} */
+                                reason: "purchase" | "spend" | "refund" | "dispute" | "grant" | "revoke" | "expire";
+                                /** @description The purchase (purchase, refund, dispute) or the charge the credits paid (spend). */
+                                charge_id?: number;
+                                note?: string;
+                                /** @description The username of who made the change. */
+                                by: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant or revoke credits (site admins), with a note that says why
+         * @description To a member (`user_id`) or an organization (its slug). A positive `change` grants, a negative one revokes (409 `insufficient_credits` beyond the balance). Audited.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        user_id?: number;
+                        organization?: string;
+                        change: number;
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            balance: number;
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/webhooks/failed": {
         parameters: {
             query?: never;
@@ -9948,6 +10369,420 @@ export interface paths {
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
                 500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credits/purchases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy credits by card
+         * @description Priced by the graduated tiers (`GET /api/v1/credits/quote`), never by the client. The same answers as `POST /api/v1/charges`; the credits are granted once, when the payment settles. With `organization`, only its admins may buy (403; 404 for others).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Any unique string of 8–255 printable ASCII characters: a retry with the same key and body gets the first answer, and moves money once. */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Credits to buy: a whole number from 1 to 1000 (else 422). */
+                        quantity: number;
+                        /** @description The slug of an organization you are an admin of: the credits are its, paid with its cards. */
+                        organization?: string;
+                        payment_method?: string;
+                        confirmation_token?: string;
+                        save_card?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Paid. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Other fields are added by the charge’s product. */
+                            charge: {
+                                id: number;
+                                /** @enum {string} */
+                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
+                                product: string;
+                                article_id: number | null;
+                                /** @description In minor units (cents). */
+                                amount: number;
+                                currency: string;
+                                /**
+                                 * @deprecated
+                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
+                                 */
+                                stripe_charge_key: string | null;
+                                payment_intent: string | null;
+                                card_brand: string | null;
+                                card_last4: string | null;
+                                failure_code: string | null;
+                                failure_message: string | null;
+                                paid_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description An ISO 8601 date-time, UTC.
+                                 */
+                                created_at: string;
+                                amount_refunded: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Not settled yet: processing, or waiting for the buyer’s authentication. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            charge: {
+                                id: number;
+                                /** @enum {string} */
+                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
+                                product: string;
+                                article_id: number | null;
+                                /** @description In minor units (cents). */
+                                amount: number;
+                                currency: string;
+                                /**
+                                 * @deprecated
+                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
+                                 */
+                                stripe_charge_key: string | null;
+                                payment_intent: string | null;
+                                card_brand: string | null;
+                                card_last4: string | null;
+                                failure_code: string | null;
+                                failure_message: string | null;
+                                paid_at: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description An ISO 8601 date-time, UTC.
+                                 */
+                                created_at: string;
+                                amount_refunded: number;
+                                /** @description When the card asks for authentication (3-D Secure): confirm it with Stripe.js, then `POST /api/v1/charges/{id}/confirm`. */
+                                client_secret?: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description A service we depend on is unavailable; retry later. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -6,7 +6,8 @@
  * purchase's credits granted once and a charge paid with credits once, whoever races.
  */
 import { asc, eq, sql } from 'drizzle-orm';
-import { type Executor, queryRows, sqlState } from '../db/client.js';
+import { audit, userActor } from '../audit/log.js';
+import { type Db, type Executor, queryRows, sqlState } from '../db/client.js';
 import { users } from '../db/schema.js';
 import { type CreditReason, creditAccounts, creditEntries } from './schema.js';
 
@@ -84,6 +85,22 @@ export const grantPurchase = (ex: Executor, owner: CreditOwner, purchase: { char
 /** Spends credits on what a charge buys, once per charge; refused when the balance is short. */
 export const spendCredits = (ex: Executor, owner: CreditOwner, spend: { chargeId: number; credits: number; byUserId: number; at: Date }) =>
   appendCredits(ex, owner, { change: -spend.credits, reason: 'spend', chargeId: spend.chargeId, byUserId: spend.byUserId, at: spend.at });
+
+/**
+ * A site admin's grant (positive) or revocation (negative) of credits, with the note that says why,
+ * written with its audit entry in one transaction; a revocation beyond the balance changes nothing.
+ */
+export async function adjustCredits(db: Db, admin: { id: number }, owner: CreditOwner, change: number, note: string, at: Date): Promise<CreditOutcome> {
+  return db.transaction(async (tx) => {
+    const reason = change > 0 ? 'grant' : 'revoke';
+    const outcome = await appendCredits(tx, owner, { change, reason, note, byUserId: admin.id, at });
+    if (outcome.outcome === 'applied') {
+      const account = await creditAccount(tx, owner);
+      await audit(tx, { actor: userActor(admin.id), action: `credits.${reason}`, subjectType: 'credit_account', subjectId: account, after: { change, note, balance: outcome.balance } }, at);
+    }
+    return outcome;
+  });
+}
 
 /** The owner's entries, oldest first, with who made each, as the API shows them. */
 export async function creditEntriesOf(ex: Executor, owner: CreditOwner) {

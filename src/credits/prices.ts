@@ -4,6 +4,7 @@
  * is priced by the tier its position falls in), and what a week of each product costs in credits.
  * Amounts are integers in minor units of `currency`.
  */
+import { unprocessable } from '../http/errors.js';
 
 /** One tier: credits up to `upTo` (counted from the first credit bought; null on the last tier) cost `unitAmount` each. */
 export interface Tier {
@@ -33,6 +34,14 @@ export interface Quote {
 
 /** The most credits one purchase (or quote) may be for. */
 export const MAX_CREDITS_PER_PURCHASE = 1000;
+
+/** The quantity of a purchase or quote, or a 422 naming `quantity`: a whole number from 1 to MAX_CREDITS_PER_PURCHASE. */
+export function creditQuantity(quantity: unknown): number {
+  if (!Number.isInteger(quantity) || (quantity as number) < 1 || (quantity as number) > MAX_CREDITS_PER_PURCHASE) {
+    throw unprocessable('quantity', `A whole number of credits from 1 to ${MAX_CREDITS_PER_PURCHASE}.`);
+  }
+  return quantity as number;
+}
 
 const positiveInteger = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) > 0;
 

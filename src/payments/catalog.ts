@@ -41,7 +41,7 @@ export interface Product {
   id: string;
   name: string;
   description: string;
-  /** Price in minor units of `currency`; never taken from the client. */
+  /** Price in minor units of `currency`; never taken from the client. With `price`, what the catalog shows (the least a purchase costs). */
   amount: number;
   currency: string;
   /** What a purchase is for, when it names a subject (sent as its id); a purchase of nothing in particular has none. */
@@ -50,8 +50,14 @@ export interface Product {
   fields: ZodType<Record<string, unknown>>;
   /** How the checkout form asks for those fields, in order. */
   formFields: ProductField[];
-  /** Throws 403/404 when this user may not buy it (for this subject) at `now`. */
-  authorize(db: Db, user: User, subjectId: number | undefined, now: Date): Promise<void>;
+  /**
+   * Optional: the price of one purchase from its fields (as `fields` parsed them), in minor units of
+   * `currency`, for a product whose price depends on what is bought (a quantity). Computed on the
+   * server only; without it a purchase costs `amount`.
+   */
+  price?(fields: Record<string, unknown>): number;
+  /** Throws 403/404 when this user may not buy it (for this subject, with these fields when given) at `now`. */
+  authorize(db: Db, user: User, subjectId: number | undefined, now: Date, fields?: Record<string, unknown>): Promise<void>;
   /**
    * Optional: when `authorize` passes, as one SQL condition, so that the statement writing a new row
    * checks it and a purchase costs no read of its own. See AuthorizeStep.
@@ -151,6 +157,13 @@ export const productJson = (p: Product): z.output<typeof productSchema> => ({
   description: p.description,
   requires: [...(p.subject ? [SUBJECT_FIELD] : []), ...p.formFields.filter((f) => f.required).map((f) => f.name)],
 });
+
+/** What one purchase of the product costs, from its parsed fields: its `price` when it has one, else its `amount`. */
+export function priceOf(product: Product, fields: Record<string, unknown>): number {
+  const amount = product.price ? product.price(fields) : product.amount;
+  if (!Number.isSafeInteger(amount) || amount <= 0) throw new Error(`bad price for ${product.id}: ${amount}`);
+  return amount;
+}
 
 /** Whether the purchase's fields tick a box that needs the card paid with kept for off-session charges. */
 export const needsSavedCard = (product: Product, fields: Record<string, unknown>): boolean =>

@@ -6,11 +6,11 @@ import { prepared } from '../db/prepared.js';
 import { auditLog, type Charge, charges, type User } from '../db/schema.js';
 import { userActor } from '../audit/log.js';
 import { ApiError, parseInput } from '../http/errors.js';
-import { type AuthorizeStep, needsSavedCard, type Product, unavailableChoices } from './catalog.js';
+import { type AuthorizeStep, needsSavedCard, type Product, priceOf, unavailableChoices } from './catalog.js';
 import { ChargeRecords } from './charges.js';
 import { type CheckoutOutcome, outcomeOf } from './outcome.js';
 import type { Payer } from './payer.js';
-import { settleFromIntent } from './settle.js';
+import { settleFromIntent, settleWithoutIntent } from './settle.js';
 import type { SyncDeps } from './sync.js';
 import { moveCharge } from './transition.js';
 import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
@@ -126,6 +126,16 @@ export class Checkout {
         if (fromCreate && settled.charge.status === 'succeeded') deps.afterSettle?.();
         return outcomeOf(settled.charge, settled.extras);
       },
+      settleWithoutIntent: async (charge, actor, pay) => {
+        const settled = await settleWithoutIntent(deps, charge.id, actor, pay);
+        if (!settled.refused) {
+          if (settled.moved) deps.afterSettle?.();
+          return outcomeOf(settled.charge, settled.extras);
+        }
+        const { code, message, details } = settled.refused;
+        const failed = outcomeOf(await this.markRejected(settled.charge, actor, code, message));
+        return failed.kind === 'declined' ? { ...failed, details } : failed;
+      },
       reject: async (charge, actor, code, message) => outcomeOf(await this.markRejected(charge, actor, code, message)),
       once: (chargeId, attempt) => {
         const running = this.inFlight.get(chargeId);
@@ -163,7 +173,7 @@ export class Checkout {
     const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
     // A ticked box that needs the card for later (auto-renewal) saves it, whatever the "save" box says.
     const saveCard = (purchase.base.save_card ?? false) || needsSavedCard(this.deps.catalog.get(purchase.charge.product), purchase.charge.productData as Record<string, unknown>);
-    const attempt = { charge: purchase.charge, payer, actor: userActor(buyer.id), source, saveCard, offSession: false };
+    const attempt = { charge: purchase.charge, payer, buyer, actor: userActor(buyer.id), source, request: purchase.base, saveCard, offSession: false };
     // A new row, or one whose attempt never reached a verdict (the provider unreachable, or a crash),
     // is driven: the provider's idempotency key, derived from the row, makes a repeat safe.
     if (purchase.created || purchase.charge.status === 'pending') return way.start(this.core, attempt);
@@ -208,7 +218,7 @@ export class Checkout {
     const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
     // With an AuthorizeStep the statement that writes the row checks it: `authorize` runs only when no row was written.
     const step = product.authorizeStep && authorizedInsert(product, product.authorizeStep);
-    if (!step) await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+    if (!step) await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now(), fields);
 
     const fingerprint = createHash('sha256')
       .update(canonical({ ...base, ...flow, save_card: base.save_card ?? false, fields }))
@@ -220,7 +230,7 @@ export class Checkout {
       userId: user.id,
       subject: subjectId ?? null,
       product: product.id,
-      amount: product.amount,
+      amount: priceOf(product, fields),
       currency: product.currency,
       key,
       fingerprint,
@@ -233,7 +243,7 @@ export class Checkout {
     if (!row && step) {
       // Refused by the step, or a repeat of the key: `authorize` says why it was refused, else the row
       // is written as without a step (the answer changed in between) or, for a repeat, found below.
-      await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now());
+      await product.authorize(this.deps.db, user, subjectId, this.deps.clock.now(), fields);
       [row] = refused ? [] : await insertCharge(this.deps.db).execute(values);
     }
     if (row) return { base, charge: row.charge as Charge, created: true };
@@ -259,7 +269,7 @@ export class Checkout {
   async chargeOffSession(request: OffSessionRequest): Promise<Charge> {
     const { user, payer } = request;
     const product = this.deps.catalog.get(request.product);
-    await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now());
+    await product.authorize(this.deps.db, user, request.subjectId, this.deps.clock.now(), request.fields);
     if (!payer.knownCustomer()) throw new Error("an off-session charge needs the payer's Stripe customer");
     // A space: a buyer's own key cannot contain one (idempotencyKeySchema), so the two never meet.
     const key = `off-session ${request.key}`;
@@ -272,7 +282,7 @@ export class Checkout {
       userId: user.id,
       subject: request.subjectId ?? null,
       product: product.id,
-      amount: product.amount,
+      amount: priceOf(product, request.fields ?? {}),
       currency: product.currency,
       key,
       fingerprint,
@@ -286,7 +296,7 @@ export class Checkout {
       : (await this.deps.db.select().from(charges).where(and(eq(charges.userId, user.id), eq(charges.idempotencyKey, key))))[0];
     if (!charge || charge.requestFingerprint !== fingerprint) throw new Error(`off-session key ${request.key} names another purchase`);
     if (charge.status !== 'pending') return charge;
-    const attempt = { charge, payer, actor: 'system', source: request.paymentMethod, saveCard: false, offSession: true };
+    const attempt = { charge, payer, buyer: user, actor: 'system', source: request.paymentMethod, request: {}, saveCard: false, offSession: true };
     return (await savedCard.start(this.core, attempt)).charge;
   }
 

@@ -1,7 +1,9 @@
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 import { formatMoney } from '../format.js';
+import { errorResponses } from '../http/api.js';
 import { ApiError } from '../http/errors.js';
-import type { ChargeRecords } from './charges.js';
+import { type ChargeRecords, chargeSchema } from './charges.js';
 import type { CheckoutOutcome } from './outcome.js';
 import { type RefundOutcome, refundJson } from './refund.js';
 import { providerUnavailable, requestInProgress } from './stripe.js';
@@ -15,10 +17,19 @@ export interface HttpAnswer {
 /** Sends an answer as it is: its status is one the route declares (the suite's contract check holds it to that). */
 export const sendAnswer = (reply: FastifyReply, answer: HttpAnswer) => reply.status(answer.status).send(answer.body);
 
+/** What a purchase answers, by status (the routes' response schemas): the charge, or an error with the charge beside it. */
+export const purchaseAnswers = {
+  201: z.object({ charge: chargeSchema }).describe('Paid.'),
+  202: z
+    .object({ charge: chargeSchema.extend({ client_secret: z.string().nullable().optional().meta({ description: 'When the card asks for authentication (3-D Secure): confirm it with Stripe.js, then `POST /api/v1/charges/{id}/confirm`.' }) }) })
+    .describe('Not settled yet: processing, or waiting for the buyer’s authentication.'),
+  ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
+};
+
 /** A checkout's outcome in HTTP: what the API and the page's script receive, for the first request and every repeat. */
 export async function checkoutAnswer(records: ChargeRecords, outcome: CheckoutOutcome): Promise<HttpAnswer> {
   const charge = outcome.kind === 'redirect' || outcome.kind === 'unavailable' || outcome.kind === 'in_progress' ? await records.json(outcome.charge) : await records.json(outcome.charge, outcome.extras);
-  const failed = (status: number, error: Record<string, unknown>) => ({ status, body: { error, charge } });
+  const failed = (status: number, error: Record<string, unknown>, details?: Record<string, unknown>) => ({ status, body: { error, charge, ...details } });
   switch (outcome.kind) {
     case 'paid':
       return { status: 201, body: { charge } };
@@ -32,7 +43,7 @@ export async function checkoutAnswer(records: ChargeRecords, outcome: CheckoutOu
       // A card that is not the payer's is "not found", as any resource of someone else's.
       const notTheirs = outcome.reason === 'payment_method_invalid';
       const code = notTheirs ? 'payment_method_not_found' : outcome.reason;
-      return failed(notTheirs ? 404 : 402, { code, ...(outcome.declineCode ? { decline_code: outcome.declineCode } : {}), message: outcome.message });
+      return failed(notTheirs ? 404 : 402, { code, ...(outcome.declineCode ? { decline_code: outcome.declineCode } : {}), message: outcome.message }, outcome.details);
     }
     case 'canceled':
       return failed(409, { code: 'charge_canceled', message: 'This payment was canceled. Start a new one.' });

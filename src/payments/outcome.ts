@@ -11,8 +11,8 @@ export type CheckoutOutcome =
   | { kind: 'processing'; charge: Charge; extras?: ChargeExtras }
   /** The buyer must act in the browser (3-D Secure) with this secret, then confirm. */
   | { kind: 'requires_action'; charge: Charge; extras?: ChargeExtras; clientSecret: string | null }
-  /** Nothing was taken: `reason` is the failure code (a decline, a refused card or token). */
-  | { kind: 'declined'; charge: Charge; extras?: ChargeExtras; reason: string; declineCode: string | null; message: string }
+  /** Nothing was taken: `reason` is the failure code (a decline, a refused card or token); `details` go beside the error (the first answer only). */
+  | { kind: 'declined'; charge: Charge; extras?: ChargeExtras; reason: string; declineCode: string | null; message: string; details?: Record<string, unknown> }
   | { kind: 'canceled'; charge: Charge; extras?: ChargeExtras }
   /** The buyer pays on a page of the provider's, at `url`. */
   | { kind: 'redirect'; charge: Charge; url: string }

@@ -21,7 +21,7 @@ import { listCards } from './cards.js';
 import { fieldChoices, type Product, postedFields, productJson, productSchema } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
-import { checkoutAnswer, sendAnswer } from './http-answers.js';
+import { checkoutAnswer, purchaseAnswers, sendAnswer } from './http-answers.js';
 import type { CheckoutOutcome } from './outcome.js';
 import { memberPayer } from './payer.js';
 import { receiptPdf } from './receipts.js';
@@ -167,14 +167,6 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
   const api = app.withTypeProvider<ZodTypeProvider>();
   const buyer = { tags: ['payments'], security: BEARER };
   const chargeAnswer = z.object({ charge: chargeSchema });
-  /** What a purchase answers, by status: the charge, or an error with the charge beside it. */
-  const purchaseAnswers = {
-    201: chargeAnswer.describe('Paid.'),
-    202: z
-      .object({ charge: chargeSchema.extend({ client_secret: z.string().nullable().optional().meta({ description: 'When the card asks for authentication (3-D Secure): confirm it with Stripe.js, then `POST /api/v1/charges/{id}/confirm`.' }) }) })
-      .describe('Not settled yet: processing, or waiting for the buyer’s authentication.'),
-    ...errorResponses(400, 401, 402, 403, 404, 409, 422, 429, 503),
-  };
 
   api.get(
     '/api/v1/products',

@@ -7,7 +7,7 @@ import { type Charge, type ChargeStatus, charges, fulfilments } from '../db/sche
 import type { Catalog, ChargeExtras } from './catalog.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { intentPredecessors, statusFromIntent } from './state.js';
-import { chargeMoveCtes } from './transition.js';
+import { chargeMoveCtes, moveCharge } from './transition.js';
 
 export interface SettleDeps {
   db: Db;
@@ -207,6 +207,39 @@ export async function settleFromIntent(deps: SettleDeps, chargeId: number, pi: S
     const charge = row.charge as Charge;
     const extras = row.fulfil ? await deps.catalog.get(charge.product).fulfil(tx, charge, now) : undefined;
     return { charge, extras: extras ?? undefined, moved: true };
+  });
+}
+
+/** Why a payment without a provider was refused: the row's failure code and a sentence, and what the answer adds beside them. */
+export interface PrepaidRefusal {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+/** Takes what a row costs from where a way keeps prepaid money, inside the settling transaction; returns why not, when it cannot. */
+export type PrepaidPayment = (tx: Executor, charge: Charge, now: Date) => Promise<PrepaidRefusal | undefined>;
+
+/**
+ * Settles a pending row that no provider pays (a prepaid balance): in one transaction, with the row
+ * locked, `pay` takes what it costs, the row moves to succeeded (transition.ts) and the product is
+ * fulfilled once (the fulfilments key decides), so the payment, the move and the fulfilment happen
+ * together or not at all. A row no longer pending is left as it is; `pay`'s refusal changes nothing.
+ */
+export async function settleWithoutIntent(deps: SettleDeps, chargeId: number, actor: string, pay: PrepaidPayment): Promise<Settled & { refused?: PrepaidRefusal }> {
+  const now = deps.clock.now();
+  return deps.db.transaction(async (tx) => {
+    const [charge] = await tx.select().from(charges).where(eq(charges.id, chargeId)).for('update');
+    if (!charge) throw new Error(`no charge ${chargeId}`);
+    if (charge.status !== 'pending') return { charge };
+    const refused = await pay(tx, charge, now);
+    if (refused) return { charge, refused };
+    const after = { status: 'succeeded', amount: charge.amount, currency: charge.currency };
+    const moved = await moveCharge(tx, chargeId, { to: 'succeeded', from: ['pending'], set: { paidAt: now }, at: now, actor, after });
+    if (!moved) throw new Error(`charge ${chargeId} did not move from pending under its lock`);
+    const [claimed] = await tx.insert(fulfilments).values({ chargeId, product: moved.product, fulfilledAt: now }).onConflictDoNothing().returning();
+    const extras = claimed ? await deps.catalog.get(moved.product).fulfil(tx, moved, now) : undefined;
+    return { charge: moved, extras: extras ?? undefined, moved: true };
   });
 }
 

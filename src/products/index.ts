@@ -20,6 +20,7 @@ export const registered: ProductPlugin[] = [
   (await import('./billboard/index.js')).billboard,
   (await import('./featured-article/index.js')).featuredArticle,
   (await import('./newsletter/index.js')).newsletter,
+  (await import('./credit-pack/index.js')).creditPack,
 ];
 
 /** Everything for sale, as the payments core knows it. */

@@ -1,9 +1,10 @@
 import type Stripe from 'stripe';
 import type { z } from 'zod';
-import type { Charge } from '../../db/schema.js';
+import type { Charge, User } from '../../db/schema.js';
 import type { CheckoutDeps } from '../checkout.js';
 import type { CheckoutOutcome } from '../outcome.js';
 import type { Payer } from '../payer.js';
+import type { PrepaidPayment } from '../settle.js';
 
 /**
  * A way to pay: how the money for a row is asked for, how the buyer's return is read, how an attempt
@@ -46,10 +47,14 @@ export interface Purchase {
   /** Our row, written before any call: its id keys every call to the provider. */
   charge: Charge;
   payer: Payer;
+  /** Who buys (charges.user_id). */
+  buyer: User;
   /** Who acts, for the audit log: the buyer, or `system` off-session. */
   actor: string;
   /** The value of the way's source field, when it has one. */
   source?: string;
+  /** The way's own request fields as parsed (its `request.schema`), e.g. whose balance pays. */
+  request: Record<string, unknown>;
   saveCard: boolean;
   /** Nobody at the keyboard (a renewal): nothing can be asked of the buyer. */
   offSession: boolean;
@@ -62,6 +67,12 @@ export interface WayCore {
   returnUrl(chargeId: number): string;
   /** Settles the row from the PaymentIntent Stripe holds for it (once, guarded by settle.ts); `fromCreate`: Stripe's answer to our create call, whose success e-mails due receipts. */
   settleFromIntent(chargeId: number, intent: Stripe.PaymentIntent, actor: string, fromCreate?: boolean): Promise<CheckoutOutcome>;
+  /**
+   * Settles the row with no provider (a prepaid balance): `pay` takes what the row costs inside the
+   * transaction that moves it to succeeded and fulfils the product once; when `pay` refuses, the row
+   * fails with its reason and nothing else changes.
+   */
+  settleWithoutIntent(charge: Charge, actor: string, pay: PrepaidPayment): Promise<CheckoutOutcome>;
   /** Refused before any money moved: a pending row fails with our reason. */
   reject(charge: Charge, actor: string, code: string, message: string): Promise<CheckoutOutcome>;
   /**
