@@ -67,6 +67,17 @@ describe('the OpenAPI document at /api/v1/openapi.json', () => {
   });
 });
 
+describe('the reference page at /api/docs', () => {
+  it('links our theme, which fixes Swagger UI’s low-contrast colours, served from our origin', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(page.body).toContain('href="./static/theme/theme.css"');
+    const theme = await t.app.inject({ method: 'GET', url: '/api/docs/static/theme/theme.css' });
+    expect(theme.statusCode).toBe(200);
+    expect(theme.headers['content-type']).toContain('text/css');
+    expect(theme.body).toContain('.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #248156; }');
+  });
+});
+
 describe('the check of every answer against the document', () => {
   it('accepts a matching answer and names what is wrong with one that does not', () => {
     const contract = new ApiContract(document);

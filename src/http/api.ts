@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifySchemaCompiler, RouteOptions } from 'fasti
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
 import { type ZodType, z } from 'zod';
+import { API_DOCS_THEME_CSS } from './api-docs-theme.js';
 import { parseInput } from './errors.js';
 
 /**
@@ -132,8 +133,13 @@ export async function registerApiDocument(app: FastifyInstance, options: { webho
     },
     transform: onlyApiRoutes,
   });
-  // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above.
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', theme: { title: 'DevBoard API reference' }, uiConfig: { deepLinking: true } });
+  // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above;
+  // our theme fixes its colours' contrast.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    theme: { title: 'DevBoard API reference', css: [{ filename: 'theme.css', content: API_DOCS_THEME_CSS }] },
+    uiConfig: { deepLinking: true },
+  });
   app.get(
     '/api/v1/openapi.json',
     {
