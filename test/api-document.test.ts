@@ -63,7 +63,18 @@ describe('the OpenAPI document at /api/v1/openapi.json', () => {
 
   it('declares a 400 with our error body where input is validated', () => {
     const badId = document.paths?.['/api/v1/tokens/{id}']?.delete?.responses?.['400'] as OpenAPIV3_1.ResponseObject;
-    expect(badId.content?.['application/json']?.schema).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
+    expect(badId.description).toContain('validation_failed');
+    expect(badId.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(document.components?.schemas?.Error).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
+  });
+
+  it('names the shapes answered in many places once, as components, and refers to them', () => {
+    expect(Object.keys(document.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Error', 'Charge']));
+    const paid = document.paths?.['/api/v1/charges']?.post?.responses?.['201'] as OpenAPIV3_1.ResponseObject;
+    expect(paid.content?.['application/json']?.schema).toMatchObject({ properties: { charge: { $ref: '#/components/schemas/Charge' } } });
+    // Only what something refers to: no unused input forms.
+    const text = JSON.stringify({ ...document, components: { ...document.components, schemas: {} } });
+    for (const id of Object.keys(document.components?.schemas ?? {})) expect(text, `${id} is referred to`).toContain(`"#/components/schemas/${id}"`);
   });
 });
 

@@ -37,22 +37,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -120,22 +105,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -144,22 +114,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -168,22 +123,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -192,22 +132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -216,22 +141,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -240,22 +150,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -313,22 +208,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -337,22 +217,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -410,22 +275,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -434,22 +284,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -458,22 +293,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -482,22 +302,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -506,22 +311,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -530,22 +320,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -591,22 +366,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -615,22 +375,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -639,22 +384,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -663,22 +393,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -743,22 +458,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -767,22 +467,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -791,22 +476,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -815,22 +485,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -839,22 +494,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -863,22 +503,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -930,22 +555,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -954,22 +564,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1033,22 +628,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1057,22 +637,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1081,22 +646,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -1105,22 +655,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1129,22 +664,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1153,22 +673,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1177,22 +682,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1260,22 +750,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1284,22 +759,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -1308,22 +768,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1332,22 +777,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1356,22 +786,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1380,22 +795,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1454,22 +854,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1478,22 +863,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1502,22 +872,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1601,22 +956,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1625,22 +965,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1649,22 +974,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -1673,22 +983,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -1697,22 +992,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1721,22 +1001,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1745,22 +1010,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1769,22 +1019,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1866,22 +1101,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1890,22 +1110,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1914,22 +1119,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2007,22 +1197,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2031,22 +1206,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -2055,22 +1215,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2079,22 +1224,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2103,22 +1233,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2127,22 +1242,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2151,22 +1251,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -2175,22 +1260,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2272,22 +1342,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2296,22 +1351,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2320,22 +1360,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2416,22 +1441,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2440,22 +1450,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -2464,22 +1459,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2488,22 +1468,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2512,22 +1477,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2536,22 +1486,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2560,22 +1495,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2584,22 +1504,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -2608,22 +1513,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2685,22 +1575,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2709,22 +1584,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2787,22 +1647,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2811,22 +1656,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2835,22 +1665,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2859,22 +1674,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2883,22 +1683,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -2907,22 +1692,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2931,22 +1701,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2955,22 +1710,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3025,22 +1765,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3077,35 +1802,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            charges: ({
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            charges: components["schemas"]["Charge"][];
                         };
                     };
                 };
@@ -3115,22 +1812,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3139,22 +1821,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3196,36 +1863,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -3276,22 +1914,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -3300,22 +1923,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
@@ -3324,22 +1932,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -3348,22 +1941,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -3372,22 +1950,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -3396,22 +1959,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -3420,22 +1968,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -3444,22 +1977,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -3468,22 +1986,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -3492,22 +1995,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3516,22 +2004,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -3540,22 +2013,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3607,36 +2065,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                             /** @description Stripe’s checkout page for this charge. */
                             url: string;
                         };
@@ -3648,22 +2077,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -3672,22 +2086,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -3696,22 +2095,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -3720,22 +2104,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -3744,22 +2113,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -3768,22 +2122,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -3792,22 +2131,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -3816,22 +2140,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -3840,22 +2149,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3864,22 +2158,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -3888,22 +2167,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3945,36 +2209,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -4025,22 +2260,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4049,22 +2269,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
@@ -4073,22 +2278,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -4097,22 +2287,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4121,22 +2296,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -4145,22 +2305,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -4169,22 +2314,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -4193,22 +2323,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -4217,22 +2332,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -4241,22 +2341,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4265,22 +2350,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -4289,22 +2359,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4341,36 +2396,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -4380,22 +2406,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4404,22 +2415,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4428,22 +2424,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4452,22 +2433,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4521,22 +2487,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -4545,22 +2496,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4569,22 +2505,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -4593,22 +2514,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4656,22 +2562,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4680,22 +2571,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4704,22 +2580,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -4728,22 +2589,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4752,22 +2598,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -4776,22 +2607,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4857,22 +2673,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4881,22 +2682,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4961,22 +2747,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4985,22 +2756,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -5009,22 +2765,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5033,22 +2774,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5057,22 +2783,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -5081,22 +2792,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5105,22 +2801,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5189,22 +2870,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5213,22 +2879,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5237,22 +2888,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5261,22 +2897,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5356,22 +2977,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5380,22 +2986,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -5404,22 +2995,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5428,22 +3004,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5452,22 +3013,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5476,22 +3022,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5500,22 +3031,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -5524,22 +3040,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5588,22 +3089,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5612,22 +3098,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5636,22 +3107,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5660,22 +3116,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5724,22 +3165,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5748,22 +3174,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -5772,22 +3183,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5796,22 +3192,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -5820,22 +3201,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5844,22 +3210,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5868,22 +3219,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5892,22 +3228,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5954,22 +3275,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5978,22 +3284,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6002,22 +3293,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6026,22 +3302,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -6050,22 +3311,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6074,22 +3320,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6141,22 +3372,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6165,22 +3381,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6189,22 +3390,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6213,22 +3399,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6237,22 +3408,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -6261,22 +3417,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6355,22 +3496,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6379,22 +3505,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6403,22 +3514,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6427,22 +3523,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -6451,22 +3532,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -6475,22 +3541,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6499,22 +3550,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6567,22 +3603,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6638,22 +3659,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -6662,22 +3668,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6686,22 +3677,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6763,22 +3739,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6787,22 +3748,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6811,22 +3757,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6877,22 +3808,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6901,22 +3817,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6925,22 +3826,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6949,22 +3835,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -6973,22 +3844,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -6997,22 +3853,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7021,22 +3862,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7101,22 +3927,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7125,22 +3936,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7149,22 +3945,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7235,22 +4016,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7259,22 +4025,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7283,22 +4034,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7384,22 +4120,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -7408,22 +4129,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7432,22 +4138,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -7456,22 +4147,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -7480,22 +4156,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7504,22 +4165,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -7528,22 +4174,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7607,22 +4238,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7631,22 +4247,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7655,22 +4256,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7736,22 +4322,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7760,22 +4331,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7784,22 +4340,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7896,22 +4437,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -7920,22 +4446,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7944,22 +4455,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7968,22 +4464,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8022,36 +4503,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                             buyer: {
                                 id: number;
                                 username: string;
@@ -8119,22 +4571,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8143,22 +4580,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8167,22 +4589,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -8191,22 +4598,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8215,22 +4607,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8298,22 +4675,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8322,22 +4684,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8346,22 +4693,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8370,22 +4702,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8456,22 +4773,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8480,22 +4782,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8504,22 +4791,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8528,22 +4800,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8595,22 +4852,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8619,22 +4861,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8643,22 +4870,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8667,22 +4879,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8734,22 +4931,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8758,22 +4940,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8782,22 +4949,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8806,22 +4958,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8869,22 +5006,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8893,22 +5015,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8917,22 +5024,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8941,22 +5033,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9028,36 +5105,7 @@ export interface paths {
                                  */
                                 created_at: string;
                             };
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -9085,36 +5133,7 @@ export interface paths {
                                  */
                                 created_at: string;
                             };
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -9124,22 +5143,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9148,22 +5152,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9172,22 +5161,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -9196,22 +5170,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -9220,22 +5179,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -9244,22 +5188,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -9268,22 +5197,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9292,22 +5206,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -9316,22 +5215,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9387,22 +5271,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9411,22 +5280,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9435,22 +5289,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9533,22 +5372,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9557,22 +5381,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9581,22 +5390,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9653,22 +5447,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9677,22 +5456,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9760,22 +5524,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9784,22 +5533,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -9808,22 +5542,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -9832,22 +5551,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -9856,22 +5560,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -9880,22 +5569,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -9904,22 +5578,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -9928,22 +5587,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9952,22 +5596,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10087,6 +5716,36 @@ export interface components {
                     [key: string]: string;
                 };
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Other fields are added by the charge’s product. */
+        Charge: {
+            id: number;
+            /** @enum {string} */
+            status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
+            product: string;
+            article_id: number | null;
+            /** @description In minor units (cents). */
+            amount: number;
+            currency: string;
+            /**
+             * @deprecated
+             * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
+             */
+            stripe_charge_key: string | null;
+            payment_intent: string | null;
+            card_brand: string | null;
+            card_last4: string | null;
+            failure_code: string | null;
+            failure_message: string | null;
+            paid_at: string | null;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 date-time, UTC.
+             */
+            created_at: string;
+            amount_refunded: number;
         } & {
             [key: string]: unknown;
         };
