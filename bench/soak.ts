@@ -264,9 +264,9 @@ const deadline = Date.now() + SECONDS * 1000;
 let seq = 0;
 const CARD = { visa: '4242424242424242', declined: '4000000000000002', threeDs: '4000002760003184' };
 
-/** What a buyer buys: the product and the listing it is for. */
+/** What a buyer buys: a job listing, and which. */
 type Purchase = {
-  product: string;
+  product: 'job_listing';
   article_id: number;
 };
 /** A purchase with a way to pay (a PaymentMethod or a ConfirmationToken) and maybe `save_card`. */

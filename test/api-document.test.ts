@@ -68,6 +68,18 @@ describe('the OpenAPI document at /api/v1/openapi.json', () => {
     expect(document.components?.schemas?.Error).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
   });
 
+  it('describes each product’s own purchase fields, made from the catalog', async () => {
+    const { products } = (await t.app.inject({ method: 'GET', url: '/api/v1/products' })).json() as { products: Array<{ id: string; requires: string[] }> };
+    expect(products.length).toBeGreaterThan(1);
+    for (const path of ['/api/v1/charges', '/api/v1/checkout_sessions']) {
+      const body = (document.paths?.[path]?.post?.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content['application/json']?.schema as {
+        oneOf: Array<{ properties: { product: { enum: string[] } }; required: string[] }>;
+      };
+      expect(body.oneOf.map((purchase) => purchase.properties.product.enum), path).toEqual(products.map((p) => [p.id]));
+      for (const product of products) expect(body.oneOf.find((purchase) => purchase.properties.product.enum[0] === product.id)?.required).toEqual(['product', ...product.requires]);
+    }
+  });
+
   it('names the shapes answered in many places once, as components, and refers to them', () => {
     expect(Object.keys(document.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Error', 'Charge']));
     const paid = document.paths?.['/api/v1/charges']?.post?.responses?.['201'] as OpenAPIV3_1.ResponseObject;

@@ -1841,10 +1841,10 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description Besides these, the fields the product `requires`. */
+            /** @description Besides these, the fields of the product named: one of the purchases listed, each from the catalog. */
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/json": ({
                         product: string;
                         article_id?: number;
                         payment_method?: string;
@@ -1852,7 +1852,31 @@ export interface paths {
                         save_card?: boolean;
                     } & {
                         [key: string]: unknown;
-                    };
+                    }) & ({
+                        /** @enum {unknown} */
+                        product: "job_listing";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "billboard";
+                        headline: string;
+                        /** Format: uri */
+                        link_url: string;
+                        /** Format: uri */
+                        image_url?: string;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "featured_article";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
+                    });
                 };
             };
             responses: {
@@ -2047,14 +2071,39 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description Besides these, the fields of the product named: one of the purchases listed, each from the catalog. */
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/json": ({
                         product: string;
                         article_id?: number;
                     } & {
                         [key: string]: unknown;
-                    };
+                    }) & ({
+                        /** @enum {unknown} */
+                        product: "job_listing";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "billboard";
+                        headline: string;
+                        /** Format: uri */
+                        link_url: string;
+                        /** Format: uri */
+                        image_url?: string;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "featured_article";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
+                    });
                 };
             };
             responses: {
