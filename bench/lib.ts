@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import pg from 'pg';
+import { type ApiClient, answered, apiClient } from '../scripts/api/client.js';
 
 /** Helpers shared by the benchmark and the soak: free ports, the app as a child process, timing. */
 export function freePort(): Promise<number> {
@@ -94,4 +95,21 @@ export function appEnv(stripe: { secretKey: string; publishableKey: string; url:
     STRIPE_WEBHOOK_SECRET: webhookSecret,
     RATE_LIMITS: '0',
   };
+}
+
+/** The bench's admin (appEnv makes the account), as a client holding their token. */
+export async function adminClient(base: string, admin: { email: string; password: string }): Promise<ApiClient> {
+  return apiClient(base, answered(await apiClient(base).POST('/api/v1/tokens', { body: admin })).token);
+}
+
+/** The bench's buyer `i`, through the API: signed up, allowed by the admin to post jobs, with a job listing posted (not yet paid). */
+export async function benchPoster(base: string, admin: ApiClient, i: number): Promise<{ client: ApiClient; token: string; article: number }> {
+  const account = { username: `buyer${i}`, email: `buyer${i}@bench.test`, password: 'bench password' };
+  const anonymous = apiClient(base);
+  const { user } = answered(await anonymous.POST('/api/v1/users', { body: account }));
+  const { token } = answered(await anonymous.POST('/api/v1/tokens', { body: { email: account.email, password: account.password } }));
+  answered(await admin.POST('/api/v1/admin/users/{id}/permissions', { params: { path: { id: user.id } }, body: { can_post_jobs: true } }));
+  const client = apiClient(base, token);
+  const { article } = answered(await client.POST('/api/v1/articles', { body: { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true } }));
+  return { client, token, article: article.id };
 }

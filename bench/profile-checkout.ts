@@ -16,7 +16,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startLocalStripe } from '../local-stripe/index.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
-import { appEnv, arg, flag, freePort, rssMb, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { answered } from '../scripts/api/client.js';
+import { adminClient, appEnv, arg, benchPoster, flag, freePort, rssMb, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 
 const SECONDS = arg('seconds', 10);
 const WARMUP = arg('warmup', 3);
@@ -74,28 +75,16 @@ const app = spawnApp(
 );
 await waitHealthy(base, app);
 
-async function api(method: string, url: string, token?: string, body?: unknown) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return (await res.json().catch(() => ({}))) as Record<string, any>;
-}
-
 // ---- 50 returning buyers, each with a job listing and a saved card ----
-const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).token;
+const admin = await adminClient(base, ADMIN);
 const buyers: Array<{ token: string; card: string; article: number }> = [];
 for (let i = 0; i < CONNECTIONS; i++) {
-  const email = `buyer${i}@bench.test`;
-  const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).user;
-  const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).token;
-  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
-  const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).article;
-  const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
-  if (first.charge?.status !== 'succeeded') throw new Error(`first payment failed: ${JSON.stringify(first)}`);
-  const cards = (await api('GET', '/api/v1/payment_methods', token)).payment_methods;
-  buyers.push({ token, card: cards[0].id, article: article.id });
+  const { client, token, article } = await benchPoster(base, admin, i);
+  const first = await client.POST('/api/v1/charges', { body: { product: 'job_listing', article_id: article, payment_method: 'pm_card_visa', save_card: true } });
+  if (first.data?.charge.status !== 'succeeded') throw new Error(`first payment failed: ${JSON.stringify(first.error ?? first.data)}`);
+  const [card] = answered(await client.GET('/api/v1/payment_methods')).payment_methods;
+  if (!card) throw new Error('the first payment saved no card');
+  buyers.push({ token, card: card.id, article });
 }
 await stripe.webhooks.idle();
 

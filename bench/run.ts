@@ -20,7 +20,8 @@ import { progressBar } from '../src/operations/progress.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import { jobListingProduct } from '../src/products/job-listing/product.js';
 import { STRIPE_API_VERSION } from '../src/payments/stripe.js';
-import { APP_NODE_FLAGS, appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
+import { answered, apiClient } from '../scripts/api/client.js';
+import { adminClient, APP_NODE_FLAGS, appEnv, arg, benchPoster, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { writeReport } from './report.js';
 import type { StripeCalls } from './stripe-process.js';
 
@@ -239,15 +240,6 @@ async function startServer(script: string, port: number, ...args: string[]): Pro
   throw new Error(`${script} did not start`);
 }
 
-async function api(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, any> };
-}
-
 // ---- checkouts: returning buyers paying with a saved card, the app against the peer ----
 interface Buyer {
   token: string;
@@ -263,24 +255,22 @@ const buyers: Buyer[] = [];
  * Stripe round trips are counted, for the request path alone: webhooks wait until they are taken.
  */
 async function addBuyers() {
-  const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).body.token;
+  const admin = await adminClient(base, ADMIN);
   for (let i = 0; i < CONNECTIONS; i++) {
-    const email = `buyer${i}@bench.test`;
-    const user = (await api('POST', '/api/v1/users', undefined, { username: `buyer${i}`, email, password: 'bench password' })).body.user;
-    const token = (await api('POST', '/api/v1/tokens', undefined, { email, password: 'bench password' })).body.token;
-    await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
-    const article = (await api('POST', '/api/v1/articles', token, { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
+    const { client, token, article } = await benchPoster(base, admin, i);
     if (i === 0) {
       await stripeCall('setDeliveryFaults', { hold: true });
       await stripeCall('clearRequestCounts');
     }
-    const first = await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: true });
-    if (first.status !== 201) throw new Error(`first payment failed: ${JSON.stringify(first.body)}`);
+    const first = await client.POST('/api/v1/charges', { body: { product: 'job_listing', article_id: article, payment_method: 'pm_card_visa', save_card: true } });
+    if (first.response.status !== 201) throw new Error(`first payment failed: ${JSON.stringify(first.error ?? first.data)}`);
     if (i === 0) {
       results.stripe_calls_first_time_buyer = stripeTotal(await stripeCall('requestCounts'));
       await stripeCall('clearRequestCounts');
     }
-    const card = (await api('GET', '/api/v1/payment_methods', token)).body.payment_methods[0].id as string;
+    const [saved] = answered(await client.GET('/api/v1/payment_methods')).payment_methods;
+    if (!saved) throw new Error('the first payment saved no card');
+    const card = saved.id;
     if (i === 0) {
       results.stripe_calls_list_saved_cards = stripeTotal(await stripeCall('requestCounts'));
       await stripeCall('setDeliveryFaults', {});
@@ -288,7 +278,7 @@ async function addBuyers() {
     }
     // The peer is handed the customer the app made for this buyer, as its caller would know it.
     const pm = (await (await fetch(`${stripe.url}/v1/payment_methods/${card}`, { headers: { authorization: `Bearer ${stripe.secretKey}` } })).json()) as { customer: string };
-    buyers.push({ token, customer: pm.customer, card, article: article.id });
+    buyers.push({ token, customer: pm.customer, card, article });
   }
   await stripeCall('webhooksIdle');
 }
@@ -506,7 +496,7 @@ results.seed_small_seconds = await seed(1, SMALL, SMALL * 10);
 let app = spawnApp(env);
 await waitHealthy(base, app);
 
-const jobsBody = await (await fetch(`${base}/api/v1/jobs`)).text();
+const jobsBody = answered(await apiClient(base).GET('/api/v1/jobs', { parseAs: 'text' }));
 const baselinePort = await freePort();
 const baseline = await startServer('bench/baseline.ts', baselinePort, String(Buffer.byteLength(jobsBody)));
 const baselineUrl = `http://127.0.0.1:${baselinePort}/`;

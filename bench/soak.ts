@@ -29,6 +29,7 @@ import { openDatabase, queryRows } from '../src/db/client.js';
 import { handlers } from '../src/payments/webhooks/handlers/index.js';
 import type { ChargeStatus } from '../src/db/schema.js';
 import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
+import { type ApiClient, answered, apiClient } from '../scripts/api/client.js';
 import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
 
@@ -112,30 +113,34 @@ async function send(method: string, url: string, headers: Record<string, string>
   }
 }
 
-async function call(method: string, url: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply | null> {
-  const sent = await send(
-    method,
-    url,
-    { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
-    body !== undefined ? JSON.stringify(body) : undefined,
-  );
-  if (!sent) return null;
-  let parsed: Record<string, any> = {};
-  try {
-    parsed = JSON.parse(sent.text);
-  } catch {
-    // not JSON (a proxy error page)
-  }
-  return { status: sent.res.status, body: parsed };
-}
+/** A connection to the app that failed (`send` answered null): `persist` tries again. */
+class LostConnection extends Error {}
 
-/** Retries while the app is down or unreachable, the way a person would reload. */
-async function persist(method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<Reply> {
+/** Bodies that a Response may not have. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * Retries while the app is down or unreachable, the way a person would reload: `call` is made with
+ * the typed API client, whose requests go through `send` (counted, with its findings).
+ */
+async function persist<R extends { response: Response; error?: unknown }>(token: string | undefined, call: (api: ApiClient) => Promise<R>): Promise<R> {
+  let tried = '';
+  const api = apiClient(base, token, async (request) => {
+    const url = new URL(request.url);
+    tried = `${request.method} ${url.pathname}`;
+    const sent = await send(request.method, url.pathname + url.search, Object.fromEntries(request.headers), request.body ? await request.text() : undefined);
+    if (!sent) throw new LostConnection(tried);
+    return new Response(NULL_BODY_STATUSES.has(sent.res.status) ? null : sent.text, sent.res);
+  });
   for (let attempt = 0; ; attempt++) {
-    const reply = await call(method, url, token, body, headers);
+    const reply = await call(api).catch((error: unknown) => {
+      if (error instanceof LostConnection) return null;
+      throw error;
+    });
     // 409 request_in_progress: our earlier try with this key is still at Stripe; the same key again gets its answer.
-    if (reply && reply.status < 500 && !(reply.status === 409 && reply.body?.error?.code === 'request_in_progress')) return reply;
-    if (attempt > 200) throw new Error(`gave up on ${method} ${url}`);
+    const code = (reply?.error as { error?: { code?: string } } | undefined)?.error?.code;
+    if (reply && reply.response.status < 500 && !(reply.response.status === 409 && code === 'request_in_progress')) return reply;
+    if (attempt > 200) throw new Error(`gave up on ${tried}`);
     await sleep(appDown ? 300 : 150);
   }
 }
@@ -236,7 +241,7 @@ function authenticate(paymentIntentId: string, outcome: 'complete' | 'fail'): vo
   }
 }
 
-const adminToken = (await persist('POST', '/api/v1/tokens', undefined, ADMIN)).body.token as string;
+const adminToken = answered(await persist(undefined, (api) => api.POST('/api/v1/tokens', { body: ADMIN }))).token;
 
 // ---- buyers ----
 const stats = {
@@ -259,26 +264,39 @@ const deadline = Date.now() + SECONDS * 1000;
 let seq = 0;
 const CARD = { visa: '4242424242424242', declined: '4000000000000002', threeDs: '4000002760003184' };
 
-async function checkout(token: string, body: Record<string, unknown>, key = randomUUID()): Promise<Reply> {
+/** What a buyer buys: a job listing, and which. */
+type Purchase = {
+  product: 'job_listing';
+  article_id: number;
+};
+/** A purchase with a way to pay (a PaymentMethod or a ConfirmationToken) and maybe `save_card`. */
+type ChargeRequest = Purchase & { payment_method?: string; confirmation_token?: string; save_card?: boolean };
+
+function checkout(token: string, body: ChargeRequest, key = randomUUID()) {
   stats.checkouts++;
   // A 503 (provider unreachable) or a dead app: the buyer tries again with the same key.
-  return persist('POST', '/api/v1/charges', token, body, { 'idempotency-key': key });
+  return persist(token, (api) => api.POST('/api/v1/charges', { body, headers: { 'idempotency-key': key } }));
 }
+type ChargeAnswer = Awaited<ReturnType<typeof checkout>>;
+
+/** The charge an answer names: a success's, or the failed one beside a decline's `error`. */
+const chargeIdOf = (r: ChargeAnswer) => r.data?.charge.id ?? (r.error?.charge as { id: number } | undefined)?.id;
 
 /** 3-D Secure asked for on our page: the browser completes (or fails) it at Stripe, then asks us to confirm, or the tab is closed. */
-async function authenticateOnOurPage(token: string, r: Reply): Promise<void> {
-  if (r.status !== 202) return;
-  authenticate(r.body.charge.stripe_charge_key, Math.random() < 0.8 ? 'complete' : 'fail');
-  if (Math.random() < 0.7) await persist('POST', `/api/v1/charges/${r.body.charge.id}/confirm`, token);
+async function authenticateOnOurPage(token: string, r: ChargeAnswer): Promise<void> {
+  if (r.response.status !== 202 || !r.data) return;
+  const { charge } = r.data;
+  authenticate(charge.stripe_charge_key!, Math.random() < 0.8 ? 'complete' : 'fail');
+  if (Math.random() < 0.7) await persist(token, (api) => api.POST('/api/v1/charges/{id}/confirm', { params: { path: { id: charge.id } } }));
   // else the tab was closed: the webhook or reconcile must settle it
 }
 
 /** Two submissions with one key must answer with one charge. */
-async function submitTwice(token: string, body: Record<string, unknown>): Promise<void> {
+async function submitTwice(token: string, body: ChargeRequest): Promise<void> {
   stats.doubleSubmits++;
   const key = randomUUID();
   const [a, b] = await Promise.all([checkout(token, body, key), checkout(token, body, key)]);
-  if (a.body.charge?.id !== b.body.charge?.id) stats.doubleMismatch++;
+  if (chargeIdOf(a) !== chargeIdOf(b)) stats.doubleMismatch++;
 }
 
 interface Buyer {
@@ -289,17 +307,17 @@ interface Buyer {
 }
 
 /** A card on file or a test PaymentMethod, sent straight to POST /api/v1/charges. */
-async function payWithPaymentMethod(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+async function payWithPaymentMethod(buyer: Buyer, purchase: Purchase): Promise<void> {
   const { token } = buyer;
   const dice = Math.random();
   if (dice < 0.3 && buyer.savedCard) {
     stats.savedCardPayments++;
     const r = await checkout(token, { ...purchase, payment_method: buyer.savedCard });
-    if (r.status === 201) stats.succeeded++;
-    if (r.status === 404) buyer.savedCard = undefined;
+    if (r.response.status === 201) stats.succeeded++;
+    if (r.response.status === 404) buyer.savedCard = undefined;
   } else if (dice < 0.45) {
     const r = await checkout(token, { ...purchase, payment_method: 'pm_card_chargeDeclined' });
-    if (r.status === 402) stats.declined++;
+    if (r.response.status === 402) stats.declined++;
   } else if (dice < 0.6) {
     stats.threeDs++;
     await authenticateOnOurPage(token, await checkout(token, { ...purchase, payment_method: 'pm_card_authenticationRequired' }));
@@ -307,22 +325,22 @@ async function payWithPaymentMethod(buyer: Buyer, purchase: Record<string, unkno
     await submitTwice(token, { ...purchase, payment_method: 'pm_card_visa' });
   } else {
     const r = await checkout(token, { ...purchase, payment_method: 'pm_card_visa', save_card: !buyer.savedCard });
-    if (r.status === 201) stats.succeeded++;
-    if (!buyer.savedCard && r.status === 201) {
-      const cards = (await persist('GET', '/api/v1/payment_methods', token)).body.payment_methods as Array<{ id: string }> | undefined;
+    if (r.response.status === 201) stats.succeeded++;
+    if (!buyer.savedCard && r.response.status === 201) {
+      const cards = (await persist(token, (api) => api.GET('/api/v1/payment_methods'))).data?.payment_methods;
       buyer.savedCard = cards?.[0]?.id;
     }
   }
 }
 
 /** The Payment Element: the card typed becomes a ConfirmationToken at Stripe, and our server confirms with it. */
-async function payWithConfirmationToken(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+async function payWithConfirmationToken(buyer: Buyer, purchase: Purchase): Promise<void> {
   const { token } = buyer;
   stats.ctokenPayments++;
   const dice = Math.random();
   if (dice < 0.2) {
     const r = await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.declined) });
-    if (r.status === 402) stats.declined++;
+    if (r.response.status === 402) stats.declined++;
   } else if (dice < 0.4) {
     stats.threeDs++;
     await authenticateOnOurPage(token, await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.threeDs) }));
@@ -331,7 +349,7 @@ async function payWithConfirmationToken(buyer: Buyer, purchase: Record<string, u
     await submitTwice(token, { ...purchase, confirmation_token: await confirmationToken(CARD.visa) });
   } else {
     const r = await checkout(token, { ...purchase, confirmation_token: await confirmationToken(CARD.visa), save_card: Math.random() < 0.3 });
-    if (r.status === 201) stats.succeeded++;
+    if (r.response.status === 201) stats.succeeded++;
   }
 }
 
@@ -360,11 +378,11 @@ async function comeBack(buyer: Buyer, url: string): Promise<void> {
 }
 
 /** Stripe's hosted page: a Checkout Session is opened, then paid (maybe after a decline or through 3-D Secure) or abandoned. */
-async function payOnHostedPage(buyer: Buyer, purchase: Record<string, unknown>): Promise<void> {
+async function payOnHostedPage(buyer: Buyer, purchase: Purchase): Promise<void> {
   stats.hostedSessions++;
-  const opened = await persist('POST', '/api/v1/checkout_sessions', buyer.token, purchase, { 'idempotency-key': randomUUID() });
-  if (opened.status !== 201) throw new Error(`opening a Checkout Session answered ${opened.status} ${JSON.stringify(opened.body).slice(0, 200)}`);
-  const sessionId = new URL(opened.body.url as string).pathname.split('/').pop()!;
+  const opened = await persist(buyer.token, (api) => api.POST('/api/v1/checkout_sessions', { body: purchase, headers: { 'idempotency-key': randomUUID() } }));
+  if (opened.response.status !== 201 || !opened.data) throw new Error(`opening a Checkout Session answered ${opened.response.status} ${JSON.stringify(opened.error).slice(0, 200)}`);
+  const sessionId = new URL(opened.data.url).pathname.split('/').pop()!;
   const pay = async (paymentMethod: string) => {
     const r = await payOnStripePage(sessionId, paymentMethod);
     if (r.status !== 200 && r.status !== 402) throw new Error(`paying Checkout Session ${sessionId} answered ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
@@ -405,9 +423,9 @@ async function buyer(i: number) {
   const username = `soak${i}_${Date.now().toString(36)}`;
   const email = `${username}@soak.test`;
   const password = 'soak buyer password';
-  const user = (await persist('POST', '/api/v1/users', undefined, { username, email, password })).body.user;
-  const token = (await persist('POST', '/api/v1/tokens', undefined, { email, password })).body.token as string;
-  await persist('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
+  const { user } = answered(await persist(undefined, (api) => api.POST('/api/v1/users', { body: { username, email, password } })));
+  const { token } = answered(await persist(undefined, (api) => api.POST('/api/v1/tokens', { body: { email, password } })));
+  await persist(adminToken, (api) => api.POST('/api/v1/admin/users/{id}/permissions', { params: { path: { id: user.id } }, body: { can_post_jobs: true } }));
   let browser: Promise<Browser> | undefined;
   const state: Buyer = {
     token,
@@ -419,8 +437,8 @@ async function buyer(i: number) {
       })()),
   };
   while (Date.now() < deadline) {
-    const article = (await persist('POST', '/api/v1/articles', token, { title: `Soak job ${++seq}`, body_markdown: 'x', job_listing: true, published: true })).body.article;
-    const purchase = { product: 'job_listing', article_id: article.id };
+    const { article } = answered(await persist(token, (api) => api.POST('/api/v1/articles', { body: { title: `Soak job ${++seq}`, body_markdown: 'x', job_listing: true, published: true } })));
+    const purchase: Purchase = { product: 'job_listing', article_id: article.id };
     const way = Math.random();
     if (way < 0.5) await payWithPaymentMethod(state, purchase);
     else if (way < 0.75) await payWithConfirmationToken(state, purchase);
@@ -461,8 +479,7 @@ stripe.clearFaults();
 stripe.setDeliveryFaults({});
 await stripe.webhooks.idle();
 await sleep(3000);
-const reconcileReply = await persist('POST', '/api/v1/admin/reconcile', adminToken, { since: new Date(started - 3600_000).toISOString() });
-const report = reconcileReply.body.report as { findings: Array<{ kind: string }>; repaired: number };
+const report = (await persist(adminToken, (api) => api.POST('/api/v1/admin/reconcile', { body: { since: new Date(started - 3600_000).toISOString() } }))).data?.report;
 console.log(`soak: ${requests} requests; ${stats.checkouts} checkouts; reconcile repaired ${report?.repaired} (${[...new Set(report?.findings.map((f) => f.kind))].join(', ') || 'nothing'})`);
 await stripe.webhooks.idle();
 await Promise.all(apps.map((app) => stopApp(app)));

@@ -63,7 +63,41 @@ describe('the OpenAPI document at /api/v1/openapi.json', () => {
 
   it('declares a 400 with our error body where input is validated', () => {
     const badId = document.paths?.['/api/v1/tokens/{id}']?.delete?.responses?.['400'] as OpenAPIV3_1.ResponseObject;
-    expect(badId.content?.['application/json']?.schema).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
+    expect(badId.description).toContain('validation_failed');
+    expect(badId.content?.['application/json']?.schema).toEqual({ $ref: '#/components/schemas/Error' });
+    expect(document.components?.schemas?.Error).toMatchObject({ properties: { error: { required: ['code', 'message'] } } });
+  });
+
+  it('describes each product’s own purchase fields, made from the catalog', async () => {
+    const { products } = (await t.app.inject({ method: 'GET', url: '/api/v1/products' })).json() as { products: Array<{ id: string; requires: string[] }> };
+    expect(products.length).toBeGreaterThan(1);
+    for (const path of ['/api/v1/charges', '/api/v1/checkout_sessions']) {
+      const body = (document.paths?.[path]?.post?.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content['application/json']?.schema as {
+        oneOf: Array<{ properties: { product: { enum: string[] } }; required: string[] }>;
+      };
+      expect(body.oneOf.map((purchase) => purchase.properties.product.enum), path).toEqual(products.map((p) => [p.id]));
+      for (const product of products) expect(body.oneOf.find((purchase) => purchase.properties.product.enum[0] === product.id)?.required).toEqual(['product', ...product.requires]);
+    }
+  });
+
+  it('names the shapes answered in many places once, as components, and refers to them', () => {
+    expect(Object.keys(document.components?.schemas ?? {})).toEqual(expect.arrayContaining(['Error', 'Charge']));
+    const paid = document.paths?.['/api/v1/charges']?.post?.responses?.['201'] as OpenAPIV3_1.ResponseObject;
+    expect(paid.content?.['application/json']?.schema).toMatchObject({ properties: { charge: { $ref: '#/components/schemas/Charge' } } });
+    // Only what something refers to: no unused input forms.
+    const text = JSON.stringify({ ...document, components: { ...document.components, schemas: {} } });
+    for (const id of Object.keys(document.components?.schemas ?? {})) expect(text, `${id} is referred to`).toContain(`"#/components/schemas/${id}"`);
+  });
+});
+
+describe('the reference page at /api/docs', () => {
+  it('links our theme, which fixes Swagger UI’s low-contrast colours, served from our origin', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(page.body).toContain('href="./static/theme/theme.css"');
+    const theme = await t.app.inject({ method: 'GET', url: '/api/docs/static/theme/theme.css' });
+    expect(theme.statusCode).toBe(200);
+    expect(theme.headers['content-type']).toContain('text/css');
+    expect(theme.body).toContain('.swagger-ui .opblock.opblock-post .opblock-summary-method { background: #248156; }');
   });
 });
 

@@ -105,6 +105,7 @@ const rules: Record<string, Rule> = {
   'GET /api/docs/json': { expect: all(200) },
   'GET /api/docs/yaml': { expect: all(200) },
   'GET /api/docs/static/*': { expect: all(200), url: () => '/api/docs/static/swagger-ui.css' },
+  'GET /api/docs/static/theme/theme.css': { expect: all(200) },
   'POST /api/v1/users': { expect: all(201), body: () => ({ username: unique(), email: `${unique()}@example.test`, password: 'long enough' }) },
   'POST /api/v1/tokens': { expect: all(201), body: () => ({ email: people.other!.email, password: people.other!.password }) },
   'GET /api/v1/tokens': { expect: signedIn(401, 200) },

@@ -37,22 +37,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -120,22 +105,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -144,22 +114,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -168,22 +123,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -192,22 +132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -216,22 +141,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -240,22 +150,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -313,22 +208,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -337,22 +217,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -410,22 +275,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -434,22 +284,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -458,22 +293,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -482,22 +302,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -506,22 +311,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -530,22 +320,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -591,22 +366,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -615,22 +375,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -639,22 +384,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -663,22 +393,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -743,22 +458,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -767,22 +467,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -791,22 +476,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -815,22 +485,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -839,22 +494,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -863,22 +503,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -930,22 +555,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -954,22 +564,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1033,22 +628,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1057,22 +637,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1081,22 +646,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -1105,22 +655,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1129,22 +664,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1153,22 +673,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1177,22 +682,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1260,22 +750,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1284,22 +759,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -1308,22 +768,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1332,22 +777,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1356,22 +786,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1380,22 +795,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1454,22 +854,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1478,22 +863,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1502,22 +872,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1601,22 +956,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1625,22 +965,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -1649,22 +974,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -1673,22 +983,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -1697,22 +992,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1721,22 +1001,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -1745,22 +1010,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1769,22 +1019,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1866,22 +1101,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -1890,22 +1110,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -1914,22 +1119,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2007,22 +1197,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2031,22 +1206,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -2055,22 +1215,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2079,22 +1224,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2103,22 +1233,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2127,22 +1242,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2151,22 +1251,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -2175,22 +1260,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2272,22 +1342,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2296,22 +1351,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2320,22 +1360,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2416,22 +1441,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2440,22 +1450,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -2464,22 +1459,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2488,22 +1468,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2512,22 +1477,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2536,22 +1486,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2560,22 +1495,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2584,22 +1504,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -2608,22 +1513,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2685,22 +1575,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2709,22 +1584,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2787,22 +1647,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -2811,22 +1656,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -2835,22 +1665,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -2859,22 +1674,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -2883,22 +1683,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -2907,22 +1692,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -2931,22 +1701,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -2955,22 +1710,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3022,22 +1762,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -3046,22 +1771,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3070,22 +1780,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -3094,22 +1789,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3157,22 +1837,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -3181,22 +1846,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -3205,22 +1855,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -3229,22 +1864,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3253,22 +1873,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -3277,22 +1882,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3346,22 +1936,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3398,35 +1973,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            charges: ({
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            })[];
+                            charges: components["schemas"]["Charge"][];
                         };
                     };
                 };
@@ -3436,22 +1983,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3460,22 +1992,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3495,10 +2012,10 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            /** @description Besides these, the fields the product `requires`. */
+            /** @description Besides these, the fields of the product named: one of the purchases listed, each from the catalog. */
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/json": ({
                         product: string;
                         article_id?: number;
                         payment_method?: string;
@@ -3506,7 +2023,36 @@ export interface paths {
                         save_card?: boolean;
                     } & {
                         [key: string]: unknown;
-                    };
+                    }) & ({
+                        /** @enum {unknown} */
+                        product: "job_listing";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "billboard";
+                        headline: string;
+                        /** Format: uri */
+                        link_url: string;
+                        /** Format: uri */
+                        image_url?: string;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "featured_article";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "credit_pack";
+                        quantity: number;
+                        organization?: string;
+                    });
                 };
             };
             responses: {
@@ -3517,36 +2063,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -3597,22 +2114,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -3621,22 +2123,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
@@ -3645,22 +2132,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -3669,22 +2141,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -3693,22 +2150,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -3717,22 +2159,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -3741,22 +2168,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -3765,22 +2177,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -3789,22 +2186,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -3813,22 +2195,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -3837,22 +2204,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -3861,22 +2213,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3910,14 +2247,44 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
+            /** @description Besides these, the fields of the product named: one of the purchases listed, each from the catalog. */
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/json": ({
                         product: string;
                         article_id?: number;
                     } & {
                         [key: string]: unknown;
-                    };
+                    }) & ({
+                        /** @enum {unknown} */
+                        product: "job_listing";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "billboard";
+                        headline: string;
+                        /** Format: uri */
+                        link_url: string;
+                        /** Format: uri */
+                        image_url?: string;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "featured_article";
+                        /** @description The id of the article it is for. */
+                        article_id: number;
+                        auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "credit_pack";
+                        quantity: number;
+                        organization?: string;
+                    });
                 };
             };
             responses: {
@@ -3928,36 +2295,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                             /** @description Stripe’s checkout page for this charge. */
                             url: string;
                         };
@@ -3969,22 +2307,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -3993,22 +2316,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -4017,22 +2325,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4041,22 +2334,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -4065,22 +2343,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -4089,22 +2352,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -4113,22 +2361,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -4137,22 +2370,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -4161,22 +2379,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4185,22 +2388,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -4209,22 +2397,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4266,36 +2439,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -4346,22 +2490,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4370,22 +2499,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
@@ -4394,22 +2508,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -4418,22 +2517,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4442,22 +2526,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -4466,22 +2535,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -4490,22 +2544,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -4514,22 +2553,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -4538,22 +2562,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -4562,22 +2571,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4586,22 +2580,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -4610,22 +2589,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4662,36 +2626,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -4701,22 +2636,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4725,22 +2645,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -4749,22 +2654,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4773,22 +2663,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4857,22 +2732,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -4881,22 +2741,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4961,22 +2806,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -4985,22 +2815,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -5009,22 +2824,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5033,22 +2833,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5057,22 +2842,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -5081,22 +2851,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5105,22 +2860,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5189,22 +2929,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5213,22 +2938,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5237,22 +2947,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5261,22 +2956,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5356,22 +3036,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5380,22 +3045,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -5404,22 +3054,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5428,22 +3063,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5452,22 +3072,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5476,22 +3081,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5500,22 +3090,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -5524,22 +3099,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5588,22 +3148,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5612,22 +3157,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5636,22 +3166,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5660,22 +3175,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5724,22 +3224,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5748,22 +3233,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -5772,22 +3242,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -5796,22 +3251,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -5820,22 +3260,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -5844,22 +3269,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -5868,22 +3278,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -5892,22 +3287,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5954,22 +3334,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -5978,22 +3343,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6002,22 +3352,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6026,22 +3361,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -6050,22 +3370,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6074,22 +3379,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6141,22 +3431,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6165,22 +3440,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6189,22 +3449,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6213,22 +3458,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6237,22 +3467,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -6261,22 +3476,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6355,22 +3555,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6379,22 +3564,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6403,22 +3573,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6427,22 +3582,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -6451,22 +3591,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -6475,22 +3600,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6499,22 +3609,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6567,22 +3662,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6638,22 +3718,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -6662,22 +3727,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6686,22 +3736,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6769,22 +3804,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6793,22 +3813,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6817,22 +3822,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -6841,22 +3831,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6917,22 +3892,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -6941,22 +3901,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -6965,22 +3910,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -6989,22 +3919,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -7013,22 +3928,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -7037,22 +3937,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -7061,22 +3946,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -7085,22 +3955,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7109,22 +3964,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7184,22 +4024,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7208,22 +4033,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7232,22 +4042,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7298,22 +4093,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -7322,22 +4102,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7346,22 +4111,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -7370,22 +4120,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -7394,22 +4129,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -7418,22 +4138,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7442,22 +4147,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7522,22 +4212,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7546,22 +4221,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7570,22 +4230,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7656,22 +4301,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7680,22 +4310,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7704,22 +4319,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7805,22 +4405,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -7829,22 +4414,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -7853,22 +4423,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -7877,22 +4432,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -7901,22 +4441,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -7925,22 +4450,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -7949,22 +4459,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8028,22 +4523,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8052,22 +4532,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8076,22 +4541,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8157,22 +4607,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8181,22 +4616,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8205,22 +4625,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8317,22 +4722,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8341,22 +4731,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8365,22 +4740,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8389,22 +4749,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8443,36 +4788,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                             buyer: {
                                 id: number;
                                 username: string;
@@ -8540,22 +4856,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8564,22 +4865,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8588,22 +4874,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -8612,22 +4883,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8636,22 +4892,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8719,22 +4960,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8743,22 +4969,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8767,22 +4978,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8791,22 +4987,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8877,22 +5058,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -8901,22 +5067,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -8925,22 +5076,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -8949,22 +5085,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9016,22 +5137,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9040,22 +5146,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9064,22 +5155,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9088,22 +5164,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9155,22 +5216,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9179,22 +5225,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9203,22 +5234,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9227,22 +5243,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9290,22 +5291,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9314,22 +5300,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9338,22 +5309,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9362,22 +5318,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9449,36 +5390,7 @@ export interface paths {
                                  */
                                 created_at: string;
                             };
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -9506,36 +5418,7 @@ export interface paths {
                                  */
                                 created_at: string;
                             };
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -9545,22 +5428,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -9569,22 +5437,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9593,22 +5446,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -9617,22 +5455,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -9641,22 +5464,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -9665,22 +5473,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -9689,22 +5482,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9713,22 +5491,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -9737,22 +5500,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9808,22 +5556,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9832,22 +5565,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -9856,22 +5574,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9954,22 +5657,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -9978,22 +5666,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -10002,22 +5675,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10074,22 +5732,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -10098,22 +5741,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10181,22 +5809,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -10205,22 +5818,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -10229,22 +5827,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -10253,22 +5836,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -10277,22 +5845,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -10301,22 +5854,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -10325,22 +5863,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -10349,22 +5872,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -10373,22 +5881,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10443,36 +5936,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            /** @description Other fields are added by the charge’s product. */
-                            charge: {
-                                id: number;
-                                /** @enum {string} */
-                                status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
-                                product: string;
-                                article_id: number | null;
-                                /** @description In minor units (cents). */
-                                amount: number;
-                                currency: string;
-                                /**
-                                 * @deprecated
-                                 * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
-                                 */
-                                stripe_charge_key: string | null;
-                                payment_intent: string | null;
-                                card_brand: string | null;
-                                card_last4: string | null;
-                                failure_code: string | null;
-                                failure_message: string | null;
-                                paid_at: string | null;
-                                /**
-                                 * Format: date-time
-                                 * @description An ISO 8601 date-time, UTC.
-                                 */
-                                created_at: string;
-                                amount_refunded: number;
-                            } & {
-                                [key: string]: unknown;
-                            };
+                            charge: components["schemas"]["Charge"];
                         };
                     };
                 };
@@ -10523,22 +5987,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
@@ -10547,22 +5996,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The card was declined (`card_declined`, or the code Stripe gave); `charge` beside `error` is the failed charge. */
@@ -10571,22 +6005,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Signed in, but not allowed (`forbidden`). */
@@ -10595,22 +6014,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description No such thing, or not yours (`not_found`). */
@@ -10619,22 +6023,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Conflicts with the current state (the code says which). */
@@ -10643,22 +6032,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -10667,22 +6041,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
@@ -10691,22 +6050,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Valid input that the thing’s state does not allow now (the code says why). */
@@ -10715,22 +6059,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Too many requests (`rate_limited`); `Retry-After` says when to try again. */
@@ -10739,22 +6068,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
@@ -10763,22 +6077,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description A service we depend on is unavailable; retry later. */
@@ -10787,22 +6086,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10922,6 +6206,36 @@ export interface components {
                     [key: string]: string;
                 };
             };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Other fields are added by the charge’s product. */
+        Charge: {
+            id: number;
+            /** @enum {string} */
+            status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
+            product: string;
+            article_id: number | null;
+            /** @description In minor units (cents). */
+            amount: number;
+            currency: string;
+            /**
+             * @deprecated
+             * @description The PaymentIntent id, by its first name; `payment_intent` says it plainly.
+             */
+            stripe_charge_key: string | null;
+            payment_intent: string | null;
+            card_brand: string | null;
+            card_last4: string | null;
+            failure_code: string | null;
+            failure_message: string | null;
+            paid_at: string | null;
+            /**
+             * Format: date-time
+             * @description An ISO 8601 date-time, UTC.
+             */
+            created_at: string;
+            amount_refunded: number;
         } & {
             [key: string]: unknown;
         };

@@ -7,8 +7,9 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifySchemaCompiler, RouteOptions } from 'fastify';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import { jsonSchemaTransform, serializerCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler } from 'fastify-type-provider-zod';
 import { type ZodType, z } from 'zod';
+import { API_DOCS_THEME_CSS } from './api-docs-theme.js';
 import { parseInput } from './errors.js';
 
 /**
@@ -40,10 +41,7 @@ const errorBodySchema = z
         .meta({ description: 'For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence.' }),
     }),
   })
-  .meta({ example: { error: { code: 'validation_failed', message: 'Some fields are invalid.', fields: { title: 'Enter a title.' } } } });
-
-/** The error body as a component of the document, for what is described by hand (the webhook). */
-const { $schema: _, ...errorBodyJsonSchema } = z.toJSONSchema(errorBodySchema, { target: 'draft-2020-12', io: 'output' }) as OpenAPIV3_1.SchemaObject;
+  .meta({ id: 'Error', example: { error: { code: 'validation_failed', message: 'Some fields are invalid.', fields: { title: 'Enter a title.' } } } });
 
 const ERROR_MEANINGS: Record<number, string> = {
   400: 'Invalid input: `validation_failed` names each bad field in `fields`.',
@@ -99,6 +97,19 @@ const API_TAGS = [
 const onlyApiRoutes: typeof jsonSchemaTransform = (route) =>
   route.url.startsWith('/api/v1/') ? jsonSchemaTransform(route) : { schema: { ...route.schema, hide: true }, url: route.url };
 
+/**
+ * Shapes given an `id` in their zod metadata (`.meta({ id: 'Charge' })`, in zod's global registry)
+ * are written once under `components.schemas` and referenced wherever they are answered, so clients
+ * get named types. The transform also writes each one's input form (`ChargeInput`); the forms that
+ * nothing references are left out.
+ */
+const namedComponents: typeof jsonSchemaTransformObject = (document) => {
+  const openapi = jsonSchemaTransformObject(document) as OpenAPIV3_1.Document;
+  const text = JSON.stringify(openapi);
+  const schemas = Object.entries(openapi.components?.schemas ?? {}).filter(([id]) => !id.endsWith('Input') || text.includes(`"#/components/schemas/${id}"`));
+  return { ...openapi, components: { ...openapi.components, schemas: Object.fromEntries(schemas) } };
+};
+
 type ApiWebhooks = OpenAPIV3_1.Document['webhooks'];
 
 /**
@@ -123,7 +134,6 @@ export async function registerApiDocument(app: FastifyInstance, options: { webho
       info: { title: 'DevBoard API', version: API_VERSION, description: API_DESCRIPTION },
       tags: [...API_TAGS],
       components: {
-        schemas: { Error: errorBodyJsonSchema },
         securitySchemes: {
           bearerToken: { type: 'http', scheme: 'bearer', description: 'An API token from `POST /api/v1/tokens` (or the settings page). Admin routes need an admin’s token.' },
         },
@@ -131,9 +141,15 @@ export async function registerApiDocument(app: FastifyInstance, options: { webho
       webhooks: options.webhooks,
     },
     transform: onlyApiRoutes,
+    transformObject: namedComponents,
   });
-  // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above.
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', theme: { title: 'DevBoard API reference' }, uiConfig: { deepLinking: true } });
+  // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above;
+  // our theme fixes its colours' contrast.
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/api/docs',
+    theme: { title: 'DevBoard API reference', css: [{ filename: 'theme.css', content: API_DOCS_THEME_CSS }] },
+    uiConfig: { deepLinking: true },
+  });
   app.get(
     '/api/v1/openapi.json',
     {

@@ -165,6 +165,25 @@ export function priceOf(product: Product, fields: Record<string, unknown>): numb
   return amount;
 }
 
+/**
+ * A purchase of the product as the API document describes it, made from the product itself: `product`
+ * names it, then its subject's id (when it has one) and its own fields, the required ones said so.
+ */
+export function purchaseJsonSchema(p: Product): Record<string, unknown> {
+  const own = z.toJSONSchema(p.fields, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+  return {
+    title: p.id,
+    description: `${p.name}: ${p.description}`,
+    type: 'object',
+    properties: {
+      product: { const: p.id },
+      ...(p.subject ? { [SUBJECT_FIELD]: { type: 'integer', description: `The id of the ${p.subject.name} it is for.` } } : {}),
+      ...own.properties,
+    },
+    required: ['product', ...(p.subject ? [SUBJECT_FIELD] : []), ...(own.required ?? [])],
+  };
+}
+
 /** Whether the purchase's fields tick a box that needs the card paid with kept for off-session charges. */
 export const needsSavedCard = (product: Product, fields: Record<string, unknown>): boolean =>
   product.formFields.some((f) => f.inputMode === 'checkbox' && f.savesCard && fields[f.name] === true);

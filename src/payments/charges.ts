@@ -26,7 +26,7 @@ export const chargeSchema = z
     created_at: timestamp,
     amount_refunded: z.number().int(),
   })
-  .meta({ description: 'Other fields are added by the charge’s product.' });
+  .meta({ id: 'Charge', description: 'Other fields are added by the charge’s product.' });
 
 /** Our charge rows as the rest of the app reads them, and the one JSON shape they are shown in. */
 export class ChargeRecords {

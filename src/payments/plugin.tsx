@@ -18,7 +18,7 @@ import type { Db } from '../db/client.js';
 import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
 import { billingRoutes } from './billing-routes.js';
 import { listCards } from './cards.js';
-import { fieldChoices, type Product, postedFields, productJson, productSchema } from './catalog.js';
+import { fieldChoices, type Product, postedFields, productJson, productSchema, purchaseJsonSchema } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import { checkoutAnswer, purchaseAnswers, sendAnswer } from './http-answers.js';
@@ -35,8 +35,13 @@ const checkoutQuery = z.object({
   product: z.string().min(1).max(60).optional(),
   [SUBJECT_FIELD]: z.coerce.number().int().positive().max(2147483647).optional(),
 });
-/** A purchase's common fields, checked here; the product's own fields pass through and are checked by the product. */
-const purchaseBody = z.looseObject(chargeRequest.shape).meta({ description: 'Besides these, the fields the product `requires`.' });
+/**
+ * A purchase's common fields, checked here; the product's own fields pass through and are checked by
+ * the product. The document lists each product of the catalog with its own fields (one of them applies).
+ */
+const purchaseBody = <T extends z.ZodType>(common: T, products: Product[]): T =>
+  common.meta({ description: 'Besides these, the fields of the product named: one of the purchases listed, each from the catalog.', oneOf: products.map(purchaseJsonSchema) });
+const commonPurchase = z.looseObject(chargeRequest.shape);
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
 const checkoutForm = z
   .object({
@@ -185,7 +190,7 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
         description:
           'With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.',
         headers: idempotencyHeaders,
-        body: purchaseBody,
+        body: purchaseBody(commonPurchase, catalog.list()),
         response: purchaseAnswers,
       },
     },
@@ -206,7 +211,7 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
         summary: 'Buy on Stripe’s hosted checkout page',
         description: 'Only when the server runs with CHECKOUT_MODE=hosted (otherwise 404). Send the buyer to `url`; the charge settles when Stripe says the session completed.',
         headers: idempotencyHeaders,
-        body: purchaseBody.omit({ payment_method: true, confirmation_token: true, save_card: true }),
+        body: purchaseBody(commonPurchase.omit({ payment_method: true, confirmation_token: true, save_card: true }), catalog.list()),
         response: {
           201: z.object({ charge: chargeSchema, url: z.string().meta({ description: 'Stripe’s checkout page for this charge.' }) }),
           ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503),

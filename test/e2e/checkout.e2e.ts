@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answered, apiClient } from '../../scripts/api/client.js';
 import { chargeOutcome, fillCard, grantJobsTo, jobTitles, launchBrowser, newestCharge, type RunningServer, screenshot, signUp, startServer, writeListing } from './harness.js';
 
 /**
@@ -62,10 +63,7 @@ describe('checkout in a real browser', () => {
     await Promise.all([page.waitForURL(paidUrl), page.click('#pay')]);
     expect((await jobTitles(server.url))[0]).toBe(second);
 
-    const firstId = await page.evaluate(async (title) => {
-      const res = await fetch('/api/v1/jobs');
-      return ((await res.json()) as { jobs: Array<{ id: number; title: string }> }).jobs.find((j) => j.title === title)!.id;
-    }, first);
+    const firstId = answered(await apiClient(server.url).GET('/api/v1/jobs')).jobs.find((j) => j.title === first)!.id;
     await page.goto(`${server.url}/charges/new?product=job_listing&article_id=${firstId}`);
     const saved = page.locator('input[name=payment_method]').first();
     await expect(saved.isChecked()).resolves.toBe(true);

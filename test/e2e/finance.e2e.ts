@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN, launchBrowser, logIn, type RunningServer, screenshot, startServer } from './harness.js';
+import { answered, apiClient } from '../../scripts/api/client.js';
+import { ADMIN, jobTitles, launchBrowser, logIn, type RunningServer, screenshot, startServer } from './harness.js';
 
 let server: RunningServer;
 let browser: Browser;
@@ -16,25 +17,17 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function api(method: string, path: string, token?: string, body?: unknown) {
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return (await res.json()) as Record<string, any>;
-}
-
 it('an admin opens the ledger, refunds a charge in a confirmation dialog, and the listing leaves /jobs', async () => {
   // A paid listing, bought through the API.
-  const adminToken = (await api('POST', '/api/v1/tokens', undefined, ADMIN)).token;
-  const user = (await api('POST', '/api/v1/users', undefined, { username: 'hiring_co', email: 'hiring@e2e.test', password: 'hiring password' })).user;
-  const token = (await api('POST', '/api/v1/tokens', undefined, { email: 'hiring@e2e.test', password: 'hiring password' })).token;
-  await api('POST', `/api/v1/admin/users/${user.id}/permissions`, adminToken, { can_post_jobs: true });
-  const article = (await api('POST', '/api/v1/articles', token, { title: 'Refundable listing', body_markdown: 'x', job_listing: true, published: true })).article;
-  const charge = (await api('POST', '/api/v1/charges', token, { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' })).charge;
-  await api('POST', '/api/v1/charges', token, { product: 'billboard', payment_method: 'pm_card_amex', headline: 'Ads that pay', link_url: 'https://ads.example' });
-  expect((await api('GET', '/api/v1/jobs')).jobs.map((j: { title: string }) => j.title)).toContain('Refundable listing');
+  const anonymous = apiClient(server.url);
+  const admin = apiClient(server.url, answered(await anonymous.POST('/api/v1/tokens', { body: ADMIN })).token);
+  const { user } = answered(await anonymous.POST('/api/v1/users', { body: { username: 'hiring_co', email: 'hiring@e2e.test', password: 'hiring password' } }));
+  const buyer = apiClient(server.url, answered(await anonymous.POST('/api/v1/tokens', { body: { email: 'hiring@e2e.test', password: 'hiring password' } })).token);
+  answered(await admin.POST('/api/v1/admin/users/{id}/permissions', { params: { path: { id: user.id } }, body: { can_post_jobs: true } }));
+  const { article } = answered(await buyer.POST('/api/v1/articles', { body: { title: 'Refundable listing', body_markdown: 'x', job_listing: true, published: true } }));
+  const { charge } = answered(await buyer.POST('/api/v1/charges', { body: { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa' } }));
+  await buyer.POST('/api/v1/charges', { body: { product: 'billboard', payment_method: 'pm_card_amex', headline: 'Ads that pay', link_url: 'https://ads.example' } });
+  expect(await jobTitles(server.url)).toContain('Refundable listing');
 
   await logIn(page, server.url, ADMIN.email, ADMIN.password);
   await page.goto(`${server.url}/admin/finance`);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { freePort } from '../../bench/lib.js';
+import { answered, apiClient } from '../../scripts/api/client.js';
 
 export const ADMIN = { email: 'admin@e2e.test', password: 'admin e2e password' };
 
@@ -126,8 +127,7 @@ export async function writeListing(page: Page, base: string, title: string, publ
 }
 
 export async function jobTitles(base: string): Promise<string[]> {
-  const res = await fetch(`${base}/api/v1/jobs`);
-  return ((await res.json()) as { jobs: Array<{ title: string }> }).jobs.map((j) => j.title);
+  return answered(await apiClient(base).GET('/api/v1/jobs')).jobs.map((j) => j.title);
 }
 
 /** The buyer's newest charge, as their payments list shows it: the one an attempt that stayed on our form made. */
