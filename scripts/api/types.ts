@@ -1844,6 +1844,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -1937,7 +1942,7 @@ export interface paths {
         put?: never;
         /**
          * Write an article or a job listing
-         * @description A job listing needs the permission to post jobs, and is public only once paid (`POST /api/v1/charges` with its product).
+         * @description A job listing needs the permission to post jobs, yours or that of the organization it is posted on behalf of (`organization`: one you belong to, else 404), and is public only once paid (`POST /api/v1/charges` with its product).
          */
         post: {
             parameters: {
@@ -1954,6 +1959,8 @@ export interface paths {
                         tags?: string[];
                         job_listing?: boolean;
                         published?: boolean;
+                        /** @description Post on behalf of one of your organizations (its slug); `null` posts as yourself. */
+                        organization?: string | null;
                     };
                 };
             };
@@ -1985,6 +1992,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -2250,6 +2262,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -2363,6 +2380,8 @@ export interface paths {
                         tags?: string[];
                         job_listing?: boolean;
                         published?: boolean;
+                        /** @description Post on behalf of one of your organizations (its slug); `null` posts as yourself. */
+                        organization?: string | null;
                     };
                 };
             };
@@ -2394,6 +2413,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -2669,6 +2693,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 url: string;
                                 paid: boolean;
                                 paid_until: string | null;

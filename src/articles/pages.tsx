@@ -1,5 +1,5 @@
 import type { ComponentChildren, JSX } from 'preact';
-import type { Article } from '../db/schema.js';
+import type { Article, Organization } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { articleListing, slot } from '../products/index.js';
 import type { ArticlePlace } from '../products/slots.js';
@@ -18,13 +18,28 @@ function Tags({ tags }: { tags: string[] }) {
   );
 }
 
+/** " for Acme" after the author, when posted on an organization's behalf. */
+function Behalf({ row }: { row: ArticleWithAuthor }) {
+  return row.organization ? (
+    <>
+      {' for '}
+      <strong class="organization" data-organization={row.organization.slug}>
+        {row.organization.name}
+      </strong>
+    </>
+  ) : null;
+}
+
 function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   return (
     <article class="card">
       <h3>
         <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
       </h3>
-      <p class="muted">by {row.author.username}</p>
+      <p class="muted">
+        by {row.author.username}
+        <Behalf row={row} />
+      </p>
       <p>{excerpt(row.article.bodyHtml)}</p>
       <Tags tags={row.article.tags} />
     </article>
@@ -127,6 +142,7 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
       <h1>{a.title}</h1>
       <p class="muted">
         by {row.author.username}
+        <Behalf row={row} />
         {a.publishedAt && ` · ${formatUtc(a.publishedAt)}`}
         {!a.published && ' · draft'}
       </p>
@@ -210,6 +226,7 @@ export function ArticleEditor({
   done,
   notice,
   permission,
+  organizations = [],
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
@@ -223,6 +240,8 @@ export function ArticleEditor({
   notice?: JSX.Element;
   /** How a member who cannot post jobs asks for it (the new-article page). */
   permission?: JSX.Element;
+  /** The organizations it may be posted on behalf of (the author's); none, no choice is offered. */
+  organizations?: Array<Pick<Organization, 'slug' | 'name' | 'canPostJobs'>>;
 }) {
   const a = row?.article;
   // Sent back with an error, the form shows exactly what was sent (an unticked box stays unticked).
@@ -265,7 +284,21 @@ export function ArticleEditor({
             <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={invalid('tags')} aria-describedby="tags-error" />
             <FieldError error={error} field="tags" id="tags-error" />
           </label>
-          {(canPostJobs || a?.jobListing) && (
+          {organizations.length > 0 && (
+            <label>
+              On behalf of{' '}
+              <select name="organization" aria-invalid={invalid('organization')} aria-describedby="organization-error">
+                <option value="">myself</option>
+                {organizations.map((o) => (
+                  <option value={o.slug} selected={(v ? v.organization : row?.organization?.slug) === o.slug}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+              <FieldError error={error} field="organization" id="organization-error" />
+            </label>
+          )}
+          {(canPostJobs || organizations.some((o) => o.canPostJobs) || a?.jobListing) && (
             <label class="check">
               <input type="checkbox" name="job_listing" checked={ticked('job_listing', a?.jobListing)} /> This is a job listing
               <FieldError error={error} field="job_listing" />

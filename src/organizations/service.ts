@@ -79,7 +79,7 @@ export async function createOrganization(db: Db, creator: User, input: { name: s
 }
 
 /** The organization and the user's role in it; 404 when it does not exist or the user is not a member. */
-export async function membership(db: Executor, user: User, orgSlug: string): Promise<Membership> {
+export async function membership(db: Executor, user: Pick<User, 'id'>, orgSlug: string): Promise<Membership> {
   const [found] = await db
     .select({ organization: organizations, role: organizationMembers.role })
     .from(organizations)
