@@ -78,6 +78,9 @@ export function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenVal
       <p>
         <a href="/settings/billing">Billing: your payments, receipts and saved cards</a>
       </p>
+      <p>
+        <a href="/organizations">Organizations: the companies and teams you belong to</a>
+      </p>
       <div class="card">
         <h2>API tokens</h2>
         <p class="muted">Use a token as <code>Authorization: Bearer …</code> with the JSON API under /api/v1.</p>

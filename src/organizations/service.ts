@@ -184,8 +184,8 @@ export async function mailNewMember(mailer: Mailer, added: { organization: Organ
       text: [
         `Hello ${member.username},`,
         `${by.username} added you to ${organization.name} as ${role === 'admin' ? 'an admin: you can manage its members and billing details and pay for it' : 'a member'}.`,
-        'Your organizations, with your role in each, are listed at:',
-        `${mailer.settings.baseUrl ?? ''}/api/v1/organizations`,
+        `Its page, with its members${role === 'admin' ? ' and billing details' : ''}:`,
+        `${mailer.settings.baseUrl ?? ''}/organizations/${organization.slug}`,
       ].join('\n'),
     },
     `organization-${organization.id}-member-${member.id}-${added.joinedAt.getTime()}`,
