@@ -132,7 +132,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
           'A job listing needs the permission to post jobs, yours or that of the organization it is posted on behalf of (`organization`: one you belong to, else 404), and is public only once paid (`POST /api/v1/charges` with its product).',
         security: BEARER,
         body: articleInput,
-        response: { 201: articleAnswer, ...errorResponses(400, 401, 403, 429, 503) },
+        response: { 201: articleAnswer, ...errorResponses(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request, reply) => {
