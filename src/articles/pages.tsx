@@ -3,7 +3,7 @@ import type { Article, Organization } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { articleListing, slot } from '../products/index.js';
 import type { ArticlePlace } from '../products/slots.js';
-import { CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton } from '../web/render.js';
+import { ariaInvalid, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 import { formatUtc } from '../format.js';
@@ -248,7 +248,6 @@ export function ArticleEditor({
   const v = values === undefined ? undefined : (values as Record<string, string | undefined>);
   const ticked = (name: 'job_listing' | 'published', saved: boolean | undefined) => (v ? v[name] === 'on' : (saved ?? false));
   const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
-  const invalid = (field: string) => (fieldMessage(error, field) ? 'true' : undefined);
   return (
     <>
       <Flash message={done} />
@@ -269,25 +268,25 @@ export function ArticleEditor({
         <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
           <CsrfField ctx={ctx} />
           <label>
-            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={invalid('title')} aria-describedby="title-error" />
+            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={ariaInvalid(error, 'title')} aria-describedby="title-error" />
             <FieldError error={error} field="title" id="title-error" />
           </label>
           <label>
             Body (Markdown){' '}
-            <textarea name="body_markdown" aria-invalid={invalid('body_markdown')} aria-describedby="body-error">
+            <textarea name="body_markdown" aria-invalid={ariaInvalid(error, 'body_markdown')} aria-describedby="body-error">
               {v ? (v.body_markdown ?? '') : (a?.bodyMarkdown ?? '')}
             </textarea>
             <FieldError error={error} field="body_markdown" id="body-error" />
           </label>
           <label>
             Tags (comma separated){' '}
-            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={invalid('tags')} aria-describedby="tags-error" />
+            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={ariaInvalid(error, 'tags')} aria-describedby="tags-error" />
             <FieldError error={error} field="tags" id="tags-error" />
           </label>
           {organizations.length > 0 && (
             <label>
               On behalf of{' '}
-              <select name="organization" aria-invalid={invalid('organization')} aria-describedby="organization-error">
+              <select name="organization" aria-invalid={ariaInvalid(error, 'organization')} aria-describedby="organization-error">
                 <option value="">myself</option>
                 {organizations.map((o) => (
                   <option value={o.slug} selected={(v ? v.organization : row?.organization?.slug) === o.slug}>

@@ -1,18 +1,16 @@
 import { formatUtc } from '../format.js';
 import type { ApiError } from '../http/errors.js';
 import type { SavedCard } from '../payments/cards.js';
-import { CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton, typed } from '../web/render.js';
+import { ariaInvalid, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton, typed } from '../web/render.js';
 import { type Organization, organizationRoles, type OrganizationRole, SLUG_PATTERN } from './schema.js';
 import type { Membership } from './service.js';
-
-const invalid = (error: ApiError | undefined, field: string) => (fieldMessage(error, field) ? 'true' : undefined);
 
 /** A text input in a labelled field, with its error beside it; `value` is what was typed or what is saved. */
 function Field({ label, name, value, error, field = name, ...rest }: { label: string; name: string; value: string; error?: ApiError; field?: string; required?: boolean; maxLength?: number; pattern?: string; autocomplete?: string }) {
   const id = `${name}-error`;
   return (
     <label>
-      {label} <input type="text" name={name} value={value} aria-invalid={invalid(error, field)} aria-describedby={id} {...rest} />
+      {label} <input type="text" name={name} value={value} aria-invalid={ariaInvalid(error, field)} aria-describedby={id} {...rest} />
       <FieldError error={error} field={field} id={id} />
     </label>
   );
@@ -136,7 +134,7 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
               <Field label="Username" name="username" value={typed(memberValues, 'username')} error={memberError} required maxLength={30} />
               <label>
                 Role
-                <select name="role" aria-invalid={invalid(memberError, 'role')} aria-describedby="role-error">
+                <select name="role" aria-invalid={ariaInvalid(memberError, 'role')} aria-describedby="role-error">
                   {organizationRoles.map((r) => (
                     <option value={r} selected={(typed(memberValues, 'role') || 'member') === r}>
                       {r === 'admin' ? 'admin: manages members, billing and pays' : 'member'}
