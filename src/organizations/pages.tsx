@@ -155,7 +155,7 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
               <CsrfField ctx={ctx} />
               <Field label="Name" name="name" value={b.name ?? ''} error={billingError} required maxLength={100} />
               <Field label="Legal name" name="legal_name" value={b.legal_name ?? ''} error={billingError} maxLength={200} />
-              <fieldset>
+              <fieldset class="fields">
                 <legend>Address</legend>
                 <Field label="Line 1" name="line1" field="address.line1" value={b.line1 ?? ''} error={billingError} maxLength={200} autocomplete="address-line1" />
                 <Field label="Line 2" name="line2" field="address.line2" value={b.line2 ?? ''} error={billingError} maxLength={200} autocomplete="address-line2" />
@@ -164,7 +164,7 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
                 <Field label="State or region" name="state" field="address.state" value={b.state ?? ''} error={billingError} maxLength={100} autocomplete="address-level1" />
                 <Field label="Country (two letters, like DE or US)" name="country" field="address.country" value={b.country ?? ''} error={billingError} maxLength={2} autocomplete="country" />
               </fieldset>
-              <fieldset>
+              <fieldset class="fields">
                 <legend>Tax id</legend>
                 <Field label="Type (like eu_vat or us_ein)" name="tax_id_type" field="tax_id.type" value={b.tax_id_type ?? ''} error={billingError} maxLength={20} />
                 <Field label="Number" name="tax_id_value" field="tax_id.value" value={b.tax_id_value ?? ''} error={billingError} maxLength={50} />
