@@ -60,13 +60,13 @@ const billingForm = z
   .object(Object.fromEntries(['name', 'legal_name', 'line1', 'line2', 'city', 'postal_code', 'state', 'country', 'tax_id_type', 'tax_id_value'].map((k) => [k, z.string().default('')])))
   .transform((f) => {
     const part = (v: string | undefined) => v?.trim() || undefined;
-    const address = { line1: part(f.line1), line2: part(f.line2), city: part(f.city), postal_code: part(f.postal_code), state: part(f.state), country: f.country?.trim().toUpperCase() ?? '' };
-    const hasAddress = Object.values(address).some(Boolean);
+    const postal = { line1: part(f.line1), line2: part(f.line2), city: part(f.city), postal_code: part(f.postal_code), state: part(f.state), country: f.country?.trim().toUpperCase() ?? '' };
+    const hasAddress = Object.values(postal).some(Boolean);
     const hasTaxId = Boolean(part(f.tax_id_type) || part(f.tax_id_value));
     return {
       name: f.name ?? '',
       legal_name: part(f.legal_name) ?? null,
-      address: hasAddress ? address : null,
+      address: hasAddress ? postal : null,
       tax_id: hasTaxId ? { type: f.tax_id_type?.trim() ?? '', value: f.tax_id_value ?? '' } : null,
     };
   });
