@@ -4,18 +4,24 @@ import { createArticle, type RenderMarkdown } from './articles/service.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import type { Checkout } from './payments/checkout.js';
+import { addMember, createOrganization } from './organizations/service.js';
 import { memberPayer } from './payments/payer.js';
 
 export const DEMO_POSTER = { username: 'acme_jobs', email: 'jobs@acme.example', password: 'demo-password' };
+export const DEMO_RECRUITER = { username: 'acme_recruiter', email: 'recruiting@acme.example', password: 'demo-password' };
 
 /**
  * A demo community on first start: a job poster with permission, a few articles, two job listings
- * paid through the real checkout (against the local Stripe) and a billboard.
+ * paid through the real checkout (against the local Stripe) and a billboard. The poster is the admin
+ * of an organization, Acme, with a recruiter as its other member; the first listing is on its behalf.
  */
 export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock, checkout: Checkout, logger: Logger): Promise<void> {
   if (await findUserByEmail(db, DEMO_POSTER.email)) return;
   const poster = await createUser(db, DEMO_POSTER, { canPostJobs: true });
   const now = clock.now();
+  const recruiter = await createUser(db, DEMO_RECRUITER);
+  const { organization: acme } = await createOrganization(db, poster, { name: 'Acme', slug: 'acme' }, now);
+  await addMember(db, poster, acme.slug, { username: recruiter.username, role: 'member' }, now);
   await createArticle(
     db,
     render,
@@ -38,6 +44,7 @@ export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock,
       tags: ['hiring', 'typescript'],
       job_listing: true,
       published: true,
+      organization: acme.slug,
     },
     now,
   );
@@ -71,5 +78,5 @@ export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock,
     if (paid.kind !== 'paid') logger.warn({ outcome: paid.kind }, 'demo listing payment did not succeed');
   }
   await checkout.create(poster, memberPayer(poster), { product: 'billboard', payment_method: 'pm_card_mastercard', headline: 'Acme is hiring: see our jobs', link_url: 'https://acme.example/jobs' }, 'demo-billboard-1');
-  logger.info(`demo data created (job poster ${DEMO_POSTER.email} / ${DEMO_POSTER.password})`);
+  logger.info(`demo data created (job poster ${DEMO_POSTER.email} / ${DEMO_POSTER.password}, admin of the organization Acme; its member ${DEMO_RECRUITER.email} / ${DEMO_RECRUITER.password})`);
 }

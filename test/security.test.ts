@@ -188,6 +188,20 @@ const rules: Record<string, Rule> = {
   },
   'GET /api/v1/organizations/:slug/payment_methods': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/payment_methods' },
   'POST /api/v1/admin/organizations/:slug/permissions': { expect: adminOnly(401, 200), url: () => '/api/v1/admin/organizations/matrix-co/permissions', body: () => ({ can_post_jobs: true }) },
+  'GET /organizations': { expect: signedIn(302, 200) },
+  'POST /organizations': { expect: signedIn(401, 303), body: () => ({ name: 'Form Org', slug: unique().toLowerCase().replace(/_/g, '-') }) },
+  'GET /organizations/:slug': { expect: { anon: 302, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/organizations/matrix-co' },
+  // The API's route removed the joiner before: the form adds them again, and the next route removes them.
+  'POST /organizations/:slug/members': {
+    expect: { anon: 401, member: 403, poster: 303, other: 404, admin: 404 },
+    url: () => '/organizations/matrix-co/members',
+    body: () => ({ username: joiner.username, role: 'member' }),
+  },
+  'POST /organizations/:slug/members/:username/remove': {
+    expect: { anon: 401, member: 403, poster: 303, other: 404, admin: 404 },
+    url: () => `/organizations/matrix-co/members/${joiner.username}/remove`,
+  },
+  'POST /organizations/:slug/billing': { expect: { anon: 401, member: 403, poster: 303, other: 404, admin: 404 }, url: () => '/organizations/matrix-co/billing', body: () => ({ name: 'Matrix Co' }) },
   'GET /api/v1/credits/prices': { expect: all(200) },
   'GET /api/v1/credits/quote': { expect: all(200), url: () => '/api/v1/credits/quote?quantity=10' },
   // An organization's ledger: its members read it; anyone else finds no organization.

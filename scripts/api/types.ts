@@ -1079,6 +1079,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -1127,7 +1132,7 @@ export interface paths {
         put?: never;
         /**
          * Write an article or a job listing
-         * @description A job listing needs the permission to post jobs, and is public only once paid (`POST /api/v1/charges` with its product).
+         * @description A job listing needs the permission to post jobs, yours or that of the organization it is posted on behalf of (`organization`: one you belong to, else 404), and is public only once paid (`POST /api/v1/charges` with its product).
          */
         post: {
             parameters: {
@@ -1144,6 +1149,8 @@ export interface paths {
                         tags?: string[];
                         job_listing?: boolean;
                         published?: boolean;
+                        /** @description Post on behalf of one of your organizations (its slug); `null` posts as yourself. */
+                        organization?: string | null;
                     };
                 };
             };
@@ -1175,6 +1182,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -1216,6 +1228,30 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
+                                code: string;
+                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
+                                decline_code?: string;
+                                /** @description A sentence for people; its wording may change. */
+                                message: string;
+                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
+                                fields?: {
+                                    [key: string]: string;
+                                };
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */
@@ -1320,6 +1356,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -1388,6 +1429,8 @@ export interface paths {
                         tags?: string[];
                         job_listing?: boolean;
                         published?: boolean;
+                        /** @description Post on behalf of one of your organizations (its slug); `null` posts as yourself. */
+                        organization?: string | null;
                     };
                 };
             };
@@ -1419,6 +1462,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 /** @description The article’s page, a path on this site. */
                                 url: string;
                                 /**
@@ -1559,6 +1607,11 @@ export interface paths {
                                     id: number;
                                     username: string;
                                 };
+                                /** @description The organization it is posted on behalf of; null when none. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 url: string;
                                 paid: boolean;
                                 paid_until: string | null;

@@ -1,9 +1,7 @@
 import type { ApiToken, User } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { formatUtc } from '../format.js';
-import { AdminNav, CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton, typed } from '../web/render.js';
-
-const invalid = (error: ApiError | undefined, field: string) => (fieldMessage(error, field) ? 'true' : undefined);
+import { AdminNav, ariaInvalid, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton, typed } from '../web/render.js';
 
 export function SignupForm({ ctx, error, values }: { ctx: PageContext; error?: ApiError; values?: unknown }) {
   return (
@@ -13,15 +11,15 @@ export function SignupForm({ ctx, error, values }: { ctx: PageContext; error?: A
       <form method="post" action="/signup" class="stack">
         <CsrfField ctx={ctx} />
         <label>
-          Username <input type="text" name="username" value={typed(values, 'username')} required autocomplete="username" aria-invalid={invalid(error, 'username')} aria-describedby="username-error" />
+          Username <input type="text" name="username" value={typed(values, 'username')} required autocomplete="username" aria-invalid={ariaInvalid(error, 'username')} aria-describedby="username-error" />
           <FieldError error={error} field="username" id="username-error" />
         </label>
         <label>
-          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-invalid={invalid(error, 'email')} aria-describedby="email-error" />
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-invalid={ariaInvalid(error, 'email')} aria-describedby="email-error" />
           <FieldError error={error} field="email" id="email-error" />
         </label>
         <label>
-          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" aria-invalid={invalid(error, 'password')} aria-describedby="password-error" />
+          Password <input type="password" name="password" required minLength={8} autocomplete="new-password" aria-invalid={ariaInvalid(error, 'password')} aria-describedby="password-error" />
           <FieldError error={error} field="password" id="password-error" />
         </label>
         <button type="submit">Sign up</button>
@@ -42,11 +40,11 @@ export function LoginForm({ ctx, next, error, values }: { ctx: PageContext; next
         <CsrfField ctx={ctx} />
         <input type="hidden" name="next" value={next} />
         <label>
-          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-invalid={invalid(error, 'email')} aria-describedby="email-error" />
+          E-mail <input type="email" name="email" value={typed(values, 'email')} required autocomplete="email" aria-invalid={ariaInvalid(error, 'email')} aria-describedby="email-error" />
           <FieldError error={error} field="email" id="email-error" />
         </label>
         <label>
-          Password <input type="password" name="password" required autocomplete="current-password" aria-invalid={invalid(error, 'password')} aria-describedby="password-error" />
+          Password <input type="password" name="password" required autocomplete="current-password" aria-invalid={ariaInvalid(error, 'password')} aria-describedby="password-error" />
           <FieldError error={error} field="password" id="password-error" />
         </label>
         <button type="submit">Log in</button>
@@ -77,6 +75,9 @@ export function SettingsPage({ ctx, tokens, done, newToken, tokenError, tokenVal
       <Flash message={done} />
       <p>
         <a href="/settings/billing">Billing: your payments, receipts and saved cards</a>
+      </p>
+      <p>
+        <a href="/organizations">Organizations: the companies and teams you belong to</a>
       </p>
       <div class="card">
         <h2>API tokens</h2>

@@ -1,9 +1,9 @@
 import type { ComponentChildren, JSX } from 'preact';
-import type { Article } from '../db/schema.js';
+import type { Article, Organization } from '../db/schema.js';
 import type { ApiError } from '../http/errors.js';
 import { articleListing, slot } from '../products/index.js';
 import type { ArticlePlace } from '../products/slots.js';
-import { CsrfField, DataTable, FieldError, Flash, fieldMessage, type PageContext, PostButton } from '../web/render.js';
+import { ariaInvalid, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
 import { excerpt } from './markdown.js';
 import { type ArticleWithAuthor, PAGE_SIZE } from './service.js';
 import { formatUtc } from '../format.js';
@@ -18,13 +18,28 @@ function Tags({ tags }: { tags: string[] }) {
   );
 }
 
+/** " for Acme" after the author, when posted on an organization's behalf. */
+function Behalf({ row }: { row: ArticleWithAuthor }) {
+  return row.organization ? (
+    <>
+      {' for '}
+      <strong class="organization" data-organization={row.organization.slug}>
+        {row.organization.name}
+      </strong>
+    </>
+  ) : null;
+}
+
 function ArticleSummary({ row }: { row: ArticleWithAuthor }) {
   return (
     <article class="card">
       <h3>
         <a href={`/articles/${row.article.id}`}>{row.article.title}</a>
       </h3>
-      <p class="muted">by {row.author.username}</p>
+      <p class="muted">
+        by {row.author.username}
+        <Behalf row={row} />
+      </p>
       <p>{excerpt(row.article.bodyHtml)}</p>
       <Tags tags={row.article.tags} />
     </article>
@@ -127,6 +142,7 @@ export function ArticlePage({ ctx, row }: { ctx: PageContext; row: ArticleWithAu
       <h1>{a.title}</h1>
       <p class="muted">
         by {row.author.username}
+        <Behalf row={row} />
         {a.publishedAt && ` · ${formatUtc(a.publishedAt)}`}
         {!a.published && ' · draft'}
       </p>
@@ -210,6 +226,7 @@ export function ArticleEditor({
   done,
   notice,
   permission,
+  organizations = [],
 }: {
   ctx: PageContext;
   row?: ArticleWithAuthor;
@@ -223,13 +240,14 @@ export function ArticleEditor({
   notice?: JSX.Element;
   /** How a member who cannot post jobs asks for it (the new-article page). */
   permission?: JSX.Element;
+  /** The organizations it may be posted on behalf of (the author's); none, no choice is offered. */
+  organizations?: Array<Pick<Organization, 'slug' | 'name' | 'canPostJobs'>>;
 }) {
   const a = row?.article;
   // Sent back with an error, the form shows exactly what was sent (an unticked box stays unticked).
   const v = values === undefined ? undefined : (values as Record<string, string | undefined>);
   const ticked = (name: 'job_listing' | 'published', saved: boolean | undefined) => (v ? v[name] === 'on' : (saved ?? false));
   const canPostJobs = ctx.user?.admin || ctx.user?.canPostJobs;
-  const invalid = (field: string) => (fieldMessage(error, field) ? 'true' : undefined);
   return (
     <>
       <Flash message={done} />
@@ -250,22 +268,36 @@ export function ArticleEditor({
         <form method="post" action={a ? `/articles/${a.id}` : '/articles'} class="stack">
           <CsrfField ctx={ctx} />
           <label>
-            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={invalid('title')} aria-describedby="title-error" />
+            Title <input type="text" name="title" value={v ? (v.title ?? '') : (a?.title ?? '')} required maxLength={200} aria-invalid={ariaInvalid(error, 'title')} aria-describedby="title-error" />
             <FieldError error={error} field="title" id="title-error" />
           </label>
           <label>
             Body (Markdown){' '}
-            <textarea name="body_markdown" aria-invalid={invalid('body_markdown')} aria-describedby="body-error">
+            <textarea name="body_markdown" aria-invalid={ariaInvalid(error, 'body_markdown')} aria-describedby="body-error">
               {v ? (v.body_markdown ?? '') : (a?.bodyMarkdown ?? '')}
             </textarea>
             <FieldError error={error} field="body_markdown" id="body-error" />
           </label>
           <label>
             Tags (comma separated){' '}
-            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={invalid('tags')} aria-describedby="tags-error" />
+            <input type="text" name="tags" value={v ? (v.tags ?? '') : (a?.tags.join(', ') ?? '')} aria-invalid={ariaInvalid(error, 'tags')} aria-describedby="tags-error" />
             <FieldError error={error} field="tags" id="tags-error" />
           </label>
-          {(canPostJobs || a?.jobListing) && (
+          {organizations.length > 0 && (
+            <label>
+              On behalf of{' '}
+              <select name="organization" aria-invalid={ariaInvalid(error, 'organization')} aria-describedby="organization-error">
+                <option value="">myself</option>
+                {organizations.map((o) => (
+                  <option value={o.slug} selected={(v ? v.organization : row?.organization?.slug) === o.slug}>
+                    {o.name}
+                  </option>
+                ))}
+              </select>
+              <FieldError error={error} field="organization" id="organization-error" />
+            </label>
+          )}
+          {(canPostJobs || organizations.some((o) => o.canPostJobs) || a?.jobListing) && (
             <label class="check">
               <input type="checkbox" name="job_listing" checked={ticked('job_listing', a?.jobListing)} /> This is a job listing
               <FieldError error={error} field="job_listing" />

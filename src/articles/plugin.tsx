@@ -23,6 +23,7 @@ import { JobPermissionBox } from '../accounts/permission-pages.js';
 import { latestRequest } from '../accounts/permission-requests.js';
 import { ExpiringCache } from '../cache.js';
 import type { User } from '../db/schema.js';
+import { myOrganizations } from '../organizations/service.js';
 import { ArticleEditor, ArticlePage, DashboardPage, HomePage, JobsPage } from './pages.js';
 import {
   articleInput,
@@ -54,6 +55,11 @@ const articleForm = z
     tags: z.string().default(''),
     job_listing: checkbox,
     published: checkbox,
+    // "myself" is an empty choice: posted as the author's own (absent: the form offered no choice).
+    organization: z
+      .string()
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v || null)),
   })
   .transform((f) => parseInput(articleInput, f));
 /** Confirmations on the Write page after a redirect (fixed texts). */
@@ -122,10 +128,11 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       schema: {
         tags: ['articles'],
         summary: 'Write an article or a job listing',
-        description: 'A job listing needs the permission to post jobs, and is public only once paid (`POST /api/v1/charges` with its product).',
+        description:
+          'A job listing needs the permission to post jobs, yours or that of the organization it is posted on behalf of (`organization`: one you belong to, else 404), and is public only once paid (`POST /api/v1/charges` with its product).',
         security: BEARER,
         body: articleInput,
-        response: { 201: articleAnswer, ...errorResponses(400, 401, 403, 429, 503) },
+        response: { 201: articleAnswer, ...errorResponses(400, 401, 403, 404, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -270,11 +277,19 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
   const permissionBox = async (ctx: PageContext, user: User) =>
     user.admin || user.canPostJobs ? undefined : <JobPermissionBox ctx={ctx} latest={await latestRequest(app.db, user.id)} />;
 
+  /** What the editor offers under "On behalf of": the author's organizations, and the one it has if the author has left it. */
+  const behalfChoices = async (user: User, row?: ArticleWithAuthor) => {
+    if (row && row.article.userId !== user.id) return [];
+    const mine = (await myOrganizations(app.db, user)).map((m) => m.organization);
+    const current = row?.organization;
+    return current && !mine.some((o) => o.slug === current.slug) ? [...mine, { ...current, canPostJobs: false }] : mine;
+  };
+
   app.get('/articles/new', async (request, reply) => {
     const user = requireUser(request);
     const ctx = pageContext(request, reply);
     const done = doneMessage(request.query, WRITE_DONE);
-    return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} done={done} permission={await permissionBox(ctx, user)} />);
+    return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} done={done} permission={await permissionBox(ctx, user)} organizations={await behalfChoices(user)} />);
   });
 
   app.post('/articles', writes, async (request, reply) => {
@@ -286,7 +301,13 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
       return reply.redirect(`/articles/${article.id}/edit?saved=1`, 303);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      return sendPage(reply, ctx, 'Write', <ArticleEditor ctx={ctx} error={error} values={request.body} permission={await permissionBox(ctx, user)} />, error.status);
+      return sendPage(
+        reply,
+        ctx,
+        'Write',
+        <ArticleEditor ctx={ctx} error={error} values={request.body} permission={await permissionBox(ctx, user)} organizations={await behalfChoices(user)} />,
+        error.status,
+      );
     }
   });
 
@@ -323,7 +344,12 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
         />
       );
     }
-    return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} notice={autoRenewNotice(request.query, [row])} />);
+    return sendPage(
+      reply,
+      ctx,
+      'Edit',
+      <ArticleEditor ctx={ctx} row={row} saved={saved} payment={payment} notice={autoRenewNotice(request.query, [row])} organizations={await behalfChoices(user, row)} />,
+    );
   });
 
   app.post('/articles/:id', writes, async (request, reply) => {
@@ -337,7 +363,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 404) throw error;
       const row = await getEditableArticle(app.db, id, user, now());
-      return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} error={error} values={request.body} />, error.status);
+      return sendPage(reply, ctx, 'Edit', <ArticleEditor ctx={ctx} row={row} error={error} values={request.body} organizations={await behalfChoices(user, row)} />, error.status);
     }
   });
 

@@ -79,7 +79,7 @@ export async function createOrganization(db: Db, creator: User, input: { name: s
 }
 
 /** The organization and the user's role in it; 404 when it does not exist or the user is not a member. */
-export async function membership(db: Executor, user: User, orgSlug: string): Promise<Membership> {
+export async function membership(db: Executor, user: Pick<User, 'id'>, orgSlug: string): Promise<Membership> {
   const [found] = await db
     .select({ organization: organizations, role: organizationMembers.role })
     .from(organizations)
@@ -184,8 +184,8 @@ export async function mailNewMember(mailer: Mailer, added: { organization: Organ
       text: [
         `Hello ${member.username},`,
         `${by.username} added you to ${organization.name} as ${role === 'admin' ? 'an admin: you can manage its members and billing details and pay for it' : 'a member'}.`,
-        'Your organizations, with your role in each, are listed at:',
-        `${mailer.settings.baseUrl ?? ''}/api/v1/organizations`,
+        `Its page, with its members${role === 'admin' ? ' and billing details' : ''}:`,
+        `${mailer.settings.baseUrl ?? ''}/organizations/${organization.slug}`,
       ].join('\n'),
     },
     `organization-${organization.id}-member-${member.id}-${added.joinedAt.getTime()}`,

@@ -236,6 +236,9 @@ export function fieldMessage(error: { fields?: Record<string, string> } | undefi
   return fields[field] ?? Object.entries(fields).find(([key]) => key.startsWith(`${field}.`))?.[1];
 }
 
+/** `aria-invalid` for a field: 'true' when it has an error, else absent. */
+export const ariaInvalid = (error: { fields?: Record<string, string> } | undefined, field: string) => (fieldMessage(error, field) ? 'true' : undefined);
+
 /** A field's error, shown beside the field. */
 export function FieldError({ error, field, id }: { error?: { fields?: Record<string, string> }; field: string; id?: string }) {
   const message = fieldMessage(error, field);

@@ -155,6 +155,11 @@ describe('every page of the route table (Elements mode)', () => {
     }
     const stopped = json(await t.app.inject({ method: 'GET', url: '/api/v1/renewals', headers: auth })).renewals.find((r: { title: string }) => r.title === 'A second ad');
     await t.app.inject({ method: 'POST', url: `/api/v1/renewals/billboard/${stopped.subject_id}/auto-renew`, headers: auth, payload: { enabled: false } });
+    // An organization the poster runs, with billing details, the member in it: its page as an admin and as a member.
+    const org = (path: string, method: 'POST' | 'PATCH', payload: object) => t.app.inject({ method, url: `/api/v1/organizations${path}`, headers: auth, payload });
+    await org('', 'POST', { name: 'Pages & Partners, a name long enough to wrap on a phone', slug: 'pages-co' });
+    await org('/pages-co/members', 'POST', { username: people.member.username, role: 'member' });
+    await org('/pages-co', 'PATCH', { legal_name: 'Pages & Partners GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' } });
     await settleWebhooks(t);
   });
   afterAll(async () => {
@@ -169,6 +174,7 @@ describe('every page of the route table (Elements mode)', () => {
     if (pattern === '/charges/:id/cancel') return []; // a redirect to /charges/:id, visited above
     if (/^\/(admin\/finance\/)?charges\/:id$/.test(pattern)) return [pattern.replace(':id', ids.charge!)];
     if (/^\/articles\/:id(\/edit)?$/.test(pattern)) return [pattern.replace(':id', ids.article!)];
+    if (pattern === '/organizations/:slug') return ['/organizations/pages-co'];
     // An unknown or used reset link: the page that says so.
     if (pattern === '/password-reset/:token') return ['/password-reset/not-a-real-token'];
     if (!pattern.includes(':')) return [pattern];

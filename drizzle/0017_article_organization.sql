@@ -1,0 +1,2 @@
+ALTER TABLE "articles" ADD COLUMN "organization_id" integer;--> statement-breakpoint
+ALTER TABLE "articles" ADD CONSTRAINT "articles_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;
