@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { admin, json, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
-import { recordListingCharge } from './helpers/charges.js';
 
 let t: TestApp;
 let boss: Member;
@@ -57,7 +56,12 @@ describe('posting on behalf of an organization', () => {
     // Still not without the organization: the permission is the organization's, not bob's.
     expect((await write(bob, { job_listing: true })).statusCode).toBe(403);
 
-    await recordListingCharge(t.database.db, { userId: bob.id, articleId: job.id, paidAt: t.clock.now() });
+    // bob pays for it on the organization's permission, as he posted it; not once the organization loses it.
+    const pay = () => call(bob, 'POST', '/api/v1/charges', { product: 'job_listing', article_id: job.id, payment_method: 'pm_card_visa' });
+    expect((await pay()).statusCode).toBe(201);
+    expect((await call(boss, 'POST', '/api/v1/admin/organizations/hire-co/permissions', { can_post_jobs: false })).statusCode).toBe(200);
+    expect((await pay()).statusCode).toBe(403);
+    expect((await call(boss, 'POST', '/api/v1/admin/organizations/hire-co/permissions', { can_post_jobs: true })).statusCode).toBe(200);
     const listed = json(await t.app.inject({ method: 'GET', url: '/api/v1/jobs' })).jobs.find((j: { id: number }) => j.id === job.id);
     expect(listed).toMatchObject({ title: 'Rust engineer at Hire Co', organization: { slug: 'hire-co', name: 'Hire Co' }, author: { username: 'hbob' } });
     const page = (await t.app.inject({ method: 'GET', url: '/jobs' })).body;

@@ -1236,22 +1236,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                /** @description A stable, machine-readable code (`validation_failed`, `not_found`, …). */
-                                code: string;
-                                /** @description For a declined card: the bank’s reason, as Stripe gives it. */
-                                decline_code?: string;
-                                /** @description A sentence for people; its wording may change. */
-                                message: string;
-                                /** @description For `validation_failed`: each invalid field (a dotted path) and what is wrong with it, in a sentence. */
-                                fields?: {
-                                    [key: string]: string;
-                                };
-                            };
-                        } & {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description The request body is larger than 256 KiB (`payload_too_large`). */

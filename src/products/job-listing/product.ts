@@ -1,7 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { prepared } from '../../db/prepared.js';
-import { articles, users } from '../../db/schema.js';
+import { queryRows } from '../../db/client.js';
+import { articles, organizations, users } from '../../db/schema.js';
+import { organizationMembers } from '../../organizations/schema.js';
 import { ApiError, forbidden } from '../../http/errors.js';
 import type { Product } from '../../payments/catalog.js';
 import { articleSubject, buyersOwnArticle, buyersOwnArticleSql, purchasedArticleTitles } from '../article-subject.js';
@@ -22,6 +24,14 @@ const listingWindow = prepared((db) => db.select({ paidUntil: articles.paidUntil
 
 
 /** One week on /jobs for a job listing; paying again extends it and bumps it to the top. */
+/**
+ * The buyer may post jobs: by their own permission, or as a member of the organization the listing is
+ * posted on behalf of, when that organization may (as posting it allowed).
+ */
+const mayPostJobs = (articleId: SQL, userId: SQL) => sql`(exists (select 1 from ${users} where ${users.id} = ${userId} and (${users.canPostJobs} or ${users.admin}))
+  or exists (select 1 from ${articles} a join ${organizations} o on o.id = a.organization_id join ${organizationMembers} m on m.organization_id = o.id
+    where a.id = ${articleId} and o.can_post_jobs and m.user_id = ${userId}))`;
+
 export const jobListingProduct: Product = {
   id: JOB_LISTING_PRODUCT,
   name: 'Job listing — one week on /jobs',
@@ -35,8 +45,8 @@ export const jobListingProduct: Product = {
 
   async authorize(db, user, articleId, now) {
     const article = await buyersOwnArticle(db, user, articleId!, now, 'You can only pay for your own job listings.');
-    if (!user.canPostJobs && !user.admin) {
-      throw forbidden('Only members with permission to post jobs can pay for job listings. Ask an admin for access.');
+    if (!(await queryRows<{ ok: boolean }>(db, sql`select ${mayPostJobs(sql`${articleId}`, sql`${user.id}`)} as ok`))[0]!.ok) {
+      throw forbidden('Only members with permission to post jobs, or members of an organization allowed to post them, can pay for job listings. Ask an admin for access.');
     }
     if (!article.jobListing) {
       throw new ApiError(422, 'not_a_job_listing', 'This article is not a job listing. Mark it as one before paying.', {
@@ -44,10 +54,9 @@ export const jobListingProduct: Product = {
       });
     }
   },
-  // The above passes: the buyer's own job listing, and the buyer may post jobs.
+  // The above passes: the buyer's own job listing, and the buyer (or the organization it is posted for) may post jobs.
   authorizeStep: {
-    sql: (articleId, userId) =>
-      sql`${buyersOwnArticleSql(articleId, userId, sql`${articles.jobListing}`)} and exists (select 1 from ${users} where ${users.id} = ${userId} and (${users.canPostJobs} or ${users.admin}))`,
+    sql: (articleId, userId) => sql`${buyersOwnArticleSql(articleId, userId, sql`${articles.jobListing}`)} and ${mayPostJobs(articleId, userId)}`,
   },
 
   // Paying makes the listing live: it is published if it was a draft, and its window extended.
