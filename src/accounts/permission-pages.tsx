@@ -1,4 +1,4 @@
-import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/schema.js';
+import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/permission-schema.js';
 import type { ApiError } from '../http/errors.js';
 import { AdminNav, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
 import type { PendingRequest } from './permission-requests.js';

@@ -1,7 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db, Executor } from '../db/client.js';
-import { PERMISSION_NOTE_MAX, type PermissionRequest, permissionRequestStatuses, permissionRequests, type User, users } from '../db/schema.js';
+import { type User, users } from '../db/schema.js';
+import { PERMISSION_NOTE_MAX, type PermissionRequest, permissionRequestStatuses, permissionRequests } from '../db/permission-schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { timestamp } from '../http/api.js';
 import { ApiError, notFound } from '../http/errors.js';

@@ -1,5 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
-import type { Article, Organization } from '../db/schema.js';
+import type { Article } from '../db/schema.js';
+import type { Organization } from '../db/organization-schema.js';
 import type { ApiError } from '../http/errors.js';
 import { articleListing, slot } from '../products/index.js';
 import type { ArticlePlace } from '../products/slots.js';

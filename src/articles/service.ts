@@ -1,7 +1,8 @@
 import { and, count, desc, eq, inArray, min, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
-import { type Article, articles, organizations, type User, users } from '../db/schema.js';
+import { type Article, articles, type User, users } from '../db/schema.js';
+import { organizations } from '../db/organization-schema.js';
 import { timestamp } from '../http/api.js';
 import { ApiError, forbidden, notFound } from '../http/errors.js';
 import { membership } from '../organizations/service.js';

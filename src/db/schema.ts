@@ -11,6 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { organizations } from './organization-schema.js';
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -82,75 +83,6 @@ export const passwordResets = pgTable(
   (t) => [index('password_resets_user_idx').on(t.userId)],
 );
 
-/** A member's request for the permission to post job listings; at most one pending per member. */
-export const permissionRequestStatuses = ['pending', 'approved', 'declined'] as const;
-export type PermissionRequestStatus = (typeof permissionRequestStatuses)[number];
-export const PERMISSION_NOTE_MAX = 500;
-
-export const permissionRequests = pgTable(
-  'permission_requests',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    userId: integer('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    /** What the member says they will post, for the admin who decides. */
-    note: text('note').notNull(),
-    status: text('status', { enum: permissionRequestStatuses }).notNull().default('pending'),
-    decidedBy: integer('decided_by').references(() => users.id),
-    decidedAt: timestamp('decided_at', { withTimezone: true }),
-    ...timestamps,
-  },
-  (t) => [
-    uniqueIndex('permission_requests_one_pending_idx').on(t.userId).where(sql`${t.status} = 'pending'`),
-    index('permission_requests_user_idx').on(t.userId, t.createdAt.desc()),
-    index('permission_requests_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
-    check('permission_requests_status_known', sql.raw(`status in (${permissionRequestStatuses.map((s) => `'${s}'`).join(', ')})`)),
-    check('permission_requests_note_length', sql.raw(`char_length(note) between 1 and ${PERMISSION_NOTE_MAX}`)),
-    check('permission_requests_decided', sql.raw(`(status = 'pending') = (decided_at is null)`)),
-  ],
-);
-
-/** A postal address as Stripe keeps a customer's (every part optional but the country). */
-export interface BillingAddress {
-  line1?: string;
-  line2?: string;
-  city?: string;
-  postal_code?: string;
-  state?: string;
-  country: string;
-}
-
-/** A tax id as Stripe keeps one on a customer: its type (eu_vat, gb_vat, us_ein, …) and value. */
-export interface BillingTaxId {
-  type: string;
-  value: string;
-}
-
-export const SLUG_PATTERN = '^[a-z0-9-]{2,40}$';
-
-/**
- * A company (a recruiter team) whose members share one card, one invoice address and one balance of
- * credits. Its billing details are also kept on its own Stripe customer (`stripe_customer_key`).
- * Its members and rules are in src/organizations/; the table is here, where articles reference it.
- */
-export const organizations = pgTable(
-  'organizations',
-  {
-    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
-    slug: text('slug').notNull(),
-    name: text('name').notNull(),
-    legalName: text('legal_name'),
-    address: jsonb('address').$type<BillingAddress>(),
-    taxId: jsonb('tax_id').$type<BillingTaxId>(),
-    stripeCustomerKey: text('stripe_customer_key').unique(),
-    canPostJobs: boolean('can_post_jobs').notNull().default(false),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [uniqueIndex('organizations_slug_idx').on(t.slug), check('organizations_slug_form', sql.raw(`slug ~ '${SLUG_PATTERN}'`))],
-);
-
-export type Organization = typeof organizations.$inferSelect;
 
 export const articles = pgTable(
   'articles',
@@ -430,4 +362,3 @@ export type Refund = typeof refunds.$inferSelect;
 export type Dispute = typeof disputes.$inferSelect;
 export type PaymentMismatch = typeof paymentMismatches.$inferSelect;
 export type ApiToken = typeof apiTokens.$inferSelect;
-export type PermissionRequest = typeof permissionRequests.$inferSelect;

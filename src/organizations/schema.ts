@@ -1,10 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import { organizations, users } from '../db/schema.js';
+import { users } from '../db/schema.js';
+import { organizations } from '../db/organization-schema.js';
 
-// The organizations table itself is in the core schema (src/db/schema.ts), because articles posted on
+// The organizations table itself is in the core schema (src/db/organization-schema.ts), because articles posted on
 // an organization's behalf reference it; its members and its rules live here.
-export { type BillingAddress, type BillingTaxId, type Organization, organizations, SLUG_PATTERN } from '../db/schema.js';
+export { type BillingAddress, type BillingTaxId, type Organization, organizations, SLUG_PATTERN } from '../db/organization-schema.js';
 
 export const organizationRoles = ['admin', 'member'] as const;
 export type OrganizationRole = (typeof organizationRoles)[number];

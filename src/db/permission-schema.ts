@@ -1,0 +1,34 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { users } from './schema.js';
+
+/** A member's request for the permission to post job listings; at most one pending per member. */
+export const permissionRequestStatuses = ['pending', 'approved', 'declined'] as const;
+export type PermissionRequestStatus = (typeof permissionRequestStatuses)[number];
+export const PERMISSION_NOTE_MAX = 500;
+
+export const permissionRequests = pgTable(
+  'permission_requests',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** What the member says they will post, for the admin who decides. */
+    note: text('note').notNull(),
+    status: text('status', { enum: permissionRequestStatuses }).notNull().default('pending'),
+    decidedBy: integer('decided_by').references(() => users.id),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('permission_requests_one_pending_idx').on(t.userId).where(sql`${t.status} = 'pending'`),
+    index('permission_requests_user_idx').on(t.userId, t.createdAt.desc()),
+    index('permission_requests_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
+    check('permission_requests_status_known', sql.raw(`status in (${permissionRequestStatuses.map((s) => `'${s}'`).join(', ')})`)),
+    check('permission_requests_note_length', sql.raw(`char_length(note) between 1 and ${PERMISSION_NOTE_MAX}`)),
+    check('permission_requests_decided', sql.raw(`(status = 'pending') = (decided_at is null)`)),
+  ],
+);
+
+export type PermissionRequest = typeof permissionRequests.$inferSelect;
