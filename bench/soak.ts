@@ -380,7 +380,9 @@ async function comeBack(buyer: Buyer, url: string): Promise<void> {
 /** Stripe's hosted page: a Checkout Session is opened, then paid (maybe after a decline or through 3-D Secure) or abandoned. */
 async function payOnHostedPage(buyer: Buyer, purchase: Purchase): Promise<void> {
   stats.hostedSessions++;
-  const opened = await persist(buyer.token, (api) => api.POST('/api/v1/checkout_sessions', { body: purchase, headers: { 'idempotency-key': randomUUID() } }));
+  // One key for every retry of this purchase: a retry after a lost answer gets the same row and session.
+  const key = randomUUID();
+  const opened = await persist(buyer.token, (api) => api.POST('/api/v1/checkout_sessions', { body: purchase, headers: { 'idempotency-key': key } }));
   if (opened.response.status !== 201 || !opened.data) throw new Error(`opening a Checkout Session answered ${opened.response.status} ${JSON.stringify(opened.error).slice(0, 200)}`);
   const sessionId = new URL(opened.data.url).pathname.split('/').pop()!;
   const pay = async (paymentMethod: string) => {
