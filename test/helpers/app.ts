@@ -168,6 +168,8 @@ export async function settleWebhooks(t: TestApp): Promise<void> {
     await t.stripe.webhooks.idle();
     await t.app.payments.worker.kick();
   }
+  // Receipts follow a settlement by a short timer; send them now so that what a test reads next is final.
+  await t.app.payments.mailer?.flush(t.clock.now());
 }
 
 /**
