@@ -77,7 +77,7 @@ export interface Product {
   /** Called once when its charge is fully refunded or disputed. */
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /**
-   * Optional: what a refund, whole or partial, takes back of what was bought (prepaid credits), called
+   * Optional: what a refund, whole or partial, takes back of what was bought (a prepaid balance), called
    * once per refund row, in the transaction that writes it, with the charge's row locked. For a refund
    * asked of us (`asked`), before Stripe is called: returning a refusal refuses the refund, and nothing
    * of it is written. For one Stripe reports that we did not ask for (made in its Dashboard), the money

@@ -63,7 +63,7 @@ export type RefundOutcome =
   | { kind: 'too_much'; remaining: number; currency: string }
   /** A charge paid from a prepaid balance is refunded whole (`remaining`) or not at all. */
   | { kind: 'whole_only'; remaining: number; currency: string }
-  /** The product refused it before Stripe was called (credits already spent): nothing was written. */
+  /** The product refused it before Stripe was called (what it sold was used up): nothing was written. */
   | { kind: 'refused_by_product'; refusal: RefundRefusal }
   /** Stripe was out of reach, or still busy with this refund: the same key again sends it, once. */
   | { kind: 'unavailable' | 'in_progress'; refund: Refund }
