@@ -72,7 +72,8 @@ describe('refunds of a credit purchase', () => {
     // A double click: one refund at Stripe, 5000 × 10 ÷ 23250 = 2 credits taken back once.
     const sameKey = key('double');
     const [a, b] = await Promise.all([refund(pack.id, { amount: 5000 }, sameKey), refund(pack.id, { amount: 5000 }, sameKey)]);
-    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 201]);
+    // The repeat meets the row first written (200), or its Stripe call still waiting and sends it again under the same key (201).
+    for (const answer of [a, b]) expect([200, 201]).toContain(answer.statusCode);
     expect(json(a).refund.id).toBe(json(b).refund.id);
     await settleWebhooks(t);
     expect(await refundsAtStripe(pack.payment_intent)).toHaveLength(1);
