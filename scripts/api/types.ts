@@ -5380,7 +5380,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a charge, in full or in part
-         * @description Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`.
+         * @description Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`. A refund of a credit purchase takes back its credits at the purchase’s price per credit, and is refused before Stripe is called with a 409 `credits_already_spent` (with `balance` and `credits`, how many it would take) when they have been spent. A charge paid with credits is refunded in credits, whole (422 `refund_whole_only` for a part), with no call to Stripe.
          */
         post: {
             parameters: {
@@ -5516,6 +5516,15 @@ export interface paths {
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { membership } from '../organizations/service.js';
 import { SUBJECT_FIELD, subjectIdSchema } from '../payments/subject.js';
 import type { WayToPay } from '../payments/ways-to-pay/way.js';
-import { type CreditOwner, spendCredits } from './ledger.js';
+import { type CreditOwner, refundSpend, spendCredits } from './ledger.js';
 import { CREDIT_PRICES } from './prices.js';
 
 const spendRequest = z.object({
@@ -18,6 +18,7 @@ const spendRequest = z.object({
  * then, in one transaction, the credits a week of the product costs (prices.ts) are spent (refused when
  * the balance is short: 402 insufficient_credits with the balance), the row moves to succeeded and the
  * product is fulfilled. The row keeps the product's price in money; its spend entry in the ledger names it.
+ * Refunded (whole only), the credits go back to the balance that paid, as a `refund` entry.
  */
 export const payWithCredits: WayToPay = {
   id: 'credits',
@@ -49,4 +50,9 @@ export const payWithCredits: WayToPay = {
     });
   },
   confirm: (core, charge) => core.current(charge.id),
+  // A refund of a week paid with credits gives the credits back to whoever's balance paid it, not money.
+  async refund(tx, charge, refund, now) {
+    const given = await refundSpend(tx, { chargeId: charge.id, refundId: refund.id, byUserId: refund.requestedBy ?? undefined, at: now });
+    return given !== undefined && given.outcome !== 'insufficient';
+  },
 };

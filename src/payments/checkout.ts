@@ -112,10 +112,13 @@ export class Checkout {
   /** What a way to pay is lent: the shared steps that end an attempt. */
   private readonly core: WayCore;
 
-  /** `ways`: those offered to buyers (the hosted page only when it is enabled); a row made by any way still settles. */
+  /**
+   * `ways`: those offered to buyers (the hosted page only when it is enabled); a row made by any way
+   * still settles. The refunds of rows a prepaid way paid go through them (refund.ts).
+   */
   constructor(
     private readonly deps: CheckoutDeps,
-    private readonly ways: readonly WayToPay[] = waysToPay,
+    readonly ways: readonly WayToPay[] = waysToPay,
   ) {
     this.records = new ChargeRecords(deps);
     this.core = {
