@@ -35,6 +35,8 @@ export const creditStats = {
 export interface CreditRole {
   organization?: string;
   admin: boolean;
+  /** Whether this buyer has bought credits yet: an organization's admin does first, so its members find some. */
+  stocked: boolean;
 }
 
 const errorCode = (r: { error?: unknown }) => (r.error as { error?: { code?: string } } | undefined)?.error?.code;
@@ -73,7 +75,7 @@ export function creditsForBuyers(persist: Persist, siteAdminToken: string, runTa
   async function join(i: number, token: string, username: string): Promise<CreditRole> {
     const group = Math.floor(i / GROUP);
     const place = i % GROUP;
-    if (place >= IN_ORGANIZATION) return { admin: false };
+    if (place >= IN_ORGANIZATION) return { admin: false, stocked: Math.random() < 0.5 };
     const opening = openingOf(group);
     if (place === 0) {
       const slug = `soak-${runTag}-${group}`;
@@ -88,12 +90,12 @@ export function creditsForBuyers(persist: Persist, siteAdminToken: string, runTa
       }
       creditStats.organizations++;
       opening.resolve({ slug, adminToken: token });
-      return { organization: slug, admin: true };
+      return { organization: slug, admin: true, stocked: false };
     }
     const { slug, adminToken } = await opening.promise;
     const added = await persist(adminToken, (api) => api.POST('/api/v1/organizations/{slug}/members', { params: { path: { slug } }, body: { username, role: 'member' } }));
     if (added.response.status !== 201 && errorCode(added) !== 'already_member') throw new Error(`adding ${username} to ${slug} answered ${added.response.status} ${JSON.stringify(added.error)}`);
-    return { organization: slug, admin: false };
+    return { organization: slug, admin: false, stocked: true };
   }
 
   /** Credits bought by card: for the organization by its admin, else for oneself; sometimes declined, sometimes submitted twice with one key. */
@@ -147,7 +149,8 @@ export function creditsForBuyers(persist: Persist, siteAdminToken: string, runTa
    */
   async function turn(token: string, role: CreditRole, seq: number, payByCard: (articleId: number) => Promise<void>): Promise<boolean> {
     const dice = Math.random();
-    if (dice < (role.admin ? 0.2 : role.organization ? 0 : 0.12)) {
+    if (!role.stocked || dice < (role.admin ? 0.25 : role.organization ? 0 : 0.12)) {
+      role.stocked = true;
       await buy(token, role);
       return true;
     }

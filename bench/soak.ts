@@ -10,6 +10,9 @@
  * - on Stripe's hosted checkout page: a Checkout Session is opened, then paid (a new or saved card,
  *   after a decline, through 3-D Secure) or abandoned (left open, or expired as Stripe does at
  *   expires_at), the buyer coming back to the return page in their logged-in browser or closing the tab.
+ * Some also buy prepaid credits by card and spend them on listings (bench/soak-credits.ts): an
+ * organization's admin for it, its members on listings posted on its behalf, the others for
+ * themselves; a spend the balance does not cover is paid by card.
  * Meanwhile the local Stripe fails requests (500, 429, responses lost after the change) and
  * misdelivers webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and
  * restarted once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
