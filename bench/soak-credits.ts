@@ -40,7 +40,8 @@ export interface CreditRole {
 }
 
 const errorCode = (r: { error?: unknown }) => (r.error as { error?: { code?: string } } | undefined)?.error?.code;
-const chargeIdOf = (r: { data?: { charge: { id: number } }; error?: unknown }) => r.data?.charge.id ?? (r.error as { charge?: { id: number } } | undefined)?.charge?.id;
+/** The charge an answer names: a success's, or the failed one beside a decline's `error`. */
+export const chargeIdOf = (r: { data?: { charge: { id: number } }; error?: unknown }) => r.data?.charge.id ?? (r.error as { charge?: { id: number } } | undefined)?.charge?.id;
 
 /** Sent once, or (at `rate`) twice at once with its one key, a double click: both answers must name one charge. */
 async function maybeTwice<R extends { data?: { charge: { id: number } }; error?: unknown }>(rate: number, counter: 'purchaseDoubleSubmits' | 'spendDoubleSubmits', submit: () => Promise<R>): Promise<R> {

@@ -35,7 +35,7 @@ import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
 import { type ApiClient, answered, apiClient } from '../scripts/api/client.js';
 import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
-import { creditChecks, creditStats, creditsForBuyers } from './soak-credits.js';
+import { chargeIdOf, creditChecks, creditStats, creditsForBuyers } from './soak-credits.js';
 
 const BUYERS = arg('buyers', 200);
 const SECONDS = arg('seconds', 120);
@@ -284,8 +284,6 @@ function checkout(token: string, body: ChargeRequest, key = randomUUID()) {
 }
 type ChargeAnswer = Awaited<ReturnType<typeof checkout>>;
 
-/** The charge an answer names: a success's, or the failed one beside a decline's `error`. */
-const chargeIdOf = (r: ChargeAnswer) => r.data?.charge.id ?? (r.error?.charge as { id: number } | undefined)?.id;
 
 /** 3-D Secure asked for on our page: the browser completes (or fails) it at Stripe, then asks us to confirm, or the tab is closed. */
 async function authenticateOnOurPage(token: string, r: ChargeAnswer): Promise<void> {
