@@ -2037,8 +2037,8 @@ export interface paths {
         };
         put?: never;
         /**
-         * Buy a product with a card
-         * @description With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.
+         * Buy a product with a card (or a prepaid balance)
+         * @description With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`, or `pay_with` a prepaid balance; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. With `organization`, an organization of yours pays (its card, its saved cards, its balance). Send an `Idempotency-Key`: a retry then never charges twice.
          */
         post: {
             parameters: {
@@ -2059,6 +2059,13 @@ export interface paths {
                         payment_method?: string;
                         confirmation_token?: string;
                         save_card?: boolean;
+                        /**
+                         * @description Pay from a prepaid balance instead of a card (with no `payment_method` nor `confirmation_token`): 201 at once, or 402 when the balance is short.
+                         * @enum {string}
+                         */
+                        pay_with?: "credits";
+                        /** @description The slug of an organization of yours that pays. By card: with its own Stripe customer and the cards saved there (`GET /api/v1/organizations/{slug}/payment_methods`), as one of its admins (403 for its other members, 404 for anyone else). With `pay_with`: from its balance, as any of its members, for what is posted on its behalf. */
+                        organization?: string;
                     } & {
                         [key: string]: unknown;
                     }) & ({
