@@ -94,7 +94,8 @@ export function LedgerPage({
       <p>
         Export: <a href={`/admin/finance/charges.csv?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.csv</a> ·{' '}
         <a href={`/admin/finance/charges.jsonl?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.jsonl</a> ·{' '}
-        <a href={`/admin/finance/refunds.csv?${query({ from: filters.from, to: filters.to }, {})}`}>refunds.csv</a>
+        <a href={`/admin/finance/refunds.csv?${query({ from: filters.from, to: filters.to }, {})}`}>refunds.csv</a> · Prepaid credits:{' '}
+        <a href={`/admin/finance/credits?${query({ from: filters.from, to: filters.to }, {})}`}>sold, spent and owed</a>
       </p>
       <section class="charts">
         {charts.map((svg) => (
@@ -130,7 +131,7 @@ export function LedgerPage({
           { heading: 'Refunded', cell: (r) => (r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : '') },
           { heading: 'Fee', cell: (r) => (r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : '') },
           { heading: sortLink('status', 'Status'), cell: (r) => r.status },
-          { heading: 'Stripe', cell: (r) => <StripeObject id={r.payment_intent_id} url={stripeUrl} /> },
+          { heading: 'Stripe', cell: (r) => (r.paid_with === 'credits' ? 'Paid with credits: no money moved' : <StripeObject id={r.payment_intent_id} url={stripeUrl} />) },
         ]}
       />
       <nav class="pager">
