@@ -1,6 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
+import { paidWithCredits } from '../credits/schema.js';
 import { auditLog, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
 import { timestamp } from '../http/api.js';
 import { notFound } from '../http/errors.js';
@@ -48,8 +49,8 @@ const cents = z.number().int().meta({ description: 'In minor units (cents).' });
  * A charge of alias c paid with credits: its spend entry names it. No money moved for it (the credit
  * purchase's charge took the money), so the money totals, charts and exports leave it out.
  */
-export const paidWithCredits = sql`exists (select 1 from credit_entries ce where ce.reason = 'spend' and ce.charge_id = c.id)`;
-const moneyMoved = sql`not ${paidWithCredits}`;
+const creditsPaid = paidWithCredits(sql`c.id`);
+const moneyMoved = sql`not ${creditsPaid}`;
 
 export const totalsSchema = z.object({
   currency: z.string(),
@@ -122,7 +123,7 @@ const orderBy: Record<LedgerFilters['sort'], SQL> = {
 
 const rowColumns = sql`c.id, c.created_at, c.paid_at, c.status, c.product, c.amount, c.amount_refunded, c.stripe_fee, c.currency,
   c.user_id, u.username as buyer, u.email as buyer_email, c.article_id, a.title as article_title,
-  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge, ${paidWithCredits} as credits`;
+  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge, ${creditsPaid} as credits`;
 
 const normalise = ({ credits, ...r }: Record<string, unknown>): LedgerRow =>
   ({

@@ -6,6 +6,7 @@ import { formatMoney } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
 import { appendCredits, type CreditOwner, creditBalance, grantPurchase } from '../../credits/ledger.js';
 import { CREDIT_PRICES, MAX_CREDITS_PER_PURCHASE, quote } from '../../credits/prices.js';
+import { creditsLedgerCheck } from '../../credits/reconcile.js';
 import { creditEntries } from '../../credits/schema.js';
 import { adminMembership } from '../../organizations/service.js';
 import { organizations } from '../../organizations/schema.js';
@@ -66,6 +67,8 @@ export const creditPackProduct: Product = {
     { name: 'organization', label: 'For the organization (its address, when you are one of its admins)', inputMode: 'text', required: false },
   ],
   price: (fields) => quote((fields as CreditPackFields).quantity).amount,
+  // Reconcile checks the credits ledger against these purchases (and the charges paid with credits).
+  ledgerCheck: creditsLedgerCheck(CREDIT_PACK_PRODUCT),
 
   // Anyone buys credits for themself; only an organization's admins for it (404 for others than its members).
   async authorize(db, user, _subjectId, _now, fields) {
