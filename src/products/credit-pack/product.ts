@@ -49,6 +49,12 @@ async function heldBack(ex: Executor, charge: Charge): Promise<number> {
   return -Number(row!.sum);
 }
 
+/** A quote's lines with the positions of the credits each covers (the first tier's are 1 to its quantity). */
+function tierLines(lines: ReturnType<typeof quote>['lines']) {
+  let last = 0;
+  return lines.map((line) => ({ first: last + 1, last: (last += line.quantity), line }));
+}
+
 /**
  * Prepaid credits, priced by the graduated tiers of src/credits/prices.ts (the server's quote, never
  * the client's): granted once, when the charge settles, to the buyer or to the organization an admin
@@ -103,7 +109,8 @@ export const creditPackProduct: Product = {
       const { lines, currency } = quote(quantity);
       return [
         `${quantity} credits${organization ? ` for the organization ${organization}` : ''}`,
-        ...lines.map((line) => `${line.quantity} × ${formatMoney(line.unit_amount, currency)} = ${formatMoney(line.amount, currency)}`),
+        // Each tier it reached: which credits, how many, at what price each (graduated, as quoted).
+        ...tierLines(lines).map(({ first, last, line }) => `Credits ${first}–${last} at ${formatMoney(line.unit_amount, currency)} each: ${line.quantity} × ${formatMoney(line.unit_amount, currency)} = ${formatMoney(line.amount, currency)}`),
       ];
     });
   },
