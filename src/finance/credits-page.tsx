@@ -1,6 +1,7 @@
 import { AdminNav, DataTable } from '../web/render.js';
 import { formatMoney } from '../format.js';
 import type { CreditsQuery, CreditsReport } from './credits.js';
+import { PeriodFields } from './pages.js';
 
 type Row = CreditsReport['accounts'][number];
 
@@ -26,12 +27,7 @@ export function CreditsPage({ query, report }: { query: CreditsQuery; report: Cr
       <h1>Credits</h1>
       <AdminNav />
       <form method="get" action="/admin/finance/credits" class="filters">
-        <label>
-          From <input type="date" name="from" value={query.from ?? ''} />
-        </label>
-        <label>
-          To <input type="date" name="to" value={query.to ?? ''} />
-        </label>
+        <PeriodFields from={query.from} to={query.to} />
         <label>
           Per{' '}
           <select name="group">

@@ -12,6 +12,20 @@ function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): str
   return params.toString();
 }
 
+/** The console's period filter: from and to, each a whole day (to inclusive). */
+export function PeriodFields({ from, to }: { from?: string; to?: string }) {
+  return (
+    <>
+      <label>
+        From <input type="date" name="from" value={from ?? ''} />
+      </label>
+      <label>
+        To <input type="date" name="to" value={to ?? ''} />
+      </label>
+    </>
+  );
+}
+
 export function TotalsTable({ totals }: { totals: Totals[] }) {
   return (
     <DataTable
@@ -61,12 +75,7 @@ export function LedgerPage({
       <h1>Finance</h1>
       <AdminNav />
       <form method="get" action="/admin/finance" class="filters">
-        <label>
-          From <input type="date" name="from" value={filters.from ?? ''} />
-        </label>
-        <label>
-          To <input type="date" name="to" value={filters.to ?? ''} />
-        </label>
+        <PeriodFields from={filters.from} to={filters.to} />
         <label>
           Status{' '}
           <select name="status">

@@ -51,8 +51,12 @@ async function heldBack(ex: Executor, charge: Charge): Promise<number> {
 
 /** A quote's lines with the positions of the credits each covers (the first tier's are 1 to its quantity). */
 function tierLines(lines: ReturnType<typeof quote>['lines']) {
-  let last = 0;
-  return lines.map((line) => ({ first: last + 1, last: (last += line.quantity), line }));
+  let before = 0;
+  return lines.map((line) => {
+    const first = before + 1;
+    before += line.quantity;
+    return { first, last: before, line };
+  });
 }
 
 /**
