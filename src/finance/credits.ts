@@ -54,16 +54,20 @@ interface Event {
   move: CreditMove;
 }
 
-/** The moves of the accounts with ids in (after, last]: their ledger entries, and the money refunded on their purchases, in time order. */
+/**
+ * The moves of the accounts with ids in (after, last]: their ledger entries in ledger order (by id:
+ * the order balances moved in, whatever the clocks of the instances that wrote them said), then the
+ * money refunded on their purchases, in time order.
+ */
 const events = (after: number, last: number) => sql`
-  select e.account_id as account, e.at, 0 as seq, e.id, e.reason, e.change, e.charge_id, p.amount as paid
+  select e.account_id as account, e.at, 0 as seq, e.id, e.reason, e.change, e.charge_id, p.amount as paid, e.id as ledger_order
     from credit_entries e left join charges p on p.id = e.charge_id and e.reason = 'purchase'
     where e.account_id > ${after} and e.account_id <= ${last}
   union all
-  select g.account_id, r.created_at, 1, r.id, 'refunded', 0, r.charge_id, r.amount
+  select g.account_id, r.created_at, 1, r.id, 'refunded', 0, r.charge_id, r.amount, null
     from refunds r join credit_entries g on g.charge_id = r.charge_id and g.reason = 'purchase'
     where r.status = 'succeeded' and g.account_id > ${after} and g.account_id <= ${last}
-  order by 1, 2, 3, 4`;
+  order by 1, 3, 9, 2, 4`;
 
 function moveOf(r: Record<string, unknown>): CreditMove {
   const change = toInt(r.change);
@@ -124,12 +128,15 @@ export async function creditsReport(db: Db, q: CreditsQuery): Promise<CreditsRep
     );
     if (accounts.length === 0) break;
     const last = toInt(accounts.at(-1)!.id);
-    const byAccount = new Map<number, Event[]>();
+    const entries = new Map<number, Event[]>();
+    const refunds = new Map<number, Event[]>();
     for (const r of await queryRows<Record<string, unknown>>(db, events(after, last))) {
-      const list = byAccount.get(toInt(r.account)) ?? [];
+      const into = toInt(r.seq) === 0 ? entries : refunds;
+      const list = into.get(toInt(r.account)) ?? [];
       list.push({ at: new Date(r.at as string), move: moveOf(r) });
-      byAccount.set(toInt(r.account), list);
+      into.set(toInt(r.account), list);
     }
+    const byAccount = new Map([...entries].map(([id, list]) => [id, inTimeOf(list, refunds.get(id) ?? [])]));
     after = last;
     for (const account of accounts) {
       const id = toInt(account.id);
@@ -174,6 +181,17 @@ export async function creditsReport(db: Db, q: CreditsQuery): Promise<CreditsRep
     { ...zeroFlows(), liability: 0, credits: 0 },
   );
   return { currency: CREDIT_PRICES.currency, group: q.group, periods: periodRows, accounts: accountRows, totals };
+}
+
+/** Ledger entries (in ledger order) with the refunds' money events put in before the first entry made after them. */
+function inTimeOf(entries: Event[], refunds: Event[]): Event[] {
+  const merged: Event[] = [];
+  let r = 0;
+  for (const entry of entries) {
+    while (r < refunds.length && refunds[r]!.at <= entry.at) merged.push(refunds[r++]!);
+    merged.push(entry);
+  }
+  return [...merged, ...refunds.slice(r)];
 }
 
 /** The liability an account carried into the range. */
