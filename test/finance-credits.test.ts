@@ -184,6 +184,10 @@ describe('receipts made out to the organization', () => {
     const eml = readFileSync(path.join(t.mailDir, `receipt-${ids.ten}.eml`), 'utf8');
     expect(eml).toContain('Billed to: Acme Jobs GmbH');
     expect(eml).toContain('Tax id (eu_vat): DE123456789');
+    const paidWithCredits = readFileSync(path.join(t.mailDir, `receipt-${ids.spends[0]}.eml`), 'utf8');
+    expect(paidWithCredits).toContain('paid with 1 credit of Acme Jobs');
+    expect(paidWithCredits).toContain(`Reference: #${ids.spends[0]}`);
+    expect(paidWithCredits).toContain('Billed to: Acme Jobs GmbH');
   });
 });
 

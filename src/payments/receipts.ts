@@ -179,11 +179,13 @@ export class ReceiptMailer {
       to,
       subject: `Your receipt #${charge.id}: ${name}`,
       text: [
-        `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
+        party?.paidWith
+          ? `Thank you: paid with ${party.paidWith} (worth ${formatMoney(charge.amount, charge.currency)}); no card was charged.`
+          : `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
         `What: ${name}`,
         ...lines,
         ...partyRows(party).map(([label, value]) => (label ? `${label}: ${value}` : `  ${value}`)),
-        `Reference: ${charge.paymentIntentId}`,
+        `Reference: ${charge.paymentIntentId ?? `#${charge.id}`}`,
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
     };
