@@ -22,7 +22,8 @@ const buy = async (who: Member, payload: object) => {
   expect(res.statusCode).toBe(201);
   return json(res).charge.id as number;
 };
-const listing = async (who: Member) => json(await call(who, 'POST', '/api/v1/articles', { title: 'Hiring', body_markdown: 'x', job_listing: true, published: true })).article.id as number;
+const listing = async (who: Member, organization?: string) =>
+  json(await call(who, 'POST', '/api/v1/articles', { title: 'Hiring', body_markdown: 'x', job_listing: true, published: true, ...(organization ? { organization } : {}) })).article.id as number;
 const spend = async (who: Member, articleId: number, organization?: string) => {
   const res = await call(who, 'POST', '/api/v1/charges', { product: 'job_listing', article_id: articleId, pay_with: 'credits', ...(organization ? { organization } : {}) }, `spend-${Math.random()}`);
   expect(res.statusCode).toBe(201);
@@ -68,7 +69,7 @@ beforeAll(async () => {
   // Acme: 10 credits (23250: 2325 each), then 4 (10000: 2500 each); Bob spends 2 of them; the 4 are refunded; an admin grants 3.
   ids.ten = await buy(ada, { quantity: 10, organization: 'acme' });
   ids.four = await buy(ada, { quantity: 4, organization: 'acme' });
-  const job = await listing(bob);
+  const job = await listing(bob, 'acme');
   ids.spends = [await spend(bob, job, 'acme'), await spend(bob, job, 'acme')];
   const refund = await call(boss, 'POST', `/api/v1/admin/charges/${ids.four}/refunds`, {}, 'refund-the-four');
   expect(refund.statusCode).toBe(201);
