@@ -168,6 +168,70 @@ describe('refunds of a credit purchase', () => {
   });
 });
 
+describe('refunds of a credit purchase on their way to Stripe', () => {
+  it('count against what is left: a second refund with another key while the first waits is refused, and the credits come off once', async () => {
+    const { who, charge } = await buyer(10);
+    expect(await balance(who)).toBe(10);
+    // Stripe out of reach: the first refund's row waits, its credits already off.
+    t.stripe.injectFault({ kind: '500', when: 'before', rate: 1, path: '/v1/refunds' });
+    const waiting = key('waiting');
+    const first = await refund(charge.id, {}, waiting);
+    expect(first.statusCode).toBe(503);
+    expect(await balance(who)).toBe(0);
+    // Another admin tab, another key: nothing is left to refund.
+    const second = await refund(charge.id);
+    expect([second.statusCode, json(second).error.fields?.amount]).toEqual([400, 'At most $0.00, what is left to refund.']);
+    t.stripe.clearFaults();
+    expect((await refund(charge.id, {}, waiting)).statusCode).toBe(201);
+    await settleWebhooks(t);
+    expect(await refundsAtStripe(charge.payment_intent)).toHaveLength(1);
+    expect(await chargeStatus(charge.id)).toBe('refunded');
+    expect(await balance(who)).toBe(0);
+    expect(await entriesOf(who, charge.id)).toEqual([['purchase', 10], ['refund', -10]]);
+  });
+
+  it('give back, when one fails, what the formula no longer takes, also for the rows after it', async () => {
+    const { who, charge } = await buyer(10);
+    expect(charge.amount).toBe(23250);
+    // 1000 takes floor(1000 × 10 ÷ 23250) = 0 credits; 1500 after it takes floor(2500 × 10 ÷ 23250) − 0 = 1.
+    const earlier = json(await refund(charge.id, { amount: 1000 })).refund as { id: number };
+    expect((await refund(charge.id, { amount: 1500 })).statusCode).toBe(201);
+    expect(await balance(who)).toBe(9);
+    // The earlier one fails (as Stripe reports a refund failing days later): 1500 alone takes
+    // floor(1500 × 10 ÷ 23250) = 0, so the credit its successor took counting it comes back, once.
+    const product = t.app.payments.catalog.get('credit_pack');
+    for (let i = 0; i < 2; i++) {
+      await t.database.db.transaction(async (tx) => {
+        const [failed] = await queryRows<Record<string, unknown>>(tx, `update refunds set status = 'failed' where id = ${earlier.id} returning *`);
+        const [locked] = await queryRows<Record<string, unknown>>(tx, `select * from charges where id = ${charge.id}`);
+        const camel = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), v]));
+        const asCharge = { ...camel(locked!), paymentIntentId: locked!.stripe_charge_key, amount: Number(locked!.amount) };
+        await product.refundFailed!(tx, asCharge as never, { ...camel(failed!), amount: Number(failed!.amount) } as never, t.clock.now());
+      });
+    }
+    expect(await balance(who)).toBe(10);
+  });
+});
+
+describe('a refund seen before the purchase it refunds was settled', () => {
+  it('settles the purchase first, so the credits are granted and then taken back', async () => {
+    const who = await member(t.app);
+    // The purchase's own events are held back: its refund at Stripe is the first this app hears of it.
+    t.stripe.setDeliveryFaults({ drop: true });
+    const bought = await t.app.inject({ method: 'POST', url: '/api/v1/credits/purchases', headers: { ...who.auth, 'idempotency-key': key('late') }, payload: { quantity: 4, payment_method: 'pm_card_authenticationRequired' } });
+    expect(bought.statusCode).toBe(202);
+    const pack = json(bought).charge as { id: number; payment_intent: string };
+    t.stripe.emulator.authenticate(pack.payment_intent, 'complete', { id: 'req_test', idempotencyKey: null });
+    await stripe().refunds.create({ payment_intent: pack.payment_intent });
+    t.stripe.setDeliveryFaults({});
+    const { syncChargeRefunds } = await import('../src/payments/sync.js');
+    await syncChargeRefunds({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe }, latestCharge(pack.payment_intent), 'stripe');
+    expect(await chargeStatus(pack.id)).toBe('refunded');
+    expect(await entriesOf(who, pack.id)).toEqual([['purchase', 4], ['refund', -4]]);
+    expect(await balance(who)).toBe(0);
+  });
+});
+
 describe('disputes of a credit purchase', () => {
   it('freeze only the credits left until the dispute closes; won releases them', async () => {
     const { who, charge } = await buyer(10);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { and, eq, notInArray, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Executor } from '../db/client.js';
@@ -10,7 +10,7 @@ import { timestamp } from '../http/api.js';
 import { idempotencyKeySchema } from './checkout-request.js';
 import type { RefundRefusal } from './catalog.js';
 import { reverseOnce } from './settle.js';
-import { REFUNDABLE_STATUSES } from './state.js';
+import { FAILED_REFUND_STATUSES, REFUNDABLE_STATUSES } from './state.js';
 import { isProviderUnavailable, isRequestInProgress } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
 import { moveCharge } from './transition.js';
@@ -76,6 +76,15 @@ export interface RefundDeps extends SyncDeps {
 }
 
 /** Thrown inside the transaction that writes a refund row, to undo it with the reason. */
+/** The money of the charge's refunds that have not failed: confirmed by Stripe, or asked and still on their way. */
+async function refundsNotFailed(tx: Executor, chargeId: number): Promise<number> {
+  const [row] = await tx
+    .select({ sum: sql<string>`coalesce(sum(${refunds.amount}), 0)` })
+    .from(refunds)
+    .where(and(eq(refunds.chargeId, chargeId), notInArray(refunds.status, [...FAILED_REFUND_STATUSES])));
+  return Number(row!.sum);
+}
+
 class Undone extends Error {
   constructor(readonly outcome: RefundOutcome) {
     super(outcome.kind);
@@ -105,17 +114,23 @@ export async function refundCharge(deps: RefundDeps, actor: User, chargeId: numb
     return submitRefund(deps, actor, charge, existing);
   }
   if (!REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
-  const remaining = charge.amount - charge.amountRefunded;
-  const amount = input.amount ?? remaining;
   const prepaid = !charge.paymentIntentId;
-  if (prepaid && amount !== remaining) return { kind: 'whole_only', remaining, currency: charge.currency };
-  if (amount > remaining) return { kind: 'too_much', remaining, currency: charge.currency };
   const now = deps.clock.now();
-  const values = { chargeId, amount, currency: charge.currency, reason: input.reason ?? null, requestedBy: actor.id, idempotencyKey: scopedKey, createdAt: now, updatedAt: now };
+  let amount = input.amount ?? 0;
   let outcome: RefundOutcome | { kind: 'requested'; row: Refund } | undefined;
   try {
     outcome = await deps.db.transaction(async (tx) => {
       const [locked] = await tx.select().from(charges).where(eq(charges.id, chargeId)).for('update');
+      // The same key, written while this waited for the lock: its answer, read again.
+      const [meanwhile] = await tx.select({ id: refunds.id }).from(refunds).where(eq(refunds.idempotencyKey, scopedKey));
+      if (meanwhile) return undefined;
+      // What is left to refund, under the charge's lock: less every refund asked and not failed, not only
+      // what Stripe has confirmed, so that two refunds with different keys cannot both take the rest.
+      const remaining = locked!.amount - (await refundsNotFailed(tx, chargeId));
+      amount = input.amount ?? remaining;
+      if (prepaid && amount !== remaining) throw new Undone({ kind: 'whole_only', remaining, currency: locked!.currency });
+      if (amount > remaining || amount <= 0) throw new Undone({ kind: 'too_much', remaining: Math.max(remaining, 0), currency: locked!.currency });
+      const values = { chargeId, amount, currency: locked!.currency, reason: input.reason ?? null, requestedBy: actor.id, idempotencyKey: scopedKey, createdAt: now, updatedAt: now };
       // A prepaid balance's refund is made here and now: no provider is asked.
       const [row] = await tx
         .insert(refunds)

@@ -5,7 +5,7 @@ import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../d
 import { audit } from '../audit/log.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
-import { CLOSED_DISPUTE_STATUSES, FAILED_REFUND_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
+import { CLOSED_DISPUTE_STATUSES, FAILED_REFUND_STATUSES, SETTLED_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 import { moveCharge } from './transition.js';
 import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
@@ -148,8 +148,13 @@ async function chargeForStripeCharge(deps: SyncDeps, stripeCharge: Stripe.Charge
  */
 export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, actor: string): Promise<{ charge?: Charge; newRefunds: number }> {
   const stripeCharge = await deps.stripe.client.charges.retrieve(stripeChargeId);
-  const charge = await chargeForStripeCharge(deps, stripeCharge);
+  let charge = await chargeForStripeCharge(deps, stripeCharge);
   if (!charge) return { newRefunds: 0 };
+  // A refund seen before the payment it refunds was settled here (its event late or reordered): settle
+  // it first from the intent, so the product fulfils before any refund of it takes back.
+  if (!SETTLED_STATUSES.includes(charge.status) && charge.paymentIntentId) {
+    charge = (await syncPaymentIntent(deps, await retrieveIntent(deps, charge.paymentIntentId), actor)).charge ?? charge;
+  }
   const list: Stripe.Refund[] = [];
   for await (const refund of deps.stripe.client.refunds.list({ charge: stripeChargeId, limit: 100 })) list.push(refund);
   const now = deps.clock.now();

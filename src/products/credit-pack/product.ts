@@ -89,7 +89,7 @@ export const creditPackProduct: Product = {
     return takeBackForRefund(tx, await ownerOf(tx, charge), charge, packOf(charge).quantity, refund, now, asked);
   },
   async refundFailed(tx, charge, refund, now) {
-    await giveBackForFailedRefund(tx, await ownerOf(tx, charge), charge, refund, now);
+    await giveBackForFailedRefund(tx, await ownerOf(tx, charge), charge, packOf(charge).quantity, refund, now);
   },
   // A dispute freezes the credits it holds the money of; a full refund's credits were taken back by its refund rows.
   async reverse(tx, charge, now) {

@@ -69,15 +69,20 @@ export async function takeBackForRefund(tx: Executor, owner: CreditOwner, charge
   return undefined;
 }
 
-/** A refund row that failed: the credits it took come back, once. */
-export async function giveBackForFailedRefund(tx: Executor, owner: CreditOwner, charge: Charge, refund: Refund, now: Date): Promise<void> {
-  const [taken] = await tx
-    .select({ change: creditEntries.change })
+/**
+ * A refund row that failed (it no longer counts as refunded): the refunds' entries give back what
+ * they took beyond what the money still refunded takes, once per failed row. Not just the row's own
+ * take: a later row took its share counting this one, so the account is made whole to the formula.
+ */
+export async function giveBackForFailedRefund(tx: Executor, owner: CreditOwner, charge: Charge, quantity: number, refund: Refund, now: Date): Promise<void> {
+  const [row] = await tx
+    .select({ sum: sql<string>`coalesce(sum(${creditEntries.change}), 0)` })
     .from(creditEntries)
-    .where(and(eq(creditEntries.refundId, refund.id), eq(creditEntries.reason, 'refund'), sql`${creditEntries.change} < 0`));
-  if (!taken) return;
-  const credits = -taken.change;
-  await appendCredits(tx, owner, { change: credits, reason: 'refund', chargeId: charge.id, refundId: refund.id, note: `Refund #${refund.id} failed: its ${plural(credits)} given back.`, at: now });
+    .where(and(eq(creditEntries.chargeId, charge.id), eq(creditEntries.reason, 'refund')));
+  const removed = -Number(row!.sum);
+  const credits = removed - creditsFor(charge, quantity, await refundedMoney(tx, charge));
+  if (credits <= 0) return;
+  await appendCredits(tx, owner, { change: credits, reason: 'refund', chargeId: charge.id, refundId: refund.id, note: `Refund #${refund.id} failed: ${plural(credits)} given back.`, at: now });
 }
 
 /** A dispute opened: the credits the disputed money still pays for are frozen, as many as are left. */
