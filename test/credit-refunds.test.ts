@@ -190,6 +190,26 @@ describe('refunds of a credit purchase on their way to Stripe', () => {
     expect(await entriesOf(who, charge.id)).toEqual([['purchase', 10], ['refund', -10]]);
   });
 
+  it('are sent again by reconcile when nobody asked again for 15 minutes, once', async () => {
+    const { who, charge } = await buyer(4);
+    t.stripe.injectFault({ kind: '500', when: 'before', rate: 1, path: '/v1/refunds' });
+    expect((await refund(charge.id)).statusCode).toBe(503);
+    t.stripe.clearFaults();
+    expect(await balance(who)).toBe(0);
+    const { reconcile } = await import('../src/payments/reconcile.js');
+    const run = () => reconcile({ db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe }, { since: new Date(t.clock.now().getTime() - 3600_000) });
+    // Still within 15 minutes: an admin may yet send it again with its key.
+    expect((await run()).findings.filter((f) => f.kind === 'waiting_refund')).toEqual([]);
+    t.clock.advance(16 * 60_000);
+    const report = await run();
+    expect(report.findings.filter((f) => f.kind === 'waiting_refund')).toEqual([expect.objectContaining({ charge_id: charge.id, action: 'repaired' })]);
+    await settleWebhooks(t);
+    expect((await run()).findings.filter((f) => f.kind === 'waiting_refund')).toEqual([]);
+    expect(await refundsAtStripe(charge.payment_intent)).toHaveLength(1);
+    expect(await chargeStatus(charge.id)).toBe('refunded');
+    expect(await balance(who)).toBe(0);
+  });
+
   it('give back, when one fails, what the formula no longer takes, also for the rows after it', async () => {
     const { who, charge } = await buyer(10);
     expect(charge.amount).toBe(23250);

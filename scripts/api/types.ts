@@ -4428,7 +4428,7 @@ export interface paths {
                                 };
                                 findings: {
                                     /** @enum {string} */
-                                    kind: "missing_row" | "status_mismatch" | "refund_mismatch" | "missing_refund" | "dispute_mismatch" | "fee_missing" | "stale_pending" | "session_mismatch" | "unknown_payment_intent" | "payment_mismatch" | "unknown_at_stripe" | "amount_mismatch" | "currency_mismatch" | "state_mismatch" | "ledger_mismatch";
+                                    kind: "missing_row" | "status_mismatch" | "refund_mismatch" | "missing_refund" | "dispute_mismatch" | "fee_missing" | "stale_pending" | "waiting_refund" | "session_mismatch" | "unknown_payment_intent" | "payment_mismatch" | "unknown_at_stripe" | "amount_mismatch" | "currency_mismatch" | "state_mismatch" | "ledger_mismatch";
                                     /** @enum {string} */
                                     direction: "stripe_to_ours" | "ours_to_stripe" | "ledgers";
                                     stripe_id?: string;

@@ -13,6 +13,7 @@ export const findingSchema = z.object({
     'dispute_mismatch',
     'fee_missing',
     'stale_pending',
+    'waiting_refund',
     'session_mismatch',
     'unknown_payment_intent',
     'payment_mismatch',

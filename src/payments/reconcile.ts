@@ -1,3 +1,4 @@
+import { resendWaitingRefunds } from './refund.js';
 import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, not, or, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
@@ -74,6 +75,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
   await run.stripeDisputes();
   await run.ourPaidRows();
   await run.stalePending();
+  await run.waitingRefunds();
   await run.ledgers();
   const report = run.report();
   await deps.db.update(reconcileRuns).set({ finishedAt: deps.clock.now(), report: report as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, row!.id));
@@ -335,6 +337,15 @@ class ReconcileRun {
         });
         if (closed) await this.repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
       }
+    }
+  }
+
+  /** Refunds asked of us that never reached Stripe (it was out of reach) for 15 minutes: sent again. */
+  async waitingRefunds() {
+    for (const { refund, outcome } of await resendWaitingRefunds(this.deps, new Date(this.deps.clock.now().getTime() - 15 * 60_000))) {
+      const finding = { direction: 'ours_to_stripe', kind: 'waiting_refund', charge_id: refund.chargeId, detail: `refund #${refund.id} of ${refund.amount} sent again: ${outcome}` } as const;
+      if (outcome === 'submitted' || outcome === 'refused') await this.repaired(finding);
+      else this.reported(finding);
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
 import type { Executor } from '../db/client.js';
@@ -111,7 +111,7 @@ export async function refundCharge(deps: RefundDeps, actor: User, chargeId: numb
     if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) return { kind: 'idempotency_conflict' };
     // Only a row still waiting for Stripe's answer is sent again.
     if (existing.status !== 'requested') return { kind: 'already_submitted', refund: existing, charge };
-    return submitRefund(deps, actor, charge, existing);
+    return submitRefund(deps, userActor(actor.id), charge, existing);
   }
   if (!REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
   const prepaid = !charge.paymentIntentId;
@@ -155,7 +155,7 @@ export async function refundCharge(deps: RefundDeps, actor: User, chargeId: numb
     return error.outcome;
   }
   if (!outcome) return refundCharge(deps, actor, chargeId, body, idempotencyKey);
-  return outcome.kind === 'requested' ? submitRefund(deps, actor, charge, outcome.row) : outcome;
+  return outcome.kind === 'requested' ? submitRefund(deps, userActor(actor.id), charge, outcome.row) : outcome;
 }
 
 /**
@@ -180,7 +180,7 @@ async function refundPrepaid(deps: RefundDeps, tx: Executor, charge: Charge, row
   return moved;
 }
 
-async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<RefundOutcome> {
+async function submitRefund(deps: SyncDeps, actor: string, charge: Charge, row: Refund): Promise<RefundOutcome> {
   let stripeRefund: Stripe.Refund;
   try {
     stripeRefund = await deps.stripe.client.refunds.create(
@@ -209,7 +209,25 @@ async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Re
     throw error;
   }
   await deps.db.update(refunds).set({ stripeRefundId: stripeRefund.id, status: stripeRefund.status ?? 'pending', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id));
-  const synced = await syncChargeRefunds(deps, stripeRefund.charge as string, userActor(actor.id));
+  const synced = await syncChargeRefunds(deps, stripeRefund.charge as string, actor);
   const [refund] = await deps.db.select().from(refunds).where(eq(refunds.id, row.id));
   return { kind: 'submitted', refund: refund!, charge: synced.charge ?? charge };
+}
+
+/**
+ * Refund rows still waiting for Stripe's answer since before `before` (Stripe was out of reach and
+ * nobody sent the request again): each is sent again under its own key, so its money goes back once,
+ * or, refused, the row fails and gives back what it took. Reconcile runs it; at most 100 a run.
+ */
+export async function resendWaitingRefunds(deps: SyncDeps, before: Date): Promise<Array<{ refund: Refund; outcome: RefundOutcome['kind'] }>> {
+  const waiting = await deps.db
+    .select({ refund: refunds, charge: charges })
+    .from(refunds)
+    .innerJoin(charges, eq(charges.id, refunds.chargeId))
+    .where(and(eq(refunds.status, 'requested'), lt(refunds.createdAt, before), isNotNull(charges.paymentIntentId)))
+    .orderBy(refunds.id)
+    .limit(100);
+  const sent = [];
+  for (const { refund, charge } of waiting) sent.push({ refund, outcome: (await submitRefund(deps, 'reconcile', charge, refund)).kind });
+  return sent;
 }
