@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import type { Charge, ChargeStatus } from '../db/schema.js';
 import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
+import type { WayChoice } from './ways-to-pay/way.js';
 import type { FieldOption, Product } from './catalog.js';
 import { SETTLED_STATUSES } from './state.js';
 import { SUBJECT_FIELD, subjectOf } from './subject.js';
@@ -25,12 +26,20 @@ export interface CheckoutFormProps {
   values?: Record<string, string>;
   /** Each select field's options now (catalog.ts's fieldChoices). */
   choices?: Record<string, FieldOption[]>;
+  /** What the purchase costs with the fields given (a quantity), when not the catalog's price. */
+  amount?: number;
+  /** What the other ways offer besides a card (Checkout.choices): a button each. */
+  otherWays?: WayChoice[];
 }
+
+/** The form field a way's choice is sent in: its fields, as a query string (the checkout routes read it). */
+export const WAY_CHOICE_FIELD = 'pay_by';
 
 /** The generic checkout form for any product; also embedded in product pages (an editor's pay box). */
 export function CheckoutForm(props: CheckoutFormProps) {
   const { ctx, product, cards } = props;
-  const price = formatMoney(product.amount, product.currency);
+  const amount = props.amount ?? product.amount;
+  const price = formatMoney(amount, product.currency);
   return (
     <form
       id="checkout"
@@ -39,7 +48,7 @@ export function CheckoutForm(props: CheckoutFormProps) {
       action="/charges"
       data-publishable-key={props.publishableKey}
       data-product={product.id}
-      data-amount={String(product.amount)}
+      data-amount={String(amount)}
       data-currency={product.currency}
     >
       <CsrfField ctx={ctx} />
@@ -127,6 +136,16 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <button type="submit" id="pay">
         {props.submitLabel ?? `Pay ${price}`}
       </button>
+      {(props.otherWays ?? []).length > 0 && (
+        <div class="other-ways stack">
+          <p class="muted">Or, without a card:</p>
+          {props.otherWays!.map((choice) => (
+            <button type="submit" class="secondary" name={WAY_CHOICE_FIELD} value={new URLSearchParams(choice.fields).toString()} data-way-choice>
+              {choice.label}
+            </button>
+          ))}
+        </div>
+      )}
       {props.hostedCheckout && (
         // The same fields, key and CSRF token, posted to our session route (which sends the buyer to Stripe).
         <button type="submit" id="pay-hosted" class="secondary" formaction="/checkout_sessions" data-hosted>
