@@ -54,13 +54,13 @@ describe('an organization pays with credits', () => {
     await boss.goto(`${server.url}/organizations/${slug}`);
     await Promise.all([boss.waitForURL(`${server.url}/organizations/${slug}/credits`), boss.getByRole('link', { name: 'Its credits' }).click()]);
     await expect(boss.locator('[data-balance]').getAttribute('data-balance')).resolves.toBe('0');
-    await boss.fill('input[name=quantity]', '10');
+    await boss.fill('#quantity', '10');
     await expect(boss.locator('select[name=organization]').inputValue()).resolves.toBe(slug);
     await Promise.all([boss.waitForURL(/\/credits\?quantity=10&organization=/), boss.getByRole('button', { name: 'See the price' }).click()]);
     const lines = (await boss.locator('tr[data-quote-line]').allTextContents()).map((l) => l.replace(/\s+/g, ' '));
     expect(lines).toEqual(['4 × $25.00$100.00', '5 × $22.50$112.50', '1 × $20.00$20.00']);
     await expect(boss.locator('[data-total]').textContent()).resolves.toBe('$232.50');
-    await expect(boss.locator('input[name=quantity]').inputValue()).resolves.toBe('10');
+    await expect(boss.locator('#quantity').inputValue()).resolves.toBe('10');
     await screenshot(boss, 'credits-quote');
     await Promise.all([boss.waitForURL(/\/charges\/new\?product=credit_pack&quantity=10&organization=/), boss.getByRole('button', { name: /Continue to payment: \$232\.50/ }).click()]);
     await expect(boss.locator('#pay').textContent()).resolves.toBe('Pay $232.50');
