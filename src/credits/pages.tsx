@@ -50,17 +50,20 @@ export function CreditsPage(props: CreditsPageProps) {
     <>
       <h1>{organization ? `${organization.organization.name}: credits` : 'Your credits'}</h1>
       <p class="muted">
-        Prepaid credits, cheaper in bulk, spent instead of a card at checkout. A week costs{' '}
-        {Object.entries(CREDIT_PRICES.products)
-          .map(([product, credits]) => `${creditsWord(credits)} for ${props.productNames.get(product) ?? product}`)
-          .join(', ')}
-        .{' '}
+        Prepaid credits, cheaper in bulk, spent instead of a card at checkout.{' '}
         {organization ? (
           <a href={`/organizations/${organization.organization.slug}`}>Back to {organization.organization.name}</a>
         ) : (
           <a href="/settings/billing">Billing</a>
         )}
       </p>
+      <ul class="muted" aria-label="What a week costs in credits">
+        {Object.entries(CREDIT_PRICES.products).map(([product, credits]) => (
+          <li>
+            {props.productNames.get(product) ?? product}: {creditsWord(credits)}
+          </li>
+        ))}
+      </ul>
       <div class="card">
         <h2>Balance</h2>
         <p>

@@ -22,7 +22,8 @@ const title = `Staff engineer at Hire Co ${suffix}`;
 beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  [boss, recruiter, outsider] = await Promise.all([0, 1, 2].map(async () => (await browser.newContext()).newPage()));
+  const page = async () => (await browser.newContext()).newPage();
+  [boss, recruiter, outsider] = [await page(), await page(), await page()];
   await signUp(boss, server.url, names.boss);
   await signUp(recruiter, server.url, names.recruiter);
   await signUp(outsider, server.url, names.outsider);
