@@ -94,6 +94,8 @@ describe('the credits pages', () => {
     expect(asBob.body).not.toMatch(/<a href="\/charges\/\d+">/);
     expect(asBob.body).toContain("Only Page Co's admins buy credits for it.");
     expect(asBob.body).not.toContain('See the price');
+    const quotedForBob = await browsers.cpbob!.get('/organizations/page-co/credits?quantity=abc');
+    expect([quotedForBob.statusCode, quotedForBob.body.includes('quantity-error')]).toEqual([200, false]);
     expect((await browsers.cpada!.get('/credits?organization=page-co')).body).toMatch(/<a href="\/charges\/\d+">#\d+<\/a>/);
     for (const url of ['/organizations/page-co/credits', '/credits?organization=page-co', '/organizations/no-such-co/credits']) {
       const res = await browsers.cpeve!.get(url);

@@ -41,7 +41,8 @@ export const creditPages: FastifyPluginAsync<CreditPagesOptions> = async (app, o
       : [];
     let error: ApiError | undefined;
     let shown: Quote | undefined;
-    if (typed !== undefined) {
+    // Only who may buy is quoted: the member's own credits, or an organization's for its admins.
+    if (typed !== undefined && (!organization || organization.role === 'admin')) {
       try {
         shown = quote(creditQuantity(typedQuantity(typed)));
       } catch (failure) {
