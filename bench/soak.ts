@@ -10,6 +10,9 @@
  * - on Stripe's hosted checkout page: a Checkout Session is opened, then paid (a new or saved card,
  *   after a decline, through 3-D Secure) or abandoned (left open, or expired as Stripe does at
  *   expires_at), the buyer coming back to the return page in their logged-in browser or closing the tab.
+ * Some also buy prepaid credits by card and spend them on listings (bench/soak-credits.ts): an
+ * organization's admin for it, its members on listings posted on its behalf, the others for
+ * themselves; a spend the balance does not cover is paid by card.
  * Meanwhile the local Stripe fails requests (500, 429, responses lost after the change) and
  * misdelivers webhooks (dropped, duplicated, delayed and so reordered), and the app is SIGKILLed and
  * restarted once. Then one reconcile, and the invariants, ending with `N passed, M failed`.
@@ -32,6 +35,7 @@ import { computePaidWindow } from '../src/products/job-listing/paid-window.js';
 import { type ApiClient, answered, apiClient } from '../scripts/api/client.js';
 import { appEnv, arg, flag, freePort, scratchDatabase, sleep, spawnApp, stopApp, waitHealthy } from './lib.js';
 import { type RoundRobinProxy, startRoundRobinProxy } from './proxy.js';
+import { chargeIdOf, creditChecks, creditStats, creditsForBuyers } from './soak-credits.js';
 
 const BUYERS = arg('buyers', 200);
 const SECONDS = arg('seconds', 120);
@@ -242,6 +246,7 @@ function authenticate(paymentIntentId: string, outcome: 'complete' | 'fail'): vo
 }
 
 const adminToken = answered(await persist(undefined, (api) => api.POST('/api/v1/tokens', { body: ADMIN }))).token;
+const credits = creditsForBuyers(persist, adminToken, Date.now().toString(36));
 
 // ---- buyers ----
 const stats = {
@@ -279,8 +284,6 @@ function checkout(token: string, body: ChargeRequest, key = randomUUID()) {
 }
 type ChargeAnswer = Awaited<ReturnType<typeof checkout>>;
 
-/** The charge an answer names: a success's, or the failed one beside a decline's `error`. */
-const chargeIdOf = (r: ChargeAnswer) => r.data?.charge.id ?? (r.error?.charge as { id: number } | undefined)?.id;
 
 /** 3-D Secure asked for on our page: the browser completes (or fails) it at Stripe, then asks us to confirm, or the tab is closed. */
 async function authenticateOnOurPage(token: string, r: ChargeAnswer): Promise<void> {
@@ -438,7 +441,10 @@ async function buyer(i: number) {
         return opened;
       })()),
   };
+  const role = await credits.join(i, token, username);
   while (Date.now() < deadline) {
+    // Some turns buy credits or spend them (a listing the balance did not cover is paid by card).
+    if (await credits.turn(token, role, ++seq, (articleId) => payWithPaymentMethod(state, { product: 'job_listing', article_id: articleId }))) continue;
     const { article } = answered(await persist(token, (api) => api.POST('/api/v1/articles', { body: { title: `Soak job ${++seq}`, body_markdown: 'x', job_listing: true, published: true } })));
     const purchase: Purchase = { product: 'job_listing', article_id: article.id };
     const way = Math.random();
@@ -510,15 +516,16 @@ const articles = await queryRows<{ id: number; paid_until: Date | null; bumped_a
 const scheduledRuns = (
   await queryRows<{ started_at: Date; finished_at: Date | null }>(database.db, "select started_at, finished_at from reconcile_runs where trigger = 'schedule' order by started_at")
 ).map((r) => ({ started: new Date(r.started_at).getTime(), finished: r.finished_at ? new Date(r.finished_at).getTime() : null }));
-await database.close();
 
 const intents = [...stripe.emulator.paymentIntents.values()];
 const succeededAtStripe = intents.filter((p) => p.status === 'succeeded');
-const byKey = new Map(charges.filter((c) => c.stripe_charge_key).map((c) => [c.stripe_charge_key!, c]));
-const taken = new Set<ChargeStatus>(['succeeded', 'partially_refunded', 'refunded', 'disputed']);
-
 const checks: Array<[string, boolean, string]> = [];
 const check = (name: string, ok: boolean, detail = '') => checks.push([name, ok, detail]);
+// Charges paid with credits have no PaymentIntent: the ledger's checks account for them (one spend entry each).
+const { creditPaid } = await creditChecks(database.db, succeededAtStripe, check);
+await database.close();
+const byKey = new Map(charges.filter((c) => c.stripe_charge_key).map((c) => [c.stripe_charge_key!, c]));
+const taken = new Set<ChargeStatus>(['succeeded', 'partially_refunded', 'refunded', 'disputed']);
 
 const missing = succeededAtStripe.filter((p) => {
   const row = byKey.get(p.id);
@@ -528,14 +535,14 @@ check('every succeeded PaymentIntent has exactly one settled charge row and one 
 const rowsPerIntent = new Map<string, number>();
 for (const c of charges) if (c.stripe_charge_key) rowsPerIntent.set(c.stripe_charge_key, (rowsPerIntent.get(c.stripe_charge_key) ?? 0) + 1);
 check('no PaymentIntent has two rows', [...rowsPerIntent.values()].every((n) => n === 1), `${rowsPerIntent.size} PaymentIntents with rows`);
-const phantom = charges.filter((c) => taken.has(c.status) && stripe.emulator.paymentIntents.get(c.stripe_charge_key ?? '')?.status !== 'succeeded');
-check('no charge row is succeeded without a succeeded PaymentIntent', phantom.length === 0, `${charges.filter((c) => taken.has(c.status)).length} settled rows; ${phantom.length} without`);
+const phantom = charges.filter((c) => taken.has(c.status) && !creditPaid.has(c.id) && stripe.emulator.paymentIntents.get(c.stripe_charge_key ?? '')?.status !== 'succeeded');
+check('no charge row is succeeded without a succeeded PaymentIntent (or its credits spent)', phantom.length === 0, `${charges.filter((c) => taken.has(c.status)).length} settled rows (${creditPaid.size} paid with credits); ${phantom.length} without`);
 const extraFulfilments = [...fulfilments.entries()].filter(([id, n]) => n !== 1 || !taken.has(charges.find((c) => c.id === id)?.status ?? 'failed'));
 check('nothing is fulfilled without a payment, nothing twice', extraFulfilments.length === 0, `${fulfilments.size} fulfilments`);
 const perAttempt = new Map<string, number>();
 for (const p of succeededAtStripe) perAttempt.set(p.metadata.charge_id ?? p.id, (perAttempt.get(p.metadata.charge_id ?? p.id) ?? 0) + 1);
 check('no buyer was charged twice for one attempt', [...perAttempt.values()].every((n) => n === 1) && stats.doubleMismatch === 0, `${stats.doubleSubmits} double submissions, ${stats.doubleMismatch} answered with different charges`);
-const ours = charges.filter((c) => taken.has(c.status)).reduce((s, c) => s + c.amount, 0);
+const ours = charges.filter((c) => taken.has(c.status) && !creditPaid.has(c.id)).reduce((s, c) => s + c.amount, 0);
 const theirs = succeededAtStripe.reduce((s, p) => s + p.amount, 0);
 check('sum of our succeeded amounts equals Stripe’s, to the cent', ours === theirs, `ours ${ours}, Stripe ${theirs} (minor units)`);
 const drift = articles.filter((a) => {
@@ -574,6 +581,7 @@ check('every simulated buyer finished', buyerFailures.length === 0, buyerFailure
 
 for (const [name, ok, detail] of checks) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? ` — ${detail}` : ''}`);
 console.log(`soak stats: ${JSON.stringify(stats)}`);
+console.log(`soak credits: ${JSON.stringify(creditStats)}`);
 await stripe.close();
 for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 await scratch?.drop();

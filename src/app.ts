@@ -38,6 +38,7 @@ import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { RequestLogController } from './operations/logging.js';
 import { organizationsPlugin } from './organizations/plugin.js';
+import { payingOrganization } from './organizations/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
 import { CREDIT_PACK_PRODUCT, productRoutes, products, renewalSwitchRoutes, renewingOnBillingPage, type ScheduledTask, scheduledTasks } from './products/index.js';
 import { clientScripts } from './web/assets.js';
@@ -267,7 +268,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(accountsPlugin, { rateLimits: deps.rateLimits ?? true, mailer: mail });
   await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
-  await app.register(paymentsPlugin, { rateLimits: deps.rateLimits ?? true, billingSection: withCreditsOnBillingPage(renewingOnBillingPage) });
+  await app.register(paymentsPlugin, {
+    rateLimits: deps.rateLimits ?? true,
+    billingSection: withCreditsOnBillingPage(renewingOnBillingPage),
+    organizationPayer: (user, slug) => payingOrganization(app.db, user, slug),
+  });
   await app.register(organizationsPlugin, { mailer: mail });
   await app.register(creditsPlugin, { purchaseProduct: CREDIT_PACK_PRODUCT });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });

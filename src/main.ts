@@ -34,21 +34,40 @@ const dataDirLock = !config.database.databaseUrl || !config.stripe.secretKey ? e
 
 // Signals are handled from here on, so a Ctrl-C during start-up also releases the lock (the default
 // action would end the process without its exit handlers). Each part opened below adds how to stop
-// it; a signal stops what is open, newest first.
+// it; a signal stops what is open, newest first. A part still opening (the embedded database's worker
+// loading) is let finish and then stopped: ending the process under a worker in mid-start can crash it.
 const stops: Array<() => unknown> = [];
+let opening: Promise<unknown> = Promise.resolve();
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   logger.info({ signal }, 'shutting down');
-  for (const stop of stops.reverse()) await stop();
+  await opening;
+  for (const stop of stops.reverse()) {
+    try {
+      await stop();
+    } catch (error) {
+      logger.warn({ message: (error as Error).message }, 'a part did not stop cleanly');
+    }
+  }
   dataDirLock?.release();
   process.exit(0);
+}
+/** One step of start-up, with how to stop what it opened; after a signal, start-up goes no further. */
+async function open<T>(part: Promise<T>, stop?: (opened: T) => unknown): Promise<T> {
+  const registered = part.then((opened) => void (stop && stops.push(() => stop(opened))), () => undefined);
+  opening = registered;
+  const opened = await part;
+  await registered;
+  // Shutdown has taken over: it stops what is open and ends the process.
+  if (closing) await new Promise<never>(() => {});
+  return opened;
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-const database = await openDatabase({
+const database = await open(openDatabase({
   ...config.database,
   template: productMigrations,
   // The message only: pg attaches the client (and its connection settings) to the error.
@@ -58,20 +77,18 @@ const database = await openDatabase({
     logger.fatal({ message: error.message }, 'embedded database stopped; exiting');
     process.exit(1);
   },
-});
-stops.push(() => database.close());
-await database.migrate(productMigrations);
+}), (opened) => opened.close());
+await open(database.migrate(productMigrations));
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
-const bootstrap = await database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData ? config.dataDir : undefined));
+const bootstrap = await open(database.exclusively('bootstrap', () => ensureAdmin(database.db, config.admin, config.demoData ? config.dataDir : undefined)));
 const admin = bootstrap.ran ? bootstrap.value : undefined;
 
 const mailDir = path.join(config.dataDir, 'mail');
-const stripe = await connectStripe(config.stripe, config.dataDir);
-stops.push(() => stripe.local?.close());
+const stripe = await open(connectStripe(config.stripe, config.dataDir), (connected) => connected.local?.close());
 
 const webhookSecrets = [...config.stripe.webhookSecrets];
-const app = await buildApp({
+const app = await open(buildApp({
   database,
   clock: systemClock,
   sessionSecret: config.sessionSecret,
@@ -85,15 +102,14 @@ const app = await buildApp({
   hstsMaxAge: config.hstsMaxAge,
   mail: { dir: mailDir, smtpUrl: config.smtpUrl, baseUrl: config.publicUrl },
   logger,
-});
-stops.push(() => app.close()); // stops accepting connections and drains in-flight requests
+}), (built) => built.close()); // stops accepting connections and drains in-flight requests
 
 // The CLIs on this machine ask the running server through its control routes (src/operations/control.ts).
 const controlToken = randomBytes(32).toString('hex');
 await app.register(controlPlugin, { prefix: CONTROL_PREFIX, token: controlToken, database });
 
 if (config.demoData) {
-  await database.exclusively('bootstrap', () => seedDemoData(database.db, (markdown, authorId) => app.markdown.render(markdown, authorId), systemClock, app.payments.checkout, logger));
+  await open(database.exclusively('bootstrap', () => seedDemoData(database.db, (markdown, authorId) => app.markdown.render(markdown, authorId), systemClock, app.payments.checkout, logger)));
 }
 
 // Periodic work, run by one instance at a time, about once per interval across all of them.
@@ -151,7 +167,7 @@ for (const task of app.scheduledTasks) {
 
 stops.push(() => Promise.all(periodic.map((runner) => runner.stop())));
 
-await app.listen({ port: config.port, host: config.host });
+await open(app.listen({ port: config.port, host: config.host }));
 const bound = app.server.address() as AddressInfo;
 const loopback = ['0.0.0.0', '::', '127.0.0.1', '::1'].includes(bound.address) ? '127.0.0.1' : bound.address;
 const control = publishControl(config.dataDir, `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${bound.port}`, controlToken);
@@ -160,11 +176,13 @@ stops.push(() => control.remove());
 if (stripe.local) {
   // The embedded default wires its own webhooks: register our endpoint and trust the secret it returns.
   // Pinned to the SDK's API version, so event payloads have the shape this code is typed against.
-  const endpoint = await stripe.gateway.client.webhookEndpoints.create({
-    url: `http://127.0.0.1:${bound.port}/webhooks/stripe`,
-    api_version: STRIPE_API_VERSION,
-    enabled_events: Object.keys(handlers) as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
-  });
+  const endpoint = await open(
+    stripe.gateway.client.webhookEndpoints.create({
+      url: `http://127.0.0.1:${bound.port}/webhooks/stripe`,
+      api_version: STRIPE_API_VERSION,
+      enabled_events: Object.keys(handlers) as Stripe.WebhookEndpointCreateParams.EnabledEvent[],
+    }),
+  );
   webhookSecrets.push(endpoint.secret!);
 }
 for (const runner of periodic) runner.start();

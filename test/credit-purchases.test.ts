@@ -105,8 +105,15 @@ describe("POST /api/v1/charges with pay_with: 'credits'", () => {
     await grantJobs(t, await admin(t), who.id);
     return who;
   }
-  const listing = async (who: Member) =>
-    json(await t.app.inject({ method: 'POST', url: '/api/v1/articles', headers: who.auth, payload: { title: 'Paid in credits', body_markdown: 'x', job_listing: true, published: true } })).article.id as number;
+  const listing = async (who: Member, organization?: string) =>
+    json(
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/articles',
+        headers: who.auth,
+        payload: { title: 'Paid in credits', body_markdown: 'x', job_listing: true, published: true, ...(organization ? { organization } : {}) },
+      }),
+    ).article.id as number;
   const spend = (who: Member, payload: object, key: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/charges', headers: { ...who.auth, 'idempotency-key': key }, payload: { product: 'job_listing', pay_with: 'credits', ...payload } });
 
@@ -132,9 +139,9 @@ describe("POST /api/v1/charges with pay_with: 'credits'", () => {
     expect(await creditBalance(t.database.db, { userId: ann.id })).toBe(0);
   });
 
-  it("lets an organization's members spend its credits, and nobody else", async () => {
+  it("lets an organization's members spend its credits on its listings, and nobody else", async () => {
     await grantJobs(t, await admin(t), bob.id);
-    const articleId = await listing(bob);
+    const articleId = await listing(bob, 'credit-co');
     const before = await creditBalance(t.database.db, { organizationId: orgId });
     expect(before).toBeGreaterThan(0);
     const paid = await spend(bob, { article_id: articleId, organization: 'credit-co' }, `org-spend-${bob.id}`);
@@ -157,6 +164,46 @@ describe("POST /api/v1/charges with pay_with: 'credits'", () => {
     expect(ledger.entries[1].charge_id).toBe(json(paid).charge.id);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/credits?organization=credit-co', headers: eve.auth })).statusCode).toBe(404);
     expect(json(await t.app.inject({ method: 'GET', url: '/api/v1/credits', headers: eve.auth }))).toMatchObject({ balance: 10 });
+  });
+
+  it("refuses an organization's credits for anything not posted on its behalf: 403 credits_not_for_this, the row failed, no credit spent", async () => {
+    await grantJobs(t, await admin(t), bob.id);
+    const own = await listing(bob);
+    const before = await creditBalance(t.database.db, { organizationId: orgId });
+    expect(before).toBeGreaterThan(2);
+    const spends = () => count(`credit_entries where reason = 'spend'`);
+    const spent = await spends();
+    const refusals = [
+      await spend(bob, { article_id: own, organization: 'credit-co' }, `org-own-${bob.id}`),
+      // A product with no subject is posted on nobody's behalf.
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/charges',
+        headers: { ...bob.auth, 'idempotency-key': `org-billboard-${bob.id}` },
+        payload: { product: 'billboard', pay_with: 'credits', organization: 'credit-co', headline: 'Hire with us', link_url: 'https://credit.example/jobs' },
+      }),
+    ];
+    for (const refused of refusals) {
+      expect(refused.statusCode).toBe(403);
+      expect(json(refused).error.code).toBe('credits_not_for_this');
+    }
+    const rows = await queryRows<{ status: string; failure_code: string }>(
+      t.database.db,
+      `select status, failure_code from charges where user_id = ${bob.id} and idempotency_key in ('org-own-${bob.id}', 'org-billboard-${bob.id}')`,
+    );
+    expect(rows).toEqual([
+      { status: 'failed', failure_code: 'credits_not_for_this' },
+      { status: 'failed', failure_code: 'credits_not_for_this' },
+    ]);
+    expect(await count(`fulfilments f join charges c on c.id = f.charge_id where c.idempotency_key in ('org-own-${bob.id}', 'org-billboard-${bob.id}')`)).toBe(0);
+    expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(before);
+    expect(await spends()).toBe(spent);
+    // Another organization's listing is not this one's either.
+    await t.app.inject({ method: 'POST', url: '/api/v1/organizations', headers: bob.auth, payload: { name: 'Bob Works', slug: 'bob-works' } });
+    const theirs = await listing(bob, 'bob-works');
+    const other = await spend(bob, { article_id: theirs, organization: 'credit-co' }, `org-other-${bob.id}`);
+    expect([other.statusCode, json(other).error.code]).toEqual([403, 'credits_not_for_this']);
+    expect(await creditBalance(t.database.db, { organizationId: orgId })).toBe(before);
   });
 });
 

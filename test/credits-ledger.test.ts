@@ -2,10 +2,10 @@ import { eq, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../src/accounts/service.js';
-import { appendCredits, type CreditOwner, creditBalance, creditEntriesOf, grantPurchase, spendCredits } from '../src/credits/ledger.js';
+import { appendCredits, type CreditOwner, creditBalance, creditEntriesOf, grantPurchase, spendCredits, takeUpTo } from '../src/credits/ledger.js';
 import { creditAccounts, creditEntries } from '../src/credits/schema.js';
 import { type Database, queryRows } from '../src/db/client.js';
-import { charges, type User } from '../src/db/schema.js';
+import { charges, refunds, type User } from '../src/db/schema.js';
 import { organizations } from '../src/organizations/schema.js';
 import { freshDatabase } from './helpers/db.js';
 
@@ -78,6 +78,23 @@ describe('the credits ledger', () => {
     expect((await appendCredits(database.db, owner, { change: 5, reason: 'grant', note: 'Conference sponsor', byUserId: buyer.id, at })).balance).toBe(7);
     expect(await appendCredits(database.db, owner, { change: -8, reason: 'revoke', note: 'Too many', byUserId: buyer.id, at })).toEqual({ outcome: 'insufficient', balance: 7 });
     expect(await sumOfEntries(owner)).toBe(7);
+  });
+
+  it('takes credits back once and gives them back once per refund row, whoever races; takeUpTo stops at zero', async () => {
+    const owner = await newOrganization();
+    const chargeId = await charge();
+    await grantPurchase(database.db, owner, { chargeId, credits: 4, byUserId: buyer.id, at });
+    const [refund] = await database.db.insert(refunds).values({ chargeId, amount: 1000, currency: 'usd', status: 'requested', createdAt: at, updatedAt: at }).returning();
+    const entry = { reason: 'refund', chargeId, refundId: refund!.id, at } as const;
+    const taken = await Promise.all([1, 2, 3].map(() => appendCredits(database.db, owner, { ...entry, change: -2 })));
+    expect(taken.map((o) => o.outcome).sort()).toEqual(['applied', 'duplicate', 'duplicate']);
+    const given = await Promise.all([1, 2].map(() => appendCredits(database.db, owner, { ...entry, change: 2 })));
+    expect(given.map((o) => o.outcome).sort()).toEqual(['applied', 'duplicate']);
+    expect(await creditBalance(database.db, owner)).toBe(4);
+    expect(await takeUpTo(database.db, owner, 6, { reason: 'dispute', chargeId, at, note: (n) => `${n} frozen` })).toEqual({ taken: 4, balance: 0 });
+    expect(await takeUpTo(database.db, owner, 1, { reason: 'dispute', chargeId, at, note: (n) => `${n} frozen` })).toEqual({ taken: 0, balance: 0 });
+    expect((await creditEntriesOf(database.db, owner)).at(-1)).toMatchObject({ reason: 'dispute', change: -4, note: '4 frozen' });
+    expect(await sumOfEntries(owner)).toBe(0);
   });
 
   it("keeps a member's balance apart from an organization's", async () => {

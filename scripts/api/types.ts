@@ -2037,8 +2037,8 @@ export interface paths {
         };
         put?: never;
         /**
-         * Buy a product with a card
-         * @description With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.
+         * Buy a product with a card (or a prepaid balance)
+         * @description With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`, or `pay_with` a prepaid balance; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. With `organization`, an organization of yours pays (its card, its saved cards, its balance). Send an `Idempotency-Key`: a retry then never charges twice.
          */
         post: {
             parameters: {
@@ -2059,6 +2059,13 @@ export interface paths {
                         payment_method?: string;
                         confirmation_token?: string;
                         save_card?: boolean;
+                        /**
+                         * @description Pay from a prepaid balance instead of a card (with no `payment_method` nor `confirmation_token`): 201 at once, or 402 when the balance is short.
+                         * @enum {string}
+                         */
+                        pay_with?: "credits";
+                        /** @description The slug of an organization of yours that pays. By card: with its own Stripe customer and the cards saved there (`GET /api/v1/organizations/{slug}/payment_methods`), as one of its admins (403 for its other members, 404 for anyone else). With `pay_with`: from its balance, as any of its members, for what is posted on its behalf. */
+                        organization?: string;
                     } & {
                         [key: string]: unknown;
                     }) & ({
@@ -5380,7 +5387,7 @@ export interface paths {
         put?: never;
         /**
          * Refund a charge, in full or in part
-         * @description Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`.
+         * @description Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`. A refund of a credit purchase takes back its credits at the purchase’s price per credit, and is refused before Stripe is called with a 409 `credits_already_spent` (with `balance` and `credits`, how many it would take) when they have been spent. A charge paid with credits is refunded in credits, whole (422 `refund_whole_only` for a part), with no call to Stripe.
          */
         post: {
             parameters: {
@@ -5516,6 +5523,15 @@ export interface paths {
                 };
                 /** @description The body is not JSON (`unsupported_media_type`). */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Valid input that the thing’s state does not allow now (the code says why). */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -5,7 +5,7 @@
  * queue, so twenty spends against five credits give exactly five; the unique indexes make a
  * purchase's credits granted once and a charge paid with credits once, whoever races.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { audit, userActor } from '../audit/log.js';
 import { type Db, type Executor, queryRows, sqlState } from '../db/client.js';
 import { users } from '../db/schema.js';
@@ -36,6 +36,8 @@ export interface CreditChange {
   change: number;
   reason: CreditReason;
   chargeId?: number;
+  /** The refund row a `refund` entry belongs to (once per row and sign: unique indexes). */
+  refundId?: number;
   note?: string;
   /** Who made the change. */
   byUserId?: number;
@@ -53,8 +55,15 @@ const UNIQUE_VIOLATION = '23505';
  * the caller's transaction usable.
  */
 export async function appendCredits(ex: Executor, owner: CreditOwner, entry: CreditChange): Promise<CreditOutcome> {
+  return appendToAccount(ex, await creditAccount(ex, owner), entry);
+}
+
+const accountBalance = async (ex: Executor, account: number) =>
+  (await ex.select({ balance: creditAccounts.balance }).from(creditAccounts).where(eq(creditAccounts.id, account)))[0]!.balance;
+
+/** appendCredits, to an account known by its id. */
+async function appendToAccount(ex: Executor, account: number, entry: CreditChange): Promise<CreditOutcome> {
   if (!Number.isSafeInteger(entry.change) || entry.change === 0) throw new Error(`credits: a change must be a non-zero integer, not ${entry.change}`);
-  const account = await creditAccount(ex, owner);
   try {
     const [moved] = await ex.transaction((step) =>
       queryRows<{ balance: number }>(
@@ -64,18 +73,60 @@ export async function appendCredits(ex: Executor, owner: CreditOwner, entry: Cre
               where id = ${account} and balance + ${entry.change} >= 0
               returning id, balance
             ), entry as (
-              insert into ${creditEntries} (account_id, change, reason, charge_id, note, by_user_id, at)
-              select id, ${entry.change}, ${entry.reason}, ${entry.chargeId ?? null}, ${entry.note ?? null}, ${entry.byUserId ?? null}, ${entry.at.toISOString()}::timestamptz from moved
+              insert into ${creditEntries} (account_id, change, reason, charge_id, refund_id, note, by_user_id, at)
+              select id, ${entry.change}, ${entry.reason}, ${entry.chargeId ?? null}, ${entry.refundId ?? null}, ${entry.note ?? null}, ${entry.byUserId ?? null}, ${entry.at.toISOString()}::timestamptz from moved
             )
             select balance from moved`,
       ),
     );
     if (moved) return { outcome: 'applied', balance: Number(moved.balance) };
-    return { outcome: 'insufficient', balance: await creditBalance(ex, owner) };
+    return { outcome: 'insufficient', balance: await accountBalance(ex, account) };
   } catch (error) {
     if (sqlState(error) !== UNIQUE_VIOLATION) throw error;
-    return { outcome: 'duplicate', balance: await creditBalance(ex, owner) };
+    return { outcome: 'duplicate', balance: await accountBalance(ex, account) };
   }
+}
+
+/**
+ * Takes up to `upTo` credits, as many as the balance holds (none below zero), as one entry whose note
+ * may say what could not be taken: the account row is locked meanwhile, so nothing spent in between
+ * makes it fall short. Returns how many were taken (0: no entry, the balance was empty).
+ */
+export async function takeUpTo(
+  ex: Executor,
+  owner: CreditOwner,
+  upTo: number,
+  entry: Omit<CreditChange, 'change' | 'note'> & { note(taken: number): string },
+): Promise<{ taken: number; balance: number }> {
+  return ex.transaction(async (step) => {
+    const account = await creditAccount(step, owner);
+    const [locked] = await step.select({ balance: creditAccounts.balance }).from(creditAccounts).where(eq(creditAccounts.id, account)).for('update');
+    const taken = Math.min(upTo, locked!.balance);
+    if (taken <= 0) return { taken: 0, balance: locked!.balance };
+    const outcome = await appendToAccount(step, account, { ...entry, change: -taken, note: entry.note(taken) });
+    return outcome.outcome === 'applied' ? { taken, balance: outcome.balance } : { taken: 0, balance: outcome.balance };
+  });
+}
+
+/**
+ * Gives back the credits a charge was paid with (its spend entry), to the account they came from, as a
+ * `refund` entry of the refund row (once per row: a unique index). Undefined when no credits paid it.
+ */
+export async function refundSpend(ex: Executor, refund: { chargeId: number; refundId: number; byUserId?: number; at: Date }): Promise<CreditOutcome | undefined> {
+  const [spend] = await ex
+    .select({ accountId: creditEntries.accountId, change: creditEntries.change })
+    .from(creditEntries)
+    .where(and(eq(creditEntries.chargeId, refund.chargeId), eq(creditEntries.reason, 'spend')));
+  if (!spend) return undefined;
+  return appendToAccount(ex, spend.accountId, {
+    change: -spend.change,
+    reason: 'refund',
+    chargeId: refund.chargeId,
+    refundId: refund.refundId,
+    byUserId: refund.byUserId,
+    note: `Refund #${refund.refundId}: the credits this paid are given back.`,
+    at: refund.at,
+  });
 }
 
 /** Grants a purchase's credits, once per charge, when its payment settles. */

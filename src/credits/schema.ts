@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
-import { charges, users } from '../db/schema.js';
+import { charges, refunds, users } from '../db/schema.js';
 import { organizations } from '../organizations/schema.js';
 
 /**
@@ -31,8 +31,8 @@ export type CreditReason = (typeof creditReasons)[number];
 
 /**
  * The ledger: append-only, one row per change of a balance. A purchase's credits are granted once
- * per charge and a spend is made once per charge it pays (unique indexes); an admin's grant or
- * revocation carries a note.
+ * per charge, a spend is made once per charge it pays, and a refund row takes credits back once and
+ * gives them back once (unique indexes); an admin's grant or revocation carries a note.
  */
 export const creditEntries = pgTable(
   'credit_entries',
@@ -45,6 +45,11 @@ export const creditEntries = pgTable(
     reason: text('reason', { enum: creditReasons }).notNull(),
     /** The purchase's charge (purchase, refund, dispute) or the charge the credits paid (spend). */
     chargeId: integer('charge_id').references(() => charges.id),
+    /**
+     * The refund row a `refund` entry belongs to: the credits a refund of a purchase took back (negative),
+     * the credits given back when that refund failed, or the credits a refunded spend returned (positive).
+     */
+    refundId: integer('refund_id').references(() => refunds.id),
     note: text('note'),
     /** Who made the change: the buyer, the spender, the admin. */
     byUserId: integer('by_user_id').references(() => users.id),
@@ -54,6 +59,9 @@ export const creditEntries = pgTable(
     index('credit_entries_account_idx').on(t.accountId, t.id),
     uniqueIndex('credit_entries_purchase_once_idx').on(t.chargeId).where(sql`${t.reason} = 'purchase'`),
     uniqueIndex('credit_entries_spend_once_idx').on(t.chargeId).where(sql`${t.reason} = 'spend'`),
+    // Per refund row, credits are taken back once and given back once.
+    uniqueIndex('credit_entries_refund_taken_once_idx').on(t.refundId).where(sql`${t.reason} = 'refund' and ${t.change} < 0`),
+    uniqueIndex('credit_entries_refund_given_once_idx').on(t.refundId).where(sql`${t.reason} = 'refund' and ${t.change} > 0`),
     check('credit_entries_change_nonzero', sql`${t.change} <> 0`),
     check('credit_entries_reason_known', sql.raw(`reason in (${creditReasons.map((r) => `'${r}'`).join(', ')})`)),
     check('credit_entries_charge_needed', sql`${t.reason} not in ('purchase', 'spend') or ${t.chargeId} is not null`),

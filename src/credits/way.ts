@@ -1,9 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { articles } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
 import { membership } from '../organizations/service.js';
-import { SUBJECT_FIELD, subjectIdSchema } from '../payments/subject.js';
-import type { WayToPay } from '../payments/ways-to-pay/way.js';
+import { SUBJECT_FIELD, subjectIdSchema, subjectOf } from '../payments/subject.js';
+import type { WayCore, WayToPay } from '../payments/ways-to-pay/way.js';
 import { creditChoices } from './choices.js';
-import { type CreditOwner, spendCredits } from './ledger.js';
+import { type CreditOwner, refundSpend, spendCredits } from './ledger.js';
 import { CREDIT_PRICES } from './prices.js';
 
 const spendRequest = z.object({
@@ -13,12 +16,25 @@ const spendRequest = z.object({
   organization: z.string().min(2).max(40).optional(),
 });
 
+/** The organization a purchase's subject (an article) was posted on behalf of; null for none, or no subject. */
+async function subjectOrganization(core: WayCore, subjectId: number | null): Promise<number | null> {
+  if (subjectId === null) return null;
+  const [article] = await core.deps.db.select({ organizationId: articles.organizationId }).from(articles).where(eq(articles.id, subjectId));
+  return article?.organizationId ?? null;
+}
+
+const NOT_FOR_THIS = 'credits_not_for_this';
+const NOT_FOR_THIS_MESSAGE = "An organization's credits pay only for listings posted on its behalf: pay with your own credits or by card.";
+
 /**
  * Paying with credits: `POST /api/v1/charges` with `pay_with: 'credits'` (and `organization` to spend an
- * organization's, as any of its members). No provider is called: the core writes the row as for a card,
+ * organization's, as any of its members, on what is posted on its behalf: its subject an article whose
+ * organization it is; anything else, a listing of the member's own or a product with no subject, is
+ * refused 403 `credits_not_for_this`, the row failed and no credit spent). No provider is called: the core writes the row as for a card,
  * then, in one transaction, the credits a week of the product costs (prices.ts) are spent (refused when
  * the balance is short: 402 insufficient_credits with the balance), the row moves to succeeded and the
  * product is fulfilled. The row keeps the product's price in money; its spend entry in the ledger names it.
+ * Refunded (whole only), the credits go back to the balance that paid, as a `refund` entry.
  */
 export const payWithCredits: WayToPay = {
   id: 'credits',
@@ -36,6 +52,10 @@ export const payWithCredits: WayToPay = {
         await core.reject(charge, actor, 'organization_not_found', 'No such organization.');
         throw error;
       });
+      if ((await subjectOrganization(core, subjectOf(charge))) !== found.organization.id) {
+        await core.reject(charge, actor, NOT_FOR_THIS, NOT_FOR_THIS_MESSAGE);
+        throw new ApiError(403, NOT_FOR_THIS, NOT_FOR_THIS_MESSAGE);
+      }
       owner = { organizationId: found.organization.id };
     }
     const credits = CREDIT_PRICES.products[charge.product];
@@ -51,4 +71,9 @@ export const payWithCredits: WayToPay = {
     });
   },
   confirm: (core, charge) => core.current(charge.id),
+  // A refund of a week paid with credits gives the credits back to whoever's balance paid it, not money.
+  async refund(tx, charge, refund, now) {
+    const given = await refundSpend(tx, { chargeId: charge.id, refundId: refund.id, byUserId: refund.requestedBy ?? undefined, at: now });
+    return given !== undefined && given.outcome !== 'insufficient';
+  },
 };

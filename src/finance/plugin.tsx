@@ -75,9 +75,10 @@ const refundForm = z.object({
 });
 
 export const financePlugin: FastifyPluginAsync = async (app) => {
-  const { stripe, catalog } = app.payments;
+  const { stripe, catalog, checkout } = app.payments;
   const stripeUrl = (id: string) => stripe.objectUrl(id);
-  const deps = { db: app.db, clock: app.clock, catalog, stripe };
+  // The ways to pay give back what a prepaid balance paid (credits): refunds of those need no Stripe.
+  const deps = { db: app.db, clock: app.clock, catalog, stripe, ways: checkout.ways };
 
   // Every route here is for admins: anonymous callers get 401, members 403, before their input is read.
   app.addHook('preValidation', async (request) => {
@@ -207,14 +208,14 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
         tags: ['payments console'],
         summary: 'Refund a charge, in full or in part',
         description:
-          'Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`.',
+          'Without `amount`, what is left of the charge. 201 when a refund is created, 200 when the `Idempotency-Key` was already used for this refund (its answer again). A refund Stripe refuses is a 409 with the failed `refund` beside `error`. A refund of a credit purchase takes back its credits at the purchase’s price per credit, and is refused before Stripe is called with a 409 `credits_already_spent` (with `balance` and `credits`, how many it would take) when they have been spent. A charge paid with credits is refunded in credits, whole (422 `refund_whole_only` for a part), with no call to Stripe.',
         params: idParam,
         headers: idempotencyHeaders,
         body: refundInput,
         response: {
           201: refundReply.describe('Refund requested at Stripe.'),
           200: refundReply.describe('This Idempotency-Key’s refund, again.'),
-          ...errorResponses(400, 401, 403, 404, 409, 503),
+          ...errorResponses(400, 401, 403, 404, 409, 422, 503),
         },
       },
     },

@@ -22,8 +22,11 @@ export const API_DOCS_THEME_CSS = `
 /* The Authorize button: green text on white (was 2.0:1). */
 .swagger-ui .btn.authorize { border-color: #248156; color: #248156; } /* 4.8:1 */
 .swagger-ui .btn.authorize svg { fill: #248156; }
-/* The top bar's Explore button: white on green (was 3.2:1). */
-.swagger-ui .topbar .download-url-wrapper .download-url-button { background: #4d7d31; } /* 4.9:1 */
+/* The top bar (Swagger's logo without a text alternative, an unlabelled "explore another document"
+   field, a nameless dark-mode button) has nothing for this page's readers: the title says what it is. */
+.swagger-ui .topbar { display: none; }
+/* A schema's "Expand all" button (was #afaeae on white, 2.2:1). */
+.swagger-ui .json-schema-2020-12-expand-deep-button { color: #595959; } /* 7.0:1 */
 /* An opened operation: where a parameter goes, and what a required one is (grey, red and #999 were 3.9, 4.0 and 2.8:1). */
 .swagger-ui .parameter__extension, .swagger-ui .parameter__in { color: #595959; } /* 7.0:1 */
 .swagger-ui .parameter__name.required span, .swagger-ui .parameter__name.required:after, .swagger-ui table.model tr.property-row .star { color: #c81d1d; } /* 5.8:1 */

@@ -144,11 +144,14 @@ export async function registerApiDocument(app: FastifyInstance, options: { webho
     transformObject: namedComponents,
   });
   // The reference page: Swagger UI's own files, served from here (no CDN), reading the document above;
-  // our theme fixes its colours' contrast.
+  // our theme fixes its colours' contrast and hides its top bar. Swagger UI writes style attributes into what it draws, so
+  // its pages alone allow inline styles; scripts stay 'self' only (docs/decisions.md).
   await app.register(fastifySwaggerUi, {
     routePrefix: '/api/docs',
     theme: { title: 'DevBoard API reference', css: [{ filename: 'theme.css', content: API_DOCS_THEME_CSS }] },
-    uiConfig: { deepLinking: true },
+    // Without deep links: they put a link inside each operation's summary button (nested-interactive).
+    uiConfig: { deepLinking: false },
+    transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });
   app.get(
     '/api/v1/openapi.json',

@@ -12,6 +12,7 @@ import { type User, users } from '../db/schema.js';
 import { ApiError, forbidden, notFound } from '../http/errors.js';
 import type { Mailer } from '../mail/mailer.js';
 import { listPayerCards, type SavedCard } from '../payments/cards.js';
+import type { Payer } from '../payments/payer.js';
 import { isProviderUnavailable, providerUnavailable, type StripeGateway } from '../payments/stripe.js';
 import type Stripe from 'stripe';
 import { keepBillingAtStripe, organizationPayer } from './payer.js';
@@ -238,6 +239,14 @@ export async function setOrganizationCanPostJobs(db: Db, admin: User, orgSlug: s
     }
     return after!;
   });
+}
+
+/**
+ * The organization as the payer of a purchase by card: its admins hold its pay rights (403 for its
+ * other members, 404 for anyone else); it pays with its own Stripe customer and the cards saved there.
+ */
+export async function payingOrganization(db: Executor, user: User, orgSlug: string): Promise<Payer> {
+  return organizationPayer((await adminMembership(db, user, orgSlug)).organization);
 }
 
 /** The organization's saved cards, to its admins. */

@@ -1,7 +1,7 @@
 import type { SQL } from 'drizzle-orm';
 import { type ZodType, z } from 'zod';
 import type { Db, Executor } from '../db/client.js';
-import type { Charge, User } from '../db/schema.js';
+import type { Charge, Refund, User } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { SUBJECT_FIELD, type SubjectKind } from './subject.js';
 
@@ -76,6 +76,16 @@ export interface Product {
   fulfilStep?: FulfilStep;
   /** Called once when its charge is fully refunded or disputed. */
   reverse(tx: Executor, charge: Charge, now: Date): Promise<void>;
+  /**
+   * Optional: what a refund, whole or partial, takes back of what was bought (a prepaid balance), called
+   * once per refund row, in the transaction that writes it, with the charge's row locked. For a refund
+   * asked of us (`asked`), before Stripe is called: returning a refusal refuses the refund, and nothing
+   * of it is written. For one Stripe reports that we did not ask for (made in its Dashboard), the money
+   * has already gone: take back what can be, and record what could not.
+   */
+  refunded?(tx: Executor, charge: Charge, refund: Refund, now: Date, asked: boolean): Promise<RefundRefusal | undefined>;
+  /** Optional: a refund `refunded` saw failed (Stripe refused it, or it failed later): what it took comes back, once. */
+  refundFailed?(tx: Executor, charge: Charge, refund: Refund, now: Date): Promise<void>;
   /** Called when a dispute is won: what reverse took away comes back. */
   restore(tx: Executor, charge: Charge, now: Date): Promise<void>;
   /** Lines for each charge's receipt, in the same order, e.g. until when it shows (one read for a batch). */
@@ -87,6 +97,13 @@ export interface Product {
    * title, an ad's headline); the billing page shows it beside the product's name. One read for a batch.
    */
   purchaseTitles?(db: Db, charges: Charge[]): Promise<Array<string | undefined>>;
+}
+
+/** Why a product refuses a refund: an error code and a sentence, and what the 409 adds beside them. */
+export interface RefundRefusal {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
 }
 
 /**

@@ -112,10 +112,13 @@ export class Checkout {
   /** What a way to pay is lent: the shared steps that end an attempt. */
   private readonly core: WayCore;
 
-  /** `ways`: those offered to buyers (the hosted page only when it is enabled); a row made by any way still settles. */
+  /**
+   * `ways`: those offered to buyers (the hosted page only when it is enabled); a row made by any way
+   * still settles. The refunds of rows a prepaid way paid go through them (refund.ts).
+   */
   constructor(
     private readonly deps: CheckoutDeps,
-    private readonly ways: readonly WayToPay[] = waysToPay,
+    readonly ways: readonly WayToPay[] = waysToPay,
   ) {
     this.records = new ChargeRecords(deps);
     this.core = {
@@ -159,6 +162,11 @@ export class Checkout {
     return offered.flat();
   }
 
+  /** The offered ways a request names by `field`'s value (their id), rather than by a card's source. */
+  waysNamedBy(field: string): string[] {
+    return this.ways.filter((way) => way.sourceField === field).map((way) => way.id);
+  }
+
   /** This process's attempt for the charge and its settling, while it runs (webhooks wait for it). */
   settling(chargeId: number): Promise<CheckoutOutcome> | undefined {
     return this.inFlight.get(chargeId);
@@ -175,7 +183,9 @@ export class Checkout {
     const way = this.ways.find((w) => w.id === wayId);
     if (!way) throw new Error(`no way to pay ${wayId} is offered`);
     const { schema, keys, flow } = way.request;
-    const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, flow);
+    // Who pays is part of what a key names: the same body paid by an organization is another purchase.
+    const paidBy = payer.kind === 'member' ? flow : { ...flow, payer: `${payer.kind}:${payer.id}` };
+    const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, paidBy);
     const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
     // A ticked box that needs the card for later (auto-renewal) saves it, whatever the "save" box says.
     const saveCard = (purchase.base.save_card ?? false) || needsSavedCard(this.deps.catalog.get(purchase.charge.product), purchase.charge.productData as Record<string, unknown>);

@@ -68,6 +68,14 @@ export async function refundAnswer(records: ChargeRecords, outcome: RefundOutcom
       throw new ApiError(409, 'idempotency_key_reused', 'This Idempotency-Key was already used for a different refund.');
     case 'not_refundable':
       throw new ApiError(409, 'not_refundable', `A ${outcome.charge.status} charge cannot be refunded.`);
+    case 'whole_only': {
+      const message = `Paid with a prepaid balance, this charge is refunded whole (${formatMoney(outcome.remaining, outcome.currency)}) or not at all: leave out the amount.`;
+      throw new ApiError(422, 'refund_whole_only', message, { amount: message });
+    }
+    case 'refused_by_product': {
+      const { code, message, details } = outcome.refusal;
+      throw new ApiError(409, code, message, undefined, details);
+    }
     case 'too_much':
       throw new ApiError(400, 'validation_failed', 'Some fields are invalid.', { amount: `At most ${formatMoney(outcome.remaining, outcome.currency)}, what is left to refund.` });
     case 'in_progress':

@@ -23,7 +23,8 @@ import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import { checkoutAnswer, purchaseAnswers, sendAnswer } from './http-answers.js';
 import type { CheckoutOutcome } from './outcome.js';
-import { memberPayer } from './payer.js';
+import { memberPayer, type Payer } from './payer.js';
+import { commonPurchase, NAMED_WAY_FIELD, purchasePayer } from './purchase-payer.js';
 import { receiptPdf } from './receipts.js';
 import { CatalogPage, ChargePage, CheckoutPage, WAY_CHOICE_FIELD } from './pages.js';
 import { SETTLED_STATUSES } from './state.js';
@@ -41,7 +42,6 @@ const checkoutQuery = z.object({
  */
 const purchaseBody = <T extends z.ZodType>(common: T, products: Product[]): T =>
   common.meta({ description: 'Besides these, the fields of the product named: one of the purchases listed, each from the catalog.', oneOf: products.map(purchaseJsonSchema) });
-const commonPurchase = z.looseObject(chargeRequest.shape);
 /** The no-JavaScript form (a saved card): the same fields as the JSON body, as strings. */
 const checkoutForm = z
   .object({
@@ -93,6 +93,8 @@ export function allowStripe(reply: FastifyReply, origins: string[]): void {
 
 export interface PaymentsOptions {
   rateLimits: boolean;
+  /** The organization that pays a purchase by card, named by its slug: throws 403/404 when this member may not pay for it. */
+  organizationPayer?: (user: User, slug: string) => Promise<Payer>;
   /** What the billing page shows between the saved cards and the payments (the buyer's renewing purchases), given the request's query. */
   billingSection?: (db: Db, ctx: PageContext, user: User, query: unknown) => Promise<JSX.Element>;
 }
@@ -124,10 +126,13 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     }
   };
   const wayOf = (body: unknown) => checkout.wayChosenBy(body).id;
-  // The buyer pays for themself: a member payer (charges.user_id stays the member who bought).
+  const payerOf = purchasePayer(checkout, catalog, options.organizationPayer);
   const create = (user: User, body: unknown, key: string | undefined) => {
     const way = wayOf(body);
-    return counted(way, body, () => checkout.create(user, memberPayer(user), body, key, way));
+    return counted(way, body, async () => {
+      const { payer, input } = await payerOf(user, body);
+      return checkout.create(user, payer, input, key, way);
+    });
   };
   const createSession = (user: User, body: unknown, key: string | undefined) => counted(hostedPage.id, body, () => checkout.create(user, memberPayer(user), body, key, hostedPage.id));
   /** A purchase whose input the route's schema refused never reaches `counted`: it is counted `rejected` here. */
@@ -201,11 +206,11 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
       onError: countRefusedInput(wayOf),
       schema: {
         ...buyer,
-        summary: 'Buy a product with a card',
+        summary: 'Buy a product with a card (or a prepaid balance)',
         description:
-          'With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. Send an `Idempotency-Key`: a retry then never charges twice.',
+          'With a saved card (`payment_method`) or the Payment Element’s `confirmation_token`, or `pay_with` a prepaid balance; besides these, the fields the product `requires` (`GET /api/v1/products`), checked by the product. With `organization`, an organization of yours pays (its card, its saved cards, its balance). Send an `Idempotency-Key`: a retry then never charges twice.',
         headers: idempotencyHeaders,
-        body: purchaseBody(commonPurchase, catalog.list()),
+        body: purchaseBody(commonPurchase(checkout.waysNamedBy(NAMED_WAY_FIELD)), catalog.list()),
         response: purchaseAnswers,
       },
     },
@@ -226,7 +231,7 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
         summary: 'Buy on Stripe’s hosted checkout page',
         description: 'Only when the server runs with CHECKOUT_MODE=hosted (otherwise 404). Send the buyer to `url`; the charge settles when Stripe says the session completed.',
         headers: idempotencyHeaders,
-        body: purchaseBody(commonPurchase.omit({ payment_method: true, confirmation_token: true, save_card: true }), catalog.list()),
+        body: purchaseBody(z.looseObject(chargeRequest.shape).omit({ payment_method: true, confirmation_token: true, save_card: true }), catalog.list()),
         response: {
           201: z.object({ charge: chargeSchema, url: z.string().meta({ description: 'Stripe’s checkout page for this charge.' }) }),
           ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503),

@@ -2,14 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { z } from 'zod';
+import type { Executor } from '../db/client.js';
 import { type Charge, charges, type Refund, refunds, type User } from '../db/schema.js';
 import { audit, userActor } from '../audit/log.js';
 import { notFound, parseInput } from '../http/errors.js';
 import { timestamp } from '../http/api.js';
 import { idempotencyKeySchema } from './checkout-request.js';
+import type { RefundRefusal } from './catalog.js';
+import { reverseOnce } from './settle.js';
 import { REFUNDABLE_STATUSES } from './state.js';
 import { isProviderUnavailable, isRequestInProgress } from './stripe.js';
 import { type SyncDeps, syncChargeRefunds } from './sync.js';
+import { moveCharge } from './transition.js';
+import type { WayToPay } from './ways-to-pay/way.js';
 
 /** The reasons Stripe accepts for a refund, with the words the console shows for each. */
 export const REFUND_REASONS = { requested_by_customer: 'Requested by customer', duplicate: 'Duplicate', fraudulent: 'Fraudulent' } as const;
@@ -47,7 +52,8 @@ export const refundJson = (r: Refund): z.output<typeof refundSchema> => ({
 
 /**
  * What a refund request came to; the routes say it in HTTP (http-answers.ts). `submitted` is a refund
- * sent to Stripe now, `already_submitted` a repeat of one sent (or refused) before.
+ * sent to Stripe now (or given back by a prepaid way), `already_submitted` a repeat of one made (or
+ * refused) before.
  */
 export type RefundOutcome =
   | { kind: 'submitted' | 'already_submitted'; refund: Refund; charge: Charge }
@@ -55,18 +61,37 @@ export type RefundOutcome =
   | { kind: 'not_refundable'; charge: Charge }
   /** More than is left: `remaining` is what can still be refunded. */
   | { kind: 'too_much'; remaining: number; currency: string }
+  /** A charge paid from a prepaid balance is refunded whole (`remaining`) or not at all. */
+  | { kind: 'whole_only'; remaining: number; currency: string }
+  /** The product refused it before Stripe was called (what it sold was used up): nothing was written. */
+  | { kind: 'refused_by_product'; refusal: RefundRefusal }
   /** Stripe was out of reach, or still busy with this refund: the same key again sends it, once. */
   | { kind: 'unavailable' | 'in_progress'; refund: Refund }
   /** Stripe refused it (its code and words); the refund row is failed. */
   | { kind: 'refused'; refund: Refund; code: string | undefined; message: string };
 
+/** What refunding needs: Stripe's side (sync.ts), and the ways to pay, for a charge a prepaid balance paid. */
+export interface RefundDeps extends SyncDeps {
+  ways: readonly WayToPay[];
+}
+
+/** Thrown inside the transaction that writes a refund row, to undo it with the reason. */
+class Undone extends Error {
+  constructor(readonly outcome: RefundOutcome) {
+    super(outcome.kind);
+  }
+}
+
 /**
  * Refunds a charge from our side (console or API). The refund row is written first under the
- * caller's idempotency key, Stripe is called with a key derived from the row, and the charge is then
- * brought up to date by the same function the charge.refunded webhook uses, so a console refund
- * reverses the purchase exactly as a Dashboard refund does. A double click refunds once.
+ * caller's idempotency key, in one transaction with the charge's row locked and with what the product
+ * takes back for it (`Product.refunded`, which may refuse: then nothing is written); Stripe is then
+ * called with a key derived from the row, and the charge is brought up to date by the same function
+ * the charge.refunded webhook uses, so a console refund reverses the purchase exactly as a Dashboard
+ * refund does. A charge no provider paid is given back by the way that paid it (`WayToPay.refund`),
+ * whole, in that same transaction. A double click refunds once.
  */
-export async function refundCharge(deps: SyncDeps, actor: User, chargeId: number, body: unknown, idempotencyKey: string | undefined): Promise<RefundOutcome> {
+export async function refundCharge(deps: RefundDeps, actor: User, chargeId: number, body: unknown, idempotencyKey: string | undefined): Promise<RefundOutcome> {
   const input = parseInput(refundInput, body);
   const key = idempotencyKey === undefined ? randomUUID() : parseInput(idempotencyKeySchema, idempotencyKey);
   const [charge] = await deps.db.select().from(charges).where(eq(charges.id, chargeId));
@@ -75,32 +100,69 @@ export async function refundCharge(deps: SyncDeps, actor: User, chargeId: number
   const [existing] = await deps.db.select().from(refunds).where(eq(refunds.idempotencyKey, scopedKey));
   if (existing) {
     if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) return { kind: 'idempotency_conflict' };
-    if (existing.stripeRefundId || existing.status === 'failed') return { kind: 'already_submitted', refund: existing, charge };
+    // Only a row still waiting for Stripe's answer is sent again.
+    if (existing.status !== 'requested') return { kind: 'already_submitted', refund: existing, charge };
     return submitRefund(deps, actor, charge, existing);
   }
-  if (!charge.paymentIntentId || !REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
+  if (!REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
   const remaining = charge.amount - charge.amountRefunded;
   const amount = input.amount ?? remaining;
+  const prepaid = !charge.paymentIntentId;
+  if (prepaid && amount !== remaining) return { kind: 'whole_only', remaining, currency: charge.currency };
   if (amount > remaining) return { kind: 'too_much', remaining, currency: charge.currency };
   const now = deps.clock.now();
-  const [row] = await deps.db
-    .insert(refunds)
-    .values({
-      chargeId,
-      amount,
-      currency: charge.currency,
-      reason: input.reason ?? null,
-      status: 'requested',
-      requestedBy: actor.id,
-      idempotencyKey: scopedKey,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing()
-    .returning();
-  if (!row) return refundCharge(deps, actor, chargeId, body, idempotencyKey);
-  await audit(deps.db, { actor: userActor(actor.id), action: 'refund.requested', subjectType: 'charge', subjectId: chargeId, after: { refund_id: row.id, amount, reason: input.reason ?? null } }, now);
-  return submitRefund(deps, actor, charge, row);
+  const values = { chargeId, amount, currency: charge.currency, reason: input.reason ?? null, requestedBy: actor.id, idempotencyKey: scopedKey, createdAt: now, updatedAt: now };
+  let outcome: RefundOutcome | { kind: 'requested'; row: Refund } | undefined;
+  try {
+    outcome = await deps.db.transaction(async (tx) => {
+      const [locked] = await tx.select().from(charges).where(eq(charges.id, chargeId)).for('update');
+      // A prepaid balance's refund is made here and now: no provider is asked.
+      const [row] = await tx
+        .insert(refunds)
+        .values({ ...values, status: prepaid ? 'succeeded' : 'requested' })
+        .onConflictDoNothing()
+        .returning();
+      // The same key, written meanwhile: its answer, read again.
+      if (!row) return undefined;
+      if (!REFUNDABLE_STATUSES.includes(locked!.status)) throw new Undone({ kind: 'not_refundable', charge: locked! });
+      await audit(tx, { actor: userActor(actor.id), action: 'refund.requested', subjectType: 'charge', subjectId: chargeId, after: { refund_id: row.id, amount, reason: input.reason ?? null } }, now);
+      if (prepaid) return { kind: 'submitted', refund: row, charge: await refundPrepaid(deps, tx, locked!, row, userActor(actor.id), now) } as const;
+      const refusal = await deps.catalog.find(charge.product)?.refunded?.(tx, locked!, row, now, true);
+      if (refusal) throw new Undone({ kind: 'refused_by_product', refusal });
+      return { kind: 'requested', row } as const;
+    });
+  } catch (error) {
+    if (!(error instanceof Undone)) throw error;
+    if (error.outcome.kind === 'refused_by_product') {
+      const { code, details } = error.outcome.refusal;
+      await audit(deps.db, { actor: userActor(actor.id), action: 'refund.refused', subjectType: 'charge', subjectId: chargeId, after: { amount, code, ...details } }, now);
+    }
+    return error.outcome;
+  }
+  if (!outcome) return refundCharge(deps, actor, chargeId, body, idempotencyKey);
+  return outcome.kind === 'requested' ? submitRefund(deps, actor, charge, outcome.row) : outcome;
+}
+
+/**
+ * A charge no provider paid, refunded whole: the way that paid it gives the payment back (none did:
+ * not refundable), the row moves to refunded through transition.ts, and the product is reversed once,
+ * as a full card refund reverses it. Inside the transaction that wrote the refund row.
+ */
+async function refundPrepaid(deps: RefundDeps, tx: Executor, charge: Charge, row: Refund, actor: string, now: Date): Promise<Charge> {
+  let given = false;
+  for (const way of deps.ways) if (!given && way.refund) given = await way.refund(tx, charge, row, now);
+  if (!given) throw new Undone({ kind: 'not_refundable', charge });
+  const moved = await moveCharge(tx, charge.id, {
+    to: 'refunded',
+    set: { amountRefunded: charge.amount },
+    at: now,
+    actor,
+    before: { status: charge.status },
+    after: { status: 'refunded', amount_refunded: charge.amount, refund_id: row.id },
+  });
+  if (!moved) throw new Error(`charge ${charge.id} did not move to refunded under its lock`);
+  await reverseOnce(tx, deps.catalog, moved, now);
+  return moved;
 }
 
 async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Refund): Promise<RefundOutcome> {
@@ -120,8 +182,14 @@ async function submitRefund(deps: SyncDeps, actor: User, charge: Charge, row: Re
     if (isRequestInProgress(error)) return { kind: 'in_progress', refund: row };
     if (isProviderUnavailable(error)) return { kind: 'unavailable', refund: row };
     if (error instanceof Stripe.errors.StripeInvalidRequestError) {
-      const [failed] = await deps.db.update(refunds).set({ status: 'failed', updatedAt: deps.clock.now() }).where(eq(refunds.id, row.id)).returning();
-      return { kind: 'refused', refund: failed!, code: error.code, message: error.message };
+      // Failed, with what the product took back for it given back, together.
+      const now = deps.clock.now();
+      const failed = await deps.db.transaction(async (tx) => {
+        const [updated] = await tx.update(refunds).set({ status: 'failed', updatedAt: now }).where(eq(refunds.id, row.id)).returning();
+        await deps.catalog.find(charge.product)?.refundFailed?.(tx, charge, updated!, now);
+        return updated!;
+      });
+      return { kind: 'refused', refund: failed, code: error.code, message: error.message };
     }
     throw error;
   }

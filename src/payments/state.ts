@@ -37,6 +37,9 @@ export const SETTLED_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partiall
 /** States a refund can start from: money taken and not all of it given back or held in a dispute. */
 export const REFUNDABLE_STATUSES: readonly ChargeStatus[] = ['succeeded', 'partially_refunded'];
 
+/** Refund statuses (Stripe's) in which no money went back: what a refund took back comes back. */
+export const FAILED_REFUND_STATUSES: readonly string[] = ['failed', 'canceled'];
+
 /** Dispute statuses still waiting for an outcome: the console lists these as open. */
 export const OPEN_DISPUTE_STATUSES: readonly string[] = [
   'warning_needs_response',

@@ -1,11 +1,11 @@
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { prepared } from '../db/prepared.js';
 import { type Charge, type ChargeStatus, charges, disputes, refunds } from '../db/schema.js';
 import { audit } from '../audit/log.js';
 import { intentMismatch, type MismatchReason, recordMismatch } from './mismatches.js';
 import { type SettleDeps, idOf, restoreOnce, reverseOnce, settleFromIntent } from './settle.js';
-import { CLOSED_DISPUTE_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
+import { CLOSED_DISPUTE_STATUSES, FAILED_REFUND_STATUSES, canTransition, disputeHoldsMoney, statusFromRefunds } from './state.js';
 import { INTENT_EXPAND, type StripeGateway } from './stripe.js';
 import { moveCharge } from './transition.js';
 import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
@@ -142,7 +142,9 @@ async function chargeForStripeCharge(deps: SyncDeps, stripeCharge: Stripe.Charge
 
 /**
  * Records every refund of a Stripe Charge and moves our charge forward: a partial refund keeps the
- * purchase (partially_refunded), a full one reverses it once.
+ * purchase (partially_refunded), a full one reverses it once. A refund first seen here (made in
+ * Stripe's Dashboard) is shown to the product once (`Product.refunded`, the insert deciding); one that
+ * failed is shown to it as failed (`Product.refundFailed`, once by its own keys).
  */
 export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, actor: string): Promise<{ charge?: Charge; newRefunds: number }> {
   const stripeCharge = await deps.stripe.client.charges.retrieve(stripeChargeId);
@@ -154,9 +156,10 @@ export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, 
   return deps.db.transaction(async (tx) => {
     const [current] = await tx.select().from(charges).where(eq(charges.id, charge.id)).for('update');
     let newRefunds = 0;
+    const product = deps.catalog.find(charge.product);
     for (const r of list) {
       const ourId = Number(r.metadata?.refund_id);
-      const claimed =
+      const [claimed] =
         Number.isInteger(ourId) && ourId > 0
           ? await tx
               .update(refunds)
@@ -164,26 +167,32 @@ export async function syncChargeRefunds(deps: SyncDeps, stripeChargeId: string, 
               .where(and(eq(refunds.id, ourId), eq(refunds.chargeId, charge.id)))
               .returning()
           : [];
-      if (claimed.length > 0) continue;
-      const [inserted] = await tx
-        .insert(refunds)
-        .values({
-          chargeId: charge.id,
-          stripeRefundId: r.id,
-          amount: r.amount,
-          currency: r.currency,
-          reason: r.reason,
-          status: r.status ?? 'pending',
-          createdAt: now,
-          updatedAt: now,
-        })
-        .onConflictDoUpdate({ target: refunds.stripeRefundId, set: { status: r.status ?? 'pending', updatedAt: now } })
-        // xmax = 0 only on a freshly inserted row: tells a new refund from an update of a known one.
-        .returning({ inserted: sql<boolean>`(xmax = 0)` });
-      if (inserted?.inserted) {
+      const [recorded] = claimed
+        ? [{ ...claimed, inserted: false }]
+        : await tx
+            .insert(refunds)
+            .values({
+              chargeId: charge.id,
+              stripeRefundId: r.id,
+              amount: r.amount,
+              currency: r.currency,
+              reason: r.reason,
+              status: r.status ?? 'pending',
+              createdAt: now,
+              updatedAt: now,
+            })
+            .onConflictDoUpdate({ target: refunds.stripeRefundId, set: { status: r.status ?? 'pending', updatedAt: now } })
+            // xmax = 0 only on a freshly inserted row: tells a new refund from an update of a known one.
+            .returning({ ...getTableColumns(refunds), inserted: sql<boolean>`(xmax = 0)` });
+      const { inserted, ...row } = recorded!;
+      const failed = FAILED_REFUND_STATUSES.includes(row.status);
+      if (inserted) {
         newRefunds++;
         await audit(tx, { actor, action: 'refund.recorded', subjectType: 'charge', subjectId: charge.id, after: { refund: r.id, amount: r.amount, status: r.status } }, now);
+        // Made at Stripe, not asked of us: the money has gone, so the product takes back what it can.
+        if (!failed) await product?.refunded?.(tx, current!, row, now, false);
       }
+      if (failed) await product?.refundFailed?.(tx, current!, row, now);
     }
     const before = current!.status;
     let target: ChargeStatus = before;

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { z } from 'zod';
-import type { Charge, User } from '../../db/schema.js';
+import type { Executor } from '../../db/client.js';
+import type { Charge, Refund, User } from '../../db/schema.js';
 import type { CheckoutDeps } from '../checkout.js';
 import type { CheckoutOutcome } from '../outcome.js';
 import type { Payer } from '../payer.js';
@@ -32,6 +33,13 @@ export interface WayToPay {
   confirm(core: WayCore, charge: Charge, actor: string): Promise<CheckoutOutcome>;
   /** The buyer gave up on a row not yet paid: the attempt is ended, and the row moves as the provider says. */
   cancel?(core: WayCore, charge: Charge, actor: string): Promise<void>;
+  /**
+   * Optional, for a way that takes no provider's money (a prepaid balance): gives a row's whole payment
+   * back where this way took it from, inside the transaction that writes the refund row (the charge's
+   * row locked; the refund core then moves it to refunded and reverses the product). Once per refund
+   * row, the database deciding. False when this way did not pay the row.
+   */
+  refund?(tx: Executor, charge: Charge, refund: Refund, now: Date): Promise<boolean>;
   /**
    * Optional: what this way offers the buyer on the checkout page for one product (and subject), beside
    * the card's choices: each a button that sends the purchase with the choice's fields (e.g. whose

@@ -1,14 +1,14 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import type { Charge } from '../../db/schema.js';
 import { formatMoney } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
-import { appendCredits, type CreditOwner, creditBalance, grantPurchase } from '../../credits/ledger.js';
+import { type CreditOwner, grantPurchase } from '../../credits/ledger.js';
 import { CREDIT_PRICES, MAX_CREDITS_PER_PURCHASE, quote } from '../../credits/prices.js';
-import { creditEntries } from '../../credits/schema.js';
 import { adminMembership } from '../../organizations/service.js';
 import { organizations } from '../../organizations/schema.js';
+import { freezeForDispute, giveBackForFailedRefund, releaseAfterDispute, takeBackForRefund } from './refunds.js';
 
 export const CREDIT_PACK_PRODUCT = 'credit_pack';
 
@@ -39,19 +39,10 @@ async function ownerOf(ex: Executor, charge: Charge): Promise<CreditOwner> {
   return { organizationId: org.id };
 }
 
-/** The credits a reversal took off this purchase (refund entries carry negative changes), not yet given back. */
-async function heldBack(ex: Executor, charge: Charge): Promise<number> {
-  const [row] = await ex
-    .select({ sum: sql<string>`coalesce(sum(${creditEntries.change}), 0)` })
-    .from(creditEntries)
-    .where(and(eq(creditEntries.chargeId, charge.id), sql`${creditEntries.reason} in ('refund', 'dispute')`));
-  return -Number(row!.sum);
-}
-
 /**
  * Prepaid credits, priced by the graduated tiers of src/credits/prices.ts (the server's quote, never
  * the client's): granted once, when the charge settles, to the buyer or to the organization an admin
- * bought them for.
+ * bought them for; taken back by its refunds and frozen by its disputes (refunds.ts).
  */
 export const creditPackProduct: Product = {
   id: CREDIT_PACK_PRODUCT,
@@ -80,16 +71,20 @@ export const creditPackProduct: Product = {
   async chargeExtras(_db, charge) {
     return extrasOf(charge);
   },
-  // A full refund or a dispute takes back the purchase's credits that are still unspent.
-  async reverse(tx, charge, now) {
-    const owner = await ownerOf(tx, charge);
-    const take = Math.min(packOf(charge).quantity, await creditBalance(tx, owner));
-    if (take > 0) await appendCredits(tx, owner, { change: -take, reason: 'refund', chargeId: charge.id, note: 'The payment was refunded or disputed.', at: now });
+  // Each refund takes back the credits its money paid for (refunds.ts), refused when they were spent.
+  async refunded(tx, charge, refund, now, asked) {
+    return takeBackForRefund(tx, await ownerOf(tx, charge), charge, packOf(charge).quantity, refund, now, asked);
   },
-  // A dispute won gives back what the reversal took.
+  async refundFailed(tx, charge, refund, now) {
+    await giveBackForFailedRefund(tx, await ownerOf(tx, charge), charge, refund, now);
+  },
+  // A dispute freezes the credits it holds the money of; a full refund's credits were taken back by its refund rows.
+  async reverse(tx, charge, now) {
+    if (charge.status === 'disputed') await freezeForDispute(tx, await ownerOf(tx, charge), charge, packOf(charge).quantity, now);
+  },
+  // A dispute won releases them.
   async restore(tx, charge, now) {
-    const back = await heldBack(tx, charge);
-    if (back > 0) await appendCredits(tx, await ownerOf(tx, charge), { change: back, reason: 'dispute', chargeId: charge.id, note: 'The dispute was won.', at: now });
+    await releaseAfterDispute(tx, await ownerOf(tx, charge), charge, now);
   },
   async purchaseTitles(_db, charges) {
     return charges.map((charge) => `${packOf(charge).quantity} credits${packOf(charge).organization ? ` for ${packOf(charge).organization}` : ''}`);

@@ -1,0 +1,4 @@
+ALTER TABLE "credit_entries" ADD COLUMN "refund_id" integer;--> statement-breakpoint
+ALTER TABLE "credit_entries" ADD CONSTRAINT "credit_entries_refund_id_refunds_id_fk" FOREIGN KEY ("refund_id") REFERENCES "public"."refunds"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "credit_entries_refund_taken_once_idx" ON "credit_entries" USING btree ("refund_id") WHERE "credit_entries"."reason" = 'refund' and "credit_entries"."change" < 0;--> statement-breakpoint
+CREATE UNIQUE INDEX "credit_entries_refund_given_once_idx" ON "credit_entries" USING btree ("refund_id") WHERE "credit_entries"."reason" = 'refund' and "credit_entries"."change" > 0;
