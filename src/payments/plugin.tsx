@@ -18,7 +18,7 @@ import type { Db } from '../db/client.js';
 import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
 import { billingRoutes } from './billing-routes.js';
 import { listCards } from './cards.js';
-import { fieldChoices, priceOf, type Product, postedFields, productJson, productSchema, purchaseJsonSchema } from './catalog.js';
+import { fieldChoices, type Product, postedFields, productJson, productSchema, purchaseJsonSchema, typedFields, typedPrice } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import { checkoutAnswer, purchaseAnswers, sendAnswer } from './http-answers.js';
@@ -55,16 +55,6 @@ const checkoutForm = z
     [WAY_CHOICE_FIELD]: z.string().max(500).optional(),
   })
   .catchall(z.string());
-
-/** The product's own fields among what a form or link carries (strings), as typed. */
-const typedFields = (product: Product, values: Record<string, unknown>): Record<string, string> =>
-  Object.fromEntries(product.formFields.flatMap((f) => (typeof values[f.name] === 'string' ? [[f.name, values[f.name] as string]] : [])));
-
-/** What the purchase costs with the fields typed, when they are valid (a quantity); else undefined (the catalog's price is shown). */
-function typedPrice(product: Product, values: Record<string, string>): number | undefined {
-  const parsed = product.fields.safeParse(postedFields(product, values));
-  return parsed.success ? priceOf(product, parsed.data) : undefined;
-}
 
 /** "Pay on Stripe's checkout page": the purchase without a card (the card is typed on Stripe's page). */
 const hostedForm = z
