@@ -33,7 +33,8 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { stripeWebhookDocument, webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
-import { ReceiptMailer } from './payments/receipts.js';
+import { ReceiptMailer, type ReceiptParties } from './payments/receipts.js';
+import { creditReceiptParties } from './credits/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
 import { RequestLogController } from './operations/logging.js';
@@ -50,7 +51,7 @@ declare module 'fastify' {
     clock: Clock;
     /** Every route, for the authorization-matrix test and docs. */
     routeTable: Array<{ method: string; url: string }>;
-    payments: { checkout: Checkout; charges: ChargeRecords; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer };
+    payments: { checkout: Checkout; charges: ChargeRecords; catalog: Catalog; stripe: StripeGateway; worker: WebhookWorker; mailer?: ReceiptMailer; receiptParties: ReceiptParties };
     markdown: MarkdownRenderer;
     csrf: CsrfTokens;
     metrics: Metrics;
@@ -142,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const stopObservingStripe = metrics.observeStripe(deps.stripe);
   const catalog = new Catalog(products.map((p) => metrics.instrumentProduct(p)));
   const mail = deps.mail ? new Mailer(deps.mail, app.log) : undefined;
-  const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail) : undefined;
+  const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail, creditReceiptParties) : undefined;
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
@@ -153,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ways = [...(deps.checkoutMode === 'hosted' ? waysToPay : waysToPay.filter((way) => way !== hostedPage)), payWithCredits];
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl }, ways);
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
-  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer });
+  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer, receiptParties: creditReceiptParties });
   const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
   app.decorate('scheduledTasks', tasks);
   const renewals = tasks.find((t) => t.name === 'renewals')!;

@@ -33,6 +33,8 @@ describe('an organization paying by card on POST /api/v1/charges', () => {
     expect(first.statusCode).toBe(201);
     const charge = json(first).charge;
     expect(charge).toMatchObject({ status: 'succeeded', product: 'job_listing', article_id: listing });
+    // The row says who paid: receipts are made out to it and finance counts it as the organization's.
+    expect(await queryRows(t.database.db, `select payer_organization_id = o.id as theirs from charges, organizations o where charges.id = ${charge.id} and o.slug = 'pay-co'`)).toEqual([{ theirs: true }]);
     const orgCustomer = await customerOf('organizations', "slug = 'pay-co'");
     expect(orgCustomer).toMatch(/^cus_/);
     expect(t.stripe.emulator.paymentIntents.get(charge.payment_intent)!.customer).toBe(orgCustomer);
@@ -76,5 +78,24 @@ describe('an organization paying by card on POST /api/v1/charges', () => {
     expect((await call(eve, 'GET', '/api/v1/organizations/pay-co/payment_methods')).statusCode).toBe(404);
     // bob, its author, still pays for it himself.
     expect((await pay(bob, { article_id: listing, payment_method: 'pm_card_visa' }, 'org-card-bob-own-1')).statusCode).toBe(201);
+  });
+
+  it("renews a listing it paid for with auto_renew on the organization's card, while its admin may still pay for it", async () => {
+    const listing = await orgListing(ada);
+    const first = await pay(ada, { article_id: listing, organization: 'pay-co', payment_method: 'pm_card_visa', save_card: true }, 'org-renew-1');
+    expect(first.statusCode).toBe(201);
+    expect((await call(ada, 'POST', `/api/v1/articles/${listing}/auto-renew`, { enabled: true })).statusCode).toBe(200);
+    const paidUntil = new Date(json(first).charge.paid_until);
+    t.clock.set(new Date(paidUntil.getTime() - 30 * 60_000));
+    await t.app.runRenewals();
+    t.clock.advance(60 * 60_000);
+    await t.app.runRenewals();
+    const paid = await queryRows<{ stripe_charge_key: string; org: boolean }>(
+      t.database.db,
+      `select stripe_charge_key, payer_organization_id = (select id from organizations where slug = 'pay-co') as org from charges where article_id = ${listing} and status = 'succeeded' order by id`,
+    );
+    expect(paid.map((c) => c.org)).toEqual([true, true]);
+    const orgCustomer = await customerOf('organizations', "slug = 'pay-co'");
+    expect(t.stripe.emulator.paymentIntents.get(paid[1]!.stripe_charge_key)!.customer).toBe(orgCustomer);
   });
 });

@@ -4423,12 +4423,14 @@ export interface paths {
                                     disputes: number;
                                     pending_rows: number;
                                     our_paid_rows: number;
+                                    /** @description Rows the products’ ledger checks read. */
+                                    ledger_rows: number;
                                 };
                                 findings: {
                                     /** @enum {string} */
-                                    kind: "missing_row" | "status_mismatch" | "refund_mismatch" | "missing_refund" | "dispute_mismatch" | "fee_missing" | "stale_pending" | "session_mismatch" | "unknown_payment_intent" | "payment_mismatch" | "unknown_at_stripe" | "amount_mismatch" | "currency_mismatch" | "state_mismatch";
+                                    kind: "missing_row" | "status_mismatch" | "refund_mismatch" | "missing_refund" | "dispute_mismatch" | "fee_missing" | "stale_pending" | "session_mismatch" | "unknown_payment_intent" | "payment_mismatch" | "unknown_at_stripe" | "amount_mismatch" | "currency_mismatch" | "state_mismatch" | "ledger_mismatch";
                                     /** @enum {string} */
-                                    direction: "stripe_to_ours" | "ours_to_stripe";
+                                    direction: "stripe_to_ours" | "ours_to_stripe" | "ledgers";
                                     stripe_id?: string;
                                     charge_id?: number;
                                     detail: string;
@@ -4741,6 +4743,11 @@ export interface paths {
                                 article_title: string | null;
                                 payment_intent_id: string | null;
                                 stripe_latest_charge: string | null;
+                                /**
+                                 * @description `credits`: paid with prepaid credits, no money moved (its amount is what the week is worth).
+                                 * @enum {string}
+                                 */
+                                paid_with: "card" | "credits";
                             }[];
                             page: number;
                             total: number;
@@ -4996,6 +5003,147 @@ export interface paths {
                                 /** @description Grouped by product. */
                                 product?: string;
                             }[];
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/credits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Credits: sold, spent (recognised revenue, first in first out) and the liability, per period and per organization
+         * @description Members’ own credits are one group, `members`. Amounts in minor units of `currency`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    group?: "day" | "week" | "month";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            credits: {
+                                currency: string;
+                                /** @enum {string} */
+                                group: "day" | "week" | "month";
+                                periods: {
+                                    period: string;
+                                    /** @description Money paid for credits (the purchases’ charges). */
+                                    sold: number;
+                                    /** @description Money refunded on credit purchases. */
+                                    refunded: number;
+                                    /** @description sold − refunded. */
+                                    net_sold: number;
+                                    /** @description Recognised revenue: the money value of the credits spent, first in, first out, at the price they were bought for (granted credits are worth 0). */
+                                    spent: number;
+                                    /** @description The money value of credits revoked or expired (recognised: paid for, never to be used). */
+                                    forfeited: number;
+                                    /** @description The money value of the credits refunds and disputes removed, minus the money refunded (less than a credit’s price per refund when its credits are unspent). */
+                                    refund_difference: number;
+                                    /** @description At the end of the period: the money value of purchased credits not yet spent. */
+                                    liability: number;
+                                }[];
+                                accounts: {
+                                    /** @description An organization’s slug, or `members` for members’ own credits together. */
+                                    account: string;
+                                    name: string;
+                                    /** @description Money paid for credits (the purchases’ charges). */
+                                    sold: number;
+                                    /** @description Money refunded on credit purchases. */
+                                    refunded: number;
+                                    /** @description sold − refunded. */
+                                    net_sold: number;
+                                    /** @description Recognised revenue: the money value of the credits spent, first in, first out, at the price they were bought for (granted credits are worth 0). */
+                                    spent: number;
+                                    /** @description The money value of credits revoked or expired (recognised: paid for, never to be used). */
+                                    forfeited: number;
+                                    /** @description The money value of the credits refunds and disputes removed, minus the money refunded (less than a credit’s price per refund when its credits are unspent). */
+                                    refund_difference: number;
+                                    /** @description At the end of the range. */
+                                    liability: number;
+                                    /** @description Credits held at the end of the range. */
+                                    credits: number;
+                                }[];
+                                totals: {
+                                    /** @description Money paid for credits (the purchases’ charges). */
+                                    sold: number;
+                                    /** @description Money refunded on credit purchases. */
+                                    refunded: number;
+                                    /** @description sold − refunded. */
+                                    net_sold: number;
+                                    /** @description Recognised revenue: the money value of the credits spent, first in, first out, at the price they were bought for (granted credits are worth 0). */
+                                    spent: number;
+                                    /** @description The money value of credits revoked or expired (recognised: paid for, never to be used). */
+                                    forfeited: number;
+                                    /** @description The money value of the credits refunds and disputes removed, minus the money refunded (less than a credit’s price per refund when its credits are unspent). */
+                                    refund_difference: number;
+                                    /** @description At the end of the range. */
+                                    liability: number;
+                                    /** @description Credits held at the end of the range. */
+                                    credits: number;
+                                };
+                            };
                         };
                     };
                 };
@@ -5322,6 +5470,84 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description One refund a line, with a header line. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/finance/credit-ledger.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The credits ledger as CSV
+         * @description Every entry made in the range, account by account and oldest first, with the balance after it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One ledger entry a line, with a header line. */
                 200: {
                     headers: {
                         [name: string]: unknown;

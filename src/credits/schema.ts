@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { type SQL, sql } from 'drizzle-orm';
+import { type AnyPgColumn as AnyColumn, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { charges, refunds, users } from '../db/schema.js';
 import { organizations } from '../organizations/schema.js';
 
@@ -71,3 +71,6 @@ export const creditEntries = pgTable(
 );
 
 export type CreditEntry = typeof creditEntries.$inferSelect;
+
+/** True for the charge whose id is `chargeId` when it was paid with credits: its spend entry names it. */
+export const paidWithCredits = (chargeId: SQL | AnyColumn) => sql`exists (select 1 from credit_entries ce where ce.reason = 'spend' and ce.charge_id = ${chargeId})`;

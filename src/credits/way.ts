@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { articles } from '../db/schema.js';
+import { articles, charges } from '../db/schema.js';
 import { ApiError } from '../http/errors.js';
 import { membership } from '../organizations/service.js';
 import { SUBJECT_FIELD, subjectIdSchema, subjectOf } from '../payments/subject.js';
@@ -57,6 +57,8 @@ export const payWithCredits: WayToPay = {
         throw new ApiError(403, NOT_FOR_THIS, NOT_FOR_THIS_MESSAGE);
       }
       owner = { organizationId: found.organization.id };
+      // The organization pays: its receipt is made out to it, and finance counts the spend as its.
+      await core.deps.db.update(charges).set({ payerOrganizationId: found.organization.id }).where(eq(charges.id, charge.id));
     }
     const credits = CREDIT_PRICES.products[charge.product];
     if (!credits) return core.reject(charge, actor, 'not_payable_with_credits', 'This cannot be paid with credits: pay by card.');

@@ -181,6 +181,11 @@ export const charges = pgTable(
     cardBrand: text('card_brand'),
     cardLast4: text('card_last4'),
     idempotencyKey: text('idempotency_key').notNull(),
+    /**
+     * Who paid, when not the buyer (user_id): the organization whose Stripe customer (or balance) the
+     * payment came from. Receipts are made out to it, renewals charge its card, finance groups by it.
+     */
+    payerOrganizationId: integer('payer_organization_id').references(() => organizations.id),
     paidAt: timestamp('paid_at', { withTimezone: true }),
     ...timestamps,
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,4 +1,5 @@
 import { SETTLED_STATUSES } from '../payments/state.js';
+import { LEDGER_COLUMNS } from './credits.js';
 import type { LedgerRow, RefundRow } from './ledger.js';
 
 /** Minor units to a decimal string without floating point: 2500 → "25.00", -5 → "-0.05". */
@@ -39,10 +40,15 @@ export const CHARGE_COLUMNS = [
   'status',
 ] as const;
 
-/** The accountant's view of one charge: gross is what was taken (0 for a failed attempt). */
+/**
+ * The accountant's view of one charge: gross is the money taken (0 for a failed attempt, and for a
+ * charge paid with credits: no money moved, its revenue comes from the credits' purchase).
+ */
 export function chargeRecord(r: LedgerRow): Record<(typeof CHARGE_COLUMNS)[number], string | number | null> {
-  const gross = SETTLED_STATUSES.includes(r.status) ? r.amount : 0;
-  const disputed = r.status === 'disputed' ? r.amount - r.amount_refunded : 0;
+  const money = r.paid_with === 'card';
+  const gross = money && SETTLED_STATUSES.includes(r.status) ? r.amount : 0;
+  const refunded = money ? r.amount_refunded : 0;
+  const disputed = money && r.status === 'disputed' ? r.amount - r.amount_refunded : 0;
   const fee = r.stripe_fee ?? 0;
   return {
     date: r.paid_at ?? r.created_at,
@@ -57,21 +63,19 @@ export function chargeRecord(r: LedgerRow): Record<(typeof CHARGE_COLUMNS)[numbe
     article: r.article_title,
     gross: decimal(gross),
     fee: decimal(fee),
-    refunded: decimal(r.amount_refunded),
-    net: decimal(gross - r.amount_refunded - disputed - fee),
+    refunded: decimal(refunded),
+    net: decimal(gross - refunded - disputed - fee),
     currency: r.currency.toUpperCase(),
     status: r.status,
   };
 }
 
-export async function* csvLines(rows: AsyncIterable<LedgerRow>): AsyncGenerator<string> {
-  yield `${CHARGE_COLUMNS.join(',')}\r\n`;
+/** Lines joined ~500 at a time: fewer writes, still constant memory. */
+async function* chunked(lines: AsyncIterable<string>): AsyncGenerator<string> {
   let buffer = '';
   let n = 0;
-  for await (const row of rows) {
-    const record = chargeRecord(row);
-    buffer += `${CHARGE_COLUMNS.map((c) => csvCell(record[c])).join(',')}\r\n`;
-    // Chunks of ~500 rows: fewer writes, still constant memory.
+  for await (const line of lines) {
+    buffer += line;
     if (++n % 500 === 0) {
       yield buffer;
       buffer = '';
@@ -80,18 +84,21 @@ export async function* csvLines(rows: AsyncIterable<LedgerRow>): AsyncGenerator<
   if (buffer) yield buffer;
 }
 
-export async function* jsonLines(rows: AsyncIterable<LedgerRow>): AsyncGenerator<string> {
-  let buffer = '';
-  let n = 0;
-  for await (const row of rows) {
-    buffer += `${JSON.stringify(chargeRecord(row))}\n`;
-    if (++n % 500 === 0) {
-      yield buffer;
-      buffer = '';
-    }
-  }
-  if (buffer) yield buffer;
+async function* mapLines<T>(rows: AsyncIterable<T>, line: (row: T) => string): AsyncGenerator<string> {
+  for await (const row of rows) yield line(row);
 }
+
+export async function* csvLines(rows: AsyncIterable<LedgerRow>): AsyncGenerator<string> {
+  yield `${CHARGE_COLUMNS.join(',')}\r\n`;
+  yield* chunked(
+    mapLines(rows, (row) => {
+      const record = chargeRecord(row);
+      return `${CHARGE_COLUMNS.map((c) => csvCell(record[c])).join(',')}\r\n`;
+    }),
+  );
+}
+
+export const jsonLines = (rows: AsyncIterable<LedgerRow>): AsyncGenerator<string> => chunked(mapLines(rows, (row) => `${JSON.stringify(chargeRecord(row))}\n`));
 
 export const REFUND_COLUMNS = ['date', 'refund_id', 'stripe_refund', 'charge_id', 'stripe_payment_intent', 'buyer_email', 'product', 'amount', 'currency', 'reason', 'status', 'requested_by'] as const;
 
@@ -101,4 +108,10 @@ export async function* refundCsvLines(rows: AsyncIterable<RefundRow>): AsyncGene
     const record = [r.created_at, r.id, r.stripe_refund_id, r.charge_id, r.payment_intent_id, r.buyer_email, r.product, decimal(r.amount), r.currency.toUpperCase(), r.reason, r.status, r.requested_by];
     yield `${record.map(csvCell).join(',')}\r\n`;
   }
+}
+
+/** The credits ledger as CSV (LEDGER_COLUMNS), cells made safe as for charges. */
+export async function* creditLedgerCsvLines(rows: AsyncIterable<Array<string | number | null>>): AsyncGenerator<string> {
+  yield `${LEDGER_COLUMNS.join(',')}\r\n`;
+  yield* chunked(mapLines(rows, (row) => `${row.map(csvCell).join(',')}\r\n`));
 }

@@ -1,6 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { type Db, queryRows } from '../db/client.js';
+import { paidWithCredits } from '../credits/schema.js';
 import { auditLog, charges, chargeStatuses, disputes, refunds, users } from '../db/schema.js';
 import { timestamp } from '../http/api.js';
 import { notFound } from '../http/errors.js';
@@ -24,7 +25,8 @@ export const ledgerFilters = z.object({
 });
 export type LedgerFilters = z.infer<typeof ledgerFilters>;
 
-const endOfDay = (s: string) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(Date.parse(s) + 86_400_000) : new Date(s));
+/** The end of `to`'s day (a date), or `to` itself (an instant): `to` is inclusive of its day. */
+export const endOfDay = (s: string) => (/^\d{4}-\d{2}-\d{2}$/.test(s) ? new Date(Date.parse(s) + 86_400_000) : new Date(s));
 
 /** The WHERE clause for a filtered set of charges (alias c). */
 export function whereCharges(f: Partial<LedgerFilters>): SQL {
@@ -43,6 +45,13 @@ export const toInt = (v: unknown): number => (v === null || v === undefined ? 0 
 
 const cents = z.number().int().meta({ description: 'In minor units (cents).' });
 
+/**
+ * A charge of alias c paid with credits: its spend entry names it. No money moved for it (the credit
+ * purchase's charge took the money), so the money totals, charts and exports leave it out.
+ */
+const creditsPaid = paidWithCredits(sql`c.id`);
+const moneyMoved = sql`not ${creditsPaid}`;
+
 export const totalsSchema = z.object({
   currency: z.string(),
   count: z.number().int(),
@@ -57,13 +66,15 @@ export type Totals = z.output<typeof totalsSchema>;
 /**
  * Gross is what buyers paid (charges where money was taken), refunded what went back, disputed what
  * is held or lost in open and lost disputes, fees Stripe's; net = gross − refunded − disputed − fees.
- * Sums are computed in SQL, in integer minor units, per currency.
+ * Money is what Stripe moved: a charge paid with credits counts (in `count`) but adds no money (its
+ * week's revenue is recognised from the credits, in the credits section). Sums are computed in SQL,
+ * in integer minor units, per currency.
  */
 const totalsColumns = sql`
   count(*) as count,
-  coalesce(sum(c.amount) filter (where c.status in (${sql.join(SETTLED_STATUSES.map((s) => sql`${s}`), sql`, `)})), 0)::bigint as gross,
-  coalesce(sum(c.amount_refunded), 0)::bigint as refunded,
-  coalesce(sum(c.amount - c.amount_refunded) filter (where c.status = 'disputed'), 0)::bigint as disputed,
+  coalesce(sum(c.amount) filter (where c.status in (${sql.join(SETTLED_STATUSES.map((s) => sql`${s}`), sql`, `)}) and ${moneyMoved}), 0)::bigint as gross,
+  coalesce(sum(c.amount_refunded) filter (where ${moneyMoved}), 0)::bigint as refunded,
+  coalesce(sum(c.amount - c.amount_refunded) filter (where c.status = 'disputed' and ${moneyMoved}), 0)::bigint as disputed,
   coalesce(sum(c.stripe_fee), 0)::bigint as fees`;
 
 function totalsRow(r: Record<string, unknown>): Totals {
@@ -99,6 +110,7 @@ export const ledgerRowSchema = z.object({
   article_title: z.string().nullable(),
   payment_intent_id: z.string().nullable(),
   stripe_latest_charge: z.string().nullable(),
+  paid_with: z.enum(['card', 'credits']).meta({ description: '`credits`: paid with prepaid credits, no money moved (its amount is what the week is worth).' }),
 });
 export type LedgerRow = z.output<typeof ledgerRowSchema>;
 
@@ -111,11 +123,12 @@ const orderBy: Record<LedgerFilters['sort'], SQL> = {
 
 const rowColumns = sql`c.id, c.created_at, c.paid_at, c.status, c.product, c.amount, c.amount_refunded, c.stripe_fee, c.currency,
   c.user_id, u.username as buyer, u.email as buyer_email, c.article_id, a.title as article_title,
-  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge`;
+  c.stripe_charge_key as payment_intent_id, c.stripe_latest_charge, ${creditsPaid} as credits`;
 
-const normalise = (r: Record<string, unknown>): LedgerRow =>
+const normalise = ({ credits, ...r }: Record<string, unknown>): LedgerRow =>
   ({
     ...r,
+    paid_with: credits ? 'credits' : 'card',
     id: toInt(r.id),
     amount: toInt(r.amount),
     amount_refunded: toInt(r.amount_refunded),
@@ -198,13 +211,13 @@ export async function chartData(db: Db, q: SummaryQuery) {
     queryRows<Record<string, unknown>>(
       db,
       sql`select ${period} as period, c.product, c.currency, sum(c.amount)::bigint as gross, sum(c.amount_refunded)::bigint as refunded
-          from charges c where ${where} and c.paid_at is not null group by 1, 2, 3 order by 1, 2`,
+          from charges c where ${where} and c.paid_at is not null and ${moneyMoved} group by 1, 2, 3 order by 1, 2`,
     ),
     queryRows<Record<string, unknown>>(
       db,
       sql`with paid as (
             select c.user_id, c.paid_at, min(c.paid_at) over (partition by c.user_id) as first_paid
-            from charges c where c.paid_at is not null)
+            from charges c where c.paid_at is not null and ${moneyMoved})
           select to_char(date_trunc(${unit}, p.paid_at at time zone 'UTC'), 'YYYY-MM-DD') as period,
             count(distinct p.user_id) filter (where date_trunc(${unit}, p.first_paid at time zone 'UTC') = date_trunc(${unit}, p.paid_at at time zone 'UTC')) as new_buyers,
             count(distinct p.user_id) filter (where date_trunc(${unit}, p.first_paid at time zone 'UTC') < date_trunc(${unit}, p.paid_at at time zone 'UTC')) as returning_buyers

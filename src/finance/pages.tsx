@@ -12,6 +12,20 @@ function query(f: Partial<LedgerFilters>, override: Partial<LedgerFilters>): str
   return params.toString();
 }
 
+/** The console's period filter: from and to, each a whole day (to inclusive). */
+export function PeriodFields({ from, to }: { from?: string; to?: string }) {
+  return (
+    <>
+      <label>
+        From <input type="date" name="from" value={from ?? ''} />
+      </label>
+      <label>
+        To <input type="date" name="to" value={to ?? ''} />
+      </label>
+    </>
+  );
+}
+
 export function TotalsTable({ totals }: { totals: Totals[] }) {
   return (
     <DataTable
@@ -61,12 +75,7 @@ export function LedgerPage({
       <h1>Finance</h1>
       <AdminNav />
       <form method="get" action="/admin/finance" class="filters">
-        <label>
-          From <input type="date" name="from" value={filters.from ?? ''} />
-        </label>
-        <label>
-          To <input type="date" name="to" value={filters.to ?? ''} />
-        </label>
+        <PeriodFields from={filters.from} to={filters.to} />
         <label>
           Status{' '}
           <select name="status">
@@ -94,7 +103,8 @@ export function LedgerPage({
       <p>
         Export: <a href={`/admin/finance/charges.csv?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.csv</a> ·{' '}
         <a href={`/admin/finance/charges.jsonl?${query(filters, { page: undefined, sort: undefined, dir: undefined })}`}>charges.jsonl</a> ·{' '}
-        <a href={`/admin/finance/refunds.csv?${query({ from: filters.from, to: filters.to }, {})}`}>refunds.csv</a>
+        <a href={`/admin/finance/refunds.csv?${query({ from: filters.from, to: filters.to }, {})}`}>refunds.csv</a> · Prepaid credits:{' '}
+        <a href={`/admin/finance/credits?${query({ from: filters.from, to: filters.to }, {})}`}>sold, spent and owed</a>
       </p>
       <section class="charts">
         {charts.map((svg) => (
@@ -130,7 +140,7 @@ export function LedgerPage({
           { heading: 'Refunded', cell: (r) => (r.amount_refunded ? formatMoney(r.amount_refunded, r.currency) : '') },
           { heading: 'Fee', cell: (r) => (r.stripe_fee !== null ? formatMoney(r.stripe_fee, r.currency) : '') },
           { heading: sortLink('status', 'Status'), cell: (r) => r.status },
-          { heading: 'Stripe', cell: (r) => <StripeObject id={r.payment_intent_id} url={stripeUrl} /> },
+          { heading: 'Stripe', cell: (r) => (r.paid_with === 'credits' ? 'Paid with credits: no money moved' : <StripeObject id={r.payment_intent_id} url={stripeUrl} />) },
         ]}
       />
       <nav class="pager">

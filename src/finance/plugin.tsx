@@ -20,7 +20,9 @@ import { refundCharge, refundInput, refundJson, refundReason, refundSchema } fro
 import { keepsIdempotencyKey } from '../payments/stripe.js';
 import { AdminNav, doneMessage, linkAdminViews, pageContext, sendPage } from '../web/render.js';
 import { buyersChart, revenueChart } from './charts.js';
-import { csvLines, jsonLines, refundCsvLines } from './export.js';
+import { creditLedgerCsvLines, csvLines, jsonLines, refundCsvLines } from './export.js';
+import { creditsQuery, creditsReport, creditsReportSchema, ledgerCsvRows } from './credits.js';
+import { CreditsPage } from './credits-page.js';
 import {
   auditEntrySchema,
   auditPage,
@@ -158,6 +160,20 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
   );
 
   api.get(
+    '/api/v1/admin/finance/credits',
+    {
+      schema: {
+        ...adminOnly,
+        summary: 'Credits: sold, spent (recognised revenue, first in first out) and the liability, per period and per organization',
+        description: 'Members’ own credits are one group, `members`. Amounts in minor units of `currency`.',
+        querystring: creditsQuery,
+        response: { 200: z.object({ credits: creditsReportSchema }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ({ credits: await creditsReport(app.db, request.query) }),
+  );
+
+  api.get(
     '/api/v1/admin/audit',
     {
       schema: {
@@ -197,6 +213,19 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
       `${prefix}/refunds.csv`,
       { schema: { ...adminOnly, summary: 'Refunds as CSV', querystring: refundExportQuery, response: exportAnswer('text/csv', 'One refund a line, with a header line.') } },
       async (request, reply) => stream(reply, 'text/csv; charset=utf-8', exportName(request.query, 'refunds', 'csv'), refundCsvLines(refundRows(app.db, request.query))),
+    );
+    api.get(
+      `${prefix}/credit-ledger.csv`,
+      {
+        schema: {
+          ...adminOnly,
+          summary: 'The credits ledger as CSV',
+          description: 'Every entry made in the range, account by account and oldest first, with the balance after it.',
+          querystring: refundExportQuery,
+          response: exportAnswer('text/csv', 'One ledger entry a line, with a header line.'),
+        },
+      },
+      async (request, reply) => stream(reply, 'text/csv; charset=utf-8', exportName(request.query, 'credit-ledger', 'csv'), creditLedgerCsvLines(ledgerCsvRows(app.db, request.query))),
     );
   }
 
@@ -247,6 +276,11 @@ export const financePlugin: FastifyPluginAsync = async (app) => {
     const charts = await Promise.all([...currencies.map((c) => revenueChart(data, c)), buyersChart(data)]);
     allowInlineStyles(reply);
     return sendPage(reply, ctx, 'Finance', <LedgerPage ctx={ctx} filters={f} rows={rows} total={total} totals={totals} charts={charts} stripeUrl={stripeUrl} />);
+  });
+
+  app.get('/admin/finance/credits', async (request, reply) => {
+    const q = parseInput(creditsQuery, request.query);
+    return sendPage(reply, pageContext(request, reply), 'Credits', <CreditsPage query={q} report={await creditsReport(app.db, q)} />);
   });
 
   const chargePage = async (request: FastifyRequest, reply: FastifyReply, id: number, refund: { error?: ApiError; values?: unknown } = {}) => {

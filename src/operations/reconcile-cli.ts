@@ -37,6 +37,7 @@ function printReport(r: ReconcileReport, where: string) {
   console.log(`Reconciled since ${r.since} (run #${r.run_id}, by ${where}).`);
   console.log(`  Stripe → ours: ${s.checkout_sessions} checkout sessions, ${s.payment_intents} payment intents, ${s.refunds} refunds, ${s.disputes} disputes.`);
   console.log(`  ours → Stripe: ${s.our_paid_rows} paid charges, ${s.pending_rows} old pending charges.`);
+  console.log(`  ledgers → charges: ${s.ledger_rows ?? 0} ledger rows.`);
   for (const f of r.findings) {
     console.log(`- ${f.kind}${f.charge_id ? ` charge #${f.charge_id}` : ''}${f.stripe_id ? ` (${f.stripe_id})` : ''}: ${f.detail} [${f.action}]`);
   }

@@ -97,6 +97,30 @@ export interface Product {
    * title, an ad's headline); the billing page shows it beside the product's name. One read for a batch.
    */
   purchaseTitles?(db: Db, charges: Charge[]): Promise<Array<string | undefined>>;
+  /** Optional: a ledger of its own that reconcile checks against the charges (see LedgerCheck). */
+  ledgerCheck?: LedgerCheck;
+}
+
+/** A difference between a product's ledger and the charges, for the reconcile report. */
+export interface LedgerFinding {
+  charge_id?: number;
+  detail: string;
+}
+
+/**
+ * A product that keeps a ledger of what its charges bought (a prepaid balance) has reconcile check it,
+ * after the charges themselves were compared with Stripe: what the ledger counts must be what the
+ * charges Stripe took the money for paid (and gave back). Every finding is reported, none repaired.
+ */
+export interface LedgerCheck {
+  /**
+   * Optional: SQL over the charges table true for paying rows paid from this ledger, not at the
+   * provider (paid from the prepaid balance): no money moved for them at Stripe, so reconcile does not
+   * look for them there; `check` accounts for them instead.
+   */
+  paidFromLedger?: SQL;
+  /** The differences for the charges created since `since` (and the ledger's own sums); `scanned` is how many rows it read. */
+  check(db: Db, since: Date): Promise<{ findings: LedgerFinding[]; scanned: number }>;
 }
 
 /** Why a product refuses a refund: an error code and a sentence, and what the 409 adds beside them. */

@@ -31,6 +31,7 @@ const NEW_ROW = {
   idempotencyKey: 'key',
   requestFingerprint: 'fingerprint',
   productData: 'fields',
+  payerOrganizationId: 'payerOrganization',
   intentNonce: 'nonce',
   createdAt: 'now',
   updatedAt: 'now',
@@ -185,7 +186,7 @@ export class Checkout {
     const { schema, keys, flow } = way.request;
     // Who pays is part of what a key names: the same body paid by an organization is another purchase.
     const paidBy = payer.kind === 'member' ? flow : { ...flow, payer: `${payer.kind}:${payer.id}` };
-    const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, paidBy);
+    const purchase = await this.recordPurchase(buyer, input, idempotencyKey, schema, keys, paidBy, payer.kind === 'organization' ? payer.id : null);
     const source = way.sourceField ? (purchase.base[way.sourceField] as string) : undefined;
     // A ticked box that needs the card for later (auto-renewal) saves it, whatever the "save" box says.
     const saveCard = (purchase.base.save_card ?? false) || needsSavedCard(this.deps.catalog.get(purchase.charge.product), purchase.charge.productData as Record<string, unknown>);
@@ -218,6 +219,7 @@ export class Checkout {
     schema: z.ZodType<T>,
     keys: readonly string[],
     flow: Record<string, unknown> = {},
+    payerOrganization: number | null = null,
   ): Promise<{ base: T; charge: Charge; created: boolean }> {
     const body = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
     const base = parseInput(schema, Object.fromEntries(keys.filter((k) => k in body).map((k) => [k, body[k]])));
@@ -251,6 +253,7 @@ export class Checkout {
       key,
       fingerprint,
       fields,
+      payerOrganization,
       nonce: randomBytes(16).toString('hex'),
       now,
       actor: userActor(user.id),
@@ -303,6 +306,7 @@ export class Checkout {
       key,
       fingerprint,
       fields: request.fields ?? {},
+      payerOrganization: payer.kind === 'organization' ? payer.id : null,
       nonce: randomBytes(16).toString('hex'),
       now,
       actor: 'system',

@@ -143,6 +143,7 @@ export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Arr
       title: 'Our database → Stripe',
       scanned: `${report?.scanned?.our_paid_rows ?? 0} paid charges, ${report?.scanned?.pending_rows ?? 0} old pending charges`,
     },
+    { direction: 'ledgers', title: 'Ledgers → our charges', scanned: `${report?.scanned?.ledger_rows ?? 0} ledger rows` },
   ];
   return (
     <>
@@ -210,4 +211,4 @@ export function ReconcilePage({ ctx, runs, done }: { ctx: PageContext; runs: Arr
   );
 }
 
-const emptyScan: ReconcileReport['scanned'] = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+const emptyScan: ReconcileReport['scanned'] = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0, ledger_rows: 0 };

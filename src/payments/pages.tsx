@@ -4,6 +4,7 @@ import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/r
 import type { SavedCard } from './cards.js';
 import type { WayChoice } from './ways-to-pay/way.js';
 import type { FieldOption, Product } from './catalog.js';
+import { partyRows, type ReceiptParty } from './receipts.js';
 import { SETTLED_STATUSES } from './state.js';
 import { SUBJECT_FIELD, subjectOf } from './subject.js';
 import { formatUtc, formatMoney } from '../format.js';
@@ -231,6 +232,7 @@ export function ChargePage({
   lines,
   publishableKey,
   done,
+  party,
 }: {
   ctx: PageContext;
   charge: Charge;
@@ -238,6 +240,8 @@ export function ChargePage({
   lines: string[];
   publishableKey: string;
   done?: string;
+  /** Who it is made out to, and how it was paid when not by card. */
+  party?: ReceiptParty;
 }) {
   const paid = SETTLED_STATUSES.includes(charge.status);
   const name = product?.name ?? charge.product;
@@ -280,6 +284,13 @@ export function ChargePage({
                 </td>
               </tr>
             )}
+            {paid &&
+              partyRows(party).map(([label, value]) => (
+                <tr data-party={label || undefined}>
+                  <th>{label}</th>
+                  <td>{value}</td>
+                </tr>
+              ))}
             <tr>
               <th>Reference</th>
               <td>

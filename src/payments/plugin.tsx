@@ -370,12 +370,12 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     const charge = await charges.owned(user, id);
     const product = catalog.find(charge.product);
     const ctx = { ...pageContext(request, reply), scripts: charge.status === 'requires_action' ? [stripe.jsUrl, '/assets/checkout.js'] : [] };
-    const [lines = []] = product ? await product.receiptLines(app.db, [charge], ctx.now) : [];
+    const [[lines = []], parties] = await Promise.all([product ? product.receiptLines(app.db, [charge], ctx.now) : [], app.payments.receiptParties(app.db, [charge])]);
     allowStripe(reply, stripe.origins);
     const title = SETTLED_STATUSES.includes(charge.status) ? 'Receipt' : 'Payment';
     // "Thank you" only for money taken, whatever the link says.
     const done = SETTLED_STATUSES.includes(charge.status) ? doneMessage(request.query, CHARGE_DONE) : undefined;
-    return sendPage(reply, ctx, title, <ChargePage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} done={done} />);
+    return sendPage(reply, ctx, title, <ChargePage ctx={ctx} charge={charge} product={product} lines={lines} publishableKey={stripe.publishableKey} done={done} party={parties.get(charge.id)} />);
   });
 
   app.get('/charges/:id/receipt.pdf', async (request, reply) => {
@@ -385,8 +385,8 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     // A receipt is proof of money taken: none for a failed, canceled or pending payment.
     if (!SETTLED_STATUSES.includes(charge.status)) throw notFound('This payment has no receipt: no money was taken.');
     const product = catalog.find(charge.product);
-    const [lines = []] = product ? await product.receiptLines(app.db, [charge], app.clock.now()) : [];
-    const pdf = await receiptPdf(charge, product?.name ?? charge.product, lines);
+    const [[lines = []], parties] = await Promise.all([product ? product.receiptLines(app.db, [charge], app.clock.now()) : [], app.payments.receiptParties(app.db, [charge])]);
+    const pdf = await receiptPdf(charge, product?.name ?? charge.product, lines, parties.get(charge.id));
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="receipt-${charge.id}.pdf"`).send(pdf);
   });
 

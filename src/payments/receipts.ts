@@ -5,9 +5,27 @@ import type { Mailer, PlainMessage } from '../mail/mailer.js';
 import type { Catalog } from './catalog.js';
 import { formatUtc, formatMoney } from '../format.js';
 
+/**
+ * Who a receipt is made out to, when not the buyer alone (a company: its legal name, address and tax
+ * id), and how it was paid when not by card. Found by a floor above the core (ReceiptParties).
+ */
+export interface ReceiptParty {
+  billedTo?: { name: string; lines: string[] };
+  paidWith?: string;
+}
+/** Each charge's party, by id (none: the buyer paid by card); one read for a batch. */
+export type ReceiptParties = (db: Db, charges: Charge[]) => Promise<Map<number, ReceiptParty>>;
+export const noParties: ReceiptParties = async () => new Map();
+
+/** The receipt's extra rows for its party: billed to (one row per line of the details), paid with. */
+export function partyRows(party: ReceiptParty | undefined): Array<[string, string]> {
+  if (!party) return [];
+  const billed = party.billedTo ? [party.billedTo.name, ...party.billedTo.lines].map((line, i): [string, string] => [i === 0 ? 'Billed to' : '', line]) : [];
+  return [...billed, ...(party.paidWith ? ([['Paid with', party.paidWith]] as Array<[string, string]>) : [])];
+}
 
 /** The receipt as a PDF (pdfkit, with its built-in Helvetica: no font files needed; loaded on the first receipt, not at start-up). */
-export async function receiptPdf(charge: Charge, productName: string, lines: string[]): Promise<Buffer> {
+export async function receiptPdf(charge: Charge, productName: string, lines: string[], party?: ReceiptParty): Promise<Buffer> {
   const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Receipt #${charge.id}`, Author: 'DevBoard' } });
@@ -26,9 +44,10 @@ export async function receiptPdf(charge: Charge, productName: string, lines: str
       ['Status', charge.status],
       ['Date', formatUtc(charge.paidAt ?? charge.createdAt)],
       ...(charge.cardLast4 ? ([['Card', `${charge.cardBrand} ending ${charge.cardLast4}`]] as Array<[string, string]>) : []),
+      ...partyRows(party),
       ['Stripe reference', charge.paymentIntentId ?? '—'],
     ];
-    for (const [label, value] of rows) doc.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
+    for (const [label, value] of rows) doc.font('Helvetica-Bold').text(label ? `${label}: ` : '', { continued: true }).font('Helvetica').text(value);
     doc.moveDown();
     for (const line of lines) doc.text(line);
     doc.end();
@@ -69,6 +88,7 @@ export class ReceiptMailer {
     private readonly db: Db,
     private readonly catalog: Catalog,
     private readonly mailer: Mailer,
+    private readonly parties: ReceiptParties = noParties,
   ) {}
 
   /**
@@ -126,8 +146,8 @@ export class ReceiptMailer {
             .from(users)
             .where(inArray(users.id, [...new Set(claimed.map((c) => c.userId))]));
           const emails = new Map(buyers.map((b) => [b.id, b.email]));
-          const lines = await this.receiptLines(claimed, now);
-          return (charge) => ({ message: this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? []), name: `receipt-${charge.id}` });
+          const [lines, parties] = await Promise.all([this.receiptLines(claimed, now), this.parties(this.db, claimed)]);
+          return (charge) => ({ message: this.compose(charge, emails.get(charge.userId)!, lines.get(charge.id) ?? [], parties.get(charge.id)), name: `receipt-${charge.id}` });
         },
         (unsent) =>
           this.db
@@ -150,7 +170,7 @@ export class ReceiptMailer {
     return lines;
   }
 
-  private compose(charge: Charge, to: string, lines: string[]): PlainMessage {
+  private compose(charge: Charge, to: string, lines: string[], party?: ReceiptParty): PlainMessage {
     const name = this.catalog.find(charge.product)?.name ?? charge.product;
     // The PDF is linked, not attached: rendering one per payment would cost more CPU than the payment itself.
     const receiptUrl = `${this.mailer.settings.baseUrl ?? ''}/charges/${charge.id}`;
@@ -159,10 +179,13 @@ export class ReceiptMailer {
       to,
       subject: `Your receipt #${charge.id}: ${name}`,
       text: [
-        `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
+        party?.paidWith
+          ? `Thank you: paid with ${party.paidWith} (worth ${formatMoney(charge.amount, charge.currency)}); no card was charged.`
+          : `Thank you for your payment of ${formatMoney(charge.amount, charge.currency)}.`,
         `What: ${name}`,
         ...lines,
-        `Reference: ${charge.paymentIntentId}`,
+        ...partyRows(party).map(([label, value]) => (label ? `${label}: ${value}` : `  ${value}`)),
+        `Reference: ${charge.paymentIntentId ?? `#${charge.id}`}`,
         `Receipt (printable, with a PDF download): ${receiptUrl}`,
       ].join('\n'),
     };

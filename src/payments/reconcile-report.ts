@@ -1,6 +1,7 @@
 /**
  * `stripe_to_ours`: an object at Stripe that our rows lack or lag behind. `ours_to_stripe`: a paying
- * row of ours that Stripe does not have, or has with another amount, currency or state.
+ * row of ours that Stripe does not have, or has with another amount, currency or state. `ledgers`: a
+ * product's ledger (a prepaid balance) that does not add up with the charges once they agree with Stripe.
  */
 import { z } from 'zod';
 export const findingSchema = z.object({
@@ -19,8 +20,9 @@ export const findingSchema = z.object({
     'amount_mismatch',
     'currency_mismatch',
     'state_mismatch',
+    'ledger_mismatch',
   ]),
-  direction: z.enum(['stripe_to_ours', 'ours_to_stripe']),
+  direction: z.enum(['stripe_to_ours', 'ours_to_stripe', 'ledgers']),
   stripe_id: z.string().optional(),
   charge_id: z.number().int().optional(),
   detail: z.string(),
@@ -39,6 +41,7 @@ export const reconcileReportSchema = z.object({
     disputes: z.number().int(),
     pending_rows: z.number().int(),
     our_paid_rows: z.number().int(),
+    ledger_rows: z.number().int().meta({ description: 'Rows the products’ ledger checks read.' }),
   }),
   findings: z.array(findingSchema),
   repaired: z.number().int(),

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, inArray, isNotNull, isNull, lt, not, or, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
 import { type Charge, charges, disputes, reconcileRuns, refunds } from '../db/schema.js';
 import { audit } from '../audit/log.js';
@@ -74,6 +74,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
   await run.stripeDisputes();
   await run.ourPaidRows();
   await run.stalePending();
+  await run.ledgers();
   const report = run.report();
   await deps.db.update(reconcileRuns).set({ finishedAt: deps.clock.now(), report: report as unknown as Record<string, unknown> }).where(eq(reconcileRuns.id, row!.id));
   return report;
@@ -82,7 +83,7 @@ export async function reconcile(deps: SyncDeps, options: ReconcileOptions): Prom
 /** One run's state and its phases, in the order reconcile() calls them. */
 class ReconcileRun {
   private readonly findings: Finding[] = [];
-  private readonly scanned = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0 };
+  private readonly scanned = { checkout_sessions: 0, payment_intents: 0, refunds: 0, disputes: 0, pending_rows: 0, our_paid_rows: 0, ledger_rows: 0 };
   /** Sessions the pass over Stripe's list has synced already. */
   private readonly syncedSessions = new Set<string>();
   /** Our rows Stripe's list (or a look-up) has accounted for. */
@@ -220,9 +221,10 @@ class ReconcileRun {
     }
   }
 
-  /** Ours → Stripe: every paying row created in the window, a page at a time, must have been matched above. */
+  /** Ours → Stripe: every paying row created in the window, a page at a time, must have been matched above (but those paid from a product's ledger: see ledgers()). */
   async ourPaidRows() {
-    const paying = and(inArray(charges.status, [...SETTLED_STATUSES]), gte(charges.createdAt, this.options.since));
+    const fromLedgers = this.deps.catalog.list().flatMap((p) => (p.ledgerCheck?.paidFromLedger ? [p.ledgerCheck.paidFromLedger] : []));
+    const paying = and(inArray(charges.status, [...SETTLED_STATUSES]), gte(charges.createdAt, this.options.since), fromLedgers.length > 0 ? not(or(...fromLedgers)!) : undefined);
     const [{ total } = { total: 0 }] = await this.deps.db.select({ total: sql<number>`count(*)::int` }).from(charges).where(paying);
     let lookups = 0;
     let cursor = 0;
@@ -333,6 +335,17 @@ class ReconcileRun {
         });
         if (closed) await this.repaired({ direction: 'ours_to_stripe', kind: 'stale_pending', charge_id: row.id, detail: 'pending with no PaymentIntent at Stripe; canceled' });
       }
+    }
+  }
+
+  /** Each product's ledger against the charges, now that they agree with Stripe: differences are reported, never repaired. */
+  async ledgers() {
+    for (const product of this.deps.catalog.list()) {
+      if (!product.ledgerCheck) continue;
+      this.progress(`${product.name}: ledger`, this.scanned.ledger_rows);
+      const { findings, scanned } = await product.ledgerCheck.check(this.deps.db, this.options.since);
+      this.scanned.ledger_rows += scanned;
+      for (const f of findings) this.reported({ direction: 'ledgers', kind: 'ledger_mismatch', ...f });
     }
   }
 

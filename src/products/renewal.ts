@@ -13,7 +13,9 @@ import { ApiError } from '../http/errors.js';
 import { savedCardOfPayment } from '../payments/cards.js';
 import type { Product, ProductField } from '../payments/catalog.js';
 import type { Checkout } from '../payments/checkout.js';
-import { memberPayer } from '../payments/payer.js';
+import { memberPayer, type Payer } from '../payments/payer.js';
+import { organizations } from '../db/organization-schema.js';
+import { payingOrganization } from '../organizations/service.js';
 import { PAYING_STATUSES } from './period.js';
 import { BATCH, claimable, type RenewalDeps, renewable, sameRenewal, subjectsOf, timestamptz } from './renewal-claims.js';
 import { sendDueReminders, sendRenewalNotices } from './renewal-mail.js';
@@ -148,8 +150,15 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
   const [subject] = await subjectsOf(db, renewing, [renewal.subjectId]);
   if (!subject) return finish(db, renewal, now, 'not_allowed', 'It can no longer be renewed.');
   const [user] = await db.select().from(users).where(eq(users.id, renewal.userId));
-  const card = await cardToRenewWith(deps, user!, product, declared.paidBy(renewal.subjectId));
-  if (!card) return finish(db, renewal, now, 'no_card', `The card you last paid for this ${declared.words.noun} with is no longer saved.`);
+  let last: Awaited<ReturnType<typeof lastPayment>>;
+  try {
+    last = await lastPayment(deps, user!, product, declared.paidBy(renewal.subjectId));
+  } catch (error) {
+    // The organization that paid last no longer lets this member pay for it.
+    if (error instanceof ApiError) return finish(db, renewal, now, 'not_allowed', error.message);
+    throw error;
+  }
+  if (!last) return finish(db, renewal, now, 'no_card', `The card you last paid for this ${declared.words.noun} with is no longer saved.`);
   let charge: Awaited<ReturnType<Checkout['chargeOffSession']>>;
   try {
     charge = await checkout.chargeOffSession({
@@ -157,8 +166,8 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
       subjectId: subject.purchase_subject ?? undefined,
       fields: subject.fields ?? undefined,
       user: user!,
-      payer: memberPayer(user!),
-      paymentMethod: card,
+      payer: last.payer,
+      paymentMethod: last.card,
       key: `renew-${declared.key}-${renewal.subjectId}-${renewal.periodEnd.toISOString()}`,
     });
   } catch (error) {
@@ -183,17 +192,24 @@ async function renew(deps: RenewalDeps, renewal: Renewal, now: Date): Promise<Re
   }
 }
 
-/** The card of the subject's latest paying charge, if its payer's Stripe customer still holds it. */
-async function cardToRenewWith({ db, stripe }: RenewalDeps, user: User, product: Product, paidBy: SQL): Promise<string | null> {
-  const customer = memberPayer(user).knownCustomer();
-  if (!customer) return null;
+/**
+ * Who paid the subject's latest paying charge (the member, or the organization that paid for them,
+ * while they may still pay for it: else a 403/404) and its card, if that payer's Stripe customer
+ * still holds it.
+ */
+async function lastPayment({ db, stripe }: RenewalDeps, user: User, product: Product, paidBy: SQL): Promise<{ payer: Payer; card: string } | null> {
   const [last] = await db
-    .select({ paymentIntent: charges.paymentIntentId })
+    .select({ paymentIntent: charges.paymentIntentId, organization: organizations })
     .from(charges)
+    .leftJoin(organizations, eq(organizations.id, charges.payerOrganizationId))
     .where(and(paidBy, eq(charges.product, product.id), eq(charges.userId, user.id), inArray(charges.status, [...PAYING_STATUSES]), isNotNull(charges.paymentIntentId)))
     .orderBy(desc(charges.paidAt))
     .limit(1);
-  return last?.paymentIntent ? savedCardOfPayment(stripe, last.paymentIntent, customer) : null;
+  if (!last?.paymentIntent) return null;
+  const payer = last.organization ? await payingOrganization(db, user, last.organization.slug) : memberPayer(user);
+  const customer = payer.knownCustomer();
+  const card = customer ? await savedCardOfPayment(stripe, last.paymentIntent, customer) : null;
+  return card ? { payer, card } : null;
 }
 
 const renewalKey = (r: Pick<Renewal, 'product' | 'subjectId' | 'periodEnd'>) =>

@@ -6,6 +6,7 @@ import { formatMoney } from '../../format.js';
 import type { Product } from '../../payments/catalog.js';
 import { type CreditOwner, grantPurchase } from '../../credits/ledger.js';
 import { CREDIT_PRICES, MAX_CREDITS_PER_PURCHASE, quote } from '../../credits/prices.js';
+import { creditsLedgerCheck } from '../../credits/reconcile.js';
 import { adminMembership } from '../../organizations/service.js';
 import { organizations } from '../../organizations/schema.js';
 import { freezeForDispute, giveBackForFailedRefund, releaseAfterDispute, takeBackForRefund } from './refunds.js';
@@ -39,6 +40,16 @@ async function ownerOf(ex: Executor, charge: Charge): Promise<CreditOwner> {
   return { organizationId: org.id };
 }
 
+/** A quote's lines with the positions of the credits each covers (the first tier's are 1 to its quantity). */
+function tierLines(lines: ReturnType<typeof quote>['lines']) {
+  let before = 0;
+  return lines.map((line) => {
+    const first = before + 1;
+    before += line.quantity;
+    return { first, last: before, line };
+  });
+}
+
 /**
  * Prepaid credits, priced by the graduated tiers of src/credits/prices.ts (the server's quote, never
  * the client's): granted once, when the charge settles, to the buyer or to the organization an admin
@@ -57,6 +68,8 @@ export const creditPackProduct: Product = {
     { name: 'organization', label: 'For the organization (its address, when you are one of its admins)', inputMode: 'text', required: false },
   ],
   price: (fields) => quote((fields as CreditPackFields).quantity).amount,
+  // Reconcile checks the credits ledger against these purchases (and the charges paid with credits).
+  ledgerCheck: creditsLedgerCheck(CREDIT_PACK_PRODUCT),
 
   // Anyone buys credits for themself; only an organization's admins for it (404 for others than its members).
   async authorize(db, user, _subjectId, _now, fields) {
@@ -95,7 +108,8 @@ export const creditPackProduct: Product = {
       const { lines, currency } = quote(quantity);
       return [
         `${quantity} credits${organization ? ` for the organization ${organization}` : ''}`,
-        ...lines.map((line) => `${line.quantity} × ${formatMoney(line.unit_amount, currency)} = ${formatMoney(line.amount, currency)}`),
+        // Each tier it reached: which credits, how many, at what price each (graduated, as quoted).
+        ...tierLines(lines).map(({ first, last, line }) => `Credits ${first}–${last} at ${formatMoney(line.unit_amount, currency)} each: ${line.quantity} × ${formatMoney(line.unit_amount, currency)} = ${formatMoney(line.amount, currency)}`),
       ];
     });
   },

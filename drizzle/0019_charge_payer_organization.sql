@@ -1,0 +1,2 @@
+ALTER TABLE "charges" ADD COLUMN "payer_organization_id" integer;--> statement-breakpoint
+ALTER TABLE "charges" ADD CONSTRAINT "charges_payer_organization_id_organizations_id_fk" FOREIGN KEY ("payer_organization_id") REFERENCES "public"."organizations"("id") ON DELETE no action ON UPDATE no action;
