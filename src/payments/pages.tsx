@@ -3,6 +3,7 @@ import type { Charge, ChargeStatus } from '../db/schema.js';
 import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
 import type { WayChoice } from './ways-to-pay/way.js';
+import { OtherWays } from './way-choices.js';
 import type { FieldOption, Product } from './catalog.js';
 import { partyRows, type ReceiptParty } from './receipts.js';
 import { SETTLED_STATUSES } from './state.js';
@@ -33,8 +34,6 @@ export interface CheckoutFormProps {
   otherWays?: WayChoice[];
 }
 
-/** The form field a way's choice is sent in: its fields, as a query string (the checkout routes read it). */
-export const WAY_CHOICE_FIELD = 'pay_by';
 
 /** The generic checkout form for any product; also embedded in product pages (an editor's pay box). */
 export function CheckoutForm(props: CheckoutFormProps) {
@@ -137,16 +136,7 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <button type="submit" id="pay">
         {props.submitLabel ?? `Pay ${price}`}
       </button>
-      {(props.otherWays ?? []).length > 0 && (
-        <div class="other-ways stack">
-          <p class="muted">Or, without a card:</p>
-          {props.otherWays!.map((choice) => (
-            <button type="submit" class="secondary" name={WAY_CHOICE_FIELD} value={new URLSearchParams(choice.fields).toString()} data-way-choice>
-              {choice.label}
-            </button>
-          ))}
-        </div>
-      )}
+      <OtherWays choices={props.otherWays ?? []} />
       {props.hostedCheckout && (
         // The same fields, key and CSRF token, posted to our session route (which sends the buyer to Stripe).
         <button type="submit" id="pay-hosted" class="secondary" formaction="/checkout_sessions" data-hosted>
