@@ -33,7 +33,8 @@ import type { StripeGateway } from './payments/stripe.js';
 import { WebhookWorker } from './payments/webhooks/inbox.js';
 import { stripeWebhookDocument, webhooksPlugin } from './payments/webhooks/plugin.js';
 import { financePlugin } from './finance/plugin.js';
-import { ReceiptMailer, type ReceiptParties } from './payments/receipts.js';
+import { allParties, ReceiptMailer, type ReceiptParties } from './payments/receipts.js';
+import { organizationReceiptParties } from './organizations/receipts.js';
 import { creditReceiptParties } from './credits/receipts.js';
 import { Mailer, type MailSettings } from './mail/mailer.js';
 import { userForToken } from './accounts/service.js';
@@ -143,7 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const stopObservingStripe = metrics.observeStripe(deps.stripe);
   const catalog = new Catalog(products.map((p) => metrics.instrumentProduct(p)));
   const mail = deps.mail ? new Mailer(deps.mail, app.log) : undefined;
-  const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail, creditReceiptParties) : undefined;
+  const receiptParties = allParties(organizationReceiptParties, creditReceiptParties);
+  const mailer = mail ? new ReceiptMailer(deps.database.db, catalog, mail, receiptParties) : undefined;
   const afterSettle = mailer
     ? () => mailer.soon(() => deps.clock.now(), (err) => app.log.warn({ err }, 'receipt e-mail failed'))
     : undefined;
@@ -154,7 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const ways = [...(deps.checkoutMode === 'hosted' ? waysToPay : waysToPay.filter((way) => way !== hostedPage)), payWithCredits];
   const checkout = new Checkout({ ...paymentsDeps, publicUrl: deps.publicUrl }, ways);
   const worker = new WebhookWorker({ ...paymentsDeps, settling: (chargeId) => checkout.settling(chargeId) }, app.log, metrics.webhookObserver);
-  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer, receiptParties: creditReceiptParties });
+  app.decorate('payments', { checkout, charges: checkout.records, catalog, stripe: deps.stripe, worker, mailer, receiptParties });
   const tasks = scheduledTasks({ db: deps.database.db, catalog, checkout, stripe: deps.stripe, mailer: mail, log: app.log });
   app.decorate('scheduledTasks', tasks);
   const renewals = tasks.find((t) => t.name === 'renewals')!;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
 import { admin, json, type Member, member, startTestApp, type TestApp } from './helpers/app.js';
+import { FormClient } from './helpers/browser-form.js';
 
 let t: TestApp;
 let ada: Member;
@@ -33,8 +34,14 @@ describe('an organization paying by card on POST /api/v1/charges', () => {
     expect(first.statusCode).toBe(201);
     const charge = json(first).charge;
     expect(charge).toMatchObject({ status: 'succeeded', product: 'job_listing', article_id: listing });
-    // The row says who paid: receipts are made out to it and finance counts it as the organization's.
+    // The row says who paid, and the receipt is made out to it.
     expect(await queryRows(t.database.db, `select payer_organization_id = o.id as theirs from charges, organizations o where charges.id = ${charge.id} and o.slug = 'pay-co'`)).toEqual([{ theirs: true }]);
+    const billing = { legal_name: 'Pay Co Ltd', address: { line1: '1 Main St', city: 'Leeds', postal_code: 'LS1 1AA', country: 'GB' } };
+    expect((await t.app.inject({ method: 'PATCH', url: '/api/v1/organizations/pay-co', headers: ada.auth, payload: billing })).statusCode).toBe(200);
+    const browser = new FormClient(t.app);
+    await browser.submit('/login', '/login', { email: ada.email, password: ada.password });
+    const receipt = (await browser.get(`/charges/${charge.id}`)).body;
+    for (const text of ['Billed to', 'Pay Co Ltd', '1 Main St', 'LS1 1AA Leeds', 'GB']) expect(receipt).toContain(text);
     const orgCustomer = await customerOf('organizations', "slug = 'pay-co'");
     expect(orgCustomer).toMatch(/^cus_/);
     expect(t.stripe.emulator.paymentIntents.get(charge.payment_intent)!.customer).toBe(orgCustomer);

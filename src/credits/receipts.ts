@@ -1,25 +1,15 @@
 /**
- * Who a receipt is made out to, read from the credits ledger: a purchase of credits for an
- * organization, and a week paid with an organization's credits, are billed to the organization (its
- * legal name, address and tax id, as kept on it and on its Stripe customer); a charge paid with
- * credits says so (how many, and whose) instead of a card.
+ * How a charge paid with credits was paid, read from the credits ledger: how many credits, and whose,
+ * instead of a card; and credits bought for an organization are billed to it. (Anything else an
+ * organization paid for is billed to it by src/organizations/receipts.ts.)
  */
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import type { Charge } from '../db/schema.js';
-import { type Organization, organizations } from '../organizations/schema.js';
+import { billedTo } from '../organizations/receipts.js';
+import { organizations } from '../organizations/schema.js';
 import type { ReceiptParties, ReceiptParty } from '../payments/receipts.js';
 import { creditAccounts, creditEntries } from './schema.js';
-
-/** An organization's billing details as a receipt prints them: its legal name (else its name), address lines, tax id. */
-export function billedTo(organization: Pick<Organization, 'name' | 'legalName' | 'address' | 'taxId'>): NonNullable<ReceiptParty['billedTo']> {
-  const a = organization.address;
-  const lines = a ? [a.line1, a.line2, [a.postal_code, a.city].filter(Boolean).join(' '), a.state, a.country] : [];
-  return {
-    name: organization.legalName ?? organization.name,
-    lines: [...lines.filter((line): line is string => Boolean(line)), ...(organization.taxId ? [`Tax id (${organization.taxId.type}): ${organization.taxId.value}`] : [])],
-  };
-}
 
 export const creditReceiptParties: ReceiptParties = async (db: Db, charges: Charge[]) => {
   const parties = new Map<number, ReceiptParty>();
@@ -33,7 +23,8 @@ export const creditReceiptParties: ReceiptParties = async (db: Db, charges: Char
   for (const { chargeId, reason, change, organization } of rows) {
     const credits = Math.abs(change);
     parties.set(chargeId!, {
-      ...(organization ? { billedTo: billedTo(organization) } : {}),
+      // Credits bought for an organization are billed to it, whoever's card paid (Stripe's hosted page pays as the buyer).
+      ...(organization && reason === 'purchase' ? { billedTo: billedTo(organization) } : {}),
       ...(reason === 'spend' ? { paidWith: `${credits} credit${credits === 1 ? '' : 's'}${organization ? ` of ${organization.name}` : ''}` } : {}),
     });
   }

@@ -16,6 +16,15 @@ export interface ReceiptParty {
 /** Each charge's party, by id (none: the buyer paid by card); one read for a batch. */
 export type ReceiptParties = (db: Db, charges: Charge[]) => Promise<Map<number, ReceiptParty>>;
 export const noParties: ReceiptParties = async () => new Map();
+/** Several sources of parties as one: each charge's party has what every source says of it. */
+export const allParties =
+  (...sources: ReceiptParties[]): ReceiptParties =>
+  async (db, charges) => {
+    const found = await Promise.all(sources.map((source) => source(db, charges)));
+    const merged = new Map<number, ReceiptParty>();
+    for (const parties of found) for (const [id, party] of parties) merged.set(id, { ...merged.get(id), ...party });
+    return merged;
+  };
 
 /** The receipt's extra rows for its party: billed to (one row per line of the details), paid with. */
 export function partyRows(party: ReceiptParty | undefined): Array<[string, string]> {
