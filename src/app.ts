@@ -11,6 +11,7 @@ import { noStoreWhenSignedIn, refuseUndeclaredCaller, resolveUser } from './acco
 import type { CurrentCredential } from './accounts/service.js';
 import { articlesPlugin } from './articles/plugin.js';
 import { MarkdownRenderer } from './articles/renderer.js';
+import { withCreditsOnBillingPage } from './credits/page-routes.js';
 import { creditsPlugin } from './credits/plugin.js';
 import { payWithCredits } from './credits/way.js';
 import type { Clock } from './clock.js';
@@ -41,7 +42,7 @@ import { RequestLogController } from './operations/logging.js';
 import { organizationsPlugin } from './organizations/plugin.js';
 import { payingOrganization } from './organizations/service.js';
 import { latestMigrationMillis, Metrics, migrationsCurrent } from './operations/metrics.js';
-import { productRoutes, products, renewalSwitchRoutes, renewingOnBillingPage, type ScheduledTask, scheduledTasks } from './products/index.js';
+import { CREDIT_PACK_PRODUCT, productRoutes, products, renewalSwitchRoutes, renewingOnBillingPage, type ScheduledTask, scheduledTasks } from './products/index.js';
 import { clientScripts } from './web/assets.js';
 import { renderErrorPage } from './web/pages/error.js';
 
@@ -272,11 +273,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(articlesPlugin, { rateLimits: deps.rateLimits ?? true });
   await app.register(paymentsPlugin, {
     rateLimits: deps.rateLimits ?? true,
-    billingSection: renewingOnBillingPage,
+    billingSection: withCreditsOnBillingPage(renewingOnBillingPage),
     organizationPayer: (user, slug) => payingOrganization(app.db, user, slug),
   });
   await app.register(organizationsPlugin, { mailer: mail });
-  await app.register(creditsPlugin);
+  await app.register(creditsPlugin, { purchaseProduct: CREDIT_PACK_PRODUCT });
   await app.register(webhooksPlugin, { stripe: deps.stripe, secrets: deps.webhookSecrets, worker });
   await app.register(paymentsConsolePlugin);
   await app.register(financePlugin);

@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Db } from './db/client.js';
 import type { Checkout } from './payments/checkout.js';
 import { addMember, createOrganization } from './organizations/service.js';
+import { organizationPayer } from './organizations/payer.js';
 import { memberPayer } from './payments/payer.js';
 
 export const DEMO_POSTER = { username: 'acme_jobs', email: 'jobs@acme.example', password: 'demo-password' };
@@ -13,7 +14,8 @@ export const DEMO_RECRUITER = { username: 'acme_recruiter', email: 'recruiting@a
 /**
  * A demo community on first start: a job poster with permission, a few articles, two job listings
  * paid through the real checkout (against the local Stripe) and a billboard. The poster is the admin
- * of an organization, Acme, with a recruiter as its other member; the first listing is on its behalf.
+ * of an organization, Acme, with a recruiter as its other member. Acme bought 10 credits by card (with
+ * its own Stripe customer), and the first listing, on its behalf, is paid with one of them.
  */
 export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock, checkout: Checkout, logger: Logger): Promise<void> {
   if (await findUserByEmail(db, DEMO_POSTER.email)) return;
@@ -73,8 +75,14 @@ export async function seedDemoData(db: Db, render: RenderMarkdown, clock: Clock,
     },
     now,
   );
-  for (const [i, { article }] of [first, second].entries()) {
-    const paid = await checkout.create(poster, memberPayer(poster), { product: 'job_listing', article_id: article.id, payment_method: 'pm_card_visa', save_card: i === 0 }, `demo-listing-${article.id}`);
+  const credits = await checkout.create(poster, organizationPayer(acme), { product: 'credit_pack', quantity: 10, organization: acme.slug, payment_method: 'pm_card_visa' }, 'demo-credits-acme');
+  if (credits.kind !== 'paid') logger.warn({ outcome: credits.kind }, "demo purchase of Acme's credits did not succeed");
+  const purchases = [
+    { article: first.article, way: { pay_with: 'credits', organization: acme.slug } },
+    { article: second.article, way: { payment_method: 'pm_card_visa', save_card: true } },
+  ];
+  for (const { article, way } of purchases) {
+    const paid = await checkout.create(poster, memberPayer(poster), { product: 'job_listing', article_id: article.id, ...way }, `demo-listing-${article.id}`);
     if (paid.kind !== 'paid') logger.warn({ outcome: paid.kind }, 'demo listing payment did not succeed');
   }
   await checkout.create(poster, memberPayer(poster), { product: 'billboard', payment_method: 'pm_card_mastercard', headline: 'Acme is hiring: see our jobs', link_url: 'https://acme.example/jobs' }, 'demo-billboard-1');

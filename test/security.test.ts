@@ -206,6 +206,9 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/credits/quote': { expect: all(200), url: () => '/api/v1/credits/quote?quantity=10' },
   // An organization's ledger: its members read it; anyone else finds no organization.
   'GET /api/v1/credits': { expect: { anon: 401, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/credits?organization=matrix-co' },
+  // Its page: the same, in HTML (anonymous visitors are sent to log in).
+  'GET /credits': { expect: { anon: 302, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/credits?organization=matrix-co' },
+  'GET /organizations/:slug/credits': { expect: { anon: 302, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/organizations/matrix-co/credits' },
   'POST /api/v1/admin/credits': { expect: adminOnly(401, 201), body: () => ({ organization: 'matrix-co', change: 1, note: 'Matrix grant' }) },
   // Credits for the organization: its admins buy them; a plain member may not (403); outsiders find no organization (404).
   'POST /api/v1/credits/purchases': {

@@ -341,6 +341,7 @@ export const articlesPlugin: FastifyPluginAsync<{ rateLimits: boolean }> = async
           publishableKey={stripe.publishableKey}
           submitLabel={row.article.published ? undefined : 'Publish and pay'}
           hostedCheckout={app.payments.checkout.offers(hostedPage.id)}
+          otherWays={await app.payments.checkout.choices(user, articleListing.product, id)}
         />
       );
     }

@@ -9,6 +9,7 @@ import { membership } from '../organizations/service.js';
 import { organizations } from '../organizations/schema.js';
 import { users } from '../db/schema.js';
 import { adjustCredits, creditBalance, type CreditOwner, creditEntriesOf } from './ledger.js';
+import { type CreditPagesOptions, creditPages } from './page-routes.js';
 import { creditQuantity, pricesJson, quote } from './prices.js';
 import { creditReasons } from './schema.js';
 
@@ -23,9 +24,13 @@ const entrySchema = z.object({
   by: z.string().nullable().meta({ description: 'The username of who made the change.' }),
 });
 
-/** The credits API: the price list and quotes, open to anyone (the page shows the quote before paying), and a balance with its ledger. */
-export const creditsPlugin: FastifyPluginAsync = async (parent) => {
+/**
+ * The credits API: the price list and quotes, open to anyone (the page shows the quote before paying),
+ * and a balance with its ledger; and their pages (page-routes.tsx), which read the same.
+ */
+export const creditsPlugin: FastifyPluginAsync<CreditPagesOptions> = async (parent, options) => {
   const app = parent.withTypeProvider<ZodTypeProvider>();
+  await parent.register(creditPages, options);
 
   app.get(
     '/api/v1/credits/prices',

@@ -5,6 +5,7 @@ import { ApiError } from '../http/errors.js';
 import { membership } from '../organizations/service.js';
 import { SUBJECT_FIELD, subjectIdSchema, subjectOf } from '../payments/subject.js';
 import type { WayCore, WayToPay } from '../payments/ways-to-pay/way.js';
+import { creditChoices } from './choices.js';
 import { type CreditOwner, refundSpend, spendCredits } from './ledger.js';
 import { CREDIT_PRICES } from './prices.js';
 
@@ -39,6 +40,7 @@ export const payWithCredits: WayToPay = {
   id: 'credits',
   request: { schema: spendRequest, keys: ['product', SUBJECT_FIELD, 'pay_with', 'organization'] },
   sourceField: 'pay_with',
+  choices: creditChoices,
   // Its rows are settled when made: the return and cancel of a card's way find nothing to do.
   madeBy: () => false,
   async start(core, { charge, buyer, actor, request }) {

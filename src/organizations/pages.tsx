@@ -93,7 +93,7 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
       <h1>{organization.name}</h1>
       <p class="muted">
         You are {role === 'admin' ? 'an admin' : 'a member'} of this organization. {organization.canPostJobs ? 'Its members can post job listings on its behalf.' : 'It cannot post job listings yet: a site admin grants that.'}{' '}
-        <a href="/organizations">All your organizations</a>
+        <a href={`${base}/credits`}>Its credits</a> · <a href="/organizations">All your organizations</a>
       </p>
       <Flash message={done} />
       {/* A member's forms are an admin's: what a member is refused is said here. */}

@@ -242,6 +242,16 @@ export function postedFields(product: Product | undefined, posted: Record<string
   };
 }
 
+/** The product's own fields among what a form or link carries (strings), as typed. */
+export const typedFields = (product: Product, values: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(product.formFields.flatMap((f) => (typeof values[f.name] === 'string' ? [[f.name, values[f.name] as string]] : [])));
+
+/** What the purchase costs with the fields typed, when they are valid (a quantity); else undefined (the catalog's price is shown). */
+export function typedPrice(product: Product, values: Record<string, string>): number | undefined {
+  const parsed = product.fields.safeParse(postedFields(product, values));
+  return parsed.success ? priceOf(product, parsed.data) : undefined;
+}
+
 /** Each select field's options at `now`, by field name, for the checkout form. */
 export async function fieldChoices(db: Db, product: Product, now: Date): Promise<Record<string, FieldOption[]>> {
   const selects = product.formFields.flatMap((f) => (f.inputMode === 'select' ? [f] : []));

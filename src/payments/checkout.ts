@@ -17,7 +17,7 @@ import { SUBJECT_COLUMN, SUBJECT_FIELD } from './subject.js';
 import { canonical, idempotencyKeySchema } from './checkout-request.js';
 import { waysToPay } from './ways-to-pay/index.js';
 import { savedCard } from './ways-to-pay/saved-card.js';
-import type { WayCore, WayToPay } from './ways-to-pay/way.js';
+import type { WayChoice, WayCore, WayToPay } from './ways-to-pay/way.js';
 
 const p = sql.placeholder;
 
@@ -155,6 +155,12 @@ export class Checkout {
   /** Whether buyers are offered this way to pay. */
   offers(wayId: string): boolean {
     return this.ways.some((way) => way.id === wayId);
+  }
+
+  /** What the offered ways propose to this buyer for one product (and subject) besides a card, in the ways' order. */
+  async choices(buyer: User, product: string, subjectId: number | undefined): Promise<WayChoice[]> {
+    const offered = await Promise.all(this.ways.map((way) => way.choices?.(this.deps, buyer, product, subjectId) ?? []));
+    return offered.flat();
   }
 
   /** The offered ways a request names by `field`'s value (their id), rather than by a card's source. */

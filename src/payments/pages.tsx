@@ -2,6 +2,8 @@ import type { JSX } from 'preact';
 import type { Charge, ChargeStatus } from '../db/schema.js';
 import { CsrfField, DataTable, Flash, type PageContext, ScrollX } from '../web/render.js';
 import type { SavedCard } from './cards.js';
+import type { WayChoice } from './ways-to-pay/way.js';
+import { OtherWays } from './way-choices.js';
 import type { FieldOption, Product } from './catalog.js';
 import { partyRows, type ReceiptParty } from './receipts.js';
 import { SETTLED_STATUSES } from './state.js';
@@ -26,12 +28,18 @@ export interface CheckoutFormProps {
   values?: Record<string, string>;
   /** Each select field's options now (catalog.ts's fieldChoices). */
   choices?: Record<string, FieldOption[]>;
+  /** What the purchase costs with the fields given (a quantity), when not the catalog's price. */
+  amount?: number;
+  /** What the other ways offer besides a card (Checkout.choices): a button each. */
+  otherWays?: WayChoice[];
 }
+
 
 /** The generic checkout form for any product; also embedded in product pages (an editor's pay box). */
 export function CheckoutForm(props: CheckoutFormProps) {
   const { ctx, product, cards } = props;
-  const price = formatMoney(product.amount, product.currency);
+  const amount = props.amount ?? product.amount;
+  const price = formatMoney(amount, product.currency);
   return (
     <form
       id="checkout"
@@ -40,7 +48,7 @@ export function CheckoutForm(props: CheckoutFormProps) {
       action="/charges"
       data-publishable-key={props.publishableKey}
       data-product={product.id}
-      data-amount={String(product.amount)}
+      data-amount={String(amount)}
       data-currency={product.currency}
     >
       <CsrfField ctx={ctx} />
@@ -128,6 +136,7 @@ export function CheckoutForm(props: CheckoutFormProps) {
       <button type="submit" id="pay">
         {props.submitLabel ?? `Pay ${price}`}
       </button>
+      <OtherWays choices={props.otherWays ?? []} />
       {props.hostedCheckout && (
         // The same fields, key and CSRF token, posted to our session route (which sends the buyer to Stripe).
         <button type="submit" id="pay-hosted" class="secondary" formaction="/checkout_sessions" data-hosted>

@@ -18,7 +18,7 @@ import type { Db } from '../db/client.js';
 import { doneMessage, type PageContext, pageContext, sendPage } from '../web/render.js';
 import { billingRoutes } from './billing-routes.js';
 import { listCards } from './cards.js';
-import { fieldChoices, type Product, postedFields, productJson, productSchema, purchaseJsonSchema } from './catalog.js';
+import { fieldChoices, type Product, postedFields, productJson, productSchema, purchaseJsonSchema, typedFields, typedPrice } from './catalog.js';
 import { chargeSchema } from './charges.js';
 import { chargeRequest, idempotencyHeaders } from './checkout-request.js';
 import { checkoutAnswer, purchaseAnswers, sendAnswer } from './http-answers.js';
@@ -27,6 +27,7 @@ import { memberPayer, type Payer } from './payer.js';
 import { commonPurchase, NAMED_WAY_FIELD, purchasePayer } from './purchase-payer.js';
 import { receiptPdf } from './receipts.js';
 import { CatalogPage, ChargePage, CheckoutPage } from './pages.js';
+import { WAY_CHOICE_FIELD } from './way-choices.js';
 import { SETTLED_STATUSES } from './state.js';
 import { keepsIdempotencyKey, REQUEST_IN_PROGRESS } from './stripe.js';
 import { SUBJECT_FIELD } from './subject.js';
@@ -51,6 +52,8 @@ const checkoutForm = z
     save_card: z.preprocess((v) => v === 'on', z.boolean()),
     idempotency_key: z.string(),
     _csrf: z.string().optional(),
+    // A way's choice (pages.tsx's buttons besides the card's): its request fields, as a query string.
+    [WAY_CHOICE_FIELD]: z.string().max(500).optional(),
   })
   .catchall(z.string());
 
@@ -148,6 +151,7 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
   ) => {
     const ctx = { ...pageContext(request, reply), scripts: [stripe.jsUrl, '/assets/checkout.js'] };
     const subjectTitle = subjectId ? await product.subject?.title(app.db, subjectId) : undefined;
+    const values = sentBack.values && typedFields(product, sentBack.values);
     allowStripe(reply, stripe.origins);
     return sendPage(
       reply,
@@ -165,6 +169,8 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
         error={sentBack.error?.message}
         fieldErrors={sentBack.error?.fields}
         values={sentBack.values}
+        amount={values && typedPrice(product, values)}
+        otherWays={await checkout.choices(user, product.id, subjectId)}
         choices={await fieldChoices(app.db, product, app.clock.now())}
       />,
       sentBack.error?.status ?? 200,
@@ -300,8 +306,11 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
       const { name } = product.subject;
       throw new ApiError(400, 'validation_failed', `Which ${name}? ${SUBJECT_FIELD} is missing.`, { [SUBJECT_FIELD]: `Choose the ${name} this is for.` });
     }
-    await product.authorize(app.db, user, subjectId, app.clock.now());
-    return checkoutPage(request, reply, user, product, subjectId);
+    // A link may fill in the product's fields (a quantity): they are shown, priced, and checked when paying.
+    const values = typedFields(product, request.query as Record<string, unknown>);
+    const fields = product.fields.safeParse(postedFields(product, values));
+    await product.authorize(app.db, user, subjectId, app.clock.now(), fields.success ? fields.data : undefined);
+    return checkoutPage(request, reply, user, product, subjectId, { values });
   });
 
   app.post('/charges', perUser, async (request, reply) => {
@@ -312,10 +321,13 @@ export const paymentsPlugin: FastifyPluginAsync<PaymentsOptions> = async (app, o
     // Without JavaScript: a saved card, then a redirect to the receipt, or the form again with what
     // was typed and each field's error beside it.
     const form = parseInput(checkoutForm, request.body);
-    const { idempotency_key, save_card, _csrf, ...rest } = form;
+    const { idempotency_key, save_card, _csrf, [WAY_CHOICE_FIELD]: wayChoice, ...rest } = form;
+    // A way's choice stands for the card: its fields choose the way (checkout.wayChosenBy).
+    const { payment_method, ...purchase } = rest;
+    const source = wayChoice !== undefined ? Object.fromEntries(new URLSearchParams(wayChoice)) : { payment_method, ...(save_card ? { save_card } : {}) };
     let failure: ApiError;
     try {
-      const outcome = await create(user, { ...postedFields(catalog.find(form.product), rest), ...(save_card ? { save_card } : {}) }, idempotency_key);
+      const outcome = await create(user, { ...postedFields(catalog.find(form.product), purchase), ...source }, idempotency_key);
       const answer = await checkoutAnswer(charges, outcome);
       if (answer.status === 201 || answer.status === 202) return reply.redirect(`/charges/${outcome.charge.id}?done=paid`, 303);
       failure = new ApiError(answer.status, 'payment_failed', (answer.body.error as { message: string }).message);

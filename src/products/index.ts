@@ -23,6 +23,9 @@ export const registered: ProductPlugin[] = [
   (await import('./credit-pack/index.js')).creditPack,
 ];
 
+/** The product that sells credits (the credits pages send buyers to its checkout). */
+export { CREDIT_PACK_PRODUCT } from './credit-pack/product.js';
+
 /** Everything for sale, as the payments core knows it. */
 export const products: Product[] = registered.map((p) => p.product);
 

@@ -160,6 +160,9 @@ describe('every page of the route table (Elements mode)', () => {
     await org('', 'POST', { name: 'Pages & Partners, a name long enough to wrap on a phone', slug: 'pages-co' });
     await org('/pages-co/members', 'POST', { username: people.member.username, role: 'member' });
     await org('/pages-co', 'PATCH', { legal_name: 'Pages & Partners GmbH', address: { line1: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 'DE' } });
+    // Its credits: a purchase by card and an admin's grant with a note, so its ledger has rows of both kinds.
+    await t.app.inject({ method: 'POST', url: '/api/v1/credits/purchases', headers: { ...auth, 'idempotency-key': 'pages-credits-1' }, payload: { quantity: 10, organization: 'pages-co', payment_method: 'pm_card_visa' } });
+    await t.app.inject({ method: 'POST', url: '/api/v1/admin/credits', headers: people.admin.auth, payload: { organization: 'pages-co', change: 2, note: 'Goodwill for a listing that showed late: a note long enough to wrap on a phone.' } });
     await settleWebhooks(t);
   });
   afterAll(async () => {
@@ -168,13 +171,16 @@ describe('every page of the route table (Elements mode)', () => {
 
   /** The concrete URLs a route pattern is visited at; a pattern with no fixture fails the test. */
   function urlsFor(pattern: string): string[] {
-    if (pattern === '/charges/new') return ['/charges/new?product=billboard', `/charges/new?product=job_listing&article_id=${ids.article}`];
+    if (pattern === '/charges/new') return ['/charges/new?product=billboard', `/charges/new?product=job_listing&article_id=${ids.article}`, '/charges/new?product=credit_pack&quantity=10'];
     if (pattern === '/charges/:id') return [`/charges/${ids.charge}`, `/charges/${ids.declinedCharge}`];
     if (pattern === '/charges/:id/return') return []; // a redirect to /charges/:id, visited above
     if (pattern === '/charges/:id/cancel') return []; // a redirect to /charges/:id, visited above
     if (/^\/(admin\/finance\/)?charges\/:id$/.test(pattern)) return [pattern.replace(':id', ids.charge!)];
     if (/^\/articles\/:id(\/edit)?$/.test(pattern)) return [pattern.replace(':id', ids.article!)];
     if (pattern === '/organizations/:slug') return ['/organizations/pages-co'];
+    if (pattern === '/organizations/:slug/credits') return ['/organizations/pages-co/credits'];
+    // Its buy form with a quote, and with a quantity refused beside its field.
+    if (pattern === '/credits') return ['/credits', '/credits?quantity=10', '/credits?quantity=abc'];
     // An unknown or used reset link: the page that says so.
     if (pattern === '/password-reset/:token') return ['/password-reset/not-a-real-token'];
     if (!pattern.includes(':')) return [pattern];

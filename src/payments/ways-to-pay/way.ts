@@ -40,6 +40,18 @@ export interface WayToPay {
    * row, the database deciding. False when this way did not pay the row.
    */
   refund?(tx: Executor, charge: Charge, refund: Refund, now: Date): Promise<boolean>;
+  /**
+   * Optional: what this way offers the buyer on the checkout page for one product (and subject), beside
+   * the card's choices: each a button that sends the purchase with the choice's fields (e.g. whose
+   * balance pays). The purchase is then checked by the way as any request is.
+   */
+  choices?(deps: CheckoutDeps, buyer: User, product: string, subjectId: number | undefined): Promise<WayChoice[]>;
+}
+
+/** One choice a way offers at checkout: what its button says, and the request fields it sends. */
+export interface WayChoice {
+  label: string;
+  fields: Record<string, string>;
 }
 
 /** The fields of a request for one way: their schema, their names, and what else its fingerprint covers. */

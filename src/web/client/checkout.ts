@@ -90,8 +90,12 @@ function setupCheckout(form: HTMLFormElement) {
     showFieldErrors(form);
     try {
       const choice = chosen();
+      // A way's own button (e.g. paying with credits): its fields stand for the card.
+      const wayChoice = (event as SubmitEvent).submitter?.hasAttribute('data-way-choice') ? ((event as SubmitEvent).submitter as HTMLButtonElement).value : undefined;
       const source: Record<string, string> = {};
-      if (choice === 'new') {
+      if (wayChoice !== undefined) {
+        Object.assign(source, Object.fromEntries(new URLSearchParams(wayChoice)));
+      } else if (choice === 'new') {
         // The Element shows each field's error beside it; the message here says why nothing was sent.
         const submitted = await elements.submit();
         if (submitted.error) {
@@ -107,7 +111,7 @@ function setupCheckout(form: HTMLFormElement) {
       } else {
         source.payment_method = choice;
       }
-      const body: Record<string, unknown> = { product: form.dataset.product, ...source, save_card: choice === 'new' && saveCard.checked };
+      const body: Record<string, unknown> = { product: form.dataset.product, ...source, ...(wayChoice === undefined ? { save_card: choice === 'new' && saveCard.checked } : {}) };
       const article = form.querySelector('input[name="article_id"]') as HTMLInputElement | null;
       if (article) body.article_id = Number(article.value);
       for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('[data-product-field]')) {
