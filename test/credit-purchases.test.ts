@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
-import { creditBalance } from '../src/credits/ledger.js';
+import { appendCredits, creditBalance, MAX_BALANCE } from '../src/credits/ledger.js';
 import { reconcile } from '../src/payments/reconcile.js';
 import { admin, grantJobs, json, type Member, member, settleWebhooks, startTestApp, type TestApp } from './helpers/app.js';
 
@@ -228,6 +228,15 @@ describe('POST /api/v1/admin/credits', () => {
     ]);
     expect(await count(`audit_log where action in ('credits.grant', 'credits.revoke')`)).toBe(2);
     expect((await adjust(boss, { organization: 'nobody-here', change: 1, note: 'x' })).statusCode).toBe(404);
+  });
+
+  it('refuses a grant past what a balance holds with a 422, not a 500', async () => {
+    const boss = await admin(t);
+    const whale = await member(t.app);
+    await appendCredits(t.database.db, { userId: whale.id }, { change: MAX_BALANCE - 1, reason: 'grant', note: 'Near the top', byUserId: boss.id, at: t.clock.now() });
+    const over = await t.app.inject({ method: 'POST', url: '/api/v1/admin/credits', headers: boss.auth, payload: { user_id: whale.id, change: 2, note: 'One too many' } });
+    expect([over.statusCode, json(over).error.code]).toEqual([422, 'balance_too_large']);
+    expect(await creditBalance(t.database.db, { userId: whale.id })).toBe(MAX_BALANCE - 1);
   });
 });
 

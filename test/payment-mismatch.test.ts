@@ -134,6 +134,15 @@ describe('a PaymentIntent that is not the one we created for a charge', () => {
     expect(await mismatch(pi.id)).toMatchObject({ reason: 'amount', charge_id: null });
   });
 
+  it('names a product whose purchase needs fields of its own (credits: how many), for its price: no row is adopted, no credit granted blind', async () => {
+    const pi = await foreignIntent(2500, { user_id: String(poster.id), product: 'credit_pack' });
+    await settleWebhooks(t);
+    const deps = { db: t.database.db, clock: t.clock, catalog: t.app.payments.catalog, stripe: t.app.payments.stripe };
+    await reconcile(deps, { since: new Date(0), staleAfterMs: 24 * 3600_000 });
+    expect(await queryRows(t.database.db, `select 1 from charges where stripe_charge_key = '${pi.id}'`)).toHaveLength(0);
+    expect(await queryRows(t.database.db, `select 1 from credit_entries e join credit_accounts a on a.id = e.account_id where a.user_id = ${poster.id}`)).toHaveLength(0);
+  });
+
   it('names a charge that is already paid, with another intent: the row keeps its own intent', async () => {
     const a = await listing();
     const paid = json(

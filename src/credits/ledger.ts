@@ -9,6 +9,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { audit, userActor } from '../audit/log.js';
 import { type Db, type Executor, queryRows, sqlState } from '../db/client.js';
 import { users } from '../db/schema.js';
+import { ApiError } from '../http/errors.js';
 import { type CreditReason, creditAccounts, creditEntries } from './schema.js';
 
 /** Whose credits: a member's own or an organization's. */
@@ -48,6 +49,8 @@ export interface CreditChange {
 export type CreditOutcome = { outcome: 'applied'; balance: number } | { outcome: 'insufficient' | 'duplicate'; balance: number };
 
 const UNIQUE_VIOLATION = '23505';
+/** The most credits one balance holds (its column is a 32-bit integer). */
+export const MAX_BALANCE = 2_000_000_000;
 
 /**
  * Appends one entry and moves the balance by it, in one statement, unless the balance would go below
@@ -142,6 +145,8 @@ export const spendCredits = (ex: Executor, owner: CreditOwner, spend: { chargeId
  * written with its audit entry in one transaction; a revocation beyond the balance changes nothing.
  */
 export async function adjustCredits(db: Db, admin: { id: number }, owner: CreditOwner, change: number, note: string, at: Date): Promise<CreditOutcome> {
+  // The balance is a 32-bit integer: a grant past it is refused, not a 500.
+  if (change > 0 && (await creditBalance(db, owner)) + change > MAX_BALANCE) throw new ApiError(422, 'balance_too_large', `A balance holds at most ${MAX_BALANCE} credits.`, { change: `At most ${MAX_BALANCE} credits in all.` });
   return db.transaction(async (tx) => {
     const reason = change > 0 ? 'grant' : 'revoke';
     const outcome = await appendCredits(tx, owner, { change, reason, note, byUserId: admin.id, at });
