@@ -73,7 +73,7 @@ async function adoptIntent(deps: SyncDeps, pi: Stripe.PaymentIntent): Promise<{ 
   const userId = Number(pi.metadata?.user_id);
   const product = pi.metadata?.product ? deps.catalog.find(pi.metadata.product) : undefined;
   if (!Number.isInteger(userId) || userId <= 0 || userId > 2147483647 || !product) return {};
-  // A product whose purchase needs fields of its own (how many credits, an ad's headline) cannot be
+  // A product whose purchase needs fields of its own (a quantity, a headline) cannot be
   // rebuilt from the metadata: left to an operator (reconcile reports the intent), never fulfilled blind.
   if (!product.fields.safeParse({}).success) return {};
   if (pi.amount !== product.amount || pi.currency !== product.currency) {
