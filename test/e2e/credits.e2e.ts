@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answered, apiClient } from '../../scripts/api/client.js';
-import { ADMIN, fillCard, launchBrowser, type RunningServer, screenshot, signUp, startServer } from './harness.js';
+import { ADMIN, fillCard, launchBrowser, logIn, type RunningServer, screenshot, signUp, startServer } from './harness.js';
 
 /**
  * A company pays with credits, in a real browser: its admin creates the organization, adds a member
@@ -18,6 +18,8 @@ const suffix = Date.now() % 100000;
 const names = { boss: `boss${suffix}`, recruiter: `recr${suffix}`, outsider: `out${suffix}` };
 const slug = `hire-co-${suffix}`;
 const title = `Staff engineer at Hire Co ${suffix}`;
+/** The receipt of the purchase of 10 credits. */
+let receiptUrl = '';
 
 beforeAll(async () => {
   server = await startServer();
@@ -69,6 +71,7 @@ describe('an organization pays with credits', () => {
     await fillCard(boss, '4242424242424242');
     await Promise.all([boss.waitForURL(/\/charges\/\d+\?done=paid$/), boss.click('#pay')]);
     await expect(boss.locator('[data-amount]').textContent()).resolves.toBe('$232.50');
+    receiptUrl = boss.url().replace(/\?.*$/, '');
     await boss.goto(`${server.url}/organizations/${slug}/credits`);
     await expect(boss.locator('[data-balance]').getAttribute('data-balance')).resolves.toBe('10');
   });
@@ -91,7 +94,7 @@ describe('an organization pays with credits', () => {
     await expect(row.locator('[data-organization]').first().textContent()).resolves.toContain('Hire Co');
   });
 
-  it("its admin's ledger shows the purchase of 10 and the spend of 1; another organization's member gets 404", async () => {
+  it("its admin's ledger, the receipt and the finance console agree; another organization's member gets 404", async () => {
     await boss.goto(`${server.url}/organizations/${slug}/credits`);
     await expect(boss.locator('[data-balance]').getAttribute('data-balance')).resolves.toBe('9');
     const rows = boss.locator('table tbody tr[data-reason]');
@@ -103,6 +106,23 @@ describe('an organization pays with credits', () => {
     await expect(rows.nth(1).textContent()).resolves.toMatch(/−1[\s\S]*Spent[\s\S]*#\d+/);
     await expect(rows.nth(1).textContent()).resolves.toContain(names.recruiter);
     await screenshot(boss, 'credits-ledger');
+
+    // The receipt says the same: 10 credits for the organization, tier by tier, made out to it.
+    await boss.goto(receiptUrl);
+    const receipt = (await boss.locator('main').textContent())!.replace(/\s+/g, ' ');
+    for (const text of ['$232.50', `10 credits for the organization ${slug}`, 'Credits 1–4 at $25.00 each', 'Billed to', 'Hire Co']) expect(receipt).toContain(text);
+    await expect(outsider.goto(`${server.url}${new URL(receiptUrl).pathname}`).then((r) => r?.status())).resolves.toBe(404);
+
+    // And the finance console: sold $232.50; one credit spent at its price ($232.50 ÷ 10 = $23.25); nine held, a liability of $209.25.
+    const finance = await (await browser.newContext()).newPage();
+    await logIn(finance, server.url, ADMIN.email, ADMIN.password);
+    await finance.goto(`${server.url}/admin/finance/credits`);
+    const account = finance.locator(`tr[data-account="${slug}"]`);
+    const cell = (key: string) => account.locator(`[data-credits="${key}"]`).textContent();
+    await expect(cell('sold')).resolves.toBe('$232.50');
+    await expect(cell('spent')).resolves.toBe('$23.25');
+    await expect(cell('liability')).resolves.toBe('$209.25');
+    await screenshot(finance, 'credits-finance');
 
     await createOrganization(outsider, 'Other Co', `other-co-${suffix}`);
     for (const url of [`/organizations/${slug}/credits`, `/credits?organization=${slug}`]) {
