@@ -220,10 +220,12 @@ describe('refunds of a credit purchase on their way to Stripe', () => {
     // The earlier one fails (as Stripe reports a refund failing days later): 1500 alone takes
     // floor(1500 × 10 ÷ 23250) = 0, so the credit its successor took counting it comes back, once.
     const product = t.app.payments.catalog.get('credit_pack');
+    await settleWebhooks(t);
     for (let i = 0; i < 2; i++) {
+      // Locks in the order the app takes them: the charge, its refund, the balance.
       await t.database.db.transaction(async (tx) => {
+        const [locked] = await queryRows<Record<string, unknown>>(tx, `select * from charges where id = ${charge.id} for update`);
         const [failed] = await queryRows<Record<string, unknown>>(tx, `update refunds set status = 'failed' where id = ${earlier.id} returning *`);
-        const [locked] = await queryRows<Record<string, unknown>>(tx, `select * from charges where id = ${charge.id}`);
         const camel = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), v]));
         const asCharge = { ...camel(locked!), paymentIntentId: locked!.stripe_charge_key, amount: Number(locked!.amount) };
         await product.refundFailed!(tx, asCharge as never, { ...camel(failed!), amount: Number(failed!.amount) } as never, t.clock.now());

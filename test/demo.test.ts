@@ -34,7 +34,7 @@ describe('demo data', () => {
     ]);
     const [purchase] = await queryRows<{ amount: number; status: string; customer: string | null }>(
       t.database.db,
-      `select c.amount, c.status, o.stripe_customer_key is not null as customer from charges c, organizations o where c.id = ${ledger.entries[0].charge_id} and o.slug = 'acme'`,
+      `select c.amount::int as amount, c.status, o.stripe_customer_key is not null as customer from charges c, organizations o where c.id = ${ledger.entries[0].charge_id} and o.slug = 'acme'`,
     );
     expect(purchase).toMatchObject({ amount: 23250, status: 'succeeded', customer: true });
     const [spend] = await queryRows<{ product: string; status: string; intent: string | null }>(

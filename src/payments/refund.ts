@@ -200,6 +200,8 @@ async function submitRefund(deps: SyncDeps, actor: string, charge: Charge, row: 
       // Failed, with what the product took back for it given back, together.
       const now = deps.clock.now();
       const failed = await deps.db.transaction(async (tx) => {
+        // The charge first, as every refund's transaction takes its locks (charge, refund, balance): no deadlock with a sync.
+        await tx.select({ id: charges.id }).from(charges).where(eq(charges.id, charge.id)).for('update');
         const [updated] = await tx.update(refunds).set({ status: 'failed', updatedAt: now }).where(eq(refunds.id, row.id)).returning();
         await deps.catalog.find(charge.product)?.refundFailed?.(tx, charge, updated!, now);
         return updated!;
