@@ -1,0 +1,5 @@
+DROP INDEX "permission_requests_one_pending_idx";--> statement-breakpoint
+ALTER TABLE "permission_requests" ADD COLUMN "organization_id" integer;--> statement-breakpoint
+ALTER TABLE "permission_requests" ADD CONSTRAINT "permission_requests_organization_id_organizations_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."organizations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "permission_requests_one_pending_organization_idx" ON "permission_requests" USING btree ("organization_id") WHERE "permission_requests"."status" = 'pending' and "permission_requests"."organization_id" is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "permission_requests_one_pending_idx" ON "permission_requests" USING btree ("user_id") WHERE "permission_requests"."status" = 'pending' and "permission_requests"."organization_id" is null;
