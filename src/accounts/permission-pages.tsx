@@ -59,6 +59,8 @@ export function JobPermissionBox({ ctx, latest, error, note }: { ctx: PageContex
 
 export const DECISION_DONE = {
   approved: 'Approved: the member can post job listings now, and we e-mailed them.',
+  organization_approved: "Approved: the organization's members can post job listings on its behalf now, and we e-mailed its admin who asked.",
+  organization_approved_unmailed: "Approved: the organization's members can post job listings on its behalf now. The e-mail to its admin who asked could not be sent; tell them another way.",
   declined: 'Declined: we e-mailed the member.',
   approved_unmailed: 'Approved: the member can post job listings now. The e-mail to them could not be sent; tell them another way.',
   declined_unmailed: 'Declined. The e-mail to the member could not be sent; tell them another way.',
@@ -73,7 +75,7 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
       <AdminNav />
       <Flash message={done} />
       {pending.length === 0 ? (
-        <p class="muted">No member is waiting for an answer. Requests to post job listings appear here; you can also grant the permission on <a href="/admin/users">Users</a>.</p>
+        <p class="muted">No member is waiting for an answer. Requests to post job listings, for members themselves or for their organizations, appear here; you can also grant the permission on <a href="/admin/users">Users</a>.</p>
       ) : (
         <DataTable
           label="Pending permission requests"
@@ -82,17 +84,23 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
           columns={[
             {
               heading: 'Member',
-              cell: ({ user }) => (
+              cell: ({ user, organization }) => (
                 <>
                   {user.username}
                   <br />
                   <span class="muted">{user.email}</span>
+                  {organization && (
+                    <>
+                      <br />
+                      <span data-organization={organization.slug}>for the organization {organization.name}</span>
+                    </>
+                  )}
                 </>
               ),
             },
             {
               heading: 'Answer',
-              cell: ({ request, user }) =>
+              cell: ({ request, user, organization }) =>
                 (['approve', 'decline'] as const).map((decision) => (
                   <PostButton
                     ctx={ctx}
@@ -100,7 +108,7 @@ export function PermissionRequestsPage({ ctx, pending, done }: { ctx: PageContex
                     fields={{ decision }}
                     formClass="decision"
                     class={decision === 'approve' ? undefined : 'secondary'}
-                    label={`${decision === 'approve' ? 'Approve' : 'Decline'} ${user.username}`}
+                    label={`${decision === 'approve' ? 'Approve' : 'Decline'} ${organization ? organization.name : user.username}`}
                   >
                     {decision === 'approve' ? 'Approve' : 'Decline'}
                   </PostButton>

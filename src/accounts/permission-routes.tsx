@@ -29,7 +29,7 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
     const result = await decidePermissionRequest(app.db, admin, id, decision, app.clock.now());
     let mailed = false;
     if (result.changed && options.mailer) {
-      mailed = await mailDecision(options.mailer, result.request, result.user).then(
+      mailed = await mailDecision(options.mailer, result.request, result.user, result.organization).then(
         () => true,
         (err) => {
           app.log.warn({ err }, 'permission decision e-mail failed');
@@ -63,7 +63,7 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
     {
       schema: {
         tags: ['accounts'],
-        summary: 'Requests waiting for an answer (admins)',
+        summary: 'Requests waiting for an answer (admins): members\' own and organizations\'',
         security: BEARER,
         response: { 200: z.object({ permission_requests: z.array(permissionRequestSchema.extend({ username: z.string(), email: z.string() })) }), ...errorResponses(401, 403) },
       },
@@ -71,7 +71,7 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
     async (request) => {
       requireAdmin(request);
       const pending = await pendingRequests(app.db);
-      return { permission_requests: pending.map(({ request: r, user }) => ({ ...permissionRequestJson(r), username: user.username, email: user.email })) };
+      return { permission_requests: pending.map(({ request: r, user, organization }) => ({ ...permissionRequestJson(r, organization), username: user.username, email: user.email })) };
     },
   );
 
@@ -81,7 +81,8 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
       schema: {
         tags: ['accounts'],
         summary: 'Approve or decline a request (admins)',
-        description: 'Deciding again the same way changes nothing (`changed: false`); the other way is a 409.',
+        description:
+          'Approving a request for an organization lets the organization post job listings; `user` is its admin who asked (e-mailed either way). Deciding again the same way changes nothing (`changed: false`); the other way is a 409.',
         security: BEARER,
         params: idParam,
         body: decisionInput,
@@ -99,7 +100,7 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
     async (request) => {
       const admin = requireAdmin(request);
       const result = await decide(admin, request.params.id, request.body.decision);
-      return { permission_request: permissionRequestJson(result.request), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
+      return { permission_request: permissionRequestJson(result.request, result.organization), user: publicUser(result.user), changed: result.changed, mailed: result.mailed };
     },
   );
 
@@ -128,8 +129,9 @@ export const permissionRequestRoutes: FastifyPluginAsync<{ mailer?: Mailer }> = 
     const admin = requireAdmin(request);
     const { id } = parseInput(idParam, request.params);
     const { decision } = parseInput(decisionInput, request.body);
-    const { request: decided, changed, mailed } = await decide(admin, id, decision);
-    const done = !changed ? `already_${decided.status}` : mailed ? decided.status : `${decided.status}_unmailed`;
+    const { request: decided, organization, changed, mailed } = await decide(admin, id, decision);
+    const outcome = `${organization && decided.status === 'approved' ? 'organization_' : ''}${decided.status}`;
+    const done = !changed ? `already_${decided.status}` : mailed ? outcome : `${outcome}_unmailed`;
     return reply.redirect(`/admin/permission-requests?done=${done}`, 303);
   });
 };

@@ -1,3 +1,4 @@
+import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/permission-schema.js';
 import { formatUtc } from '../format.js';
 import type { ApiError } from '../http/errors.js';
 import type { SavedCard } from '../payments/cards.js';
@@ -62,6 +63,48 @@ export interface OrganizationPageProps {
   memberValues?: unknown;
   billingError?: ApiError;
   billingValues?: unknown;
+  /** Its latest request to post job listings (shown to its admins while it cannot). */
+  permissionRequest?: PermissionRequest;
+  permissionError?: ApiError;
+  permissionNote?: string;
+}
+
+/**
+ * To its admins while the organization cannot post job listings: its request's state, or the form to
+ * ask a site admin (sent back with an error, it keeps the note as typed).
+ */
+function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContext; base: string; latest?: PermissionRequest; error?: ApiError; note?: string }) {
+  return (
+    <div class="card" aria-labelledby="job-permission">
+      <h2 id="job-permission">Posting job listings</h2>
+      {latest?.status === 'pending' ? (
+        <p class="notice" data-permission="pending">
+          An admin of this organization asked to post job listings on {formatUtc(latest.createdAt)}. A site admin will answer by e-mail to whoever asked.
+        </p>
+      ) : (
+        <>
+          <p class="muted">Its members can post job listings on its behalf once a site admin allows it: ask here, and you will get an e-mail with the answer.</p>
+          {latest?.status === 'declined' && latest.decidedAt && (
+            <p class="muted" data-permission="declined">
+              Its last request was declined on {formatUtc(latest.decidedAt)}. You can ask again with more detail.
+            </p>
+          )}
+          {error && !error.fields && <p class="flash-error">{error.message}</p>}
+          <form method="post" action={`${base}/permission-requests`} class="stack">
+            <CsrfField ctx={ctx} />
+            <label>
+              What will it post? (a sentence or two for the site admin)
+              <textarea name="note" class="short" required maxLength={PERMISSION_NOTE_MAX} aria-invalid={ariaInvalid(error, 'note')} aria-describedby="note-error">
+                {note ?? ''}
+              </textarea>
+              <FieldError error={error} field="note" id="note-error" />
+            </label>
+            <button type="submit">Ask to post job listings</button>
+          </form>
+        </>
+      )}
+    </div>
+  );
 }
 
 /** The billing form's fields: what was typed when sent back with an error, else what is saved. */
@@ -82,7 +125,8 @@ function billingValues(organization: Organization, values: unknown): Record<stri
   };
 }
 
-export function OrganizationPage({ ctx, membership, members, cards, done, removeError, memberError, memberValues, billingError, billingValues: typedBilling }: OrganizationPageProps) {
+export function OrganizationPage(props: OrganizationPageProps) {
+  const { ctx, membership, members, cards, done, removeError, memberError, memberValues, billingError, billingValues: typedBilling, permissionError } = props;
   const { organization, role } = membership;
   const admin = role === 'admin';
   const me = ctx.user?.username.toLowerCase();
@@ -92,12 +136,12 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
     <>
       <h1>{organization.name}</h1>
       <p class="muted">
-        You are {role === 'admin' ? 'an admin' : 'a member'} of this organization. {organization.canPostJobs ? 'Its members can post job listings on its behalf.' : 'It cannot post job listings yet: a site admin grants that.'}{' '}
+        You are {role === 'admin' ? 'an admin' : 'a member'} of this organization. {organization.canPostJobs ? 'Its members can post job listings on its behalf.' : 'It cannot post job listings yet: a site admin grants that, when one of its admins asks.'}{' '}
         <a href={`${base}/credits`}>Its credits</a> · <a href="/organizations">All your organizations</a>
       </p>
       <Flash message={done} />
       {/* A member's forms are an admin's: what a member is refused is said here. */}
-      {[removeError, !admin && (memberError ?? billingError)].map((e) => e && <p class="flash-error">{e.message}</p>)}
+      {[removeError, !admin && (memberError ?? billingError ?? permissionError)].map((e) => e && <p class="flash-error">{e.message}</p>)}
       <h2>Members</h2>
       <DataTable
         label="Members"
@@ -126,6 +170,7 @@ export function OrganizationPage({ ctx, membership, members, cards, done, remove
       />
       {admin && (
         <>
+          {!organization.canPostJobs && <JobPermissionCard ctx={ctx} base={base} latest={props.permissionRequest} error={permissionError} note={props.permissionNote} />}
           <div class="card">
             <h2>Add a member</h2>
             {memberError && <p class="flash-error">{memberError.message}</p>}

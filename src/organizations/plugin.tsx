@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { latestOrganizationRequest, permissionRequestInput, permissionRequestJson, permissionRequestSchema } from '../accounts/permission-requests.js';
 import { requireAdmin, requireUser } from '../accounts/request-user.js';
 import type { Mailer } from '../mail/mailer.js';
 import { BEARER, errorResponses } from '../http/api.js';
@@ -10,6 +11,7 @@ import { OrganizationPage, type OrganizationPageProps, OrganizationsPage } from 
 import { organizationRoles, SLUG_PATTERN } from './schema.js';
 import {
   addMember,
+  askOrganizationPermission,
   billingInput,
   createOrganization,
   listMembers,
@@ -78,11 +80,12 @@ const PAGE_DONE = {
   member_added: 'Member added: they were e-mailed.',
   member_removed: 'Member removed.',
   billing_saved: 'Billing details saved, here and on its Stripe customer.',
+  permission_requested: 'Asked: a site admin will answer, and you will get an e-mail either way.',
 } as const;
 
 /**
  * The organizations API: create one (its first admin), see it (members; anyone else gets 404),
- * change its name and billing details, add (the new member is e-mailed), list and remove members (admins; the last admin stays),
+ * change its name and billing details, add (the new member is e-mailed), list and remove members (admins; the last admin stays), ask a site admin to let it post jobs (admins),
  * its saved cards (admins), and a site admin's permission to post jobs. Schema-first, with the zod compilers in this scope.
  */
 export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = async (parent, options) => {
@@ -197,6 +200,24 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
     },
   );
 
+  app.post(
+    '/api/v1/organizations/:slug/permission-requests',
+    {
+      schema: {
+        ...signedIn,
+        summary: 'Ask a site admin to let it post job listings (its admins)',
+        description: 'A site admin answers; you are e-mailed either way. Asking while its request waits, or when it can already post job listings, is a 409.',
+        params: slugParams,
+        body: permissionRequestInput,
+        response: { 201: z.object({ permission_request: permissionRequestSchema }), ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const asked = await askOrganizationPermission(app.db, requireUser(request), request.params.slug, request.body.note, app.clock.now());
+      return reply.status(201).send({ permission_request: permissionRequestJson(asked.request, asked.organization) });
+    },
+  );
+
   // ---- Pages ----
   app.get('/organizations', async (request, reply) => {
     const user = requireUser(request);
@@ -224,7 +245,9 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
     const ctx = pageContext(request, reply);
     const members = await listMembers(app.db, user, slug);
     const cards = found.role === 'admin' ? await organizationCards(app.db, app.payments.stripe, user, slug).catch(unlessUnavailable) : [];
-    const page = <OrganizationPage ctx={ctx} membership={found} members={members} cards={cards} done={doneMessage(request.query, PAGE_DONE)} {...extra} />;
+    const permissionRequest = found.role === 'admin' && !found.organization.canPostJobs ? await latestOrganizationRequest(app.db, found.organization.id) : undefined;
+    const done = doneMessage(request.query, PAGE_DONE);
+    const page = <OrganizationPage ctx={ctx} membership={found} members={members} cards={cards} permissionRequest={permissionRequest} done={done} {...extra} />;
     return sendPage(reply, ctx, found.organization.name, page, status);
   };
   /** Stripe unreachable: the page says its cards could not be listed, and shows the rest. */
@@ -269,6 +292,18 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
         return username.toLowerCase() === user.username.toLowerCase() ? '/organizations?done=left' : `/organizations/${slug}?done=member_removed`;
       },
       (error) => ({ removeError: error }),
+    ),
+  );
+
+  app.post('/organizations/:slug/permission-requests', (request, reply) =>
+    fromForm(
+      request,
+      reply,
+      async (slug) => {
+        await askOrganizationPermission(app.db, requireUser(request), slug, parseInput(permissionRequestInput, { note: typed(request.body, 'note') }).note, app.clock.now());
+        return `/organizations/${slug}?done=permission_requested`;
+      },
+      (error) => ({ permissionError: error, permissionNote: typed(request.body, 'note') }),
     ),
   );
 

@@ -6,6 +6,8 @@
  */
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { applyOrganizationCanPostJobs, requestOrganizationPermission } from '../accounts/permission-requests.js';
+import type { PermissionRequest } from '../db/permission-schema.js';
 import { audit, userActor } from '../audit/log.js';
 import type { Db, Executor } from '../db/client.js';
 import { type User, users } from '../db/schema.js';
@@ -224,21 +226,22 @@ export async function removeMember(db: Db, actor: User, orgSlug: string, usernam
   });
 }
 
-/** A site admin grants or revokes an organization's permission to post job listings (audited). */
+/**
+ * A site admin grants or revokes an organization's permission to post job listings (audited);
+ * granting also closes its pending request.
+ */
 export async function setOrganizationCanPostJobs(db: Db, admin: User, orgSlug: string, canPostJobs: boolean, now: Date): Promise<Organization> {
   return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(organizations).where(eq(organizations.slug, orgSlug)).for('update');
-    if (!before) throw notFound('No such organization.');
-    const [after] = await tx.update(organizations).set({ canPostJobs }).where(eq(organizations.id, before.id)).returning();
-    if (before.canPostJobs !== canPostJobs) {
-      await audit(
-        tx,
-        { actor: userActor(admin.id), action: canPostJobs ? 'permission.granted' : 'permission.revoked', subjectType: 'organization', subjectId: before.id, before: { can_post_jobs: before.canPostJobs }, after: { can_post_jobs: canPostJobs } },
-        now,
-      );
-    }
-    return after!;
+    const [found] = await tx.select({ id: organizations.id }).from(organizations).where(eq(organizations.slug, orgSlug));
+    if (!found) throw notFound('No such organization.');
+    return applyOrganizationCanPostJobs(tx, admin.id, found.id, canPostJobs, now);
   });
+}
+
+/** One of its admins asks a site admin to let the organization post job listings (403 for its other members, 404 for anyone else). */
+export async function askOrganizationPermission(db: Db, user: User, orgSlug: string, note: string, now: Date): Promise<{ request: PermissionRequest; organization: Organization }> {
+  const { organization } = await adminMembership(db, user, orgSlug);
+  return { request: await requestOrganizationPermission(db, user, organization, note, now), organization };
 }
 
 /**
