@@ -75,7 +75,7 @@ export interface OrganizationPageProps {
  */
 function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContext; base: string; latest?: PermissionRequest; error?: ApiError; note?: string }) {
   return (
-    <div class="card" aria-labelledby="job-permission">
+    <section class="card" aria-labelledby="job-permission">
       <h2 id="job-permission">Posting job listings</h2>
       {latest?.status === 'pending' ? (
         <p class="notice" data-permission="pending">
@@ -103,7 +103,7 @@ function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContex
           </form>
         </>
       )}
-    </div>
+    </section>
   );
 }
 
