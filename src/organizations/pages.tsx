@@ -77,6 +77,7 @@ function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContex
   return (
     <section class="card" aria-labelledby="job-permission">
       <h2 id="job-permission">Posting job listings</h2>
+      {error && !error.fields && <p class="flash-error">{error.message}</p>}
       {latest?.status === 'pending' ? (
         <p class="notice" data-permission="pending">
           An admin of this organization asked to post job listings on {formatUtc(latest.createdAt)}. A site admin will answer by e-mail to whoever asked.
@@ -89,7 +90,6 @@ function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContex
               Its last request was declined on {formatUtc(latest.decidedAt)}. You can ask again with more detail.
             </p>
           )}
-          {error && !error.fields && <p class="flash-error">{error.message}</p>}
           <form method="post" action={`${base}/permission-requests`} class="stack">
             <CsrfField ctx={ctx} />
             <label>
@@ -140,8 +140,8 @@ export function OrganizationPage(props: OrganizationPageProps) {
         <a href={`${base}/credits`}>Its credits</a> · <a href="/organizations">All your organizations</a>
       </p>
       <Flash message={done} />
-      {/* A member's forms are an admin's: what a member is refused is said here. */}
-      {[removeError, !admin && (memberError ?? billingError ?? permissionError)].map((e) => e && <p class="flash-error">{e.message}</p>)}
+      {/* A member's forms are an admin's: what a member is refused is said here, as is a request for an organization already allowed. */}
+      {[removeError, (!admin || organization.canPostJobs) && permissionError, !admin && (memberError ?? billingError)].map((e) => e && <p class="flash-error">{e.message}</p>)}
       <h2>Members</h2>
       <DataTable
         label="Members"
