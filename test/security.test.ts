@@ -187,6 +187,17 @@ const rules: Record<string, Rule> = {
     url: () => `/api/v1/organizations/matrix-co/members/${joiner.username}`,
   },
   'GET /api/v1/organizations/:slug/payment_methods': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/payment_methods' },
+  // Its admin asks once (201), before the site admin's grant below; the form's later request is the pending one's 409.
+  'POST /api/v1/organizations/:slug/permission-requests': {
+    expect: { anon: 401, member: 403, poster: 201, other: 404, admin: 404 },
+    url: () => '/api/v1/organizations/matrix-co/permission-requests',
+    body: () => ({ note: 'Matrix organization request' }),
+  },
+  'POST /organizations/:slug/permission-requests': {
+    expect: { anon: 401, member: 403, poster: 409, other: 404, admin: 404 },
+    url: () => '/organizations/matrix-co/permission-requests',
+    body: () => ({ note: 'Matrix organization form request' }),
+  },
   'POST /api/v1/admin/organizations/:slug/permissions': { expect: adminOnly(401, 200), url: () => '/api/v1/admin/organizations/matrix-co/permissions', body: () => ({ can_post_jobs: true }) },
   'GET /organizations': { expect: signedIn(302, 200) },
   'POST /organizations': { expect: signedIn(401, 303), body: () => ({ name: 'Form Org', slug: unique().toLowerCase().replace(/_/g, '-') }) },

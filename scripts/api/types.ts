@@ -740,6 +740,11 @@ export interface paths {
                                  */
                                 created_at: string;
                                 decided_at: string | null;
+                                /** @description The organization one of its admins (`user_id`) asked for; null when the member asked for themselves. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                             };
                         };
                     };
@@ -813,7 +818,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Requests waiting for an answer (admins) */
+        /** Requests waiting for an answer (admins): members' own and organizations' */
         get: {
             parameters: {
                 query?: never;
@@ -842,6 +847,11 @@ export interface paths {
                                  */
                                 created_at: string;
                                 decided_at: string | null;
+                                /** @description The organization one of its admins (`user_id`) asked for; null when the member asked for themselves. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                                 username: string;
                                 email: string;
                             }[];
@@ -896,7 +906,7 @@ export interface paths {
         put?: never;
         /**
          * Approve or decline a request (admins)
-         * @description Deciding again the same way changes nothing (`changed: false`); the other way is a 409.
+         * @description Approving a request for an organization lets the organization post job listings; `user` is its admin who asked (e-mailed either way). Deciding again the same way changes nothing (`changed: false`); the other way is a 409.
          */
         post: {
             parameters: {
@@ -935,6 +945,11 @@ export interface paths {
                                  */
                                 created_at: string;
                                 decided_at: string | null;
+                                /** @description The organization one of its admins (`user_id`) asked for; null when the member asked for themselves. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
                             };
                             user: {
                                 id: number;
@@ -3623,6 +3638,144 @@ export interface paths {
                 };
                 /** @description No such thing, or not yours (`not_found`). */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{slug}/permission-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask a site admin to let it post job listings (its admins)
+         * @description A site admin answers; you are e-mailed either way. Asking while its request waits, or when it can already post job listings, is a 409.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        note: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            permission_request: {
+                                id: number;
+                                user_id: number;
+                                note: string;
+                                /** @enum {string} */
+                                status: "pending" | "approved" | "declined";
+                                /**
+                                 * Format: date-time
+                                 * @description An ISO 8601 date-time, UTC.
+                                 */
+                                created_at: string;
+                                decided_at: string | null;
+                                /** @description The organization one of its admins (`user_id`) asked for; null when the member asked for themselves. */
+                                organization: {
+                                    slug: string;
+                                    name: string;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflicts with the current state (the code says which). */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
