@@ -187,7 +187,7 @@ const rules: Record<string, Rule> = {
     url: () => `/api/v1/organizations/matrix-co/members/${joiner.username}`,
   },
   'GET /api/v1/organizations/:slug/payment_methods': { expect: { anon: 401, member: 403, poster: 200, other: 404, admin: 404 }, url: () => '/api/v1/organizations/matrix-co/payment_methods' },
-  // Its admin asks once (201), before the site admin's grant below; the form's later request is the pending one's 409.
+  // Its admin asks once (201), before the site admin's grant (registered after it); the form comes after the grant: 409 already_allowed.
   'POST /api/v1/organizations/:slug/permission-requests': {
     expect: { anon: 401, member: 403, poster: 201, other: 404, admin: 404 },
     url: () => '/api/v1/organizations/matrix-co/permission-requests',

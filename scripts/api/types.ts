@@ -3549,137 +3549,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/organizations/{slug}/permissions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Let an organization post job listings, or stop it (site admins) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    slug: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        can_post_jobs: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            organization: {
-                                id: number;
-                                slug: string;
-                                name: string;
-                                legal_name: string | null;
-                                address: {
-                                    line1?: string;
-                                    line2?: string;
-                                    city?: string;
-                                    postal_code?: string;
-                                    state?: string;
-                                    country: string;
-                                } | null;
-                                tax_id: {
-                                    type: string;
-                                    value: string;
-                                } | null;
-                                can_post_jobs: boolean;
-                                /** Format: date-time */
-                                created_at: string;
-                                /** @enum {string} */
-                                role?: "admin" | "member";
-                            };
-                        };
-                    };
-                };
-                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Signed in, but not allowed (`forbidden`). */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such thing, or not yours (`not_found`). */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The body is not JSON (`unsupported_media_type`). */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
-                500: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/organizations/{slug}/permission-requests": {
         parameters: {
             query?: never;
@@ -3776,6 +3645,137 @@ export interface paths {
                 };
                 /** @description Conflicts with the current state (the code says which). */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The request body is larger than 256 KiB (`payload_too_large`). */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description The body is not JSON (`unsupported_media_type`). */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/organizations/{slug}/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Let an organization post job listings, or stop it (site admins) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    slug: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        can_post_jobs: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            organization: {
+                                id: number;
+                                slug: string;
+                                name: string;
+                                legal_name: string | null;
+                                address: {
+                                    line1?: string;
+                                    line2?: string;
+                                    city?: string;
+                                    postal_code?: string;
+                                    state?: string;
+                                    country: string;
+                                } | null;
+                                tax_id: {
+                                    type: string;
+                                    value: string;
+                                } | null;
+                                can_post_jobs: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** @enum {string} */
+                                role?: "admin" | "member";
+                            };
+                        };
+                    };
+                };
+                /** @description Invalid input: `validation_failed` names each bad field in `fields`. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such thing, or not yours (`not_found`). */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };

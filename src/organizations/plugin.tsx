@@ -184,23 +184,6 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
   );
 
   app.post(
-    '/api/v1/admin/organizations/:slug/permissions',
-    {
-      schema: {
-        ...signedIn,
-        summary: 'Let an organization post job listings, or stop it (site admins)',
-        params: slugParams,
-        body: z.strictObject({ can_post_jobs: z.boolean() }),
-        response: { 200: z.object({ organization }), ...errorResponses(400, 401, 403, 404) },
-      },
-    },
-    async (request) => {
-      const updated = await setOrganizationCanPostJobs(app.db, requireAdmin(request), request.params.slug, request.body.can_post_jobs, app.clock.now());
-      return { organization: organizationJson(updated) };
-    },
-  );
-
-  app.post(
     '/api/v1/organizations/:slug/permission-requests',
     {
       schema: {
@@ -215,6 +198,23 @@ export const organizationsPlugin: FastifyPluginAsync<{ mailer?: Mailer }> = asyn
     async (request, reply) => {
       const asked = await askOrganizationPermission(app.db, requireUser(request), request.params.slug, request.body.note, app.clock.now());
       return reply.status(201).send({ permission_request: permissionRequestJson(asked.request, asked.organization) });
+    },
+  );
+
+  app.post(
+    '/api/v1/admin/organizations/:slug/permissions',
+    {
+      schema: {
+        ...signedIn,
+        summary: 'Let an organization post job listings, or stop it (site admins)',
+        params: slugParams,
+        body: z.strictObject({ can_post_jobs: z.boolean() }),
+        response: { 200: z.object({ organization }), ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const updated = await setOrganizationCanPostJobs(app.db, requireAdmin(request), request.params.slug, request.body.can_post_jobs, app.clock.now());
+      return { organization: organizationJson(updated) };
     },
   );
 
