@@ -60,11 +60,14 @@ export async function requestPermission(db: Db, user: User, note: string, now: D
 /**
  * One of its admins asks for an organization's permission to post jobs (the caller checks that they
  * are one). One pending request per organization, enforced by a partial unique index: a second is a
- * 409 and writes nothing.
+ * 409 and writes nothing, as is a request for an organization already allowed.
  */
 export async function requestOrganizationPermission(db: Db, admin: User, organization: Organization, note: string, now: Date): Promise<PermissionRequest> {
-  if (organization.canPostJobs) throw new ApiError(409, 'already_allowed', `${organization.name} can already post job listings.`);
   return db.transaction(async (tx) => {
+    // Locked as a grant locks it: a request is stored before a grant (which closes it) or sees it.
+    const [current] = await tx.select({ canPostJobs: organizations.canPostJobs }).from(organizations).where(eq(organizations.id, organization.id)).for('update');
+    if (!current) throw notFound('No such organization.');
+    if (current.canPostJobs) throw new ApiError(409, 'already_allowed', `${organization.name} can already post job listings.`);
     const [created] = await tx.insert(permissionRequests).values({ userId: admin.id, organizationId: organization.id, note, createdAt: now }).onConflictDoNothing().returning();
     if (!created) throw new ApiError(409, 'request_pending', `Someone already asked for ${organization.name}; a site admin will answer soon.`);
     await audit(
