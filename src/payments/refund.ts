@@ -110,7 +110,12 @@ export async function refundCharge(deps: RefundDeps, actor: User, chargeId: numb
   if (existing) {
     if (existing.chargeId !== chargeId || (input.amount !== undefined && input.amount !== existing.amount)) return { kind: 'idempotency_conflict' };
     // Only a row still waiting for Stripe's answer is sent again.
-    if (existing.status !== 'requested') return { kind: 'already_submitted', refund: existing, charge };
+    if (existing.status !== 'requested') {
+      // A repeat, perhaps while the first request is still bringing the charge up to date: the answer
+      // is the charge as Stripe has it now, brought up to date here too (the sync is idempotent).
+      const synced = existing.stripeRefundId && charge.stripeLatestCharge ? (await syncChargeRefunds(deps, charge.stripeLatestCharge, userActor(actor.id))).charge : undefined;
+      return { kind: 'already_submitted', refund: existing, charge: synced ?? charge };
+    }
     return submitRefund(deps, userActor(actor.id), charge, existing);
   }
   if (!REFUNDABLE_STATUSES.includes(charge.status)) return { kind: 'not_refundable', charge };
