@@ -28,3 +28,14 @@ export function formatCardField(field: CardField, value: string, deleting = fals
   }
   return d.slice(0, 4);
 }
+
+/** Luhn check, as Stripe.js checks a number before sending it. */
+export function luhn(number: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < number.length; i++) {
+    let d = Number(number[number.length - 1 - i]);
+    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10 === 0;
+}

@@ -8,7 +8,7 @@
  * are sent only to the local Stripe, never to the app. 3-D Secure opens the authentication page in
  * an iframe overlay, as Stripe.js does.
  */
-import { type CardField, digitsOf, formatCardField } from './card-format.js';
+import { type CardField, digitsOf, formatCardField, luhn } from './card-format.js';
 import type {
   ConfirmationToken,
   ConfirmationTokenCreateParams,
@@ -166,17 +166,6 @@ class CardElement extends CardFields {
     el.appendChild(wrap);
     return fields;
   }
-}
-
-/** Luhn check, as Stripe.js checks a number before sending it. */
-function luhn(number: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < number.length; i++) {
-    let d = Number(number[number.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
 }
 
 /**
