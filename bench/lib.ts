@@ -113,3 +113,22 @@ export async function benchPoster(base: string, admin: ApiClient, i: number): Pr
   const { article } = answered(await client.POST('/api/v1/articles', { body: { title: `Bench job ${i}`, body_markdown: 'x', job_listing: true, published: true } }));
   return { client, token, article: article.id };
 }
+
+
+/**
+ * A bench server (baseline or peer) as a child process, once it answers on its port (its first
+ * argument). It runs with the app's Node flags, so the comparison is of the code, not of V8's settings.
+ */
+export async function startServer(script: string, port: number, ...args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...APP_NODE_FLAGS, '--import', 'tsx', script, String(port), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // Up to two minutes: the durable peer on PGlite creates its database first.
+  for (let waited = 0; waited < 120_000 && child.exitCode === null; waited += 50) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return child;
+    } catch {
+      await sleep(50);
+    }
+  }
+  throw new Error(`${script} did not start`);
+}
