@@ -38,3 +38,24 @@ export function localStripeForTests(options: LocalStripeOptions = { deterministi
   beforeEach(() => env.local.reset());
   return env;
 }
+
+/**
+ * The SDK tests' local Stripe, for one test file: deterministic, webhooks retried quickly and at
+ * most three times, reset before each test; the SDK on its secret key (with the SDK's retries) and
+ * Stripe.js's client on its publishable key. Read `env.local`, `env.stripe` and `env.browser` inside
+ * tests. `pay` is a card form's payment: automatic payment methods without redirects, so no
+ * return_url is needed.
+ */
+export function sdkSuite() {
+  const env = {} as { local: LocalStripe; stripe: Stripe; browser: Stripe };
+  beforeAll(async () => {
+    env.local = await startLocalStripe({ deterministic: true, webhookRetryBaseMs: 20, webhookMaxAttempts: 3 });
+    env.stripe = new Stripe(env.local.secretKey, { host: '127.0.0.1', port: env.local.port, protocol: 'http', maxNetworkRetries: 2 });
+    env.browser = new Stripe(env.local.publishableKey, { host: '127.0.0.1', port: env.local.port, protocol: 'http' });
+  });
+  afterAll(() => env.local.close());
+  beforeEach(() => env.local.reset());
+  const pay = (payment_method: string, extra: Partial<Stripe.PaymentIntentCreateParams> = {}) =>
+    env.stripe.paymentIntents.create({ amount: 2500, currency: 'usd', payment_method, confirm: true, automatic_payment_methods: cardOnly, ...extra });
+  return { env, pay };
+}
