@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { products } from '../src/products/index.js';
 import { chargeStatusWrites, statusWritesOutsideTransition } from '../scripts/check-charge-status.js';
+import { MAX_LINES, oversizedFiles } from '../scripts/check-file-sizes.js';
 import { productNamesInCore } from '../scripts/check-product-names.js';
 import { productFolderImports, productTablesInCore, upwardImports } from '../scripts/check-layers.js';
 
@@ -46,5 +47,11 @@ describe("a charge's status", () => {
     expect(writes(`db.update(charges).set({ receiptSentAt: now }).where(eq(charges.status, 'succeeded'))`)).toBe(0);
     expect(writes('sql`update #{charges} set receipt_sent_at = null where status = #{s}`')).toBe(0);
     expect(writes(`db.update(refunds).set({ status: 'succeeded' })`)).toBe(0);
+  });
+});
+
+describe('source files', () => {
+  it(`are at most ${MAX_LINES} lines each, the generated API types aside (the same check as npm run lint)`, () => {
+    expect(oversizedFiles()).toEqual([]);
   });
 });
