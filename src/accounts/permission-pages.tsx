@@ -1,6 +1,6 @@
 import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/permission-schema.js';
 import type { ApiError } from '../http/errors.js';
-import { AdminNav, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
+import { AdminNav, ariaInvalid, CsrfField, DataTable, FieldError, Flash, type PageContext, PostButton } from '../web/render.js';
 import type { PendingRequest } from './permission-requests.js';
 import { formatUtc } from '../format.js';
 
@@ -42,18 +42,25 @@ export function JobPermissionBox({ ctx, latest, error, note }: { ctx: PageContex
         </p>
       )}
       {error && !error.fields && <p class="flash-error">{error.message}</p>}
-      <form method="post" action="/permission-requests" class="stack">
-        <CsrfField ctx={ctx} />
-        <label>
-          What will you post? (a sentence or two for the admin)
-          <textarea name="note" class="short" required maxLength={PERMISSION_NOTE_MAX} aria-invalid={error?.fields?.note ? 'true' : undefined} aria-describedby="note-error">
-            {note ?? ''}
-          </textarea>
-          <FieldError error={error} field="note" id="note-error" />
-        </label>
-        <button type="submit">Ask to post job listings</button>
-      </form>
+      <PermissionNoteForm ctx={ctx} action="/permission-requests" question="What will you post? (a sentence or two for the admin)" error={error} note={note} />
     </section>
+  );
+}
+
+/** Asking for permission to post job listings, for oneself or an organization: the note the admin reads. */
+export function PermissionNoteForm({ ctx, action, question, error, note }: { ctx: PageContext; action: string; question: string; error?: ApiError; note?: string }) {
+  return (
+    <form method="post" action={action} class="stack">
+      <CsrfField ctx={ctx} />
+      <label>
+        {question}
+        <textarea name="note" class="short" required maxLength={PERMISSION_NOTE_MAX} aria-invalid={ariaInvalid(error, 'note')} aria-describedby="note-error">
+          {note ?? ''}
+        </textarea>
+        <FieldError error={error} field="note" id="note-error" />
+      </label>
+      <button type="submit">Ask to post job listings</button>
+    </form>
   );
 }
 

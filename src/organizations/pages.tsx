@@ -1,4 +1,5 @@
-import { PERMISSION_NOTE_MAX, type PermissionRequest } from '../db/permission-schema.js';
+import { PermissionNoteForm } from '../accounts/permission-pages.js';
+import type { PermissionRequest } from '../db/permission-schema.js';
 import { formatUtc } from '../format.js';
 import type { ApiError } from '../http/errors.js';
 import type { SavedCard } from '../payments/cards.js';
@@ -90,17 +91,7 @@ function JobPermissionCard({ ctx, base, latest, error, note }: { ctx: PageContex
               Its last request was declined on {formatUtc(latest.decidedAt)}. You can ask again with more detail.
             </p>
           )}
-          <form method="post" action={`${base}/permission-requests`} class="stack">
-            <CsrfField ctx={ctx} />
-            <label>
-              What will it post? (a sentence or two for the site admin)
-              <textarea name="note" class="short" required maxLength={PERMISSION_NOTE_MAX} aria-invalid={ariaInvalid(error, 'note')} aria-describedby="note-error">
-                {note ?? ''}
-              </textarea>
-              <FieldError error={error} field="note" id="note-error" />
-            </label>
-            <button type="submit">Ask to post job listings</button>
-          </form>
+          <PermissionNoteForm ctx={ctx} action={`${base}/permission-requests`} question="What will it post? (a sentence or two for the site admin)" error={error} note={note} />
         </>
       )}
     </section>
