@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.{ts,tsx}', 'local-stripe/test/**/*.test.ts'],
+    // A product's tests are in its folder (src/products/<name>/test/).
+    include: ['test/**/*.test.{ts,tsx}', 'src/products/*/test/**/*.test.{ts,tsx}', 'local-stripe/test/**/*.test.ts'],
     exclude: ['test/e2e/**'],
     globalSetup: ['test/helpers/global-setup.ts'],
     setupFiles: ['test/helpers/api-contract-setup.ts'],

@@ -53,6 +53,9 @@ function lineOf(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
 }
 
+/** A product's own tests, under src/. */
+const PRODUCT_TESTS = new RegExp(`^products\\${sep}[^\\${sep}]+\\${sep}test\\${sep}`);
+
 export function upwardImports(): string[] {
   const problems: string[] = [];
   for (const file of files(src)) {
@@ -64,6 +67,8 @@ export function upwardImports(): string[] {
       const target = resolve(dirname(file), spec);
       // The local Stripe is a stand-in for a remote service, usable from any floor like a package.
       if (target.startsWith(join(root, 'local-stripe'))) continue;
+      // A product's tests (src/products/<name>/test/) run on the shared test harness, as test/ does.
+      if (PRODUCT_TESTS.test(relative(src, file)) && target.startsWith(join(root, 'test', 'helpers') + sep)) continue;
       const to = room(target);
       const where = `${relative(root, file)}:${lineOf(text, match.index + (match[0].startsWith('\n') ? 1 : 0))}`;
       if (to === undefined) {

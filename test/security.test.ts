@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Member, TestApp } from './helpers/app.js';
 import { FormClient } from './helpers/browser-form.js';
-import { type Role, securitySuite } from './helpers/security.js';
+import { adminOnly, all, ownerOrAdmin, productAccessRules, type Role, type Rule, securitySuite, signedIn } from './helpers/security.js';
 
 // The authorization matrix and the CSRF check that reads it. Headers, rate limits, fuzzing, NUL
 // characters and login redirects are in security-headers-limits-fuzzing.test.ts.
@@ -26,28 +26,15 @@ beforeAll(() => {
   ({ t, listingId, chargeId, cardForApi, cardForPage, tokenForApi, tokenForPage, joiner } = s);
 });
 
-const all = (status: number): Record<Role, number> => ({ anon: status, member: status, poster: status, other: status, admin: status });
-const signedIn = (anon: number, rest: number): Record<Role, number> => ({ anon, member: rest, poster: rest, other: rest, admin: rest });
-const adminOnly = (anon: number, ok: number): Record<Role, number> => ({ anon, member: 403, poster: 403, other: 403, admin: ok });
-const ownerOrAdmin = (anon: number, stranger: number, ok: number): Record<Role, number> => ({ anon, member: stranger, other: stranger, poster: ok, admin: ok });
-
-interface Rule {
-  expect: Record<Role, number>;
-  url?: () => string;
-  body?: () => Record<string, unknown>;
-  /** Runs on a fresh, signed-out browser (routes that change the session itself). */
-  fresh?: boolean;
-  /** Where a route that always redirects sends everyone (otherwise a 302 must be to the login page). */
-  location?: string;
-}
-
 const unique = () => `u${++seq}_${Math.random().toString(36).slice(2, 8)}`;
 
 /**
  * The authorization matrix: what each of anonymous, a member, the listing's poster, another member
- * and an admin gets from every route. A route missing here fails the test.
+ * and an admin gets from every route. A route missing here fails the test. A product's own routes
+ * have their rules in its folder (src/products/<name>/test/access.ts), added here.
  */
 const rules: Record<string, Rule> = {
+  ...(await productAccessRules()),
   'GET /assets/app.css': { expect: all(200) },
   'GET /assets/favicon.svg': { expect: all(200) },
   'GET /assets/:name': { expect: all(200), url: () => '/assets/checkout.js' },
@@ -219,9 +206,6 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/admin/reconcile/runs': { expect: adminOnly(401, 200) },
   'GET /api/v1/admin/renewals': { expect: adminOnly(401, 200) },
   'GET /admin/renewals': { expect: adminOnly(302, 200) },
-  'GET /newsletter': { expect: all(200) },
-  'GET /api/v1/admin/newsletter': { expect: adminOnly(401, 200) },
-  'GET /admin/newsletter': { expect: adminOnly(302, 200) },
   'GET /admin/finance': { expect: adminOnly(302, 200) },
   'GET /admin/finance/credits': { expect: adminOnly(302, 200) },
   'GET /admin/finance/charges/:id': { expect: adminOnly(302, 200), url: () => `/admin/finance/charges/${chargeId}` },

@@ -87,7 +87,7 @@ const API_TAGS = [
   { name: 'payments', description: 'Products, charges, saved cards and hosted checkout.' },
   { name: 'payments console', description: 'Admins: charges, refunds, failed webhooks, disputes and mismatches.' },
   { name: 'finance', description: 'Admins: the ledger, exports, the audit log and reconciliation.' },
-  { name: 'products', description: 'What each product adds: renewals, newsletter slots.' },
+  { name: 'products', description: 'What each product adds: its own routes, and the renewals of every product with a period.' },
   { name: 'organizations', description: 'Companies: members, roles, billing details and their saved cards.' },
   { name: 'credits', description: 'Prepaid credits: prices and quotes.' },
   { name: 'documentation', description: 'This document.' },

@@ -1,8 +1,37 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { admin, grantJobs, json, type Member, member, startTestApp, type TestApp } from './app.js';
 import { FormClient } from './browser-form.js';
 
 export type Role = 'anon' | 'member' | 'poster' | 'other' | 'admin';
+
+/** What one route of the authorization matrix (test/security.test.ts) must answer each role, and how to call it. */
+export interface Rule {
+  expect: Record<Role, number>;
+  url?: () => string;
+  body?: () => Record<string, unknown>;
+  /** Runs on a fresh, signed-out browser (routes that change the session itself). */
+  fresh?: boolean;
+  /** Where a route that always redirects sends everyone (otherwise a 302 must be to the login page). */
+  location?: string;
+}
+
+export const all = (status: number): Record<Role, number> => ({ anon: status, member: status, poster: status, other: status, admin: status });
+export const signedIn = (anon: number, rest: number): Record<Role, number> => ({ anon, member: rest, poster: rest, other: rest, admin: rest });
+export const adminOnly = (anon: number, ok: number): Record<Role, number> => ({ anon, member: 403, poster: 403, other: 403, admin: ok });
+export const ownerOrAdmin = (anon: number, stranger: number, ok: number): Record<Role, number> => ({ anon, member: stranger, other: stranger, poster: ok, admin: ok });
+
+const PRODUCTS = path.resolve(import.meta.dirname, '../../src/products');
+
+/** The matrix's rules for the products' own routes, each product's from its folder (test/access.ts, exporting `accessRules`). */
+export async function productAccessRules(): Promise<Record<string, Rule>> {
+  const files = readdirSync(PRODUCTS, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(PRODUCTS, entry.name, 'test', 'access.ts')))
+    .map((entry) => path.join(PRODUCTS, entry.name, 'test', 'access.ts'));
+  const modules = await Promise.all(files.map((file) => import(file) as Promise<{ accessRules: Record<string, Rule> }>));
+  return Object.assign({}, ...modules.map((m) => m.accessRules));
+}
 
 /**
  * The security tests' app, for one test file: hosted checkout on, an admin, two members and a

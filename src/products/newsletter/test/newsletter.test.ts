@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
-import { FormClient } from './helpers/browser-form.js';
-import { admin, json, settleWebhooks, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
+import { queryRows } from '../../../db/client.js';
+import { FormClient } from '../../../../test/helpers/browser-form.js';
+import { admin, json, settleWebhooks, type Member, member, START, startTestApp, type TestApp } from '../../../../test/helpers/app.js';
 
 let t: TestApp;
 let boss: Member;
