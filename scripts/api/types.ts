@@ -2105,6 +2105,10 @@ export interface paths {
                         auto_renew?: boolean;
                     } | {
                         /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
+                    } | {
+                        /** @enum {unknown} */
                         product: "credit_pack";
                         quantity: number;
                         organization?: string;
@@ -2331,6 +2335,10 @@ export interface paths {
                         /** @description The id of the article it is for. */
                         article_id: number;
                         auto_renew?: boolean;
+                    } | {
+                        /** @enum {unknown} */
+                        product: "newsletter_slot";
+                        week: string;
                     } | {
                         /** @enum {unknown} */
                         product: "credit_pack";
@@ -5930,6 +5938,82 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/newsletter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Newsletter slots */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            slots: {
+                                /** Format: date */
+                                week_start: string;
+                                /** Format: date */
+                                chosen_week: string;
+                                sponsor: string;
+                                charge_id: number;
+                                /** @enum {string} */
+                                charge_status: "pending" | "requires_action" | "processing" | "succeeded" | "failed" | "canceled" | "refunded" | "partially_refunded" | "disputed";
+                                /** @description False once freed (its charge refunded or disputed). */
+                                active: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No valid API token: send `Authorization: Bearer <token>` (`unauthenticated`). */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Signed in, but not allowed (`forbidden`). */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Something went wrong on our side (`internal_error`); nothing about the request is said. */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -19,6 +19,7 @@ export const registered: ProductPlugin[] = [
   (await import('./job-listing/index.js')).jobListing,
   (await import('./billboard/index.js')).billboard,
   (await import('./featured-article/index.js')).featuredArticle,
+  (await import('./newsletter/index.js')).newsletter,
   (await import('./credit-pack/index.js')).creditPack,
 ];
 
