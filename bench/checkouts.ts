@@ -4,7 +4,7 @@ import type autocannon from 'autocannon';
 import { answered } from '../scripts/api/client.js';
 import { ADMIN, CHECKOUT_PAIRS, CHECKOUT_ROUND, CONNECTIONS, WARMUP } from './config.js';
 import { adminClient, benchPoster, sleep } from './lib.js';
-import { attack, cpuSeconds, median, percentile, postgresCpuSeconds, probeNewConnections } from './measure.js';
+import { attack, cpuSeconds, median, percentile, postgresCpuSampler, probeNewConnections } from './measure.js';
 import type { StripeControl } from './stripe-control.js';
 
 /** The processes and addresses one checkout comparison drives: the app, the bare peer, the durable peer. */
@@ -148,9 +148,10 @@ export async function checkoutsAgainstPeers(sides: CheckoutSides, buyers: Buyer[
     }
     await stripe.call('webhooksIdle');
   };
+  const postgresCpu = postgres && postgresCpuSampler(postgres.app, postgres.peer);
   const cpu = (): Cpu => {
     const own = process.cpuUsage();
-    const pgCpu = postgres ? postgresCpuSeconds(postgres.app, postgres.peer) : { app: 0, peer: 0, writers: 0 };
+    const pgCpu = postgresCpu?.read() ?? { app: 0, peer: 0, writers: 0 };
     return {
       app: cpuSeconds(sides.app().pid!),
       postgres: pgCpu.app,
@@ -192,6 +193,7 @@ export async function checkoutsAgainstPeers(sides: CheckoutSides, buyers: Buyer[
       addCalls(measured[k]!.calls, callsSince(calls0, calls1));
     }
   }
+  postgresCpu?.stop();
   await stripe.call('enableWebhooksOnly', appWebhooks);
   const [appM, peerM, durableM] = measured as [(typeof measured)[0], (typeof measured)[0], (typeof measured)[0]];
   const all = cpuSum(cpuSum(appM.cpu, peerM.cpu), durableM.cpu);

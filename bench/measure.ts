@@ -19,24 +19,49 @@ export function cpuSeconds(pid: number | string): number {
 /**
  * CPU seconds of the PostgreSQL server processes working for this run (a local server only): the
  * backends of the app's scratch database, of the durable peer's, and the writers every commit goes
- * through. Other databases' backends on a shared server are left out.
+ * through. Other databases' backends on a shared server are left out. A backend's CPU leaves /proc
+ * with it when its connection closes, as a pool closes connections idle for 10 s during the other
+ * sides' rounds; so the processes are read every 250 ms and each keeps its last reading: the totals
+ * only grow (a closing backend's last moments are idle ones).
  */
-export function postgresCpuSeconds(appDatabaseUrl: string, peerDatabaseUrl: string): { app: number; peer: number; writers: number } {
+export function postgresCpuSampler(appDatabaseUrl: string, peerDatabaseUrl: string) {
   const name = (url: string) => new URL(url).pathname.slice(1);
   const kinds = { app: ` ${name(appDatabaseUrl)} `, peer: ` ${name(peerDatabaseUrl)} ` };
-  const total = { app: 0, peer: 0, writers: 0 };
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmdline.startsWith('postgres: ')) continue;
-      if (cmdline.includes(kinds.app)) total.app += cpuSeconds(pid);
-      else if (cmdline.includes(kinds.peer)) total.peer += cpuSeconds(pid);
-      else if (/: (?:walwriter|checkpointer|background writer)/.test(cmdline)) total.writers += cpuSeconds(pid);
-    } catch {
-      // gone
+  const seen = new Map<string, { kind: 'app' | 'peer' | 'writers'; cpu: number }>();
+  const kindOf = (cmdline: string) => {
+    if (!cmdline.startsWith('postgres: ')) return undefined; // a backend just forked has the server's command line until it names itself
+    if (cmdline.includes(kinds.app)) return 'app';
+    if (cmdline.includes(kinds.peer)) return 'peer';
+    return /: (?:walwriter|checkpointer|background writer)/.test(cmdline) ? 'writers' : undefined;
+  };
+  const sample = () => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let process = seen.get(pid);
+      if (!process) {
+        let kind: 'app' | 'peer' | 'writers' | undefined;
+        try {
+          kind = kindOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+        } catch {
+          continue; // gone
+        }
+        if (!kind) continue;
+        process = { kind, cpu: 0 };
+        seen.set(pid, process);
+      }
+      process.cpu = Math.max(process.cpu, cpuSeconds(pid));
     }
-  }
-  return total;
+  };
+  sample();
+  const timer = setInterval(sample, 250);
+  return {
+    read(): { app: number; peer: number; writers: number } {
+      sample();
+      const total = { app: 0, peer: 0, writers: 0 };
+      for (const { kind, cpu } of seen.values()) total[kind] += cpu;
+      return total;
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 export interface Load {
