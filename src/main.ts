@@ -2,24 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type Stripe from 'stripe';
-import { ensureAdmin } from './accounts/bootstrap.js';
-import { buildApp } from './app.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { productMigrations } from './products/index.js';
-import { seedDemoData } from './demo.js';
 import { makePrivate } from './private-files.js';
-import { CONTROL_PREFIX, controlPlugin, publishControl } from './operations/control.js';
 import { exitIfBusy, lockDataDir } from './operations/data-lock.js';
-import { PeriodicTaskRunner } from './operations/periodic.js';
-import { sweepRateLimits } from './http/rate-limit-store.js';
 import { createLogger } from './operations/logging.js';
-import { startupBanner } from './operations/banner.js';
-import { connectStripe } from './payments/connect.js';
-import { reconcile } from './payments/reconcile.js';
-import { STRIPE_API_VERSION } from './payments/stripe.js';
-import { handlers } from './payments/webhooks/handlers/index.js';
 
 // Whatever this process creates (the embedded database's files, the local Stripe's state, mail,
 // secrets) is readable by its user only; PGlite creates its own files, so a umask is what reaches them.
@@ -67,9 +55,12 @@ async function open<T>(part: Promise<T>, stop?: (opened: T) => unknown): Promise
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
-const database = await open(openDatabase({
+// The database opens (on its own thread) while this one loads the rest of the app: most of a
+// restart is each of the two, and they need each other only from the migrations on.
+const products = import('./products/index.js');
+const databaseOpened = open(openDatabase({
   ...config.database,
-  template: productMigrations,
+  template: async () => (await products).productMigrations,
   // The message only: pg attaches the client (and its connection settings) to the error.
   onConnectionError: (error) => logger.warn({ message: error.message }, 'idle PostgreSQL connection lost; the pool replaces it'),
   // Nothing replaces a dead embedded database within the process: stop, so a supervisor restarts it.
@@ -78,6 +69,36 @@ const database = await open(openDatabase({
     process.exit(1);
   },
 }), (opened) => opened.close());
+// Its failure is thrown where it is awaited, below, not reported as unhandled while the imports run.
+databaseOpened.catch(() => undefined);
+const [
+  { productMigrations },
+  { ensureAdmin },
+  { buildApp },
+  { seedDemoData },
+  { CONTROL_PREFIX, controlPlugin, publishControl },
+  { PeriodicTaskRunner },
+  { sweepRateLimits },
+  { startupBanner },
+  { connectStripe },
+  { reconcile },
+  { STRIPE_API_VERSION },
+  { handlers },
+] = await Promise.all([
+  products,
+  import('./accounts/bootstrap.js'),
+  import('./app.js'),
+  import('./demo.js'),
+  import('./operations/control.js'),
+  import('./operations/periodic.js'),
+  import('./http/rate-limit-store.js'),
+  import('./operations/banner.js'),
+  import('./payments/connect.js'),
+  import('./payments/reconcile.js'),
+  import('./payments/stripe.js'),
+  import('./payments/webhooks/handlers/index.js'),
+]);
+const database = await databaseOpened;
 await open(database.migrate(productMigrations));
 
 // Instances starting together on one PostgreSQL create the admin (and the demo data) once.
@@ -113,7 +134,7 @@ if (config.demoData) {
 }
 
 // Periodic work, run by one instance at a time, about once per interval across all of them.
-const periodic: PeriodicTaskRunner[] = [
+const periodic: Array<InstanceType<typeof PeriodicTaskRunner>> = [
   new PeriodicTaskRunner(database, systemClock, {
     name: 'rate-limit-sweep',
     intervalMs: 10 * 60_000,

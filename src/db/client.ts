@@ -89,9 +89,11 @@ export interface DatabaseOptions {
    * The embedded database only (`npm start`, `npm run build`): a DATA_DIR without a database starts
    * from a copy of a freshly created one migrated with these products' migrations, made once per
    * PGlite version and set of migrations (see `EmbeddedTemplate`), instead of creating and migrating
-   * it anew: creating one is most of a first start.
+   * it anew: creating one is most of a first start. A function is called only when the DATA_DIR has
+   * no database, so a restart does not wait for what it resolves (`npm start` imports the products
+   * while the database opens).
    */
-  template?: readonly ProductMigrations[];
+  template?: readonly ProductMigrations[] | (() => Promise<readonly ProductMigrations[]>);
   /**
    * Told when the embedded database's worker thread dies: every query fails from then on, so the
    * server logs it and exits. Without it the error is thrown, uncaught.
@@ -131,7 +133,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (onDisk) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // PostgreSQL's own marker of an initialized data directory.
   const fresh = onDisk && !options.loadDataDir && !existsSync(path.join(dataDir, 'PG_VERSION'));
-  const template = fresh && options.template ? new EmbeddedTemplate(options.template) : undefined;
+  const templateProducts = fresh && options.template ? (typeof options.template === 'function' ? await options.template() : options.template) : undefined;
+  const template = templateProducts ? new EmbeddedTemplate(templateProducts) : undefined;
   const client = await PgliteThread.start({
     dataDir,
     loadDataDir: options.loadDataDir ?? template?.load(),
@@ -159,7 +162,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
           for (const p of products) await migratePglite(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
         });
         // Created here and now migrated: the next fresh DATA_DIR starts from a copy of it.
-        if (template && !template.loaded && products === options.template) await template.save(await client.dumpDataDir('none'));
+        if (template && !template.loaded && products === templateProducts) await template.save(await client.dumpDataDir('none'));
       }
       tighten();
     },
