@@ -28,6 +28,8 @@ export function postgresCpuSampler(appDatabaseUrl: string, peerDatabaseUrl: stri
   const name = (url: string) => new URL(url).pathname.slice(1);
   const kinds = { app: ` ${name(appDatabaseUrl)} `, peer: ` ${name(peerDatabaseUrl)} ` };
   const seen = new Map<string, { kind: 'app' | 'peer' | 'writers'; cpu: number }>();
+  /** Not PostgreSQL's at all (a backend just forked still has the server's command line, which names it). */
+  const others = new Set<string>();
   const kindOf = (cmdline: string) => {
     if (!cmdline.startsWith('postgres: ')) return undefined; // a backend just forked has the server's command line until it names itself
     if (cmdline.includes(kinds.app)) return 'app';
@@ -38,12 +40,15 @@ export function postgresCpuSampler(appDatabaseUrl: string, peerDatabaseUrl: stri
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       let process = seen.get(pid);
       if (!process) {
-        let kind: 'app' | 'peer' | 'writers' | undefined;
+        if (others.has(pid)) continue;
+        let cmdline: string;
         try {
-          kind = kindOf(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         } catch {
           continue; // gone
         }
+        const kind = kindOf(cmdline);
+        if (!cmdline.includes('postgres')) others.add(pid);
         if (!kind) continue;
         process = { kind, cpu: 0 };
         seen.set(pid, process);
@@ -52,7 +57,7 @@ export function postgresCpuSampler(appDatabaseUrl: string, peerDatabaseUrl: stri
     }
   };
   sample();
-  const timer = setInterval(sample, 250);
+  const timer = setInterval(sample, 250).unref();
   return {
     read(): { app: number; peer: number; writers: number } {
       sample();

@@ -26,7 +26,7 @@ export const FLOORS: string[][] = [
 
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
-const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"`]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g;
 
 function* files(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -62,15 +62,20 @@ export function upwardImports(): string[] {
     const from = room(file)!;
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2]!;
+      const spec = match[1] ?? match[2] ?? match[3]!;
       if (!spec.startsWith('.')) continue;
       const target = resolve(dirname(file), spec);
       // The local Stripe is a stand-in for a remote service, usable from any floor like a package.
       if (target.startsWith(join(root, 'local-stripe'))) continue;
-      // A product's tests (src/products/<name>/test/) run on the shared test harness, as test/ does.
-      if (PRODUCT_TESTS.test(relative(src, file)) && target.startsWith(join(root, 'test', 'helpers') + sep)) continue;
-      const to = room(target);
       const where = `${relative(root, file)}:${lineOf(text, match.index + (match[0].startsWith('\n') ? 1 : 0))}`;
+      const isTest = PRODUCT_TESTS.test(relative(src, file));
+      // A product's tests (src/products/<name>/test/) run on the shared test harness, as test/ does;
+      // nothing else under src/ imports test code, which the build leaves out.
+      if (target.includes(`${sep}test${sep}`)) {
+        if (!isTest) problems.push(`${where} imports ${spec}: test code, which only a product's test/ folder may import`);
+        continue;
+      }
+      const to = room(target);
       if (to === undefined) {
         problems.push(`${where} imports ${spec}, outside src/`);
         continue;
@@ -82,7 +87,7 @@ export function upwardImports(): string[] {
   for (const file of files(join(root, 'local-stripe'))) {
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2]!;
+      const spec = match[1] ?? match[2] ?? match[3]!;
       if (spec.startsWith('.') && !resolve(dirname(file), spec).startsWith(join(root, 'local-stripe'))) {
         problems.push(`${relative(root, file)}:${lineOf(text, match.index)}: the local Stripe imports ${spec} from outside local-stripe/`);
       }
@@ -103,7 +108,7 @@ export function productFolderImports(): string[] {
     if (file.startsWith(products + sep)) continue;
     const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(IMPORT)) {
-      const spec = match[1] ?? match[2]!;
+      const spec = match[1] ?? match[2] ?? match[3]!;
       if (!spec.startsWith('.')) continue;
       const target = resolve(dirname(file), spec).replace(/\.(ts|tsx|js|mjs)$/, '');
       if (target.startsWith(products + sep) && !shared.includes(target)) {

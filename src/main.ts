@@ -97,7 +97,12 @@ const [
   import('./payments/reconcile.js'),
   import('./payments/stripe.js'),
   import('./payments/webhooks/handlers/index.js'),
-]);
+]).catch(async (error: unknown) => {
+  // A fresh DATA_DIR may be being created meanwhile: let it finish and close it, so a failed import
+  // never leaves a half-made database that the next start would take for a made one.
+  await databaseOpened.then((opened) => opened.close(), () => undefined);
+  throw error;
+});
 const database = await databaseOpened;
 await open(database.migrate(productMigrations));
 

@@ -75,6 +75,10 @@ export interface ProductMigrations {
 
 const productTable = (name: string) => `__drizzle_migrations_${name}`;
 
+/** The same products' migrations, in the same order (what a template was made with). */
+const sameMigrations = (a: readonly ProductMigrations[], b: readonly ProductMigrations[]) =>
+  a.length === b.length && a.every((p, i) => p.name === b[i]!.name && p.folder === b[i]!.folder);
+
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent the embedded PGlite is used. */
   databaseUrl?: string;
@@ -162,7 +166,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
           for (const p of products) await migratePglite(db as never, { migrationsFolder: p.folder, migrationsTable: productTable(p.name) });
         });
         // Created here and now migrated: the next fresh DATA_DIR starts from a copy of it.
-        if (template && !template.loaded && products === templateProducts) await template.save(await client.dumpDataDir('none'));
+        if (template && !template.loaded && sameMigrations(products, templateProducts!)) await template.save(await client.dumpDataDir('none'));
       }
       tighten();
     },
