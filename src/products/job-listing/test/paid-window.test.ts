@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/client.js';
+import type { Database } from '../../../db/client.js';
 import type Stripe from 'stripe';
-import { ManualClock } from '../src/clock.js';
-import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, fulfilments, users } from '../src/db/schema.js';
-import { Catalog } from '../src/payments/catalog.js';
-import { settleFromIntent } from '../src/payments/settle.js';
-import { products } from '../src/products/index.js';
-import { WEEK_MS } from '../src/products/period.js';
-import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
-import { applyPayment } from '../src/products/job-listing/recompute.js';
-import { recordListingCharge } from './helpers/charges.js';
-import { freshDatabase } from './helpers/db.js';
+import { ManualClock } from '../../../clock.js';
+import { articles, type ChargeStatus, chargeStatuses, charges as chargesTable, fulfilments, users } from '../../../db/schema.js';
+import { Catalog } from '../../../payments/catalog.js';
+import { settleFromIntent } from '../../../payments/settle.js';
+import { products } from '../../index.js';
+import { WEEK_MS } from '../../period.js';
+import { computePaidWindow, isPaid } from '../paid-window.js';
+import { applyPayment } from '../recompute.js';
+import { recordListingCharge } from '../../../../test/helpers/charges.js';
+import { freshDatabase } from '../../../../test/helpers/db.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const charge = fc.record({

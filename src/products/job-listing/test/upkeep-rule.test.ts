@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WEEK_MS } from '../src/products/period.js';
-import { computePaidWindow, isPaid } from '../src/products/job-listing/paid-window.js';
-import { REMINDER_LEAD_MS, RENEWAL_GRACE_MS, RENEWAL_LEAD_MS, upkeepDue } from '../src/products/job-listing/upkeep-rule.js';
+import { WEEK_MS } from '../../period.js';
+import { computePaidWindow, isPaid } from '../paid-window.js';
+import { REMINDER_LEAD_MS, RENEWAL_GRACE_MS, RENEWAL_LEAD_MS, upkeepDue } from '../upkeep-rule.js';
 
 const MINUTE = 60_000;
 const base = Date.UTC(2026, 0, 1);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../src/db/client.js';
-import { WEEK_MS } from '../src/products/period.js';
-import { FormClient } from './helpers/browser-form.js';
-import { admin, json, type Member, member, START, startTestApp, type TestApp } from './helpers/app.js';
+import { queryRows } from '../../../db/client.js';
+import { WEEK_MS } from '../../period.js';
+import { FormClient } from '../../../../test/helpers/browser-form.js';
+import { admin, json, type Member, member, START, startTestApp, type TestApp } from '../../../../test/helpers/app.js';
 
 let t: TestApp;
 let boss: Member;
