@@ -164,11 +164,6 @@ const coreRules: Record<string, Rule> = {
   'GET /credits': { expect: { anon: 302, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/credits?organization=matrix-co' },
   'GET /organizations/:slug/credits': { expect: { anon: 302, member: 200, poster: 200, other: 404, admin: 404 }, url: () => '/organizations/matrix-co/credits' },
   'POST /api/v1/admin/credits': { expect: adminOnly(401, 201), body: () => ({ organization: 'matrix-co', change: 1, note: 'Matrix grant' }) },
-  // Credits for the organization: its admins buy them; a plain member may not (403); outsiders find no organization (404).
-  'POST /api/v1/credits/purchases': {
-    expect: { anon: 401, member: 403, poster: 201, other: 404, admin: 404 },
-    body: () => ({ quantity: 2, organization: 'matrix-co', payment_method: 'pm_card_visa' }),
-  },
   'DELETE /api/v1/payment_methods/:id': { expect: { anon: 401, member: 404, other: 404, admin: 404, poster: 204 }, url: () => `/api/v1/payment_methods/${cardForApi}` },
   'GET /charges/new': { expect: signedIn(302, 200), url: () => '/charges/new?product=billboard' },
   'POST /charges': {
